@@ -1,0 +1,152 @@
+"""Rule `optimizer-name`: misspelled optimizer strings."""
+
+from __future__ import annotations
+
+import re
+
+import libcst as cst
+
+from optfix.knowledge.identifiers import REGISTERED, RENAMED, UNSERVED
+from optfix.knowledge.namespaces import keras_member
+from optfix.rule import Rule
+
+_SEPARATORS = re.compile(r"[\s_\-]+")
+_CALL_PARENS = re.compile(r"\(\s*\)$")
+_SUFFIX = re.compile(r"optimizer$", re.IGNORECASE)
+
+
+class OptimizerName(Rule):
+    """Correct misspelled optimizer names passed to Keras.
+
+    ## What it does
+    Checks the optimizer name strings given to Keras: `compile(optimizer='...')`, a string as the
+    first positional argument of a model's `compile(...)`, and `keras.optimizers.get('...')` reached
+    through any import alias. A misspelling is corrected when exactly one Keras 3 name is within a
+    small edit distance (a swap of two neighbouring letters counts as one edit), and so are habits
+    such as `'Adam()'`, `' adam '`, `'adam_optimizer'` and the Keras 2.11 names `'experimentaladam'`.
+
+    ## Why
+    Keras looks the name up exactly, letter case aside. A slip fails only when the model is compiled,
+    after the data is loaded and the model built: `ValueError: Could not interpret optimizer
+    identifier: Adgrad`.
+
+    ## Example
+        model.compile(optimizer='Adgrad', loss='mse')
+    becomes
+        model.compile(optimizer='adagrad', loss='mse')
+
+    ## Fix safety
+    Safe. The original string names no optimizer, so the code could not run; the fix names the one
+    optimizer it can have meant. Valid names in any letter case (`'Adam'`, `'RMSProp'`) are left as
+    written, and so is the quote style. When two names are equally close (`'adamx'`: adamax or
+    adamw?), or none is close, nothing is rewritten and a finding names the candidates.
+
+    ## Known problems
+    Only string literals at these call sites are checked: a name held in a variable, a config dict
+    or a command-line flag is not. Strings given to other libraries' optimizer parameters
+    (`tflearn.regression(optimizer='momentum')`) are never touched.
+    """
+
+    id = "optimizer-name"
+    trigger = re.compile(rb"optimizer\s*=\s*[rRuU]?['\"]|compile\s*\(\s*[rRuU]?['\"]|optimizers")
+
+    def leave_Call(self, original: cst.Call, updated: cst.Call) -> cst.Call:
+        index = self._name_argument(original)
+        if index is None:
+            return updated
+        literal = original.args[index].value
+        if not isinstance(literal, cst.SimpleString) or "b" in literal.prefix.lower():
+            return updated
+        written = literal.evaluated_value
+        if written.lower() in REGISTERED:
+            return updated
+        replacement, message = interpret(written)
+        if replacement is None:
+            self.report(literal, message)
+            return updated
+        new_literal = literal.with_changes(value=f"{literal.prefix}{literal.quote}{replacement}{literal.quote}")
+        args = list(updated.args)
+        args[index] = args[index].with_changes(value=new_literal)
+        return self.rewrite(literal, updated, updated.with_changes(args=args), message)
+
+    def _name_argument(self, call: cst.Call) -> int | None:
+        """The index of the argument that holds an optimizer identifier, if this call takes one."""
+        imports = self.file.imports
+        func = call.func
+        if keras_member(imports.qualified_name(func)) == "optimizers.get":
+            return _argument(call, "identifier", position=0)
+        name = func.attr.value if isinstance(func, cst.Attribute) else getattr(func, "value", None)
+        if name != "compile":
+            return None
+        index = _argument(call, "optimizer")
+        # Positionally only on a method of an object (`model.compile('adam')`), never on a
+        # module's function (`re.compile`) or the builtin `compile(source, ...)`.
+        if index is None and isinstance(func, cst.Attribute) and imports.qualified_name(func.value) is None:
+            index = _argument(call, None, position=0)
+        return index
+
+
+def _argument(call: cst.Call, keyword: str | None, position: int | None = None) -> int | None:
+    for index, arg in enumerate(call.args):
+        if arg.keyword is not None and arg.keyword.value == keyword:
+            return index
+    if position is not None and len(call.args) > position:
+        arg = call.args[position]
+        if arg.keyword is None and not arg.star and all(not a.star for a in call.args[:position]):
+            return position
+    return None
+
+
+def interpret(written: str) -> tuple[str | None, str]:
+    """For a string Keras does not accept: the corrected string, or None, and what to say."""
+    cleaned = _clean(written)
+    key = cleaned.lower()
+    not_a_name = f"'{written}' is not a Keras optimizer name"
+    if key in REGISTERED:
+        return cleaned, f"{not_a_name}: '{cleaned}'"
+    if key in RENAMED:
+        return RENAMED[key], f"'{written}' was removed in Keras 3, where the same optimizer is '{RENAMED[key]}'"
+    if key in UNSERVED:
+        return None, f"'{written}' {UNSERVED[key]}"
+    close = closest_names(key)
+    if len(close) == 1:
+        return close[0], f"{not_a_name}: '{close[0]}'"
+    if close:
+        return None, f"{not_a_name}; did you mean {_either(close)}? Not changed: ambiguous"
+    return None, f"{not_a_name}; Keras 3 knows {', '.join(repr(n) for n in sorted(REGISTERED))}"
+
+
+def _either(names: list[str]) -> str:
+    quoted = [repr(name) for name in names]
+    return ", ".join(quoted[:-1]) + " or " + quoted[-1]
+
+
+def _clean(written: str) -> str:
+    """Undo habits that keep the letters of a real name: spaces, `()`, `_optimizer`, dotted paths."""
+    text = written.strip().rsplit(".", 1)[-1]
+    text = _SEPARATORS.sub("", _CALL_PARENS.sub("", text))
+    stripped = _SUFFIX.sub("", text)
+    return stripped or text
+
+
+def closest_names(key: str) -> list[str]:
+    """The registered names nearest to `key`, if within 1 edit (2 for names longer than 4)."""
+    limit = 1 if len(key) <= 4 else 2
+    distances = {name: edit_distance(key, name) for name in REGISTERED}
+    best = min(distances.values())
+    if best > limit:
+        return []
+    return sorted(name for name, distance in distances.items() if distance == best)
+
+
+def edit_distance(a: str, b: str) -> int:
+    """Optimal string alignment distance: insertions, deletions, substitutions and adjacent swaps."""
+    previous_row, row = None, list(range(len(b) + 1))
+    for i in range(1, len(a) + 1):
+        before, previous_row, row = previous_row, row, [i] + [0] * len(b)
+        for j in range(1, len(b) + 1):
+            cost = a[i - 1] != b[j - 1]
+            row[j] = min(previous_row[j] + 1, row[j - 1] + 1, previous_row[j - 1] + cost)
+            if i > 1 and j > 1 and a[i - 1] == b[j - 2] and a[i - 2] == b[j - 1]:
+                row[j] = min(row[j], before[j - 2] + 1)
+    return row[len(b)]

@@ -1,0 +1,3 @@
+from optfix.cli import main
+
+main()

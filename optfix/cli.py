@@ -1,0 +1,99 @@
+"""The `optfix` command line: options in, one Settings out, no logic beyond that."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated, Optional
+
+import typer
+
+from optfix import __version__
+from optfix.settings import Color, Mode, Settings, default_jobs
+
+app = typer.Typer(
+    help="Rewrite legacy TensorFlow/Keras optimizer code into Keras 3, keeping the math.",
+    add_completion=False,
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    context_settings={"help_option_names": ["-h", "--help"]},
+)
+
+Paths = Annotated[Optional[list[Path]], typer.Argument(help="Files or folders to process (default: .).", show_default=False)]
+Select = Annotated[Optional[list[str]], typer.Option("--select", metavar="RULE", help="Run only this rule (repeatable).")]
+Ignore = Annotated[Optional[list[str]], typer.Option("--ignore", metavar="RULE", help="Do not run this rule (repeatable).")]
+Exclude = Annotated[Optional[list[str]], typer.Option("--exclude", metavar="GLOB", help="Skip paths matching this gitignore-style pattern (repeatable).")]
+Jobs = Annotated[Optional[int], typer.Option("--jobs", "-j", min=1, help="Worker processes (default: all cores).", show_default=False)]
+ColorOption = Annotated[Color, typer.Option("--color", help="Color the diff and findings.", case_sensitive=False)]
+NoProgress = Annotated[bool, typer.Option("--no-progress", help="Never show a progress bar.")]
+Quiet = Annotated[bool, typer.Option("--quiet", "-q", help="Do not print the diff.")]
+UnsafeFixes = Annotated[bool, typer.Option("--unsafe-fixes", help="Also apply fixes that change behaviour; each is reported.")]
+
+
+def _command(mode: Mode, summary: str):
+    def command(
+        paths: Paths = None,
+        select: Select = None,
+        ignore: Ignore = None,
+        exclude: Exclude = None,
+        jobs: Jobs = None,
+        color: ColorOption = Color.AUTO,
+        no_progress: NoProgress = False,
+        quiet: Quiet = False,
+        unsafe_fixes: UnsafeFixes = False,
+    ) -> None:
+        from optfix.session import UsageError, execute
+
+        settings = Settings(
+            mode=mode,
+            paths=tuple(paths or [Path(".")]),
+            select=tuple(select or ()),
+            ignore=tuple(ignore or ()),
+            exclude=tuple(exclude or ()),
+            jobs=jobs or default_jobs(),
+            color=color,
+            progress=not no_progress,
+            quiet=quiet,
+            unsafe_fixes=unsafe_fixes,
+        )
+        try:
+            code = execute(settings)
+        except UsageError as error:
+            typer.echo(f"optfix: {error}", err=True)
+            code = 2
+        raise typer.Exit(code)
+
+    command.__doc__ = summary
+    app.command(mode.value)(command)
+
+
+_command(Mode.DIFF, "Print the changes as a unified diff on stdout; write nothing. Exit 1 if there are any.")
+_command(Mode.FIX, "Rewrite files in place and print the diff applied. Exit 1 if findings need review.")
+_command(Mode.CHECK, "Write nothing; exit 1 if anything would change or needs review, 0 if not.")
+
+
+@app.command("rules")
+def list_rules() -> None:
+    """List every rule with its id and summary."""
+    from optfix.rule import all_rules
+
+    rules = all_rules()
+    width = max(len(rule.id) for rule in rules)
+    for rule in rules:
+        typer.echo(f"{rule.id:<{width}}  {rule.summary()}")
+
+
+def _version(value: bool) -> None:
+    if value:
+        typer.echo(f"optfix {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _main(
+    version: Annotated[Optional[bool], typer.Option("--version", callback=_version, is_eager=True, help="Show the version.")] = None,
+) -> None:
+    pass
+
+
+def main() -> None:
+    app()

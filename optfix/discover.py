@@ -1,0 +1,126 @@
+"""Command-line paths to the Python files to process, in a deterministic order.
+
+Folders are walked recursively, honouring every .gitignore from the repository root down and
+skipping virtualenvs, caches and build output. A file named on the command line is always
+processed. Symlinks met while walking are not followed (the file behind them is processed
+where it lives, if it is inside the tree).
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterable, Iterator
+from pathlib import Path
+
+import pathspec
+
+SOURCE_SUFFIXES = (".py",)
+SKIPPED_DIRS = frozenset({
+    ".bzr", ".direnv", ".eggs", ".git", ".hg", ".ipynb_checkpoints", ".mypy_cache", ".nox",
+    ".pytest_cache", ".pytype", ".ruff_cache", ".svn", ".tox", ".venv", "__pycache__",
+    "__pypackages__", "_build", "buck-out", "build", "dist", "node_modules", "site-packages", "venv",
+})
+
+
+class _Ignores:
+    """The gitignore-style rules in force in one folder, outermost first."""
+
+    def __init__(self, rules: tuple[tuple[Path, pathspec.GitIgnoreSpec], ...] = ()) -> None:
+        self.rules = rules
+
+    def extended(self, base: Path, lines: Iterable[str]) -> _Ignores:
+        spec = pathspec.GitIgnoreSpec.from_lines(lines)
+        return _Ignores(self.rules + ((base, spec),)) if spec.patterns else self
+
+    def with_gitignore(self, folder: Path) -> _Ignores:
+        try:
+            text = (folder / ".gitignore").read_text(encoding="utf-8", errors="replace")
+        except OSError:
+            return self
+        return self.extended(folder, text.splitlines())
+
+    def ignores(self, path: Path, is_dir: bool) -> bool:
+        for base, spec in reversed(self.rules):
+            try:
+                relative = path.relative_to(base).as_posix()
+            except ValueError:
+                continue
+            verdict = spec.check_file(relative + "/" if is_dir else relative).include
+            if verdict is not None:
+                return verdict
+        return False
+
+
+def _repository_ignores(folder: Path) -> _Ignores:
+    """The .gitignore files (and .git/info/exclude) of the folders above `folder` in its repository."""
+    chain = [folder, *folder.parents]
+    root = next((p for p in chain if (p / ".git").exists()), None)
+    if root is None:
+        return _Ignores()
+    ignores = _Ignores()
+    try:
+        ignores = ignores.extended(root, (root / ".git" / "info" / "exclude").read_text(errors="replace").splitlines())
+    except OSError:
+        pass
+    for parent in reversed(chain[1 : chain.index(root) + 1]):
+        ignores = ignores.with_gitignore(parent)
+    return ignores
+
+
+def _is_virtualenv(folder: Path) -> bool:
+    return (folder / "pyvenv.cfg").is_file()
+
+
+def _walk(folder: Path, ignores: _Ignores, excluded: pathspec.GitIgnoreSpec, cwd: Path) -> Iterator[Path]:
+    ignores = ignores.with_gitignore(folder)
+    try:
+        entries = sorted(os.scandir(folder), key=lambda entry: entry.name)
+    except OSError:
+        return
+    for entry in entries:
+        if entry.is_symlink():
+            continue
+        path = Path(entry.path)
+        is_dir = entry.is_dir()
+        if is_dir and (entry.name in SKIPPED_DIRS or _is_virtualenv(path)):
+            continue
+        if not is_dir and not entry.name.endswith(SOURCE_SUFFIXES):
+            continue
+        if ignores.ignores(path, is_dir) or _excluded(path, is_dir, excluded, cwd):
+            continue
+        if is_dir:
+            yield from _walk(path, ignores, excluded, cwd)
+        else:
+            yield path
+
+
+def _excluded(path: Path, is_dir: bool, excluded: pathspec.GitIgnoreSpec, cwd: Path) -> bool:
+    if not excluded.patterns:
+        return False
+    try:
+        relative = path.relative_to(cwd).as_posix()
+    except ValueError:
+        relative = path.as_posix()
+    return excluded.match_file(relative + "/" if is_dir else relative)
+
+
+def discover(paths: Iterable[Path], exclude: Iterable[str] = (), cwd: Path | None = None) -> Iterator[Path]:
+    """Yield each file once, in command-line order, folders walked in name order.
+
+    A path that does not exist is yielded as is, so that reading it reports the problem.
+    """
+    cwd = Path.cwd() if cwd is None else cwd
+    excluded = pathspec.GitIgnoreSpec.from_lines(exclude)
+    seen: set[str] = set()
+    for given in paths:
+        path = given if given.is_absolute() else cwd / given
+        found = (
+            _walk(path, _repository_ignores(path), excluded, cwd)
+            if path.is_dir()
+            else iter([path])
+        )
+        for file in found:
+            key = os.path.realpath(file)
+            if key not in seen:
+                seen.add(key)
+                yield file

@@ -1,0 +1,25 @@
+"""Where Keras lives: the module paths through which code reaches the Keras API."""
+
+from __future__ import annotations
+
+# Longest first: the first root that prefixes a qualified name wins.
+KERAS_ROOTS = (
+    "tensorflow.compat.v1.keras",
+    "tensorflow.compat.v2.keras",
+    "tensorflow.python.keras",
+    "tensorflow.keras",
+    "keras.src",
+    "keras.api",
+    "tf_keras",
+    "keras",
+)
+
+
+def keras_member(qualified_name: str | None) -> str | None:
+    """`tensorflow.keras.optimizers.get` -> `optimizers.get`; None outside Keras."""
+    if not qualified_name:
+        return None
+    for root in KERAS_ROOTS:
+        if qualified_name.startswith(root + "."):
+            return qualified_name[len(root) + 1 :]
+    return None

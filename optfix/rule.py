@@ -1,0 +1,114 @@
+"""The contract between the engine and a rule, and the registry of rules.
+
+A rule is a class in its own module of `optfix.codemods` (the repository's `codemods/`). Its
+docstring is its documentation, its first line the summary. It declares an `id` and a `trigger`,
+a regular expression on a file's bytes: files where no selected rule's trigger matches are never
+parsed. Handlers are methods named like libcst's, `visit_<Node>(node)` and
+`leave_<Node>(original, updated)`; the engine runs the handlers of every selected rule in one
+traversal of the tree, in registry order. Rules never edit import lines: they ask the file for
+imports to add or to remove if unused, and the engine reconciles them once at the end.
+"""
+
+from __future__ import annotations
+
+import importlib
+import inspect
+import pkgutil
+import re
+from dataclasses import dataclass, field
+from functools import cache
+from typing import TYPE_CHECKING, Any, ClassVar
+
+from optfix.findings import Kind
+
+if TYPE_CHECKING:
+    import libcst
+
+    from optfix.imports import ImportTable
+
+
+@dataclass(frozen=True)
+class Note:
+    rule: str
+    node: libcst.CSTNode
+    message: str
+    kind: Kind
+    unsafe_fix: bool = False
+
+
+@dataclass
+class FileContext:
+    """What rules share about the file being rewritten."""
+
+    module: libcst.Module
+    unsafe_fixes: bool = False
+    notes: list[Note] = field(default_factory=list)
+    imports_to_add: list[tuple[str, str | None, str | None]] = field(default_factory=list)
+    imports_to_remove: list[tuple[str, str | None, str | None]] = field(default_factory=list)
+    _imports: ImportTable | None = None
+
+    @property
+    def imports(self) -> ImportTable:
+        if self._imports is None:
+            from optfix.imports import ImportTable
+
+            self._imports = ImportTable.of(self.module)
+        return self._imports
+
+    def add_import(self, module: str, name: str | None = None, alias: str | None = None) -> None:
+        self.imports_to_add.append((module, name, alias))
+
+    def remove_import_if_unused(self, module: str, name: str | None = None, alias: str | None = None) -> None:
+        self.imports_to_remove.append((module, name, alias))
+
+
+class Rule:
+    id: ClassVar[str]
+    trigger: ClassVar[re.Pattern[bytes]]
+
+    def __init__(self, file: FileContext) -> None:
+        self.file = file
+
+    @classmethod
+    def summary(cls) -> str:
+        return inspect.getdoc(cls).splitlines()[0]
+
+    @classmethod
+    def documentation(cls) -> str:
+        return inspect.getdoc(cls)
+
+    def report(self, node: libcst.CSTNode, message: str, *, unsafe_fix: bool = False) -> None:
+        """A finding for a person to review, located at `node` of the original tree."""
+        self.file.notes.append(Note(self.id, node, message, Kind.REVIEW, unsafe_fix))
+
+    def rewrite(self, original: libcst.CSTNode, updated: Any, replacement: Any, message: str, *, safe: bool = True) -> Any:
+        """Return the node to put in the tree: `replacement` when the fix may be applied.
+
+        A fix that changes behaviour (`safe=False`) is applied only with --unsafe-fixes;
+        otherwise it becomes a finding that says what the fix would change.
+        """
+        if safe or self.file.unsafe_fixes:
+            self.file.notes.append(Note(self.id, original, message, Kind.CHANGE))
+            return replacement
+        self.report(original, message, unsafe_fix=True)
+        return updated
+
+
+@cache
+def all_rules() -> tuple[type[Rule], ...]:
+    """Every rule in optfix.codemods, ordered by id."""
+    import optfix.codemods as package
+
+    found = []
+    for info in pkgutil.iter_modules(package.__path__, package.__name__ + "."):
+        module = importlib.import_module(info.name)
+        found += [
+            obj
+            for obj in vars(module).values()
+            if inspect.isclass(obj) and issubclass(obj, Rule) and obj is not Rule and obj.__module__ == module.__name__
+        ]
+    return tuple(sorted(found, key=lambda rule: rule.id))
+
+
+def rules_by_id() -> dict[str, type[Rule]]:
+    return {rule.id: rule for rule in all_rules()}

@@ -1,0 +1,79 @@
+"""One invocation of `diff`, `fix` or `check`: discover, run the rules, write, report."""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+
+from optfix import engine
+from optfix.diff import colorize, unified_diff
+from optfix.discover import discover
+from optfix.findings import FileResult, Kind
+from optfix.progress import Progress
+from optfix.report import Tally, display_path, format_finding
+from optfix.rule import Rule, all_rules
+from optfix.settings import Color, Mode, Settings
+from optfix.write import WriteError, replace_bytes
+
+
+class UsageError(Exception):
+    pass
+
+
+def selected_rules(select: tuple[str, ...], ignore: tuple[str, ...]) -> list[type[Rule]]:
+    rules = all_rules()
+    known = {rule.id for rule in rules}
+    unknown = sorted((set(select) | set(ignore)) - known)
+    if unknown:
+        raise UsageError(f"unknown rule {', '.join(unknown)}; `optfix rules` lists them")
+    return [rule for rule in rules if (not select or rule.id in select) and rule.id not in ignore]
+
+
+def _wants_color(color: Color, stream) -> bool:
+    if color is Color.AUTO:
+        return stream.isatty() and "NO_COLOR" not in os.environ
+    return color is Color.ALWAYS
+
+
+def execute(settings: Settings) -> int:
+    rules = selected_rules(settings.select, settings.ignore)
+    cwd = Path.cwd()
+    files = list(discover(settings.paths, settings.exclude, cwd))
+    show_diff = settings.mode is not Mode.CHECK and not settings.quiet
+    color_diff = _wants_color(settings.color, sys.stdout)
+    color_findings = _wants_color(settings.color, sys.stderr)
+    # The bar shares the terminal with nothing: only when the diff does not go there too.
+    progress = Progress(len(files), settings.progress and not (show_diff and sys.stdout.isatty()))
+    tally = Tally()
+    stdout = sys.stdout.buffer
+    try:
+        for result in engine.run(files, rules, jobs=settings.jobs, unsafe_fixes=settings.unsafe_fixes):
+            path = display_path(result.path, cwd)
+            if result.changed and settings.mode is Mode.FIX:
+                _write(result)
+            if result.changed and show_diff:
+                patch = unified_diff(result.original, result.updated, path)
+                stdout.write(colorize(patch) if color_diff else patch)
+                stdout.flush()
+            for finding in result.findings:
+                if finding.kind is not Kind.CHANGE:
+                    progress.print(format_finding(path, finding, color_findings))
+            tally.add(result)
+            progress.advance()
+    except BrokenPipeError:
+        # The reader of the diff went away (`optfix diff | head`): stop quietly.
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        return 1
+    finally:
+        progress.close()
+    sys.stderr.write(tally.summary(settings.mode) + "\n")
+    return tally.exit_code(settings.mode)
+
+
+def _write(result: FileResult) -> None:
+    try:
+        replace_bytes(result.path, result.updated, result.original)
+    except WriteError as error:
+        result.error("write-error", str(error))

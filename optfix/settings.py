@@ -1,0 +1,41 @@
+"""Everything one invocation needs to know, gathered from the command line."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from enum import Enum
+from pathlib import Path
+
+
+class Mode(str, Enum):
+    DIFF = "diff"
+    FIX = "fix"
+    CHECK = "check"
+
+
+class Color(str, Enum):
+    AUTO = "auto"
+    ALWAYS = "always"
+    NEVER = "never"
+
+
+def default_jobs() -> int:
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:
+        return os.cpu_count() or 1
+
+
+@dataclass(frozen=True)
+class Settings:
+    mode: Mode
+    paths: tuple[Path, ...] = (Path("."),)
+    select: tuple[str, ...] = ()
+    ignore: tuple[str, ...] = ()
+    exclude: tuple[str, ...] = ()
+    jobs: int = field(default_factory=default_jobs)
+    color: Color = Color.AUTO
+    progress: bool = True
+    quiet: bool = False
+    unsafe_fixes: bool = False

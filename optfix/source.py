@@ -1,0 +1,47 @@
+"""Bytes to text and back, keeping a file's encoding (PEP 263 cookie or BOM) exactly."""
+
+from __future__ import annotations
+
+import codecs
+import io
+import tokenize
+from dataclasses import dataclass
+
+
+class DecodeError(Exception):
+    def __init__(self, message: str, line: int = 1, col: int = 1) -> None:
+        super().__init__(message)
+        self.line = line
+        self.col = col
+
+
+@dataclass(frozen=True)
+class Source:
+    text: str
+    encoding: str
+    bom: bool
+
+    def encode(self, text: str) -> bytes:
+        data = text.encode(self.encoding)
+        return codecs.BOM_UTF8 + data if self.bom else data
+
+
+def decode(data: bytes) -> Source:
+    """Decode Python source as the interpreter would; raise DecodeError with a location."""
+    try:
+        encoding, _ = tokenize.detect_encoding(io.BytesIO(data).readline)
+    except SyntaxError as error:
+        raise DecodeError(str(error), error.lineno or 1) from None
+    bom = encoding == "utf-8-sig"
+    offset = len(codecs.BOM_UTF8) if bom else 0
+    codec = "utf-8" if bom else encoding
+    try:
+        text = data[offset:].decode(codec)
+    except UnicodeDecodeError as error:
+        start = offset + error.start
+        line = data.count(b"\n", 0, start) + 1
+        col = start - data.rfind(b"\n", 0, start)
+        raise DecodeError(f"invalid {codec} byte {data[start:start + 1]!r} (missing coding cookie?)", line, col) from None
+    except LookupError:
+        raise DecodeError(f"unknown encoding {codec!r}") from None
+    return Source(text, codec, bom)

@@ -1,0 +1,131 @@
+"""One file's journey through the CST: parse once, all rules in one traversal, imports
+reconciled, code generated, the result re-parsed as a safety net."""
+
+from __future__ import annotations
+
+import ast
+from collections import defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import libcst as cst
+
+from optfix.findings import Finding
+from optfix.rule import FileContext, Note, Rule
+
+
+class RuleError(Exception):
+    """A rule raised while transforming; the file is left as it was."""
+
+    def __init__(self, rule: str, error: BaseException) -> None:
+        super().__init__(f"rule {rule} raised {type(error).__name__}: {error}")
+        self.rule = rule
+
+
+class UnparsableOutput(Exception):
+    pass
+
+
+@dataclass
+class Outcome:
+    text: str
+    findings: list[Finding]
+
+
+class _Traversal(cst.CSTTransformer):
+    """Dispatches each node to the handlers of every rule, in rule order."""
+
+    def __init__(self, rules: Sequence[Rule]) -> None:
+        super().__init__()
+        self.visitors = defaultdict(list)
+        self.leavers = defaultdict(list)
+        for rule in rules:
+            for name in dir(type(rule)):
+                kind, _, node_type = name.partition("_")
+                if kind == "visit" and node_type:
+                    self.visitors[node_type].append((rule.id, getattr(rule, name)))
+                elif kind == "leave" and node_type:
+                    self.leavers[node_type].append((rule.id, getattr(rule, name)))
+
+    def on_visit(self, node: cst.CSTNode) -> bool:
+        for rule_id, handler in self.visitors.get(type(node).__name__, ()):
+            try:
+                handler(node)
+            except Exception as error:
+                raise RuleError(rule_id, error) from error
+        return True
+
+    def on_leave(self, original: cst.CSTNode, updated: cst.CSTNode):
+        node_type = type(original)
+        for rule_id, handler in self.leavers.get(node_type.__name__, ()):
+            try:
+                updated = handler(original, updated)
+            except Exception as error:
+                raise RuleError(rule_id, error) from error
+            if type(updated) is not node_type:
+                break
+        return updated
+
+
+def transform(text: str, rules: Sequence[type[Rule]], unsafe_fixes: bool = False) -> Outcome:
+    """Apply `rules` to `text`. Raises ParserSyntaxError, RuleError or UnparsableOutput."""
+    module = cst.parse_module(text)
+    file = FileContext(module, unsafe_fixes)
+    rewritten = module.visit(_Traversal([rule(file) for rule in rules]))
+    rewritten = _reconcile_imports(rewritten, file)
+    new_text = rewritten.code
+    if new_text != text:
+        _check_parses(new_text, text)
+    return Outcome(new_text, _locate(module, file.notes))
+
+
+def _reconcile_imports(module: cst.Module, file: FileContext) -> cst.Module:
+    if not (file.imports_to_add or file.imports_to_remove):
+        return module
+    from libcst.codemod import CodemodContext
+    from libcst.codemod.visitors import AddImportsVisitor, RemoveImportsVisitor
+
+    context = CodemodContext()
+    for module_name, name, alias in file.imports_to_add:
+        AddImportsVisitor.add_needed_import(context, module_name, name, alias)
+    for module_name, name, alias in file.imports_to_remove:
+        RemoveImportsVisitor.remove_unused_import(context, module_name, name, alias)
+    if file.imports_to_add:
+        module = AddImportsVisitor(context).transform_module(module)
+    if file.imports_to_remove:
+        module = RemoveImportsVisitor(context).transform_module(module)
+    return module
+
+
+def _check_parses(new_text: str, old_text: str) -> None:
+    """Re-parse the output: `ast` first (cheap); libcst where this Python is older than the code."""
+    try:
+        ast.parse(new_text)
+        return
+    except SyntaxError as error:
+        first_error = error
+    try:
+        ast.parse(old_text)
+    except SyntaxError:
+        try:
+            cst.parse_module(new_text)
+            return
+        except cst.ParserSyntaxError as error:
+            raise UnparsableOutput(str(error).splitlines()[0]) from None
+    raise UnparsableOutput(f"line {first_error.lineno}: {first_error.msg}")
+
+
+def _locate(module: cst.Module, notes: list[Note]) -> list[Finding]:
+    if not notes:
+        return []
+    from libcst.metadata import MetadataWrapper, PositionProvider
+
+    positions = MetadataWrapper(module, unsafe_skip_copy=True).resolve(PositionProvider)
+    findings = []
+    for note in notes:
+        where = positions[note.node]
+        findings.append(Finding(
+            where.start.line, where.start.column + 1, note.rule, note.message, note.kind,
+            where.end.line, where.end.column + 1, note.unsafe_fix,
+        ))
+    return sorted(findings)

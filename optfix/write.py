@@ -1,0 +1,46 @@
+"""In-place writes that are atomic, keep the file mode, and never replace a symlink."""
+
+from __future__ import annotations
+
+import os
+import stat
+import tempfile
+from pathlib import Path
+
+
+class WriteError(Exception):
+    pass
+
+
+def replace_bytes(path: Path, new: bytes, expected: bytes) -> None:
+    """Replace the contents of `path` (its symlink target) with `new`, if it still holds `expected`."""
+    target = Path(os.path.realpath(path))
+    try:
+        info = target.stat()
+        if not info.st_mode & 0o222 or not os.access(target, os.W_OK):
+            raise WriteError("file is read-only; left unchanged")
+        if target.read_bytes() != expected:
+            raise WriteError("file changed on disk since it was read; left as it is now")
+        fd, temporary = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".optfix-tmp", dir=target.parent)
+    except OSError as error:
+        raise WriteError(f"cannot write: {error.strerror or error}") from None
+    try:
+        with os.fdopen(fd, "wb") as stream:
+            stream.write(new)
+            stream.flush()
+            os.fsync(stream.fileno())
+        os.chmod(temporary, stat.S_IMODE(info.st_mode))
+        if (info.st_uid, info.st_gid) != (os.getuid(), os.getgid()):
+            try:
+                os.chown(temporary, info.st_uid, info.st_gid)
+            except PermissionError:
+                pass
+        os.replace(temporary, target)
+    except BaseException as error:
+        try:
+            os.unlink(temporary)
+        except FileNotFoundError:
+            pass
+        if isinstance(error, OSError):
+            raise WriteError(f"cannot write: {error.strerror or error}") from None
+        raise
