@@ -64,7 +64,8 @@ class OptimizerName(Rule):
         if replacement is None:
             self.report(literal, message)
             return updated
-        new_literal = literal.with_changes(value=f"{literal.prefix}{literal.quote}{replacement}{literal.quote}")
+        prefix = literal.value[: len(literal.value) - len(literal.value.lstrip("rRuU"))]  # as written
+        new_literal = literal.with_changes(value=f"{prefix}{literal.quote}{replacement}{literal.quote}")
         args = list(updated.args)
         args[index] = args[index].with_changes(value=new_literal)
         return self.rewrite(literal, updated, updated.with_changes(args=args), message)
@@ -99,16 +100,16 @@ def _argument(call: cst.Call, keyword: str | None, position: int | None = None) 
 
 def interpret(written: str) -> tuple[str | None, str]:
     """For a string Keras does not accept: the corrected string, or None, and what to say."""
-    cleaned = _clean(written)
-    key = cleaned.lower()
     not_a_name = f"'{written}' is not a Keras optimizer name"
-    if key in REGISTERED:
-        return cleaned, f"{not_a_name}: '{cleaned}'"
-    if key in RENAMED:
-        return RENAMED[key], f"'{written}' was removed in Keras 3, where the same optimizer is '{RENAMED[key]}'"
-    if key in UNSERVED:
-        return None, f"'{written}' {UNSERVED[key]}"
-    close = closest_names(key)
+    for candidate in _readings(written):
+        key = candidate.lower()
+        if key in REGISTERED:
+            return candidate, f"{not_a_name}: '{candidate}'"
+        if key in RENAMED:
+            return RENAMED[key], f"'{written}' was removed in Keras 3, where the same optimizer is '{RENAMED[key]}'"
+        if key in UNSERVED:
+            return None, f"'{written}' {UNSERVED[key]}"
+    close = closest_names(candidate.lower())
     if len(close) == 1:
         return close[0], f"{not_a_name}: '{close[0]}'"
     if close:
@@ -121,12 +122,12 @@ def _either(names: list[str]) -> str:
     return ", ".join(quoted[:-1]) + " or " + quoted[-1]
 
 
-def _clean(written: str) -> str:
-    """Undo habits that keep the letters of a real name: spaces, `()`, `_optimizer`, dotted paths."""
-    text = written.strip().rsplit(".", 1)[-1]
-    text = _SEPARATORS.sub("", _CALL_PARENS.sub("", text))
+def _readings(written: str) -> list[str]:
+    """What the string can have meant, undoing habits that keep a real name's letters: spaces,
+    separators, `()`, a dotted path; then also without an `optimizer` suffix."""
+    text = _SEPARATORS.sub("", _CALL_PARENS.sub("", written.strip().rsplit(".", 1)[-1]))
     stripped = _SUFFIX.sub("", text)
-    return stripped or text
+    return [text, stripped] if stripped and stripped != text else [text]
 
 
 def closest_names(key: str) -> list[str]:

@@ -43,5 +43,6 @@ class FileResult:
     def error(self, rule: str, message: str, line: int = 1, col: int = 1) -> FileResult:
         """Drop any change: a file with an error is left exactly as it was."""
         self.original = self.updated = None
+        self.findings = [f for f in self.findings if f.kind is not Kind.CHANGE]
         self.findings.append(Finding(line, col, rule, message, Kind.ERROR))
         return self

@@ -9,7 +9,6 @@ KERAS_ROOTS = (
     "tensorflow.python.keras",
     "tensorflow.keras",
     "keras.src",
-    "keras.api",
     "tf_keras",
     "keras",
 )

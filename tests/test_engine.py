@@ -1,0 +1,140 @@
+"""The engine's contract with rules, exercised with small rules defined here."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import libcst as cst
+import pytest
+
+from optfix.engine import process_bytes
+from optfix.findings import Kind
+from optfix.rule import Rule
+from optfix.transform import transform
+
+
+class RenameCall(Rule):
+    """Rewrite `tf.old()` to `keras.new()`, asking for the imports that needs."""
+
+    id = "test-rename"
+    trigger = re.compile(rb"old")
+
+    def leave_Call(self, original, updated):
+        if self.file.imports.qualified_name(original.func) != "tensorflow.old":
+            return updated
+        self.file.add_import("keras")
+        self.file.remove_import_if_unused("tensorflow", None, "tf")
+        replacement = updated.with_changes(func=cst.parse_expression("keras.new"))
+        return self.rewrite(original, updated, replacement, "renamed")
+
+
+class Unsafe(Rule):
+    """Turn 1 into 2, a fix that changes behaviour."""
+
+    id = "test-unsafe"
+    trigger = re.compile(rb"1")
+
+    def leave_Integer(self, original, updated):
+        if original.value != "1":
+            return updated
+        return self.rewrite(original, updated, updated.with_changes(value="2"), "1 becomes 2", safe=False)
+
+
+class Exploding(Rule):
+    """Raise on every name."""
+
+    id = "test-exploding"
+    trigger = re.compile(rb".")
+
+    def visit_Name(self, node):
+        raise ValueError("boom")
+
+
+class Breaking(Rule):
+    """Produce code that does not parse."""
+
+    id = "test-breaking"
+    trigger = re.compile(rb".")
+
+    def leave_Integer(self, original, updated):
+        # libcst accepts this node, but it opens a triple-quoted string it never closes.
+        return cst.SimpleString('"""a"')
+
+
+class Suffix(Rule):
+    """Append a suffix to every name; two instances show the order rules run in."""
+
+    id = "test-suffix-a"
+    suffix = "_a"
+    trigger = re.compile(rb".")
+
+    def leave_Name(self, original, updated):
+        return updated.with_changes(value=updated.value + self.suffix)
+
+
+class SuffixB(Suffix):
+    id = "test-suffix-b"
+    suffix = "_b"
+
+
+def test_imports_are_added_and_unused_ones_removed() -> None:
+    source = "import tensorflow as tf\n\n# keep me\nx = tf.old(1)\n"
+    assert transform(source, [RenameCall]).text == "import keras\n\n# keep me\nx = keras.new(1)\n"
+
+
+def test_imports_still_used_are_kept() -> None:
+    source = "import tensorflow as tf\n\nx = tf.old(1)\ny = tf.constant(2)\n"
+    assert transform(source, [RenameCall]).text == "import tensorflow as tf\nimport keras\n\nx = keras.new(1)\ny = tf.constant(2)\n"
+
+
+def test_applied_fix_is_recorded_as_a_change_at_its_position() -> None:
+    outcome = transform("import tensorflow as tf\nx = tf.old()\n", [RenameCall])
+    [finding] = outcome.findings
+    assert (finding.kind, finding.rule, finding.line, finding.col) == (Kind.CHANGE, "test-rename", 2, 5)
+    assert (finding.end_line, finding.end_col) == (2, 13)
+
+
+def test_unsafe_fix_is_reported_not_applied_by_default() -> None:
+    outcome = transform("x = 1\n", [Unsafe])
+    assert outcome.text == "x = 1\n"
+    [finding] = outcome.findings
+    assert finding.kind is Kind.REVIEW and finding.unsafe_fix and finding.message == "1 becomes 2"
+
+
+def test_unsafe_fix_is_applied_when_asked() -> None:
+    outcome = transform("x = 1\n", [Unsafe], unsafe_fixes=True)
+    assert outcome.text == "x = 2\n"
+    assert [f.kind for f in outcome.findings] == [Kind.CHANGE]
+
+
+def test_rules_run_in_one_traversal_in_the_given_order() -> None:
+    assert transform("x\n", [Suffix, SuffixB]).text == "x_a_b\n"
+    assert transform("x\n", [SuffixB, Suffix]).text == "x_b_a\n"
+
+
+@pytest.mark.parametrize("rule, words", [(Exploding, ["test-exploding", "ValueError", "boom"]), (Breaking, ["would not parse"])])
+def test_a_failing_rule_leaves_the_file_and_is_named(rule, words) -> None:
+    result = process_bytes(Path("f.py"), b"x = 1\n", [rule], False)
+    assert not result.changed and result.failed
+    [finding] = result.findings
+    assert finding.rule == "internal-error"
+    for word in words:
+        assert word in finding.message
+
+
+def test_encoding_that_cannot_hold_the_rewrite_is_an_error() -> None:
+    class ToEuro(Rule):
+        """Write a character latin-1 lacks."""
+
+        id = "test-euro"
+        trigger = re.compile(rb"x")
+
+        def leave_SimpleString(self, original, updated):
+            return self.rewrite(original, updated, updated.with_changes(value="'\u20ac'"), "euro")
+
+    data = b"# -*- coding: latin-1 -*-\nx = 'a'\n"
+    result = process_bytes(Path("f.py"), data, [ToEuro], False)
+    assert result.failed and not result.changed
+    [finding] = result.findings  # the change that could not be written is not reported as made
+    assert finding.kind is Kind.ERROR and "iso-8859-1" in finding.message

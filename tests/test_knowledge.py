@@ -1,0 +1,78 @@
+"""The knowledge tables, checked against the installed Keras 3, tf_keras and TensorFlow."""
+
+from __future__ import annotations
+
+import importlib
+import os
+
+import pytest
+
+from conftest import require
+from optfix.knowledge.identifiers import REGISTERED, RENAMED, UNSERVED
+from optfix.knowledge.namespaces import KERAS_ROOTS, keras_member
+
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+
+
+@pytest.fixture(scope="module")
+def keras():
+    keras = require("keras")
+    assert keras.__version__.startswith("3."), keras.__version__
+    return keras
+
+
+def _accepted(keras, name: str) -> bool:
+    try:
+        return isinstance(keras.optimizers.get(name), keras.optimizers.Optimizer)
+    except (ValueError, TypeError, KeyError):
+        return False
+
+
+def test_registered_names_are_exactly_what_keras_builds(keras) -> None:
+    from keras.src.optimizers import ALL_OBJECTS_DICT
+
+    assert {key for key in ALL_OBJECTS_DICT if _accepted(keras, key)} == REGISTERED
+
+
+@pytest.mark.parametrize("name", sorted(REGISTERED))
+def test_registered_names_work_in_any_letter_case(keras, name) -> None:
+    for spelling in (name, name.upper(), name.capitalize()):
+        assert _accepted(keras, spelling), spelling
+
+
+def test_unserved_strings_fail_in_keras_3(keras) -> None:
+    for name in UNSERVED:
+        assert not _accepted(keras, name), name
+
+
+def test_renamed_strings_were_keras_2_names_for_the_same_optimizer(keras) -> None:
+    tf_keras = require("tf_keras")
+    for old, new in RENAMED.items():
+        assert not _accepted(keras, old), old
+        legacy = tf_keras.optimizers.get(old)
+        modern = keras.optimizers.get(new)
+        assert type(legacy).__name__ == type(modern).__name__, (old, new)
+        # The Keras 2.11 optimizers take the Keras 3 arguments: same names, same defaults.
+        assert legacy.get_config()["learning_rate"] == pytest.approx(modern.get_config()["learning_rate"])
+
+
+@pytest.mark.parametrize("root", KERAS_ROOTS)
+def test_every_keras_root_reaches_keras_optimizers(root) -> None:
+    require("tensorflow")
+    assert callable(_reach(root).optimizers.get)
+    assert keras_member(f"{root}.optimizers.get") == "optimizers.get"
+
+
+def _reach(dotted: str):
+    """Import a module, or reach it as an attribute (`tensorflow.compat.v1.keras` is only one)."""
+    try:
+        return importlib.import_module(dotted)
+    except ModuleNotFoundError:
+        parent, _, name = dotted.rpartition(".")
+        return getattr(_reach(parent), name)
+
+
+def test_names_outside_keras_have_no_member() -> None:
+    assert keras_member("mylib.optimizers.get") is None
+    assert keras_member("kerastuner.optimizers.get") is None
+    assert keras_member(None) is None
