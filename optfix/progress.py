@@ -9,16 +9,17 @@ DELAY_SECONDS = 1.0
 
 
 class Progress:
-    def __init__(self, total: int, enabled: bool) -> None:
+    def __init__(self, total: int, enabled: bool, delay: float = DELAY_SECONDS) -> None:
         self.total = total
         self.enabled = enabled and sys.stderr.isatty()
+        self.delay = delay
         self.started = time.monotonic()
         self.bar = None
         self.done = 0
 
     def advance(self) -> None:
         self.done += 1
-        if self.bar is None and self.enabled and time.monotonic() - self.started > DELAY_SECONDS:
+        if self.bar is None and self.enabled and time.monotonic() - self.started >= self.delay:
             from rich.console import Console
             from rich.progress import BarColumn, MofNCompleteColumn, Progress as Bar, TimeElapsedColumn
 

@@ -41,6 +41,7 @@ class FileContext:
     """What rules share about the file being rewritten."""
 
     module: libcst.Module
+    text: str = ""
     unsafe_fixes: bool = False
     notes: list[Note] = field(default_factory=list)
     imports_to_add: list[tuple[str, str | None, str | None]] = field(default_factory=list)
@@ -54,6 +55,20 @@ class FileContext:
 
             self._imports = ImportTable.of(self.module)
         return self._imports
+
+    def keras_reference(self, member: str) -> tuple[libcst.BaseExpression, bool]:
+        """`keras.<member>` in the file's own terms (`import keras`, `from tensorflow import keras`,
+        `from keras import optimizers`), and whether `import keras` must be added for it."""
+        import libcst
+
+        base = self.imports.name_for("keras", "tensorflow.keras")
+        if base is not None:
+            return libcst.parse_expression(f"{base}.{member}"), False
+        package, _, rest = member.partition(".")
+        alias = self.imports.name_for(f"keras.{package}", f"tensorflow.keras.{package}") if rest else None
+        if alias is not None:
+            return libcst.parse_expression(f"{alias}.{rest}"), False
+        return libcst.parse_expression(f"keras.{member}"), True
 
     def add_import(self, module: str, name: str | None = None, alias: str | None = None) -> None:
         self.imports_to_add.append((module, name, alias))

@@ -70,7 +70,7 @@ class _Traversal(cst.CSTTransformer):
 def transform(text: str, rules: Sequence[type[Rule]], unsafe_fixes: bool = False) -> Outcome:
     """Apply `rules` to `text`. Raises ParserSyntaxError, RuleError or UnparsableOutput."""
     module = cst.parse_module(text)
-    file = FileContext(module, unsafe_fixes)
+    file = FileContext(module, text, unsafe_fixes)
     rewritten = module.visit(_Traversal([rule(file) for rule in rules]))
     rewritten = _reconcile_imports(rewritten, file)
     new_text = rewritten.code

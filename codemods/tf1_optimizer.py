@@ -1,0 +1,359 @@
+"""Rule `tf1-optimizer`: TensorFlow 1 optimizers to Keras 3, with the same math."""
+
+from __future__ import annotations
+
+import re
+
+import libcst as cst
+
+from optfix.calls import NOT_CONSTANT, as_keyword, bind, constant, new_keyword, with_args
+from optfix.knowledge.tf1 import (
+    ABSENT,
+    APPLY_GRADIENTS_LEGACY_ARGS,
+    NO_EQUIVALENT_MODULES,
+    TF1_BASE_CLASS,
+    TF1_OPTIMIZERS,
+    TF1_TRAIN_MODULES,
+    UNSUPPORTED_METHODS,
+    WRAPPERS,
+    Tf1Optimizer,
+)
+from optfix.rule import FileContext, Rule
+
+_TYPE_CHECKS = frozenset({"isinstance", "issubclass"})
+_FLOW_WORDS = re.compile(r"\b(?:%s)\b" % "|".join([*UNSUPPORTED_METHODS, "apply_gradients", "CrossShardOptimizer", "SyncReplicasOptimizer"]))
+_BASE_CLASS_MESSAGE = (
+    "the TF1 base class tf.compat.v1.train.Optimizer has no Keras 3 counterpart with its API: "
+    "subclasses, isinstance checks and annotations need a person (Keras 3 optimizers implement "
+    "build() and update_step())"
+)
+
+
+def tf1_class(qualified: str | None) -> str | None:
+    """`tensorflow.compat.v1.train.AdamOptimizer` -> `AdamOptimizer`; None for anything else."""
+    for module in TF1_TRAIN_MODULES:
+        if qualified and qualified.startswith(module + "."):
+            rest = qualified[len(module) + 1 :]
+            if "." not in rest:
+                return rest
+    return None
+
+
+def _no_equivalent_module(qualified: str | None) -> str | None:
+    return next((why for module, why in NO_EQUIVALENT_MODULES.items() if qualified and qualified.startswith(module + ".")), None)
+
+
+class Tf1OptimizerRule(Rule):
+    """Rewrite TensorFlow 1 optimizers into the Keras 3 optimizers that compute the same updates.
+
+    ## What it does
+    Rewrites `tf.compat.v1.train.XOptimizer(...)` (and `tf.train.XOptimizer` in TensorFlow 1
+    code), reached through any import or alias, into `keras.optimizers.X(...)`. Arguments are
+    mapped by meaning, positional or keyword: `beta1` becomes `beta_1`, RMSProp's `decay` becomes
+    `rho`, `use_nesterov` becomes `nesterov`; `use_locking` and the like are dropped. Where a
+    default changed, the TF1 value is written out (`epsilon=1e-08` for Adam and Adadelta,
+    `epsilon=0.0` for Adagrad, `epsilon=1e-10` for RMSProp). Optimizer classes used as values stay
+    classes. The import of `keras` is added and imports the rewrite left unused are removed.
+
+    ## Why
+    TensorFlow 1 optimizers cannot be given to Keras 3 (`compile()` raises `Could not interpret
+    optimizer identifier`), and the Keras 3 defaults differ: a bare `keras.optimizers.Adam()` is
+    not TF1's `AdamOptimizer()`.
+
+    ## Example
+        opt = tf.compat.v1.train.AdamOptimizer(0.01, beta1=0.8)
+    becomes
+        opt = keras.optimizers.Adam(learning_rate=0.01, beta_1=0.8, epsilon=1e-08)
+
+    ## Fix safety
+    Safe where the Keras 3 optimizer computes the same updates (proven by tests/test_tf1_equivalence.py).
+    Unsafe, applied only with --unsafe-fixes: RMSProp (TF1 starts its accumulator at 1.0, Keras at
+    0.0), Momentum whose learning rate is not a literal constant (TF1 and Keras accumulate
+    differently once it changes), and optimizer classes used as values when the class alone cannot
+    carry TF1's defaults. No fix, only a finding: AdagradDA, SyncReplicas, Proximal optimizers
+    with non-zero l1/l2, `tf.contrib.opt`, the TF1 base class. An optimizer that flows into
+    `minimize()`, `compute_gradients()`, `apply_gradients(global_step=...)` or a TF1 wrapper in
+    the same scope is left as it is, with a finding at each such call: rewriting only the
+    constructor would break the file.
+
+    ## Known problems
+    Flows are followed by name within a function (and by attribute, such as `self.opt`, within
+    the file); an optimizer passed to another function is not followed. A learning rate counts as
+    constant only when it is a literal or a name assigned only literals.
+    """
+
+    id = "tf1-optimizer"
+    trigger = re.compile(rb"Optimizer\b|contrib\.opt")
+
+    def __init__(self, file: FileContext) -> None:
+        super().__init__(file)
+        self.blocked: dict[int, str] = {}  # id(constructor call) -> why it stays TF1
+        self.called: set[int] = set()  # ids of expressions in call position
+        self.not_values: set[int] = set()  # ids of Names that are not references (attr, keyword)
+        self.attribute_bases: set[int] = set()  # ids of expressions followed by `.attr`
+        self.type_context = 0  # inside isinstance()/issubclass() or an annotation
+        self.import_context = 0
+        self.literal_names: dict[str, bool] = {}
+
+    # -- bookkeeping on the way down -------------------------------------------------------
+
+    def visit_Module(self, node: cst.Module) -> None:
+        if _FLOW_WORDS.search(self.file.text):
+            flows = _Flows(self)
+            node.visit(flows)
+            self.blocked = flows.blocked
+
+    def visit_Import(self, node: cst.Import) -> None:
+        self.import_context += 1
+
+    def leave_Import(self, original: cst.Import, updated: cst.Import) -> cst.Import:
+        self.import_context -= 1
+        return updated
+
+    def visit_ImportFrom(self, node: cst.ImportFrom) -> None:
+        self.import_context += 1
+
+    def leave_ImportFrom(self, original: cst.ImportFrom, updated: cst.ImportFrom) -> cst.ImportFrom:
+        self.import_context -= 1
+        return updated
+
+    def visit_Annotation(self, node: cst.Annotation) -> None:
+        self.type_context += 1
+
+    def leave_Annotation(self, original: cst.Annotation, updated: cst.Annotation) -> cst.Annotation:
+        self.type_context -= 1
+        return updated
+
+    def visit_Attribute(self, node: cst.Attribute) -> None:
+        self.not_values.add(id(node.attr))
+        self.attribute_bases.add(id(node.value))
+
+    def visit_Arg(self, node: cst.Arg) -> None:
+        if node.keyword is not None:
+            self.not_values.add(id(node.keyword))
+
+    def visit_Assign(self, node: cst.Assign) -> None:
+        for target in node.targets:
+            if isinstance(target.target, cst.Name):
+                literal = constant(node.value) is not NOT_CONSTANT
+                self.literal_names[target.target.value] = literal and self.literal_names.get(target.target.value, True)
+
+    def visit_Call(self, node: cst.Call) -> None:
+        self.called.add(id(node.func))
+        if isinstance(node.func, cst.Name) and node.func.value in _TYPE_CHECKS:
+            self.type_context += 1
+
+    # -- rewrites on the way up ------------------------------------------------------------
+
+    def leave_Call(self, original: cst.Call, updated: cst.Call) -> cst.BaseExpression:
+        if isinstance(original.func, cst.Name) and original.func.value in _TYPE_CHECKS:
+            self.type_context -= 1
+        qualified = self.file.imports.qualified_name(original.func)
+        why = _no_equivalent_module(qualified)
+        if why:
+            self.report(original, why)
+            return updated
+        name = tf1_class(qualified)
+        if name == TF1_BASE_CLASS:
+            self.report(original, _BASE_CLASS_MESSAGE)
+        row = TF1_OPTIMIZERS.get(name)
+        if row is None:
+            return updated
+        if id(original) in self.blocked:
+            self.report(original, f"{name} left as it is: {self.blocked[id(original)]}")
+            return updated
+        return self._construct(original, updated, row)
+
+    def leave_Attribute(self, original: cst.Attribute, updated: cst.Attribute) -> cst.BaseExpression:
+        return self._reference(original, updated)
+
+    def leave_Name(self, original: cst.Name, updated: cst.Name) -> cst.BaseExpression:
+        if id(original) in self.not_values or self.import_context:
+            return updated
+        return self._reference(original, updated)
+
+    # -- the two rewrites --------------------------------------------------------------------
+
+    def _construct(self, original: cst.Call, updated: cst.Call, row: Tf1Optimizer) -> cst.BaseExpression:
+        """A constructor call: the Keras 3 class with the arguments mapped by meaning."""
+        params = {p.name: p for p in row.params}
+        filled = bind(original, [p.name for p in row.params])
+        if filled is None:
+            self.report(original, f"{row.legacy}: arguments passed with * or ** (or unknown ones) cannot be mapped; migrate by hand")
+            return updated
+        values = dict(zip(filled, original.args))
+        nonzero = [n for n in row.zero_only if n in values and constant(values[n].value) not in (0, 0.0)]
+        if not row.keras or nonzero:
+            detail = f" ({', '.join(nonzero)} not a literal zero)" if nonzero else ""
+            self.report(original, f"{row.legacy} has no Keras 3 equivalent{detail}: {row.advice}")
+            return updated
+        args = []
+        for param_name, arg in zip(filled, updated.args):
+            param = params[param_name]
+            if param.keras is None:
+                continue
+            if param.none_means is not ABSENT and constant(arg.value) is None:
+                arg = arg.with_changes(value=cst.parse_expression(repr(param.none_means)))
+            args.append(as_keyword(arg, param.keras))
+        given = {params[n].keras for n in filled}
+        args += [new_keyword(k, v) for k, v in row.explicit_defaults().items() if k not in given]
+        target, needs_keras = self.file.keras_reference(f"optimizers.{row.keras}")
+        replacement = with_args(updated, args).with_changes(func=target)
+        unsafe = row.unsafe or self._varying(row, values)
+        message = f"{row.legacy} -> keras.optimizers.{row.keras}" + (f": {unsafe}" if unsafe else "")
+        return self._apply(original, original.func, updated, replacement, message, unsafe, needs_keras)
+
+    def _reference(self, original: cst.BaseExpression, updated: cst.BaseExpression) -> cst.BaseExpression:
+        """A TF1 optimizer class used as a value (not called): a Keras class, or a finding."""
+        if id(original) in self.called:
+            return updated
+        qualified = self.file.imports.qualified_name(original)
+        why = _no_equivalent_module(qualified)
+        name = tf1_class(qualified)
+        if why or name is None:
+            if why:
+                self.report(original, why)
+            return updated
+        row = TF1_OPTIMIZERS.get(name)
+        if name == TF1_BASE_CLASS or row is None:
+            if name == TF1_BASE_CLASS:
+                self.report(original, _BASE_CLASS_MESSAGE)
+            return updated
+        if self.type_context or id(original) in self.attribute_bases:
+            self.report(original, f"{name} used as a type or for its class attributes: a Keras 3 optimizer is not a TF1 optimizer; review by hand")
+            return updated
+        if not row.keras or row.zero_only:
+            extra = f": {row.advice}" if row.advice else ""
+            self.report(original, f"{name} class used as a value has no exact Keras 3 equivalent{extra}")
+            return updated
+        unsafe = _class_loses(row)
+        replacement, needs_keras = self.file.keras_reference(f"optimizers.{row.keras}")
+        message = f"{name} -> keras.optimizers.{row.keras} (a class)" + (f": {unsafe}" if unsafe else "")
+        return self._apply(original, original, updated, replacement, message, unsafe, needs_keras)
+
+    def _varying(self, row: Tf1Optimizer, values: dict[str, cst.Arg]) -> str:
+        """Why an argument that must stay constant for exactness may not be, or ''."""
+        for name in row.constant_only:
+            arg = values.get(name)
+            value = arg.value if arg else None
+            if value is None or constant(value) is not NOT_CONSTANT:
+                continue
+            if isinstance(value, cst.Name) and self.literal_names.get(value.value):
+                continue
+            return (
+                f"{name} is not a literal constant; if it changes during training (a schedule, a "
+                "placeholder, a variable), TF1 Momentum (accum = m*accum + g; var -= lr*accum) and "
+                "Keras SGD (v = m*v - lr*g; var += v) differ; exact only for a constant learning rate"
+            )
+        return ""
+
+    def _apply(self, original, legacy_reference, updated, replacement, message, unsafe, needs_keras):
+        """Rewrite if allowed; only then adjust imports: keras in, the legacy one out if unused."""
+        result = self.rewrite(original, updated, replacement, message, safe=not unsafe)
+        if result is replacement:
+            if needs_keras:
+                self.file.add_import("keras")
+            origin = self.file.imports.head_origin(legacy_reference)
+            if origin is not None:
+                self.file.remove_import_if_unused(*origin)
+        return result
+
+
+def _class_loses(row: Tf1Optimizer) -> str:
+    """What a bare class reference cannot carry from TF1, or ''."""
+    lost = [f"{k}={v!r}" for k, v in row.explicit_defaults().items()]
+    renamed = [f"{p.name}->{p.keras}" for p in row.params if p.keras and p.keras != p.name]
+    dropped = [p.name for p in row.params if p.keras is None]
+    if not (lost or renamed or row.unsafe or row.constant_only):
+        return ""
+    parts = []
+    if lost:
+        parts.append(f"calls through it get Keras defaults instead of TF1's {', '.join(lost)}")
+    if renamed or dropped:
+        parts.append(f"TF1 keywords passed at those calls are not translated ({', '.join(renamed + dropped)})")
+    if row.unsafe:
+        parts.append(row.unsafe)
+    if row.constant_only:
+        parts.append("the learning rate at those calls may not be constant")
+    return "; ".join(parts)
+
+
+class _Flows(cst.CSTVisitor):
+    """Finds TF1 optimizer objects that reach calls a Keras 3 optimizer does not support, so
+    their constructors stay TF1, and reports those calls.
+
+    A name is followed within its function; an attribute (`self.opt`) within the file."""
+
+    def __init__(self, rule: Tf1OptimizerRule) -> None:
+        super().__init__()
+        self.rule = rule
+        self.imports = rule.file.imports
+        self.scopes: list[cst.CSTNode] = [rule.file.module]
+        self.assigned: dict[tuple, cst.Call] = {}
+        self.uses: list[tuple[tuple, cst.Call, str, str]] = []
+        self.blocked: dict[int, str] = {}
+
+    def visit_FunctionDef(self, node: cst.FunctionDef) -> None:
+        self.scopes.append(node)
+
+    def leave_FunctionDef(self, original: cst.FunctionDef) -> None:
+        self.scopes.pop()
+
+    def visit_Assign(self, node: cst.Assign) -> None:
+        if len(node.targets) == 1 and self._is_constructor(node.value):
+            key = self._key(node.targets[0].target)
+            if key is not None:
+                self.assigned[key] = node.value
+
+    def visit_Call(self, node: cst.Call) -> None:
+        use = self._use(node)
+        if use is None:
+            return
+        receiver, reason, message = use
+        if self._is_constructor(receiver):
+            self.blocked[id(receiver)] = reason
+            if message:
+                self.rule.report(node, message)
+        elif (key := self._key(receiver)) is not None:
+            self.uses.append((key, node, reason, message))
+
+    def leave_Module(self, original: cst.Module) -> None:
+        for key, node, reason, message in self.uses:
+            constructor = self.assigned.get(key)
+            if constructor is not None:
+                self.blocked.setdefault(id(constructor), reason)
+                if message:
+                    self.rule.report(node, message)
+
+    def _use(self, node: cst.Call) -> tuple[cst.BaseExpression, str, str] | None:
+        """For a call a TF1 optimizer cannot take part in under Keras 3: (the optimizer
+        expression, why its constructor stays TF1, what to say at the call)."""
+        qualified = self.imports.qualified_name(node.func) or ""
+        if node.args and (qualified in WRAPPERS or tf1_class(qualified) == "SyncReplicasOptimizer"):
+            wrapper = qualified.rsplit(".", 1)[-1]
+            # SyncReplicasOptimizer is reported as an optimizer with no equivalent already.
+            message = f"{wrapper} needs a TF1 optimizer: {WRAPPERS[qualified]}" if qualified in WRAPPERS else ""
+            return node.args[0].value, f"it is wrapped by {wrapper}, which needs a TF1 optimizer", message
+        if not isinstance(node.func, cst.Attribute):
+            return None
+        method = node.func.attr.value
+        if method in UNSUPPORTED_METHODS:
+            return node.func.value, f"it is used with {method}(), which Keras 3 optimizers do not have", UNSUPPORTED_METHODS[method]
+        if method == "apply_gradients":
+            legacy = [a.keyword.value for a in node.args if a.keyword and a.keyword.value in APPLY_GRADIENTS_LEGACY_ARGS]
+            if not legacy and sum(a.keyword is None for a in node.args) > 1:
+                legacy = ["global_step"]  # apply_gradients(grads_and_vars, global_step)
+            if legacy:
+                return (node.func.value, f"it is used with apply_gradients(..., {legacy[0]}=...), which Keras 3 optimizers do not take",
+                        APPLY_GRADIENTS_LEGACY_ARGS[legacy[0]])
+        return None
+
+    def _key(self, node: cst.BaseExpression) -> tuple | None:
+        if isinstance(node, cst.Name):
+            return (id(self.scopes[-1]), node.value)
+        if isinstance(node, cst.Attribute):
+            return (None, cst.Module([]).code_for_node(node))
+        return None
+
+    def _is_constructor(self, node: cst.BaseExpression) -> bool:
+        return isinstance(node, cst.Call) and tf1_class(self.imports.qualified_name(node.func)) in TF1_OPTIMIZERS

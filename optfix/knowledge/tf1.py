@@ -1,0 +1,203 @@
+"""TensorFlow 1 optimizers (`tf.compat.v1.train`) and the Keras 3 optimizers that compute the
+same updates.
+
+Each row lists the TF1 constructor's parameters in their positional order with their defaults,
+the Keras 3 keyword each one becomes (None: dropped, it does not touch the math), and the Keras 3
+defaults of those keywords. Where a TF1 default differs from the Keras 3 one, the rewrite writes
+the TF1 value explicitly; that follows from the two columns, so it is never listed by hand.
+Facts: ../shared/reference/optimizer-semantics.md §1-2; checked by tests/test_tf1_table.py.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+
+class _Required:
+    def __repr__(self) -> str:
+        return "REQUIRED"
+
+
+REQUIRED = _Required()
+ABSENT = object()  # `none_means` unset
+
+
+@dataclass(frozen=True)
+class Param:
+    name: str
+    default: object = REQUIRED
+    keras: str | None = None  # the Keras 3 keyword; None drops the argument
+    none_means: object = ABSENT  # what TF1 does with None, written instead of it
+    math: bool = True  # False: the value never touches the math (a name), so no default is written
+
+
+@dataclass(frozen=True)
+class Tf1Optimizer:
+    legacy: str  # class name in tf.compat.v1.train
+    params: tuple[Param, ...]  # positional order, `self` left out
+    keras: str | None = None  # class in keras.optimizers; None: no Keras 3 equivalent
+    keras_defaults: dict[str, object] = field(default_factory=dict)  # of the keywords used
+    extra: dict[str, object] = field(default_factory=dict)  # Keras 3 keywords TF1 implied
+    zero_only: tuple[str, ...] = ()  # exact only while these TF1 arguments are literal zeros
+    constant_only: tuple[str, ...] = ()  # exact only while these TF1 arguments stay constant
+    unsafe: str = ""  # why even the best Keras 3 arguments change the math
+    advice: str = ""  # what to do instead, where there is no equivalent
+
+    def explicit_defaults(self) -> dict[str, object]:
+        """Keras 3 keywords to write when the TF1 call leaves the parameter out."""
+        written = {}
+        for param in self.params:
+            if param.keras is None or param.default is REQUIRED or not param.math:
+                continue
+            old = param.default if param.none_means is ABSENT or param.default is not None else param.none_means
+            if old != self.keras_defaults[param.keras]:
+                written[param.keras] = old
+        return {**written, **self.extra}
+
+
+
+_LR = Param("learning_rate", keras="learning_rate")
+_LOCKING = Param("use_locking", False)
+
+TF1_OPTIMIZERS = {
+    row.legacy: row
+    for row in (
+        Tf1Optimizer(
+            "GradientDescentOptimizer",
+            (_LR, _LOCKING, Param("name", "GradientDescent", "name", math=False)),
+            keras="SGD",
+            keras_defaults={"learning_rate": 0.01},
+        ),
+        Tf1Optimizer(
+            "MomentumOptimizer",
+            (_LR, Param("momentum", keras="momentum"), _LOCKING, Param("name", "Momentum", "name", math=False),
+             Param("use_nesterov", False, "nesterov")),
+            keras="SGD",
+            keras_defaults={"learning_rate": 0.01, "momentum": 0.0, "nesterov": False},
+            constant_only=("learning_rate",),
+        ),
+        Tf1Optimizer(
+            "AdagradOptimizer",
+            (_LR, Param("initial_accumulator_value", 0.1, "initial_accumulator_value"), _LOCKING,
+             Param("name", "Adagrad", "name", math=False)),
+            keras="Adagrad",
+            keras_defaults={"learning_rate": 0.001, "initial_accumulator_value": 0.1},
+            extra={"epsilon": 0.0},  # TF1 Adagrad has no epsilon; Keras adds 1e-7 inside the sqrt
+        ),
+        Tf1Optimizer(
+            "AdagradDAOptimizer",
+            (_LR, Param("global_step"), Param("initial_gradient_squared_accumulator_value", 0.1),
+             Param("l1_regularization_strength", 0.0), Param("l2_regularization_strength", 0.0),
+             _LOCKING, Param("name", "AdagradDA", "name", math=False)),
+            advice="port dual averaging as a custom keras.optimizers.Optimizer, or choose another "
+                   "optimizer deliberately",
+        ),
+        Tf1Optimizer(
+            "AdamOptimizer",
+            (Param("learning_rate", 0.001, "learning_rate"), Param("beta1", 0.9, "beta_1"),
+             Param("beta2", 0.999, "beta_2"), Param("epsilon", 1e-08, "epsilon"), _LOCKING,
+             Param("name", "Adam", "name", math=False), Param("use_own_namescope_for_non_slot_vars", False)),
+            keras="Adam",
+            keras_defaults={"learning_rate": 0.001, "beta_1": 0.9, "beta_2": 0.999, "epsilon": 1e-07},
+        ),
+        Tf1Optimizer(
+            "AdadeltaOptimizer",
+            (Param("learning_rate", 0.001, "learning_rate"), Param("rho", 0.95, "rho"),
+             Param("epsilon", 1e-08, "epsilon"), _LOCKING, Param("name", "Adadelta", "name", math=False)),
+            keras="Adadelta",
+            keras_defaults={"learning_rate": 0.001, "rho": 0.95, "epsilon": 1e-07},
+        ),
+        Tf1Optimizer(
+            "RMSPropOptimizer",
+            (_LR, Param("decay", 0.9, "rho"), Param("momentum", 0.0, "momentum"),
+             Param("epsilon", 1e-10, "epsilon"), _LOCKING, Param("centered", False, "centered"),
+             Param("name", "RMSProp", "name", math=False)),
+            keras="RMSprop",
+            keras_defaults={"learning_rate": 0.001, "rho": 0.9, "momentum": 0.0, "epsilon": 1e-07, "centered": False},
+            unsafe="TF1 RMSProp starts its mean-square accumulator at 1.0, Keras RMSprop at 0.0: "
+                   "the updates differ (by half the movement over the first 20 steps); "
+                   "keeping TF1's math needs a Keras RMSprop subclass whose build() sets the "
+                   "accumulators to 1",
+        ),
+        Tf1Optimizer(
+            "FtrlOptimizer",
+            (_LR, Param("learning_rate_power", -0.5, "learning_rate_power"),
+             Param("initial_accumulator_value", 0.1, "initial_accumulator_value"),
+             Param("l1_regularization_strength", 0.0, "l1_regularization_strength"),
+             Param("l2_regularization_strength", 0.0, "l2_regularization_strength"), _LOCKING,
+             Param("name", "Ftrl", "name", math=False), Param("accum_name", None), Param("linear_name", None),
+             Param("l2_shrinkage_regularization_strength", 0.0, "l2_shrinkage_regularization_strength"),
+             Param("beta", None, "beta", none_means=0.0)),
+            keras="Ftrl",
+            keras_defaults={"learning_rate": 0.001, "learning_rate_power": -0.5, "initial_accumulator_value": 0.1,
+                            "l1_regularization_strength": 0.0, "l2_regularization_strength": 0.0,
+                            "l2_shrinkage_regularization_strength": 0.0, "beta": 0.0},
+        ),
+        Tf1Optimizer(
+            "ProximalAdagradOptimizer",
+            (_LR, Param("initial_accumulator_value", 0.1, "initial_accumulator_value"),
+             Param("l1_regularization_strength", 0.0), Param("l2_regularization_strength", 0.0),
+             _LOCKING, Param("name", "ProximalAdagrad", "name", math=False)),
+            keras="Adagrad",
+            keras_defaults={"learning_rate": 0.001, "initial_accumulator_value": 0.1},
+            extra={"epsilon": 0.0},
+            zero_only=("l1_regularization_strength", "l2_regularization_strength"),
+            advice="Keras has no proximal l1/l2 step (its weight_decay is a different update)",
+        ),
+        Tf1Optimizer(
+            "ProximalGradientDescentOptimizer",
+            (_LR, Param("l1_regularization_strength", 0.0), Param("l2_regularization_strength", 0.0),
+             _LOCKING, Param("name", "ProximalGradientDescent", "name", math=False)),
+            keras="SGD",
+            keras_defaults={"learning_rate": 0.01},
+            zero_only=("l1_regularization_strength", "l2_regularization_strength"),
+            advice="Keras has no proximal l1/l2 step (its weight_decay is a different update)",
+        ),
+        Tf1Optimizer(
+            "SyncReplicasOptimizer",
+            (Param("opt"), Param("replicas_to_aggregate"), Param("total_num_replicas", None),
+             Param("variable_averages", None), Param("variables_to_average", None), _LOCKING,
+             Param("name", "sync_replicas", "name", math=False)),
+            advice="synchronous replicas are a tf.distribute strategy's job in TF2 "
+                   "(tf.distribute.MultiWorkerMirroredStrategy)",
+        ),
+    )
+}
+
+# Where TF1 optimizers live; `tf.train.XOptimizer` only exists in TensorFlow 1 code.
+TF1_TRAIN_MODULES = ("tensorflow.compat.v1.train", "tensorflow.train")
+
+# The TF1 base class: subclasses, isinstance checks and annotations need a person.
+TF1_BASE_CLASS = "Optimizer"
+
+# Methods of a TF1 optimizer that a Keras 3 optimizer lacks, and what to do instead.
+UNSUPPORTED_METHODS = {
+    "minimize": "Keras optimizers have no minimize(): compute gradients with tf.GradientTape and "
+                "call apply_gradients(zip(grads, variables)), or train with model.fit",
+    "compute_gradients": "Keras optimizers have no compute_gradients(): use tf.GradientTape",
+    "get_slot": "Keras optimizers have no get_slot(): their state is in optimizer.variables",
+    "get_slot_names": "Keras optimizers have no get_slot_names(): their state is in optimizer.variables",
+    "get_name": "Keras optimizers have no get_name(): use optimizer.name",
+    "variables": "optimizer.variables is a list in Keras 3, not a method",
+}
+
+# apply_gradients(grads_and_vars) works in Keras 3; these extra arguments do not.
+APPLY_GRADIENTS_LEGACY_ARGS = {
+    "global_step": "Keras apply_gradients() takes no global_step: the optimizer counts its own "
+                   "steps in optimizer.iterations",
+    "name": "Keras apply_gradients() takes no name",
+}
+
+# TF1 wrappers that take a TF1 optimizer object (SyncReplicasOptimizer, in the table above, too).
+WRAPPERS = {
+    "tensorflow.compat.v1.tpu.CrossShardOptimizer": "use a tf.distribute.TPUStrategy instead",
+    "tensorflow.tpu.CrossShardOptimizer": "use a tf.distribute.TPUStrategy instead",
+    "tensorflow.contrib.tpu.CrossShardOptimizer": "use a tf.distribute.TPUStrategy instead",
+}
+
+# Modules of TF1 optimizers with no Keras 3 counterpart at all.
+NO_EQUIVALENT_MODULES = {
+    "tensorflow.contrib.opt": "tf.contrib was removed in TensorFlow 2 and its optimizers have no "
+                              "Keras 3 counterpart (keras.optimizers.AdamW replaces AdamWOptimizer, "
+                              "with weight_decay scaled by the learning rate)",
+}

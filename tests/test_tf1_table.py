@@ -1,0 +1,65 @@
+"""Every row of the TF1 table, checked against the installed TensorFlow and Keras signatures."""
+
+from __future__ import annotations
+
+import inspect
+import os
+
+import pytest
+
+from conftest import require
+from optfix.knowledge.tf1 import REQUIRED, TF1_OPTIMIZERS
+
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+ROWS = sorted(TF1_OPTIMIZERS.values(), key=lambda row: row.legacy)
+
+
+def _parameters(cls) -> dict[str, object]:
+    signature = inspect.signature(cls.__init__)
+    return {
+        name: REQUIRED if p.default is inspect.Parameter.empty else p.default
+        for name, p in signature.parameters.items()
+        if name != "self" and p.kind not in (p.VAR_KEYWORD, p.VAR_POSITIONAL)
+    }
+
+
+@pytest.mark.parametrize("row", ROWS, ids=lambda row: row.legacy)
+def test_legacy_parameters_order_and_defaults(row) -> None:
+    tf = require("tensorflow")
+    legacy = _parameters(getattr(tf.compat.v1.train, row.legacy))
+    assert list(legacy.items()) == [(p.name, p.default) for p in row.params]
+
+
+@pytest.mark.parametrize("row", [row for row in ROWS if row.keras], ids=lambda row: row.legacy)
+def test_keras_keywords_exist_with_the_defaults_the_table_says(row) -> None:
+    keras = require("keras")
+    target = _parameters(getattr(keras.optimizers, row.keras))
+    used = {p.keras for p in row.params if p.keras and p.math}
+    assert used == set(row.keras_defaults), "keras_defaults lists exactly the keywords the row uses"
+    for keyword, default in row.keras_defaults.items():
+        assert target[keyword] == default, keyword
+    for keyword in [*row.extra, *(p.keras for p in row.params if p.keras)]:
+        assert keyword in target, keyword
+
+
+def test_every_tf1_optimizer_has_a_row() -> None:
+    tf = require("tensorflow")
+    names = {n for n in dir(tf.compat.v1.train) if n.endswith("Optimizer") and n != "Optimizer"}
+    assert names == set(TF1_OPTIMIZERS)
+
+
+@pytest.mark.parametrize(
+    "legacy, written",
+    [
+        ("AdamOptimizer", {"epsilon": 1e-08}),
+        ("AdadeltaOptimizer", {"epsilon": 1e-08}),
+        ("AdagradOptimizer", {"epsilon": 0.0}),
+        ("RMSPropOptimizer", {"epsilon": 1e-10}),
+        ("FtrlOptimizer", {}),
+        ("GradientDescentOptimizer", {}),
+        ("MomentumOptimizer", {}),
+    ],
+)
+def test_old_defaults_written_explicitly(legacy, written) -> None:
+    # The reference's list of changed defaults (optimizer-semantics.md §1).
+    assert TF1_OPTIMIZERS[legacy].explicit_defaults() == written
