@@ -132,6 +132,35 @@ class Tf1OptimizerRule(Rule):
         if node.keyword is not None:
             self.not_values.add(id(node.keyword))
 
+    def _binds(self, node: cst.CSTNode | None) -> None:
+        """A name that is assigned, not read: never a reference to rewrite."""
+        if isinstance(node, cst.Name):
+            self.not_values.add(id(node))
+
+    def visit_AssignTarget(self, node: cst.AssignTarget) -> None:
+        self._binds(node.target)
+
+    def visit_AnnAssign(self, node: cst.AnnAssign) -> None:
+        self._binds(node.target)
+
+    def visit_AugAssign(self, node: cst.AugAssign) -> None:
+        self._binds(node.target)
+
+    def visit_For(self, node: cst.For) -> None:
+        self._binds(node.target)
+
+    def visit_AsName(self, node: cst.AsName) -> None:
+        self._binds(node.name)
+
+    def visit_Param(self, node: cst.Param) -> None:
+        self._binds(node.name)
+
+    def visit_FunctionDef(self, node: cst.FunctionDef) -> None:
+        self._binds(node.name)
+
+    def visit_ClassDef(self, node: cst.ClassDef) -> None:
+        self._binds(node.name)
+
     def visit_Assign(self, node: cst.Assign) -> None:
         for target in node.targets:
             if isinstance(target.target, cst.Name):

@@ -2,7 +2,10 @@
 
 `import tensorflow.compat.v1 as tf` makes `tf.train.AdamOptimizer` resolve to
 `tensorflow.compat.v1.train.AdamOptimizer`; a name that no import binds resolves to None.
-Imports anywhere in the file count (inside functions, try/except, if), the first binding wins.
+Imports anywhere in the file count (inside functions, try/except, if); the first binding wins,
+except that an alias assignment of an imported name (`tf = tf.compat.v1`) rebinds it. A name
+that anything else binds anywhere in the file (an assignment, a parameter, a def, a loop
+variable) is not trusted: it resolves to None, so no rule rewrites what it may not be.
 """
 
 from __future__ import annotations
@@ -16,6 +19,7 @@ class ImportTable(cst.CSTVisitor):
         self.bindings: dict[str, str] = {}
         # name -> (module, imported name, alias): the arguments libcst's import visitors take
         self.origins: dict[str, tuple[str, str | None, str | None]] = {}
+        self.rebound: set[str] = set()
 
     @classmethod
     def of(cls, module: cst.Module) -> ImportTable:
@@ -42,8 +46,46 @@ class ImportTable(cst.CSTVisitor):
                     name, asname = _dotted(alias.name), alias.asname and _bound_name(alias)
                     self._bind(_bound_name(alias), f"{base}{joiner}{name}", (base, name, asname))
             return False
+        self._note_bindings(node)
         return isinstance(node, (cst.Module, cst.BaseStatement, cst.BaseSuite, cst.ExceptHandler,
                                  cst.ExceptStarHandler, cst.Else, cst.Finally, cst.MatchCase))
+
+    def _note_bindings(self, node: cst.CSTNode) -> None:
+        if isinstance(node, cst.Assign):
+            if len(node.targets) == 1 and isinstance(node.targets[0].target, cst.Name):
+                alias = self.qualified_name(node.value)
+                if alias is not None:  # `tf = tf.compat.v1`
+                    self.bindings[node.targets[0].target.value] = alias
+                    return
+            for target in node.targets:
+                self._rebind(target.target)
+        elif isinstance(node, (cst.AnnAssign, cst.AugAssign, cst.For)):
+            self._rebind(node.target)
+        elif isinstance(node, (cst.FunctionDef, cst.ClassDef)):
+            self._rebind(node.name)
+            if isinstance(node, cst.FunctionDef):
+                params = node.params
+                for param in (*params.posonly_params, *params.params, *params.kwonly_params, params.star_arg, params.star_kwarg):
+                    if isinstance(param, cst.Param):
+                        self._rebind(param.name)
+        elif isinstance(node, (cst.With, cst.ExceptHandler)):
+            for item in getattr(node, "items", ()):
+                if item.asname is not None:
+                    self._rebind(item.asname.name)
+            if isinstance(node, cst.ExceptHandler) and node.name is not None:
+                self._rebind(node.name.name)
+        elif isinstance(node, (cst.Global, cst.Nonlocal)):
+            for item in node.names:
+                self._rebind(item.name)
+
+    def _rebind(self, target: cst.BaseExpression) -> None:
+        if isinstance(target, cst.Name):
+            self.rebound.add(target.value)
+        elif isinstance(target, (cst.Tuple, cst.List)):
+            for element in target.elements:
+                self._rebind(element.value)
+        elif isinstance(target, cst.StarredElement):
+            self._rebind(target.value)
 
     def _bind(self, name: str, qualified: str, origin: tuple[str, str | None, str | None]) -> None:
         if name not in self.bindings:
@@ -60,7 +102,7 @@ class ImportTable(cst.CSTVisitor):
         """A name the file binds to one of `qualified` (in order of preference)."""
         for wanted in qualified:
             for name, bound in self.bindings.items():
-                if bound == wanted:
+                if bound == wanted and name not in self.rebound:
                     return name
         return None
 
@@ -70,7 +112,7 @@ class ImportTable(cst.CSTVisitor):
         while isinstance(node, cst.Attribute):
             parts.append(node.attr.value)
             node = node.value
-        if not isinstance(node, cst.Name) or node.value not in self.bindings:
+        if not isinstance(node, cst.Name) or node.value not in self.bindings or node.value in self.rebound:
             return None
         return ".".join([self.bindings[node.value], *reversed(parts)])
 

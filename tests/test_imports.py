@@ -26,7 +26,17 @@ class C:
     if True:
         import os.path as osp
 
-keras = None  # not an import: the first binding wins
+tf = tf1.compat.v1 if False else tf1  # not a plain alias: tf is no longer trusted
+v1 = tf1  # a plain alias of an imported name
+optimizers_alias = tfk.optimizers
+
+
+def g(np):  # a parameter shadows the import
+    return np
+
+
+for osp in []:
+    pass
 """
 
 
@@ -46,9 +56,12 @@ def table() -> ImportTable:
         ("SGD", "keras.optimizers.SGD"),
         ("sibling.x", ".sibling.x"),
         ("thing", "..pkg.thing"),
-        ("np.zeros", "numpy.zeros"),
+        ("np.zeros", None),
+        ("v1.train.AdamOptimizer", "tensorflow.compat.v1.train.AdamOptimizer"),
+        ("optimizers_alias.Adam", "tensorflow.keras.optimizers.Adam"),
+        ("tf.train", None),
         ("optimizers.get", "tf_keras.optimizers.get"),
-        ("osp.join", "os.path.join"),
+        ("osp.join", None),
         ("model.compile", None),
         ("undefined", None),
         ("f().x", None),
