@@ -34,7 +34,7 @@ def process_file(path: Path, rules: Sequence[type[Rule]], unsafe_fixes: bool = F
 def process_bytes(path: Path, data: bytes, rules: Sequence[type[Rule]], unsafe_fixes: bool) -> FileResult:
     from libcst import ParserSyntaxError
 
-    from optfix.transform import RuleError, UnparsableOutput, transform
+    from optfix.transform import RuleError, UnfaithfulParse, UnparsableOutput, syntax_error_position, transform
 
     result = FileResult(path)
     try:
@@ -44,7 +44,10 @@ def process_bytes(path: Path, data: bytes, rules: Sequence[type[Rule]], unsafe_f
     try:
         outcome = transform(source.text, rules, unsafe_fixes)
     except ParserSyntaxError as error:
-        return result.error("syntax-error", f"cannot parse: {error.message}", error.raw_line, error.raw_column + 1)
+        line, col, message = syntax_error_position(source.text, error)
+        return result.error("syntax-error", f"cannot parse: {message}", line, col)
+    except UnfaithfulParse as error:
+        return result.error("syntax-error", f"{error}; file left unchanged")
     except RecursionError:
         return result.error("syntax-error", "cannot parse: nested too deeply")
     except RuleError as error:

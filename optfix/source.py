@@ -20,8 +20,11 @@ class Source:
     text: str
     encoding: str
     bom: bool
+    cr_newlines: bool = False  # old Mac line ends: `text` holds them as LF, for the parser
 
     def encode(self, text: str) -> bytes:
+        if self.cr_newlines:
+            text = text.replace("\n", "\r")
         data = text.encode(self.encoding)
         return codecs.BOM_UTF8 + data if self.bom else data
 
@@ -31,7 +34,9 @@ def decode(data: bytes) -> Source:
     try:
         encoding, _ = tokenize.detect_encoding(io.BytesIO(data).readline)
     except SyntaxError as error:
-        raise DecodeError(str(error), error.lineno or 1) from None
+        if "invalid or missing encoding declaration" not in str(error):
+            raise DecodeError(str(error), error.lineno or 1) from None
+        encoding = "utf-8"  # no cookie and a bad byte in the first lines: locate it below
     bom = encoding == "utf-8-sig"
     offset = len(codecs.BOM_UTF8) if bom else 0
     codec = "utf-8" if bom else encoding
@@ -44,4 +49,6 @@ def decode(data: bytes) -> Source:
         raise DecodeError(f"invalid {codec} byte {data[start:start + 1]!r} (missing coding cookie?)", line, col) from None
     except LookupError:
         raise DecodeError(f"unknown encoding {codec!r}") from None
+    if "\r" in text and "\n" not in text:
+        return Source(text.replace("\r", "\n"), codec, bom, cr_newlines=True)
     return Source(text, codec, bom)

@@ -26,6 +26,10 @@ class UnparsableOutput(Exception):
     pass
 
 
+class UnfaithfulParse(Exception):
+    """libcst cannot reproduce this file byte for byte, so a rewrite could alter more than it says."""
+
+
 @dataclass
 class Outcome:
     text: str
@@ -75,8 +79,27 @@ def transform(text: str, rules: Sequence[type[Rule]], unsafe_fixes: bool = False
     rewritten = _reconcile_imports(rewritten, file)
     new_text = rewritten.code
     if new_text != text:
-        _check_parses(new_text, text)
+        baseline = module.code
+        if new_text == baseline:  # libcst's own normalisation, not a rule's change
+            new_text = text
+        elif baseline != text:
+            raise UnfaithfulParse("libcst cannot reproduce this file exactly (unusual line endings?)")
+        else:
+            _check_parses(new_text, text)
     return Outcome(new_text, _locate(module, file.notes))
+
+
+def syntax_error_position(text: str, error: cst.ParserSyntaxError) -> tuple[int, int, str]:
+    """Where the syntax error is and what it is: CPython's account when it has one, as libcst
+    points at the furthest place its parser reached, which can be lines later."""
+    try:
+        ast.parse(text)
+    except SyntaxError as python_error:
+        if python_error.lineno:
+            return python_error.lineno, python_error.offset or 1, python_error.msg
+    except (ValueError, RecursionError, MemoryError):
+        pass
+    return error.raw_line, error.raw_column + 1, error.message
 
 
 def _reconcile_imports(module: cst.Module, file: FileContext) -> cst.Module:
