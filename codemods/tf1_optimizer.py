@@ -12,6 +12,7 @@ from optfix.knowledge.tf1 import (
     APPLY_GRADIENTS_LEGACY_ARGS,
     NO_EQUIVALENT_MODULES,
     TF1_BASE_CLASS,
+    TF1_DEFINING_MODULES,
     TF1_OPTIMIZERS,
     TF1_TRAIN_MODULES,
     UNSUPPORTED_METHODS,
@@ -31,11 +32,11 @@ _BASE_CLASS_MESSAGE = (
 
 def tf1_class(qualified: str | None) -> str | None:
     """`tensorflow.compat.v1.train.AdamOptimizer` -> `AdamOptimizer`; None for anything else."""
-    for module in TF1_TRAIN_MODULES:
-        if qualified and qualified.startswith(module + "."):
-            rest = qualified[len(module) + 1 :]
-            if "." not in rest:
-                return rest
+    if not qualified:
+        return None
+    module, _, name = qualified.rpartition(".")
+    if module in TF1_TRAIN_MODULES or TF1_DEFINING_MODULES.get(module) == name:
+        return name
     return None
 
 

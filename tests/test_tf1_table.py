@@ -8,7 +8,7 @@ import os
 import pytest
 
 from conftest import require
-from optfix.knowledge.tf1 import REQUIRED, TF1_OPTIMIZERS
+from optfix.knowledge.tf1 import REQUIRED, TF1_DEFINING_MODULES, TF1_OPTIMIZERS
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 ROWS = sorted(TF1_OPTIMIZERS.values(), key=lambda row: row.legacy)
@@ -63,3 +63,12 @@ def test_every_tf1_optimizer_has_a_row() -> None:
 def test_old_defaults_written_explicitly(legacy, written) -> None:
     # The reference's list of changed defaults (optimizer-semantics.md §1).
     assert TF1_OPTIMIZERS[legacy].explicit_defaults() == written
+
+
+def test_defining_modules_hold_the_same_classes() -> None:
+    tf = require("tensorflow")
+    import importlib
+
+    for module, name in TF1_DEFINING_MODULES.items():
+        assert getattr(importlib.import_module(module), name) is getattr(tf.compat.v1.train, name), module
+    assert set(TF1_DEFINING_MODULES.values()) == set(TF1_OPTIMIZERS) | {"Optimizer"}

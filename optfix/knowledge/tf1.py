@@ -167,6 +167,22 @@ TF1_OPTIMIZERS = {
 # Where TF1 optimizers live; `tf.train.XOptimizer` only exists in TensorFlow 1 code.
 TF1_TRAIN_MODULES = ("tensorflow.compat.v1.train", "tensorflow.train")
 
+# The private modules that define them, which TensorFlow's own code and some projects import.
+TF1_DEFINING_MODULES = {
+    "tensorflow.python.training.adadelta": "AdadeltaOptimizer",
+    "tensorflow.python.training.adagrad": "AdagradOptimizer",
+    "tensorflow.python.training.adagrad_da": "AdagradDAOptimizer",
+    "tensorflow.python.training.adam": "AdamOptimizer",
+    "tensorflow.python.training.ftrl": "FtrlOptimizer",
+    "tensorflow.python.training.gradient_descent": "GradientDescentOptimizer",
+    "tensorflow.python.training.momentum": "MomentumOptimizer",
+    "tensorflow.python.training.optimizer": "Optimizer",
+    "tensorflow.python.training.proximal_adagrad": "ProximalAdagradOptimizer",
+    "tensorflow.python.training.proximal_gradient_descent": "ProximalGradientDescentOptimizer",
+    "tensorflow.python.training.rmsprop": "RMSPropOptimizer",
+    "tensorflow.python.training.sync_replicas_optimizer": "SyncReplicasOptimizer",
+}
+
 # The TF1 base class: subclasses, isinstance checks and annotations need a person.
 TF1_BASE_CLASS = "Optimizer"
 
