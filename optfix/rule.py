@@ -5,8 +5,10 @@ docstring is its documentation, its first line the summary. It declares an `id` 
 a regular expression on a file's bytes: files where no selected rule's trigger matches are never
 parsed. Handlers are methods named like libcst's, `visit_<Node>(node)` and
 `leave_<Node>(original, updated)`; the engine runs the handlers of every selected rule in one
-traversal of the tree, in registry order. Rules never edit import lines: they ask the file for
-imports to add or to remove if unused, and the engine reconciles them once at the end.
+traversal of the tree, in registry order. A rule changes the tree only by returning what
+`rewrite()` gives it (a file where no rewrite was applied is not regenerated). Rules never edit
+import lines: they ask the file for imports to add or to remove if unused, and the engine
+reconciles them once at the end.
 """
 
 from __future__ import annotations

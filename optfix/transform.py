@@ -10,7 +10,7 @@ from dataclasses import dataclass
 
 import libcst as cst
 
-from optfix.findings import Finding
+from optfix.findings import Finding, Kind
 from optfix.rule import FileContext, Note, Rule
 
 
@@ -76,6 +76,9 @@ def transform(text: str, rules: Sequence[type[Rule]], unsafe_fixes: bool = False
     module = cst.parse_module(text)
     file = FileContext(module, text, unsafe_fixes)
     rewritten = module.visit(_Traversal([rule(file) for rule in rules]))
+    if not any(note.kind is Kind.CHANGE for note in file.notes):
+        # Rules change the tree only through Rule.rewrite(): nothing to generate.
+        return Outcome(text, _locate(module, file.notes))
     rewritten = _reconcile_imports(rewritten, file)
     new_text = rewritten.code
     if new_text != text:

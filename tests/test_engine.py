@@ -59,7 +59,7 @@ class Breaking(Rule):
 
     def leave_Integer(self, original, updated):
         # libcst accepts this node, but it opens a triple-quoted string it never closes.
-        return cst.SimpleString('"""a"')
+        return self.rewrite(original, updated, cst.SimpleString('"""a"'), "break")
 
 
 class Suffix(Rule):
@@ -70,7 +70,7 @@ class Suffix(Rule):
     trigger = re.compile(rb".")
 
     def leave_Name(self, original, updated):
-        return updated.with_changes(value=updated.value + self.suffix)
+        return self.rewrite(original, updated, updated.with_changes(value=updated.value + self.suffix), "suffix")
 
 
 class SuffixB(Suffix):
@@ -138,3 +138,16 @@ def test_encoding_that_cannot_hold_the_rewrite_is_an_error() -> None:
     assert result.failed and not result.changed
     [finding] = result.findings  # the change that could not be written is not reported as made
     assert finding.kind is Kind.ERROR and "iso-8859-1" in finding.message
+
+
+def test_a_tree_changed_without_rewrite_is_not_written() -> None:
+    class Sneaky(Rule):
+        """Changes the tree behind the engine's back."""
+
+        id = "test-sneaky"
+        trigger = re.compile(rb".")
+
+        def leave_Name(self, original, updated):
+            return updated.with_changes(value="y")
+
+    assert transform("x\n", [Sneaky]).text == "x\n"
