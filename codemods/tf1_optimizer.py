@@ -7,9 +7,11 @@ import re
 import libcst as cst
 
 from optfix.calls import NOT_CONSTANT, as_keyword, bind, constant, new_keyword, with_args
+from optfix.knowledge.namespaces import keras_member
 from optfix.knowledge.tf1 import (
     ABSENT,
     APPLY_GRADIENTS_LEGACY_ARGS,
+    KERAS_AWARE_TF_APIS,
     NO_EQUIVALENT_MODULES,
     TF1_BASE_CLASS,
     TF1_DEFINING_MODULES,
@@ -22,7 +24,7 @@ from optfix.knowledge.tf1 import (
 from optfix.rule import FileContext, Rule
 
 _TYPE_CHECKS = frozenset({"isinstance", "issubclass"})
-_FLOW_WORDS = re.compile(r"\b(?:%s)\b" % "|".join([*UNSUPPORTED_METHODS, "apply_gradients", "CrossShardOptimizer", "SyncReplicasOptimizer"]))
+_TF1_CLASS_NAMES = re.compile(r"\b(?:%s)\b" % "|".join(TF1_OPTIMIZERS))
 _BASE_CLASS_MESSAGE = (
     "the TF1 base class tf.compat.v1.train.Optimizer has no Keras 3 counterpart with its API: "
     "subclasses, isinstance checks and annotations need a person (Keras 3 optimizers implement "
@@ -99,7 +101,7 @@ class Tf1OptimizerRule(Rule):
     # -- bookkeeping on the way down -------------------------------------------------------
 
     def visit_Module(self, node: cst.Module) -> None:
-        if _FLOW_WORDS.search(self.file.text):
+        if _TF1_CLASS_NAMES.search(self.file.text):
             flows = _Flows(self)
             node.visit(flows)
             self.blocked = flows.blocked
@@ -309,10 +311,11 @@ def _class_loses(row: Tf1Optimizer) -> str:
 
 
 class _Flows(cst.CSTVisitor):
-    """Finds TF1 optimizer objects that reach calls a Keras 3 optimizer does not support, so
-    their constructors stay TF1, and reports those calls.
+    """Finds TF1 optimizer objects that reach what a Keras 3 optimizer cannot serve, so their
+    constructors stay TF1, and reports the unsupported calls.
 
-    A name is followed within its function; an attribute (`self.opt`) within the file."""
+    Followed: a name within its function, an attribute (`self.opt`) within the file, and one step
+    into a function of the file whose parameter reaches such a use (`_make_sync(opt)`)."""
 
     def __init__(self, rule: Tf1OptimizerRule) -> None:
         super().__init__()
@@ -322,8 +325,13 @@ class _Flows(cst.CSTVisitor):
         self.assigned: dict[tuple, cst.Call] = {}
         self.uses: list[tuple[tuple, cst.Call, str, str]] = []
         self.blocked: dict[int, str] = {}
+        self.parameters: dict[str, list[str]] = {}  # local function -> its parameter names
+        self.sinks: dict[str, dict[str, str]] = {}  # local function -> parameter -> why
+        self.local_calls: list[tuple[cst.Call, tuple | None, list[tuple[str | None, cst.BaseExpression, tuple | None]]]] = []
 
     def visit_FunctionDef(self, node: cst.FunctionDef) -> None:
+        params = node.params
+        self.parameters[node.name.value] = [p.name.value for p in (*params.posonly_params, *params.params, *params.kwonly_params)]
         self.scopes.append(node)
 
     def leave_FunctionDef(self, original: cst.FunctionDef) -> None:
@@ -337,17 +345,45 @@ class _Flows(cst.CSTVisitor):
 
     def visit_Call(self, node: cst.Call) -> None:
         use = self._use(node)
-        if use is None:
-            return
-        receiver, reason, message = use
+        if use is not None:
+            self._record(node, *use)
+        qualified = self.imports.qualified_name(node.func)
+        if qualified and qualified.startswith("tensorflow.") and keras_member(qualified) is None and qualified not in KERAS_AWARE_TF_APIS:
+            api = qualified.replace("tensorflow.", "tf.", 1)
+            for arg in node.args:
+                self._record(node, arg.value, f"it is passed to {api}, a TensorFlow API that expects a TF1 optimizer", "")
+        if isinstance(node.func, cst.Name) and qualified is None:
+            self.local_calls.append((node, node.func.value, [(a.keyword and a.keyword.value, a.value, self._key(a.value)) for a in node.args if not a.star]))
+
+    def _record(self, node: cst.Call, receiver: cst.BaseExpression, reason: str, message: str) -> None:
         if self._is_constructor(receiver):
-            self.blocked[id(receiver)] = reason
+            self.blocked.setdefault(id(receiver), reason)
             if message:
                 self.rule.report(node, message)
-        elif (key := self._key(receiver)) is not None:
-            self.uses.append((key, node, reason, message))
+            return
+        key = self._key(receiver)
+        if key is None:
+            return
+        self.uses.append((key, node, reason, message))
+        function = self.scopes[-1]
+        if isinstance(receiver, cst.Name) and isinstance(function, cst.FunctionDef):
+            if receiver.value in self.parameters.get(function.name.value, ()):
+                self.sinks.setdefault(function.name.value, {}).setdefault(receiver.value, reason)
 
     def leave_Module(self, original: cst.Module) -> None:
+        for call, function, args in self.local_calls:
+            sinks = self.sinks.get(function)
+            if not sinks:
+                continue
+            parameters = self.parameters[function]
+            for index, (keyword, value, key) in enumerate(args):
+                parameter = keyword or (parameters[index] if index < len(parameters) else None)
+                if parameter in sinks:
+                    reason = f"it is passed to {function}(), where {sinks[parameter]}"
+                    if self._is_constructor(value):
+                        self.blocked.setdefault(id(value), reason)
+                    elif key is not None:
+                        self.uses.append((key, call, reason, ""))
         for key, node, reason, message in self.uses:
             constructor = self.assigned.get(key)
             if constructor is not None:

@@ -211,6 +211,14 @@ WRAPPERS = {
     "tensorflow.contrib.tpu.CrossShardOptimizer": "use a tf.distribute.TPUStrategy instead",
 }
 
+# TensorFlow APIs outside Keras that take an optimizer and work with a Keras 3 one as well;
+# any other `tensorflow.*` function given a TF1 optimizer is taken to need a TF1 optimizer.
+KERAS_AWARE_TF_APIS = frozenset({
+    "tensorflow.train.Checkpoint",
+    "tensorflow.compat.v2.train.Checkpoint",
+    "tensorflow.saved_model.save",
+})
+
 # Modules of TF1 optimizers with no Keras 3 counterpart at all.
 NO_EQUIVALENT_MODULES = {
     "tensorflow.contrib.opt": "tf.contrib was removed in TensorFlow 2 and its optimizers have no "
