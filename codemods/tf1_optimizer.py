@@ -15,7 +15,10 @@ from optfix.knowledge.tf1 import (
     NO_EQUIVALENT_MODULES,
     TF1_BASE_CLASS,
     TF1_DEFINING_MODULES,
+    TF1_GRAPH_APIS,
+    TF1_GRAPH_METHODS,
     TF1_OPTIMIZERS,
+    TF1_SCHEDULES,
     TF1_TRAIN_MODULES,
     UNSUPPORTED_METHODS,
     WRAPPERS,
@@ -97,6 +100,8 @@ class Tf1OptimizerRule(Rule):
         self.type_context = 0  # inside isinstance()/issubclass() or an annotation
         self.import_context = 0
         self.literal_names: dict[str, bool] = {}
+        self.graph_api = ""  # a TF1 graph-mode API the file uses, if any
+        self.escape_reason = ""  # why optimizers that leave their scope must stay TF1, if they must
 
     # -- bookkeeping on the way down -------------------------------------------------------
 
@@ -105,6 +110,8 @@ class Tf1OptimizerRule(Rule):
             flows = _Flows(self)
             node.visit(flows)
             self.blocked = flows.blocked
+            self.graph_api = flows.graph_api
+            self.escape_reason = flows.escape_reason
 
     def visit_Import(self, node: cst.Import) -> None:
         self.import_context += 1
@@ -191,10 +198,16 @@ class Tf1OptimizerRule(Rule):
         row = TF1_OPTIMIZERS.get(name)
         if row is None:
             return updated
-        if id(original) in self.blocked:
-            self.report(original, f"{name} left as it is: {self.blocked[id(original)]}")
+        why = self._graph_code() or self.blocked.get(id(original))
+        if why:
+            self.report(original, f"{name} left as it is: {why}")
             return updated
         return self._construct(original, updated, row)
+
+    def _graph_code(self) -> str:
+        if not self.graph_api:
+            return ""
+        return f"the file builds TensorFlow 1 graphs ({self.graph_api}), where Keras 3 optimizers cannot run"
 
     def leave_Attribute(self, original: cst.Attribute, updated: cst.Attribute) -> cst.BaseExpression:
         return self._reference(original, updated)
@@ -258,6 +271,10 @@ class Tf1OptimizerRule(Rule):
             extra = f": {row.advice}" if row.advice else ""
             self.report(original, f"{name} class used as a value has no exact Keras 3 equivalent{extra}")
             return updated
+        why = self._graph_code() or self.escape_reason
+        if why:
+            self.report(original, f"{name} left as it is: {why}")
+            return updated
         unsafe = _class_loses(row)
         replacement, needs_keras = self.file.keras_reference(f"optimizers.{row.keras}")
         message = f"{name} -> keras.optimizers.{row.keras} (a class)" + (f": {unsafe}" if unsafe else "")
@@ -289,6 +306,14 @@ class Tf1OptimizerRule(Rule):
             if origin is not None:
                 self.file.remove_import_if_unused(*origin)
         return result
+
+
+def _tensor_argument(api: str) -> str:
+    name = api.rsplit(".", 1)[-1]
+    reason = f"an argument is a TensorFlow tensor ({api.replace('tensorflow.', 'tf.', 1)}), and Keras 3 optimizers take floats, schedules or callables"
+    if name in TF1_SCHEDULES:
+        reason += f"; a TF1 decay function becomes keras.optimizers.schedules.{TF1_SCHEDULES[name]} (same arguments, without global_step)"
+    return reason
 
 
 def _class_loses(row: Tf1Optimizer) -> str:
@@ -328,6 +353,12 @@ class _Flows(cst.CSTVisitor):
         self.parameters: dict[str, list[str]] = {}  # local function -> its parameter names
         self.sinks: dict[str, dict[str, str]] = {}  # local function -> parameter -> why
         self.local_calls: list[tuple[cst.Call, tuple | None, list[tuple[str | None, cst.BaseExpression, tuple | None]]]] = []
+        self.tensors: dict[tuple, str] = {}  # key -> the TensorFlow API whose result it holds
+        self.returned: dict[str, list[cst.BaseExpression | tuple]] = {}  # local function -> constructors or keys it returns
+        self.results: dict[tuple, str] = {}  # key -> the local function whose result it holds
+        self.constructor_args: list[tuple[cst.Call, list[tuple[cst.BaseExpression, tuple | None]]]] = []
+        self.graph_api = ""
+        self.escape_reason = ""
 
     def visit_FunctionDef(self, node: cst.FunctionDef) -> None:
         params = node.params
@@ -338,22 +369,65 @@ class _Flows(cst.CSTVisitor):
         self.scopes.pop()
 
     def visit_Assign(self, node: cst.Assign) -> None:
-        if len(node.targets) == 1 and self._is_constructor(node.value):
-            key = self._key(node.targets[0].target)
-            if key is not None:
-                self.assigned[key] = node.value
+        if len(node.targets) != 1:
+            return
+        key = self._key(node.targets[0].target)
+        if key is None:
+            return
+        if self._is_constructor(node.value):
+            self.assigned[key] = node.value
+        elif (api := self._tensorflow_call(node.value)) is not None:
+            self.tensors[key] = api
+        elif isinstance(node.value, cst.Call) and isinstance(node.value.func, cst.Name) and self.imports.qualified_name(node.value.func) is None:
+            self.results[key] = node.value.func.value
+
+    def visit_Return(self, node: cst.Return) -> None:
+        function = self.scopes[-1]
+        if isinstance(function, cst.FunctionDef) and node.value is not None:
+            value = node.value if self._is_constructor(node.value) else self._key(node.value)
+            if value is not None:
+                self.returned.setdefault(function.name.value, []).append(value)
+
+    def visit_Lambda(self, node: cst.Lambda) -> None:
+        if self._is_constructor(node.body):  # `lambda lr: tf.train.MomentumOptimizer(lr, 0.9)` returns it
+            self.returned.setdefault("<lambda>", []).append(node.body)
+
+    def visit_ClassDef(self, node: cst.ClassDef) -> None:
+        for base in node.bases:
+            if not self.graph_api and tf1_class(self.imports.qualified_name(base.value)) == TF1_BASE_CLASS:
+                self._graph_evidence(base, "a subclass of tf.compat.v1.train.Optimizer")
+
+    def _tensorflow_call(self, node: cst.BaseExpression) -> str | None:
+        """The TensorFlow API (outside Keras) a call goes to: its result is a tensor or variable."""
+        if not isinstance(node, cst.Call):
+            return None
+        qualified = self.imports.qualified_name(node.func)
+        if qualified and qualified.startswith("tensorflow.") and keras_member(qualified) is None:
+            return qualified
+        return None
 
     def visit_Call(self, node: cst.Call) -> None:
+        if self._is_constructor(node):
+            self.constructor_args.append((node, [(a.value, self._key(a.value)) for a in node.args]))
         use = self._use(node)
         if use is not None:
             self._record(node, *use)
         qualified = self.imports.qualified_name(node.func)
+        graph_method = isinstance(node.func, cst.Attribute) and node.func.attr.value in TF1_GRAPH_METHODS
+        if not self.graph_api and (qualified in TF1_GRAPH_APIS or graph_method):
+            self._graph_evidence(node, (qualified or "").replace("tensorflow.", "tf.", 1) or f"{node.func.attr.value}()")
         if qualified and qualified.startswith("tensorflow.") and keras_member(qualified) is None and qualified not in KERAS_AWARE_TF_APIS:
             api = qualified.replace("tensorflow.", "tf.", 1)
             for arg in node.args:
                 self._record(node, arg.value, f"it is passed to {api}, a TensorFlow API that expects a TF1 optimizer", "")
         if isinstance(node.func, cst.Name) and qualified is None:
             self.local_calls.append((node, node.func.value, [(a.keyword and a.keyword.value, a.value, self._key(a.value)) for a in node.args if not a.star]))
+
+    def _graph_evidence(self, node: cst.CSTNode, what: str) -> None:
+        self.graph_api = what
+        self.rule.report(node, f"TensorFlow 1 graph code ({what}): Keras 3 optimizers cannot run in TF1 graphs, so "
+                               "the TF1 optimizers in this file are left as they are; move the training loop to TF2 "
+                               "(eager, tf.function or model.fit) first")
 
     def _record(self, node: cst.Call, receiver: cst.BaseExpression, reason: str, message: str) -> None:
         if self._is_constructor(receiver):
@@ -371,6 +445,12 @@ class _Flows(cst.CSTVisitor):
                 self.sinks.setdefault(function.name.value, {}).setdefault(receiver.value, reason)
 
     def leave_Module(self, original: cst.Module) -> None:
+        for constructor, args in self.constructor_args:
+            for value, key in args:
+                api = self._tensorflow_call(value) or self.tensors.get(key)
+                if api:
+                    self.blocked.setdefault(id(constructor), _tensor_argument(api))
+                    break
         for call, function, args in self.local_calls:
             sinks = self.sinks.get(function)
             if not sinks:
@@ -385,11 +465,32 @@ class _Flows(cst.CSTVisitor):
                     elif key is not None:
                         self.uses.append((key, call, reason, ""))
         for key, node, reason, message in self.uses:
-            constructor = self.assigned.get(key)
-            if constructor is not None:
+            constructors = self._constructors_behind(key)
+            for constructor in constructors:
                 self.blocked.setdefault(id(constructor), reason)
-                if message:
-                    self.rule.report(node, message)
+            if message and constructors:
+                self.rule.report(node, message)
+            elif message and not self.escape_reason:
+                # An optimizer built elsewhere is driven the TF1 way here: one that leaves its
+                # scope (a class used as a value, a returned one) may be that one.
+                self.escape_reason = f"the file also drives optimizers built elsewhere the TF1 way ({reason.split(', which')[0].removeprefix('it is ')})"
+        if self.escape_reason:
+            for values in self.returned.values():
+                for value in values:
+                    for constructor in [value] if isinstance(value, cst.Call) else self._constructors_behind(value):
+                        self.blocked.setdefault(id(constructor), f"it is returned, and {self.escape_reason}")
+
+    def _constructors_behind(self, key: tuple) -> list[cst.Call]:
+        """The TF1 constructors whose object `key` holds: assigned directly, or returned by the
+        local function whose result was assigned to it."""
+        if key in self.assigned:
+            return [self.assigned[key]]
+        found = []
+        for value in self.returned.get(self.results.get(key, ""), ()):
+            constructor = value if isinstance(value, cst.Call) else self.assigned.get(value)
+            if constructor is not None:
+                found.append(constructor)
+        return found
 
     def _use(self, node: cst.Call) -> tuple[cst.BaseExpression, str, str] | None:
         """For a call a TF1 optimizer cannot take part in under Keras 3: (the optimizer

@@ -71,4 +71,48 @@ def test_defining_modules_hold_the_same_classes() -> None:
 
     for module, name in TF1_DEFINING_MODULES.items():
         assert getattr(importlib.import_module(module), name) is getattr(tf.compat.v1.train, name), module
+    training = importlib.import_module("tensorflow.python.training.training")
+    for name in [*TF1_OPTIMIZERS, "Optimizer"]:
+        assert getattr(training, name) is getattr(tf.compat.v1.train, name), name
     assert set(TF1_DEFINING_MODULES.values()) == set(TF1_OPTIMIZERS) | {"Optimizer"}
+
+
+def test_graph_apis_and_schedules_exist() -> None:
+    tf = require("tensorflow")
+    keras = require("keras")
+    from optfix.knowledge.tf1 import TF1_GRAPH_APIS, TF1_SCHEDULES
+
+    for qualified in TF1_GRAPH_APIS:
+        target = tf.compat.v1
+        for part in qualified.removeprefix("tensorflow.compat.v1.").removeprefix("tensorflow.").split("."):
+            target = getattr(target, part)
+        assert callable(target), qualified
+    for function, schedule in TF1_SCHEDULES.items():
+        assert callable(getattr(tf.compat.v1.train, function))
+        assert issubclass(getattr(keras.optimizers.schedules, schedule), keras.optimizers.schedules.LearningRateSchedule)
+
+
+def test_keras_optimizers_cannot_run_in_tf1_graphs() -> None:
+    # Why files with TF1 graph code keep their TF1 optimizers. Graph mode is process-wide: a subprocess.
+    require("tensorflow")
+    import subprocess
+    import sys
+
+    program = """
+import tensorflow as tf, keras
+tf.compat.v1.disable_eager_execution()
+w = tf.compat.v1.Variable([1.0, 2.0])
+loss = tf.reduce_sum(w * w)
+try:
+    op = keras.optimizers.Adam(0.1).apply_gradients(zip(tf.compat.v1.gradients(loss, [w]), [w]))
+    with tf.compat.v1.Session() as session:
+        session.run(tf.compat.v1.global_variables_initializer())
+        session.run(op)
+except Exception as error:
+    print("FAILED", type(error).__name__)
+else:
+    print("RAN")
+"""
+    result = subprocess.run([sys.executable, "-c", program], capture_output=True, text=True, timeout=300,
+                            env={**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3"})
+    assert result.stdout.strip().startswith("FAILED"), result.stdout + result.stderr

@@ -164,8 +164,9 @@ TF1_OPTIMIZERS = {
     )
 }
 
-# Where TF1 optimizers live; `tf.train.XOptimizer` only exists in TensorFlow 1 code.
-TF1_TRAIN_MODULES = ("tensorflow.compat.v1.train", "tensorflow.train")
+# Where TF1 optimizers live; `tf.train.XOptimizer` only exists in TensorFlow 1 code, and
+# `tensorflow.python.training.training` is the private module behind `tf.compat.v1.train`.
+TF1_TRAIN_MODULES = ("tensorflow.compat.v1.train", "tensorflow.train", "tensorflow.python.training.training")
 
 # The private modules that define them, which TensorFlow's own code and some projects import.
 TF1_DEFINING_MODULES = {
@@ -218,6 +219,30 @@ KERAS_AWARE_TF_APIS = frozenset({
     "tensorflow.compat.v2.train.Checkpoint",
     "tensorflow.saved_model.save",
 })
+
+# TensorFlow 1 graph-mode APIs. A Keras 3 optimizer has no graph ops to run in a TF1 session,
+# so in a file that uses any of these, TF1 optimizers stay until the file is moved to TF2.
+TF1_GRAPH_APIS = frozenset(
+    f"{root}.{name}"
+    for root in ("tensorflow", "tensorflow.compat.v1")
+    for name in (
+        "Session", "InteractiveSession", "Graph", "get_default_graph", "placeholder",
+        "placeholder_with_default", "disable_eager_execution", "disable_v2_behavior",
+        "global_variables_initializer", "initialize_all_variables", "train.Saver",
+        "train.MonitoredTrainingSession", "train.MonitoredSession",
+    )
+)
+TF1_GRAPH_METHODS = frozenset({"test_session"})  # tf.test.TestCase's graph-mode session
+
+# TF1 learning-rate decay functions (they read global_step) and the Keras 3 schedules that take
+# the same arguments without it (they read optimizer.iterations).
+TF1_SCHEDULES = {
+    "exponential_decay": "ExponentialDecay",
+    "inverse_time_decay": "InverseTimeDecay",
+    "polynomial_decay": "PolynomialDecay",
+    "piecewise_constant": "PiecewiseConstantDecay",
+    "cosine_decay": "CosineDecay",
+}
 
 # Modules of TF1 optimizers with no Keras 3 counterpart at all.
 NO_EQUIVALENT_MODULES = {
