@@ -156,3 +156,17 @@ def test_unsafe_class_reference_really_differs(tf, keras) -> None:
     old = _trajectory(tf, keras, legacy(learning_rate=0.01), gradients)
     new = _trajectory(tf, keras, migrated(learning_rate=0.01), gradients)
     assert _relative_difference(old, new) > 1e-3
+
+
+def test_safe_class_reference_builds_the_same_optimizer(tf, keras) -> None:
+    # `optimizer_class=tf.compat.v1.train.GradientDescentOptimizer` becomes the Keras SGD class:
+    # what the code later builds from it must update the same way.
+    source = (FIXTURES / "types_and_classes.py").read_text()
+    legacy = _namespace(source)["OPTIMIZERS"]["sgd"]
+    migrated = _namespace(_rewrite(source))["OPTIMIZERS"]["sgd"]
+    assert migrated is keras.optimizers.SGD
+    for scale in SCALES.values():
+        gradients = _gradients(scale)
+        old = _trajectory(tf, keras, legacy(learning_rate=0.1), gradients)
+        new = _trajectory(tf, keras, migrated(learning_rate=0.1), gradients)
+        assert _agree(new, old)
