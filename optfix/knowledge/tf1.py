@@ -250,3 +250,13 @@ NO_EQUIVALENT_MODULES = {
                               "Keras 3 counterpart (keras.optimizers.AdamW replaces AdamWOptimizer, "
                               "with weight_decay scaled by the learning rate)",
 }
+
+
+def tf1_class(qualified: str | None) -> str | None:
+    """`tensorflow.compat.v1.train.AdamOptimizer` -> `AdamOptimizer`; None for anything else."""
+    if not qualified:
+        return None
+    module, _, name = qualified.rpartition(".")
+    if module in TF1_TRAIN_MODULES or TF1_DEFINING_MODULES.get(module) == name:
+        return name
+    return None
