@@ -10,6 +10,16 @@ from optfix.knowledge.identifiers import REGISTERED, RENAMED, UNSERVED
 from optfix.knowledge.namespaces import keras_member
 from optfix.rule import Rule
 
+# The prefilter: string literals where this rule looks. A file has work only if one of them is
+# not a registered name, so files that spell every optimizer right are never parsed. Each pattern
+# starts with a literal, which the regex engine finds fast; the rare context is checked in Python.
+_LITERAL = rb"""\s*\(?\s*[rRuU]?(['"])([^'"\\\r\n]{0,64})\1"""
+_KEYWORD_SITE = re.compile(rb"optimizer\s*=" + _LITERAL)
+_COMPILE_SITE = re.compile(rb"compile\s*\(" + _LITERAL)
+_GET_IMPORT = re.compile(rb"import\s[^\n]*?\b(optimizers|get)\b(?:\s+as\s+(\w+))?")
+_NOT_KERAS_COMPILE = (b"re.", b"regex.")
+
+
 _SEPARATORS = re.compile(r"[\s_\-]+")
 _CALL_PARENS = re.compile(r"\(\s*\)$")
 _SUFFIX = re.compile(r"optimizer$", re.IGNORECASE)
@@ -50,6 +60,15 @@ class OptimizerName(Rule):
     id = "optimizer-name"
     trigger = re.compile(rb"optimizer\s*=\s*[rRuU]?['\"]|compile\s*\(\s*[rRuU]?['\"]|optimizers")
 
+    @classmethod
+    def wants(cls, data: bytes) -> bool:
+        names = list(_KEYWORD_SITE.finditer(data)) if b"optimizer" in data else []
+        if b"compile" in data:
+            names += [m for m in _COMPILE_SITE.finditer(data) if not data[: m.start()].endswith(_NOT_KERAS_COMPILE)]
+        if b"optimizers" in data:
+            names += _get_sites(data)
+        return any(match.group(2).decode("latin-1").lower() not in REGISTERED for match in names)
+
     def leave_Call(self, original: cst.Call, updated: cst.Call) -> cst.Call:
         index = self._name_argument(original)
         if index is None:
@@ -85,6 +104,18 @@ class OptimizerName(Rule):
         if index is None and isinstance(func, cst.Attribute) and imports.qualified_name(func.value) is None:
             index = _argument(call, None, position=0)
         return index
+
+
+def _get_sites(data: bytes) -> list[re.Match]:
+    """String literals given to `optimizers.get` under whatever names the file imports it by."""
+    getters = {rb"optimizers\s*\.\s*get"}
+    for imported, alias in _GET_IMPORT.findall(data):
+        if imported == b"optimizers":
+            getters.add(re.escape(alias or b"optimizers") + rb"\s*\.\s*get")
+        else:
+            getters.add(re.escape(alias or b"get"))
+    site = re.compile(rb"(?:" + b"|".join(sorted(getters)) + rb")\s*\(\s*(?:identifier\s*=)?" + _LITERAL)
+    return list(site.finditer(data))
 
 
 def _argument(call: cst.Call, keyword: str | None, position: int | None = None) -> int | None:

@@ -71,7 +71,16 @@ class Tf1OptimizerRule(Rule):
     """
 
     id = "tf1-optimizer"
-    trigger = re.compile(rb"Optimizer\b|contrib\.opt")
+
+    @classmethod
+    def wants(cls, data: bytes) -> bool:
+        return (b"Optimizer" in data or b"contrib" in data) and cls.trigger.search(data) is not None
+    # TF1 optimizer class names, the TF1 base class reached through a TF1 module, tf.contrib.opt.
+    trigger = re.compile(
+        rb"\b(?:%s)\b|\b(?:train|training|optimizer)\s*\.\s*Optimizer\b|\btraining import optimizer\b"
+        rb"|\b(?:train|training|optimizer) import[^\n]*\bOptimizer\b|\bcontrib\s*\.\s*opt\b"
+        % "|".join(TF1_OPTIMIZERS).encode()
+    )
 
     def __init__(self, file: FileContext) -> None:
         super().__init__(file)

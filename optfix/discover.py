@@ -67,6 +67,15 @@ def _repository_ignores(folder: Path) -> _Ignores:
     return ignores
 
 
+def _ignores_above(folder: Path) -> _Ignores:
+    """The ignore rules of the folders above a folder named on the command line, unless they
+    ignore that folder itself: then naming it is the user's request to look inside."""
+    ignores = _repository_ignores(folder)
+    if any(ignores.ignores(parent, True) for parent in [folder, *folder.parents][:-1]):
+        return _Ignores()
+    return ignores
+
+
 def _is_virtualenv(folder: Path) -> bool:
     return (folder / "pyvenv.cfg").is_file()
 
@@ -114,11 +123,7 @@ def discover(paths: Iterable[Path], exclude: Iterable[str] = (), cwd: Path | Non
     seen: set[str] = set()
     for given in paths:
         path = given if given.is_absolute() else cwd / given
-        found = (
-            _walk(path, _repository_ignores(path), excluded, cwd)
-            if path.is_dir()
-            else iter([path])
-        )
+        found = _walk(path, _ignores_above(path), excluded, cwd) if path.is_dir() else iter([path])
         for file in found:
             key = os.path.realpath(file)
             if key not in seen:

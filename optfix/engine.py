@@ -25,7 +25,7 @@ def process_file(path: Path, rules: Sequence[type[Rule]], unsafe_fixes: bool = F
         data = path.read_bytes()
     except OSError as error:
         return FileResult(path).error("read-error", f"cannot read: {error.strerror or error}")
-    triggered = [rule for rule in rules if rule.trigger.search(data)]
+    triggered = triggered_rules(data, rules)
     if not triggered:
         return FileResult(path)
     return process_bytes(path, data, triggered, unsafe_fixes)
@@ -81,13 +81,18 @@ def _init_worker() -> None:
     gc.set_threshold(100_000, 50, 50)
 
 
+def triggered_rules(data: bytes, rules: Sequence[type[Rule]]) -> list[type[Rule]]:
+    """The prefilter: the rules that may have work in a file with these bytes."""
+    return [rule for rule in rules if rule.wants(data)]
+
+
 def _triggered(path: Path, rules: Sequence[type[Rule]]) -> FileResult | tuple[str, ...]:
-    """The prefilter: either a final result, or the ids of the rules whose trigger matches."""
+    """Either a final result, or the ids of the rules the prefilter lets through."""
     try:
         data = path.read_bytes()
     except OSError as error:
         return FileResult(path).error("read-error", f"cannot read: {error.strerror or error}")
-    return tuple(rule.id for rule in rules if rule.trigger.search(data)) or FileResult(path)
+    return tuple(rule.id for rule in triggered_rules(data, rules)) or FileResult(path)
 
 
 def run(

@@ -2,8 +2,8 @@
 
 A rule is a class in its own module of `optfix.codemods` (the repository's `codemods/`). Its
 docstring is its documentation, its first line the summary. It declares an `id` and a `trigger`,
-a regular expression on a file's bytes: files where no selected rule's trigger matches are never
-parsed. Handlers are methods named like libcst's, `visit_<Node>(node)` and
+a regular expression on a file's bytes (or overrides `wants` for a finer test): files that no
+selected rule wants are never parsed. Handlers are methods named like libcst's, `visit_<Node>(node)` and
 `leave_<Node>(original, updated)`; the engine runs the handlers of every selected rule in one
 traversal of the tree, in registry order. A rule changes the tree only by returning what
 `rewrite()` gives it (a file where no rewrite was applied is not regenerated). Rules never edit
@@ -85,6 +85,13 @@ class Rule:
 
     def __init__(self, file: FileContext) -> None:
         self.file = file
+
+    @classmethod
+    def wants(cls, data: bytes) -> bool:
+        """The prefilter: may a file with these bytes have work for this rule? It must never say
+        no where the rule would act (yes where it would not only costs a parse). By default:
+        whether `trigger` matches."""
+        return cls.trigger.search(data) is not None
 
     @classmethod
     def summary(cls) -> str:

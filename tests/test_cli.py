@@ -452,3 +452,13 @@ def test_nonexistent_path_is_reported_and_the_rest_still_processed(optfix, tmp_p
     assert changed_paths(result.stdout) == ["a.py", "z.py"]
     assert (tmp_path / "a.py").read_text() == (tmp_path / "z.py").read_text() == FIXED
     assert not (tmp_path / missing).exists()
+
+
+def test_a_folder_named_explicitly_is_walked_even_if_gitignored_above(optfix, tmp_path):
+    # e.g. `optfix check .venv/lib/python3.11/site-packages/somepackage` inside a repository.
+    write_tree(tmp_path, {".gitignore": "vendored/\n", "vendored/pkg/a.py": FIXABLE, "vendored/pkg/.gitignore": "skip.py\n",
+                          "vendored/pkg/skip.py": FIXABLE})
+    subprocess.run(["git", "init", "-q", str(tmp_path)], check=True, env=GIT_ENV)
+    result = optfix("diff", "vendored/pkg", cwd=tmp_path)
+    assert changed_paths(result.stdout) == ["vendored/pkg/a.py"]  # .gitignore files inside still count
+    assert changed_paths(optfix("diff", ".", cwd=tmp_path).stdout) == []

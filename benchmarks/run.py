@@ -1,0 +1,152 @@
+"""Measure optfix on large real trees, beside the baselines, in one run.
+
+The corpus is the installed source of `keras`, `tf_keras` and `tensorflow` (pinned by the `test`
+extra), read where it is installed and never written. Each stage runs in a child process of its
+own, so wall time, CPU time and peak memory are that stage's alone:
+
+    read      read every file
+    ast       ast.parse every file (--jobs processes)
+    libcst    libcst parse + code generation of every file (--jobs processes)
+    parsed    libcst parse + code generation of the files optfix's prefilter lets through
+    optfix    `optfix check` on the corpus (the real console script)
+    ruff      `ruff check --select NPY201` on the corpus, if ruff is installed
+
+Usage: python benchmarks/run.py [--jobs N] [--stages read,ast,...] [--packages keras,...]
+"""
+
+from __future__ import annotations
+
+import argparse
+import ast
+import importlib.util
+import json
+import os
+import resource
+import shutil
+import subprocess
+import sys
+import time
+from concurrent.futures import ProcessPoolExecutor
+from pathlib import Path
+
+STAGES = ("read", "ast", "libcst", "parsed", "optfix", "ruff")
+OPTFIX = Path(sys.executable).with_name("optfix")
+RUFF = shutil.which("ruff", path=f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}")
+
+
+def corpus(packages: list[str]) -> list[Path]:
+    roots = []
+    for package in packages:
+        spec = importlib.util.find_spec(package)
+        if spec is None or not spec.submodule_search_locations:
+            sys.exit(f"{package} is not installed: pip install -e '.[test]'")
+        roots += [Path(p) for p in spec.submodule_search_locations]
+    return roots
+
+
+def python_files(roots: list[Path]) -> list[Path]:
+    return sorted(p for root in roots for p in root.rglob("*.py") if p.is_file())
+
+
+def _ast(path: Path) -> None:
+    try:
+        ast.parse(path.read_bytes())
+    except (SyntaxError, ValueError):
+        pass
+
+
+def _libcst(path: Path) -> None:
+    import libcst
+
+    try:
+        libcst.parse_module(path.read_bytes()).bytes
+    except Exception:
+        pass
+
+
+def _prefiltered(files: list[Path]) -> list[Path]:
+    from optfix.engine import triggered_rules
+    from optfix.rule import all_rules
+
+    rules = all_rules()
+    return [path for path in files if triggered_rules(path.read_bytes(), rules)]
+
+
+def run_stage(stage: str, roots: list[Path], jobs: int) -> dict:
+    """Runs in a child process: do the stage's work once."""
+    files = python_files(roots)
+    if stage == "read":
+        for path in files:
+            path.read_bytes()
+    elif stage in ("ast", "libcst", "parsed"):
+        work = _ast if stage == "ast" else _libcst
+        chosen = _prefiltered(files) if stage == "parsed" else files
+        with ProcessPoolExecutor(jobs) as pool:
+            list(pool.map(work, chosen, chunksize=8))
+        files = chosen
+    elif stage == "optfix":
+        done = subprocess.run([str(OPTFIX), "check", "--no-progress", "--jobs", str(jobs), *map(str, roots)],
+                              stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True, check=False)
+        if done.returncode not in (0, 1):
+            sys.exit(f"optfix check failed ({done.returncode}): {done.stderr[-2000:]}")
+        return {"files": len(files), "bytes": sum(p.stat().st_size for p in files), "summary": done.stderr.strip().splitlines()[-1], **_usage()}
+    elif stage == "ruff":
+        subprocess.run([RUFF, "check", "--no-cache", "--select", "NPY201", "--exit-zero", "--quiet", *map(str, roots)],
+                       stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=False)
+    return {"files": len(files), "bytes": sum(p.stat().st_size for p in files), **_usage()}
+
+
+def _usage() -> dict:
+    """CPU time and peak memory of this stage: its own process and the ones it waited for."""
+    own, children = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
+    return {
+        "cpu": own.ru_utime + own.ru_stime + children.ru_utime + children.ru_stime,
+        "peak_mb": max(own.ru_maxrss, children.ru_maxrss) / 1024,  # Linux: KiB
+    }
+
+
+def measure(stage: str, roots: list[Path], jobs: int) -> dict:
+    command = [sys.executable, __file__, "--child", stage, "--jobs", str(jobs), "--roots", json.dumps([str(r) for r in roots])]
+    started = time.perf_counter()
+    output = subprocess.run(command, capture_output=True, text=True, check=True).stdout
+    result = json.loads(output.strip().splitlines()[-1])
+    result.update(stage=stage, wall=time.perf_counter() - started)
+    return result
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--jobs", type=int, default=os.cpu_count() or 1)
+    parser.add_argument("--stages", default=",".join(STAGES))
+    parser.add_argument("--packages", default="keras,tf_keras,tensorflow")
+    parser.add_argument("--child")
+    parser.add_argument("--roots")
+    args = parser.parse_args()
+    if args.child:
+        print(json.dumps(run_stage(args.child, [Path(r) for r in json.loads(args.roots)], args.jobs)))
+        return
+    roots = corpus(args.packages.split(","))
+    files = python_files(roots)
+    size = sum(p.stat().st_size for p in files)
+    print(f"corpus: {', '.join(args.packages.split(','))}: {len(files)} files, {size / 1e6:.1f} MB; jobs={args.jobs}; "
+          f"python {sys.version.split()[0]}; {os.cpu_count()} cores")
+    results = {}
+    for stage in args.stages.split(","):
+        if stage == "ruff" and RUFF is None:
+            print("ruff: not installed, skipped")
+            continue
+        results[stage] = result = measure(stage, roots, args.jobs)
+        count, volume = (len(files), size) if stage in ("optfix", "ruff") else (result["files"], result["bytes"])
+        print(f"{stage:>7}: {result['wall']:8.2f} s wall {result['cpu']:8.2f} s cpu "
+              f"{count / result['wall']:9.0f} files/s {volume / 1e6 / result['wall']:8.1f} MB/s "
+              f"peak {result['peak_mb']:6.0f} MB" + (f"  ({result['files']} files)" if stage == "parsed" else "")
+              + (f"  [{result['summary']}]" if "summary" in result else ""))
+    if "optfix" in results:
+        wall = results["optfix"]["wall"]
+        for stage in ("read", "ast", "libcst", "ruff"):
+            if stage in results:
+                print(f"optfix / {stage}: {wall / results[stage]['wall']:.2f}x")
+
+
+if __name__ == "__main__":
+    main()
