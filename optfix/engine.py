@@ -12,9 +12,13 @@ from collections.abc import Iterable, Iterator, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
 from pathlib import Path
 
-from optfix.findings import FileResult
+from optfix.findings import FileResult, Finding
 from optfix.rule import Rule, rules_by_id
 from optfix.source import DecodeError, decode
+
+# libcst needs ~1 KB of memory per byte of source (a 711 KB file took a worker to ~600 MB):
+# larger files that a rule wants are reported, not parsed.
+MAX_PARSE_BYTES = 1 << 20
 
 # The worker processes are forked from the parent: rules are already imported there.
 _POOL_CONTEXT = multiprocessing.get_context("fork") if sys.platform == "linux" else None
@@ -92,7 +96,13 @@ def _triggered(path: Path, rules: Sequence[type[Rule]]) -> FileResult | tuple[st
         data = path.read_bytes()
     except OSError as error:
         return FileResult(path).error("read-error", f"cannot read: {error.strerror or error}")
-    return tuple(rule.id for rule in triggered_rules(data, rules)) or FileResult(path)
+    triggered = tuple(rule.id for rule in triggered_rules(data, rules))
+    if triggered and len(data) > MAX_PARSE_BYTES:
+        result = FileResult(path)
+        result.findings.append(Finding(1, 1, "file-too-large", f"not processed: {len(data) / 2**20:.1f} MiB is over the "
+                                       f"{MAX_PARSE_BYTES >> 20} MiB optfix parses; review it by hand ({', '.join(triggered)})"))
+        return result
+    return triggered or FileResult(path)
 
 
 def run(
