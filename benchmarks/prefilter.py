@@ -10,6 +10,7 @@ Usage: python benchmarks/prefilter.py [--jobs N] [--packages keras,...]
 from __future__ import annotations
 
 import argparse
+import ast
 import os
 import sys
 from concurrent.futures import ProcessPoolExecutor
@@ -23,13 +24,21 @@ from optfix.rule import all_rules  # noqa: E402
 
 
 def examine(path: Path) -> list[tuple[str, bool, bool]]:
-    """(rule id, prefilter said yes, the rule had work) for each rule, on one file."""
+    """(rule id, both prefilter stages said yes, the rule had work) for each rule, on one file."""
     data = path.read_bytes()
     rows = []
     for rule in all_rules():
-        result = process_bytes(path, data, [rule], False)
-        rows.append((rule.id, rule.wants(data), result.changed or bool(result.findings)))
+        with_no_prefilter = [type("Unfiltered", (rule,), {"relevant": classmethod(lambda cls, tree: True)})]
+        result = process_bytes(path, data, with_no_prefilter, False)
+        rows.append((rule.id, rule.wants(data) and _relevant(data, rule), result.changed or bool(result.findings)))
     return rows
+
+
+def _relevant(data: bytes, rule) -> bool:
+    try:
+        return rule.relevant(ast.parse(data))
+    except (SyntaxError, ValueError):
+        return True
 
 
 def main() -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ast
 import re
 
 import libcst as cst
@@ -75,6 +76,12 @@ class Tf1OptimizerRule(Rule):
     @classmethod
     def wants(cls, data: bytes) -> bool:
         return (b"Optimizer" in data or b"contrib" in data) and cls.trigger.search(data) is not None
+
+    @classmethod
+    def relevant(cls, tree: ast.Module) -> bool:
+        """A TF1 optimizer class, the TF1 base class of a TF1 module, or tf.contrib.opt in code,
+        not only in docstrings and comments."""
+        return any(_mentions_tf1(node) for node in ast.walk(tree))
     # TF1 optimizer class names, the TF1 base class reached through a TF1 module, tf.contrib.opt.
     trigger = re.compile(
         rb"\b(?:%s)\b|\b(?:train|training|optimizer)\s*\.\s*Optimizer\b|\btraining import optimizer\b"
@@ -101,7 +108,7 @@ class Tf1OptimizerRule(Rule):
             flows = OptimizerFlows(self)
             node.visit(flows)
             self.blocked = flows.blocked
-            self.graph_api = flows.graph_api
+            self.graph_api, self.graph_node = flows.graph_api, flows.graph_node
             self.escape_reason = flows.escape_reason
 
     def visit_Import(self, node: cst.Import) -> None:
@@ -196,8 +203,15 @@ class Tf1OptimizerRule(Rule):
         return self._construct(original, updated, row)
 
     def _graph_code(self) -> str:
+        """Why TF1 optimizers stay in this file, if it builds TF1 graphs; the evidence is reported
+        once, when it first keeps one."""
         if not self.graph_api:
             return ""
+        if self.graph_node is not None:
+            self.report(self.graph_node, f"TensorFlow 1 graph code ({self.graph_api}): Keras 3 optimizers cannot run in "
+                                         "TF1 graphs, so the TF1 optimizers in this file are left as they are; move the "
+                                         "training loop to TF2 (eager, tf.function or model.fit) first")
+            self.graph_node = None
         return f"the file builds TensorFlow 1 graphs ({self.graph_api}), where Keras 3 optimizers cannot run"
 
     def leave_Attribute(self, original: cst.Attribute, updated: cst.Attribute) -> cst.BaseExpression:
@@ -297,6 +311,24 @@ class Tf1OptimizerRule(Rule):
             if origin is not None:
                 self.file.remove_import_if_unused(*origin)
         return result
+
+
+_TF1_MODULE_NAMES = frozenset({"train", "training", "optimizer"})
+
+
+def _mentions_tf1(node: ast.AST) -> bool:
+    if isinstance(node, ast.Name):
+        return node.id in TF1_OPTIMIZERS
+    if isinstance(node, ast.Attribute):
+        if node.attr in TF1_OPTIMIZERS:
+            return True
+        owner = node.value.attr if isinstance(node.value, ast.Attribute) else getattr(node.value, "id", None)
+        return (node.attr == TF1_BASE_CLASS and owner in _TF1_MODULE_NAMES) or (node.attr == "opt" and owner == "contrib")
+    if isinstance(node, ast.ImportFrom):
+        module = (node.module or "").rsplit(".", 1)[-1]
+        names = {alias.name for alias in node.names}
+        return bool(names & set(TF1_OPTIMIZERS)) or (module in _TF1_MODULE_NAMES and bool(names & {TF1_BASE_CLASS, "optimizer"})) or (module == "contrib" and "opt" in names)
+    return False
 
 
 def _class_loses(row: Tf1Optimizer) -> str:

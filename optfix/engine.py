@@ -4,6 +4,7 @@ unless a file needs it."""
 
 from __future__ import annotations
 
+import ast
 import gc
 import multiprocessing
 import sys
@@ -45,6 +46,9 @@ def process_bytes(path: Path, data: bytes, rules: Sequence[type[Rule]], unsafe_f
         source = decode(data)
     except DecodeError as error:
         return result.error("decode-error", f"cannot decode: {error}", error.line, error.col)
+    rules = _relevant(source.text, rules)
+    if not rules:
+        return result
     try:
         outcome = transform(source.text, rules, unsafe_fixes)
     except ParserSyntaxError as error:
@@ -69,6 +73,16 @@ def process_bytes(path: Path, data: bytes, rules: Sequence[type[Rule]], unsafe_f
             return result.error("decode-error", f"{source.encoding} does not round-trip; file left unchanged")
         result.original, result.updated = data, updated
     return result
+
+
+def _relevant(text: str, rules: Sequence[type[Rule]]) -> list[type[Rule]]:
+    """The rules the second stage keeps. Code `ast` cannot parse (a newer Python than this one,
+    or invalid) goes to libcst as it is, which reads newer syntax and reports invalid code."""
+    try:
+        tree = ast.parse(text)
+    except (SyntaxError, ValueError, RecursionError, MemoryError):
+        return list(rules)
+    return [rule for rule in rules if rule.relevant(tree)]
 
 
 def _work(path: Path, rule_ids: tuple[str, ...], unsafe_fixes: bool) -> FileResult:

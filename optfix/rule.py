@@ -2,8 +2,9 @@
 
 A rule is a class in its own module of `optfix.codemods` (the repository's `codemods/`). Its
 docstring is its documentation, its first line the summary. It declares an `id` and a `trigger`,
-a regular expression on a file's bytes (or overrides `wants` for a finer test): files that no
-selected rule wants are never parsed. Handlers are methods named like libcst's, `visit_<Node>(node)` and
+a regular expression on a file's bytes (or overrides `wants` for a finer test), and may refine it
+with `relevant`, a test on the file's `ast`: files that no selected rule wants are never parsed
+with libcst. Handlers are methods named like libcst's, `visit_<Node>(node)` and
 `leave_<Node>(original, updated)`; the engine runs the handlers of every selected rule in one
 traversal of the tree, in registry order. A rule changes the tree only by returning what
 `rewrite()` gives it (a file where no rewrite was applied is not regenerated). Rules never edit
@@ -13,6 +14,7 @@ reconciles them once at the end.
 
 from __future__ import annotations
 
+import ast
 import importlib
 import inspect
 import pkgutil
@@ -92,6 +94,12 @@ class Rule:
         no where the rule would act (yes where it would not only costs a parse). By default:
         whether `trigger` matches."""
         return cls.trigger.search(data) is not None
+
+    @classmethod
+    def relevant(cls, tree: ast.Module) -> bool:
+        """The second stage, on the `ast` of a file the prefilter let through (about a seventh of
+        a libcst parse): may the rule have work in it? The same promise as `wants`. By default: yes."""
+        return True
 
     @classmethod
     def summary(cls) -> str:

@@ -43,6 +43,7 @@ class OptimizerFlows(cst.CSTVisitor):
         self.results: dict[tuple, str] = {}  # key -> the local function whose result it holds
         self.constructor_args: list[tuple[cst.Call, list[tuple[cst.BaseExpression, tuple | None]]]] = []
         self.graph_api = ""
+        self.graph_node: cst.CSTNode | None = None
         self.escape_reason = ""
 
     def visit_FunctionDef(self, node: cst.FunctionDef) -> None:
@@ -109,10 +110,7 @@ class OptimizerFlows(cst.CSTVisitor):
             self.local_calls.append((node, node.func.value, [(a.keyword and a.keyword.value, a.value, self._key(a.value)) for a in node.args if not a.star]))
 
     def _graph_evidence(self, node: cst.CSTNode, what: str) -> None:
-        self.graph_api = what
-        self.rule.report(node, f"TensorFlow 1 graph code ({what}): Keras 3 optimizers cannot run in TF1 graphs, so "
-                               "the TF1 optimizers in this file are left as they are; move the training loop to TF2 "
-                               "(eager, tf.function or model.fit) first")
+        self.graph_api, self.graph_node = what, node
 
     def _record(self, node: cst.Call, receiver: cst.BaseExpression, reason: str, message: str) -> None:
         if self._is_constructor(receiver):
