@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-import libcst as cst
+from optfix.lazy import libcst as cst
 
 from optfix.knowledge.identifiers import REGISTERED, RENAMED, UNSERVED
 from optfix.knowledge.namespaces import keras_member

@@ -5,7 +5,7 @@ from __future__ import annotations
 import ast
 import re
 
-import libcst as cst
+from optfix.lazy import libcst as cst
 
 from optfix.calls import NOT_CONSTANT, as_keyword, bind, constant, new_keyword, with_args
 from optfix.knowledge.tf1 import (
@@ -17,7 +17,6 @@ from optfix.knowledge.tf1 import (
     tf1_class,
 )
 from optfix.rule import FileContext, Rule
-from optfix.tf1_flows import OptimizerFlows
 
 _TYPE_CHECKS = frozenset({"isinstance", "issubclass"})
 _TF1_CLASS_NAMES = re.compile(r"\b(?:%s)\b" % "|".join(TF1_OPTIMIZERS))
@@ -105,6 +104,8 @@ class Tf1OptimizerRule(Rule):
 
     def visit_Module(self, node: cst.Module) -> None:
         if _TF1_CLASS_NAMES.search(self.file.text):
+            from optfix.tf1_flows import OptimizerFlows
+
             flows = OptimizerFlows(self)
             node.visit(flows)
             self.blocked = flows.blocked

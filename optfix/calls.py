@@ -5,10 +5,13 @@ from __future__ import annotations
 import ast
 from collections.abc import Sequence
 
-import libcst as cst
+from optfix.lazy import libcst as cst
 
 NOT_CONSTANT = object()
-_NO_SPACE = cst.SimpleWhitespace("")
+
+
+def _no_space() -> cst.SimpleWhitespace:
+    return cst.SimpleWhitespace("")
 
 
 def bind(call: cst.Call, parameters: Sequence[str]) -> list[str] | None:
@@ -33,11 +36,11 @@ def as_keyword(arg: cst.Arg, name: str) -> cst.Arg:
     """`arg` passed as `name=value`, keeping its value, comment and comma."""
     if arg.keyword is not None:
         return arg.with_changes(keyword=arg.keyword.with_changes(value=name))
-    return arg.with_changes(keyword=cst.Name(name), equal=cst.AssignEqual(_NO_SPACE, _NO_SPACE))
+    return arg.with_changes(keyword=cst.Name(name), equal=cst.AssignEqual(_no_space(), _no_space()))
 
 
 def new_keyword(name: str, value: object) -> cst.Arg:
-    return cst.Arg(cst.parse_expression(repr(value)), keyword=cst.Name(name), equal=cst.AssignEqual(_NO_SPACE, _NO_SPACE))
+    return cst.Arg(cst.parse_expression(repr(value)), keyword=cst.Name(name), equal=cst.AssignEqual(_no_space(), _no_space()))
 
 
 def with_args(call: cst.Call, args: Sequence[cst.Arg]) -> cst.Call:
@@ -60,7 +63,7 @@ def with_args(call: cst.Call, args: Sequence[cst.Arg]) -> cst.Call:
         if arg.comma is closing_comma or not isinstance(arg.comma, cst.Comma):
             arg = arg.with_changes(comma=between)
         if arg.whitespace_after_arg is closing_space:
-            arg = arg.with_changes(whitespace_after_arg=_NO_SPACE)
+            arg = arg.with_changes(whitespace_after_arg=_no_space())
         fixed.append(arg)
     return call.with_changes(args=tuple(fixed))
 

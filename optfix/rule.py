@@ -137,7 +137,8 @@ def all_rules() -> tuple[type[Rule], ...]:
         found += [
             obj
             for obj in vars(module).values()
-            if inspect.isclass(obj) and issubclass(obj, Rule) and obj is not Rule and obj.__module__ == module.__name__
+            # type(obj), not isinstance(): the latter would load a lazily imported module.
+            if issubclass(type(obj), type) and issubclass(obj, Rule) and obj is not Rule and obj.__module__ == module.__name__
         ]
     return tuple(sorted(found, key=lambda rule: rule.id))
 
