@@ -36,6 +36,7 @@ def replace_bytes(path: Path, new: bytes, expected: bytes) -> None:
             except PermissionError:
                 pass
         os.replace(temporary, target)
+        _sync_folder(target.parent)
     except BaseException as error:
         try:
             os.unlink(temporary)
@@ -44,3 +45,17 @@ def replace_bytes(path: Path, new: bytes, expected: bytes) -> None:
         if isinstance(error, OSError):
             raise WriteError(f"cannot write: {error.strerror or error}") from None
         raise
+
+
+def _sync_folder(folder: Path) -> None:
+    """Make the rename itself durable (a power cut then keeps the new file, not the old)."""
+    try:
+        descriptor = os.open(folder, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        os.fsync(descriptor)
+    except OSError:
+        pass
+    finally:
+        os.close(descriptor)
