@@ -7,7 +7,7 @@ own, so wall time, CPU time and peak memory are that stage's alone:
     read      read every file
     ast       ast.parse every file (--jobs processes)
     libcst    libcst parse + code generation of every file (--jobs processes)
-    parsed    libcst parse + code generation of the files optfix's prefilter lets through
+    parsed    libcst parse + code generation of the files optfix's two prefilter stages let through
     optfix    `optfix check` on the corpus (the real console script)
     ruff      `ruff check --select NPY201` on the corpus, if ruff is installed
 
@@ -65,11 +65,18 @@ def _libcst(path: Path) -> None:
 
 
 def _prefiltered(files: list[Path]) -> list[Path]:
-    from optfix.engine import triggered_rules
+    """The files that reach libcst: both prefilter stages say yes."""
+    from optfix.engine import _relevant, triggered_rules
     from optfix.rule import all_rules
 
     rules = all_rules()
-    return [path for path in files if triggered_rules(path.read_bytes(), rules)]
+    chosen = []
+    for path in files:
+        data = path.read_bytes()
+        wanted = triggered_rules(data, rules)
+        if wanted and _relevant(data.decode("utf-8", "replace"), wanted):
+            chosen.append(path)
+    return chosen
 
 
 def run_stage(stage: str, roots: list[Path], jobs: int) -> dict:
