@@ -13,9 +13,10 @@ from optfix.rule import Rule
 # The prefilter: string literals where this rule looks. A file has work only if one of them is
 # not a registered name, so files that spell every optimizer right are never parsed. Each pattern
 # starts with a literal, which the regex engine finds fast; the rare context is checked in Python.
-_LITERAL = rb"""\s*\(?\s*[rRuU]?(['"])([^'"\\\r\n]{0,64})\1"""
-_KEYWORD_SITE = re.compile(rb"optimizer\s*=" + _LITERAL)
-_COMPILE_SITE = re.compile(rb"compile\s*\(" + _LITERAL)
+_SPACE = rb"(?:\s|#[^\n]*|\\\r?\n)*"  # blanks, comments and line continuations
+_LITERAL = _SPACE + rb"\(?" + _SPACE + rb"""[rRuU]?(['"])([^'"\\\r\n]{0,64})\1"""
+_KEYWORD_SITE = re.compile(rb"optimizer" + _SPACE + rb"=" + _LITERAL)
+_COMPILE_SITE = re.compile(rb"compile" + _SPACE + rb"\(" + _LITERAL)
 _GET_IMPORT = re.compile(rb"import\s[^\n]*?\b(optimizers|get)\b(?:\s+as\s+(\w+))?")
 _NOT_KERAS_COMPILE = (b"re.", b"regex.")
 
@@ -76,7 +77,10 @@ class OptimizerName(Rule):
         literal = original.args[index].value
         if not isinstance(literal, cst.SimpleString) or "b" in literal.prefix.lower():
             return updated
-        written = literal.evaluated_value
+        try:
+            written = literal.evaluated_value
+        except (SyntaxError, ValueError):  # an invalid escape: not a name anyone meant
+            return updated
         if written.lower() in REGISTERED:
             return updated
         replacement, message = interpret(written)
@@ -108,13 +112,13 @@ class OptimizerName(Rule):
 
 def _get_sites(data: bytes) -> list[re.Match]:
     """String literals given to `optimizers.get` under whatever names the file imports it by."""
-    getters = {rb"optimizers\s*\.\s*get"}
+    getters = {rb"optimizers" + _SPACE + rb"\." + _SPACE + rb"get"}
     for imported, alias in _GET_IMPORT.findall(data):
         if imported == b"optimizers":
-            getters.add(re.escape(alias or b"optimizers") + rb"\s*\.\s*get")
+            getters.add(re.escape(alias or b"optimizers") + _SPACE + rb"\." + _SPACE + rb"get")
         else:
             getters.add(re.escape(alias or b"get"))
-    site = re.compile(rb"(?:" + b"|".join(sorted(getters)) + rb")\s*\(\s*(?:identifier\s*=)?" + _LITERAL)
+    site = re.compile(rb"(?:" + b"|".join(sorted(getters)) + rb")" + _SPACE + rb"\(" + _SPACE + rb"(?:identifier" + _SPACE + rb"=)?" + _LITERAL)
     return list(site.finditer(data))
 
 

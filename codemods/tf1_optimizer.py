@@ -80,11 +80,17 @@ class Tf1OptimizerRule(Rule):
     def relevant(cls, tree: ast.Module) -> bool:
         """A TF1 optimizer class, the TF1 base class of a TF1 module, or tf.contrib.opt in code,
         not only in docstrings and comments."""
-        return any(_mentions_tf1(node) for node in ast.walk(tree))
+        nodes = list(ast.walk(tree))
+        modules = set(_TF1_MODULE_NAMES)
+        for node in nodes:  # `from tensorflow.compat.v1 import train as v1`: v1 is a TF1 module too
+            if isinstance(node, (ast.Import, ast.ImportFrom)):
+                modules.update(a.asname for a in node.names if a.asname and a.name.rsplit(".", 1)[-1] in _TF1_MODULE_NAMES)
+        return any(_mentions_tf1(node, modules) for node in nodes)
     # TF1 optimizer class names, the TF1 base class reached through a TF1 module, tf.contrib.opt.
     trigger = re.compile(
         rb"\b(?:%s)\b|\b(?:train|training|optimizer)\s*\.\s*Optimizer\b|\btraining import optimizer\b"
-        rb"|\b(?:train|training|optimizer) import[^\n]*\bOptimizer\b|\bcontrib\s*\.\s*opt\b"
+        rb"|\b(?:train|training|optimizer) import[^\n]*\bOptimizer\b|\bcontrib\s*\.\s*opt\b|\bcontrib import[^\n]*\bopt\b"
+        rb"|\bimport\s[^\n]*\b(?:train|training|optimizer)\s+as\b"
         % "|".join(TF1_OPTIMIZERS).encode()
     )
 
@@ -163,6 +169,18 @@ class Tf1OptimizerRule(Rule):
 
     def visit_Param(self, node: cst.Param) -> None:
         self._binds(node.name)
+
+    def visit_NamedExpr(self, node: cst.NamedExpr) -> None:
+        self._binds(node.target)
+
+    def visit_MatchAs(self, node: cst.MatchAs) -> None:
+        self._binds(node.name)
+
+    def visit_MatchStar(self, node: cst.MatchStar) -> None:
+        self._binds(node.name)
+
+    def visit_MatchMapping(self, node: cst.MatchMapping) -> None:
+        self._binds(node.rest)
 
     def visit_FunctionDef(self, node: cst.FunctionDef) -> None:
         self._binds(node.name)
@@ -317,14 +335,14 @@ class Tf1OptimizerRule(Rule):
 _TF1_MODULE_NAMES = frozenset({"train", "training", "optimizer"})
 
 
-def _mentions_tf1(node: ast.AST) -> bool:
+def _mentions_tf1(node: ast.AST, modules: set[str]) -> bool:
     if isinstance(node, ast.Name):
         return node.id in TF1_OPTIMIZERS
     if isinstance(node, ast.Attribute):
         if node.attr in TF1_OPTIMIZERS:
             return True
         owner = node.value.attr if isinstance(node.value, ast.Attribute) else getattr(node.value, "id", None)
-        return (node.attr == TF1_BASE_CLASS and owner in _TF1_MODULE_NAMES) or (node.attr == "opt" and owner == "contrib")
+        return (node.attr == TF1_BASE_CLASS and owner in modules) or (node.attr == "opt" and owner == "contrib")
     if isinstance(node, ast.ImportFrom):
         module = (node.module or "").rsplit(".", 1)[-1]
         names = {alias.name for alias in node.names}

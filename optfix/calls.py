@@ -36,7 +36,11 @@ def as_keyword(arg: cst.Arg, name: str) -> cst.Arg:
     """`arg` passed as `name=value`, keeping its value, comment and comma."""
     if arg.keyword is not None:
         return arg.with_changes(keyword=arg.keyword.with_changes(value=name))
-    return arg.with_changes(keyword=cst.Name(name), equal=cst.AssignEqual(_no_space(), _no_space()))
+    value = arg.value
+    if isinstance(value, (cst.GeneratorExp, cst.NamedExpr)) and not value.lpar:
+        # `f(x for x in y)` and `f(a := 1)` need parentheses once they follow `name=`.
+        value = value.with_changes(lpar=[cst.LeftParen()], rpar=[cst.RightParen()])
+    return arg.with_changes(keyword=cst.Name(name), equal=cst.AssignEqual(_no_space(), _no_space()), value=value)
 
 
 def new_keyword(name: str, value: object) -> cst.Arg:

@@ -8,6 +8,7 @@ import ast
 import gc
 import multiprocessing
 import sys
+import warnings
 from collections import deque
 from collections.abc import Iterable, Iterator, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
@@ -79,7 +80,9 @@ def _relevant(text: str, rules: Sequence[type[Rule]]) -> list[type[Rule]]:
     """The rules the second stage keeps. Code `ast` cannot parse (a newer Python than this one,
     or invalid) goes to libcst as it is, which reads newer syntax and reports invalid code."""
     try:
-        tree = ast.parse(text)
+        with warnings.catch_warnings():  # the user's invalid escapes are not optfix's to print
+            warnings.simplefilter("ignore")
+            tree = ast.parse(text)
     except (SyntaxError, ValueError, RecursionError, MemoryError):
         return list(rules)
     return [rule for rule in rules if rule.relevant(tree)]

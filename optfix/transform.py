@@ -4,6 +4,7 @@ reconciled, code generated, the result re-parsed as a safety net."""
 from __future__ import annotations
 
 import ast
+import warnings
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -96,7 +97,7 @@ def syntax_error_position(text: str, error: cst.ParserSyntaxError) -> tuple[int,
     """Where the syntax error is and what it is: CPython's account when it has one, as libcst
     points at the furthest place its parser reached, which can be lines later."""
     try:
-        ast.parse(text)
+        _quiet_parse(text)
     except SyntaxError as python_error:
         if python_error.lineno:
             return python_error.lineno, python_error.offset or 1, python_error.msg
@@ -123,15 +124,21 @@ def _reconcile_imports(module: cst.Module, file: FileContext) -> cst.Module:
     return module
 
 
+def _quiet_parse(text: str) -> ast.Module:
+    with warnings.catch_warnings():  # the user's invalid escapes are not optfix's to print
+        warnings.simplefilter("ignore")
+        return ast.parse(text)
+
+
 def _check_parses(new_text: str, old_text: str) -> None:
     """Re-parse the output: `ast` first (cheap); libcst where this Python is older than the code."""
     try:
-        ast.parse(new_text)
+        _quiet_parse(new_text)
         return
     except SyntaxError as error:
         first_error = error
     try:
-        ast.parse(old_text)
+        _quiet_parse(old_text)
     except SyntaxError:
         try:
             cst.parse_module(new_text)
