@@ -14,10 +14,11 @@ from optfix.rule import Rule
 # not a registered name, so files that spell every optimizer right are never parsed. Each pattern
 # starts with a literal, which the regex engine finds fast; the rare context is checked in Python.
 _SPACE = rb"(?:\s|#[^\n]*|\\\r?\n)*"  # blanks, comments and line continuations
-_LITERAL = _SPACE + rb"\(?" + _SPACE + rb"""[rRuU]?(['"])([^'"\\\r\n]{0,64})\1"""
+_LITERAL = _SPACE + rb"\(?" + _SPACE + rb"""[rRuU]?(['"])((?:[^'"\\\r\n]|\\.)*)\1"""
 _KEYWORD_SITE = re.compile(rb"optimizer" + _SPACE + rb"=" + _LITERAL)
 _COMPILE_SITE = re.compile(rb"compile" + _SPACE + rb"\(" + _LITERAL)
 _GET_IMPORT = re.compile(rb"import\s[^\n]*?\b(optimizers|get)\b(?:\s+as\s+(\w+))?")
+_GET_ALIAS = re.compile(rb"(\w+)\s*=\s*[\w.]*optimizers\s*\.\s*get\b")
 _NOT_KERAS_COMPILE = (b"re.", b"regex.")
 
 
@@ -68,7 +69,8 @@ class OptimizerName(Rule):
             names += [m for m in _COMPILE_SITE.finditer(data) if not data[: m.start()].endswith(_NOT_KERAS_COMPILE)]
         if b"optimizers" in data:
             names += _get_sites(data)
-        return any(match.group(2).decode("latin-1").lower() not in REGISTERED for match in names)
+        # A literal with an escape sequence may still spell a name: let libcst read it.
+        return any(b"\\" in match.group(2) or match.group(2).decode("latin-1").lower() not in REGISTERED for match in names)
 
     def leave_Call(self, original: cst.Call, updated: cst.Call) -> cst.Call:
         index = self._name_argument(original)
@@ -97,7 +99,7 @@ class OptimizerName(Rule):
         """The index of the argument that holds an optimizer identifier, if this call takes one."""
         imports = self.file.imports
         func = call.func
-        if keras_member(imports.qualified_name(func)) == "optimizers.get":
+        if keras_member(imports.qualified_name(func) or _as_written_if_unbound(func, imports)) == "optimizers.get":
             return _argument(call, "identifier", position=0)
         name = func.attr.value if isinstance(func, cst.Attribute) else getattr(func, "value", None)
         if name != "compile":
@@ -118,8 +120,21 @@ def _get_sites(data: bytes) -> list[re.Match]:
             getters.add(re.escape(alias or b"optimizers") + _SPACE + rb"\." + _SPACE + rb"get")
         else:
             getters.add(re.escape(alias or b"get"))
+    getters.update(re.escape(alias) for alias in _GET_ALIAS.findall(data))  # `get_optimizer = keras.optimizers.get`
     site = re.compile(rb"(?:" + b"|".join(sorted(getters)) + rb")" + _SPACE + rb"\(" + _SPACE + rb"(?:identifier" + _SPACE + rb"=)?" + _LITERAL)
     return list(site.finditer(data))
+
+
+def _as_written_if_unbound(node: cst.BaseExpression, imports) -> str | None:
+    """`keras.optimizers.get` in a file that binds no `keras` at all is read as written: the
+    code meant the package (and a later `import keras` must not change what this rule does)."""
+    parts = []
+    while isinstance(node, cst.Attribute):
+        parts.append(node.attr.value)
+        node = node.value
+    if isinstance(node, cst.Name) and node.value not in imports.bindings and node.value not in imports.rebound:
+        return ".".join([node.value, *reversed(parts)])
+    return None
 
 
 def _argument(call: cst.Call, keyword: str | None, position: int | None = None) -> int | None:

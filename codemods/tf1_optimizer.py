@@ -343,6 +343,8 @@ def _mentions_tf1(node: ast.AST, modules: set[str]) -> bool:
             return True
         owner = node.value.attr if isinstance(node.value, ast.Attribute) else getattr(node.value, "id", None)
         return (node.attr == TF1_BASE_CLASS and owner in modules) or (node.attr == "opt" and owner == "contrib")
+    if isinstance(node, ast.Import):
+        return any(alias.name.endswith(".contrib.opt") or alias.name.rsplit(".", 1)[-1] in TF1_OPTIMIZERS for alias in node.names)
     if isinstance(node, ast.ImportFrom):
         module = (node.module or "").rsplit(".", 1)[-1]
         names = {alias.name for alias in node.names}
