@@ -462,3 +462,23 @@ def test_a_folder_named_explicitly_is_walked_even_if_gitignored_above(optfix, tm
     result = optfix("diff", "vendored/pkg", cwd=tmp_path)
     assert changed_paths(result.stdout) == ["vendored/pkg/a.py"]  # .gitignore files inside still count
     assert changed_paths(optfix("diff", ".", cwd=tmp_path).stdout) == []
+
+
+def test_symlinks_met_while_walking_are_not_followed(optfix, tmp_path):
+    outside = write_tree(tmp_path / "outside", {"elsewhere.py": FIXABLE})
+    tree = write_tree(tmp_path / "tree", {"real.py": FIXABLE})
+    (tree / "linked_folder").symlink_to(outside, target_is_directory=True)
+    (tree / "linked_file.py").symlink_to(outside / "elsewhere.py")
+    result = optfix("fix", ".", cwd=tree)
+    assert (tree / "real.py").read_text() == FIXED
+    assert (outside / "elsewhere.py").read_text() == FIXABLE  # nothing outside the tree is written
+    assert (tree / "linked_file.py").is_symlink() and (tree / "linked_folder").is_symlink()
+    assert "1 file fixed" in summary(result)
+
+
+def test_a_symlink_named_explicitly_is_written_through(optfix, tmp_path):
+    outside = write_tree(tmp_path / "outside", {"elsewhere.py": FIXABLE})
+    link = tmp_path / "link.py"
+    link.symlink_to(outside / "elsewhere.py")
+    optfix("fix", "link.py", cwd=tmp_path)
+    assert link.is_symlink() and (outside / "elsewhere.py").read_text() == FIXED
