@@ -346,6 +346,8 @@ def _mentions_tf1(node: ast.AST, modules: set[str]) -> bool:
     if isinstance(node, ast.Import):
         return any(alias.name.endswith(".contrib.opt") or alias.name.rsplit(".", 1)[-1] in TF1_OPTIMIZERS for alias in node.names)
     if isinstance(node, ast.ImportFrom):
+        if "contrib.opt" in (node.module or ""):
+            return True
         module = (node.module or "").rsplit(".", 1)[-1]
         names = {alias.name for alias in node.names}
         return bool(names & set(TF1_OPTIMIZERS)) or (module in _TF1_MODULE_NAMES and bool(names & {TF1_BASE_CLASS, "optimizer"})) or (module == "contrib" and "opt" in names)

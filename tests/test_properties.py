@@ -333,15 +333,17 @@ def class_references(draw, pieces: Pieces) -> str:
 
 @st.composite
 def contrib_constructors(draw, pieces: Pieces) -> str:
-    block, module = draw(st.sampled_from([
-        ("import tensorflow as tf", "tf.contrib.opt"),
-        ("from tensorflow.contrib import opt", "opt"),
-        ("from tensorflow.contrib import opt as contrib_opt", "contrib_opt"),
-        ("import tensorflow.contrib.opt as topt", "topt"),
-    ]))
-    pieces.need(block)
     cls = draw(st.sampled_from(["LazyAdamOptimizer", "AdamWOptimizer", "MovingAverageOptimizer"]))
-    return f"{module}.{cls}({draw(call_arguments())})"
+    block, reference = draw(st.sampled_from([
+        ("import tensorflow as tf", "tf.contrib.opt.{cls}"),
+        ("from tensorflow.contrib import opt", "opt.{cls}"),
+        ("from tensorflow.contrib import opt as contrib_opt", "contrib_opt.{cls}"),
+        ("import tensorflow.contrib.opt as topt", "topt.{cls}"),
+        ("from tensorflow.contrib.opt import {cls}", "{cls}"),
+        ("from tensorflow.contrib.opt import {cls} as ContribOptimizer", "ContribOptimizer"),
+    ]))
+    pieces.need(block.format(cls=cls))
+    return f"{reference.format(cls=cls)}({draw(call_arguments())})"
 
 
 # Python's ways to bind a name (which then no longer names the imported class).
@@ -514,9 +516,9 @@ def test_random_programs_around_optimizer_code_are_processed_soundly(program: st
 
 @LEGACY_CODE
 @given(legacy_modules())
-# BUG (open): not idempotent. `keras` is used but never imported, so the first run does not see a
-# Keras `get()` and leaves 'sdg'; its rewrite of the optimizer adds `import keras`, and the second
-# run then corrects 'sdg' to 'sgd'.
+# Found here, since fixed: not idempotent. `keras` used but never imported: the first run did not
+# see a Keras `get()` and left 'sdg', but its rewrite of the optimizer added `import keras`, so the
+# second run corrected 'sdg' to 'sgd'.
 @example("import tensorflow as tf\nopt = tf.compat.v1.train.GradientDescentOptimizer(0.1)\nkeras.optimizers.get('sdg')\n")
 # Found here, since fixed: a positional argument Python accepts unparenthesized only as a
 # positional one became `GradientDescentOptimizer(learning_rate=lr := 0.1)`, which does not parse.
@@ -551,19 +553,20 @@ def test_optimizer_names_with_any_escape_sequence_are_processed_soundly(site: st
 
 @LEGACY_CODE
 @given(legacy_modules())
-# BUG (open): `OptimizerName.wants` misses a name with an escape sequence: 'adma\\t' is corrected
-# to 'adam' (the name is stripped), but `_LITERAL` admits no backslash, so `optfix` skips the file.
+# Found here, since fixed: `Tf1OptimizerRule.relevant` missed `from tensorflow.contrib.opt import X`: the
+# module's last name is `opt`, not `contrib`, and X is no TF1 class, so the finding that
+# tf.contrib is gone (which the rule gives without prefilters) was never reported.
+@example("from tensorflow.contrib.opt import LazyAdamOptimizer\nopt = LazyAdamOptimizer(0.1)\n")
+# Found here, since fixed: `OptimizerName.wants` missed a name with an escape sequence ('adma\\t'
+# is corrected to 'adam'), a name over 64 characters (it gets a finding), a `get()` reached
+# through an alias assignment, and a name after a comment in `compile(`; ...
 @example("model.compile(optimizer='adma\\t')\n")
-# BUG (open): ... and a name over 64 characters, which gets a finding ("not a Keras optimizer name").
 @example("model.compile(optimizer='" + "x" * 65 + "')\n")
-# BUG (open): ... and `get()` reached through an alias assignment, which the rule follows.
 @example("import keras\nget_optimizer = keras.optimizers.get\nget_optimizer('adma')\n")
-# BUG (open): `Tf1OptimizerRule.relevant` misses `import tensorflow.contrib.opt as topt` (the
-# module is named only in the import), so the contrib finding is never reported.
-@example("import tensorflow.contrib.opt as topt\nx = topt.LazyAdamOptimizer(0.1)\n")
-# Found here, since fixed: the prefilters missed a name after a comment in `compile(`, the
-# `from tensorflow.contrib import opt` import, and the TF1 base class through an aliased module.
 @example("model.compile(  # c\n    'adma')\n")
+# ... and `Tf1OptimizerRule`'s prefilters missed `import tensorflow.contrib.opt as topt`, the
+# `from tensorflow.contrib import opt` import, and the TF1 base class through an aliased module.
+@example("import tensorflow.contrib.opt as topt\nx = topt.LazyAdamOptimizer(0.1)\n")
 @example("import tensorflow.contrib.opt as topt\n\nopt = topt.LazyAdamOptimizer(lr for lr in rates)\n")
 @example("model.compile('\\xe9adelta', 'mse')\n")
 @example("from tensorflow.contrib import opt\nx = opt.LazyAdamOptimizer(0.1)\n")
