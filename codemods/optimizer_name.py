@@ -14,10 +14,12 @@ from optfix.rule import Rule
 # not a registered name, so files that spell every optimizer right are never parsed. Each pattern
 # starts with a literal, which the regex engine finds fast; the rare context is checked in Python.
 _SPACE = rb"(?:\s|#[^\n]*|\\\r?\n)*"  # blanks, comments and line continuations
-_LITERAL = _SPACE + rb"\(?" + _SPACE + rb"""[rRuU]?(['"])((?:[^'"\\\r\n]|\\.)*)\1"""
+# One group for the string's body, whichever quote encloses it (the other may appear inside).
+_LITERAL = _SPACE + rb"\(?" + _SPACE + rb"""[rRuU]?(?:'((?:[^'\\\r\n]|\\.)*)'|"((?:[^"\\\r\n]|\\.)*)")"""
 _KEYWORD_SITE = re.compile(rb"optimizer" + _SPACE + rb"=" + _LITERAL)
 _COMPILE_SITE = re.compile(rb"compile" + _SPACE + rb"\(" + _LITERAL)
-_GET_IMPORT = re.compile(rb"import\s[^\n]*?\b(optimizers|get)\b(?:\s+as\s+(\w+))?")
+# `get` or `optimizers` imported under any name, on one line or in parentheses over several.
+_GET_IMPORT = re.compile(rb"\b(optimizers|get)\b(?:\s+as\s+(\w+))?")
 _GET_ALIAS = re.compile(rb"(\w+)\s*=\s*[\w.]*optimizers\s*\.\s*get\b")
 _NOT_KERAS_COMPILE = (b"re.", b"regex.")
 
@@ -69,8 +71,7 @@ class OptimizerName(Rule):
             names += [m for m in _COMPILE_SITE.finditer(data) if not data[: m.start()].endswith(_NOT_KERAS_COMPILE)]
         if b"optimizers" in data:
             names += _get_sites(data)
-        # A literal with an escape sequence may still spell a name: let libcst read it.
-        return any(b"\\" in match.group(2) or match.group(2).decode("latin-1").lower() not in REGISTERED for match in names)
+        return any(_maybe_misspelled(match) for match in names)
 
     def leave_Call(self, original: cst.Call, updated: cst.Call) -> cst.Call:
         index = self._name_argument(original)
@@ -110,6 +111,12 @@ class OptimizerName(Rule):
         if index is None and isinstance(func, cst.Attribute) and imports.qualified_name(func.value) is None:
             index = _argument(call, None, position=0)
         return index
+
+
+def _maybe_misspelled(match: re.Match) -> bool:
+    body = next((group for group in match.groups() if group is not None), b"")
+    # A literal with an escape sequence may still spell a name: let libcst read it.
+    return b"\\" in body or body.decode("latin-1").lower() not in REGISTERED
 
 
 def _get_sites(data: bytes) -> list[re.Match]:

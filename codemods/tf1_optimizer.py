@@ -85,12 +85,16 @@ class Tf1OptimizerRule(Rule):
         for node in nodes:  # `from tensorflow.compat.v1 import train as v1`: v1 is a TF1 module too
             if isinstance(node, (ast.Import, ast.ImportFrom)):
                 modules.update(a.asname for a in node.names if a.asname and a.name.rsplit(".", 1)[-1] in _TF1_MODULE_NAMES)
+            elif isinstance(node, ast.Assign) and isinstance(node.value, ast.Attribute) and node.value.attr in _TF1_MODULE_NAMES:
+                modules.update(t.id for t in node.targets if isinstance(t, ast.Name))  # `v1_train = tf.compat.v1.train`
         return any(_mentions_tf1(node, modules) for node in nodes)
     # TF1 optimizer class names, the TF1 base class reached through a TF1 module, tf.contrib.opt.
     trigger = re.compile(
         rb"\b(?:%s)\b|\b(?:train|training|optimizer)\s*\.\s*Optimizer\b|\btraining import optimizer\b"
         rb"|\b(?:train|training|optimizer) import[^\n]*\bOptimizer\b|\bcontrib\s*\.\s*opt\b|\bcontrib import[^\n]*\bopt\b"
         rb"|\bimport\s[^\n]*\b(?:train|training|optimizer)\s+as\b"
+        rb"|\b(?:train|training|optimizer) import\s*\([^)]*\bOptimizer\b|\bcontrib import\s*\([^)]*\bopt\b"  # over several lines
+        rb"|\bcompat\s*\.\s*v1\s*\.\s*train\b|\bpython\s*\.\s*training\b"  # the module as a value
         % "|".join(TF1_OPTIMIZERS).encode()
     )
 
