@@ -109,6 +109,7 @@ class Tf1OptimizerRule(Rule):
         self.literal_names: dict[str, bool] = {}
         self.graph_api = ""  # a TF1 graph-mode API the file uses, if any
         self.escape_reason = ""  # why optimizers that leave their scope must stay TF1, if they must
+        self.local_names: set[str] = set()  # names lambdas and comprehensions bind: not trusted
 
     # -- bookkeeping on the way down -------------------------------------------------------
 
@@ -121,6 +122,7 @@ class Tf1OptimizerRule(Rule):
             self.blocked = flows.blocked
             self.graph_api, self.graph_node = flows.graph_api, flows.graph_node
             self.escape_reason = flows.escape_reason
+            self.local_names = flows.local_names
 
     def visit_Import(self, node: cst.Import) -> None:
         self.import_context += 1
@@ -208,7 +210,7 @@ class Tf1OptimizerRule(Rule):
     def leave_Call(self, original: cst.Call, updated: cst.Call) -> cst.BaseExpression:
         if isinstance(original.func, cst.Name) and original.func.value in _TYPE_CHECKS:
             self.type_context -= 1
-        qualified = self.file.imports.qualified_name(original.func)
+        qualified = self._qualified(original.func)
         why = _no_equivalent_module(qualified)
         if why:
             self.report(original, why)
@@ -224,6 +226,15 @@ class Tf1OptimizerRule(Rule):
             self.report(original, f"{name} left as it is: {why}")
             return updated
         return self._construct(original, updated, row)
+
+    def _qualified(self, node: cst.BaseExpression) -> str | None:
+        """The name through the imports, unless a lambda or comprehension binds its head too."""
+        head = node
+        while isinstance(head, cst.Attribute):
+            head = head.value
+        if isinstance(head, cst.Name) and head.value in self.local_names:
+            return None
+        return self.file.imports.qualified_name(node)
 
     def _graph_code(self) -> str:
         """Why TF1 optimizers stay in this file, if it builds TF1 graphs; the evidence is reported
@@ -280,7 +291,7 @@ class Tf1OptimizerRule(Rule):
         """A TF1 optimizer class used as a value (not called): a Keras class, or a finding."""
         if id(original) in self.called:
             return updated
-        qualified = self.file.imports.qualified_name(original)
+        qualified = self._qualified(original)
         why = _no_equivalent_module(qualified)
         name = tf1_class(qualified)
         if why or name is None:

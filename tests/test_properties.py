@@ -18,6 +18,7 @@ TF1-only methods, in functions, classes and blocks.
 from __future__ import annotations
 
 import ast
+import codecs
 import re
 import textwrap
 import warnings
@@ -540,6 +541,28 @@ def test_legacy_modules_are_processed_soundly(module: str) -> None:
     assert_sound(module)
 
 
+def encoded(text: str, line_ending: str, encoding: str) -> bytes | None:
+    """The module's bytes with these line endings, in UTF-8 (with a BOM or not) or in Latin-1
+    with its PEP 263 cookie; None where Latin-1 cannot hold the text."""
+    text = text.replace("\n", line_ending)
+    if encoding == "utf-8-sig":
+        return codecs.BOM_UTF8 + text.encode("utf-8")
+    if encoding == "latin-1":
+        try:
+            return f"# -*- coding: latin-1 -*-{line_ending}{text}".encode("latin-1")
+        except UnicodeEncodeError:
+            return None
+    return text.encode("utf-8")
+
+
+@settings(LEGACY_CODE, max_examples=40)
+@given(legacy_modules(), st.sampled_from(["\r\n", "\r", "\n"]), st.sampled_from(["utf-8-sig", "latin-1", "utf-8"]))
+def test_legacy_modules_in_any_line_ending_and_encoding_are_processed_soundly(module: str, line_ending: str, encoding: str) -> None:
+    data = encoded(module, line_ending, encoding)
+    if data is not None:
+        assert_sound(data)
+
+
 @LEGACY_CODE
 @given(modules_rebinding_tf1_names())
 # Found here, since fixed: an imported TF1 class name bound by `:=` was rewritten like a
@@ -575,7 +598,7 @@ def test_optimizer_names_with_any_escape_sequence_are_processed_soundly(site: st
 @example("from keras.optimizers import (\n    get as get_optimizer,\n)\n\nget_optimizer('adma')\n")
 # Found here, since fixed: `Tf1OptimizerRule.wants` missed the TF1 base class imported over several lines.
 @example("from tensorflow.compat.v1.train import (\n    Optimizer,\n)\n\nclass C(Optimizer):\n    pass\n")
-# Found here, since fixed: both stages of `Tf1OptimizerRule`'s prefilter miss the TF1 base class reached through
+# Found here, since fixed: both stages of `Tf1OptimizerRule`'s prefilter missed the TF1 base class reached through
 # a module alias assigned in code (`ImportTable` follows `v1_train = tf.compat.v1.train`).
 @example("import tensorflow as tf\nv1_train = tf.compat.v1.train\n\nclass C(v1_train.Optimizer):\n    pass\n")
 # Found here, since fixed: `Tf1OptimizerRule.relevant` missed `from tensorflow.contrib.opt import X`: the
