@@ -4,11 +4,9 @@ unless a file needs it."""
 
 from __future__ import annotations
 
-import ast
 import gc
 import multiprocessing
 import sys
-import warnings
 from collections import deque
 from collections.abc import Iterable, Iterator, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
@@ -79,10 +77,10 @@ def process_bytes(path: Path, data: bytes, rules: Sequence[type[Rule]], unsafe_f
 def _relevant(text: str, rules: Sequence[type[Rule]]) -> list[type[Rule]]:
     """The rules the second stage keeps. Code `ast` cannot parse (a newer Python than this one,
     or invalid) goes to libcst as it is, which reads newer syntax and reports invalid code."""
+    from optfix.transform import quiet_parse
+
     try:
-        with warnings.catch_warnings():  # the user's invalid escapes are not optfix's to print
-            warnings.simplefilter("ignore")
-            tree = ast.parse(text)
+        tree = quiet_parse(text)
     except (SyntaxError, ValueError, RecursionError, MemoryError):
         return list(rules)
     return [rule for rule in rules if rule.relevant(tree)]

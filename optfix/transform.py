@@ -97,7 +97,7 @@ def syntax_error_position(text: str, error: cst.ParserSyntaxError) -> tuple[int,
     """Where the syntax error is and what it is: CPython's account when it has one, as libcst
     points at the furthest place its parser reached, which can be lines later."""
     try:
-        _quiet_parse(text)
+        quiet_parse(text)
     except SyntaxError as python_error:
         if python_error.lineno:
             return python_error.lineno, python_error.offset or 1, python_error.msg
@@ -124,7 +124,7 @@ def _reconcile_imports(module: cst.Module, file: FileContext) -> cst.Module:
     return module
 
 
-def _quiet_parse(text: str) -> ast.Module:
+def quiet_parse(text: str) -> ast.Module:
     with warnings.catch_warnings():  # the user's invalid escapes are not optfix's to print
         warnings.simplefilter("ignore")
         return ast.parse(text)
@@ -133,12 +133,12 @@ def _quiet_parse(text: str) -> ast.Module:
 def _check_parses(new_text: str, old_text: str) -> None:
     """Re-parse the output: `ast` first (cheap); libcst where this Python is older than the code."""
     try:
-        _quiet_parse(new_text)
+        quiet_parse(new_text)
         return
     except SyntaxError as error:
         first_error = error
     try:
-        _quiet_parse(old_text)
+        quiet_parse(old_text)
     except SyntaxError:
         try:
             cst.parse_module(new_text)
