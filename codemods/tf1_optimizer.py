@@ -16,9 +16,9 @@ from optfix.knowledge.tf1 import (
     Tf1Optimizer,
     tf1_class,
 )
+from optfix.references import ValueReferences
 from optfix.rule import FileContext, Rule
 
-_TYPE_CHECKS = frozenset({"isinstance", "issubclass"})
 _TF1_CLASS_NAMES = re.compile(r"\b(?:%s)\b" % "|".join(TF1_OPTIMIZERS))
 _BASE_CLASS_MESSAGE = (
     "the TF1 base class tf.compat.v1.train.Optimizer has no Keras 3 counterpart with its API: "
@@ -31,7 +31,7 @@ def _no_equivalent_module(qualified: str | None) -> str | None:
     return next((why for module, why in NO_EQUIVALENT_MODULES.items() if qualified and qualified.startswith(module + ".")), None)
 
 
-class Tf1OptimizerRule(Rule):
+class Tf1OptimizerRule(ValueReferences, Rule):
     """Rewrite TensorFlow 1 optimizers into the Keras 3 optimizers that compute the same updates.
 
     ## What it does
@@ -101,11 +101,6 @@ class Tf1OptimizerRule(Rule):
     def __init__(self, file: FileContext) -> None:
         super().__init__(file)
         self.blocked: dict[int, str] = {}  # id(constructor call) -> why it stays TF1
-        self.called: set[int] = set()  # ids of expressions in call position
-        self.not_values: set[int] = set()  # ids of Names that are not references (attr, keyword)
-        self.attribute_bases: set[int] = set()  # ids of expressions followed by `.attr`
-        self.type_context = 0  # inside isinstance()/issubclass() or an annotation
-        self.import_context = 0
         self.literal_names: dict[str, bool] = {}
         self.graph_api = ""  # a TF1 graph-mode API the file uses, if any
         self.escape_reason = ""  # why optimizers that leave their scope must stay TF1, if they must
@@ -124,92 +119,15 @@ class Tf1OptimizerRule(Rule):
             self.escape_reason = flows.escape_reason
             self.local_names = flows.local_names
 
-    def visit_Import(self, node: cst.Import) -> None:
-        self.import_context += 1
-
-    def leave_Import(self, original: cst.Import, updated: cst.Import) -> cst.Import:
-        self.import_context -= 1
-        return updated
-
-    def visit_ImportFrom(self, node: cst.ImportFrom) -> None:
-        self.import_context += 1
-
-    def leave_ImportFrom(self, original: cst.ImportFrom, updated: cst.ImportFrom) -> cst.ImportFrom:
-        self.import_context -= 1
-        return updated
-
-    def visit_Annotation(self, node: cst.Annotation) -> None:
-        self.type_context += 1
-
-    def leave_Annotation(self, original: cst.Annotation, updated: cst.Annotation) -> cst.Annotation:
-        self.type_context -= 1
-        return updated
-
-    def visit_Attribute(self, node: cst.Attribute) -> None:
-        self.not_values.add(id(node.attr))
-        self.attribute_bases.add(id(node.value))
-
-    def visit_Arg(self, node: cst.Arg) -> None:
-        if node.keyword is not None:
-            self.not_values.add(id(node.keyword))
-
-    def _binds(self, node: cst.CSTNode | None) -> None:
-        """A name that is assigned, not read: never a reference to rewrite."""
-        if isinstance(node, cst.Name):
-            self.not_values.add(id(node))
-
-    def visit_AssignTarget(self, node: cst.AssignTarget) -> None:
-        self._binds(node.target)
-
-    def visit_AnnAssign(self, node: cst.AnnAssign) -> None:
-        self._binds(node.target)
-
-    def visit_AugAssign(self, node: cst.AugAssign) -> None:
-        self._binds(node.target)
-
-    def visit_For(self, node: cst.For) -> None:
-        self._binds(node.target)
-
-    def visit_AsName(self, node: cst.AsName) -> None:
-        self._binds(node.name)
-
-    def visit_Param(self, node: cst.Param) -> None:
-        self._binds(node.name)
-
-    def visit_NamedExpr(self, node: cst.NamedExpr) -> None:
-        self._binds(node.target)
-
-    def visit_MatchAs(self, node: cst.MatchAs) -> None:
-        self._binds(node.name)
-
-    def visit_MatchStar(self, node: cst.MatchStar) -> None:
-        self._binds(node.name)
-
-    def visit_MatchMapping(self, node: cst.MatchMapping) -> None:
-        self._binds(node.rest)
-
-    def visit_FunctionDef(self, node: cst.FunctionDef) -> None:
-        self._binds(node.name)
-
-    def visit_ClassDef(self, node: cst.ClassDef) -> None:
-        self._binds(node.name)
-
     def visit_Assign(self, node: cst.Assign) -> None:
         for target in node.targets:
             if isinstance(target.target, cst.Name):
                 literal = constant(node.value) is not NOT_CONSTANT
                 self.literal_names[target.target.value] = literal and self.literal_names.get(target.target.value, True)
 
-    def visit_Call(self, node: cst.Call) -> None:
-        self.called.add(id(node.func))
-        if isinstance(node.func, cst.Name) and node.func.value in _TYPE_CHECKS:
-            self.type_context += 1
-
     # -- rewrites on the way up ------------------------------------------------------------
 
-    def leave_Call(self, original: cst.Call, updated: cst.Call) -> cst.BaseExpression:
-        if isinstance(original.func, cst.Name) and original.func.value in _TYPE_CHECKS:
-            self.type_context -= 1
+    def on_call(self, original: cst.Call, updated: cst.Call) -> cst.BaseExpression:
         qualified = self._qualified(original.func)
         why = _no_equivalent_module(qualified)
         if why:
@@ -252,9 +170,7 @@ class Tf1OptimizerRule(Rule):
         return self._reference(original, updated)
 
     def leave_Name(self, original: cst.Name, updated: cst.Name) -> cst.BaseExpression:
-        if id(original) in self.not_values or self.import_context:
-            return updated
-        return self._reference(original, updated)
+        return self._reference(original, updated) if self.is_value(original) else updated
 
     # -- the two rewrites --------------------------------------------------------------------
 

@@ -116,6 +116,20 @@ class ImportTable(cst.CSTVisitor):
             return None
         return ".".join([self.bindings[node.value], *reversed(parts)])
 
+    def resolved_name(self, node: cst.CSTNode) -> str | None:
+        """`qualified_name`, or the dotted name as written when the file binds its head name
+        nowhere: `keras.optimizers.Adam` in a snippet without imports means the package."""
+        qualified = self.qualified_name(node)
+        if qualified is not None:
+            return qualified
+        parts = []
+        while isinstance(node, cst.Attribute):
+            parts.append(node.attr.value)
+            node = node.value
+        if isinstance(node, cst.Name) and node.value not in self.bindings and node.value not in self.rebound:
+            return ".".join([node.value, *reversed(parts)])
+        return None
+
     def is_imported(self, name: str) -> bool:
         return name in self.bindings
 

@@ -1,0 +1,410 @@
+"""Rule `keras2-optimizer`: Keras 2 optimizer arguments and namespaces to Keras 3, same math."""
+
+from __future__ import annotations
+
+import ast
+import re
+from dataclasses import dataclass
+
+from optfix.lazy import libcst as cst
+
+from optfix.calls import NOT_CONSTANT, as_keyword, constant, new_keyword, with_args
+from optfix.knowledge.keras import (
+    CLIP_BOTH,
+    KERAS2_CLIPNORM,
+    KERAS2_DIFFERENCES,
+    KERAS2_EPSILON,
+    KERAS2_FACTORIES,
+    KERAS2_IMPLIED,
+    KERAS2_SIGNATURES,
+    KERAS3_OPTIMIZERS,
+    KERAS3_SIGNATURES,
+    TF_KERAS_DIFFERENCES,
+    TF_KERAS_SIGNATURES,
+)
+from optfix.knowledge.namespaces import KERAS_ROOTS
+from optfix.references import ValueReferences
+from optfix.rule import Rule
+
+KERAS2, TF_KERAS, KERAS3 = "Keras 2", "tf.keras 2", "Keras 3"
+SIGNATURES = {KERAS2: KERAS2_SIGNATURES, TF_KERAS: TF_KERAS_SIGNATURES, KERAS3: KERAS3_SIGNATURES}
+_LEGACY_KEYWORDS = frozenset({"lr", "decay", "schedule_decay"})
+_FLAGS = frozenset({"nesterov", "amsgrad", "centered"})
+# Roots that are Keras 3 already or deliberately Keras 2 (tf_keras): never rewritten.
+_LEFT_ALONE = ("keras.src", "tf_keras")
+
+_CLASSES = "|".join(KERAS3_SIGNATURES).encode()
+_FACTORY_NAMES = "|".join(KERAS2_FACTORIES).encode()
+_ARGUMENT = rb"(?:[^()=,]|\([^()]*\))*"  # one argument, nested parentheses one level deep
+_TRIGGER = re.compile(
+    rb"\b(?:lr|decay|schedule_decay)\s*=[^=]|\bepsilon\s*=\s*None\b"  # Keras 2 keywords
+    rb"|\boptimizers\s*\.\s*(?:legacy|experimental)\b|\boptimizers\.(?:legacy|experimental) import"
+    rb"|\bimport\s[^\n]*\boptimizers\.(?:legacy|experimental)\b|\boptimizers import[^\n]*\b(?:legacy|experimental)\b"
+    rb"|\bpython\s*\.\s*keras\b|\bpython import keras\b|\boptimizer_v2\b"  # tensorflow.python.keras
+    rb"|\b(?:" + _FACTORY_NAMES + rb")\s*\(|\boptimizers import\b[^\n]*\b(?:" + _FACTORY_NAMES + rb")\b"
+    rb"|\b(?:" + _CLASSES + rb")\s*\(" + _ARGUMENT + rb"," + _ARGUMENT + rb","  # positional arguments
+)
+
+
+@dataclass(frozen=True)
+class Site:
+    """A Keras optimizer class or factory as the code reaches it."""
+
+    name: str  # the Keras 3 class
+    era: str | None  # the era the namespace itself proves, if it does
+    guess: str  # the era Keras 2 evidence on the call points to
+    move: str = ""  # the legacy spelling to replace with keras.optimizers.<name>, if any
+
+
+def _site(qualified: str | None) -> Site | None:
+    root = next((r for r in KERAS_ROOTS if qualified and qualified.startswith(r + ".")), None)
+    if root is None or root in _LEFT_ALONE:
+        return None
+    parts = qualified[len(root) + 1 :].split(".")
+    guess = KERAS2 if root == "keras" else TF_KERAS
+    python_keras = root == "tensorflow.python.keras"
+    if parts[0] == "optimizers" and len(parts) == 2:
+        name = parts[1]
+        if name in KERAS2_FACTORIES and root == "keras":
+            return Site(KERAS2_FACTORIES[name], KERAS2, KERAS2, qualified)
+        if name in KERAS3_OPTIMIZERS:
+            return Site(name, TF_KERAS if python_keras else None, guess, qualified if python_keras else "")
+    elif parts[0] == "optimizers" and len(parts) == 3 and parts[1] in ("legacy", "experimental"):
+        if parts[2] in KERAS3_OPTIMIZERS:
+            return Site(parts[2], TF_KERAS if parts[1] == "legacy" else KERAS3, TF_KERAS, qualified)
+    elif parts[0] == "optimizer_v2" and len(parts) == 3 and parts[2] in KERAS3_OPTIMIZERS:
+        return Site(parts[2], TF_KERAS, TF_KERAS, qualified)
+    return None
+
+
+def _fits(parameter: tuple[str, object], value: object) -> bool:
+    """Whether a literal positional argument can be meant for `parameter` (name, default)."""
+    name, default = parameter
+    if value is NOT_CONSTANT:
+        return True
+    if value is None:
+        return default is None
+    if name in _FLAGS:
+        return isinstance(value, bool)
+    if name == "name":
+        return isinstance(value, str)
+    return isinstance(value, (int, float)) and not isinstance(value, bool)
+
+
+def _positional_names(era: str, name: str) -> list[str]:
+    return [parameter for parameter, _ in SIGNATURES[era].get(name, ())]
+
+
+def _meanings(era: str, name: str, count: int) -> list[str]:
+    """What the first `count` positional arguments set, in Keras 3's words."""
+    return ["learning_rate" if p == "lr" else p for p in _positional_names(era, name)[:count]]
+
+
+def _all_fit(era: str, name: str, values: list[object]) -> bool:
+    parameters = SIGNATURES[era][name]
+    return len(values) <= len(parameters) and all(map(_fits, parameters, values))
+
+
+def _float_literal(value: cst.BaseExpression) -> cst.BaseExpression:
+    """`1` -> `1.0`: Keras 3 rejects an int learning rate."""
+    if isinstance(value, cst.Integer) and constant(value) is not NOT_CONSTANT:
+        return cst.Float(f"{constant(value)}.0", lpar=value.lpar, rpar=value.rpar)
+    return value
+
+
+class Keras2Optimizer(ValueReferences, Rule):
+    """Rewrite Keras 2 optimizer arguments and namespaces into Keras 3, keeping the math.
+
+    ## What it does
+    For the Keras optimizers (`keras.optimizers.Adam`, `tf.keras.optimizers.SGD`, ... reached
+    through any import), where a call shows it was written for Keras 2:
+    - `lr=` becomes `learning_rate=`;
+    - `decay=d` (time-based learning-rate decay) becomes
+      `learning_rate=keras.optimizers.schedules.InverseTimeDecay(lr, decay_steps=1, decay_rate=d)`;
+    - `epsilon=None` (Keras 2 for `K.epsilon()`, 1e-07) is dropped: 1e-07 is Keras 3's default;
+    - positional arguments are passed by their Keras 2 meaning (`SGD(0.01, 0.9, 1e-6, True)`: the
+      third was `decay`, in Keras 3 it is `nesterov`);
+    - defaults that changed are written out: Keras 2 `Adadelta` trained with learning rate 1.0,
+      `Adagrad` with 0.01 and accumulators starting at zero, `Adamax` and `Nadam` with 0.002;
+    - the lowercase factories (`keras.optimizers.adam(...)`) become the classes, and the namespaces
+      Keras 3 removed (`keras.optimizers.legacy.X`, `tf.keras.optimizers.legacy.X`,
+      `tf.keras.optimizers.experimental.X`, `tensorflow.python.keras.optimizers.X`, also as
+      `from ... import X` and as classes passed around) become `keras.optimizers.X`.
+
+    Keras 2 evidence on a call is `lr=`, `decay=`, `schedule_decay=`, `epsilon=None`, a removed
+    namespace or a factory. The era follows the namespace: the standalone `keras` package means
+    Keras 2.2 (its signatures and defaults); `tf.keras`, `tensorflow.python.keras` and the `legacy`
+    namespaces mean tf.keras 2 (OptimizerV2, whose defaults are Keras 3's). A call without
+    evidence is left alone, unless its positional arguments can only be read one way: a literal
+    that cannot fill the Keras 3 parameter at its position (`SGD(0.01, 0.9, 1e-6)`) reads the
+    Keras 2 way; where both readings fit, nothing is guessed: it is reported.
+
+    ## Why
+    Keras 3 rejects `lr=` (`Argument(s) not recognized: {'lr': 0.001}`), silently ignores
+    `decay=` (a warning, and training changes), fails on `epsilon=None` at the first step, and
+    reads Keras 2 positional arguments as other parameters. `keras.optimizers.legacy` raises
+    ImportError in Keras 3.
+
+    ## Example
+        opt = keras.optimizers.SGD(lr=0.01, decay=1e-6, momentum=0.9, nesterov=True)
+    becomes
+        opt = keras.optimizers.SGD(learning_rate=keras.optimizers.schedules.InverseTimeDecay(0.01, decay_steps=1, decay_rate=1e-6), momentum=0.9, nesterov=True)
+
+    ## Fix safety
+    Safe: each rewrite computes the updates the Keras 2 call computed (tests/test_keras2_equivalence.py
+    runs both). `InverseTimeDecay` is evaluated at the step count before the update, as Keras 2
+    evaluated `decay`. Reported, because no argument expresses it: Keras 2 RMSprop and Adagrad
+    put epsilon outside the square root (tf.keras 2 RMSprop too, without momentum), Keras 2 Nadam's
+    momentum schedule, `clipnorm` together with `clipvalue`. Unsafe, applied only with
+    --unsafe-fixes: dropping Nadam's `schedule_decay`, and Keras 2's `clipnorm` as
+    `global_clipnorm` (Keras 2.2 clipped the global norm; tf.keras and Keras 2.4+ clipped each
+    gradient, as Keras 3 `clipnorm` does).
+
+    ## Known problems
+    Keras 2.3 made `epsilon` and `decay` keyword-only (`Adam(lr, beta_1, beta_2, amsgrad)`), so a
+    fourth positional argument meant `amsgrad` there and `epsilon` in Keras 2.2: positional
+    arguments are read the Keras 2.2 way. `decay` combined with a learning rate that is already
+    a schedule cannot be expressed by one schedule. Optimizers built from `**kwargs` keep what
+    the dictionary holds; calls with `*args` are reported.
+    """
+
+    id = "keras2-optimizer"
+    trigger = _TRIGGER
+
+    @classmethod
+    def relevant(cls, tree: ast.Module) -> bool:
+        for node in ast.walk(tree):
+            if isinstance(node, ast.Call):
+                if any(k.arg in _LEGACY_KEYWORDS or (k.arg == "epsilon" and _is_none(k.value)) for k in node.keywords):
+                    return True
+                if len(node.args) >= 2 and _name_of(node.func) in KERAS3_SIGNATURES:
+                    return True
+            name = node.attr if isinstance(node, ast.Attribute) else getattr(node, "id", None)
+            if name in KERAS2_FACTORIES or name in ("legacy", "experimental", "optimizer_v2"):
+                return True
+            if isinstance(node, (ast.Import, ast.ImportFrom)):
+                modules = [a.name for a in node.names] + [getattr(node, "module", None) or ""]
+                if any(".legacy" in m or ".experimental" in m or "python.keras" in m or "optimizer_v2" in m for m in modules):
+                    return True
+                if any(a.name in KERAS2_FACTORIES or a.name == "keras" and "python" in modules[-1] for a in node.names):
+                    return True
+        return False
+
+    def _site_of(self, node: cst.BaseExpression) -> Site | None:
+        return _site(self.file.imports.resolved_name(node))
+
+    # -- calls --------------------------------------------------------------------------------
+
+    def on_call(self, original: cst.Call, updated: cst.Call) -> cst.BaseExpression:
+        site = self._site_of(original.func)
+        if site is None:
+            return updated
+        era = site.era or (site.guess if _has_evidence(original) else None)
+        positional = [arg for arg in original.args if arg.keyword is None and not arg.star]
+        if era is None:
+            era = self._reading(original, site, positional)
+            if era in (None, KERAS3) and not site.move:
+                return updated
+        if any(arg.star == "*" for arg in original.args):
+            self.report(original, f"{site.name}: arguments passed with *args cannot be mapped from {era}; pass them by keyword")
+            return updated
+        if era == KERAS2 and site.name not in KERAS2_SIGNATURES:
+            era = TF_KERAS  # a class Keras 2.2 did not have: Keras 2.4+, which was tf.keras
+        if site.name in SIGNATURES[era]:
+            names = _positional_names(era, site.name)
+            fit = _all_fit(era, site.name, [constant(arg.value) for arg in positional])
+        else:  # a newer class under a removed namespace keeps its signature; others cannot be read
+            names = [None] * len(positional) if era == KERAS3 else []
+            fit = era == KERAS3 or not positional
+        if not fit:
+            self.report(original, f"{site.name}: positional arguments do not fit the {era} signature ({', '.join(names)}); pass them by keyword")
+            return updated
+        return self._migrate(original, updated, site, era, names)
+
+    def _reading(self, call: cst.Call, site: Site, positional: list[cst.Arg]) -> str | None:
+        """The era the positional arguments of a call without Keras 2 evidence belong to: None
+        when every reading agrees, the only one the literals fit, or None after a report."""
+        if site.name not in SIGNATURES[site.guess]:
+            return None
+        meant = {era: _meanings(era, site.name, len(positional)) for era in (site.guess, KERAS3)}
+        if meant[site.guess] == meant[KERAS3]:
+            return None
+        values = [constant(arg.value) for arg in positional]
+        fitting = [era for era in meant if _all_fit(era, site.name, values)]
+        if len(fitting) == 1:
+            return fitting[0]
+        if fitting:
+            self.report(call, (
+                f"{site.name}: positional arguments mean ({', '.join(meant[site.guess])}) in {site.guess} and "
+                f"({', '.join(meant[KERAS3])}) in Keras 3; pass them by keyword"
+            ))
+        else:
+            self.report(call, f"{site.name}: positional arguments fit neither the {site.guess} nor the Keras 3 signature; pass them by keyword")
+        return None
+
+    def _migrate(self, original: cst.Call, updated: cst.Call, site: Site, era: str, names: list[str]) -> cst.BaseExpression:
+        targets = [arg.keyword.value if arg.keyword else (None if arg.star else names[i]) for i, arg in enumerate(original.args)]
+        given = {target: arg for target, arg in zip(targets, updated.args) if target is not None}
+        if "lr" in given and "learning_rate" in given:
+            self.report(original, f"{site.name}: both lr and learning_rate are given; keep one")
+            return updated
+        self._needs_keras = False
+        done = [f"{site.move} -> keras.optimizers.{site.name}"] if site.move else []
+        unsafe: dict[str, str | None] = {}  # target -> the keyword it becomes, None: dropped
+        why_unsafe = []
+        keras3 = dict(KERAS3_SIGNATURES.get(site.name, ()))
+        kwargs = any(arg.star == "**" for arg in original.args)
+
+        learning_rate = given.get("lr", given.get("learning_rate"))
+        decay = given.get("decay")
+        if decay is not None and constant(decay.value) in (0, 0.0):
+            done.append("decay=0 dropped")
+            decay = None
+        old_rate = dict(SIGNATURES[era].get(site.name, ())).get("lr" if era == KERAS2 else "learning_rate")
+        write_rate = learning_rate is None and not kwargs and old_rate != keras3.get("learning_rate")
+        if learning_rate is not None:
+            rate = learning_rate.value
+        else:
+            rate = cst.parse_expression(repr(old_rate))
+        if decay is not None:
+            rate = self._schedule(rate, decay.value)
+            done.append("decay -> InverseTimeDecay schedule (lr / (1 + decay * step), as before)")
+        elif learning_rate is None and write_rate:
+            done.append(f"learning_rate={old_rate!r} written out ({era} default; Keras 3: {keras3['learning_rate']!r})")
+        elif learning_rate is not None:
+            rate = _float_literal(rate)
+        place_rate = decay is not None or write_rate
+
+        args: list[tuple[str, cst.Arg]] = []
+        for target, arg in zip(targets, updated.args):
+            if target in ("lr", "learning_rate") or (target == "decay" and place_rate and learning_rate is None):
+                if target == "lr":
+                    done.append("lr -> learning_rate")
+                if rate is not arg.value:
+                    arg = arg.with_changes(value=rate)
+                args.append(("learning_rate", arg))
+                place_rate = False
+            elif target == "decay":
+                continue
+            elif target == "epsilon" and constant(arg.value) is None:
+                done.append(f"epsilon=None dropped (it meant K.epsilon(), {KERAS2_EPSILON!r}, the Keras 3 default)")
+            else:
+                if target == "schedule_decay":
+                    unsafe[target] = None
+                    why_unsafe.append("schedule_decay has no Keras 3 counterpart: dropping it changes the math")
+                elif target == "clipnorm" and era == KERAS2 and "clipvalue" not in given:
+                    unsafe[target] = "global_clipnorm"
+                    why_unsafe.append(f"clipnorm -> global_clipnorm: {KERAS2_CLIPNORM}")
+                args.append((target, arg))
+        if place_rate:
+            args.insert(0, ("learning_rate", new_keyword("learning_rate", 0).with_changes(value=rate)))
+        if era == KERAS2 and not kwargs:
+            for keyword, value in KERAS2_IMPLIED.get(site.name, {}).items():
+                args.append((keyword, new_keyword(keyword, value)))
+                done.append(f"{keyword}={value!r} written out ({era} state; Keras 3 default: {keras3[keyword]!r})")
+        self._report_differences(original, site, era, given)
+
+        safe = self._call(updated, site, args, done, era)
+        if why_unsafe:
+            full_args = [(unsafe.get(t, t), a) for t, a in args if not (t in unsafe and unsafe[t] is None)]
+            full = self._call(updated, site, full_args, [], era)
+            message = f"{site.name} ({era}): " + "; ".join(done + why_unsafe)
+            if self.rewrite(original, updated, full, message, safe=False) is full:
+                return self._imports_for(original, site, full)
+        if not done:
+            return updated
+        self.rewrite(original, updated, safe, f"{site.name} ({era}): " + "; ".join(done))
+        return self._imports_for(original, site, safe)
+
+    def _call(self, updated: cst.Call, site: Site, args: list[tuple[str, cst.Arg]], done: list[str], era: str) -> cst.Call:
+        """The call with `args` (target name, argument): positional arguments stay positional if
+        Keras 3 reads each of them as meant, else all are passed by keyword; the class as Keras 3
+        names it."""
+        placed = [target for target, arg in args if target is not None and arg.keyword is None and not arg.star]
+        stays = placed == _meanings(KERAS3, site.name, len(placed))
+        if not stays:
+            done.append(f"positional arguments passed by their {era} names")
+        built = []
+        for target, arg in args:
+            if target is not None and not (stays and arg.keyword is None) and (arg.keyword is None or arg.keyword.value != target):
+                arg = as_keyword(arg, target)
+            built.append(arg)
+        call = with_args(updated, built)
+        if site.move:
+            call = call.with_changes(func=self._class_reference(updated.func, site))
+        return call
+
+    def _class_reference(self, func: cst.BaseExpression, site: Site) -> cst.BaseExpression:
+        if site.move.rsplit(".", 1)[-1] in KERAS2_FACTORIES and isinstance(func, cst.Attribute):
+            return func.with_changes(attr=cst.Name(site.name))  # keras.optimizers.adam -> .Adam
+        reference, needs_keras = self.file.keras_reference(f"optimizers.{site.name}")
+        self._needs_keras = self._needs_keras or needs_keras
+        return reference
+
+    def _schedule(self, rate: cst.BaseExpression, decay: cst.BaseExpression) -> cst.BaseExpression:
+        schedule, needs_keras = self.file.keras_reference("optimizers.schedules.InverseTimeDecay")
+        self._needs_keras = self._needs_keras or needs_keras
+        return cst.Call(schedule, [
+            cst.Arg(rate, comma=cst.Comma(whitespace_after=cst.SimpleWhitespace(" "))),
+            new_keyword("decay_steps", 1).with_changes(comma=cst.Comma(whitespace_after=cst.SimpleWhitespace(" "))),
+            new_keyword("decay_rate", 0).with_changes(value=decay),
+        ])
+
+    def _imports_for(self, original: cst.Call, site: Site, result: cst.Call) -> cst.Call:
+        if self._needs_keras:
+            self.file.add_import("keras")
+        if site.move and result.func is not original.func:
+            origin = self.file.imports.head_origin(original.func)
+            if origin is not None:
+                self.file.remove_import_if_unused(*origin)
+        return result
+
+    def _report_differences(self, call: cst.Call, site: Site, era: str, given: dict[str, cst.Arg]) -> None:
+        if "clipnorm" in given and "clipvalue" in given:
+            self.report(call, f"{site.name}: {CLIP_BOTH}")
+        if era == KERAS2 and site.name in KERAS2_DIFFERENCES:
+            self.report(call, f"{site.name}: {KERAS2_DIFFERENCES[site.name]}")
+        elif era == TF_KERAS and site.name in TF_KERAS_DIFFERENCES:
+            momentum = given.get("momentum")
+            if momentum is None or constant(momentum.value) in (0, 0.0):
+                self.report(call, f"{site.name}: {TF_KERAS_DIFFERENCES[site.name]}")
+
+    # -- classes passed around ----------------------------------------------------------------
+
+    def leave_Attribute(self, original: cst.Attribute, updated: cst.Attribute) -> cst.BaseExpression:
+        return self._reference(original, updated)
+
+    def leave_Name(self, original: cst.Name, updated: cst.Name) -> cst.BaseExpression:
+        return self._reference(original, updated)
+
+    def _reference(self, original, updated):
+        """A class from a removed namespace used as a value: the Keras 3 class."""
+        if not self.is_value(original) or id(original) in self.attribute_bases:
+            return updated
+        site = self._site_of(original)
+        if site is None or not site.move or site.move.rsplit(".", 1)[-1] in KERAS2_FACTORIES:
+            return updated
+        self._needs_keras = False
+        replacement = self._class_reference(original, site)
+        message = f"{site.move} -> keras.optimizers.{site.name} (a class: Keras 2 arguments given where it is called are not translated)"
+        self.rewrite(original, updated, replacement, message)
+        if self._needs_keras:
+            self.file.add_import("keras")
+        origin = self.file.imports.head_origin(original)
+        if origin is not None:
+            self.file.remove_import_if_unused(*origin)
+        return replacement
+
+
+def _has_evidence(call: cst.Call) -> bool:
+    """`lr=`, `decay=`, `schedule_decay=` or `epsilon=None`: Keras 2 wrote the call."""
+    keywords = {arg.keyword.value: arg.value for arg in call.args if arg.keyword is not None}
+    return bool(_LEGACY_KEYWORDS & set(keywords)) or ("epsilon" in keywords and constant(keywords["epsilon"]) is None)
+
+
+def _is_none(node: ast.AST) -> bool:
+    return isinstance(node, ast.Constant) and node.value is None
+
+
+def _name_of(node: ast.AST) -> str | None:
+    return node.attr if isinstance(node, ast.Attribute) else getattr(node, "id", None)
