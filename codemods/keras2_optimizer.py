@@ -40,7 +40,7 @@ _TRIGGER = re.compile(
     rb"\b(?:lr|decay|schedule_decay)\s*=[^=]|\bepsilon\s*=\s*None\b"  # Keras 2 keywords
     rb"|\boptimizers\s*\.\s*(?:legacy|experimental)\b|\boptimizers\.(?:legacy|experimental) import"
     rb"|\bimport\s[^\n]*\boptimizers\.(?:legacy|experimental)\b|\boptimizers import[^\n]*\b(?:legacy|experimental)\b"
-    rb"|\bpython\s*\.\s*keras\b|\bpython import keras\b|\boptimizer_v2\b"  # tensorflow.python.keras
+    rb"|\bpython\s*\.\s*keras\b|\bpython import keras\b"  # tensorflow.python.keras
     rb"|\b(?:" + _FACTORY_NAMES + rb")\s*\(|\boptimizers import\b[^\n]*\b(?:" + _FACTORY_NAMES + rb")\b"
     rb"|\b(?:" + _CLASSES + rb")\s*\(" + _ARGUMENT + rb"," + _ARGUMENT + rb","  # positional arguments
 )
@@ -58,6 +58,10 @@ class Site:
 
 def _site(qualified: str | None) -> Site | None:
     root = next((r for r in KERAS_ROOTS if qualified and qualified.startswith(r + ".")), None)
+    if root is None and qualified and ".keras.optimizers." in qualified:
+        # A package that re-exports Keras (`from keras_bert.backend import keras`): either
+        # `keras` or `tf.keras`, so only what the eras share is done.
+        root = qualified[: qualified.rindex(".keras.optimizers.") + len(".keras")]
     if root is None or root in _LEFT_ALONE:
         return None
     parts = qualified[len(root) + 1 :].split(".")
@@ -72,8 +76,6 @@ def _site(qualified: str | None) -> Site | None:
     elif parts[0] == "optimizers" and len(parts) == 3 and parts[1] in ("legacy", "experimental"):
         if parts[2] in KERAS3_OPTIMIZERS:
             return Site(parts[2], TF_KERAS if parts[1] == "legacy" else KERAS3, TF_KERAS, qualified)
-    elif parts[0] == "optimizer_v2" and len(parts) == 3 and parts[2] in KERAS3_OPTIMIZERS:
-        return Site(parts[2], TF_KERAS, TF_KERAS, qualified)
     return None
 
 
@@ -180,11 +182,11 @@ class Keras2Optimizer(ValueReferences, Rule):
                 if len(node.args) >= 2 and _name_of(node.func) in KERAS3_SIGNATURES:
                     return True
             name = node.attr if isinstance(node, ast.Attribute) else getattr(node, "id", None)
-            if name in KERAS2_FACTORIES or name in ("legacy", "experimental", "optimizer_v2"):
+            if name in KERAS2_FACTORIES or name in ("legacy", "experimental"):
                 return True
             if isinstance(node, (ast.Import, ast.ImportFrom)):
                 modules = [a.name for a in node.names] + [getattr(node, "module", None) or ""]
-                if any(".legacy" in m or ".experimental" in m or "python.keras" in m or "optimizer_v2" in m for m in modules):
+                if any(".legacy" in m or ".experimental" in m or "python.keras" in m for m in modules):
                     return True
                 if any(a.name in KERAS2_FACTORIES or a.name == "keras" and "python" in modules[-1] for a in node.names):
                     return True
