@@ -1,0 +1,340 @@
+"""Rule `tfa-optimizer`: tensorflow_addons optimizers to Keras 3, with the same math."""
+
+from __future__ import annotations
+
+import ast
+import re
+
+from optfix.lazy import libcst as cst
+
+from optfix.calls import as_keyword, bind, constant, new_keyword, with_args
+from optfix.knowledge.tfa import (
+    TFA_NAMES,
+    TFA_NO_EQUIVALENT,
+    TFA_OPTIMIZERS,
+    TFA_UNMAPPED_KEYWORDS,
+    TfaOptimizer,
+    tfa_name,
+)
+from optfix.rule import FileContext, Rule
+
+class TfaOptimizerRule(Rule):
+    """Rewrite tensorflow_addons optimizers into the Keras 3 optimizers that compute the same updates.
+
+    ## What it does
+    Rewrites `tfa.optimizers.AdamW`, `SGDW`, `LazyAdam`, `LAMB` and `ProximalAdagrad` calls, reached
+    through any import (`import tensorflow_addons as tfa`, `from tensorflow_addons.optimizers import
+    AdamW`, deep paths such as `tensorflow_addons.optimizers.weight_decay_optimizers.AdamW`), into
+    `keras.optimizers.AdamW`, `SGD`, `Adam`, `Lamb` and `Adagrad`. Arguments are bound by tfa's
+    signature and written as keywords, so AdamW's and SGDW's first positional argument, the weight
+    decay, stays the weight decay. Weight decay becomes `weight_decay=wd / lr`; tfa defaults that
+    Keras 3 changed are written out (`learning_rate=0.001` for SGDW, `epsilon=1e-06` for LAMB,
+    `epsilon=0.0` for ProximalAdagrad). The import of `keras` is added and tfa imports the rewrite
+    left unused are removed. Everything else from `tensorflow_addons.optimizers` is reported with
+    what to do instead.
+
+    ## Why
+    tensorflow_addons is end-of-life and does not import with TensorFlow 2.16+. Its decoupled
+    weight decay is not Keras 3's: tfa decays `var -= wd*var`, Keras 3 `var -= wd*lr*var`, so
+    `keras.optimizers.AdamW(weight_decay=wd)` decays a thousand times less at lr=1e-3, and
+    `AdamW(1e-4, 1e-3)` kept positional swaps the learning rate and the weight decay.
+
+    ## Example
+        opt = tfa.optimizers.AdamW(1e-4, learning_rate=1e-3)
+    becomes
+        opt = keras.optimizers.AdamW(weight_decay=1e-4 / 1e-3, learning_rate=1e-3)
+
+    ## Fix safety
+    Safe where Keras 3 computes the same updates (tests/test_tfa_equivalence.py). LazyAdam is
+    rewritten (it is Adam for dense gradients) with a finding: Keras 3 has no lazy sparse update.
+    Unsafe, applied only with --unsafe-fixes: weight decay with a learning rate or weight decay that
+    is not a literal number (a name, an attribute, arithmetic of them), because `wd / lr` keeps tfa's
+    decay only while both keep their values. No fix, only a finding: a learning rate or weight decay
+    computed by a call or a lambda (often a schedule, which `/` cannot divide, and not to be
+    evaluated twice), LAMB with weight decay or excluded variables, ProximalAdagrad with l1/l2,
+    MovingAverage, the optimizers and schedules with no Keras 3 counterpart, tfa classes used as
+    values, and calls whose arguments cannot be bound (`*args`, `**kwargs`, `lr=`, `decay=`).
+
+    ## Known problems
+    A learning rate held in a name counts as varying even when it is assigned a constant. Star
+    imports (`from tensorflow_addons.optimizers import *`) are not followed. A name that a lambda,
+    a comprehension or `:=` binds anywhere in the file is not trusted anywhere in it. When the file
+    imports tensorflow_addons under two names (`import tensorflow_addons` and `import
+    tensorflow_addons as tfa`), only one of the imports the rewrite left unused is removed.
+    """
+
+    id = "tfa-optimizer"
+    trigger = re.compile(rb"\btensorflow_addons\b")
+
+    @classmethod
+    def wants(cls, data: bytes) -> bool:
+        # A tfa optimizer is `tensorflow_addons.optimizers.X`: both words are in the file's text.
+        return b"optimizers" in data and cls.trigger.search(data) is not None
+
+    @classmethod
+    def relevant(cls, tree: ast.Module) -> bool:
+        """An import from tensorflow_addons and a tfa optimizer's name in code."""
+        imported = named = False
+        for node in ast.walk(tree):
+            if isinstance(node, ast.Import):
+                imported |= any(alias.name.split(".")[0] == "tensorflow_addons" for alias in node.names)
+            elif isinstance(node, ast.ImportFrom):
+                imported |= not node.level and (node.module or "").split(".")[0] == "tensorflow_addons"
+                named |= any(alias.name in TFA_NAMES for alias in node.names)
+            elif isinstance(node, ast.Attribute):
+                named |= node.attr in TFA_NAMES
+            elif isinstance(node, ast.Name):
+                named |= node.id in TFA_NAMES
+        return imported and named
+
+    def __init__(self, file: FileContext) -> None:
+        super().__init__(file)
+        self.not_references: set[int] = set()  # ids of callees, attribute names, keywords, targets
+        self.import_depth = 0
+        self.local_names: set[str] = set()  # bound by lambdas and comprehensions: not trusted
+
+    # -- bookkeeping on the way down -------------------------------------------------------
+
+    def visit_Module(self, node: cst.Module) -> None:
+        self.local_names = _lambda_and_comprehension_names(node)
+
+    def visit_Import(self, node: cst.Import) -> None:
+        self.import_depth += 1
+
+    def leave_Import(self, original: cst.Import, updated: cst.Import) -> cst.Import:
+        self.import_depth -= 1
+        return updated
+
+    def visit_ImportFrom(self, node: cst.ImportFrom) -> None:
+        self.import_depth += 1
+
+    def leave_ImportFrom(self, original: cst.ImportFrom, updated: cst.ImportFrom) -> cst.ImportFrom:
+        self.import_depth -= 1
+        return updated
+
+    def visit_Call(self, node: cst.Call) -> None:
+        self.not_references.add(id(node.func))
+
+    def visit_Attribute(self, node: cst.Attribute) -> None:
+        self.not_references.add(id(node.attr))
+
+    def visit_Arg(self, node: cst.Arg) -> None:
+        if node.keyword is not None:
+            self.not_references.add(id(node.keyword))
+
+    def visit_AssignTarget(self, node: cst.AssignTarget) -> None:
+        self.not_references.add(id(node.target))  # `W = tfa.optimizers.AdamW` binds W
+
+    # -- findings and rewrites on the way up -------------------------------------------------
+
+    def leave_Call(self, original: cst.Call, updated: cst.Call) -> cst.BaseExpression:
+        name = self._tfa(original.func)
+        if name in TFA_NO_EQUIVALENT:
+            self.report(original, f"tfa {name} has no Keras 3 counterpart: {TFA_NO_EQUIVALENT[name]}")
+        elif name is not None:
+            return self._construct(original, updated, TFA_OPTIMIZERS[name])
+        return updated
+
+    def leave_Name(self, original: cst.Name, updated: cst.Name) -> cst.Name:
+        self._reference(original)
+        return updated
+
+    def leave_Attribute(self, original: cst.Attribute, updated: cst.Attribute) -> cst.Attribute:
+        self._reference(original)
+        return updated
+
+    def _tfa(self, node: cst.BaseExpression) -> str | None:
+        head = node
+        while isinstance(head, cst.Attribute):
+            head = head.value
+        if isinstance(head, cst.Name) and head.value in self.local_names:
+            return None
+        return tfa_name(self.file.imports.qualified_name(node))
+
+    def _reference(self, node: cst.BaseExpression) -> None:
+        """A tfa class used as a value (a base class, isinstance, a registry): only a finding."""
+        if id(node) in self.not_references or self.import_depth:
+            return
+        name = self._tfa(node)
+        if name in TFA_NO_EQUIVALENT:
+            self.report(node, f"tfa {name} has no Keras 3 counterpart: {TFA_NO_EQUIVALENT[name]}")
+        elif name is not None:
+            hint = _class_hint(TFA_OPTIMIZERS[name])
+            self.report(node, f"tfa {name} used as a value, not called: only calls are rewritten; {hint}")
+
+    def _construct(self, original: cst.Call, updated: cst.Call, row: TfaOptimizer) -> cst.BaseExpression:
+        params = {p.name: p for p in (*row.params, *row.kwargs)}
+        filled = bind(original, list(params))
+        positional = sum(arg.keyword is None for arg in original.args)
+        if filled is None or positional > len(row.params):
+            self.report(original, f"tfa {row.legacy}: {_unbound(original, row)}")
+            return updated
+        values = {name: arg.value for name, arg in zip(filled, original.args)}
+        blockers = [f"{n} is not a literal zero" for n in row.zero_only if n in values and constant(values[n]) not in (0, 0.0)]
+        blockers += [f"{n} is not None" for n in row.none_only if n in values and constant(values[n]) not in (None, [], ())]
+        if blockers:
+            why = ", ".join(blockers)
+            self.report(original, f"tfa {row.legacy} has no exact Keras 3 counterpart ({why}): {row.advice}")
+            return updated
+
+        args = [as_keyword(arg, params[n].keras) for n, arg in zip(filled, updated.args) if params[n].keras]
+        given = {params[n].keras for n in filled}
+        args += [new_keyword(k, v) for k, v in row.explicit_defaults().items() if k not in given]
+        unsafe = ""  # why the rewrite changes the math, if it does
+        if row.decoupled:
+            args, unsafe = self._decoupled(row, values, dict(zip(filled, updated.args)), args)
+            if args is None:  # no rewrite at all
+                self.report(original, f"tfa {row.legacy}: {unsafe}")
+                return updated
+        target, needs_keras = self.file.keras_reference(f"optimizers.{row.keras}")
+        replacement = with_args(updated, args).with_changes(func=target)
+        message = f"tfa {row.legacy} -> keras.optimizers.{row.keras}" + (f": {unsafe}" if unsafe else "")
+        result = self.rewrite(original, updated, replacement, message, safe=not unsafe)
+        if row.note:
+            self.report(original, row.note)
+        if result is replacement:
+            if needs_keras:
+                self.file.add_import("keras")
+            origin = self.file.imports.head_origin(original.func)
+            if origin is not None:
+                self.file.remove_import_if_unused(*origin)
+        return result
+
+    def _decoupled(
+        self, row: TfaOptimizer, values: dict[str, cst.BaseExpression], updated_args: dict[str, cst.Arg], args: list[cst.Arg]
+    ) -> tuple[list[cst.Arg] | None, str]:
+        """The arguments with `weight_decay=wd / lr` and the learning rate written out, and why that
+        is unsafe ('' if it is not); or (None, why) where no rewrite may be written."""
+        default = next(p.default for p in row.params if p.name == "learning_rate")
+        lr = updated_args["learning_rate"].value if "learning_rate" in values else cst.Float(repr(default))
+        if "learning_rate" not in values and "learning_rate" not in row.explicit_defaults():
+            args.append(new_keyword("learning_rate", default))
+        wd = values["weight_decay"]
+        if constant(wd) in (0, 0.0):
+            return args, ""  # no decay: nothing to scale
+        kinds = {"learning_rate": _kind(values.get("learning_rate")), "weight_decay": _kind(wd)}
+        computed = [name for name, kind in kinds.items() if kind == "computed"]
+        if computed:
+            return None, (
+                f"{_subject(computed)} computed by a call or the like (a schedule?), which optfix will not evaluate "
+                "twice and `/` may not divide; tfa decays var -= weight_decay*var, Keras 3 var -= weight_decay*lr*var: "
+                f"migrate by hand to keras.optimizers.{row.keras}(learning_rate=lr, weight_decay=wd / lr), exact only "
+                "while both stay constant"
+            )
+        wd_arg = updated_args["weight_decay"]
+        decayed = cst.BinaryOperation(
+            _operand(wd_arg.value), cst.Divide(cst.SimpleWhitespace(" "), cst.SimpleWhitespace(" ")), _operand(lr)
+        )
+        args = [a.with_changes(value=decayed) if a.keyword and a.keyword.value == "weight_decay" else a for a in args]
+        varying = [name for name, kind in kinds.items() if kind == "expression"]
+        if not varying:
+            return args, ""
+        return args, (
+            f"{_subject(varying)} not {'literal numbers' if len(varying) > 1 else 'a literal number'}: tfa decays "
+            "var -= weight_decay*var, Keras 3 var -= weight_decay*lr*var with the current learning rate, so "
+            "weight_decay=wd / lr is exact only while both keep the values they have when the optimizer is built "
+            "(under a schedule Keras 3's decay follows it; `/` fails on a schedule or a callable)"
+        )
+
+
+def _subject(names: list[str]) -> str:
+    return " and ".join(names) + (" are" if len(names) > 1 else " is")
+
+
+def _kind(node: cst.BaseExpression | None) -> str:
+    """'literal' (a number, or absent: the default), 'expression' (names, attributes and arithmetic:
+    cheap to evaluate twice) or 'computed' (anything else)."""
+    if node is None:
+        return "literal"
+    if _pure(node, names=False):
+        return "literal"
+    return "expression" if _pure(node) else "computed"
+
+
+def _pure(node: cst.BaseExpression, names: bool = True) -> bool:
+    """Numbers and arithmetic on them, and with `names`, names, attributes and subscripts too."""
+    if isinstance(node, (cst.Integer, cst.Float)):
+        return True
+    if isinstance(node, cst.UnaryOperation):
+        return isinstance(node.operator, (cst.Minus, cst.Plus)) and _pure(node.expression, names)
+    if isinstance(node, cst.BinaryOperation):
+        return _pure(node.left, names) and _pure(node.right, names)
+    if not names:
+        return False
+    if isinstance(node, cst.Name):
+        return True
+    if isinstance(node, cst.Attribute):
+        return _pure(node.value)
+    if isinstance(node, cst.Subscript):  # `config["lr"]`
+        return _pure(node.value) and all(
+            isinstance(e.slice, cst.Index) and (_pure(e.slice.value) or isinstance(e.slice.value, cst.SimpleString))
+            for e in node.slice
+        )
+    return False
+
+
+def _operand(node: cst.BaseExpression) -> cst.BaseExpression:
+    """`node` as an operand of `/`: parenthesised unless it binds at least as tightly."""
+    atom = isinstance(node, (cst.Name, cst.Attribute, cst.Call, cst.Subscript, cst.Integer, cst.Float))
+    tight = atom or (isinstance(node, cst.UnaryOperation) and isinstance(node.operator, (cst.Minus, cst.Plus)))
+    if tight or node.lpar:
+        return node
+    return node.with_changes(lpar=[cst.LeftParen()], rpar=[cst.RightParen()])
+
+
+def _unbound(call: cst.Call, row: TfaOptimizer) -> str:
+    """Why the arguments of `call` cannot be matched to tfa's signature."""
+    first = " (weight_decay is its first parameter)" if row.decoupled else ""
+    if any(arg.star for arg in call.args):
+        return f"arguments passed with * or ** cannot be matched to tfa's signature{first}: migrate by hand"
+    names = {p.name for p in (*row.params, *row.kwargs)}
+    for arg in call.args:
+        if arg.keyword is not None and arg.keyword.value not in names:
+            keyword = arg.keyword.value
+            return TFA_UNMAPPED_KEYWORDS.get(keyword, f"{keyword}= is not an argument optfix can map: migrate by hand")
+    return f"more positional arguments than tfa's signature takes, or an argument given twice{first}: migrate by hand"
+
+
+def _class_hint(row: TfaOptimizer) -> str:
+    written = ", ".join(f"{k}={v!r}" for k, v in row.explicit_defaults().items())
+    hint = f"code that builds an optimizer from it needs keras.optimizers.{row.keras}"
+    if written:
+        hint += f" with {written}"
+    if row.decoupled:
+        hint += " and weight_decay=wd / lr as a keyword (Keras 3 multiplies it by the learning rate; tfa took it first)"
+    return hint
+
+
+class _LocalNames(cst.CSTVisitor):
+    """Names lambdas and comprehensions bind, which the import table does not see."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.names: set[str] = set()
+
+    def visit_Lambda(self, node: cst.Lambda) -> None:
+        params = node.params
+        for param in (*params.posonly_params, *params.params, *params.kwonly_params, params.star_arg, params.star_kwarg):
+            if isinstance(param, cst.Param):
+                self.names.add(param.name.value)
+
+    def visit_CompFor(self, node: cst.CompFor) -> None:
+        self._add(node.target)
+
+    def visit_NamedExpr(self, node: cst.NamedExpr) -> None:
+        self._add(node.target)
+
+    def _add(self, target: cst.BaseExpression) -> None:
+        if isinstance(target, cst.Name):
+            self.names.add(target.value)
+        elif isinstance(target, (cst.Tuple, cst.List)):
+            for element in target.elements:
+                self._add(element.value)
+        elif isinstance(target, cst.StarredElement):
+            self._add(target.value)
+
+
+def _lambda_and_comprehension_names(module: cst.Module) -> set[str]:
+    visitor = _LocalNames()
+    module.visit(visitor)
+    return visitor.names
