@@ -58,9 +58,7 @@ class TfaOptimizerRule(Rule):
     ## Known problems
     A learning rate held in a name counts as varying even when it is assigned a constant. Star
     imports (`from tensorflow_addons.optimizers import *`) are not followed. A name that a lambda,
-    a comprehension or `:=` binds anywhere in the file is not trusted anywhere in it. When the file
-    imports tensorflow_addons under two names (`import tensorflow_addons` and `import
-    tensorflow_addons as tfa`), only one of the imports the rewrite left unused is removed.
+    a comprehension or `:=` binds anywhere in the file is not trusted anywhere in it.
     """
 
     id = "tfa-optimizer"

@@ -112,16 +112,30 @@ def _reconcile_imports(module: cst.Module, file: FileContext) -> cst.Module:
     from libcst.codemod import CodemodContext
     from libcst.codemod.visitors import AddImportsVisitor, RemoveImportsVisitor
 
-    context = CodemodContext()
-    for module_name, name, alias in file.imports_to_add:
-        AddImportsVisitor.add_needed_import(context, module_name, name, alias)
-    for module_name, name, alias in file.imports_to_remove:
-        RemoveImportsVisitor.remove_unused_import(context, module_name, name, alias)
     if file.imports_to_add:
+        context = CodemodContext()
+        for module_name, name, alias in file.imports_to_add:
+            AddImportsVisitor.add_needed_import(context, module_name, name, alias)
         module = AddImportsVisitor(context).transform_module(module)
-    if file.imports_to_remove:
+    for removals in _removal_rounds(file.imports_to_remove):
+        context = CodemodContext()
+        for module_name, name, alias in removals:
+            RemoveImportsVisitor.remove_unused_import(context, module_name, name, alias)
         module = RemoveImportsVisitor(context).transform_module(module)
     return module
+
+
+def _removal_rounds(removals: list[tuple[str, str | None, str | None]]) -> list[list[tuple[str, str | None, str | None]]]:
+    """libcst's RemoveImportsVisitor keeps one alias per imported module, so `import m` and
+    `import m as x` are removed in separate passes (almost always there is one)."""
+    rounds: list[list[tuple[str, str | None, str | None]]] = []
+    for module_name, name, alias in dict.fromkeys(removals):
+        clash = name is None
+        target = next((r for r in rounds if not (clash and any(m == module_name and n is None for m, n, _ in r))), None)
+        if target is None:
+            rounds.append(target := [])
+        target.append((module_name, name, alias))
+    return rounds
 
 
 def quiet_parse(text: str) -> ast.Module:
