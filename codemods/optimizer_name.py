@@ -1,4 +1,4 @@
-"""Rule `optimizer-name`: misspelled optimizer strings."""
+"""Rule `optimizer-name`: misspelled optimizer strings, and strings naming classes Keras cannot look up."""
 
 from __future__ import annotations
 
@@ -6,22 +6,15 @@ import re
 
 from optfix.lazy import libcst as cst
 
-from optfix.knowledge.identifiers import REGISTERED, RENAMED, UNSERVED
-from optfix.knowledge.namespaces import keras_member
-from optfix.rule import Rule
+from optfix.knowledge.identifiers import REGISTERED, RENAMED, UNREGISTERED, UNSERVED
+from optfix.optimizer_sites import SPACE, FileNames, optimizer_argument, site_matches
+from optfix.optimizer_sites import resolve as _as_written_if_unbound  # noqa: F401  (learning_rate_api imports it from here)
+from optfix.rule import FileContext, Rule
 
-# The prefilter: string literals where this rule looks. A file has work only if one of them is
-# not a registered name, so files that spell every optimizer right are never parsed. Each pattern
-# starts with a literal, which the regex engine finds fast; the rare context is checked in Python.
-_SPACE = rb"(?:\s|#[^\n]*|\\\r?\n)*"  # blanks, comments and line continuations
+# The prefilter: string literals at the optimizer sites. A file has work only if one of them is
+# not a registered name, so files that spell every optimizer right are never parsed.
 # One group for the string's body, whichever quote encloses it (the other may appear inside).
-_LITERAL = _SPACE + rb"\(?" + _SPACE + rb"""[rRuU]?(?:'((?:[^'\\\r\n]|\\.)*)'|"((?:[^"\\\r\n]|\\.)*)")"""
-_KEYWORD_SITE = re.compile(rb"optimizer" + _SPACE + rb"=" + _LITERAL)
-_COMPILE_SITE = re.compile(rb"compile" + _SPACE + rb"\(" + _LITERAL)
-# `get` or `optimizers` imported under any name, on one line or in parentheses over several.
-_GET_IMPORT = re.compile(rb"\b(optimizers|get)\b(?:\s+as\s+(\w+))?")
-_GET_ALIAS = re.compile(rb"(\w+)\s*=\s*[\w.]*optimizers\s*\.\s*get\b")
-_NOT_KERAS_COMPILE = (b"re.", b"regex.")
+_LITERAL = SPACE + rb"\(?" + SPACE + rb"""[rRuU]?(?:'((?:[^'\\\r\n]|\\.)*)'|"((?:[^"\\\r\n]|\\.)*)")"""
 
 
 _SEPARATORS = re.compile(r"[\s_\-]+")
@@ -30,7 +23,7 @@ _SUFFIX = re.compile(r"optimizer$", re.IGNORECASE)
 
 
 class OptimizerName(Rule):
-    """Correct misspelled optimizer names passed to Keras.
+    """Correct misspelled or unregistered optimizer names passed to Keras.
 
     ## What it does
     Checks the optimizer name strings given to Keras: `compile(optimizer='...')`, a string as the
@@ -38,22 +31,31 @@ class OptimizerName(Rule):
     through any import alias. A misspelling is corrected when exactly one Keras 3 name is within a
     small edit distance (a swap of two neighbouring letters counts as one edit), and so are habits
     such as `'Adam()'`, `' adam '`, `'adam_optimizer'` and the Keras 2.11 names `'experimentaladam'`.
+    A string naming an optimizer class that Keras does not look strings up among becomes an
+    instance of it: a class of the same file derived from a Keras optimizer (`'CustomOptimizer'`
+    becomes `CustomOptimizer()`), or a Keras 3 class left out of its string registry (`'lamb'`
+    becomes `keras.optimizers.Lamb()`, adding `import keras` if needed).
 
     ## Why
-    Keras looks the name up exactly, letter case aside. A slip fails only when the model is compiled,
-    after the data is loaded and the model built: `ValueError: Could not interpret optimizer
-    identifier: Adgrad`.
+    Keras looks the name up exactly, letter case aside, and only among its registered classes. A
+    slip fails only when the model is compiled, after the data is loaded and the model built:
+    `ValueError: Could not interpret optimizer identifier: Adgrad`.
 
     ## Example
         model.compile(optimizer='Adgrad', loss='mse')
+        model.compile(optimizer='lamb', loss='mse')
     becomes
         model.compile(optimizer='adagrad', loss='mse')
+        model.compile(optimizer=keras.optimizers.Lamb(), loss='mse')
 
     ## Fix safety
     Safe. The original string names no optimizer, so the code could not run; the fix names the one
     optimizer it can have meant. Valid names in any letter case (`'Adam'`, `'RMSProp'`) are left as
     written, and so is the quote style. When two names are equally close (`'adamx'`: adamax or
-    adamw?), or none is close, nothing is rewritten and a finding names the candidates.
+    adamw?), or none is close, nothing is rewritten and a finding names the candidates. A class of
+    the file is called only when its `__init__` needs no arguments (otherwise a finding asks for an
+    instance), and only if nothing else in the file binds its name. In a file that uses tf_keras,
+    which has no Lamb, `'lamb'` gets a finding instead.
 
     ## Known problems
     Only string literals at these call sites are checked: a name held in a variable, a config dict
@@ -64,17 +66,16 @@ class OptimizerName(Rule):
     id = "optimizer-name"
     trigger = re.compile(rb"optimizer\s*=\s*[rRuU]?['\"]|compile\s*\(\s*[rRuU]?['\"]|optimizers")
 
+    def __init__(self, file: FileContext) -> None:
+        super().__init__(file)
+        self._names: FileNames | None = None
+
     @classmethod
     def wants(cls, data: bytes) -> bool:
-        names = list(_KEYWORD_SITE.finditer(data)) if b"optimizer" in data else []
-        if b"compile" in data:
-            names += [m for m in _COMPILE_SITE.finditer(data) if not data[: m.start()].endswith(_NOT_KERAS_COMPILE)]
-        if b"optimizers" in data:
-            names += _get_sites(data)
-        return any(_maybe_misspelled(match) for match in names)
+        return any(_maybe_misspelled(match) for match in site_matches(data, _LITERAL))
 
     def leave_Call(self, original: cst.Call, updated: cst.Call) -> cst.Call:
-        index = self._name_argument(original)
+        index = optimizer_argument(original, self.file.imports)
         if index is None:
             return updated
         literal = original.args[index].value
@@ -86,73 +87,48 @@ class OptimizerName(Rule):
             return updated
         if written.lower() in REGISTERED:
             return updated
-        replacement, message = interpret(written)
-        if replacement is None:
+        instance, message = self._instance(written, literal)
+        if instance is None and not message:
+            replacement, message = interpret(written)
+            if replacement is not None:
+                prefix = literal.value[: len(literal.value) - len(literal.value.lstrip("rRuU"))]  # as written
+                instance = literal.with_changes(value=f"{prefix}{literal.quote}{replacement}{literal.quote}")
+        if instance is None:
             self.report(literal, message)
             return updated
-        prefix = literal.value[: len(literal.value) - len(literal.value.lstrip("rRuU"))]  # as written
-        new_literal = literal.with_changes(value=f"{prefix}{literal.quote}{replacement}{literal.quote}")
         args = list(updated.args)
-        args[index] = args[index].with_changes(value=new_literal)
+        args[index] = args[index].with_changes(value=instance)
         return self.rewrite(literal, updated, updated.with_changes(args=args), message)
 
-    def _name_argument(self, call: cst.Call) -> int | None:
-        """The index of the argument that holds an optimizer identifier, if this call takes one."""
-        imports = self.file.imports
-        func = call.func
-        if keras_member(imports.qualified_name(func) or _as_written_if_unbound(func, imports)) == "optimizers.get":
-            return _argument(call, "identifier", position=0)
-        name = func.attr.value if isinstance(func, cst.Attribute) else getattr(func, "value", None)
-        if name != "compile":
-            return None
-        index = _argument(call, "optimizer")
-        # Positionally only on a method of an object (`model.compile('adam')`), never on a
-        # module's function (`re.compile`) or the builtin `compile(source, ...)`.
-        if index is None and isinstance(func, cst.Attribute) and imports.qualified_name(func.value) is None:
-            index = _argument(call, None, position=0)
-        return index
+    def _instance(self, written: str, literal: cst.SimpleString) -> tuple[cst.Call | None, str]:
+        """For a string naming an optimizer class that Keras does not look strings up among (one
+        defined in this file, or a Keras class left out of the registry): an instance of the
+        class, or None and why not; (None, "") if the string names no such class."""
+        if self._names is None:
+            self._names = FileNames.of(self.file.text, self.file.imports)
+        local = self._names.classes.get(_CALL_PARENS.sub("", written.strip()))
+        if local is not None:
+            message = f"'{written}' is not a name Keras can look up; it names the class {local.name} defined in this file"
+            if local.required == ():
+                return cst.Call(cst.Name(local.name), lpar=literal.lpar, rpar=literal.rpar), f"{message}: {local.name}()"
+            needs = f"its __init__ requires {', '.join(local.required)}" if local.required else "cannot tell whether it needs arguments"
+            return None, f"{message}, but {local.name}() cannot be written for it: {needs}; pass an instance"
+        name = next((UNREGISTERED[r.lower()] for r in _readings(written) if r.lower() in UNREGISTERED), None)
+        if name is None:
+            return None, ""
+        if any(qualified.split(".")[0] == "tf_keras" for qualified in self.file.imports.bindings.values()):
+            return None, f"'{written}' is not a registered name, and this file uses tf_keras, which has no {name}: Keras 3 has keras.optimizers.{name}()"
+        reference, missing = self.file.keras_reference(f"optimizers.{name}")
+        if missing:
+            self.file.add_import("keras")
+        code = cst.Module([]).code_for_node(reference)
+        return cst.Call(reference, lpar=literal.lpar, rpar=literal.rpar), f"'{written}' is not a registered name; the class is: {code}()"
 
 
 def _maybe_misspelled(match: re.Match) -> bool:
     body = next((group for group in match.groups() if group is not None), b"")
     # A literal with an escape sequence may still spell a name: let libcst read it.
     return b"\\" in body or body.decode("latin-1").lower() not in REGISTERED
-
-
-def _get_sites(data: bytes) -> list[re.Match]:
-    """String literals given to `optimizers.get` under whatever names the file imports it by."""
-    getters = {rb"optimizers" + _SPACE + rb"\." + _SPACE + rb"get"}
-    for imported, alias in _GET_IMPORT.findall(data):
-        if imported == b"optimizers":
-            getters.add(re.escape(alias or b"optimizers") + _SPACE + rb"\." + _SPACE + rb"get")
-        else:
-            getters.add(re.escape(alias or b"get"))
-    getters.update(re.escape(alias) for alias in _GET_ALIAS.findall(data))  # `get_optimizer = keras.optimizers.get`
-    site = re.compile(rb"(?:" + b"|".join(sorted(getters)) + rb")" + _SPACE + rb"\(" + _SPACE + rb"(?:identifier" + _SPACE + rb"=)?" + _LITERAL)
-    return list(site.finditer(data))
-
-
-def _as_written_if_unbound(node: cst.BaseExpression, imports) -> str | None:
-    """`keras.optimizers.get` in a file that binds no `keras` at all is read as written: the
-    code meant the package (and a later `import keras` must not change what this rule does)."""
-    parts = []
-    while isinstance(node, cst.Attribute):
-        parts.append(node.attr.value)
-        node = node.value
-    if isinstance(node, cst.Name) and node.value not in imports.bindings and node.value not in imports.rebound:
-        return ".".join([node.value, *reversed(parts)])
-    return None
-
-
-def _argument(call: cst.Call, keyword: str | None, position: int | None = None) -> int | None:
-    for index, arg in enumerate(call.args):
-        if arg.keyword is not None and arg.keyword.value == keyword:
-            return index
-    if position is not None and len(call.args) > position:
-        arg = call.args[position]
-        if arg.keyword is None and not arg.star and all(not a.star for a in call.args[:position]):
-            return position
-    return None
 
 
 def interpret(written: str) -> tuple[str | None, str]:

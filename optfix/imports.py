@@ -53,8 +53,10 @@ class ImportTable(cst.CSTVisitor):
     def _note_bindings(self, node: cst.CSTNode) -> None:
         if isinstance(node, cst.Assign):
             if len(node.targets) == 1 and isinstance(node.targets[0].target, cst.Name):
-                alias = self.qualified_name(node.value)
-                if alias is not None:  # `tf = tf.compat.v1`
+                value = node.value
+                # `tf = tf.compat.v1`; `opts = keras.optimizers` even where `keras` is not imported.
+                alias = self.resolved_name(value) if isinstance(value, cst.Attribute) else self.qualified_name(value)
+                if alias is not None:
                     self.bindings[node.targets[0].target.value] = alias
                     return
             for target in node.targets:

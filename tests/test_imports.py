@@ -69,3 +69,13 @@ def table() -> ImportTable:
 )
 def test_names_resolve_through_imports(table, expression, qualified) -> None:
     assert table.qualified_name(cst.parse_expression(expression)) == qualified
+
+
+def test_an_alias_of_an_unimported_package_path_is_read_as_written() -> None:
+    """`opts = keras.optimizers` in a file that never imports keras: `opts.get` is Keras's, as it
+    will be once a rule adds `import keras` (a second run must read the file the same way)."""
+    for source in ("opts = keras.optimizers\n", "import keras\nopts = keras.optimizers\n"):
+        table = ImportTable.of(cst.parse_module(source))
+        assert table.qualified_name(cst.parse_expression("opts.get")) == "keras.optimizers.get"
+    table = ImportTable.of(cst.parse_module("opts = optimizers\n"))
+    assert table.qualified_name(cst.parse_expression("opts.get")) is None

@@ -8,7 +8,8 @@ import os
 import pytest
 
 from conftest import require
-from optfix.knowledge.identifiers import REGISTERED, RENAMED, UNSERVED
+from optfix.knowledge.identifiers import REGISTERED, RENAMED, UNREGISTERED, UNSERVED
+from optfix.knowledge.keras import KERAS3_OPTIMIZERS
 from optfix.knowledge.namespaces import KERAS_ROOTS, keras_member
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
@@ -43,6 +44,15 @@ def test_registered_names_work_in_any_letter_case(keras, name) -> None:
 def test_unserved_strings_fail_in_keras_3(keras) -> None:
     for name in UNSERVED:
         assert not _accepted(keras, name), name
+
+
+def test_unregistered_strings_name_keras_classes_the_registry_leaves_out(keras) -> None:
+    # Every Keras 3 optimizer class is either reachable by its name or listed here.
+    assert {name.lower() for name in KERAS3_OPTIMIZERS} - REGISTERED == set(UNREGISTERED)
+    for name, cls in UNREGISTERED.items():
+        assert not _accepted(keras, name) and not _accepted(keras, cls), name
+        assert cls.lower() == name
+        assert isinstance(getattr(keras.optimizers, cls)(), keras.optimizers.Optimizer), cls
 
 
 def test_renamed_strings_were_keras_2_names_for_the_same_optimizer(keras) -> None:

@@ -19,6 +19,9 @@ RENAMED = {
     "experimentalsgd": "sgd",
 }
 
+# Keras 3 optimizer classes that the string registry leaves out: the string becomes an instance.
+UNREGISTERED = {"lamb": "Lamb"}
+
 # Strings people pass that no spelling fix can serve; the message says what to do instead.
 UNSERVED = {
     "tfoptimizer": "wrapped a TensorFlow 1 optimizer in Keras 2; Keras 3 has no such wrapper",
@@ -26,7 +29,6 @@ UNSERVED = {
     "multioptimizer": "needs an optimizer map: use keras.optimizers.MultiOptimizer(...)",
     "optimizermap": "is not an optimizer: use keras.optimizers.MultiOptimizer(...)",
     "optimizer": "names the abstract base class, which cannot train",
-    "lamb": "is not a registered name: use keras.optimizers.Lamb()",
     "momentum": "is not a Keras optimizer: use keras.optimizers.SGD(momentum=...)",
     "gradientdescent": "is not a Keras optimizer: use 'sgd'",
 }

@@ -1,0 +1,122 @@
+"""Rule `optimizer-instance`: optimizer classes given where Keras needs an instance."""
+
+from __future__ import annotations
+
+import re
+
+from optfix.lazy import libcst as cst
+
+from optfix.knowledge.keras import KERAS2_EPSILON, KERAS2_IMPLIED, KERAS2_SIGNATURES, KERAS3_SIGNATURES
+from optfix.optimizer_sites import BASE_CLASS, FileNames, keras_optimizer_class, optimizer_argument, resolve, site_matches
+from optfix.rule import FileContext, Rule
+
+# The prefilter: an optimizer site whose argument starts like a name (ASCII or not), in a file that
+# mentions `optimizers`, as every reference to a Keras optimizer class does (in the import or the
+# attribute chain), and so does every class of the file derived from one.
+_REFERENCE = rb"(?:\s|#[^\n]*|\\\r?\n|\()*[A-Za-z_\x80-\xff]"
+_KERAS2_NAMES = {"lr": "learning_rate"}  # Keras 2.2 parameter names that Keras 3 renamed
+
+
+class OptimizerInstance(Rule):
+    """Call optimizer classes given to Keras where it needs an optimizer instance.
+
+    ## What it does
+    Finds a Keras optimizer class where Keras takes an optimizer: `compile(optimizer=Adam)`, the
+    first positional argument of a model's `compile(Adam, ...)`, and `keras.optimizers.get(Adam)`
+    reached through any import alias. The class is turned into an instance with its default
+    arguments: `Adam()`. Classes count when they resolve through the file's imports to a Keras
+    optimizer in any Keras namespace (`keras.optimizers`, `tf.keras.optimizers`, the Keras 2.11
+    `optimizers.legacy` and `optimizers.experimental`), and classes of the same file derived from
+    one, directly or through other classes of the file.
+
+    ## Why
+    Keras takes an optimizer instance or a name. A class fails only when the model is compiled, in
+    Keras 3 as in Keras 2: `ValueError: Could not interpret optimizer identifier: <class
+    'keras.src.optimizers.adam.Adam'>`.
+
+    ## Example
+        model.compile(optimizer=keras.optimizers.Adam, loss='mse')
+    becomes
+        model.compile(optimizer=keras.optimizers.Adam(), loss='mse')
+
+    ## Fix safety
+    Safe. The original cannot run in any Keras, so no behaviour is lost; an instance with default
+    arguments is what the code can have meant. Where those defaults depend on the Keras version,
+    the fix is made and a finding says so: standalone Keras 2.2 and 2.3 gave Adadelta, Adagrad,
+    Adamax and Nadam other defaults than Keras 3 (`Adadelta()` had a learning rate of 1.0, Keras
+    3's has 0.001), so where such a class comes from `keras.optimizers`, the finding names the old
+    defaults to write if the code was written for those versions. Adding them unasked would be
+    wrong for code written for Keras 3. A class of the file whose `__init__` requires arguments
+    (or inherits one from the abstract `Optimizer`, or whose `__init__` cannot be read) is not
+    called: a finding asks for an instance.
+
+    ## Known problems
+    Only classes written at these sites are fixed: a class held in a variable or returned by a
+    function is not. Classes reached through a star import are not recognised. Classes given to
+    APIs that take classes (`LearningRateMultiplier(SGD, ...)`, `extend_with_weight_decay(Adam)`,
+    `{'adam': Adam}`, `isinstance`) are never touched.
+    """
+
+    id = "optimizer-instance"
+    trigger = re.compile(rb"optimizers")
+
+    def __init__(self, file: FileContext) -> None:
+        super().__init__(file)
+        self._names: FileNames | None = None
+
+    @classmethod
+    def wants(cls, data: bytes) -> bool:
+        return b"optimizers" in data and bool(site_matches(data, _REFERENCE))
+
+    def leave_Call(self, original: cst.Call, updated: cst.Call) -> cst.Call:
+        index = optimizer_argument(original, self.file.imports)
+        if index is None:
+            return updated
+        reference = original.args[index].value
+        if not isinstance(reference, (cst.Name, cst.Attribute)):
+            return updated
+        if self._names is None:
+            self._names = FileNames.of(self.file.text, self.file.imports)
+        if not self._names.trusts(reference):
+            return updated
+        qualified = resolve(reference, self.file.imports)
+        name = keras_optimizer_class(qualified)
+        local = self._names.classes.get(reference.value) if isinstance(reference, cst.Name) and name is None else None
+        if local is not None and local.required != ():
+            needs = f"its __init__ requires {', '.join(local.required)}" if local.required else "cannot tell whether it needs arguments"
+            self.report(reference, f"the class {local.name} is given where Keras needs an instance, but {local.name}() "
+                                   f"is not written for it: {needs}; pass an instance")
+            return updated
+        if local is None and (name is None or name == BASE_CLASS):
+            return updated
+        # Built from the updated reference, which another rule may have renamed in this pass.
+        value = updated.args[index].value
+        if not isinstance(value, (cst.Name, cst.Attribute)):
+            return updated
+        args = list(updated.args)
+        call = cst.Call(value.with_changes(lpar=[], rpar=[]), lpar=value.lpar, rpar=value.rpar)  # `(Adam)` -> `(Adam())`
+        args[index] = args[index].with_changes(value=call)
+        shown = cst.Module([]).code_for_node(reference)
+        if name is not None and qualified == f"keras.optimizers.{name}":
+            self._report_keras2_defaults(reference, name)
+        return self.rewrite(reference, updated, updated.with_changes(args=args),
+                            f"the class {shown} is given where Keras needs an instance: {shown}()")
+
+    def _report_keras2_defaults(self, reference: cst.BaseExpression, name: str) -> None:
+        changed = keras2_defaults(name)
+        if changed:
+            old = ", ".join(f"{param}={value!r}" for param, (value, _) in changed.items())
+            new = ", ".join(f"{param}={value!r}" for param, (_, value) in changed.items())
+            self.report(reference, f"standalone Keras 2.2 and 2.3 built {name}() with {old}, Keras 3 with {new}: if this "
+                                   f"code was written for Keras 2.2 or 2.3, write {name}({old})")
+
+
+def keras2_defaults(name: str) -> dict[str, tuple[object, object]]:
+    """The defaults of Keras 2.2's `name()` that Keras 3's `name()` does not share, as
+    {Keras 3 parameter: (Keras 2.2 value, Keras 3 value)}."""
+    new = dict(KERAS3_SIGNATURES.get(name, ()))
+    old = {_KERAS2_NAMES.get(param, param): value for param, value in KERAS2_SIGNATURES.get(name, ())}
+    old.update(KERAS2_IMPLIED.get(name, {}))
+    if old.get("epsilon", 0) is None:
+        old["epsilon"] = KERAS2_EPSILON
+    return {param: (value, new[param]) for param, value in old.items() if param in new and new[param] != value}

@@ -1,0 +1,256 @@
+"""Where Keras takes an optimizer, and which names in a file stand for optimizer classes.
+
+Shared by the rules that fix what code gives Keras there: `optimizer-name` (strings) and
+`optimizer-instance` (classes). The sites are `compile(optimizer=...)`, the first positional
+argument of a `compile` method, and `keras.optimizers.get(...)` under any import alias.
+"""
+
+from __future__ import annotations
+
+import ast
+import re
+from collections import Counter
+from dataclasses import dataclass, field
+
+from optfix.knowledge.keras import KERAS3_OPTIMIZERS
+from optfix.knowledge.namespaces import keras_member
+from optfix.lazy import libcst as cst
+
+# -- the prefilter's view: the same sites, in the file's bytes ------------------------------------
+
+SPACE = rb"(?:\s|#[^\n]*|\\\r?\n)*"  # blanks, comments and line continuations
+# `get` or `optimizers` imported under any name, on one line or in parentheses over several.
+_GET_IMPORT = re.compile(rb"\b(optimizers|get)\b(?:\s+as\s+(\w+))?")
+_ASSIGNMENT = re.compile(rb"(\w+)\s*=\s*\(?\s*((?:\w+\s*\.\s*)*\w+)")
+_REGEX_MODULES = ("re", "regex")  # their compile() takes a pattern first, imported or not
+_NOT_KERAS_COMPILE = tuple(f"{module}.".encode() for module in _REGEX_MODULES)
+
+
+def site_matches(data: bytes, argument: bytes) -> list[re.Match]:
+    """Where the bytes may give an optimizer site an argument that starts like `argument` (a
+    pattern that follows any opening parentheses): a superset of the sites the rules act on."""
+    found = []
+    if b"optimizer" in data:
+        found += re.finditer(rb"optimizer" + SPACE + rb"=" + argument, data)
+    if b"compile" in data:
+        site = re.compile(rb"compile" + SPACE + rb"(?:\)" + SPACE + rb")*\(" + argument)  # `(model.compile)(...)` too
+        found += (m for m in site.finditer(data) if not data[: m.start()].endswith(_NOT_KERAS_COMPILE))
+    if b"optimizers" in data:
+        found += _get_sites(data, argument)
+    return found
+
+
+def _get_sites(data: bytes, argument: bytes) -> list[re.Match]:
+    """Arguments given to `optimizers.get` under whatever names the file binds it or its module to."""
+    modules, getters = {b"optimizers"}, set()
+    for imported, alias in _GET_IMPORT.findall(data):
+        (modules if imported == b"optimizers" else getters).add(alias or imported)
+    # Aliases assigned in code, through any chain: `opts = keras.optimizers`, `get_optimizer = opts.get`.
+    assignments = [(target, re.sub(rb"\s", b"", value).split(b".")) for target, value in _ASSIGNMENT.findall(data)]
+    changed = True
+    while changed:
+        changed = False
+        for target, parts in assignments:
+            if parts[-1] in modules and target not in modules:
+                modules.add(target)
+                changed = True
+            elif (parts[-1] in getters or len(parts) > 1 and parts[-1] == b"get" and parts[-2] in modules) and target not in getters:
+                getters.add(target)
+                changed = True
+    callers = [re.escape(module) + SPACE + rb"\." + SPACE + rb"get" for module in sorted(modules)] + [re.escape(g) for g in sorted(getters)]
+    site = re.compile(rb"(?:" + b"|".join(callers) + rb")" + SPACE + rb"\(" + SPACE + rb"(?:identifier" + SPACE + rb"=)?" + argument)
+    return list(site.finditer(data))
+
+
+# -- the sites in the tree ------------------------------------------------------------------------
+
+def optimizer_argument(call: cst.Call, imports) -> int | None:
+    """The index of the argument of `call` that holds an optimizer identifier, if it takes one."""
+    func = call.func
+    if keras_member(resolve(func, imports)) == "optimizers.get":
+        return _argument(call, "identifier", position=0)
+    name = func.attr.value if isinstance(func, cst.Attribute) else getattr(func, "value", None)
+    if name != "compile":
+        return None
+    index = _argument(call, "optimizer")
+    # Positionally only on a method of an object (`model.compile('adam')`), never on a
+    # module's function (`re.compile`) or the builtin `compile(source, ...)`.
+    if (index is None and isinstance(func, cst.Attribute) and imports.qualified_name(func.value) is None
+            and dotted(func.value) not in _REGEX_MODULES):
+        index = _argument(call, None, position=0)
+    return index
+
+
+def _argument(call: cst.Call, keyword: str | None, position: int | None = None) -> int | None:
+    for index, arg in enumerate(call.args):
+        if arg.keyword is not None and arg.keyword.value == keyword:
+            return index
+    if position is not None and len(call.args) > position:
+        arg = call.args[position]
+        if arg.keyword is None and not arg.star and all(not a.star for a in call.args[:position]):
+            return position
+    return None
+
+
+def dotted(node) -> str | None:
+    """`a.b.c` for a Name or Attribute chain (libcst or ast), else None."""
+    parts = []
+    while isinstance(node, (cst.Attribute, ast.Attribute)):
+        parts.append(node.attr if isinstance(node, ast.Attribute) else node.attr.value)
+        node = node.value
+    if isinstance(node, ast.Name):
+        return ".".join([node.id, *reversed(parts)])
+    if isinstance(node, cst.Name):
+        return ".".join([node.value, *reversed(parts)])
+    return None
+
+
+def resolve(node, imports) -> str | None:
+    """The qualified name of a Name or Attribute chain (libcst or ast) through the imports. A chain
+    whose head the file binds nowhere is read as written: `keras.optimizers.get` in a file without
+    `import keras` meant the package (and a later `import keras` must not change what rules do)."""
+    written = dotted(node)
+    if written is None:
+        return None
+    head, _, rest = written.partition(".")
+    if head in imports.rebound:
+        return None
+    if head in imports.bindings:
+        return imports.bindings[head] + (f".{rest}" if rest else "")
+    return written
+
+
+# -- optimizer classes ----------------------------------------------------------------------------
+
+# Modules under a Keras root that hold optimizer classes (Keras 2.11-2.15 kept old and new apart).
+OPTIMIZER_MODULES = frozenset({"optimizers", "optimizers.legacy", "optimizers.experimental"})
+BASE_CLASS = "Optimizer"
+# Class decorators known to return the class they are given.
+_TRANSPARENT_DECORATORS = frozenset({"saving.register_keras_serializable", "utils.register_keras_serializable"})
+
+
+def keras_optimizer_class(qualified: str | None) -> str | None:
+    """`tensorflow.keras.optimizers.legacy.Adam` -> `Adam`: the Keras optimizer class a qualified
+    name stands for, the abstract base `Optimizer` included; None for anything else."""
+    module, _, name = (keras_member(qualified) or "").rpartition(".")
+    if module in OPTIMIZER_MODULES and (name in KERAS3_OPTIMIZERS or name == BASE_CLASS):
+        return name
+    return None
+
+
+@dataclass(frozen=True)
+class LocalClass:
+    """An optimizer class the file defines."""
+
+    name: str
+    # The parameters `name()` lacks: () if it can be called without arguments, None if unknown.
+    required: tuple[str, ...] | None
+
+
+@dataclass
+class FileNames:
+    """What the `ast` of a file tells about its names beyond ImportTable's account."""
+
+    # Names bound where ImportTable does not look: lambda parameters, comprehension targets,
+    # `:=`, match captures. A reference through them may be anything.
+    unseen: set[str] = field(default_factory=set)
+    # Optimizer classes defined in the file whose name nothing else binds.
+    classes: dict[str, LocalClass] = field(default_factory=dict)
+    readable: bool = True  # False where ast cannot read what libcst could: trust nothing
+
+    @classmethod
+    def of(cls, text: str, imports) -> FileNames:
+        from optfix.transform import quiet_parse
+
+        try:
+            tree = quiet_parse(text)
+        except (SyntaxError, ValueError, RecursionError, MemoryError):  # syntax newer than this Python's
+            return cls(readable=False)
+        names = cls()
+        counts: Counter[str] = Counter()
+        definitions: dict[str, ast.ClassDef] = {}
+        for node in ast.walk(tree):
+            counts.update(_bound_names(node))
+            if isinstance(node, ast.Lambda):
+                names.unseen.update(arg.arg for arg in ast.walk(node.args) if isinstance(arg, ast.arg))
+            elif isinstance(node, (ast.comprehension, ast.NamedExpr)):
+                names.unseen.update(sub.id for sub in ast.walk(node.target) if isinstance(sub, ast.Name))
+            elif isinstance(node, (ast.MatchAs, ast.MatchStar, ast.MatchMapping)):
+                names.unseen.update(_bound_names(node))
+            elif isinstance(node, ast.ClassDef):
+                definitions[node.name] = node
+        unique = {name: node for name, node in definitions.items() if counts[name] == 1}
+        for name in unique:
+            local = _optimizer_class(name, unique, imports, frozenset())
+            if local is not None:
+                names.classes[name] = local
+        return names
+
+    def trusts(self, node) -> bool:
+        """Whether the head of a Name or Attribute chain is bound nowhere ImportTable cannot see."""
+        written = dotted(node)
+        return self.readable and written is not None and written.partition(".")[0] not in self.unseen
+
+
+def _bound_names(node: ast.AST) -> list[str]:
+    """The names `node` itself binds."""
+    if isinstance(node, ast.Name) and not isinstance(node.ctx, ast.Load):
+        return [node.id]
+    if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+        return [node.name]
+    if isinstance(node, ast.arg):
+        return [node.arg]
+    if isinstance(node, ast.alias):
+        return [(node.asname or node.name).split(".")[0]]
+    if isinstance(node, (ast.ExceptHandler, ast.MatchAs, ast.MatchStar)) and node.name:
+        return [node.name]
+    if isinstance(node, ast.MatchMapping) and node.rest:
+        return [node.rest]
+    if isinstance(node, (ast.Global, ast.Nonlocal)):
+        return list(node.names)
+    if type(node).__name__ in {"TypeVar", "ParamSpec", "TypeVarTuple"}:  # type parameters, Python 3.12
+        return [node.name]
+    return []
+
+
+def _optimizer_class(name: str, classes: dict[str, ast.ClassDef], imports, seen: frozenset[str]) -> LocalClass | None:
+    """`name` as a LocalClass if it derives from a Keras optimizer class, directly or through
+    other classes of the file (`classes`, the trusted ones), else None."""
+    node = classes[name]
+    decorators = (d.func if isinstance(d, ast.Call) else d for d in node.decorator_list)
+    if name in seen or any(keras_member(resolve(d, imports)) not in _TRANSPARENT_DECORATORS for d in decorators):
+        return None
+    inherited: list[tuple[str, ...] | None] = []
+    for base in node.bases:
+        keras_class = keras_optimizer_class(resolve(base, imports))
+        if keras_class is not None:
+            # The abstract base's __init__ needs arguments, which differ between Keras versions.
+            inherited.append(None if keras_class == BASE_CLASS else ())
+        elif isinstance(base, ast.Name) and base.id in classes:
+            local = _optimizer_class(base.id, classes, imports, seen | {name})
+            if local is not None:
+                inherited.append(local.required)
+    if not inherited:
+        return None
+    return LocalClass(name, _required(node, inherited[0] if len(node.bases) == 1 else None))
+
+
+def _required(node: ast.ClassDef, inherited: tuple[str, ...] | None) -> tuple[str, ...] | None:
+    """The parameters `__init__` requires after self: the class's own `__init__`, else the one it
+    inherits (`inherited`, known only with a single base)."""
+    bindings = [statement for statement in node.body if _binds_init(statement)]
+    if not bindings:
+        return inherited
+    if len(bindings) > 1 or not isinstance(bindings[0], ast.FunctionDef):
+        return None  # a conditional or assigned __init__: cannot tell
+    args = bindings[0].args
+    positional = [*args.posonlyargs, *args.args][1:]
+    without_default = positional[: max(0, len(positional) - len(args.defaults))]
+    keyword_only = [arg for arg, default in zip(args.kwonlyargs, args.kw_defaults) if default is None]
+    return tuple(arg.arg for arg in [*without_default, *keyword_only])
+
+
+def _binds_init(statement: ast.stmt) -> bool:
+    if isinstance(statement, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+        return statement.name == "__init__"
+    return any("__init__" in _bound_names(node) for node in ast.walk(statement))
