@@ -66,7 +66,8 @@ class OptimizerInstance(Rule):
 
     @classmethod
     def wants(cls, data: bytes) -> bool:
-        return b"optimizers" in data and bool(site_matches(data, _REFERENCE))
+        # `Optimizer`: a TF1 class that tf1-optimizer makes a Keras one in the same run.
+        return (b"optimizers" in data or b"Optimizer" in data) and bool(site_matches(data, _REFERENCE))
 
     def leave_Call(self, original: cst.Call, updated: cst.Call) -> cst.Call:
         index = optimizer_argument(original, self.file.imports)
@@ -87,10 +88,12 @@ class OptimizerInstance(Rule):
             self.report(reference, f"the class {local.name} is given where Keras needs an instance, but {local.name}() "
                                    f"is not written for it: {needs}; pass an instance")
             return updated
-        if local is None and (name is None or name == BASE_CLASS):
-            return updated
         # Built from the updated reference, which another rule may have renamed in this pass.
         value = updated.args[index].value
+        if name is None and local is None and value is not reference:  # e.g. a TF1 class made Keras's
+            name = keras_optimizer_class(resolve(value, self.file.imports))
+        if local is None and (name is None or name == BASE_CLASS):
+            return updated
         if not isinstance(value, (cst.Name, cst.Attribute)):
             return updated
         args = list(updated.args)
