@@ -7,13 +7,13 @@ import re
 from optfix.lazy import libcst as cst
 
 from optfix.knowledge.keras import KERAS2_EPSILON, KERAS2_IMPLIED, KERAS2_SIGNATURES, KERAS3_SIGNATURES
-from optfix.optimizer_sites import BASE_CLASS, FileNames, keras_optimizer_class, optimizer_argument, resolve, site_matches
+from optfix.optimizer_sites import BASE_CLASS, GAP, FileNames, keras_optimizer_class, optimizer_argument, resolve, site_matches
 from optfix.rule import FileContext, Rule
 
 # The prefilter: an optimizer site whose argument starts like a name (ASCII or not), in a file that
 # mentions `optimizers`, as every reference to a Keras optimizer class does (in the import or the
 # attribute chain), and so does every class of the file derived from one.
-_REFERENCE = rb"(?:\s|#[^\n]*|\\\r?\n|\()*[A-Za-z_\x80-\xff]"
+_REFERENCE = rb"(?:" + GAP + rb"|\()*[A-Za-z_\x80-\xff]"
 _KERAS2_NAMES = {"lr": "learning_rate"}  # Keras 2.2 parameter names that Keras 3 renamed
 
 

@@ -18,7 +18,10 @@ from optfix.lazy import libcst as cst
 
 # -- the prefilter's view: the same sites, in the file's bytes ------------------------------------
 
-SPACE = rb"(?:\s|#[^\n]*|\\\r?\n)*"  # blanks, comments and line continuations
+# One blank, comment or line continuation. A comment stops at its next `#`, so that `####` has
+# one reading only: with `#[^\n]*` a run of n `#` could be split 2**n ways while backtracking.
+GAP = rb"\s|#[^\n#]*|\\\r?\n"
+SPACE = rb"(?:" + GAP + rb")*"  # blanks, comments and line continuations
 # `get` or `optimizers` imported under any name, on one line or in parentheses over several.
 _GET_IMPORT = re.compile(rb"\b(optimizers|get)\b(?:\s+as\s+(\w+))?")
 _ASSIGNMENT = re.compile(rb"(\w+)\s*=\s*\(?\s*((?:\w+\s*\.\s*)*\w+)")
@@ -151,9 +154,6 @@ class LocalClass:
 class FileNames:
     """What the `ast` of a file tells about its names beyond ImportTable's account."""
 
-    # Names bound where ImportTable does not look: lambda parameters, comprehension targets,
-    # `:=`, match captures. A reference through them may be anything.
-    unseen: set[str] = field(default_factory=set)
     # Optimizer classes defined in the file whose name nothing else binds.
     classes: dict[str, LocalClass] = field(default_factory=dict)
     readable: bool = True  # False where ast cannot read what libcst could: trust nothing
@@ -171,13 +171,7 @@ class FileNames:
         definitions: dict[str, ast.ClassDef] = {}
         for node in ast.walk(tree):
             counts.update(_bound_names(node))
-            if isinstance(node, ast.Lambda):
-                names.unseen.update(arg.arg for arg in ast.walk(node.args) if isinstance(arg, ast.arg))
-            elif isinstance(node, (ast.comprehension, ast.NamedExpr)):
-                names.unseen.update(sub.id for sub in ast.walk(node.target) if isinstance(sub, ast.Name))
-            elif isinstance(node, (ast.MatchAs, ast.MatchStar, ast.MatchMapping)):
-                names.unseen.update(_bound_names(node))
-            elif isinstance(node, ast.ClassDef):
+            if isinstance(node, ast.ClassDef):
                 definitions[node.name] = node
         unique = {name: node for name, node in definitions.items() if counts[name] == 1}
         for name in unique:
@@ -187,9 +181,9 @@ class FileNames:
         return names
 
     def trusts(self, node) -> bool:
-        """Whether the head of a Name or Attribute chain is bound nowhere ImportTable cannot see."""
-        written = dotted(node)
-        return self.readable and written is not None and written.partition(".")[0] not in self.unseen
+        """Whether a reference may be read: a Name or Attribute chain, in a file `ast` could read
+        (names bound inside expressions are ImportTable's to distrust)."""
+        return self.readable and dotted(node) is not None
 
 
 def _bound_names(node: ast.AST) -> list[str]:
