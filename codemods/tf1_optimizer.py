@@ -104,7 +104,6 @@ class Tf1OptimizerRule(ValueReferences, Rule):
         self.literal_names: dict[str, bool] = {}
         self.graph_api = ""  # a TF1 graph-mode API the file uses, if any
         self.escape_reason = ""  # why optimizers that leave their scope must stay TF1, if they must
-        self.local_names: set[str] = set()  # names lambdas and comprehensions bind: not trusted
 
     # -- bookkeeping on the way down -------------------------------------------------------
 
@@ -117,7 +116,6 @@ class Tf1OptimizerRule(ValueReferences, Rule):
             self.blocked = flows.blocked
             self.graph_api, self.graph_node = flows.graph_api, flows.graph_node
             self.escape_reason = flows.escape_reason
-            self.local_names = flows.local_names
 
     def visit_Assign(self, node: cst.Assign) -> None:
         for target in node.targets:
@@ -128,7 +126,7 @@ class Tf1OptimizerRule(ValueReferences, Rule):
     # -- rewrites on the way up ------------------------------------------------------------
 
     def on_call(self, original: cst.Call, updated: cst.Call) -> cst.BaseExpression:
-        qualified = self._qualified(original.func)
+        qualified = self.file.imports.qualified_name(original.func)
         why = _no_equivalent_module(qualified)
         if why:
             self.report(original, why)
@@ -144,15 +142,6 @@ class Tf1OptimizerRule(ValueReferences, Rule):
             self.report(original, f"{name} left as it is: {why}")
             return updated
         return self._construct(original, updated, row)
-
-    def _qualified(self, node: cst.BaseExpression) -> str | None:
-        """The name through the imports, unless a lambda or comprehension binds its head too."""
-        head = node
-        while isinstance(head, cst.Attribute):
-            head = head.value
-        if isinstance(head, cst.Name) and head.value in self.local_names:
-            return None
-        return self.file.imports.qualified_name(node)
 
     def _graph_code(self) -> str:
         """Why TF1 optimizers stay in this file, if it builds TF1 graphs; the evidence is reported
@@ -207,7 +196,7 @@ class Tf1OptimizerRule(ValueReferences, Rule):
         """A TF1 optimizer class used as a value (not called): a Keras class, or a finding."""
         if id(original) in self.called:
             return updated
-        qualified = self._qualified(original)
+        qualified = self.file.imports.qualified_name(original)
         why = _no_equivalent_module(qualified)
         name = tf1_class(qualified)
         if why or name is None:

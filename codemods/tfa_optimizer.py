@@ -16,9 +16,10 @@ from optfix.knowledge.tfa import (
     TfaOptimizer,
     tfa_name,
 )
-from optfix.rule import FileContext, Rule
+from optfix.references import ValueReferences
+from optfix.rule import Rule
 
-class TfaOptimizerRule(Rule):
+class TfaOptimizerRule(ValueReferences, Rule):
     """Rewrite tensorflow_addons optimizers into the Keras 3 optimizers that compute the same updates.
 
     ## What it does
@@ -85,47 +86,9 @@ class TfaOptimizerRule(Rule):
                 named |= node.id in TFA_NAMES
         return imported and named
 
-    def __init__(self, file: FileContext) -> None:
-        super().__init__(file)
-        self.not_references: set[int] = set()  # ids of callees, attribute names, keywords, targets
-        self.import_depth = 0
-        self.local_names: set[str] = set()  # bound by lambdas and comprehensions: not trusted
-
-    # -- bookkeeping on the way down -------------------------------------------------------
-
-    def visit_Module(self, node: cst.Module) -> None:
-        self.local_names = _lambda_and_comprehension_names(node)
-
-    def visit_Import(self, node: cst.Import) -> None:
-        self.import_depth += 1
-
-    def leave_Import(self, original: cst.Import, updated: cst.Import) -> cst.Import:
-        self.import_depth -= 1
-        return updated
-
-    def visit_ImportFrom(self, node: cst.ImportFrom) -> None:
-        self.import_depth += 1
-
-    def leave_ImportFrom(self, original: cst.ImportFrom, updated: cst.ImportFrom) -> cst.ImportFrom:
-        self.import_depth -= 1
-        return updated
-
-    def visit_Call(self, node: cst.Call) -> None:
-        self.not_references.add(id(node.func))
-
-    def visit_Attribute(self, node: cst.Attribute) -> None:
-        self.not_references.add(id(node.attr))
-
-    def visit_Arg(self, node: cst.Arg) -> None:
-        if node.keyword is not None:
-            self.not_references.add(id(node.keyword))
-
-    def visit_AssignTarget(self, node: cst.AssignTarget) -> None:
-        self.not_references.add(id(node.target))  # `W = tfa.optimizers.AdamW` binds W
-
     # -- findings and rewrites on the way up -------------------------------------------------
 
-    def leave_Call(self, original: cst.Call, updated: cst.Call) -> cst.BaseExpression:
+    def on_call(self, original: cst.Call, updated: cst.Call) -> cst.BaseExpression:
         name = self._tfa(original.func)
         if name in TFA_NO_EQUIVALENT:
             self.report(original, f"tfa {name} has no Keras 3 counterpart: {TFA_NO_EQUIVALENT[name]}")
@@ -142,16 +105,11 @@ class TfaOptimizerRule(Rule):
         return updated
 
     def _tfa(self, node: cst.BaseExpression) -> str | None:
-        head = node
-        while isinstance(head, cst.Attribute):
-            head = head.value
-        if isinstance(head, cst.Name) and head.value in self.local_names:
-            return None
         return tfa_name(self.file.imports.qualified_name(node))
 
     def _reference(self, node: cst.BaseExpression) -> None:
         """A tfa class used as a value (a base class, isinstance, a registry): only a finding."""
-        if id(node) in self.not_references or self.import_depth:
+        if not self.is_value(node):
             return
         name = self._tfa(node)
         if name in TFA_NO_EQUIVALENT:
@@ -301,38 +259,3 @@ def _class_hint(row: TfaOptimizer) -> str:
     if row.decoupled:
         hint += " and weight_decay=wd / lr as a keyword (Keras 3 multiplies it by the learning rate; tfa took it first)"
     return hint
-
-
-class _LocalNames(cst.CSTVisitor):
-    """Names lambdas and comprehensions bind, which the import table does not see."""
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.names: set[str] = set()
-
-    def visit_Lambda(self, node: cst.Lambda) -> None:
-        params = node.params
-        for param in (*params.posonly_params, *params.params, *params.kwonly_params, params.star_arg, params.star_kwarg):
-            if isinstance(param, cst.Param):
-                self.names.add(param.name.value)
-
-    def visit_CompFor(self, node: cst.CompFor) -> None:
-        self._add(node.target)
-
-    def visit_NamedExpr(self, node: cst.NamedExpr) -> None:
-        self._add(node.target)
-
-    def _add(self, target: cst.BaseExpression) -> None:
-        if isinstance(target, cst.Name):
-            self.names.add(target.value)
-        elif isinstance(target, (cst.Tuple, cst.List)):
-            for element in target.elements:
-                self._add(element.value)
-        elif isinstance(target, cst.StarredElement):
-            self._add(target.value)
-
-
-def _lambda_and_comprehension_names(module: cst.Module) -> set[str]:
-    visitor = _LocalNames()
-    module.visit(visitor)
-    return visitor.names

@@ -5,10 +5,14 @@
 Imports anywhere in the file count (inside functions, try/except, if); the first binding wins,
 except that an alias assignment of an imported name (`tf = tf.compat.v1`) rebinds it. A name
 that anything else binds anywhere in the file (an assignment, a parameter, a def, a loop
-variable) is not trusted: it resolves to None, so no rule rewrites what it may not be.
+variable, a lambda parameter, a comprehension target, `:=`, a match capture) is not trusted: it
+resolves to None, so no rule rewrites what it may not be.
 """
 
 from __future__ import annotations
+
+import ast
+import warnings
 
 import libcst as cst
 
@@ -22,9 +26,11 @@ class ImportTable(cst.CSTVisitor):
         self.rebound: set[str] = set()
 
     @classmethod
-    def of(cls, module: cst.Module) -> ImportTable:
+    def of(cls, module: cst.Module, text: str | None = None) -> ImportTable:
+        """The table of `module`, whose source is `text` (the code of the module if not given)."""
         table = cls()
         module.visit(table)
+        table.rebound |= expression_bindings(module.code if text is None else text, module)
         return table
 
     def on_visit(self, node: cst.CSTNode) -> bool:
@@ -148,3 +154,63 @@ def _bound_name(alias: cst.ImportAlias) -> str:
     if alias.asname is not None:
         return _dotted(alias.asname.name)
     return _dotted(alias.name)
+
+
+def expression_bindings(text: str, module: cst.Module) -> set[str]:
+    """Names bound inside expressions and patterns, where the table's statement walk does not
+    look: read from the `ast` (cheap), or from the CST where this Python cannot parse the code."""
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            tree = ast.parse(text)
+    except (SyntaxError, ValueError, RecursionError, MemoryError):
+        visitor = _ExpressionBindings()
+        module.visit(visitor)
+        return visitor.names
+    names = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Lambda):
+            names.update(arg.arg for arg in ast.walk(node.args) if isinstance(arg, ast.arg))
+        elif isinstance(node, (ast.comprehension, ast.NamedExpr)):
+            names.update(sub.id for sub in ast.walk(node.target) if isinstance(sub, ast.Name))
+        elif isinstance(node, (ast.MatchAs, ast.MatchStar)) and node.name:
+            names.add(node.name)
+        elif isinstance(node, ast.MatchMapping) and node.rest:
+            names.add(node.rest)
+    return names
+
+
+class _ExpressionBindings(cst.CSTVisitor):
+    def __init__(self) -> None:
+        super().__init__()
+        self.names: set[str] = set()
+
+    def _add(self, target: cst.CSTNode | None) -> None:
+        if isinstance(target, cst.Name):
+            self.names.add(target.value)
+        elif isinstance(target, (cst.Tuple, cst.List)):
+            for element in target.elements:
+                self._add(element.value)
+        elif isinstance(target, cst.StarredElement):
+            self._add(target.value)
+
+    def visit_Lambda(self, node: cst.Lambda) -> None:
+        params = node.params
+        for param in (*params.posonly_params, *params.params, *params.kwonly_params, params.star_arg, params.star_kwarg):
+            if isinstance(param, cst.Param):
+                self._add(param.name)
+
+    def visit_CompFor(self, node: cst.CompFor) -> None:
+        self._add(node.target)
+
+    def visit_NamedExpr(self, node: cst.NamedExpr) -> None:
+        self._add(node.target)
+
+    def visit_MatchAs(self, node: cst.MatchAs) -> None:
+        self._add(node.name)
+
+    def visit_MatchStar(self, node: cst.MatchStar) -> None:
+        self._add(node.name)
+
+    def visit_MatchMapping(self, node: cst.MatchMapping) -> None:
+        self._add(node.rest)

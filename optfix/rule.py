@@ -57,7 +57,7 @@ class FileContext:
         if self._imports is None:
             from optfix.imports import ImportTable
 
-            self._imports = ImportTable.of(self.module)
+            self._imports = ImportTable.of(self.module, self.text or None)
         return self._imports
 
     def keras_reference(self, member: str) -> tuple[libcst.BaseExpression, bool]:

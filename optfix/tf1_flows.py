@@ -44,7 +44,6 @@ class OptimizerFlows(cst.CSTVisitor):
         self.constructor_args: list[tuple[cst.Call, list[tuple[cst.BaseExpression, tuple | None]]]] = []
         self.graph_api = ""
         self.graph_node: cst.CSTNode | None = None
-        self.local_names: set[str] = set()  # bound by lambda parameters and comprehension targets
         self.escape_reason = ""
 
     def visit_FunctionDef(self, node: cst.FunctionDef) -> None:
@@ -75,23 +74,7 @@ class OptimizerFlows(cst.CSTVisitor):
             if value is not None:
                 self.returned.setdefault(function.name.value, []).append(value)
 
-    def visit_CompFor(self, node: cst.CompFor) -> None:
-        self._local(node.target)
-
-    def _local(self, target: cst.BaseExpression) -> None:
-        if isinstance(target, cst.Name):
-            self.local_names.add(target.value)
-        elif isinstance(target, (cst.Tuple, cst.List)):
-            for element in target.elements:
-                self._local(element.value)
-        elif isinstance(target, cst.StarredElement):
-            self._local(target.value)
-
     def visit_Lambda(self, node: cst.Lambda) -> None:
-        params = node.params
-        for param in (*params.posonly_params, *params.params, *params.kwonly_params, params.star_arg, params.star_kwarg):
-            if isinstance(param, cst.Param):
-                self.local_names.add(param.name.value)
         if self._is_constructor(node.body):  # `lambda lr: tf.train.MomentumOptimizer(lr, 0.9)` returns it
             self.returned.setdefault("<lambda>", []).append(node.body)
 
