@@ -18,9 +18,10 @@ from optfix.lazy import libcst as cst
 
 # -- the prefilter's view: the same sites, in the file's bytes ------------------------------------
 
-# One blank, comment or line continuation. A comment stops at its next `#`, so that `####` has
-# one reading only: with `#[^\n]*` a run of n `#` could be split 2**n ways while backtracking.
-GAP = rb"\s|#[^\n#]*|\\\r?\n"
+# One blank, comment or line continuation. A comment runs to the end of its line, no shorter:
+# were it free to stop early (at a `#`, a blank), n comments could be split 2**n ways while
+# backtracking, and the search would never end.
+GAP = rb"\s|#[^\n]*(?![^\n])|\\\r?\n"
 SPACE = rb"(?:" + GAP + rb")*"  # blanks, comments and line continuations
 # `get` or `optimizers` imported under any name, on one line or in parentheses over several.
 _GET_IMPORT = re.compile(rb"\b(optimizers|get)\b(?:\s+as\s+(\w+))?")
