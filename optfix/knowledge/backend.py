@@ -1,0 +1,56 @@
+"""The Keras 2 backend (`K`) as custom optimizers used it, and what Keras 3 has in its place.
+
+Facts: ../shared/reference/optimizer-semantics.md §6, legacy-patterns.md A.2–A.11; every target
+is checked against the installed Keras 3 (and its numbers against tf_keras's backend) by
+tests/test_backend_table.py.
+"""
+
+from __future__ import annotations
+
+# K.<name>(...) -> <target>(...), arguments kept: `ops.` is keras.ops, `config.` keras.config.
+CALLS = {
+    **{name: f"ops.{name}" for name in (
+        "sqrt", "square", "exp", "log", "sign", "clip", "sum", "mean", "max", "min", "std", "prod",
+        "maximum", "minimum", "abs", "cast", "equal", "not_equal", "greater", "greater_equal",
+        "less", "less_equal", "zeros_like", "ones_like", "expand_dims", "stop_gradient", "any",
+        "all", "shape", "sin", "cos", "tanh", "round",
+    )},
+    "pow": "ops.power",
+    "switch": "ops.where",
+    "l2_normalize": "ops.normalize",
+    "epsilon": "config.epsilon",
+    "floatx": "config.floatx",
+    "dtype": "ops.dtype",
+    "constant": "ops.convert_to_tensor",
+}
+
+# K.<name>(x) -> an expression of x written out: `{0}` is the first argument.
+EXPRESSIONS = {
+    "int_shape": "tuple({0}.shape)",
+    "get_variable_shape": "tuple({0}.shape)",
+    "cast_to_floatx": "ops.cast({0}, config.floatx())",
+}
+
+# Functions that make state: inside get_updates, slots for build(); in __init__, hyperparameters.
+STATE = {"variable", "zeros", "ones", "zeros_like", "ones_like"}
+INITIALIZERS = {"zeros": "zeros", "zeros_like": "zeros", "ones": "ones", "ones_like": "ones"}
+
+# The legacy way to emit an update, and the Keras 3 optimizer method that does it now.
+UPDATES = {"update": "assign", "update_add": "assign_add", "update_sub": "assign_sub"}
+
+# Backend functions that read or write a value eagerly while the graph is built: a migration
+# cannot keep what they meant (legacy-patterns A43).
+EAGER = {"eval", "get_value", "batch_get_value", "set_value", "batch_set_value", "gradients", "function"}
+
+# Wrappers that only served graph mode: dropped with the construct they wrap.
+GRAPH_ONLY = {"name_scope", "symbolic"}
+
+# Attributes a Keras 3 optimizer's base class owns and acts on (`weight_decay` is applied by the
+# base class on top of update_step): a custom optimizer's own attribute of that name is renamed.
+BASE_ATTRIBUTES = {
+    "weight_decay", "clipnorm", "clipvalue", "global_clipnorm", "use_ema", "ema_momentum",
+    "ema_overwrite_frequency", "loss_scale_factor", "gradient_accumulation_steps",
+}
+
+# Keras 2 optimizer base classes a custom optimizer derives from, as `keras_member` spells them.
+BASE_CLASSES = {"optimizers.Optimizer", "optimizer_v1.Optimizer", "optimizers.optimizer_v1.Optimizer"}
