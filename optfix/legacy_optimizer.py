@@ -20,6 +20,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
+from optfix.calls import NOT_CONSTANT, constant
 from optfix.knowledge import backend as facts
 from optfix.knowledge.namespaces import keras_member
 from optfix.lazy import libcst as cst
@@ -179,6 +180,8 @@ class Migration:
     problems: list[Problem] = field(default_factory=list)
     slots: dict[str, str] = field(default_factory=dict)  # slot list name -> attribute name
     decay: cst.BaseExpression | None = None  # the decay rate, where get_updates decayed lr
+    hyper: dict[str, cst.BaseExpression] = field(default_factory=dict)  # K.variable attributes of __init__
+    state: dict[str, cst.BaseExpression] = field(default_factory=dict)  # those updated once per step
 
     def problem(self, node: cst.CSTNode, message: str) -> None:
         self.problems.append(Problem(node, message))
@@ -216,7 +219,7 @@ class Migration:
         if init is None:
             self.problem(self.node, "no __init__: optfix needs it to give Keras 3 the learning rate")
             return None
-        hyper = self._hyperparameters(init)
+        hyper = self.hyper = self._hyperparameters(init)
         update_methods = self._get_updates(updates)
         if self.problems or update_methods is None:
             return None
@@ -281,7 +284,7 @@ class Migration:
                 deferred.append(attribute)
             elif assignment and _is_self_attribute(assignment[0]):
                 attribute = assignment[0].attr.value
-                if attribute == "iterations" or attribute in _LEARNING_RATES and attribute in hyper:
+                if attribute == "iterations" or attribute in _LEARNING_RATES and attribute in hyper or attribute in self.state:
                     continue
                 if attribute in hyper:
                     value = hyper[attribute]
@@ -351,6 +354,7 @@ class Migration:
         before: list[cst.BaseStatement] = []
         loop: cst.For | None = None
         build_locals: set[str] = set()
+        step_updates: list[cst.BaseStatement] = []  # of state kept once per step, not per variable
         for statement in _unwrap_with(function.body.body, self.is_graph_only):
             if self._is_bookkeeping(statement):
                 continue
@@ -380,9 +384,11 @@ class Migration:
                 if not self._makes_state(assignment[1]):
                     build_locals.add(assignment[0].value)
                 continue
+            if loop is None and self._is_state_update(statement):
+                step_updates.append(statement)
+                continue
             if "self.updates" in _flat(statement):
-                self.problem(statement, "an update once per step, outside the loop over the parameters: Keras 3 calls "
-                                        "update_step once per variable, so optfix does not migrate it yet")
+                self.problem(statement, "self.updates used in a way optfix does not translate")
                 continue
             if grads is not None and grads in used or param_list in used:
                 self.problem(statement, "a computation over all gradients or parameters at once: Keras 3 updates one variable at a time (update_step)")
@@ -401,7 +407,49 @@ class Migration:
         between = [cst.EmptyLine(indent=False)] * max(1, sum(1 for line in function.leading_lines if not line.comment))
         build_method = self._build(build, param_list).with_changes(leading_lines=function.leading_lines)
         step_method = self._update_step(before, loop, param_list, grads)
-        return [build_method, step_method.with_changes(leading_lines=between)]
+        methods = [build_method, step_method.with_changes(leading_lines=between)]
+        if step_updates:
+            methods.append(self._once_per_step(before, step_updates).with_changes(leading_lines=between))
+        return methods
+
+    def _is_state_update(self, statement: cst.BaseStatement) -> bool:
+        """`self.updates.append((self.m_schedule, new))` (or `K.update(...)`) of a variable made in
+        __init__; the variable is then state, made in build()."""
+        call = _expression(statement)
+        if not (isinstance(call, cst.Call) and _flat(call.func) == "self.updates.append" and len(call.args) == 1):
+            return False
+        update = call.args[0].value
+        if isinstance(update, cst.Tuple) and len(update.elements) == 2:
+            target = update.elements[0].value
+        elif isinstance(update, cst.Call) and self.backend(update.func) == "update" and len(update.args) == 2:
+            target = update.args[0].value
+        else:
+            return False
+        if not (_is_self_attribute(target) and target.attr.value in self.hyper):
+            return False
+        self.state[target.attr.value] = self.hyper[target.attr.value]
+        return True
+
+    def _once_per_step(self, before, updates) -> cst.FunctionDef:
+        """The updates of state: after the base class has run update_step for every variable, so
+        that each of those read the values from before the step, as in Keras 2."""
+        indent = self.file.module.default_indent
+        translate = _Backend(self, learning_rate="learning_rate")
+        needed = set().union(*(_names_in(u) for u in updates))
+        kept = []
+        for statement in reversed(before):
+            assignment = _assignment(statement)
+            if assignment and isinstance(assignment[0], cst.Name) and assignment[0].value in needed:
+                kept.insert(0, statement)
+                needed |= _names_in(statement)
+        assignments = [line for u in updates for line in self._assignments(u, _expression(u), translate)]
+        skeleton = cst.parse_statement(
+            f"def _backend_update_step(self, grads, trainable_variables, learning_rate):\n"
+            f"{indent}super()._backend_update_step(grads, trainable_variables, learning_rate)\n",
+            config=self.file.module.config_for_parsing,
+        )
+        body = [*skeleton.body.body, *(s.visit(translate) for s in kept), *assignments]
+        return skeleton.with_changes(body=skeleton.body.with_changes(body=body))
 
     def _is_bookkeeping(self, statement: cst.BaseStatement) -> bool:
         """`self.updates = [K.update_add(self.iterations, 1)]`, `self.weights = ...`, `return
@@ -478,6 +526,11 @@ class Migration:
             config=self.file.module.config_for_parsing,
         )
         body = [self._in_build(statement, param_list) for statement in statements]
+        for name, value in self.state.items():
+            initializer = {0: "'zeros'", 1: "'ones'"}.get(constant(value), f"{self.names.keras}.initializers.Constant({code(value)})")
+            if constant(value) is NOT_CONSTANT:
+                self.problem(value, f"self.{name} starts at a value build() cannot know: write it out")
+            body.append(cst.parse_statement(f"self.{name} = self.add_variable((), initializer={initializer}, name={name!r})\n"))
         return skeleton.with_changes(body=skeleton.body.with_changes(body=[*skeleton.body.body, *body]))
 
     def _in_build(self, statement: cst.BaseStatement, param_list: str) -> cst.BaseStatement:
