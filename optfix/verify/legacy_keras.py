@@ -34,8 +34,7 @@ def _value(x):
 
 
 def _frozen(array):
-    # Read-only, so that `x += y` on an array that is a variable's value fails instead of
-    # silently changing the variable (in TF it makes a new tensor).
+    # Read-only: numpy code writing into a variable's array would change it behind the updates.
     array.flags.writeable = False
     return array
 
@@ -181,6 +180,11 @@ def _gradients(loss, variables):
         raise ValueError("no gradient was fed for one of the variables") from None
 
 
+def _batch_set_value(pairs):
+    for x, value in pairs:
+        x._set(np.asarray(value, dtype=x.dtype))
+
+
 def _l2_normalize(x, axis=None):
     x = _value(x)
     return x / np.sqrt(np.maximum(np.sum(np.square(x), axis=axis, keepdims=True), 1e-12))
@@ -214,7 +218,7 @@ for _name, _function in {
     "eval": lambda x: np.array(_value(x)),
     "batch_get_value": lambda xs: [np.array(_value(x)) for x in xs],
     "set_value": lambda x, value: x._set(np.asarray(value, dtype=x.dtype)),
-    "batch_set_value": lambda pairs: [x._set(np.asarray(value, dtype=x.dtype)) for x, value in pairs] and None,
+    "batch_set_value": _batch_set_value,
     "name_scope": lambda name, *args, **kwargs: contextlib.nullcontext(name),
     "symbolic": lambda function: function,
     "l2_normalize": _l2_normalize,
@@ -309,20 +313,15 @@ def legacy_modules():
     Otherwise a stand-in `tensorflow` package is installed for the duration. On exit every
     `sys.modules` entry under these names is exactly what it was before.
     """
-    prefixes = ["keras", "tensorflow.keras", "tensorflow.python.keras"]
+    prefixes = ("keras", "tensorflow.keras", "tensorflow.python.keras")
     names = {prefix + suffix: module for prefix in prefixes for suffix, module in _KERAS.items()}
     if "tensorflow" not in sys.modules:
         names.update(_FAKE_TENSORFLOW)
-        prefixes.append("tensorflow")
     saved = {name: sys.modules.get(name, _MISSING) for name in names}
-    before = set(sys.modules)
     sys.modules.update(names)
     try:
         yield
     finally:
-        for name in set(sys.modules) - before:  # imported meanwhile below a stand-in package
-            if any(name.startswith(prefix + ".") for prefix in prefixes):
-                del sys.modules[name]
         for name, module in saved.items():
             if module is _MISSING:
                 sys.modules.pop(name, None)
