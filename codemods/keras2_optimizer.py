@@ -278,6 +278,8 @@ class Keras2Optimizer(ValueReferences, Rule):
         elif learning_rate is not None:
             rate = _float_literal(rate)
         place_rate = decay is not None or write_rate
+        # A decay merged into the learning rate given: its comment goes to that argument's line.
+        merged = {targets.index("decay"): targets.index(key) for key in ("lr", "learning_rate") if key in given and "decay" in given}
 
         args: list[tuple[str, cst.Arg]] = []
         for target, arg in zip(targets, updated.args):
@@ -308,10 +310,10 @@ class Keras2Optimizer(ValueReferences, Rule):
                 done.append(f"{keyword}={value!r} written out ({era} state; Keras 3 default: {keras3[keyword]!r})")
         self._report_differences(original, site, era, given)
 
-        safe = self._call(updated, site, args, done, era)
+        safe = self._call(updated, site, args, done, era, merged)
         if why_unsafe:
             full_args = [(unsafe.get(t, t), a) for t, a in args if not (t in unsafe and unsafe[t] is None)]
-            full = self._call(updated, site, full_args, [], era)
+            full = self._call(updated, site, full_args, [], era, merged)
             message = f"{site.name} ({era}): " + "; ".join(done + why_unsafe)
             if self.rewrite(original, updated, full, message, safe=False) is full:
                 return self._imports_for(original, site, full)
@@ -320,7 +322,9 @@ class Keras2Optimizer(ValueReferences, Rule):
         self.rewrite(original, updated, safe, f"{site.name} ({era}): " + "; ".join(done))
         return self._imports_for(original, site, safe)
 
-    def _call(self, updated: cst.Call, site: Site, args: list[tuple[str, cst.Arg]], done: list[str], era: str) -> cst.Call:
+    def _call(
+        self, updated: cst.Call, site: Site, args: list[tuple[str, cst.Arg]], done: list[str], era: str, merged: dict[int, int]
+    ) -> cst.Call:
         """The call with `args` (target name, argument): positional arguments stay positional if
         Keras 3 reads each of them as meant, else all are passed by keyword; the class as Keras 3
         names it."""
@@ -333,7 +337,7 @@ class Keras2Optimizer(ValueReferences, Rule):
             if target is not None and not (stays and arg.keyword is None) and (arg.keyword is None or arg.keyword.value != target):
                 arg = as_keyword(arg, target)
             built.append(arg)
-        call = with_args(updated, built)
+        call = with_args(updated, built, merged)
         if site.move:
             call = call.with_changes(func=self._class_reference(updated.func, site))
         return call
