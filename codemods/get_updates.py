@@ -104,7 +104,10 @@ class GetUpdatesRule(Rule):
     def leave_ClassDef(self, original: cst.ClassDef, updated: cst.ClassDef) -> cst.ClassDef:
         base = self._legacy_base(original)
         methods = {s.name.value for s in original.body.body if isinstance(s, cst.FunctionDef)}
-        if base is None or "get_updates" not in methods or "update_step" in methods:  # update_step: Keras 3 already
+        if "get_updates" not in methods or "update_step" in methods:  # update_step: Keras 3 already
+            return updated
+        if base is None:
+            self._report_unresolved(original)
             return updated
         names = self._names(original)
         if names is None:
@@ -127,6 +130,17 @@ class GetUpdatesRule(Rule):
             if keras_member(self.file.imports.qualified_name(arg.value)) in BASE_CLASSES:
                 return arg
         return None
+
+    def _report_unresolved(self, node: cst.ClassDef) -> None:
+        """A get_updates optimizer whose Keras comes from a module of the project's own (`from
+        .backend import keras`, chosen by an environment variable): reported, not guessed at."""
+        for arg in node.bases:
+            qualified = self.file.imports.qualified_name(arg.value) or ""
+            if qualified.endswith("optimizers.Optimizer") and keras_member(qualified) is None:
+                self.report(arg, f"{node.name.value} not migrated: its base class {code(arg.value)} is Keras reached through "
+                                 f"{qualified.rsplit('.optimizers.', 1)[0]}, which optfix cannot follow; import Keras directly "
+                                 "(from keras import backend as K; keras.optimizers.Optimizer) and run optfix again")
+                return
 
     def _names(self, node: cst.ClassDef) -> Names | None:
         """`keras` and `ops` as the migrated class will spell them, asking for imports where the
