@@ -122,7 +122,9 @@ class Keras2Optimizer(ValueReferences, Rule):
     through any import), where a call shows it was written for Keras 2:
     - `lr=` becomes `learning_rate=`;
     - `decay=d` (time-based learning-rate decay) becomes
-      `learning_rate=keras.optimizers.schedules.InverseTimeDecay(lr, decay_steps=1, decay_rate=d)`;
+      `learning_rate=keras.optimizers.schedules.InverseTimeDecay(lr, decay_steps=1, decay_rate=d)`,
+      the schedule in the optimizer's own namespace (`tf.keras.optimizers.schedules` for
+      `tf.keras.optimizers.SGD`);
     - `epsilon=None` (Keras 2 for `K.epsilon()`, 1e-07) is dropped: 1e-07 is Keras 3's default;
     - positional arguments are passed by their Keras 2 meaning (`SGD(0.01, 0.9, 1e-6, True)`: the
       third was `decay`, in Keras 3 it is `nesterov`);
@@ -271,7 +273,7 @@ class Keras2Optimizer(ValueReferences, Rule):
         else:
             rate = cst.parse_expression(repr(old_rate))
         if decay is not None:
-            rate = self._schedule(rate, decay.value)
+            rate = self._schedule(rate, decay.value, _namespace(updated.func, site))
             done.append("decay -> InverseTimeDecay schedule (lr / (1 + decay * step), as before)")
         elif learning_rate is None and write_rate:
             done.append(f"learning_rate={old_rate!r} written out ({era} default; Keras 3: {keras3['learning_rate']!r})")
@@ -349,8 +351,8 @@ class Keras2Optimizer(ValueReferences, Rule):
         self._needs_keras = self._needs_keras or needs_keras
         return reference
 
-    def _schedule(self, rate: cst.BaseExpression, decay: cst.BaseExpression) -> cst.BaseExpression:
-        schedule, needs_keras = self.file.keras_reference("optimizers.schedules.InverseTimeDecay")
+    def _schedule(self, rate: cst.BaseExpression, decay: cst.BaseExpression, namespace: cst.BaseExpression | None) -> cst.BaseExpression:
+        schedule, needs_keras = self.file.keras_reference("optimizers.schedules.InverseTimeDecay", namespace)
         self._needs_keras = self._needs_keras or needs_keras
         return cst.Call(schedule, [
             cst.Arg(rate, comma=cst.Comma(whitespace_after=cst.SimpleWhitespace(" "))),
@@ -360,7 +362,7 @@ class Keras2Optimizer(ValueReferences, Rule):
 
     def _imports_for(self, original: cst.Call, site: Site, result: cst.Call) -> cst.Call:
         if self._needs_keras:
-            self.file.add_import("keras")
+            self.file.add_keras_import()
         if site.move and result.func is not original.func:
             origin = self.file.imports.head_origin(original.func)
             if origin is not None:
@@ -397,11 +399,19 @@ class Keras2Optimizer(ValueReferences, Rule):
         message = f"{site.move} -> keras.optimizers.{site.name} (a class: Keras 2 arguments given where it is called are not translated)"
         self.rewrite(original, updated, replacement, message)
         if self._needs_keras:
-            self.file.add_import("keras")
+            self.file.add_keras_import()
         origin = self.file.imports.head_origin(original)
         if origin is not None:
             self.file.remove_import_if_unused(*origin)
         return replacement
+
+
+def _namespace(func: cst.BaseExpression, site: Site) -> cst.BaseExpression | None:
+    """`tf.keras` of `tf.keras.optimizers.Adam`, where the rewritten call still finds its class."""
+    moved = site.move and site.move.rsplit(".", 1)[-1] not in KERAS2_FACTORIES  # a factory keeps its namespace
+    if not moved and isinstance(func, cst.Attribute) and isinstance(func.value, cst.Attribute) and func.value.attr.value == "optimizers":
+        return func.value.value
+    return None
 
 
 def _has_evidence(call: cst.Call) -> bool:

@@ -276,7 +276,7 @@ class LearningRateApi(Rule):
         result = self.rewrite(original, updated, replacement, message)
         if failure and result is replacement:
             if needs_keras:
-                self.file.add_import("keras")
+                self.file.add_keras_import()
             origin = self.file.imports.head_origin(original.func)
             if origin is not None:
                 self.file.remove_import_if_unused(*origin)

@@ -120,7 +120,7 @@ class OptimizerName(Rule):
             return None, f"'{written}' is not a registered name, and this file uses tf_keras, which has no {name}: Keras 3 has keras.optimizers.{name}()"
         reference, missing = self.file.keras_reference(f"optimizers.{name}")
         if missing:
-            self.file.add_import("keras")
+            self.file.add_keras_import()
         code = cst.Module([]).code_for_node(reference)
         return cst.Call(reference, lpar=literal.lpar, rpar=literal.rpar), f"'{written}' is not a registered name; the class is: {code}()"
 

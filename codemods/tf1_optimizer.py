@@ -245,7 +245,7 @@ class Tf1OptimizerRule(ValueReferences, Rule):
         result = self.rewrite(original, updated, replacement, message, safe=not unsafe)
         if result is replacement:
             if needs_keras:
-                self.file.add_import("keras")
+                self.file.add_keras_import()
             origin = self.file.imports.head_origin(legacy_reference)
             if origin is not None:
                 self.file.remove_import_if_unused(*origin)

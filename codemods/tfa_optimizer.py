@@ -150,7 +150,7 @@ class TfaOptimizerRule(ValueReferences, Rule):
             self.report(original, row.note)
         if result is replacement:
             if needs_keras:
-                self.file.add_import("keras")
+                self.file.add_keras_import()
             origin = self.file.imports.head_origin(original.func)
             if origin is not None:
                 self.file.remove_import_if_unused(*origin)

@@ -17,6 +17,7 @@ from __future__ import annotations
 import ast
 import importlib
 import inspect
+import itertools
 import pkgutil
 import re
 from dataclasses import dataclass, field
@@ -51,6 +52,7 @@ class FileContext:
     imports_to_add: list[tuple[str, str | None, str | None]] = field(default_factory=list)
     imports_to_remove: list[tuple[str, str | None, str | None]] = field(default_factory=list)
     _imports: ImportTable | None = None
+    _keras_name: str | None = None
 
     @property
     def imports(self) -> ImportTable:
@@ -60,11 +62,18 @@ class FileContext:
             self._imports = ImportTable.of(self.module, self.text or None)
         return self._imports
 
-    def keras_reference(self, member: str) -> tuple[libcst.BaseExpression, bool]:
+    def keras_reference(self, member: str, namespace: libcst.BaseExpression | None = None) -> tuple[libcst.BaseExpression, bool]:
         """`keras.<member>` in the file's own terms (`import keras`, `from tensorflow import keras`,
-        `from keras import optimizers`), and whether `import keras` must be added for it."""
+        `from keras import optimizers`), and whether `add_keras_import()` must be called for it.
+        `namespace`, an expression that reaches Keras as the code at hand does (`tf.keras` of
+        `tf.keras.optimizers.Adam(...)`), is used first: the member is then written beside it."""
         import libcst
 
+        if namespace is not None:
+            reference = namespace.deep_clone()
+            for part in member.split("."):
+                reference = libcst.Attribute(reference, libcst.Name(part))
+            return reference, False
         base = self.imports.name_for("keras", "tensorflow.keras")
         if base is not None:
             return libcst.parse_expression(f"{base}.{member}"), False
@@ -72,7 +81,28 @@ class FileContext:
         alias = self.imports.name_for(f"keras.{package}", f"tensorflow.keras.{package}") if rest else None
         if alias is not None:
             return libcst.parse_expression(f"{alias}.{rest}"), False
-        return libcst.parse_expression(f"keras.{member}"), True
+        return libcst.parse_expression(f"{self.keras_name}.{member}"), True
+
+    @property
+    def keras_name(self) -> str:
+        """The name `add_keras_import()` binds Keras to: `keras`, unless the file binds that name to
+        something else (`from keras_bert.backend import keras`, a parameter): an added import must
+        not rebind it. Then a name the file does not use, such as `keras3`."""
+        if self._keras_name is None:
+            imports = self.imports
+
+            def free(name: str) -> bool:
+                if name in imports.bindings or name in imports.rebound:
+                    return False
+                return name == "keras" or re.search(rf"\b{name}\b", self.text) is None
+
+            names = itertools.chain(["keras", "keras3"], (f"keras3_{i}" for i in itertools.count(1)))
+            self._keras_name = next(name for name in names if free(name))
+        return self._keras_name
+
+    def add_keras_import(self) -> None:
+        """The import a reference from `keras_reference` needs."""
+        self.add_import("keras", None, None if self.keras_name == "keras" else self.keras_name)
 
     def add_import(self, module: str, name: str | None = None, alias: str | None = None) -> None:
         self.imports_to_add.append((module, name, alias))
