@@ -30,6 +30,8 @@ KERAS2, TF_KERAS, KERAS3 = "Keras 2", "tf.keras 2", "Keras 3"
 SIGNATURES = {KERAS2: KERAS2_SIGNATURES, TF_KERAS: TF_KERAS_SIGNATURES, KERAS3: KERAS3_SIGNATURES}
 _LEGACY_KEYWORDS = frozenset({"lr", "decay", "schedule_decay"})
 _FLAGS = frozenset({"nesterov", "amsgrad", "centered"})
+_CLIPS = frozenset({"clipnorm", "clipvalue"})
+_CLIPS_TRIGGER = (re.compile(rb"\bclipnorm\s*="), re.compile(rb"\bclipvalue\s*="))
 # Roots that are Keras 3 already or deliberately Keras 2 (tf_keras): never rewritten.
 _LEFT_ALONE = ("keras.src", "tf_keras")
 
@@ -159,7 +161,8 @@ class Keras2Optimizer(ValueReferences, Rule):
     runs both). `InverseTimeDecay` is evaluated at the step count before the update, as Keras 2
     evaluated `decay`. Reported, because no argument expresses it: Keras 2 RMSprop and Adagrad
     put epsilon outside the square root (tf.keras 2 RMSprop too, without momentum), Keras 2 Nadam's
-    momentum schedule, `clipnorm` together with `clipvalue`. Unsafe, applied only with
+    momentum schedule, and, in any call (Keras 3 raises ValueError whatever Keras the code was
+    written for), `clipnorm` together with `clipvalue`. Unsafe, applied only with
     --unsafe-fixes: dropping Nadam's `schedule_decay`, and Keras 2's `clipnorm` as
     `global_clipnorm` (Keras 2.2 clipped the global norm; tf.keras and Keras 2.4+ clipped each
     gradient, as Keras 3 `clipnorm` does).
@@ -178,10 +181,16 @@ class Keras2Optimizer(ValueReferences, Rule):
     trigger = _TRIGGER
 
     @classmethod
+    def wants(cls, data: bytes) -> bool:
+        return super().wants(data) or all(pattern.search(data) for pattern in _CLIPS_TRIGGER)
+
+    @classmethod
     def relevant(cls, tree: ast.Module) -> bool:
         for node in ast.walk(tree):
             if isinstance(node, ast.Call):
                 if any(k.arg in _LEGACY_KEYWORDS or (k.arg == "epsilon" and _is_none(k.value)) for k in node.keywords):
+                    return True
+                if _CLIPS <= {k.arg for k in node.keywords}:
                     return True
                 if len(node.args) >= 2 and _name_of(node.func) in KERAS3_SIGNATURES:
                     return True
@@ -205,6 +214,8 @@ class Keras2Optimizer(ValueReferences, Rule):
         site = self._site_of(original.func)
         if site is None:
             return updated
+        if _CLIPS <= {arg.keyword.value for arg in original.args if arg.keyword is not None}:
+            self.report(original, f"{site.name}: {CLIP_BOTH}")  # Keras 3 raises, whoever wrote the call
         era = site.era or (site.guess if _has_evidence(original) else None)
         positional = [arg for arg in original.args if arg.keyword is None and not arg.star]
         if era is None:
@@ -370,8 +381,6 @@ class Keras2Optimizer(ValueReferences, Rule):
         return result
 
     def _report_differences(self, call: cst.Call, site: Site, era: str, given: dict[str, cst.Arg]) -> None:
-        if "clipnorm" in given and "clipvalue" in given:
-            self.report(call, f"{site.name}: {CLIP_BOTH}")
         if era == KERAS2 and site.name in KERAS2_DIFFERENCES:
             self.report(call, f"{site.name}: {KERAS2_DIFFERENCES[site.name]}")
         elif era == TF_KERAS and site.name in TF_KERAS_DIFFERENCES:
