@@ -178,7 +178,7 @@ class Migration:
     node: cst.ClassDef
     names: Names
     problems: list[Problem] = field(default_factory=list)
-    slots: dict[str, str] = field(default_factory=dict)  # slot list name -> attribute name
+    slots: set[str] = field(default_factory=set)  # slot lists, attributes of the same names in Keras 3
     decay: cst.BaseExpression | None = None  # the decay rate, where get_updates decayed lr
     hyper: dict[str, cst.BaseExpression] = field(default_factory=dict)  # K.variable attributes of __init__
     state: dict[str, cst.BaseExpression] = field(default_factory=dict)  # those updated once per step
@@ -219,14 +219,14 @@ class Migration:
         if init is None:
             self.problem(self.node, "no __init__: optfix needs it to give Keras 3 the learning rate")
             return None
-        hyper = self.hyper = self._hyperparameters(init)
+        self.hyper = self._hyperparameters(init)
         update_methods = self._get_updates(updates)
         if self.problems or update_methods is None:
             return None
         body = []
         for statement in self.node.body.body:
             if statement is init:
-                body.append(self._init(init, hyper))
+                body.append(self._init(init))
             elif statement is updates:
                 body += update_methods
             elif statement is methods.get("get_config"):
@@ -260,7 +260,8 @@ class Migration:
                 found[target.attr.value] = value.args[0].value
         return found
 
-    def _init(self, init: cst.FunctionDef, hyper: dict[str, cst.BaseExpression]) -> cst.FunctionDef:
+    def _init(self, init: cst.FunctionDef) -> cst.FunctionDef:
+        hyper = self.hyper
         learning_rate = next((hyper[name] for name in _LEARNING_RATES if name in hyper), None)
         params = init.params
         names = {p.name.value for p in (*params.posonly_params, *params.params, *params.kwonly_params)}
@@ -546,7 +547,7 @@ class Migration:
             return statement.with_changes(**changes)
         target, value = _assignment(statement)
         if self._makes_state(value):
-            self.slots[target.value] = target.value
+            self.slots.add(target.value)
             new_target = cst.parse_expression(f"self.{target.value}")
         else:
             new_target = target
@@ -569,7 +570,7 @@ class Migration:
             return loop
         values = []
         for source in sources:
-            values.append("variable" if source == param_list else "gradient" if source == grads else f"self.{self.slots[source]}[index]")
+            values.append("variable" if source == param_list else "gradient" if source == grads else f"self.{source}[index]")
         header = [f"learning_rate = {self.names.ops}.cast(learning_rate, variable.dtype)"]
         if self.slots:
             header.append("index = self._get_variable_index(variable)")
