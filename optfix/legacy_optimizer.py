@@ -356,6 +356,7 @@ class Migration:
         loop: cst.For | None = None
         build_locals: set[str] = set()
         step_updates: list[cst.BaseStatement] = []  # of state kept once per step, not per variable
+        pending: list[cst.BaseStatement] = []  # empty lists, which a loop may fill with slots
         for statement in _unwrap_with(function.body.body, self.is_graph_only):
             if self._is_bookkeeping(statement):
                 continue
@@ -369,6 +370,18 @@ class Migration:
                 continue
             if isinstance(statement, cst.If) and self._branches_make_slots(statement):
                 build.append(statement)  # `vhats = [...] if amsgrad`, as an if statement
+                continue
+            if _empty_lists(statement):
+                pending.append(statement)  # `ms, vs = [], []`, filled by a loop over the parameters, or not
+                continue
+            if isinstance(statement, cst.For) and isinstance(statement.iter, cst.Name) and statement.iter.value == param_list and loop is None:
+                filled = _appended(statement) & set().union(*(_empty_lists(p) for p in pending))
+                if not filled or not self._makes_state(statement) or grads and grads in _names_in(statement):
+                    self.problem(statement, "a loop over the parameters that does not only make slot lists")
+                    continue
+                self.slots |= filled
+                build += [p for p in pending if _empty_lists(p) & filled] + [statement]
+                pending = [p for p in pending if not _empty_lists(p) & filled]
                 continue
             if isinstance(statement, cst.For):
                 if loop is not None:
@@ -400,6 +413,7 @@ class Migration:
             if build_locals & used:
                 self.problem(statement, f"{', '.join(sorted(build_locals & used))} is needed in both build() and update_step()")
             before.append(statement)
+        before = pending + before
         if loop is None or grads is None:
             self.problem(function, "get_updates has no `for ... in zip(params, grads, ...)` loop over the parameters")
             return None
@@ -545,7 +559,23 @@ class Migration:
                 orelse = statement.orelse
                 changes["orelse"] = orelse.with_changes(body=orelse.body.with_changes(body=[self._in_build(s, param_list) for s in orelse.body.body]))
             return statement.with_changes(**changes)
+        if isinstance(statement, cst.For):  # `for p in params: ms.append(K.zeros(...))`
+            body = statement.body.with_changes(body=[self._in_build(s, param_list) for s in statement.body.body])
+            return statement.with_changes(iter=cst.Name("var_list"), body=body)
+        call = _expression(statement)
+        if isinstance(call, cst.Call) and isinstance(call.func, cst.Attribute) and _flat(call.func.value) in self.slots:
+            name = call.func.value.value
+            slot = call.with_changes(
+                func=cst.parse_expression(f"self.{name}.{call.func.attr.value}"),
+                args=[arg.with_changes(value=arg.value.visit(_Slots(self, name, param_list)).visit(_Backend(self))) for arg in call.args],
+            )
+            return statement.with_changes(body=[statement.body[0].with_changes(value=slot)])
         target, value = _assignment(statement)
+        if isinstance(target, cst.Tuple) and _empty_lists(statement):
+            names = ", ".join(f"self.{e.value.value}" for e in target.elements)
+            return statement.with_changes(body=[statement.body[0].with_changes(targets=[cst.AssignTarget(cst.parse_expression(names))])])
+        if isinstance(target, cst.Name) and target.value in self.slots and _empty_lists(statement):
+            return statement.with_changes(body=[statement.body[0].with_changes(targets=[cst.AssignTarget(cst.parse_expression(f"self.{target.value}"))])])
         if self._makes_state(value):
             self.slots.add(target.value)
             new_target = cst.parse_expression(f"self.{target.value}")
@@ -736,6 +766,29 @@ def _is_super_init(call: cst.Call) -> bool:
         isinstance(func, cst.Attribute) and func.attr.value == "__init__" and isinstance(func.value, cst.Call)
         and _flat(func.value.func) == "super"
     )
+
+
+def _empty_lists(statement: cst.CSTNode) -> set[str]:
+    """The names `ms = []` or `ms, vs = [], []` binds to empty lists."""
+    assignment = _assignment(statement)
+    if assignment is None:
+        return set()
+    target, value = assignment
+    if isinstance(target, cst.Name) and isinstance(value, cst.List) and not value.elements:
+        return {target.value}
+    if isinstance(target, cst.Tuple) and isinstance(value, cst.Tuple) and len(target.elements) == len(value.elements):
+        if all(isinstance(t.value, cst.Name) and isinstance(v.value, cst.List) and not v.value.elements
+               for t, v in zip(target.elements, value.elements)):
+            return {t.value.value for t in target.elements}
+    return set()
+
+
+def _appended(node: cst.CSTNode) -> set[str]:
+    """Names of lists `X.append(...)` is called on inside `node`."""
+    return {
+        call.func.value.value for call in _calls(node)
+        if isinstance(call.func, cst.Attribute) and call.func.attr.value == "append" and isinstance(call.func.value, cst.Name)
+    }
 
 
 def _descendants(node: cst.CSTNode) -> set[int]:
