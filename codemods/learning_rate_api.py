@@ -13,6 +13,7 @@ from optfix.knowledge.runtime import (
     BACKEND_VALUE_FAILURES,
     CONFIG_DECAY,
     OPTIMIZER_CLASS_NAMES,
+    OPTIMIZER_CLASSES,
     OPTIMIZER_CONSTRUCTORS,
     REMOVED_ATTRIBUTES,
     RENAMED_ATTRIBUTES,
@@ -43,6 +44,7 @@ _VALUE_CALL = re.compile(rb"\b(?:get_value|set_value|eval)\b")
 _VARIABLE = re.compile(rb"\." + _GAP + rb"(?:lr|learning_rate|iterations)\b")
 _ATTRIBUTE_CALL = re.compile(rb"\b(?:has|get|set)attr\b")
 _KEY = re.compile(rb"""['"](?:lr|decay)['"]""")
+_CONFIG_LR = "'lr' -> 'learning_rate' in an optimizer config: Keras 3 rejects 'lr' (ValueError: Argument(s) not recognized)"
 
 
 class LearningRateApi(Rule):
@@ -60,8 +62,9 @@ class LearningRateApi(Rule):
       `keras.ops.convert_to_numpy(opt.learning_rate)`; `tf.keras.backend.get_value` still works
       on Keras 3 variables and keeps its call. The same holds for `opt.learning_rate` and
       `opt.iterations` given to these functions;
-    - in an optimizer config dict, `{'class_name': 'adam', 'config': {'lr': 0.1}}`, the key `'lr'`
-      becomes `'learning_rate'`, quotes kept.
+    - in an optimizer config dict, `{'class_name': 'adam', 'config': {'lr': 0.1}}`, or one given to
+      an optimizer class's `from_config` (`keras.optimizers.Adam.from_config({'lr': 0.1})`), the
+      key `'lr'` becomes `'learning_rate'`, quotes kept.
     `opt.decay` and a `'decay'` key in a config are reported with what to write instead.
 
     ## Why
@@ -69,7 +72,7 @@ class LearningRateApi(Rule):
     object has no attribute 'lr'`, typically in a callback, epochs into training. `keras.backend`
     lost `get_value`, `set_value` and `eval`, and `tf.keras.backend.set_value` fails on Keras 3
     variables. `keras.optimizers.get({'class_name': 'adam', 'config': {'lr': 0.1}})` raises
-    `ValueError: Argument(s) not recognized: {'lr': 0.1}`.
+    `ValueError: Argument(s) not recognized: {'lr': 0.1}`, and so does `Adam.from_config({'lr': 0.1})`.
 
     ## Example
         K.set_value(self.model.optimizer.lr, K.get_value(self.model.optimizer.lr) * 0.5)
@@ -107,7 +110,7 @@ class LearningRateApi(Rule):
         if b"keras" in data and _VALUE_CALL.search(data) and _VARIABLE.search(data):
             return True  # K.set_value(x.lr, ...), a finding even where x is unknown
         if _KEY.search(data):
-            return b"class_name" in data or (b"optimizer" in data and _ATTRIBUTE_CALL.search(data) is not None)
+            return b"class_name" in data or b"from_config" in data or (b"optimizer" in data and _ATTRIBUTE_CALL.search(data) is not None)
         return False
 
     def __init__(self, file: FileContext) -> None:
@@ -119,6 +122,7 @@ class LearningRateApi(Rule):
         self.value_calls: dict[int, tuple[str, str, int]] = {}  # id(call) -> (root, function, argument index)
         self.value_arguments: set[int] = set()  # ids of the `x.lr` those calls take: the call rewrites them
         self.identifiers: set[int] = set()  # ids of dicts given as optimizer identifiers
+        self.configs: set[int] = set()  # ids of dicts given to an optimizer class's from_config
         self.import_context = 0
 
     # -- what is an optimizer ------------------------------------------------------------------
@@ -129,11 +133,13 @@ class LearningRateApi(Rule):
 
     def _constructs(self, node: cst.BaseExpression) -> bool:
         """`keras.optimizers.Adam(...)`, through any import."""
-        if not isinstance(node, cst.Call):
-            return False
-        member = keras_member(self._qualified(node.func)) or ""
+        return isinstance(node, cst.Call) and self._optimizers_member(node.func) in OPTIMIZER_CONSTRUCTORS
+
+    def _optimizers_member(self, node: cst.BaseExpression) -> str | None:
+        """`Adam` for `keras.optimizers.Adam` (through any import), None outside Keras's optimizers."""
+        member = keras_member(self._qualified(node)) or ""
         package, _, name = member.rpartition(".")
-        return package.split(".")[0] == "optimizers" and name in OPTIMIZER_CONSTRUCTORS
+        return name if package.split(".")[0] == "optimizers" else None
 
     def _is_chain(self, node: cst.BaseExpression) -> bool:
         """`model.optimizer`, `self.model.optimizer`, in a file about Keras."""
@@ -191,6 +197,12 @@ class LearningRateApi(Rule):
             index = _argument(node, ("identifier", "config"), position=0)
         elif isinstance(node.func, cst.Attribute) and node.func.attr.value == "compile":
             index = _argument(node, ("optimizer",), position=0 if self.file.imports.qualified_name(node.func.value) is None else None)
+        elif isinstance(node.func, cst.Attribute) and node.func.attr.value == "from_config":
+            if self._optimizers_member(node.func.value) in OPTIMIZER_CLASSES:  # `keras.optimizers.Adam.from_config({...})`
+                index = _argument(node, ("config",), position=0)
+                if index is not None and isinstance(node.args[index].value, cst.Dict):
+                    self.configs.add(id(node.args[index].value))
+            return
         if index is not None and isinstance(node.args[index].value, cst.Dict):
             self.identifiers.add(id(node.args[index].value))
 
@@ -300,7 +312,10 @@ class LearningRateApi(Rule):
         return self.rewrite(literal, updated, updated.with_changes(args=new_args), message)
 
     def leave_Dict(self, original: cst.Dict, updated: cst.Dict) -> cst.Dict:
-        """`{'class_name': 'adam', 'config': {'lr': 0.1}}`."""
+        """`{'class_name': 'adam', 'config': {'lr': 0.1}}`, and `{'lr': 0.1}` given to `Adam.from_config`."""
+        if id(original) in self.configs:
+            renamed = self._renamed_config(original, updated)
+            return updated if renamed is None else self.rewrite(renamed[1], updated, renamed[0], _CONFIG_LR)
         keys = _keys(original)
         if "class_name" not in keys or "config" not in keys:
             return updated
@@ -319,26 +334,34 @@ class LearningRateApi(Rule):
             literal = False
         else:
             return updated
+        renamed = self._renamed_config(config, updated.elements[keys["config"]].value)
+        if renamed is None:
+            return updated
+        new_config, key = renamed
+        elements = list(updated.elements)
+        elements[keys["config"]] = elements[keys["config"]].with_changes(value=new_config)
+        message = _CONFIG_LR
+        if not literal:
+            message += "; class_name is not a literal: if it names an optimizer class of the project's own whose constructor takes lr, keep 'lr'"
+        return self.rewrite(key, updated, updated.with_changes(elements=elements), message, safe=literal)
+
+    def _renamed_config(self, config: cst.Dict, updated: cst.Dict) -> tuple[cst.Dict, cst.SimpleString] | None:
+        """An optimizer's config with its key 'lr' renamed 'learning_rate', and that key; None where
+        nothing is to be renamed. A 'decay', or 'lr' beside 'learning_rate', is reported."""
         settings = _keys(config)
         if "decay" in settings:
             decay = config.elements[settings["decay"]]
             if not _is_zero(decay.value):
                 self.report(decay.key, CONFIG_DECAY)
         if "lr" not in settings:
-            return updated
+            return None
         key = config.elements[settings["lr"]].key
         if "learning_rate" in settings:
             self.report(key, "an optimizer config with both 'lr' and 'learning_rate': Keras 3 rejects 'lr' (ValueError: Argument(s) not recognized); remove it")
-            return updated
-        new_config = updated.elements[keys["config"]].value
-        items = list(new_config.elements)
+            return None
+        items = list(updated.elements)
         items[settings["lr"]] = items[settings["lr"]].with_changes(key=_renamed_string(key, "learning_rate"))
-        elements = list(updated.elements)
-        elements[keys["config"]] = elements[keys["config"]].with_changes(value=new_config.with_changes(elements=items))
-        message = "'lr' -> 'learning_rate' in an optimizer config: Keras 3 rejects 'lr' (ValueError: Argument(s) not recognized)"
-        if not literal:
-            message += "; class_name is not a literal: if it names an optimizer class of the project's own whose constructor takes lr, keep 'lr'"
-        return self.rewrite(key, updated, updated.with_changes(elements=elements), message, safe=literal)
+        return updated.with_changes(elements=items), key
 
 
 class _Scope:

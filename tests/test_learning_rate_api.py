@@ -205,6 +205,20 @@ def test_rewritten_configs_build_the_optimizer_with_their_learning_rate(keras, n
             assert float(optimizer.learning_rate) == pytest.approx(legacy["config"]["lr"])
 
 
+@pytest.mark.parametrize(("name", "old", "new"), _cases(["from_config"]))
+def test_rewritten_from_config_builds_the_optimizer_with_its_learning_rate(keras, name, old, new) -> None:
+    namespace = {"keras": keras, "tf": SimpleNamespace(keras=keras), "SGD": keras.optimizers.SGD}
+    legacy = next(node for node in ast.walk(old) if isinstance(node, ast.Dict))
+    rate = eval(compile(ast.Expression(legacy), "<dict>", "eval"))["lr"]
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)  # the 'decay' left for a person
+        with pytest.raises(ValueError, match=r"Argument\(s\) not recognized: \{'lr'"):
+            _run(old, dict(namespace))
+        optimizer = _run(new, dict(namespace))
+    assert isinstance(optimizer, keras.optimizers.Optimizer)
+    assert float(optimizer.learning_rate) == pytest.approx(rate)
+
+
 # -- the knowledge ----------------------------------------------------------------------------------
 
 @pytest.mark.parametrize("root", sorted(BACKEND_VALUE_FAILURES))

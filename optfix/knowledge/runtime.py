@@ -48,7 +48,8 @@ BACKEND_VALUE_FAILURES = {
 
 # Names whose call builds (or returns) an optimizer, under a Keras `optimizers` module: the Keras 3
 # classes, the Keras 2 lowercase factories, and the identifier lookups.
-OPTIMIZER_CONSTRUCTORS = KERAS3_OPTIMIZERS | {"LossScaleOptimizer", "get", "deserialize"} | set(KERAS2_FACTORIES)
+OPTIMIZER_CLASSES = KERAS3_OPTIMIZERS | {"LossScaleOptimizer"} | set(KERAS2_FACTORIES)
+OPTIMIZER_CONSTRUCTORS = OPTIMIZER_CLASSES | {"get", "deserialize"}
 
 # `class_name` strings of an optimizer config dict that Keras 3 builds (any case): the registered names.
 OPTIMIZER_CLASS_NAMES = REGISTERED
