@@ -92,8 +92,10 @@ class LearningRateApi(Rule):
     `opt.learning_rate` is its value at the current step, and assigning a number raises TypeError
     in Keras 3. An optimizer passed as a parameter, stored in another attribute (`self.opt`) or
     in a file that imports neither Keras nor TensorFlow is not recognised; `K.set_value(x.lr, ...)`
-    on such an object is reported. `tf.keras.backend.get_value` works only with the TensorFlow
-    backend.
+    on such an object is reported. A backend reached through another package (`from
+    keras_lookahead.backend import backend as K`) may be keras.backend or tf.keras.backend: its
+    value functions on an optimizer's variables are reported, and only `opt.lr` is renamed.
+    `tf.keras.backend.get_value` works only with the TensorFlow backend.
     """
 
     id = "learning-rate-api"
@@ -181,6 +183,9 @@ class LearningRateApi(Rule):
     def visit_Call(self, node: cst.Call) -> None:
         qualified = self._qualified(node.func)
         found = backend_function(qualified)
+        if found is None and isinstance(node.func, cst.Attribute) and node.func.attr.value in VALUE_FUNCTIONS:
+            if qualified is not None and keras_member(qualified) is None:
+                found = (None, node.func.attr.value)  # `K` of unknown origin (a re-export of a backend?)
         if found is not None:
             root, function = found
             parameters = ["x", "value"] if VALUE_FUNCTIONS[function] == "write" else ["x"]
@@ -190,7 +195,8 @@ class LearningRateApi(Rule):
                 value = node.args[index].value
                 if isinstance(value, cst.Attribute) and (value.attr.value in RENAMED_ATTRIBUTES or value.attr.value in VARIABLE_ATTRIBUTES):
                     self.value_calls[id(node)] = (root, function, index)
-                    self.value_arguments.add(id(value))
+                    if root is not None:  # else what is known is done: `opt.lr` is renamed on its own
+                        self.value_arguments.add(id(value))
             return
         index = None
         if keras_member(qualified) in ("optimizers.get", "optimizers.deserialize"):
@@ -232,9 +238,13 @@ class LearningRateApi(Rule):
             return self._attribute_call(original, updated)
         return updated
 
-    def _value_call(self, original: cst.Call, updated: cst.Call, root: str, function: str, index: int) -> cst.BaseExpression:
+    def _value_call(self, original: cst.Call, updated: cst.Call, root: str | None, function: str, index: int) -> cst.BaseExpression:
         """`K.get_value(opt.lr)`, `K.set_value(opt.lr, x)` and the like."""
         argument = original.args[index].value
+        if root is None:
+            if self._is_optimizer(argument.value):
+                self._unknown_backend(original, function, argument)
+            return updated
         name = argument.attr.value
         new_name = RENAMED_ATTRIBUTES.get(name, name)
         failure = BACKEND_VALUE_FAILURES[root].get(function)
@@ -293,6 +303,22 @@ class LearningRateApi(Rule):
             if origin is not None:
                 self.file.remove_import_if_unused(*origin)
         return result
+
+    def _unknown_backend(self, call: cst.Call, function: str, argument: cst.Attribute) -> None:
+        """`K.get_value(opt.lr)` where K comes from a package that may re-export keras.backend or
+        tf.keras.backend (`from keras_lookahead.backend import backend as K`): a finding."""
+        origin = self.file.imports.qualified_name(call.func.value)
+        writes = VALUE_FUNCTIONS[function] == "write"
+        new = f"{_code(argument.value)}.{RENAMED_ATTRIBUTES.get(argument.attr.value, argument.attr.value)}"
+        suggestion = f"{new}.assign(...)" if writes else f"keras.ops.convert_to_numpy({new})"
+        failures = [f"{root}.backend.{function} {BACKEND_VALUE_FAILURES[root][function]}"
+                    for root in ("keras", "tensorflow.keras") if function in BACKEND_VALUE_FAILURES[root]]
+        func = _code(call.func.value)
+        self.report(call, (
+            f"{_code(call.func)}({_code(argument)}{', ...' if writes else ''}): {func}"
+            f"{f' ({origin})' if origin else ''} is not known to be a Keras backend. If it is one, "
+            f"write {suggestion}: {'; '.join(failures)}"
+        ))
 
     def _attribute_call(self, original: cst.Call, updated: cst.Call) -> cst.Call:
         """`hasattr(model.optimizer, 'lr')`, `getattr(...)`, `setattr(...)`."""
