@@ -85,7 +85,9 @@ class GetUpdatesRule(Rule):
     `get_weights` and `set_weights` overrides, updates made once per step outside the loop over
     the parameters (Nadam's `m_schedule`), computations over all parameters at once, eager reads
     (`K.eval`, `K.get_value`), Keras 1 `get_updates(params, constraints, loss)`, backend
-    functions with no Keras 3 counterpart. Keras 2's `K.sqrt` clipped negative arguments to 0,
+    functions with no Keras 3 counterpart. Migrated with a finding: reads of a parameter's
+    `.name` (Keras 3 names a Dense kernel `kernel`, tf.keras `dense/kernel:0`, so patterns
+    matched against it may match other variables). Keras 2's `K.sqrt` clipped negative arguments to 0,
     `keras.ops.sqrt` does not. Keras 2.2's `clipnorm` clipped the global norm, Keras 3's clips
     each gradient (`global_clipnorm` is the old behaviour): callers choose.
     """
@@ -123,6 +125,8 @@ class GetUpdatesRule(Rule):
         result = self.rewrite(original, updated, migrated, message)
         if result is migrated:
             self._reconcile_imports(names)
+            for review in migration.reviews:
+                self.report(review.node, f"{original.name.value}: {review.message}")
         return result
 
     def _legacy_base(self, node: cst.ClassDef) -> cst.Arg | None:

@@ -178,6 +178,7 @@ class Migration:
     node: cst.ClassDef
     names: Names
     problems: list[Problem] = field(default_factory=list)
+    reviews: list[Problem] = field(default_factory=list)  # migrated, but a person should look here
     slots: set[str] = field(default_factory=set)  # slot lists, attributes of the same names in Keras 3
     decay: cst.BaseExpression | None = None  # the decay rate, where get_updates decayed lr
     hyper: dict[str, cst.BaseExpression] = field(default_factory=dict)  # K.variable attributes of __init__
@@ -598,6 +599,11 @@ class Migration:
         if not isinstance(target, cst.Tuple) or len(target.elements) != len(sources):
             self.problem(loop, "the loop's target does not unpack one name per zipped list")
             return loop
+        variable_name = target.elements[sources.index(param_list)].value
+        for node in _attributes(loop.body, "name"):
+            if isinstance(node.value, cst.Name) and isinstance(variable_name, cst.Name) and node.value.value == variable_name.value:
+                self.reviews.append(Problem(node, f"{code(node)}: Keras 3 names variables by their layer's attribute "
+                                                  "('kernel', not 'dense/kernel:0'): check what is matched against it"))
         values = []
         for source in sources:
             values.append("variable" if source == param_list else "gradient" if source == grads else f"self.{source}[index]")
@@ -789,6 +795,19 @@ def _appended(node: cst.CSTNode) -> set[str]:
         call.func.value.value for call in _calls(node)
         if isinstance(call.func, cst.Attribute) and call.func.attr.value == "append" and isinstance(call.func.value, cst.Name)
     }
+
+
+def _attributes(node: cst.CSTNode, name: str) -> list[cst.Attribute]:
+    """The `x.<name>` inside `node`."""
+    found = []
+
+    class _Collect(cst.CSTVisitor):
+        def visit_Attribute(self, attribute: cst.Attribute) -> None:
+            if attribute.attr.value == name:
+                found.append(attribute)
+
+    node.visit(_Collect())
+    return found
 
 
 def _descendants(node: cst.CSTNode) -> set[int]:
