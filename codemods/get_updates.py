@@ -111,9 +111,7 @@ class GetUpdatesRule(Rule):
         if base is None:
             self._report_unresolved(original)
             return updated
-        names = self._names(original)
-        if names is None:
-            return updated
+        names = self._names()
         migration = Migration(self.file, original, names)
         migrated = migration.run()
         if migrated is None:
@@ -146,16 +144,11 @@ class GetUpdatesRule(Rule):
                                  "(from keras import backend as K; keras.optimizers.Optimizer) and run optfix again")
                 return
 
-    def _names(self, node: cst.ClassDef) -> Names | None:
-        """`keras` and `ops` as the migrated class will spell them, asking for imports where the
-        file has none; None (with a finding) where those names mean something else here."""
+    def _names(self) -> Names:
+        """`keras` and `ops` as the migrated class will spell them: the file's own names for them,
+        or names for the imports `_reconcile_imports` adds, which rebind nothing."""
         imports = self.file.imports
-        keras = imports.name_for("keras", "tensorflow.keras")
-        if keras is None:
-            if "keras" in imports.bindings or "keras" in imports.rebound:
-                self.report(node, f"{node.name.value} not migrated: the name keras is bound to something else in this file")
-                return None
-            keras = "keras"
+        keras = imports.name_for("keras", "tensorflow.keras") or self.file.keras_name
         ops = imports.name_for("keras.ops", "tensorflow.keras.ops")
         if ops is None:
             ops = f"{keras}.ops" if "ops" in imports.bindings or "ops" in imports.rebound else "ops"
@@ -174,7 +167,7 @@ class GetUpdatesRule(Rule):
         if names.ops == "ops" and imports.name_for("keras.ops", "tensorflow.keras.ops") is None:
             self.file.add_import("keras", "ops")
         if imports.name_for("keras", "tensorflow.keras") is None:
-            self.file.add_import("keras")
+            self.file.add_keras_import()
         # The imports of what the migration removed: the backend, the base class, the decorators.
         for name, origin in imports.origins.items():
             qualified = imports.bindings.get(name, "")
