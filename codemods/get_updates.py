@@ -134,15 +134,25 @@ class GetUpdatesRule(Rule):
         return None
 
     def _report_unresolved(self, node: cst.ClassDef) -> None:
-        """A get_updates optimizer whose Keras comes from a module of the project's own (`from
-        .backend import keras`, chosen by an environment variable): reported, not guessed at."""
+        """A get_updates optimizer whose base class optfix cannot read as Keras 2's: reported,
+        not guessed at."""
         for arg in node.bases:
             qualified = self.file.imports.qualified_name(arg.value) or ""
-            if qualified.endswith("optimizers.Optimizer") and keras_member(qualified) is None:
+            member = keras_member(qualified) or ""
+            if member.startswith("optimizers."):
+                self.report(arg, f"{node.name.value} not migrated: it overrides get_updates of the built-in {code(arg.value)}, "
+                                 "whose Keras 3 class has no get_updates to extend; subclass it and override update_step instead")
+                return
+            if qualified.endswith("optimizers.Optimizer"):
                 self.report(arg, f"{node.name.value} not migrated: its base class {code(arg.value)} is Keras reached through "
                                  f"{qualified.rsplit('.optimizers.', 1)[0]}, which optfix cannot follow; import Keras directly "
                                  "(from keras import backend as K; keras.optimizers.Optimizer) and run optfix again")
                 return
+        if node.bases and re.search(r"self\.get_gradients\b|self\.updates\b", code(node)):
+            bases = ", ".join(code(arg.value) for arg in node.bases)
+            self.report(node.name, f"{node.name.value} looks like a Keras 2 optimizer (get_updates, self.get_gradients or "
+                                   f"self.updates) but its base class ({bases}) is not one optfix can resolve through the "
+                                   "imports (a class factory's parameter?): not migrated")
 
     def _names(self) -> Names:
         """`keras` and `ops` as the migrated class will spell them: the file's own names for them,
