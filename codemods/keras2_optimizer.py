@@ -23,6 +23,7 @@ from optfix.knowledge.keras import (
     TF_KERAS_SIGNATURES,
 )
 from optfix.knowledge.namespaces import KERAS_ROOTS
+from optfix.optimizer_sites import optimizer_argument
 from optfix.references import ValueReferences
 from optfix.rule import Rule
 
@@ -213,6 +214,7 @@ class Keras2Optimizer(ValueReferences, Rule):
     def on_call(self, original: cst.Call, updated: cst.Call) -> cst.BaseExpression:
         site = self._site_of(original.func)
         if site is None:
+            self._report_unknown_optimizer(original)
             return updated
         if _CLIPS <= {arg.keyword.value for arg in original.args if arg.keyword is not None}:
             self.report(original, f"{site.name}: {CLIP_BOTH}")  # Keras 3 raises, whoever wrote the call
@@ -237,6 +239,21 @@ class Keras2Optimizer(ValueReferences, Rule):
             self.report(original, f"{site.name}: positional arguments do not fit the {era} signature ({', '.join(names)}); pass them by keyword")
             return updated
         return self._migrate(original, updated, site, era, names)
+
+    def _report_unknown_optimizer(self, call: cst.Call) -> None:
+        """`model.compile(optimizer=params['optimizer'](lr=0.01))`: an optimizer whose class is
+        chosen at run time, built with Keras 2 keywords. Reported: if it is Keras's, Keras 3
+        rejects them."""
+        index = optimizer_argument(call, self.file.imports)
+        built = call.args[index].value if index is not None else None
+        if not isinstance(built, cst.Call) or self.file.imports.resolved_name(built.func) is not None:
+            return
+        legacy = [arg.keyword.value for arg in built.args if arg.keyword is not None and arg.keyword.value in _LEGACY_KEYWORDS]
+        if legacy:
+            func = cst.Module([]).code_for_node(built.func)
+            self.report(built, f"{func}({', '.join(k + '=...' for k in legacy)}) builds an optimizer of a class optfix cannot "
+                               f"tell; if it is a Keras optimizer, Keras 3 rejects {', '.join(legacy)} (ValueError: Argument(s) "
+                               "not recognized): write learning_rate= (and decay as an InverseTimeDecay schedule)")
 
     def _reading(self, call: cst.Call, site: Site, positional: list[cst.Arg]) -> str | None:
         """The era the positional arguments of a call without Keras 2 evidence belong to: None
