@@ -176,6 +176,12 @@ class Tf1OptimizerRule(ValueReferences, Rule):
             detail = f" ({', '.join(nonzero)} not a literal zero)" if nonzero else ""
             self.report(original, f"{row.legacy} has no Keras 3 equivalent{detail}: {row.advice}")
             return updated
+        broken = [n for n in filled if constant(values[n].value) is None and params[n].none_means is ABSENT
+                  and isinstance(params[n].default, float)]
+        if broken:
+            self.report(original, f"{row.legacy}: {', '.join(broken)}=None fails in TF1 too (it needs a number); "
+                                  "write the number meant, then run optfix again")
+            return updated
         args = []
         for param_name, arg in zip(filled, updated.args):
             param = params[param_name]
