@@ -279,6 +279,16 @@ class Keras2Optimizer(ValueReferences, Rule):
     def _migrate(self, original: cst.Call, updated: cst.Call, site: Site, era: str, names: list[str]) -> cst.BaseExpression:
         targets = [arg.keyword.value if arg.keyword else (None if arg.star else names[i]) for i, arg in enumerate(original.args)]
         given = {target: arg for target, arg in zip(targets, updated.args) if target is not None}
+        twice = sorted({t for t in targets if t is not None and targets.count(t) > 1})
+        if twice:
+            self.report(original, f"{site.name}: {', '.join(twice)} given twice (a TypeError in {era} too); keep one")
+            return updated
+        accepted = {name for name, _ in SIGNATURES[era].get(site.name, ())} | set(_CLIPS) | {"epsilon", "learning_rate"}  # handled below
+        unknown = sorted(t for t in given if t not in accepted) if era == KERAS2 and site.name in SIGNATURES[era] else []
+        if unknown:
+            self.report(original, f"{site.name}: {', '.join(unknown)} is not a parameter of the {era} {site.name} "
+                                  f"(a TypeError there too); remove it")
+            return updated
         if "lr" in given and "learning_rate" in given:
             self.report(original, f"{site.name}: both lr and learning_rate are given; keep one")
             return updated
