@@ -449,7 +449,6 @@ class Migration:
     def _once_per_step(self, before, updates) -> cst.FunctionDef:
         """The updates of state: after the base class has run update_step for every variable, so
         that each of those read the values from before the step, as in Keras 2."""
-        indent = self.file.module.default_indent
         translate = _Backend(self, learning_rate="learning_rate")
         needed = set().union(*(_names_in(u) for u in updates))
         kept = []
@@ -459,13 +458,11 @@ class Migration:
                 kept.insert(0, statement)
                 needed |= _names_in(statement)
         assignments = [line for u in updates for line in self._assignments(u, _expression(u), translate)]
-        skeleton = cst.parse_statement(
-            f"def _backend_update_step(self, grads, trainable_variables, learning_rate):\n"
-            f"{indent}super()._backend_update_step(grads, trainable_variables, learning_rate)\n",
-            config=self.file.module.config_for_parsing,
+        return self._method(
+            "_backend_update_step(self, grads, trainable_variables, learning_rate)",
+            ["super()._backend_update_step(grads, trainable_variables, learning_rate)"],
+            [*(s.visit(translate) for s in kept), *assignments],
         )
-        body = [*skeleton.body.body, *(s.visit(translate) for s in kept), *assignments]
-        return skeleton.with_changes(body=skeleton.body.with_changes(body=body))
 
     def _is_bookkeeping(self, statement: cst.BaseStatement) -> bool:
         """`self.updates = [K.update_add(self.iterations, 1)]`, `self.weights = ...`, `return
@@ -536,18 +533,14 @@ class Migration:
         )
 
     def _build(self, statements: list[cst.BaseStatement], param_list: str) -> cst.FunctionDef:
-        indent = self.file.module.default_indent
-        skeleton = cst.parse_statement(
-            f"def build(self, var_list):\n{indent}if self.built:\n{indent}{indent}return\n{indent}super().build(var_list)\n",
-            config=self.file.module.config_for_parsing,
-        )
         body = [self._in_build(statement, param_list) for statement in statements]
         for name, value in self.state.items():
             initializer = {0: "'zeros'", 1: "'ones'"}.get(constant(value), f"{self.names.keras}.initializers.Constant({code(value)})")
             if constant(value) is NOT_CONSTANT:
                 self.problem(value, f"self.{name} starts at a value build() cannot know: write it out")
             body.append(cst.parse_statement(f"self.{name} = self.add_variable((), initializer={initializer}, name={name!r})\n"))
-        return skeleton.with_changes(body=skeleton.body.with_changes(body=[*skeleton.body.body, *body]))
+        indent = self.file.module.default_indent
+        return self._method("build(self, var_list)", [f"if self.built:\n{indent}return", "super().build(var_list)"], body)
 
     def _in_build(self, statement: cst.BaseStatement, param_list: str) -> cst.BaseStatement:
         """A statement of get_updates as build() has it: slot lists become attributes of
@@ -587,7 +580,6 @@ class Migration:
         return statement.with_changes(body=[small])
 
     def _update_step(self, before, loop: cst.For, param_list: str, grads: str) -> cst.FunctionDef:
-        indent = self.file.module.default_indent
         target, zipped = loop.target, loop.iter
         if not (isinstance(zipped, cst.Call) and _flat(zipped.func) == "zip" and all(isinstance(a.value, cst.Name) and not a.star for a in zipped.args)):
             self.problem(loop, "the loop is not over zip(params, grads, slot lists...)")
@@ -611,14 +603,16 @@ class Migration:
         if self.slots:
             header.append("index = self._get_variable_index(variable)")
         header.append(f"{code(target).strip()} = {', '.join(values)}")
-        lines = [cst.parse_statement(line + "\n", config=self.file.module.config_for_parsing) for line in header]
         translate = _Backend(self, learning_rate="learning_rate")
         body = [s.visit(translate) for s in before] + self._loop_body(loop.body.body, translate, {param_list, grads})
-        skeleton = cst.parse_statement(
-            f"def update_step(self, gradient, variable, learning_rate):\n{indent}pass\n",
-            config=self.file.module.config_for_parsing,
-        )
-        return skeleton.with_changes(body=skeleton.body.with_changes(body=[*lines, *body]))
+        return self._method("update_step(self, gradient, variable, learning_rate)", header, body)
+
+    def _method(self, signature: str, opening: list[str], body: list[cst.BaseStatement]) -> cst.FunctionDef:
+        """`def <signature>:` in the file's indentation, its `opening` lines (code) then `body`."""
+        indent = self.file.module.default_indent
+        lines = "".join(indent + line.replace("\n", "\n" + indent) + "\n" for line in opening)
+        method = cst.parse_statement(f"def {signature}:\n{lines}", config=self.file.module.config_for_parsing)
+        return method.with_changes(body=method.body.with_changes(body=[*method.body.body, *body]))
 
     def _loop_body(self, statements, translate: _Backend, whole_lists: set[str]) -> list[cst.BaseStatement]:
         body = []
@@ -797,37 +791,28 @@ def _appended(node: cst.CSTNode) -> set[str]:
     }
 
 
-def _attributes(node: cst.CSTNode, name: str) -> list[cst.Attribute]:
-    """The `x.<name>` inside `node`."""
+def _nodes(node: cst.CSTNode, kind: type) -> list:
+    """Every node of type `kind` inside `node` (itself included), in the order of the code."""
     found = []
 
     class _Collect(cst.CSTVisitor):
-        def visit_Attribute(self, attribute: cst.Attribute) -> None:
-            if attribute.attr.value == name:
-                found.append(attribute)
-
-    node.visit(_Collect())
-    return found
-
-
-def _descendants(node: cst.CSTNode) -> set[int]:
-    found = set()
-
-    class _Collect(cst.CSTVisitor):
         def on_visit(self, child: cst.CSTNode) -> bool:
-            found.add(id(child))
+            if isinstance(child, kind):
+                found.append(child)
             return True
 
     node.visit(_Collect())
     return found
 
 
+def _attributes(node: cst.CSTNode, name: str) -> list[cst.Attribute]:
+    """The `x.<name>` inside `node`."""
+    return [attribute for attribute in _nodes(node, cst.Attribute) if attribute.attr.value == name]
+
+
+def _descendants(node: cst.CSTNode) -> set[int]:
+    return {id(child) for child in _nodes(node, cst.CSTNode)}
+
+
 def _calls(node: cst.CSTNode) -> list[cst.Call]:
-    found = []
-
-    class _Collect(cst.CSTVisitor):
-        def visit_Call(self, call: cst.Call) -> None:
-            found.append(call)
-
-    node.visit(_Collect())
-    return found
+    return _nodes(node, cst.Call)
