@@ -16,6 +16,7 @@ import numpy as np
 import pytest
 
 from conftest import REPO, require
+from optfix.verify.keras3 import run_keras3
 from optfix.verify.legacy_keras import load_legacy, optimizer_classes, run_legacy
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
@@ -52,27 +53,8 @@ def _gradients(scale: float) -> tuple[list[np.ndarray], list[list[np.ndarray]]]:
     return initial, [[scale * rng.normal(size=shape) for shape in SHAPES] for _ in range(STEPS)]
 
 
-def _run_keras3(cls: type, initial, gradients) -> list[list[np.ndarray]]:
-    keras = require("keras")
-    variables = [keras.Variable(value.copy(), dtype="float64") for value in initial]
-    optimizer = cls()
-    steps = []
-    for grads in gradients:
-        optimizer.apply_gradients(zip([keras.ops.convert_to_tensor(g, dtype="float64") for g in grads], variables))
-        steps.append([keras.ops.convert_to_numpy(v) for v in variables])
-    return steps
-
-
 def _relative(a: np.ndarray, b: np.ndarray) -> float:
     return float(np.linalg.norm(a - b) / max(np.linalg.norm(b), 1e-30))
-
-
-@pytest.fixture
-def float64():
-    keras = require("keras")
-    keras.config.set_floatx("float64")
-    yield
-    keras.config.set_floatx("float32")
 
 
 def test_most_fixtures_are_migrated() -> None:
@@ -81,10 +63,10 @@ def test_most_fixtures_are_migrated() -> None:
 
 @pytest.mark.parametrize("scale", SCALES.values(), ids=SCALES.keys())
 @pytest.mark.parametrize("path", MIGRATED, ids=lambda p: p.stem)
-def test_migrated_optimizer_computes_what_the_legacy_one_computed(path, scale, float64) -> None:
+def test_migrated_optimizer_computes_what_the_legacy_one_computed(path, scale) -> None:
     initial, gradients = _gradients(scale)
     legacy = run_legacy(_legacy_class(path), {}, initial, gradients)
-    migrated = _run_keras3(_migrated_class(path), initial, gradients)
+    migrated = run_keras3(_migrated_class(path), {}, initial, gradients)
     moved = max(_relative(legacy[-1][i], initial[i]) for i in range(len(SHAPES)))
     assert moved > 1e-9, "the legacy run did not train: the comparison would prove nothing"
     worst = max(_relative(m, l) for step_m, step_l in zip(migrated, legacy) for m, l in zip(step_m, step_l))

@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 from conftest import require
 from optfix.engine import process_bytes
 from optfix.rule import rules_by_id
-from optfix.verify.keras3 import compare, gradient_sequence
+from optfix.verify.keras3 import compare, gradient_sequence, run_keras3
 from optfix.verify.legacy_keras import load_legacy, optimizer_classes, run_legacy
 
 IMPORTS = {
@@ -90,11 +90,6 @@ def test_generated_legacy_optimizers_migrate_to_the_same_math(source: str) -> No
     migrated = namespace["Generated"]
     assert issubclass(migrated, keras.optimizers.Optimizer)
     initial, gradients = gradient_sequence(((4,), (2, 3)), steps=8, seed=1)
-    difference = compare(run_legacy(legacy, {}, initial, gradients), _keras3(migrated, initial, gradients))
+    difference = compare(run_legacy(legacy, {}, initial, gradients), run_keras3(migrated, {}, initial, gradients))
     assert difference <= 1e-6, difference
 
-
-def _keras3(cls, initial, gradients):
-    from optfix.verify.keras3 import run_keras3
-
-    return run_keras3(cls, {}, initial, gradients)
