@@ -19,13 +19,16 @@ from optfix.knowledge.keras import (
     KERAS2_SIGNATURES,
     KERAS3_OPTIMIZERS,
     KERAS3_SIGNATURES,
+    OPTIMIZER_V2_API,
     TF_KERAS_DIFFERENCES,
+    TF_KERAS_NEW_API,
     TF_KERAS_SIGNATURES,
 )
-from optfix.knowledge.namespaces import KERAS_ROOTS
+from optfix.knowledge.namespaces import KERAS_ROOTS, keras_member
 from optfix.optimizer_sites import optimizer_argument
 from optfix.references import ValueReferences
 from optfix.rule import Rule
+from optfix.tree import descendants
 
 KERAS2, TF_KERAS, KERAS3 = "Keras 2", "tf.keras 2", "Keras 3"
 SIGNATURES = {KERAS2: KERAS2_SIGNATURES, TF_KERAS: TF_KERAS_SIGNATURES, KERAS3: KERAS3_SIGNATURES}
@@ -46,7 +49,9 @@ _TRIGGER = re.compile(
     rb"|\bpython\s*\.\s*keras\b|\bpython import keras\b"  # tensorflow.python.keras
     rb"|\b(?:" + _FACTORY_NAMES + rb")\s*\(|\boptimizers import\b[^\n]*\b(?:" + _FACTORY_NAMES + rb")\b"
     rb"|\b(?:" + _CLASSES + rb")\s*\(" + _ARGUMENT + rb"," + _ARGUMENT + rb","  # positional arguments
+    rb"|\bdef\s+(?:" + "|".join(sorted(OPTIMIZER_V2_API | TF_KERAS_NEW_API | {"update_step"})).encode() + rb")\b"
 )
+_SUBCLASS_API = OPTIMIZER_V2_API | TF_KERAS_NEW_API
 
 
 @dataclass(frozen=True)
@@ -206,8 +211,33 @@ class Keras2Optimizer(ValueReferences, Rule):
                     return True
         return False
 
+    def __init__(self, file) -> None:
+        super().__init__(file)
+        self.kept_bases: set[int] = set()  # ids of base classes that must stay as they are
+
     def _site_of(self, node: cst.BaseExpression) -> Site | None:
         return _site(self.file.imports.resolved_name(node))
+
+    # -- subclasses ---------------------------------------------------------------------------
+
+    def visit_ClassDef(self, node: cst.ClassDef) -> None:
+        super().visit_ClassDef(node)
+        bases = [arg for arg in node.bases if self._is_optimizer_class(arg.value)]
+        used = _legacy_subclass_api(node)
+        if not bases or not used:
+            return
+        self.kept_bases.update(id(arg.value) for arg in bases)
+        self.report(node.name, f"{node.name.value} is written against the tf.keras 2 optimizer API ({', '.join(used)}), "
+                               "which Keras 3's optimizers neither have nor call: port it to build(var_list) and "
+                               "update_step(gradient, variable, learning_rate); its base class is left as it is, "
+                               "as moving it to Keras 3 would turn the overrides into dead code")
+
+    def _is_optimizer_class(self, node: cst.BaseExpression) -> bool:
+        qualified = self.file.imports.resolved_name(node)
+        member = keras_member(qualified)
+        if member is None or qualified.startswith(_LEFT_ALONE):
+            return False
+        return self._site_of(node) is not None or (member.startswith("optimizer") and member.endswith(("Optimizer", "OptimizerV2")))
 
     # -- calls --------------------------------------------------------------------------------
 
@@ -425,7 +455,7 @@ class Keras2Optimizer(ValueReferences, Rule):
 
     def _reference(self, original, updated):
         """A class from a removed namespace used as a value: the Keras 3 class."""
-        if not self.is_value(original) or id(original) in self.attribute_bases:
+        if not self.is_value(original) or id(original) in self.attribute_bases or id(original) in self.kept_bases:
             return updated
         site = self._site_of(original)
         if site is None or not site.move or site.move.rsplit(".", 1)[-1] in KERAS2_FACTORIES:
@@ -440,6 +470,26 @@ class Keras2Optimizer(ValueReferences, Rule):
         if origin is not None:
             self.file.remove_import_if_unused(*origin)
         return replacement
+
+
+def _legacy_subclass_api(node: cst.ClassDef) -> list[str]:
+    """What a class defines or calls of the tf.keras 2 optimizer APIs that Keras 3 removed, in order."""
+    if any(isinstance(s, cst.FunctionDef) and s.name.value == "get_updates" for s in node.body.body):
+        return []  # Keras 2.2's API: rule get-updates migrates it
+    used = []
+    for statement in node.body.body:
+        if not isinstance(statement, cst.FunctionDef):
+            continue
+        name = statement.name.value
+        if name in _SUBCLASS_API or (name == "update_step" and len(statement.params.params) == 3):
+            used.append(f"update_step(gradient, variable)" if name == "update_step" else name)
+    called = {
+        call.func.attr.value
+        for call in descendants(node, cst.Call)
+        if isinstance(call.func, cst.Attribute) and isinstance(call.func.value, cst.Name) and call.func.value.value == "self"
+    }
+    used += sorted((called & _SUBCLASS_API) - set(used))
+    return used
 
 
 def _namespace(func: cst.BaseExpression, site: Site) -> cst.BaseExpression | None:

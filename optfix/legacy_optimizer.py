@@ -25,6 +25,7 @@ from optfix.knowledge import backend as facts
 from optfix.knowledge.namespaces import keras_member
 from optfix.lazy import libcst as cst
 from optfix.rule import FileContext
+from optfix.tree import descendants
 
 _LEARNING_RATES = ("lr", "learning_rate")
 
@@ -190,7 +191,7 @@ class Migration:
     def located_problems(self) -> list[Problem]:
         """The problems, each at a node of the original class (a translated piece of code is
         located at the statement of the class it came from, or at the class)."""
-        originals = _descendants(self.node)
+        originals = _descendant_ids(self.node)
         located = [problem if id(problem.node) in originals else Problem(self.node, problem.message) for problem in self.problems]
         return list({(id(problem.node), problem.message): problem for problem in located}.values())
 
@@ -791,28 +792,14 @@ def _appended(node: cst.CSTNode) -> set[str]:
     }
 
 
-def _nodes(node: cst.CSTNode, kind: type) -> list:
-    """Every node of type `kind` inside `node` (itself included), in the order of the code."""
-    found = []
-
-    class _Collect(cst.CSTVisitor):
-        def on_visit(self, child: cst.CSTNode) -> bool:
-            if isinstance(child, kind):
-                found.append(child)
-            return True
-
-    node.visit(_Collect())
-    return found
-
-
 def _attributes(node: cst.CSTNode, name: str) -> list[cst.Attribute]:
     """The `x.<name>` inside `node`."""
-    return [attribute for attribute in _nodes(node, cst.Attribute) if attribute.attr.value == name]
+    return [attribute for attribute in descendants(node, cst.Attribute) if attribute.attr.value == name]
 
 
-def _descendants(node: cst.CSTNode) -> set[int]:
-    return {id(child) for child in _nodes(node, cst.CSTNode)}
+def _descendant_ids(node: cst.CSTNode) -> set[int]:
+    return {id(child) for child in descendants(node, cst.CSTNode)}
 
 
 def _calls(node: cst.CSTNode) -> list[cst.Call]:
-    return _nodes(node, cst.Call)
+    return descendants(node, cst.Call)

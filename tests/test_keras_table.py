@@ -16,6 +16,8 @@ from optfix.knowledge.keras import (
     KERAS2_SIGNATURES,
     KERAS3_OPTIMIZERS,
     KERAS3_SIGNATURES,
+    OPTIMIZER_V2_API,
+    TF_KERAS_NEW_API,
     TF_KERAS_SIGNATURES,
 )
 from test_keras2_equivalence import KERAS2_CLASSES
@@ -74,3 +76,14 @@ def test_implied_state_names_keras3_keywords_with_other_defaults() -> None:
         defaults = dict(KERAS3_SIGNATURES[name])
         for keyword, value in implied.items():
             assert keyword in defaults and defaults[keyword] != value
+
+
+def test_the_tf_keras_subclass_apis_are_tf_keras_s_and_not_keras_3s() -> None:
+    keras = require("keras")
+    tf_keras = require("tf_keras")
+    legacy, new, keras3 = tf_keras.optimizers.legacy.Optimizer, tf_keras.optimizers.Optimizer, keras.optimizers.Optimizer
+    assert all(hasattr(legacy, name) and not hasattr(keras3, name) for name in OPTIMIZER_V2_API)
+    assert all(hasattr(new, name) and not hasattr(keras3, name) for name in TF_KERAS_NEW_API)
+    # update_step(gradient, variable) in tf.keras 2.11+, with learning_rate in Keras 3
+    assert list(inspect.signature(new.update_step).parameters) == ["self", "gradient", "variable"]
+    assert list(inspect.signature(keras3.update_step).parameters) == ["self", "gradient", "variable", "learning_rate"]

@@ -97,3 +97,15 @@ CLIP_BOTH = (
     "clipvalue and global_clipnorm (ValueError); no argument expresses both: clip the gradients "
     "yourself or keep one"
 )
+
+# The tf.keras 2.x OptimizerV2 API (tf_keras.optimizers.legacy.Optimizer) that custom optimizers
+# override or call; Keras 3's Optimizer has none of it and calls none of it, so a subclass built
+# on it trains differently (its overrides are dead code) if only its base class moves to Keras 3.
+OPTIMIZER_V2_API = frozenset({
+    "_resource_apply_dense", "_resource_apply_sparse", "_resource_apply_sparse_duplicate_indices",
+    "_create_slots", "_prepare_local", "_set_hyper", "_get_hyper", "_decayed_lr", "add_slot",
+    "get_slot", "get_slot_names", "_serialize_hyperparameter",
+})
+# The tf.keras 2.11-2.15 optimizer API (tf_keras.optimizers.Optimizer) that Keras 3 lacks; there,
+# update_step took (gradient, variable), Keras 3 calls update_step(gradient, variable, learning_rate).
+TF_KERAS_NEW_API = frozenset({"_build_learning_rate"})
