@@ -11,6 +11,7 @@ from dataclasses import dataclass
 
 import libcst as cst
 
+from optfix.comments import restore_import_comments
 from optfix.findings import Finding, Kind
 from optfix.rule import FileContext, Note, Rule
 
@@ -90,7 +91,12 @@ def transform(text: str, rules: Sequence[type[Rule]], unsafe_fixes: bool = False
             raise UnfaithfulParse("libcst cannot reproduce this file exactly (unusual line endings?)")
         else:
             _check_parses(new_text, text)
-    return Outcome(new_text, _locate(module, file.notes))
+    findings = _locate(module, file.notes)
+    if new_text != text and file.imports_to_remove:
+        new_text, lost = restore_import_comments(text, new_text)
+        findings += [Finding(line, 1, "comment-lost", f"the comment {comment!r} was on an import line the rewrite removed "
+                             "and could not be put back safely: restore it by hand") for line, comment in lost]
+    return Outcome(new_text, sorted(findings))
 
 
 def syntax_error_position(text: str, error: cst.ParserSyntaxError) -> tuple[int, int, str]:
