@@ -214,6 +214,8 @@ class Keras2Optimizer(ValueReferences, Rule):
     def __init__(self, file) -> None:
         super().__init__(file)
         self.kept_bases: set[int] = set()  # ids of base classes that must stay as they are
+        self.keras2_calls = 0  # calls read as Keras 2.2 code
+        self.unproven: list[tuple[cst.Call, list[str]]] = []  # Keras 2.2 classes called with no evidence
 
     def _site_of(self, node: cst.BaseExpression) -> Site | None:
         return _site(self.file.imports.resolved_name(node))
@@ -253,7 +255,10 @@ class Keras2Optimizer(ValueReferences, Rule):
         if era is None:
             era = self._reading(original, site, positional)
             if era in (None, KERAS3) and not site.move:
+                if era is None and site.guess == KERAS2:
+                    self._note_unproven(original, site, positional)
                 return updated
+        self.keras2_calls += era == KERAS2
         if any(arg.star == "*" for arg in original.args):
             self.report(original, f"{site.name}: arguments passed with *args cannot be mapped from {era}; pass them by keyword")
             return updated
@@ -269,6 +274,30 @@ class Keras2Optimizer(ValueReferences, Rule):
             self.report(original, f"{site.name}: positional arguments do not fit the {era} signature ({', '.join(names)}); pass them by keyword")
             return updated
         return self._migrate(original, updated, site, era, names)
+
+    def _note_unproven(self, call: cst.Call, site: Site, positional: list[cst.Arg]) -> None:
+        """A standalone-Keras call that reads the same in Keras 2.2 and Keras 3 but leaves out a
+        parameter whose default changed: nothing proves which Keras it was written for."""
+        given = set(_meanings(KERAS3, site.name, len(positional))) | {arg.keyword.value for arg in call.args if arg.keyword}
+        keras3 = dict(KERAS3_SIGNATURES.get(site.name, ()))
+        changed = [
+            f"{'learning_rate' if name == 'lr' else name}={old!r} (Keras 3: {keras3['learning_rate' if name == 'lr' else name]!r})"
+            for name, old in KERAS2_SIGNATURES.get(site.name, ())
+            if old is not None and keras3.get("learning_rate" if name == "lr" else name, old) != old
+            and ("learning_rate" if name == "lr" else name) not in given
+        ]
+        changed += [f"{name}={old!r} (Keras 3: {keras3[name]!r})" for name, old in KERAS2_IMPLIED.get(site.name, {}).items() if name not in given]
+        if changed and not any(arg.star for arg in call.args):
+            self.unproven.append((call, changed))
+
+    def leave_Module(self, original: cst.Module, updated: cst.Module) -> cst.Module:
+        if self.keras2_calls:  # the file is Keras 2.2 code: its other calls may be too
+            for call, changed in self.unproven:
+                name = cst.Module([]).code_for_node(call.func)
+                self.report(call, f"{name}(...) shows no Keras 2 argument, but other optimizer calls in this file were written "
+                                  f"for Keras 2.2; if this one was too, Keras 2.2 trained it with {', '.join(changed)}: write "
+                                  "it out to keep the old math, or leave it for the Keras 3 default")
+        return updated
 
     def _report_unknown_optimizer(self, call: cst.Call) -> None:
         """`model.compile(optimizer=params['optimizer'](lr=0.01))`: an optimizer whose class is
