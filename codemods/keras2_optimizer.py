@@ -42,14 +42,19 @@ _LEFT_ALONE = ("keras.src", "tf_keras")
 _CLASSES = "|".join(KERAS3_SIGNATURES).encode()
 _FACTORY_NAMES = "|".join(KERAS2_FACTORIES).encode()
 _ARGUMENT = rb"(?:[^()=,]|\([^()]*\))*"  # one argument, nested parentheses one level deep
+_OURS = rb"(?<!src\.)(?<!tf_keras\.)"  # not Keras's own sources, not tf_keras (left alone)
 _TRIGGER = re.compile(
     rb"\b(?:lr|decay|schedule_decay)\s*=[^=]|\bepsilon\s*=\s*None\b"  # Keras 2 keywords
-    rb"|\boptimizers\s*\.\s*(?:legacy|experimental)\b|\boptimizers\.(?:legacy|experimental) import"
-    rb"|\bimport\s[^\n]*\boptimizers\.(?:legacy|experimental)\b|\boptimizers import[^\n]*\b(?:legacy|experimental)\b"
-    rb"|\bpython\s*\.\s*keras\b|\bpython import keras\b"  # tensorflow.python.keras
+    rb"|" + _OURS + rb"\boptimizers\s*\.\s*(?:legacy|experimental)\b"
+    rb"|\bimport\s[^\n]*" + _OURS + rb"\boptimizers\.(?:legacy|experimental)\b|" + _OURS + rb"\boptimizers import[^\n]*\b(?:legacy|experimental)\b"
+    # tensorflow.python.keras, where it reaches the optimizers
+    rb"|\bpython\s*\.\s*keras(?:\s*\.\s*optimizers\b|\s+as\b|\s+import\b[^\n]*\boptimizers\b|\s+import\s*\([^)]*\boptimizers\b)"
+    rb"|\bpython import keras\b"
     rb"|\b(?:" + _FACTORY_NAMES + rb")\s*\(|\boptimizers import\b[^\n]*\b(?:" + _FACTORY_NAMES + rb")\b"
     rb"|\b(?:" + _CLASSES + rb")\s*\(" + _ARGUMENT + rb"," + _ARGUMENT + rb","  # positional arguments
-    rb"|\bdef\s+(?:" + "|".join(sorted(OPTIMIZER_V2_API | TF_KERAS_NEW_API | {"update_step"})).encode() + rb")\b"
+    # subclasses written against the tf.keras 2 optimizer APIs
+    rb"|\bdef\s+(?:" + "|".join(sorted(OPTIMIZER_V2_API | TF_KERAS_NEW_API)).encode() + rb")\b"
+    rb"|\bdef\s+update_step\s*\([^(),]*,[^(),]*,[^(),]*\)"
 )
 _SUBCLASS_API = OPTIMIZER_V2_API | TF_KERAS_NEW_API
 
@@ -200,15 +205,15 @@ class Keras2Optimizer(ValueReferences, Rule):
                     return True
                 if len(node.args) >= 2 and _name_of(node.func) in KERAS3_SIGNATURES:
                     return True
-            name = node.attr if isinstance(node, ast.Attribute) else getattr(node, "id", None)
-            if name in KERAS2_FACTORIES or name in ("legacy", "experimental"):
+            name = _name_of(node)
+            if name in KERAS2_FACTORIES:
                 return True
-            if isinstance(node, (ast.Import, ast.ImportFrom)):
-                modules = [a.name for a in node.names] + [getattr(node, "module", None) or ""]
-                if any(".legacy" in m or ".experimental" in m or "python.keras" in m for m in modules):
-                    return True
-                if any(a.name in KERAS2_FACTORIES or a.name == "keras" and "python" in modules[-1] for a in node.names):
-                    return True
+            if isinstance(node, ast.Attribute) and name in ("legacy", "experimental") and _name_of(node.value) == "optimizers":
+                return True
+            if isinstance(node, (ast.Import, ast.ImportFrom)) and any(map(_legacy_import, _imported(node))):
+                return True
+            if isinstance(node, ast.ClassDef) and _legacy_subclass_methods(node):
+                return True
         return False
 
     def __init__(self, file) -> None:
@@ -519,6 +524,30 @@ def _legacy_subclass_api(node: cst.ClassDef) -> list[str]:
     }
     used += sorted((called & _SUBCLASS_API) - set(used))
     return used
+
+
+def _imported(node: ast.Import | ast.ImportFrom) -> list[str]:
+    """The qualified names an import binds (`from a import b` -> `a.b`)."""
+    if isinstance(node, ast.Import):
+        return [alias.name for alias in node.names]
+    return [f"{node.module or ''}.{alias.name}" for alias in node.names]
+
+
+def _legacy_import(qualified: str) -> bool:
+    if qualified.startswith(_LEFT_ALONE):
+        return False
+    return (re.search(r"\boptimizers\.(?:legacy|experimental)\b", qualified) is not None
+            or qualified == "tensorflow.python.keras" or qualified.startswith("tensorflow.python.keras.optimizers")
+            or ".optimizers." in qualified and qualified.rsplit(".", 1)[-1] in KERAS2_FACTORIES)
+
+
+def _legacy_subclass_methods(node: ast.ClassDef) -> bool:
+    """Whether a class defines a method of the tf.keras 2 optimizer APIs (the `ast` view of
+    `_legacy_subclass_api`, which also counts calls: those classes define one too)."""
+    return any(
+        isinstance(item, ast.FunctionDef) and (item.name in _SUBCLASS_API or item.name == "update_step" and len(item.args.args) == 3)
+        for item in node.body
+    )
 
 
 def _namespace(func: cst.BaseExpression, site: Site) -> cst.BaseExpression | None:

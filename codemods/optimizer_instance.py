@@ -6,14 +6,25 @@ import re
 
 from optfix.lazy import libcst as cst
 
-from optfix.knowledge.keras import KERAS2_EPSILON, KERAS2_IMPLIED, KERAS2_SIGNATURES, KERAS3_SIGNATURES
-from optfix.optimizer_sites import BASE_CLASS, GAP, FileNames, keras_optimizer_class, optimizer_argument, resolve, site_matches
+from optfix.knowledge.keras import KERAS2_EPSILON, KERAS2_IMPLIED, KERAS2_SIGNATURES, KERAS3_OPTIMIZERS, KERAS3_SIGNATURES
+from optfix.knowledge.tf1 import TF1_OPTIMIZERS
+from optfix.knowledge.tfa import TFA_NAMES
+from optfix.optimizer_sites import BASE_CLASS, GAP, SPACE, FileNames, keras_optimizer_class, optimizer_argument, resolve, site_matches
 from optfix.rule import FileContext, Rule
 
-# The prefilter: an optimizer site whose argument starts like a name (ASCII or not), in a file that
-# mentions `optimizers`, as every reference to a Keras optimizer class does (in the import or the
-# attribute chain), and so does every class of the file derived from one.
-_REFERENCE = rb"(?:" + GAP + rb"|\()*[A-Za-z_\x80-\xff]"
+# The prefilter: an optimizer site whose argument is a name or an attribute chain ending in a name
+# that may stand for an optimizer class, in a file that mentions `optimizers`, as every reference
+# to a Keras optimizer class does (in the import or the attribute chain), and so does every class
+# of the file derived from one. Such a name is a Keras, TF1 or tensorflow_addons optimizer class
+# (the other rules make the last two Keras classes in the same run), a class the file defines, or
+# a name the file binds to one of these (`import ... as A`, `A = keras.optimizers.Adam`).
+_NAME = rb"[A-Za-z_\x80-\xff][\w\x80-\xff]*"
+_REFERENCE = (rb"(?:" + GAP + rb"|\()*(?:" + _NAME + SPACE + rb"\." + SPACE + rb")*(" + _NAME + rb")"
+              rb"(?![\w\x80-\xff]|" + SPACE + rb"[.(])")  # the whole chain, and not called
+_CLASS_NAMES = frozenset(name.encode() for name in KERAS3_OPTIMIZERS | set(TF1_OPTIMIZERS) | TFA_NAMES | {BASE_CLASS})
+_DEFINED = re.compile(rb"\bclass\s+(" + _NAME + rb")")
+_ALIAS = re.compile(rb"\bas\s+(" + _NAME + rb")")
+_ASSIGNED = re.compile(rb"(" + _NAME + rb")\s*=\s*\(?\s*(?:" + _NAME + rb"\s*\.\s*)*(" + _NAME + rb")")
 _KERAS2_NAMES = {"lr": "learning_rate"}  # Keras 2.2 parameter names that Keras 3 renamed
 
 
@@ -67,7 +78,20 @@ class OptimizerInstance(Rule):
     @classmethod
     def wants(cls, data: bytes) -> bool:
         # `Optimizer`: a TF1 class that tf1-optimizer makes a Keras one in the same run.
-        return (b"optimizers" in data or b"Optimizer" in data) and bool(site_matches(data, _REFERENCE))
+        if not (b"optimizers" in data or b"Optimizer" in data):
+            return False
+        given = {match.group(1) for match in site_matches(data, _REFERENCE)}
+        if not given:
+            return False
+        names = _CLASS_NAMES | set(_DEFINED.findall(data)) | set(_ALIAS.findall(data))
+        if not given.isdisjoint(names):
+            return True
+        assigned = _ASSIGNED.findall(data)
+        while True:  # names bound to such names, through any chain of assignments
+            more = {target for target, value in assigned if value in names} - names
+            if not more:
+                return not given.isdisjoint(names)
+            names |= more
 
     def leave_Call(self, original: cst.Call, updated: cst.Call) -> cst.Call:
         index = optimizer_argument(original, self.file.imports)

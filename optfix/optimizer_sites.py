@@ -23,8 +23,11 @@ from optfix.lazy import libcst as cst
 # backtracking, and the search would never end.
 GAP = rb"\s|#[^\n]*(?![^\n])|\\\r?\n"
 SPACE = rb"(?:" + GAP + rb")*"  # blanks, comments and line continuations
-# `get` or `optimizers` imported under any name, on one line or in parentheses over several.
-_GET_IMPORT = re.compile(rb"\b(optimizers|get)\b(?:\s+as\s+(\w+))?")
+# `optimizers` under any name (`import keras.optimizers as opts`), and `get` imported from it under
+# any name, on one line or in parentheses over several.
+_MODULE_ALIAS = re.compile(rb"\boptimizers\s+as\s+(\w+)")
+_FROM_OPTIMIZERS = re.compile(rb"\boptimizers\s+import\s+(\([^)]*\)|[^\n]*)")
+_GET_NAME = re.compile(rb"\bget\b(?:\s+as\s+(\w+))?")
 _ASSIGNMENT = re.compile(rb"(\w+)\s*=\s*\(?\s*((?:\w+\s*\.\s*)*\w+)")
 _REGEX_MODULES = ("re", "regex")  # their compile() takes a pattern first, imported or not
 _NOT_KERAS_COMPILE = tuple(f"{module}.".encode() for module in _REGEX_MODULES)
@@ -46,9 +49,8 @@ def site_matches(data: bytes, argument: bytes) -> list[re.Match]:
 
 def _get_sites(data: bytes, argument: bytes) -> list[re.Match]:
     """Arguments given to `optimizers.get` under whatever names the file binds it or its module to."""
-    modules, getters = {b"optimizers"}, set()
-    for imported, alias in _GET_IMPORT.findall(data):
-        (modules if imported == b"optimizers" else getters).add(alias or imported)
+    modules = {b"optimizers", *_MODULE_ALIAS.findall(data)}
+    getters = {alias or b"get" for names in _FROM_OPTIMIZERS.findall(data) for alias in _GET_NAME.findall(names)}
     # Aliases assigned in code, through any chain: `opts = keras.optimizers`, `get_optimizer = opts.get`.
     assignments = [(target, re.sub(rb"\s", b"", value).split(b".")) for target, value in _ASSIGNMENT.findall(data)]
     changed = True
@@ -61,7 +63,8 @@ def _get_sites(data: bytes, argument: bytes) -> list[re.Match]:
             elif (parts[-1] in getters or len(parts) > 1 and parts[-1] == b"get" and parts[-2] in modules) and target not in getters:
                 getters.add(target)
                 changed = True
-    callers = [re.escape(module) + SPACE + rb"\." + SPACE + rb"get" for module in sorted(modules)] + [re.escape(g) for g in sorted(getters)]
+    callers = [re.escape(module) + SPACE + rb"\." + SPACE + rb"get" for module in sorted(modules)]
+    callers += [rb"(?<![\w.])" + re.escape(getter) for getter in sorted(getters)]  # `get(...)`, not `config.get(...)`
     site = re.compile(rb"(?:" + b"|".join(callers) + rb")" + SPACE + rb"\(" + SPACE + rb"(?:identifier" + SPACE + rb"=)?" + argument)
     return list(site.finditer(data))
 
