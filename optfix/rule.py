@@ -111,6 +111,33 @@ class FileContext:
         self.imports_to_remove.append((module, name, alias))
 
 
+# The sections of a rule's documentation, in order; each title is underlined with dashes.
+SECTIONS = ("What it does", "Why", "Example", "Fix safety", "Known problems")
+
+
+def _sections(documentation: str) -> dict[str, str]:
+    """Each section's text by title: a title is a line under which a line of dashes as long as it
+    stands, outside code blocks."""
+    sections: dict[str, list[str]] = {}
+    current: list[str] | None = None
+    lines = documentation.splitlines()
+    in_code = False
+    skip = False
+    for line, below in zip(lines, [*lines[1:], ""]):
+        if skip:
+            skip = False
+            continue
+        if line.startswith("```"):
+            in_code = not in_code
+        elif not in_code and line.strip() and below == "-" * len(line):
+            current = sections.setdefault(line, [])
+            skip = True
+            continue
+        if current is not None:
+            current.append(line)
+    return {title: "\n".join(text).strip() for title, text in sections.items()}
+
+
 class Rule:
     id: ClassVar[str]
     trigger: ClassVar[re.Pattern[bytes]]
@@ -138,6 +165,11 @@ class Rule:
     @classmethod
     def documentation(cls) -> str:
         return inspect.getdoc(cls)
+
+    @classmethod
+    def section(cls, title: str) -> str | None:
+        """The text of the documentation's section `title` (one of SECTIONS), or None."""
+        return _sections(cls.documentation()).get(title)
 
     def report(self, node: libcst.CSTNode, message: str, *, unsafe_fix: bool = False) -> None:
         """A finding for a person to review, located at `node` of the original tree."""
