@@ -99,10 +99,14 @@ class GetUpdatesRule(Rule):
 
     Fix safety
     ----------
-    Every fix is safe: there is no unsafe fix. A class is migrated whole or not at all: where one
-    construct cannot be translated faithfully, the whole class is left as it is, with a finding at
-    each such construct (see Known problems), and the file is not touched. A migrated class whose
-    code reads a parameter's `.name` is rewritten with a finding there.
+    Safe, applied by default; there is no unsafe fix. A class is migrated whole or not at all:
+    where one construct cannot be translated faithfully (a wrapper around another optimizer, a
+    `get_gradients` override, an update made once per step outside the loop over the parameters,
+    a computation over all parameters at once), the whole class is left as it is, with a finding
+    at each such construct. A migrated class whose code reads a parameter's `.name` is rewritten
+    with a finding there. Two differences of Keras itself remain: Keras 2's `K.sqrt` clipped
+    negative arguments to 0, `keras.ops.sqrt` does not; Keras 2.2's `clipnorm` clipped the global
+    norm, Keras 3's clips each gradient (callers who relied on it pass `global_clipnorm`).
 
     What the tests prove: tests/test_get_updates_equivalence.py runs every migrated fixture from its
     original source on a numpy implementation of the Keras 2 backend (optfix/verify/legacy_keras.py,

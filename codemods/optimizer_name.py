@@ -77,7 +77,8 @@ class OptimizerName(Rule):
     (`Could not interpret optimizer identifier`), each rewritten argument gives an optimizer of the
     class the string meant and trains a model for a step. tests/test_knowledge.py checks the names
     the rule knows against the installed Keras 3 and tf_keras: the registered names are exactly
-    those Keras looks up, in any letter case, and the strings it corrects fail in Keras 3.
+    those Keras looks up, in any letter case, and the Keras 3 classes it writes for unregistered
+    names (`'lamb'`) are the ones Keras's string lookup leaves out.
 
     Known problems
     --------------
