@@ -116,25 +116,24 @@ SECTIONS = ("What it does", "Why", "Example", "Fix safety", "Known problems")
 
 
 def _sections(documentation: str) -> dict[str, str]:
-    """Each section's text by title: a title is a line under which a line of dashes as long as it
-    stands, outside code blocks."""
-    sections: dict[str, list[str]] = {}
-    current: list[str] | None = None
+    """Each section's text by title: a title is a line, outside code blocks, underlined by a line
+    of dashes as long as it."""
     lines = documentation.splitlines()
+    sections: dict[str, list[str]] = {}
+    current: list[str] = []  # the text before the first title (the summary) belongs to none
     in_code = False
-    skip = False
-    for line, below in zip(lines, [*lines[1:], ""]):
-        if skip:
-            skip = False
-            continue
+    index = 0
+    while index < len(lines):
+        line = lines[index]
+        below = lines[index + 1] if index + 1 < len(lines) else ""
         if line.startswith("```"):
             in_code = not in_code
         elif not in_code and line.strip() and below == "-" * len(line):
             current = sections.setdefault(line, [])
-            skip = True
+            index += 2
             continue
-        if current is not None:
-            current.append(line)
+        current.append(line)
+        index += 1
     return {title: "\n".join(text).strip() for title, text in sections.items()}
 
 
