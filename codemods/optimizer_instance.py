@@ -31,7 +31,8 @@ _KERAS2_NAMES = {"lr": "learning_rate"}  # Keras 2.2 parameter names that Keras 
 class OptimizerInstance(Rule):
     """Call optimizer classes given to Keras where it needs an optimizer instance.
 
-    ## What it does
+    What it does
+    ------------
     Finds a Keras optimizer class where Keras takes an optimizer: `compile(optimizer=Adam)`, the
     first positional argument of a model's `compile(Adam, ...)`, and `keras.optimizers.get(Adam)`
     reached through any import alias. The class is turned into an instance with its default
@@ -40,28 +41,50 @@ class OptimizerInstance(Rule):
     `optimizers.legacy` and `optimizers.experimental`), and classes of the same file derived from
     one, directly or through other classes of the file.
 
-    ## Why
+    Why
+    ---
     Keras takes an optimizer instance or a name. A class fails only when the model is compiled, in
     Keras 3 as in Keras 2: `ValueError: Could not interpret optimizer identifier: <class
     'keras.src.optimizers.adam.Adam'>`.
 
-    ## Example
-        model.compile(optimizer=keras.optimizers.Adam, loss='mse')
+    Example
+    -------
+    From `fixtures/optimizer-instance/compile_class.py`:
+
+    ```python
+    import keras
+
+    model.compile(optimizer=keras.optimizers.Adam, loss='mse')
+    ```
+
     becomes
-        model.compile(optimizer=keras.optimizers.Adam(), loss='mse')
 
-    ## Fix safety
-    Safe. The original cannot run in any Keras, so no behaviour is lost; an instance with default
-    arguments is what the code can have meant. Where those defaults depend on the Keras version,
-    the fix is made and a finding says so: standalone Keras 2.2 and 2.3 gave Adadelta, Adagrad,
-    Adamax and Nadam other defaults than Keras 3 (`Adadelta()` had a learning rate of 1.0, Keras
-    3's has 0.001), so where such a class comes from `keras.optimizers`, the finding names the old
-    defaults to write if the code was written for those versions. Adding them unasked would be
-    wrong for code written for Keras 3. A class of the file whose `__init__` requires arguments
-    (or inherits one from the abstract `Optimizer`, or whose `__init__` cannot be read) is not
-    called: a finding asks for an instance.
+    ```python
+    import keras
 
-    ## Known problems
+    model.compile(optimizer=keras.optimizers.Adam(), loss='mse')
+    ```
+
+    Fix safety
+    ----------
+    Safe: the original cannot run in any Keras, so no behaviour is lost, and an instance with
+    default arguments is what the code can have meant. There is no unsafe fix. Where those defaults
+    depend on the Keras version, the fix is made and a finding says so: standalone Keras 2.2 and 2.3
+    gave Adadelta, Adagrad, Adamax and Nadam other defaults than Keras 3 (`Adadelta()` had a
+    learning rate of 1.0, Keras 3's has 0.001), so where such a class comes from
+    `keras.optimizers`, the finding names the old defaults to write if the code was written for
+    those versions; adding them unasked would be wrong for code written for Keras 3. Reported only:
+    a class of the file whose `__init__` requires arguments (or inherits one from the abstract
+    `Optimizer`, or cannot be read); the finding asks for an instance.
+
+    What the tests prove: tests/test_compile_sites.py executes every fixture of the rule, original
+    and rewrite, statement by statement with the installed Keras (tf_keras for the Keras 2.11-2.15
+    `optimizers.legacy` namespaces): Keras rejects each original argument (`Could not interpret
+    optimizer identifier`), each rewritten one is an optimizer of the class the original named and
+    trains a model for a step.
+
+    Known problems
+    --------------
     Only classes written at these sites are fixed: a class held in a variable or returned by a
     function is not. Classes reached through a star import are not recognised. Classes given to
     APIs that take classes (`LearningRateMultiplier(SGD, ...)`, `extend_with_weight_decay(Adam)`,

@@ -25,7 +25,8 @@ _SUFFIX = re.compile(r"optimizer$", re.IGNORECASE)
 class OptimizerName(Rule):
     """Correct misspelled or unregistered optimizer names passed to Keras.
 
-    ## What it does
+    What it does
+    ------------
     Checks the optimizer name strings given to Keras: `compile(optimizer='...')`, a string as the
     first positional argument of a model's `compile(...)`, and `keras.optimizers.get('...')` reached
     through any import alias. A misspelling is corrected when exactly one Keras 3 name is within a
@@ -36,28 +37,51 @@ class OptimizerName(Rule):
     becomes `CustomOptimizer()`), or a Keras 3 class left out of its string registry (`'lamb'`
     becomes `keras.optimizers.Lamb()`, adding `import keras` if needed).
 
-    ## Why
+    Why
+    ---
     Keras looks the name up exactly, letter case aside, and only among its registered classes. A
     slip fails only when the model is compiled, after the data is loaded and the model built:
     `ValueError: Could not interpret optimizer identifier: Adgrad`.
 
-    ## Example
-        model.compile(optimizer='Adgrad', loss='mse')
-        model.compile(optimizer='lamb', loss='mse')
+    Example
+    -------
+    From `fixtures/optimizer-name/misspelled.py`:
+
+    ```python
+    import keras
+
+    model.compile(optimizer='Adgrad', loss='mse')
+    model.compile(optimizer='lamb', loss='mse')
+    ```
+
     becomes
-        model.compile(optimizer='adagrad', loss='mse')
-        model.compile(optimizer=keras.optimizers.Lamb(), loss='mse')
 
-    ## Fix safety
-    Safe. The original string names no optimizer, so the code could not run; the fix names the one
-    optimizer it can have meant. Valid names in any letter case (`'Adam'`, `'RMSProp'`) are left as
-    written, and so is the quote style. When two names are equally close (`'adamx'`: adamax or
-    adamw?), or none is close, nothing is rewritten and a finding names the candidates. A class of
-    the file is called only when its `__init__` needs no arguments (otherwise a finding asks for an
-    instance), and only if nothing else in the file binds its name. In a file that uses tf_keras,
-    which has no Lamb, `'lamb'` gets a finding instead.
+    ```python
+    import keras
 
-    ## Known problems
+    model.compile(optimizer='adagrad', loss='mse')
+    model.compile(optimizer=keras.optimizers.Lamb(), loss='mse')
+    ```
+
+    Fix safety
+    ----------
+    Safe: the original string names no optimizer, so the code could not run; the fix names the one
+    optimizer it can have meant. There is no unsafe fix. Valid names in any letter case (`'Adam'`,
+    `'RMSProp'`) are left as written, and so is the quote style. Reported only: a name equally
+    close to two optimizers (`'adamx'`: adamax or adamw?) or close to none (the finding names the
+    candidates); a class of the file whose `__init__` needs arguments, or whose name something else
+    in the file binds; `'lamb'` in a file that uses tf_keras, which has no Lamb.
+
+    What the tests prove: tests/test_compile_sites.py executes every fixture of the rule, original
+    and rewrite, statement by statement with the installed Keras: Keras rejects each original string
+    (`Could not interpret optimizer identifier`), each rewritten argument gives an optimizer of the
+    class the string meant and trains a model for a step. tests/test_knowledge.py checks the names
+    the rule knows against the installed Keras 3 and tf_keras: the registered names are exactly
+    those Keras looks up, in any letter case, and the Keras 3 classes it writes for unregistered
+    names (`'lamb'`) are the ones Keras's string lookup leaves out.
+
+    Known problems
+    --------------
     Only string literals at these call sites are checked: a name held in a variable, a config dict
     or a command-line flag is not. Strings given to other libraries' optimizer parameters
     (`tflearn.regression(optimizer='momentum')`) are never touched.

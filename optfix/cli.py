@@ -100,6 +100,23 @@ def list_rules() -> None:
         typer.echo(f"{rule.id:<{width}}  {rule.summary()}")
 
 
+@app.command("explain")
+def explain(
+    rule: Annotated[Optional[str], typer.Argument(metavar="RULE-ID", help="The rule to explain (`optfix rules` lists them).", show_default=False)] = None,
+    every: Annotated[bool, typer.Option("--all", help="Explain every rule.")] = False,
+    color: ColorOption = Color.AUTO,
+) -> None:
+    """Print a rule's documentation: what it does, why, an example, fix safety, known problems."""
+    from optfix.explain import explain as print_explanation
+    from optfix.session import UsageError
+
+    try:
+        print_explanation(rule, every, color)
+    except UsageError as error:
+        typer.echo(f"optfix: {error}", err=True)
+        raise typer.Exit(2) from None
+
+
 def _version(value: bool) -> None:
     if value:
         typer.echo(f"optfix {__version__}")

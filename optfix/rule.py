@@ -111,6 +111,32 @@ class FileContext:
         self.imports_to_remove.append((module, name, alias))
 
 
+# The sections of a rule's documentation, in order; each title is underlined with dashes.
+SECTIONS = ("What it does", "Why", "Example", "Fix safety", "Known problems")
+
+
+def _sections(documentation: str) -> dict[str, str]:
+    """Each section's text by title: a title is a line, outside code blocks, underlined by a line
+    of dashes as long as it."""
+    lines = documentation.splitlines()
+    sections: dict[str, list[str]] = {}
+    current: list[str] = []  # the text before the first title (the summary) belongs to none
+    in_code = False
+    index = 0
+    while index < len(lines):
+        line = lines[index]
+        below = lines[index + 1] if index + 1 < len(lines) else ""
+        if line.startswith("```"):
+            in_code = not in_code
+        elif not in_code and line.strip() and below == "-" * len(line):
+            current = sections.setdefault(line, [])
+            index += 2
+            continue
+        current.append(line)
+        index += 1
+    return {title: "\n".join(text).strip() for title, text in sections.items()}
+
+
 class Rule:
     id: ClassVar[str]
     trigger: ClassVar[re.Pattern[bytes]]
@@ -138,6 +164,11 @@ class Rule:
     @classmethod
     def documentation(cls) -> str:
         return inspect.getdoc(cls)
+
+    @classmethod
+    def section(cls, title: str) -> str | None:
+        """The text of the documentation's section `title` (one of SECTIONS), or None."""
+        return _sections(cls.documentation()).get(title)
 
     def report(self, node: libcst.CSTNode, message: str, *, unsafe_fix: bool = False) -> None:
         """A finding for a person to review, located at `node` of the original tree."""

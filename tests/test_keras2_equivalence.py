@@ -282,7 +282,7 @@ def _optimizers(namespace: dict, keras) -> dict[str, object]:
 
 # Fixtures whose rewritten code runs under Keras 3, by mode; the default run of `unsafe` keeps
 # Nadam's schedule_decay, which Keras 3 rejects (reported).
-RUNNABLE = [(name, False) for name in ("arguments", "positional", "namespaces", "factories", "tf_keras_era", "kwargs")]
+RUNNABLE = [(name, False) for name in ("arguments", "positional", "namespaces", "factories", "tf_keras_era", "kwargs", "lr_decay")]
 RUNNABLE += [(name, True) for name in ("arguments", "unsafe")]
 
 

@@ -36,7 +36,7 @@ from optfix.knowledge.runtime import (
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 
 FIXTURES = REPO / "fixtures" / "learning-rate-api"
-RUNTIME = ["callbacks", "tf_keras_backend", "tf_keras_package", "names", "formatting", "attribute_functions"]
+RUNTIME = ["callbacks", "set_value", "tf_keras_backend", "tf_keras_package", "names", "formatting", "attribute_functions"]
 CONFIGS = [("config_dicts", ".expected.py"), ("config_identifier", ".unsafe.expected.py")]
 START = 0.1
 # What Keras 3 raises for the legacy spellings (optimizer-semantics.md §3.2, and the backends).

@@ -83,7 +83,7 @@ def _pairs(tf, keras, name: str, unsafe: bool = False):
             yield key, value, migrated[key]
 
 
-SAFE_FIXTURES = ["arguments.py", "import_styles.py", "existing_optimizers_import.py"]
+SAFE_FIXTURES = ["arguments.py", "import_styles.py", "existing_optimizers_import.py", "adam.py"]
 
 
 @pytest.mark.parametrize("scale", SCALES.values(), ids=SCALES.keys())

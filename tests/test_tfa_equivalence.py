@@ -215,7 +215,7 @@ def _moved(trajectory: np.ndarray) -> bool:
     return bool(np.abs(trajectory[-1] - np.concatenate(_initial())).max() > 1e-4)
 
 
-SAFE_FIXTURES = ["adamw.py", "sgdw.py", "others.py", "import_styles.py", "deep_path.py"]
+SAFE_FIXTURES = ["adamw.py", "sgdw.py", "others.py", "import_styles.py", "deep_path.py", "adamw_keyword.py"]
 
 
 @pytest.mark.parametrize("fixture", SAFE_FIXTURES)
