@@ -28,6 +28,14 @@ def run_json(optfix, root: Path, *args: str):
     return result, json.loads(result.stdout)
 
 
+def beside_json(optfix, tmp_path: Path, mode: str, output_format: str):
+    """The JSON report of `mode` on one copy of the project, and the run in `output_format` on another."""
+    fixture_tree.build(tmp_path / "json")
+    fixture_tree.build(tmp_path / output_format)
+    _, document = run_json(optfix, tmp_path / "json", mode)
+    return document, optfix(mode, "--output-format", output_format, cwd=tmp_path / output_format)
+
+
 def of_kind(document: dict, kind: Kind) -> list[dict]:
     return [r for r in document["results"] if r["kind"] == kind.value]
 
@@ -141,10 +149,7 @@ def parse_command(line: str) -> dict:
 
 @pytest.mark.parametrize("mode", ["check", "fix"])
 def test_github_has_one_command_per_result_of_the_json_report(optfix, tmp_path, mode):
-    fixture_tree.build(tmp_path / "json")
-    fixture_tree.build(tmp_path / "github")
-    _, document = run_json(optfix, tmp_path / "json", mode)
-    result = optfix(mode, "--output-format", "github", cwd=tmp_path / "github")
+    document, result = beside_json(optfix, tmp_path, mode, "github")
 
     commands = [parse_command(line) for line in result.stdout.decode().splitlines()]
     assert len(commands) == len(document["results"])
@@ -174,10 +179,7 @@ def sarif_schema() -> dict:
 
 @pytest.mark.parametrize("mode", ["diff", "fix"])
 def test_sarif_is_valid_and_holds_every_result(optfix, tmp_path, mode):
-    fixture_tree.build(tmp_path / "json")
-    fixture_tree.build(tmp_path / "sarif")
-    _, document = run_json(optfix, tmp_path / "json", mode)
-    result = optfix(mode, "--output-format", "sarif", cwd=tmp_path / "sarif")
+    document, result = beside_json(optfix, tmp_path, mode, "sarif")
     log = json.loads(result.stdout)
 
     jsonschema.Draft4Validator(sarif_schema()).validate(log)

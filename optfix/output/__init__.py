@@ -54,6 +54,15 @@ def records(path: str, result: FileResult, mode: Mode) -> list[Record]:
     return found
 
 
+def level(record: Record) -> str:
+    """`error`, `warning` (to review, or a change still to make) or `notice` (a change made)."""
+    if record.kind is Kind.ERROR:
+        return "error"
+    if record.kind is Kind.CHANGE and record.fix.applied:
+        return "notice"
+    return "warning"
+
+
 @dataclass
 class Run:
     """What every output may need to know about the invocation."""

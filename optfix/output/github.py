@@ -5,7 +5,7 @@ make (`diff`, `check`) are `::warning`, changes `fix` applied are `::notice`."""
 from __future__ import annotations
 
 from optfix.findings import FileResult, Kind
-from optfix.output import Output, Record, records
+from optfix.output import Output, Record, level, records
 from optfix.report import UNSAFE_FIX_NOTE
 
 
@@ -15,14 +15,6 @@ def escape_data(text: str) -> str:
 
 def escape_property(text: str) -> str:
     return escape_data(text).replace(":", "%3A").replace(",", "%2C")
-
-
-def level(record: Record) -> str:
-    if record.kind is Kind.ERROR:
-        return "error"
-    if record.kind is Kind.CHANGE and record.fix.applied:
-        return "notice"
-    return "warning"
 
 
 def command(record: Record) -> str:

@@ -14,8 +14,8 @@ from urllib.parse import quote
 
 from optfix import __version__
 from optfix.docstrings import section
-from optfix.findings import FileResult, Kind
-from optfix.output import Output, Record, Run, records
+from optfix.findings import FileResult
+from optfix.output import Output, Record, Run, level, records
 from optfix.output.json import record_json
 from optfix.report import Tally
 
@@ -54,14 +54,6 @@ def _descriptor(rule_id: str, summary: str, full: str, help_text: str) -> dict:
     }
 
 
-def level(record: Record) -> str:
-    if record.kind is Kind.ERROR:
-        return "error"
-    if record.kind is Kind.CHANGE and record.fix.applied:
-        return "note"
-    return "warning"
-
-
 def _region(record: Record) -> dict:
     region = {"startLine": record.line, "startColumn": record.column}
     if record.end_line is not None:
@@ -89,7 +81,7 @@ class SarifOutput(Output):
         return {
             "ruleId": record.rule,
             "ruleIndex": self.index[record.rule],
-            "level": level(record),
+            "level": "note" if level(record) == "notice" else level(record),
             "message": {"text": record.message},
             "locations": [{
                 "physicalLocation": {
