@@ -8,7 +8,7 @@ from typing import Annotated, Optional
 import typer
 
 from optfix import __version__
-from optfix.settings import Color, Mode, Settings, default_jobs
+from optfix.settings import Color, Mode, OutputFormat, Settings, default_jobs
 
 app = typer.Typer(
     help="Rewrite legacy TensorFlow/Keras optimizer code into Keras 3, keeping the math.",
@@ -27,6 +27,8 @@ ColorOption = Annotated[Color, typer.Option("--color", help="Color the diff and 
 NoProgress = Annotated[bool, typer.Option("--no-progress", help="Never show a progress bar.")]
 Quiet = Annotated[bool, typer.Option("--quiet", "-q", help="Do not print the diff.")]
 UnsafeFixes = Annotated[bool, typer.Option("--unsafe-fixes", help="Also apply fixes that change behaviour; each is reported.")]
+Format = Annotated[OutputFormat, typer.Option("--output-format", help="text: the diff and findings; json, github, sarif: one machine-readable report on stdout, no diff.", case_sensitive=False)]
+Summary = Annotated[Optional[Path], typer.Option("--summary", metavar="FILE.md", help="Also write a Markdown summary of the run, fit for a pull-request description.", dir_okay=False)]
 
 
 def _command(mode: Mode, summary: str):
@@ -40,6 +42,8 @@ def _command(mode: Mode, summary: str):
         no_progress: NoProgress = False,
         quiet: Quiet = False,
         unsafe_fixes: UnsafeFixes = False,
+        output_format: Format = OutputFormat.TEXT,
+        summary_file: Summary = None,
     ) -> None:
         from optfix.session import UsageError, execute
 
@@ -54,6 +58,8 @@ def _command(mode: Mode, summary: str):
             progress=not no_progress,
             quiet=quiet,
             unsafe_fixes=unsafe_fixes,
+            output_format=output_format,
+            summary=summary_file,
         )
         try:
             code = execute(settings)

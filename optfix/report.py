@@ -15,8 +15,11 @@ def display_path(path: Path, cwd: Path) -> str:
     return Path(relative).as_posix()
 
 
+UNSAFE_FIX_NOTE = " (fix available with --unsafe-fixes)"
+
+
 def format_finding(path: str, finding: Finding, color: bool = False) -> str:
-    note = " (fix available with --unsafe-fixes)" if finding.unsafe_fix else ""
+    note = UNSAFE_FIX_NOTE if finding.unsafe_fix else ""
     if color:
         tint = "\x1b[31m" if finding.kind is Kind.ERROR else "\x1b[33m"
         return f"\x1b[1m{path}\x1b[0m:{finding.line}:{finding.col}: {tint}{finding.rule}\x1b[0m {finding.message}{note}"

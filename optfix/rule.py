@@ -181,7 +181,8 @@ class Rule:
         otherwise it becomes a finding that says what the fix would change.
         """
         if safe or self.file.unsafe_fixes:
-            self.file.notes.append(Note(self.id, original, message, Kind.CHANGE))
+            # unsafe_fix on a change: it was applied under --unsafe-fixes (the reports say so).
+            self.file.notes.append(Note(self.id, original, message, Kind.CHANGE, not safe))
             return replacement
         self.report(original, message, unsafe_fix=True)
         return updated

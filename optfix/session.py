@@ -7,13 +7,14 @@ import sys
 from pathlib import Path
 
 from optfix import engine
-from optfix.diff import colorize, unified_diff
 from optfix.discover import discover
-from optfix.findings import FileResult, Kind
+from optfix.findings import FileResult
+from optfix.output import Output, Run, for_format
+from optfix.output.text import shows_diff
 from optfix.progress import Progress
-from optfix.report import Tally, display_path, format_finding
+from optfix.report import Tally, display_path
 from optfix.rule import Rule, all_rules
-from optfix.settings import Color, Mode, Settings
+from optfix.settings import Mode, OutputFormat, Settings
 from optfix.write import WriteError, replace_bytes
 
 
@@ -30,42 +31,43 @@ def selected_rules(select: tuple[str, ...], ignore: tuple[str, ...]) -> list[typ
     return [rule for rule in rules if (not select or rule.id in select) and rule.id not in ignore]
 
 
-def _wants_color(color: Color, stream) -> bool:
-    if color is Color.AUTO:
-        return stream.isatty() and "NO_COLOR" not in os.environ
-    return color is Color.ALWAYS
-
-
 def execute(settings: Settings) -> int:
     rules = selected_rules(settings.select, settings.ignore)
+    if settings.summary is not None and not settings.summary.parent.is_dir():
+        raise UsageError(f"cannot write the summary {settings.summary}: no folder {settings.summary.parent}")
     cwd = Path.cwd()
     files = list(discover(settings.paths, settings.exclude, cwd))
-    show_diff = settings.mode is not Mode.CHECK and not settings.quiet
-    color_diff = _wants_color(settings.color, sys.stdout)
-    color_findings = _wants_color(settings.color, sys.stderr)
+    diff_on_stdout = settings.output_format is OutputFormat.TEXT and shows_diff(settings)
     # The bar shares the terminal with nothing: only when the diff does not go there too.
-    progress = Progress(len(files), settings.progress and not (show_diff and sys.stdout.isatty()))
+    progress = Progress(len(files), settings.progress and not (diff_on_stdout and sys.stdout.isatty()))
+    run = Run(settings, rules, cwd, sys.stdout.buffer, progress)
+    outputs: list[Output] = [for_format(run)]
+    if settings.summary is not None:
+        from optfix.output.summary import SummaryOutput
+
+        outputs.append(SummaryOutput(run))
     tally = Tally()
-    stdout = sys.stdout.buffer
     try:
         for result in engine.run(files, rules, jobs=settings.jobs, unsafe_fixes=settings.unsafe_fixes):
             path = display_path(result.path, cwd)
             if result.changed and settings.mode is Mode.FIX:
                 _write(result)
-            if result.changed and show_diff:
-                patch = unified_diff(result.original, result.updated, path)
-                stdout.write(colorize(patch) if color_diff else patch)
-                stdout.flush()
-            for finding in result.findings:
-                if finding.kind is not Kind.CHANGE:
-                    progress.print(format_finding(path, finding, color_findings))
+            for output in outputs:
+                output.file(path, result)
             tally.add(result)
             progress.advance()
+        progress.close()
+        for output in outputs:
+            output.finish(tally)
     except BrokenPipeError:
-        # The reader of the diff went away (`optfix diff | head`): stop quietly.
+        # The reader of the output went away (`optfix diff | head`): stop quietly.
         devnull = os.open(os.devnull, os.O_WRONLY)
         os.dup2(devnull, sys.stdout.fileno())
         return 1
+    except WriteError as error:  # only the summary is written here; the files are done
+        sys.stderr.write(tally.summary(settings.mode) + "\n")
+        sys.stderr.write(f"optfix: the summary {settings.summary}: {error}\n")
+        return 2
     finally:
         progress.close()
     sys.stderr.write(tally.summary(settings.mode) + "\n")

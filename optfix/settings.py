@@ -14,6 +14,13 @@ class Mode(str, Enum):
     CHECK = "check"
 
 
+class OutputFormat(str, Enum):
+    TEXT = "text"
+    JSON = "json"
+    GITHUB = "github"
+    SARIF = "sarif"
+
+
 class Color(str, Enum):
     AUTO = "auto"
     ALWAYS = "always"
@@ -39,3 +46,5 @@ class Settings:
     progress: bool = True
     quiet: bool = False
     unsafe_fixes: bool = False
+    output_format: OutputFormat = OutputFormat.TEXT
+    summary: Path | None = None  # where to write the Markdown summary

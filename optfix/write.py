@@ -24,15 +24,37 @@ def replace_bytes(path: Path, new: bytes, expected: bytes) -> None:
         fd, temporary = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".optfix-tmp", dir=target.parent)
     except OSError as error:
         raise WriteError(f"cannot write: {error.strerror or error}") from None
+    _commit(fd, temporary, target, new, stat.S_IMODE(info.st_mode), (info.st_uid, info.st_gid))
+
+
+def write_bytes(path: Path, data: bytes) -> None:
+    """Create or replace `path` (its symlink target) with `data` atomically: readers see the old
+    file or the new one, never half of it. A new file gets the usual mode (0o666 less the umask)."""
+    target = Path(os.path.realpath(path))
+    try:
+        info = target.stat() if target.exists() else None
+        fd, temporary = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".optfix-tmp", dir=target.parent)
+    except OSError as error:
+        raise WriteError(f"cannot write: {error.strerror or error}") from None
+    if info is None:
+        umask = os.umask(0)
+        os.umask(umask)
+        _commit(fd, temporary, target, data, 0o666 & ~umask, None)
+    else:
+        _commit(fd, temporary, target, data, stat.S_IMODE(info.st_mode), (info.st_uid, info.st_gid))
+
+
+def _commit(fd: int, temporary: str, target: Path, data: bytes, mode: int, owner: tuple[int, int] | None) -> None:
+    """Fill the temporary file `fd`, give it `mode` (and `owner`), and rename it over `target`."""
     try:
         with os.fdopen(fd, "wb") as stream:
-            stream.write(new)
+            stream.write(data)
             stream.flush()
             os.fsync(stream.fileno())
-        os.chmod(temporary, stat.S_IMODE(info.st_mode))
-        if (info.st_uid, info.st_gid) != (os.getuid(), os.getgid()):
+        os.chmod(temporary, mode)
+        if owner is not None and owner != (os.getuid(), os.getgid()):
             try:
-                os.chown(temporary, info.st_uid, info.st_gid)
+                os.chown(temporary, *owner)
             except PermissionError:
                 pass
         os.replace(temporary, target)

@@ -1,0 +1,39 @@
+"""The default output: the unified diff on stdout, findings on stderr."""
+
+from __future__ import annotations
+
+import os
+import sys
+
+from optfix.diff import colorize, unified_diff
+from optfix.findings import FileResult, Kind
+from optfix.output import Output, Run
+from optfix.report import format_finding
+from optfix.settings import Color, Mode
+
+
+def wants_color(color: Color, stream) -> bool:
+    if color is Color.AUTO:
+        return stream.isatty() and "NO_COLOR" not in os.environ
+    return color is Color.ALWAYS
+
+
+def shows_diff(run_settings) -> bool:
+    return run_settings.mode is not Mode.CHECK and not run_settings.quiet
+
+
+class TextOutput(Output):
+    def __init__(self, run: Run) -> None:
+        super().__init__(run)
+        self.show_diff = shows_diff(run.settings)
+        self.color_diff = wants_color(run.settings.color, sys.stdout)
+        self.color_findings = wants_color(run.settings.color, sys.stderr)
+
+    def file(self, path: str, result: FileResult) -> None:
+        if result.changed and self.show_diff:
+            patch = unified_diff(result.original, result.updated, path)
+            self.run.stdout.write(colorize(patch) if self.color_diff else patch)
+            self.run.stdout.flush()
+        for finding in result.findings:
+            if finding.kind is not Kind.CHANGE:
+                self.run.progress.print(format_finding(path, finding, self.color_findings))
