@@ -24,6 +24,7 @@ _CELL_MARK = "__optfix_cell__({})\n"
 _IPYTHON_MARK = "__optfix_ipython__({})"
 _CELL_LINE = re.compile(r"__optfix_cell__\((\d+)\)\n")
 _IPYTHON_LINE = re.compile(r"[ \t]*__optfix_ipython__\((\d+)\)(\r\n|\r|\n)?")
+_LINE_NUMBER = re.compile(r"\bline (\d+)\b")  # in Python's syntax errors
 _LINE = re.compile(r"[^\r\n]*(?:\r\n|\r|\n)|[^\r\n]+")  # Python's line ends, not str.splitlines'
 
 # At the start of a statement, IPython reads these as its own: `%magic`, `!ls`, `x = !ls`,
@@ -72,7 +73,11 @@ class Notebook:
             end_line = end_col = 0
         else:
             end_col = finding.end_col
-        return replace(finding, cell=cell, line=line, end_line=end_line, end_col=end_col)
+        # Python's syntax errors name other lines by their number in the program.
+        message = finding.message
+        if finding.rule == "syntax-error":
+            message = _LINE_NUMBER.sub(lambda match: "cell {}, line {}".format(*self._cell_line(int(match.group(1)))), message)
+        return replace(finding, cell=cell, line=line, end_line=end_line, end_col=end_col, message=message)
 
     def _cell_line(self, line: int) -> tuple[int, int]:
         if line <= len(self.where):
