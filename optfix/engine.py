@@ -65,8 +65,9 @@ def _process_notebook(path: Path, data: bytes, rules: Sequence[type[Rule]], unsa
         book = notebook.parse(data)
         text = _transform(result, book.program, rules, unsafe_fixes)
         result.findings = [book.locate(finding) for finding in result.findings]
-        if text is not None and text != book.program:
-            result.original, result.updated = data, book.with_program(text)
+        updated = book.with_program(text) if text is not None and text != book.program else data
+        if updated != data:
+            result.original, result.updated = data, updated
     except notebook.NotebookError as error:
         result.error(error.rule, error.message, error.line, error.col)
         if error.cell is not None:

@@ -269,6 +269,7 @@ def test_git_apply_of_diff_reproduces_fix_and_a_second_run_changes_nothing(optfi
     original = contents(fixed)
     diff = optfix("diff", cwd=applied)
     assert diff.returncode == 1
+    assert optfix("diff", "--jobs", "1", cwd=applied).stdout == diff.stdout
     git_apply(diff.stdout, applied)
     fix = optfix("fix", cwd=fixed)
     assert fix.returncode == 0, fix.stderr
