@@ -6,7 +6,8 @@ the next. Between two cells stands a marker statement (`__optfix_cell__(N)`): a 
 comment, so that no rewrite can drop it with a removed import, and so that imports a rule adds go
 into the first cell's import block, as they would at the top of a .py file. IPython syntax (line
 magics, `!shell` lines, `name?` help) becomes a placeholder statement that is put back as it was;
-a cell magic (`%%bash`) makes the whole cell another language, left out of the program.
+a cell magic (`%%bash`) makes the whole cell another language, left out of the program, as are
+empty cells.
 """
 
 from __future__ import annotations
@@ -181,7 +182,7 @@ def _build_program(notebook: Notebook, cells: list[dict]) -> None:
             source = "".join(source)
         if not isinstance(source, str):
             raise NotebookError("notebook-error", "not a Jupyter notebook: its source is not text", cell=index)
-        if source.startswith("%%"):
+        if source.startswith("%%") or not source.strip():  # another language, or nothing to hold an import
             continue
         if notebook.cells:
             previous = notebook.cells[-1]

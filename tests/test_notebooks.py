@@ -67,6 +67,7 @@ def test_an_import_a_rule_adds_goes_into_the_first_code_cell(optfix, tmp_path):
     path = write_notebook(
         tmp_path / "nb.ipynb",
         new_markdown_cell("# Training"),
+        new_code_cell("\n"),
         new_code_cell("import numpy as np"),
         new_code_cell("import pandas as pd\nmodel.compile(optimizer='lamb', loss='mse')"),
     )
@@ -74,6 +75,7 @@ def test_an_import_a_rule_adds_goes_into_the_first_code_cell(optfix, tmp_path):
     assert result.returncode == 0, result.stderr
     assert sources(path) == [
         "# Training",
+        "\n",
         "import numpy as np\nimport keras",
         "import pandas as pd\nmodel.compile(optimizer=keras.optimizers.Lamb(), loss='mse')",
     ]
