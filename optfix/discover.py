@@ -1,4 +1,4 @@
-"""Command-line paths to the Python files to process, in a deterministic order.
+"""Command-line paths to the Python files and notebooks to process, in a deterministic order.
 
 Folders are walked recursively, honouring every .gitignore from the repository root down and
 skipping virtualenvs, caches and build output. A file named on the command line is always
@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pathspec
 
-SOURCE_SUFFIXES = (".py",)
+SOURCE_SUFFIXES = (".py", ".ipynb")
 SKIPPED_DIRS = frozenset({
     ".bzr", ".direnv", ".eggs", ".git", ".hg", ".ipynb_checkpoints", ".mypy_cache", ".nox",
     ".pytest_cache", ".pytype", ".ruff_cache", ".svn", ".tox", ".venv", "__pycache__",
@@ -80,7 +80,7 @@ def _is_virtualenv(folder: Path) -> bool:
     return (folder / "pyvenv.cfg").is_file()
 
 
-def _walk(folder: Path, ignores: _Ignores, excluded: pathspec.GitIgnoreSpec, cwd: Path) -> Iterator[Path]:
+def _walk(folder: Path, ignores: _Ignores, excluded: pathspec.GitIgnoreSpec, cwd: Path, suffixes: tuple[str, ...]) -> Iterator[Path]:
     ignores = ignores.with_gitignore(folder)
     try:
         entries = sorted(os.scandir(folder), key=lambda entry: entry.name)
@@ -93,12 +93,12 @@ def _walk(folder: Path, ignores: _Ignores, excluded: pathspec.GitIgnoreSpec, cwd
         is_dir = entry.is_dir()
         if is_dir and (entry.name in SKIPPED_DIRS or _is_virtualenv(path)):
             continue
-        if not is_dir and not entry.name.endswith(SOURCE_SUFFIXES):
+        if not is_dir and not entry.name.endswith(suffixes):
             continue
         if ignores.ignores(path, is_dir) or _excluded(path, is_dir, excluded, cwd):
             continue
         if is_dir:
-            yield from _walk(path, ignores, excluded, cwd)
+            yield from _walk(path, ignores, excluded, cwd, suffixes)
         else:
             yield path
 
@@ -113,8 +113,11 @@ def _excluded(path: Path, is_dir: bool, excluded: pathspec.GitIgnoreSpec, cwd: P
     return excluded.match_file(relative + "/" if is_dir else relative)
 
 
-def discover(paths: Iterable[Path], exclude: Iterable[str] = (), cwd: Path | None = None) -> Iterator[Path]:
-    """Yield each file once, in command-line order, folders walked in name order.
+def discover(
+    paths: Iterable[Path], exclude: Iterable[str] = (), cwd: Path | None = None, suffixes: tuple[str, ...] = SOURCE_SUFFIXES
+) -> Iterator[Path]:
+    """Yield each file once, in command-line order, folders walked in name order (for files
+    ending in `suffixes`).
 
     A path that does not exist is yielded as is, so that reading it reports the problem.
     """
@@ -123,7 +126,7 @@ def discover(paths: Iterable[Path], exclude: Iterable[str] = (), cwd: Path | Non
     seen: set[str] = set()
     for given in paths:
         path = given if given.is_absolute() else cwd / given
-        found = _walk(path, _ignores_above(path), excluded, cwd) if path.is_dir() else iter([path])
+        found = _walk(path, _ignores_above(path), excluded, cwd, suffixes) if path.is_dir() else iter([path])
         for file in found:
             key = os.path.realpath(file)
             if key not in seen:

@@ -10,8 +10,10 @@ import sys
 from collections import deque
 from collections.abc import Iterable, Iterator, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
+from dataclasses import replace
 from pathlib import Path
 
+from optfix import notebook
 from optfix.findings import FileResult, Finding
 from optfix.rule import Rule, rules_by_id
 from optfix.source import DecodeError, decode
@@ -29,42 +31,24 @@ def process_file(path: Path, rules: Sequence[type[Rule]], unsafe_fixes: bool = F
         data = path.read_bytes()
     except OSError as error:
         return FileResult(path).error("read-error", f"cannot read: {error.strerror or error}")
-    triggered = triggered_rules(data, rules)
+    triggered, _ = _prefilter(path, data, rules)
     if not triggered:
         return FileResult(path)
     return process_bytes(path, data, triggered, unsafe_fixes)
 
 
 def process_bytes(path: Path, data: bytes, rules: Sequence[type[Rule]], unsafe_fixes: bool) -> FileResult:
-    from libcst import ParserSyntaxError
-
-    from optfix.transform import RuleError, UnfaithfulParse, UnparsableOutput, syntax_error_position, transform
-
+    if notebook.is_notebook(path):
+        return _process_notebook(path, data, rules, unsafe_fixes)
     result = FileResult(path)
     try:
         source = decode(data)
     except DecodeError as error:
         return result.error("decode-error", f"cannot decode: {error}", error.line, error.col)
-    rules = _relevant(source.text, rules)
-    if not rules:
-        return result
-    try:
-        outcome = transform(source.text, rules, unsafe_fixes)
-    except ParserSyntaxError as error:
-        line, col, message = syntax_error_position(source.text, error)
-        return result.error("syntax-error", f"cannot parse: {message}", line, col)
-    except UnfaithfulParse as error:
-        return result.error("syntax-error", f"{error}; file left unchanged")
-    except RecursionError:
-        return result.error("syntax-error", "cannot parse: nested too deeply")
-    except RuleError as error:
-        return result.error("internal-error", f"{error}; file left unchanged")
-    except UnparsableOutput as error:
-        return result.error("internal-error", f"the rewrite would not parse ({error}); file left unchanged")
-    result.findings = outcome.findings
-    if outcome.text != source.text:
+    text = _transform(result, source.text, rules, unsafe_fixes)
+    if text is not None and text != source.text:
         try:
-            updated = source.encode(outcome.text)
+            updated = source.encode(text)
             exact = source.encode(source.text) == data
         except UnicodeEncodeError as error:
             return result.error("internal-error", f"the rewrite cannot be encoded as {source.encoding}: {error.reason}")
@@ -72,6 +56,55 @@ def process_bytes(path: Path, data: bytes, rules: Sequence[type[Rule]], unsafe_f
             return result.error("decode-error", f"{source.encoding} does not round-trip; file left unchanged")
         result.original, result.updated = data, updated
     return result
+
+
+def _process_notebook(path: Path, data: bytes, rules: Sequence[type[Rule]], unsafe_fixes: bool) -> FileResult:
+    """A notebook's code cells, transformed as one program; findings point into their cells."""
+    result = FileResult(path)
+    try:
+        book = notebook.parse(data)
+        text = _transform(result, book.program, rules, unsafe_fixes)
+        result.findings = [book.locate(finding) for finding in result.findings]
+        updated = book.with_program(text) if text is not None and text != book.program else data
+        if updated != data:
+            result.original, result.updated = data, updated
+    except notebook.NotebookError as error:
+        result.error(error.rule, error.message, error.line, error.col)
+        if error.cell is not None:
+            result.findings[-1] = replace(result.findings[-1], cell=error.cell)
+    return result
+
+
+def _transform(result: FileResult, text: str, rules: Sequence[type[Rule]], unsafe_fixes: bool) -> str | None:
+    """The rewritten text, its findings put in `result`; None if it cannot be rewritten (then
+    `result` holds the error)."""
+    from libcst import ParserSyntaxError
+
+    from optfix.transform import RuleError, UnfaithfulParse, UnparsableOutput, syntax_error_position, transform
+
+    rules = _relevant(text, rules)
+    if not rules:
+        return text
+    try:
+        outcome = transform(text, rules, unsafe_fixes)
+    except ParserSyntaxError as error:
+        line, col, message = syntax_error_position(text, error)
+        result.error("syntax-error", f"cannot parse: {message}", line, col)
+        return None
+    except UnfaithfulParse as error:
+        result.error("syntax-error", f"{error}; file left unchanged")
+        return None
+    except RecursionError:
+        result.error("syntax-error", "cannot parse: nested too deeply")
+        return None
+    except RuleError as error:
+        result.error("internal-error", f"{error}; file left unchanged")
+        return None
+    except UnparsableOutput as error:
+        result.error("internal-error", f"the rewrite would not parse ({error}); file left unchanged")
+        return None
+    result.findings = outcome.findings
+    return outcome.text
 
 
 def _relevant(text: str, rules: Sequence[type[Rule]]) -> list[type[Rule]]:
@@ -105,16 +138,29 @@ def triggered_rules(data: bytes, rules: Sequence[type[Rule]]) -> list[type[Rule]
     return [rule for rule in rules if rule.wants(data)]
 
 
+def _prefilter(path: Path, data: bytes, rules: Sequence[type[Rule]]) -> tuple[list[type[Rule]], int]:
+    """The rules the prefilter lets through for a file, and the size of the code they would parse.
+    A notebook's prefilter reads its program, as JSON escapes hide text in its bytes (`\\"` for `"`);
+    one that cannot be read as a notebook goes on to every rule, whose processing reports it."""
+    if notebook.is_notebook(path):
+        try:
+            data = notebook.parse(data).program.encode("utf-8", "surrogatepass")
+        except notebook.NotebookError:
+            return list(rules), 0
+    return triggered_rules(data, rules), len(data)
+
+
 def _triggered(path: Path, rules: Sequence[type[Rule]]) -> FileResult | tuple[str, ...]:
     """Either a final result, or the ids of the rules the prefilter lets through."""
     try:
         data = path.read_bytes()
     except OSError as error:
         return FileResult(path).error("read-error", f"cannot read: {error.strerror or error}")
-    triggered = tuple(rule.id for rule in triggered_rules(data, rules))
-    if triggered and len(data) > MAX_PARSE_BYTES:
+    triggered_list, size = _prefilter(path, data, rules)
+    triggered = tuple(rule.id for rule in triggered_list)
+    if triggered and size > MAX_PARSE_BYTES:
         result = FileResult(path)
-        result.findings.append(Finding(1, 1, "file-too-large", f"not processed: {len(data) / 2**20:.1f} MiB is over the "
+        result.findings.append(Finding(1, 1, "file-too-large", f"not processed: {size / 2**20:.1f} MiB is over the "
                                        f"{MAX_PARSE_BYTES >> 20} MiB optfix parses; review it by hand ({', '.join(triggered)})"))
         return result
     return triggered or FileResult(path)

@@ -23,6 +23,7 @@ class Finding:
     end_line: int = 0
     end_col: int = 0
     unsafe_fix: bool = False  # a fix exists but changes behaviour: applied only with --unsafe-fixes
+    cell: int | None = None  # in a notebook: the cell (1-based among all cells) that `line` counts in
 
 
 @dataclass

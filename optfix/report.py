@@ -20,10 +20,11 @@ UNSAFE_FIX_NOTE = " (fix available with --unsafe-fixes)"
 
 def format_finding(path: str, finding: Finding, color: bool = False) -> str:
     note = UNSAFE_FIX_NOTE if finding.unsafe_fix else ""
+    where = f"{finding.line}:{finding.col}" if finding.cell is None else f"cell {finding.cell}:{finding.line}:{finding.col}"
     if color:
         tint = "\x1b[31m" if finding.kind is Kind.ERROR else "\x1b[33m"
-        return f"\x1b[1m{path}\x1b[0m:{finding.line}:{finding.col}: {tint}{finding.rule}\x1b[0m {finding.message}{note}"
-    return f"{path}:{finding.line}:{finding.col}: {finding.rule} {finding.message}{note}"
+        return f"\x1b[1m{path}\x1b[0m:{where}: {tint}{finding.rule}\x1b[0m {finding.message}{note}"
+    return f"{path}:{where}: {finding.rule} {finding.message}{note}"
 
 
 def _plural(count: int, noun: str) -> str:

@@ -29,7 +29,7 @@ def execute(paths: Iterable[Path], exclude: Iterable[str] = ()) -> int:
     cwd = Path.cwd()
     rows: list[Row] = []
     files = failed = 0
-    for path in discover(paths, exclude, cwd):
+    for path in discover(paths, exclude, cwd, suffixes=(".py",)):
         shown = display_path(path, cwd)
         found, errors = verify_file(path, shown, keras)
         rows += found

@@ -12,6 +12,7 @@ from pathlib import Path
 
 from optfix.engine import MAX_PARSE_BYTES, process_bytes, triggered_rules
 from optfix.findings import Finding, Kind
+from optfix.notebook import is_notebook
 from optfix.source import decode
 from optfix.transform import quiet_parse
 from optfix.verify.pair import Row, describe, run_pair, user_code
@@ -21,6 +22,8 @@ def verify_file(path: Path, shown: str, keras) -> tuple[list[Row], list[Finding]
     """The rows of one file, or the errors that kept it from being verified."""
     from optfix.codemods.get_updates import GetUpdatesRule
 
+    if is_notebook(path):
+        return [], [Finding(1, 1, "read-error", "not verified: optfix verify runs .py files, not notebooks", Kind.ERROR)]
     try:
         data = path.read_bytes()
     except OSError as error:
