@@ -210,5 +210,31 @@ def test_sarif_is_valid_and_holds_every_result(optfix, tmp_path, mode):
         region = location["physicalLocation"]["region"]
         assert (region["startLine"], region["startColumn"]) == (record["line"], record["column"])
         assert (region.get("endLine"), region.get("endColumn")) == (record["end_line"], record["end_column"])
-        assert sarif_result["properties"] == {"kind": record["kind"], "fix": record["fix"]}
+        assert sarif_result["properties"] == {"kind": record["kind"], "fix": record["fix"], "cell": record["cell"]}
     assert result.returncode == document["summary"]["exit_code"]
+
+
+# --- notebooks -----------------------------------------------------------------------------------
+
+def test_a_notebook_finding_names_its_cell_in_every_format(optfix, tmp_path):
+    from test_notebooks import new_code_cell, new_markdown_cell, write_notebook
+
+    write_notebook(tmp_path / "train.ipynb", new_code_cell("from keras.optimizers import RMSprop"),
+                   new_markdown_cell("# Training"), new_code_cell("x = 1\nopt = RMSprop(lr=0.1)"))
+    _, document = run_json(optfix, tmp_path, "check")
+    records = document["results"]
+    assert records and all(r["path"] == "train.ipynb" and r["cell"] == 3 and r["line"] == 2 for r in records)
+    assert {r["kind"] for r in records} == {"change", "review"}
+
+    github = optfix("check", "--output-format", "github", cwd=tmp_path).stdout.decode().splitlines()
+    commands = [parse_command(line) for line in github]
+    assert [c["message"] for c in commands] == [f"cell 3, line 2: {r['message']}" + (" (fix available with --unsafe-fixes)" if r["kind"] == "review" and r["fix"] else "") for r in records]
+    for command, record in zip(commands, records, strict=True):  # no line: the cell's lines are not the file's
+        assert {k: v for k, v in command.items() if k not in ("level", "message")} == {"file": "train.ipynb", "title": record["rule"]}
+
+    log = json.loads(optfix("check", "--output-format", "sarif", cwd=tmp_path).stdout)
+    jsonschema.Draft4Validator(sarif_schema()).validate(log)
+    for sarif_result, record in zip(log["runs"][0]["results"], records, strict=True):
+        assert sarif_result["message"]["text"] == f"cell 3, line 2: {record['message']}"
+        assert "region" not in sarif_result["locations"][0]["physicalLocation"]
+        assert sarif_result["properties"]["cell"] == 3

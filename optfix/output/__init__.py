@@ -38,6 +38,12 @@ class Record:
     message: str
     kind: Kind
     fix: Fix | None  # None: no mechanical fix
+    cell: int | None = None  # a notebook's cell (1-based, among all cells); line and column are in it
+
+    @property
+    def located_message(self) -> str:
+        """The message, led by the place in the notebook for formats whose positions are the file's lines."""
+        return self.message if self.cell is None else f"cell {self.cell}, line {self.line}: {self.message}"
 
 
 def records(path: str, result: FileResult, mode: Mode) -> list[Record]:
@@ -50,7 +56,7 @@ def records(path: str, result: FileResult, mode: Mode) -> list[Record]:
         else:
             fix = None
         end = (finding.end_line, finding.end_col) if finding.end_line else (None, None)
-        found.append(Record(path, finding.line, finding.col, *end, finding.rule, finding.message, finding.kind, fix))
+        found.append(Record(path, finding.line, finding.col, *end, finding.rule, finding.message, finding.kind, fix, finding.cell))
     return found
 
 

@@ -18,13 +18,15 @@ def escape_property(text: str) -> str:
 
 
 def command(record: Record) -> str:
-    properties = {"file": record.path, "line": record.line, "col": record.column}
-    if record.end_line is not None:
+    properties = {"file": record.path}
+    if record.cell is None:  # a notebook's cells have no lines of the file: annotate the file
+        properties |= {"line": record.line, "col": record.column}
+    if record.end_line is not None and record.cell is None:
         properties |= {"endLine": record.end_line, "endColumn": record.end_column}
     properties["title"] = record.rule
     listed = ",".join(f"{name}={escape_property(str(value))}" for name, value in properties.items())
     note = UNSAFE_FIX_NOTE if record.kind is Kind.REVIEW and record.fix is not None else ""
-    return f"::{level(record)} {listed}::{escape_data(record.message + note)}"
+    return f"::{level(record)} {listed}::{escape_data(record.located_message + note)}"
 
 
 class GithubOutput(Output):

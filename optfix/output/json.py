@@ -15,6 +15,7 @@ SCHEMA_VERSION = 1
 def record_json(record: Record) -> dict:
     return {
         "path": record.path,
+        "cell": record.cell,
         "line": record.line,
         "column": record.column,
         "end_line": record.end_line,

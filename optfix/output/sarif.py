@@ -82,15 +82,17 @@ class SarifOutput(Output):
             "ruleId": record.rule,
             "ruleIndex": self.index[record.rule],
             "level": "note" if level(record) == "notice" else level(record),
-            "message": {"text": record.message},
-            "locations": [{
-                "physicalLocation": {
-                    "artifactLocation": {"uri": quote(record.path), "uriBaseId": "%SRCROOT%"},
-                    "region": _region(record),
-                },
-            }],
-            "properties": {"kind": own["kind"], "fix": own["fix"]},
+            "message": {"text": record.located_message},
+            "locations": [{"physicalLocation": self._place(record)}],
+            "properties": {"kind": own["kind"], "fix": own["fix"], "cell": own["cell"]},
         }
+
+    @staticmethod
+    def _place(record: Record) -> dict:
+        place = {"artifactLocation": {"uri": quote(record.path), "uriBaseId": "%SRCROOT%"}}
+        if record.cell is None:  # a notebook's cells have no lines of the file: the file itself
+            place["region"] = _region(record)
+        return place
 
     def file(self, path: str, result: FileResult) -> None:
         self.results += [self._result(record) for record in records(path, result, self.run.settings.mode)]

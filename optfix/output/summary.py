@@ -27,6 +27,8 @@ def escape(text: str) -> str:
 
 
 def link(record: Record) -> str:
+    if record.cell is not None:  # a notebook: GitHub shows it rendered, without line anchors
+        return f"[{escape(record.path)}, cell {record.cell}, line {record.line}]({quote(record.path)})"
     return f"[{escape(record.path)}:{record.line}]({quote(record.path)}#L{record.line})"
 
 
