@@ -155,7 +155,14 @@ class Keras2Optimizer(ValueReferences, Rule):
     namespaces mean tf.keras 2 (OptimizerV2, whose defaults are Keras 3's). A call without
     evidence is left alone, unless its positional arguments can only be read one way: a literal
     that cannot fill the Keras 3 parameter at its position (`SGD(0.01, 0.9, 1e-6)`) reads the
-    Keras 2 way; where both readings fit, nothing is guessed: it is reported.
+    Keras 2 way; where both readings fit, nothing is guessed: it is reported. A call without
+    evidence that leaves out a default Keras 3 changed (`Adadelta()`) is reported where other
+    calls of the same file were written for Keras 2.2, with the old values to write.
+
+    A class derived from a Keras optimizer that is written against tf.keras 2's optimizer API
+    (it defines `_resource_apply_dense`, `_create_slots`, `update_step(gradient, variable)`, or
+    calls `self._set_hyper(...)`, ...) is reported, and its base class is left as it is: moved to a
+    Keras 3 class, its overrides would never be called.
 
     Why
     ---
