@@ -38,8 +38,13 @@ _SCHEDULE_SET = (
 _GAP = rb"(?:" + GAP + rb"|\))*"
 _CHAIN = re.compile(rb"optimizer" + _GAP + rb"\." + _GAP + rb"(?:lr|decay)\b")
 _NAMED = re.compile(rb"\b(\w+)" + _GAP + rb"\." + _GAP + rb"(?:lr|decay)\b")
-# A name that may be the target of an assignment (or an annotation).
-_ASSIGNED = re.compile(rb"\b(\w+)" + _GAP + rb"(?:=(?!=)|:)")
+_ATTRIBUTE = re.compile(rb"\." + _GAP + rb"(?:lr|decay)\b")  # where _NAMED may match: searched first, it is fast
+
+
+def _assigned(name: bytes, data: bytes) -> bool:
+    """Whether `name` may be the target of an assignment (or an annotation). The pattern leads with
+    the name, as `re` searches a literal prefix fast; the boundary before it is checked after."""
+    return re.search(re.escape(name) + rb"(?<!\w" + re.escape(name) + rb")" + _GAP + rb"(?:=(?!=)|:)", data) is not None
 _VALUE_CALL = re.compile(rb"\b(?:get_value|set_value|eval)\b")
 _VARIABLE = re.compile(rb"\." + _GAP + rb"(?:lr|learning_rate|iterations)\b")
 _ATTRIBUTE_CALL = re.compile(rb"\b(?:has|get|set)attr\b")
@@ -137,9 +142,8 @@ class LearningRateApi(Rule):
     def wants(cls, data: bytes) -> bool:
         if b"optimizer" in data and (b"keras" in data or b"tensorflow" in data) and _CHAIN.search(data):
             return True
-        if b"optimizers" in data:
-            bases = {m.group(1) for m in _NAMED.finditer(data)}
-            if bases and not bases.isdisjoint(m.group(1) for m in _ASSIGNED.finditer(data)):
+        if b"optimizers" in data and _ATTRIBUTE.search(data):
+            if any(_assigned(base, data) for base in {m.group(1) for m in _NAMED.finditer(data)}):
                 return True
         if b"keras" in data and _VALUE_CALL.search(data) and _VARIABLE.search(data):
             return True  # K.set_value(x.lr, ...), a finding even where x is unknown

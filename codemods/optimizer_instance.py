@@ -24,7 +24,20 @@ _REFERENCE = (rb"(?:" + GAP + rb"|\()*(?:" + _NAME + SPACE + rb"\." + SPACE + rb
 _CLASS_NAMES = frozenset(name.encode() for name in KERAS3_OPTIMIZERS | set(TF1_OPTIMIZERS) | TFA_NAMES | {BASE_CLASS})
 _DEFINED = re.compile(rb"\bclass\s+(" + _NAME + rb")")
 _ALIAS = re.compile(rb"\bas\s+(" + _NAME + rb")")
-_ASSIGNED = re.compile(rb"(" + _NAME + rb")\s*=\s*\(?\s*(?:" + _NAME + rb"\s*\.\s*)*(" + _NAME + rb")")
+
+
+def _assigned_from(name: bytes) -> re.Pattern[bytes]:
+    """`name = a.b.c`, capturing the last name of the value. It leads with the name, as `re`
+    searches a literal prefix fast; the boundary before it is checked after."""
+    return re.compile(re.escape(name) + rb"(?<![\w\x80-\xff]" + re.escape(name) + rb")\s*=\s*\(?\s*(?:" + _NAME + rb"\s*\.\s*)*(" + _NAME + rb")")
+
+
+def _may_be_class(name: bytes, data: bytes, classes: set[bytes], seen: set[bytes]) -> bool:
+    """Whether `name` is one of `classes`, or assigned from one through any chain of assignments."""
+    if name in classes:
+        return True
+    seen.add(name)
+    return any(value not in seen and _may_be_class(value, data, classes, seen) for value in _assigned_from(name).findall(data))
 _KERAS2_NAMES = {"lr": "learning_rate"}  # Keras 2.2 parameter names that Keras 3 renamed
 
 
@@ -107,14 +120,7 @@ class OptimizerInstance(Rule):
         if not given:
             return False
         names = _CLASS_NAMES | set(_DEFINED.findall(data)) | set(_ALIAS.findall(data))
-        if not given.isdisjoint(names):
-            return True
-        assigned = _ASSIGNED.findall(data)
-        while True:  # names bound to such names, through any chain of assignments
-            more = {target for target, value in assigned if value in names} - names
-            if not more:
-                return not given.isdisjoint(names)
-            names |= more
+        return any(_may_be_class(name, data, names, set()) for name in given)
 
     def leave_Call(self, original: cst.Call, updated: cst.Call) -> cst.Call:
         index = optimizer_argument(original, self.file.imports)

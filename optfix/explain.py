@@ -5,7 +5,8 @@ from __future__ import annotations
 import sys
 
 from optfix.rule import Rule, all_rules, rules_by_id
-from optfix.session import UsageError, _wants_color
+from optfix.session import UsageError
+from optfix.settings import wants_color
 from optfix.settings import Color
 
 
@@ -28,7 +29,7 @@ def chosen_rules(rule_id: str | None, every: bool) -> tuple[type[Rule], ...]:
 def explain(rule_id: str | None, every: bool, color: Color) -> None:
     """Print the documentation: rendered by rich where colour is wanted, as Markdown text if not."""
     texts = [markdown(rule) for rule in chosen_rules(rule_id, every)]
-    if not _wants_color(color, sys.stdout):
+    if not wants_color(color, sys.stdout):
         sys.stdout.write("\n".join(texts))
         return
     from rich.console import Console

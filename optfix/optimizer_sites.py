@@ -28,7 +28,7 @@ SPACE = rb"(?:" + GAP + rb")*"  # blanks, comments and line continuations
 _MODULE_ALIAS = re.compile(rb"\boptimizers\s+as\s+(\w+)")
 _FROM_OPTIMIZERS = re.compile(rb"\boptimizers\s+import\s+(\([^)]*\)|[^\n]*)")
 _GET_NAME = re.compile(rb"\bget\b(?:\s+as\s+(\w+))?")
-_ASSIGNMENT = re.compile(rb"(\w+)\s*=\s*\(?\s*((?:\w+\s*\.\s*)*\w+)")
+_ASSIGNMENT = re.compile(rb"([\w\x80-\xff]+)\s*=\s*\(?\s*((?:[\w\x80-\xff]+\s*\.\s*)*[\w\x80-\xff]+)")
 _REGEX_MODULES = ("re", "regex")  # their compile() takes a pattern first, imported or not
 _NOT_KERAS_COMPILE = tuple(f"{module}.".encode() for module in _REGEX_MODULES)
 
@@ -47,22 +47,37 @@ def site_matches(data: bytes, argument: bytes) -> list[re.Match]:
     return found
 
 
+def bound_to(data: bytes, names: set[bytes], follows=lambda parts, names: parts[-1] in names) -> set[bytes]:
+    """`names` and the names assigned from them, through any chain (`opts = keras.optimizers`,
+    `get_optimizer = opts.get`): `follows(parts, names)` says whether a value of dotted `parts`
+    stands for one of them. Only the lines that mention a name are read, with the two above them
+    (`x = (` or a line continuation): `re` finds a name fast, but an assignment anywhere slowly."""
+    names, new, read = set(names), set(names), set()
+    while new:
+        assignments = []
+        for name in new:
+            for match in re.finditer(re.escape(name), data):
+                start = data.rfind(b"\n", 0, match.start()) + 1
+                for _ in range(2):
+                    start = data.rfind(b"\n", 0, start - 1) + 1 if start > 0 else 0
+                if start not in read:
+                    read.add(start)
+                    end = data.find(b"\n", match.end())
+                    assignments += _ASSIGNMENT.findall(data, start, len(data) if end < 0 else end)
+        new = {target for target, value in assignments
+               if target not in names and follows(re.sub(rb"\s", b"", value).split(b"."), names)}
+        names |= new
+    return names
+
+
 def _get_sites(data: bytes, argument: bytes) -> list[re.Match]:
     """Arguments given to `optimizers.get` under whatever names the file binds it or its module to."""
     modules = {b"optimizers", *_MODULE_ALIAS.findall(data)}
     getters = {alias or b"get" for names in _FROM_OPTIMIZERS.findall(data) for alias in _GET_NAME.findall(names)}
     # Aliases assigned in code, through any chain: `opts = keras.optimizers`, `get_optimizer = opts.get`.
-    assignments = [(target, re.sub(rb"\s", b"", value).split(b".")) for target, value in _ASSIGNMENT.findall(data)]
-    changed = True
-    while changed:
-        changed = False
-        for target, parts in assignments:
-            if parts[-1] in modules and target not in modules:
-                modules.add(target)
-                changed = True
-            elif (parts[-1] in getters or len(parts) > 1 and parts[-1] == b"get" and parts[-2] in modules) and target not in getters:
-                getters.add(target)
-                changed = True
+    modules = bound_to(data, modules)
+    getters = bound_to(data, getters | modules, lambda parts, names: parts[-1] in names - modules or len(parts) > 1
+                       and parts[-1] == b"get" and parts[-2] in modules) - modules
     callers = [re.escape(module) + SPACE + rb"\." + SPACE + rb"get" for module in sorted(modules)]
     callers += [rb"(?<![\w.])" + re.escape(getter) for getter in sorted(getters)]  # `get(...)`, not `config.get(...)`
     site = re.compile(rb"(?:" + b"|".join(callers) + rb")" + SPACE + rb"\(" + SPACE + rb"(?:identifier" + SPACE + rb"=)?" + argument)

@@ -27,6 +27,12 @@ class Color(str, Enum):
     NEVER = "never"
 
 
+def wants_color(color: Color, stream) -> bool:
+    if color is Color.AUTO:
+        return stream.isatty() and "NO_COLOR" not in os.environ
+    return color is Color.ALWAYS
+
+
 def default_jobs() -> int:
     try:
         return len(os.sched_getaffinity(0))

@@ -2,20 +2,13 @@
 
 from __future__ import annotations
 
-import os
 import sys
 
 from optfix.diff import colorize, unified_diff
 from optfix.findings import FileResult, Kind
 from optfix.output import Output, Run
 from optfix.report import format_finding
-from optfix.settings import Color, Mode
-
-
-def wants_color(color: Color, stream) -> bool:
-    if color is Color.AUTO:
-        return stream.isatty() and "NO_COLOR" not in os.environ
-    return color is Color.ALWAYS
+from optfix.settings import Mode, wants_color
 
 
 def shows_diff(run_settings) -> bool:
