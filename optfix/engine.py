@@ -24,7 +24,7 @@ MAX_PARSE_BYTES = 1 << 20
 _POOL_CONTEXT = multiprocessing.get_context("fork") if sys.platform == "linux" else None
 
 
-def process_file(path: Path, rules: Sequence[type[Rule]], unsafe_fixes: bool = False) -> FileResult:
+def process_file(path: Path, rules: Sequence[type[Rule]], unsafe_fixes: bool = False, keras_import: str = "keras") -> FileResult:
     try:
         data = path.read_bytes()
     except OSError as error:
@@ -32,10 +32,18 @@ def process_file(path: Path, rules: Sequence[type[Rule]], unsafe_fixes: bool = F
     triggered = triggered_rules(data, rules)
     if not triggered:
         return FileResult(path)
-    return process_bytes(path, data, triggered, unsafe_fixes)
+    return process_bytes(path, data, triggered, unsafe_fixes, keras_import)
 
 
-def process_bytes(path: Path, data: bytes, rules: Sequence[type[Rule]], unsafe_fixes: bool) -> FileResult:
+def process_given(path: Path, data: bytes, rules: Sequence[type[Rule]], unsafe_fixes: bool = False, keras_import: str = "keras") -> FileResult:
+    """A file's bytes given rather than read (stdin), through the same stages as a file's."""
+    triggered = _prefiltered(path, data, rules)
+    if isinstance(triggered, FileResult):
+        return triggered
+    return _guarded(path, lambda: process_bytes(path, data, [rule for rule in rules if rule.id in triggered], unsafe_fixes, keras_import))
+
+
+def process_bytes(path: Path, data: bytes, rules: Sequence[type[Rule]], unsafe_fixes: bool, keras_import: str = "keras") -> FileResult:
     from libcst import ParserSyntaxError
 
     from optfix.transform import RuleError, UnfaithfulParse, UnparsableOutput, syntax_error_position, transform
@@ -49,7 +57,7 @@ def process_bytes(path: Path, data: bytes, rules: Sequence[type[Rule]], unsafe_f
     if not rules:
         return result
     try:
-        outcome = transform(source.text, rules, unsafe_fixes)
+        outcome = transform(source.text, rules, unsafe_fixes, keras_import)
     except ParserSyntaxError as error:
         line, col, message = syntax_error_position(source.text, error)
         return result.error("syntax-error", f"cannot parse: {message}", line, col)
@@ -86,10 +94,14 @@ def _relevant(text: str, rules: Sequence[type[Rule]]) -> list[type[Rule]]:
     return [rule for rule in rules if rule.relevant(tree)]
 
 
-def _work(path: Path, rule_ids: tuple[str, ...], unsafe_fixes: bool) -> FileResult:
+def _work(path: Path, rule_ids: tuple[str, ...], unsafe_fixes: bool, keras_import: str = "keras") -> FileResult:
     rules = rules_by_id()
+    return _guarded(path, lambda: process_file(path, [rules[rule_id] for rule_id in rule_ids], unsafe_fixes, keras_import))
+
+
+def _guarded(path: Path, work) -> FileResult:
     try:
-        return process_file(path, [rules[rule_id] for rule_id in rule_ids], unsafe_fixes)
+        return work()
     except Exception as error:  # a bug in optfix must not take the other files down with it
         return FileResult(path).error("internal-error", f"{type(error).__name__}: {error}; file left unchanged")
 
@@ -111,6 +123,10 @@ def _triggered(path: Path, rules: Sequence[type[Rule]]) -> FileResult | tuple[st
         data = path.read_bytes()
     except OSError as error:
         return FileResult(path).error("read-error", f"cannot read: {error.strerror or error}")
+    return _prefiltered(path, data, rules)
+
+
+def _prefiltered(path: Path, data: bytes, rules: Sequence[type[Rule]]) -> FileResult | tuple[str, ...]:
     triggered = tuple(rule.id for rule in triggered_rules(data, rules))
     if triggered and len(data) > MAX_PARSE_BYTES:
         result = FileResult(path)
@@ -121,7 +137,7 @@ def _triggered(path: Path, rules: Sequence[type[Rule]]) -> FileResult | tuple[st
 
 
 def run(
-    files: Iterable[Path], rules: Sequence[type[Rule]], *, jobs: int, unsafe_fixes: bool = False
+    files: Iterable[Path], rules: Sequence[type[Rule]], *, jobs: int, unsafe_fixes: bool = False, keras_import: str = "keras"
 ) -> Iterator[FileResult]:
     """Yield one result per file, in the order of `files`, working on up to `jobs` at once.
 
@@ -131,7 +147,7 @@ def run(
     if jobs <= 1:
         for path in files:
             triggered = _triggered(path, rules)
-            yield triggered if isinstance(triggered, FileResult) else _work(path, triggered, unsafe_fixes)
+            yield triggered if isinstance(triggered, FileResult) else _work(path, triggered, unsafe_fixes, keras_import)
         return
     with ProcessPoolExecutor(jobs, mp_context=_POOL_CONTEXT, initializer=_init_worker) as pool:
         pending: deque[FileResult | Future] = deque()
@@ -141,7 +157,7 @@ def run(
                 if isinstance(triggered, FileResult):
                     pending.append(triggered)
                 else:
-                    pending.append(pool.submit(_work, path, triggered, unsafe_fixes))
+                    pending.append(pool.submit(_work, path, triggered, unsafe_fixes, keras_import))
                 while pending and (isinstance(pending[0], FileResult) or len(pending) > jobs * 4):
                     yield _resolved(pending.popleft())
             while pending:

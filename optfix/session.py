@@ -8,7 +8,7 @@ from pathlib import Path
 
 from optfix import engine
 from optfix.diff import colorize, unified_diff
-from optfix.discover import discover
+from optfix.discover import discover, is_excluded
 from optfix.findings import FileResult, Kind
 from optfix.progress import Progress
 from optfix.report import Tally, display_path, format_finding
@@ -39,8 +39,18 @@ def _wants_color(color: Color, stream) -> bool:
 def execute(settings: Settings) -> int:
     rules = selected_rules(settings.select, settings.ignore)
     cwd = Path.cwd()
-    files = list(discover(settings.paths, settings.exclude, cwd))
-    show_diff = settings.mode is not Mode.CHECK and not settings.quiet
+    if settings.stdin_filename is not None and not settings.reads_stdin:
+        raise UsageError("--stdin-filename is for source read on stdin: give `-` as the path")
+    if settings.reads_stdin:
+        stdin, results = _read_stdin(settings, rules, cwd)
+        files = []
+    else:
+        stdin = None
+        files = list(discover(settings.paths, settings.exclude, cwd, settings.exclude_root))
+        results = engine.run(files, rules, jobs=settings.jobs, unsafe_fixes=settings.unsafe_fixes,
+                             keras_import=settings.keras_import.value)
+    # `fix -` prints the whole resulting source instead of a diff.
+    show_diff = settings.mode is not Mode.CHECK and not settings.quiet and not (stdin is not None and settings.mode is Mode.FIX)
     color_diff = _wants_color(settings.color, sys.stdout)
     color_findings = _wants_color(settings.color, sys.stderr)
     # The bar shares the terminal with nothing: only when the diff does not go there too.
@@ -48,9 +58,11 @@ def execute(settings: Settings) -> int:
     tally = Tally()
     stdout = sys.stdout.buffer
     try:
-        for result in engine.run(files, rules, jobs=settings.jobs, unsafe_fixes=settings.unsafe_fixes):
+        for result in results:
             path = display_path(result.path, cwd)
-            if result.changed and settings.mode is Mode.FIX:
+            if stdin is not None and settings.mode is Mode.FIX:
+                stdout.write(result.updated if result.changed else stdin)
+            elif result.changed and settings.mode is Mode.FIX:
                 _write(result)
             if result.changed and show_diff:
                 patch = unified_diff(result.original, result.updated, path)
@@ -70,6 +82,18 @@ def execute(settings: Settings) -> int:
         progress.close()
     sys.stderr.write(tally.summary(settings.mode) + "\n")
     return tally.exit_code(settings.mode)
+
+
+def _read_stdin(settings: Settings, rules: list[type[Rule]], cwd: Path) -> tuple[bytes, list[FileResult]]:
+    """`-`: the source on stdin, as the file `--stdin-filename` names (unless excluded)."""
+    if settings.paths != (Path("-"),):
+        raise UsageError("`-` (read stdin) cannot be mixed with other paths")
+    data = sys.stdin.buffer.read()
+    path = cwd / (settings.stdin_filename or "-")
+    exclude_root = settings.exclude_root or cwd
+    if settings.stdin_filename is not None and is_excluded(path, settings.exclude, exclude_root):
+        return data, [FileResult(path)]
+    return data, [engine.process_given(path, data, rules, settings.unsafe_fixes, settings.keras_import.value)]
 
 
 def _write(result: FileResult) -> None:

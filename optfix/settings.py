@@ -1,4 +1,4 @@
-"""Everything one invocation needs to know, gathered from the command line."""
+"""Everything one invocation needs to know, gathered from the command line and the configuration."""
 
 from __future__ import annotations
 
@@ -20,6 +20,13 @@ class Color(str, Enum):
     NEVER = "never"
 
 
+class KerasImport(str, Enum):
+    """How an import of Keras that a fix needs is written."""
+
+    KERAS = "keras"  # import keras
+    TENSORFLOW = "tensorflow"  # from tensorflow import keras
+
+
 def default_jobs() -> int:
     try:
         return len(os.sched_getaffinity(0))
@@ -34,8 +41,15 @@ class Settings:
     select: tuple[str, ...] = ()
     ignore: tuple[str, ...] = ()
     exclude: tuple[str, ...] = ()
+    exclude_root: Path | None = None  # the folder `exclude` is relative to (None: the working directory)
     jobs: int = field(default_factory=default_jobs)
     color: Color = Color.AUTO
     progress: bool = True
     quiet: bool = False
     unsafe_fixes: bool = False
+    keras_import: KerasImport = KerasImport.KERAS
+    stdin_filename: Path | None = None  # the path shown for source read on stdin (paths: `-`)
+
+    @property
+    def reads_stdin(self) -> bool:
+        return Path("-") in self.paths
