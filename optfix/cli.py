@@ -23,6 +23,7 @@ Paths = Annotated[Optional[list[Path]], typer.Argument(help="Files or folders to
 Select = Annotated[Optional[list[str]], typer.Option("--select", metavar="RULE", help="Run only this rule (repeatable).")]
 Ignore = Annotated[Optional[list[str]], typer.Option("--ignore", metavar="RULE", help="Do not run this rule (repeatable).")]
 Exclude = Annotated[Optional[list[str]], typer.Option("--exclude", metavar="GLOB", help="Skip paths matching this gitignore-style pattern (repeatable).")]
+ForceExclude = Annotated[Optional[bool], typer.Option("--force-exclude/--no-force-exclude", help="Apply the excludes to files named on the command line too.", show_default=False)]
 Jobs = Annotated[Optional[int], typer.Option("--jobs", "-j", min=1, help="Worker processes (default: all cores).", show_default=False)]
 ColorOption = Annotated[Optional[Color], typer.Option("--color", help="Color the diff and findings [default: auto].", case_sensitive=False, show_default=False)]
 NoProgress = Annotated[bool, typer.Option("--no-progress", help="Never show a progress bar.")]
@@ -39,6 +40,7 @@ def _command(mode: Mode, summary: str):
         select: Select = None,
         ignore: Ignore = None,
         exclude: Exclude = None,
+        force_exclude: ForceExclude = None,
         jobs: Jobs = None,
         color: ColorOption = None,
         no_progress: NoProgress = False,
@@ -56,6 +58,7 @@ def _command(mode: Mode, summary: str):
             "select": tuple(select) if select else None,
             "ignore": tuple(ignore) if ignore else None,
             "exclude": tuple(exclude) if exclude else None,
+            "force_exclude": force_exclude,
             "jobs": jobs,
             "color": color,
             "progress": False if no_progress else None,

@@ -77,6 +77,7 @@ KEYS = {
     "select": ("select", _rule_ids, "a list of rule ids"),
     "ignore": ("ignore", _rule_ids, "a list of rule ids"),
     "exclude": ("exclude", _strings, "a list of gitignore-style patterns"),
+    "force-exclude": ("force_exclude", _flag, "true or false"),
     "unsafe-fixes": ("unsafe_fixes", _flag, "true or false"),
     "jobs": ("jobs", _jobs, "an integer"),
     "color": ("color", _choice(Color), "a string"),

@@ -119,10 +119,12 @@ def is_excluded(path: Path, exclude: Iterable[str], root: Path) -> bool:
 
 
 def discover(
-    paths: Iterable[Path], exclude: Iterable[str] = (), cwd: Path | None = None, exclude_root: Path | None = None
+    paths: Iterable[Path], exclude: Iterable[str] = (), cwd: Path | None = None, exclude_root: Path | None = None,
+    force_exclude: bool = False,
 ) -> Iterator[Path]:
     """Yield each file once, in command-line order, folders walked in name order. `exclude`
-    patterns are relative to `exclude_root` (default: `cwd`).
+    patterns are relative to `exclude_root` (default: `cwd`); they apply to files named in
+    `paths` only with `force_exclude` (as pre-commit names every file it checks).
 
     A path that does not exist is yielded as is, so that reading it reports the problem.
     """
@@ -132,7 +134,10 @@ def discover(
     seen: set[str] = set()
     for given in paths:
         path = given if given.is_absolute() else cwd / given
-        found = _walk(path, _ignores_above(path), excluded, root) if path.is_dir() else iter([path])
+        if path.is_dir():
+            found = _walk(path, _ignores_above(path), excluded, root)
+        else:
+            found = iter([] if force_exclude and _excluded(path, False, excluded, root) else [path])
         for file in found:
             key = os.path.realpath(file)
             if key not in seen:

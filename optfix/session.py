@@ -46,7 +46,7 @@ def execute(settings: Settings) -> int:
         files = []
     else:
         stdin = None
-        files = list(discover(settings.paths, settings.exclude, cwd, settings.exclude_root))
+        files = list(discover(settings.paths, settings.exclude, cwd, settings.exclude_root, settings.force_exclude))
         results = engine.run(files, rules, jobs=settings.jobs, unsafe_fixes=settings.unsafe_fixes,
                              keras_import=settings.keras_import.value)
     # `fix -` prints the whole resulting source instead of a diff.

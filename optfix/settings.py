@@ -42,6 +42,7 @@ class Settings:
     ignore: tuple[str, ...] = ()
     exclude: tuple[str, ...] = ()
     exclude_root: Path | None = None  # the folder `exclude` is relative to (None: the working directory)
+    force_exclude: bool = False  # exclude applies to files named on the command line too
     jobs: int = field(default_factory=default_jobs)
     color: Color = Color.AUTO
     progress: bool = True

@@ -50,6 +50,16 @@ def test_config_exclude_is_relative_to_the_pyproject_folder(optfix, tmp_path):
     assert changed_paths(optfix("diff", "--exclude", "/model.py", ".", cwd=tmp_path / "pkg").stdout) == ["gen_a.py"]
 
 
+def test_force_exclude_applies_the_excludes_to_files_named_on_the_command_line(optfix, tmp_path):
+    write_tree(tmp_path, {"vendor/lib.py": FIXABLE, "main.py": FIXABLE})
+    named = ["vendor/lib.py", "main.py"]
+    assert changed_paths(optfix("diff", "--exclude", "vendor/", *named, cwd=tmp_path).stdout) == named
+    assert changed_paths(optfix("diff", "--exclude", "vendor/", "--force-exclude", *named, cwd=tmp_path).stdout) == ["main.py"]
+    write_tree(tmp_path, {"pyproject.toml": pyproject('exclude = ["vendor/"]\nforce-exclude = true')})
+    assert changed_paths(optfix("diff", *named, cwd=tmp_path).stdout) == ["main.py"]
+    assert changed_paths(optfix("diff", "--no-force-exclude", *named, cwd=tmp_path).stdout) == named
+
+
 def test_unsafe_fixes_from_config_and_no_unsafe_fixes_flag(optfix, tmp_path):
     write_tree(tmp_path, {"a.py": TF1_RMSPROP})
     safe_only = optfix("diff", cwd=tmp_path)
@@ -119,6 +129,7 @@ BAD_VALUES = [
     ('ignore = "optimizer-name"', "ignore"),
     ('exclude = "build/"', "exclude"),
     ('unsafe-fixes = "yes"', "unsafe-fixes"),
+    ("force-exclude = 1", "force-exclude"),
     ("jobs = 0", "jobs"),
     ('jobs = "2"', "jobs"),
     ('color = "blue"', "color"),

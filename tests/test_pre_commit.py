@@ -27,7 +27,8 @@ def pre_commit_home(tmp_path_factory) -> Path:
 
 @pytest.fixture
 def project(tmp_path) -> Path:
-    write_tree(tmp_path, {"legacy.py": FIXABLE, "clean.py": CLEAN, "untouched.py": FIXABLE})
+    write_tree(tmp_path, {"legacy.py": FIXABLE, "clean.py": CLEAN, "untouched.py": FIXABLE, "vendor/lib.py": FIXABLE,
+                          "pyproject.toml": "[tool.optfix]\nexclude = ['vendor/']\n"})
     subprocess.run(["git", "init", "-q", str(tmp_path)], check=True, env=GIT_ENV)
     subprocess.run(["git", "add", "."], cwd=tmp_path, check=True, env=GIT_ENV)
     return tmp_path
@@ -41,12 +42,13 @@ def try_repo(hook: str, files: list[str], cwd: Path, home: Path) -> subprocess.C
 
 
 def test_the_fixing_hook_fixes_the_files_given_and_fails_the_commit(project, pre_commit_home):
-    result = try_repo("optfix", ["legacy.py", "clean.py"], project, pre_commit_home)
+    result = try_repo("optfix", ["legacy.py", "clean.py", "vendor/lib.py"], project, pre_commit_home)
     assert result.returncode == 1, result.stdout + result.stderr
     assert "files were modified by this hook" in result.stdout
     assert (project / "legacy.py").read_text() == FIXED
     assert (project / "clean.py").read_text() == CLEAN
     assert (project / "untouched.py").read_text() == FIXABLE, "only the files pre-commit passes are processed"
+    assert (project / "vendor/lib.py").read_text() == FIXABLE, "the configured exclude applies to the files passed"
     again = try_repo("optfix-check", ["legacy.py", "clean.py"], project, pre_commit_home)
     assert again.returncode == 0, again.stdout + again.stderr
 
