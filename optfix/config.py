@@ -8,6 +8,7 @@ the folder of the pyproject.toml. A flag given on the command line replaces the 
 
 from __future__ import annotations
 
+import os
 import re
 import sys
 from dataclasses import dataclass, field
@@ -144,6 +145,7 @@ def load(cwd: Path, path: Path | None = None, isolated: bool = False) -> Config:
     if isolated:
         return Config()
     if path is not None:
+        path = Path(os.path.abspath(cwd / path))  # its folder anchors `exclude`
         return parse(path, read_table(path) or {})
     return find(cwd)
 

@@ -49,8 +49,8 @@ def execute(settings: Settings) -> int:
         files = list(discover(settings.paths, settings.exclude, cwd, settings.exclude_root, settings.force_exclude))
         results = engine.run(files, rules, jobs=settings.jobs, unsafe_fixes=settings.unsafe_fixes,
                              keras_import=settings.keras_import.value)
-    # `fix -` prints the whole resulting source instead of a diff.
-    show_diff = settings.mode is not Mode.CHECK and not settings.quiet and not (stdin is not None and settings.mode is Mode.FIX)
+    source_out = stdin is not None and settings.mode is Mode.FIX  # `fix -` prints the source, not a diff
+    show_diff = settings.mode is not Mode.CHECK and not settings.quiet and not source_out
     color_diff = _wants_color(settings.color, sys.stdout)
     color_findings = _wants_color(settings.color, sys.stderr)
     # The bar shares the terminal with nothing: only when the diff does not go there too.
@@ -60,7 +60,7 @@ def execute(settings: Settings) -> int:
     try:
         for result in results:
             path = display_path(result.path, cwd)
-            if stdin is not None and settings.mode is Mode.FIX:
+            if source_out:
                 stdout.write(result.updated if result.changed else stdin)
             elif result.changed and settings.mode is Mode.FIX:
                 _write(result)

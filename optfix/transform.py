@@ -176,10 +176,10 @@ def _check_parses(new_text: str, old_text: str) -> None:
 
 
 def _locate(module: cst.Module, file: FileContext) -> list[Finding]:
-    findings = list(file.suppressions.findings) if file.suppressions else []
+    findings = list(file.suppressions.findings) if file.suppressions is not None else []
     if not file.notes:
         return sorted(findings)
-    if file.suppressions:
+    if file.suppressions is not None:  # positions already resolved
         positions = file.suppressions.positions
     else:
         from libcst.metadata import MetadataWrapper, PositionProvider

@@ -123,6 +123,12 @@ def test_config_flag_reads_the_given_file_and_isolated_ignores_the_found_one(opt
     assert both.returncode == 2 and "--isolated" in both.stderr.decode()
 
 
+def test_a_config_given_by_a_relative_path_anchors_exclude_at_its_folder(optfix, tmp_path):
+    write_tree(tmp_path, {"optfix.toml": pyproject('exclude = ["/project/gen.py"]'), "project/gen.py": FIXABLE, "project/main.py": FIXABLE})
+    result = optfix("diff", "--config", "../optfix.toml", cwd=tmp_path / "project")
+    assert changed_paths(result.stdout) == ["main.py"]
+
+
 BAD_VALUES = [
     ("selct = []", "selct"),
     ('select = ["no-such-rule"]', "select"),
