@@ -1,8 +1,8 @@
 """`# optfix: ignore` and `# optfix: ignore[rule-a, rule-b]` comments, read from the CST.
 
 A comment suppresses the rules it names (all rules when it names none) for every node that spans
-its line: such a node is neither rewritten nor reported. A file's positions are resolved only
-when its text contains MARK, so files without a suppression cost nothing.
+its line: such a node is neither rewritten nor reported. Only a file whose text contains MARK
+is searched for the comments, and only one that has one has its positions resolved early.
 """
 
 from __future__ import annotations
@@ -26,18 +26,19 @@ class Suppressions:
     findings: list[Finding] = field(default_factory=list)
 
     @classmethod
-    def of(cls, module: cst.Module, known: frozenset[str]) -> Suppressions:
+    def of(cls, module: cst.Module, known: frozenset[str]) -> Suppressions | None:
+        """The suppressions of a module, None if it has no suppression comment."""
         from libcst.metadata import MetadataWrapper, PositionProvider
 
-        positions = MetadataWrapper(module, unsafe_skip_copy=True).resolve(PositionProvider)
-        suppressions = cls(positions)
         collector = _Comments()
         module.visit(collector)
-        for comment in collector.comments:
-            match = _COMMENT.search(comment.value)
-            if match is not None:
-                start = positions[comment].start
-                suppressions._add(start.line, start.column + 1 + match.start(), match["ids"], known)
+        if not collector.comments:
+            return None
+        positions = MetadataWrapper(module, unsafe_skip_copy=True).resolve(PositionProvider)
+        suppressions = cls(positions)
+        for comment, match in collector.comments:
+            start = positions[comment].start
+            suppressions._add(start.line, start.column + 1 + match.start(), match["ids"], known)
         return suppressions
 
     def _add(self, line: int, col: int, ids: str | None, known: frozenset[str]) -> None:
@@ -62,9 +63,13 @@ class Suppressions:
 
 
 class _Comments(cst.CSTVisitor):
+    """The suppression comments of a module, with the match of each."""
+
     def __init__(self) -> None:
         super().__init__()
-        self.comments: list[cst.Comment] = []
+        self.comments: list[tuple[cst.Comment, re.Match]] = []
 
     def visit_Comment(self, node: cst.Comment) -> None:
-        self.comments.append(node)
+        match = _COMMENT.search(node.value)
+        if match is not None:
+            self.comments.append((node, match))
