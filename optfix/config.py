@@ -102,7 +102,8 @@ def read_table(path: Path) -> dict[str, Any] | None:
             message = message[: where.start()]
             raise ConfigError(f"{path}:{where[1]}:{where[2]}: not valid TOML: {message}") from None
         raise ConfigError(f"{path}: not valid TOML: {message}") from None
-    table = document.get("tool", {}).get("optfix")
+    tool = document.get("tool")
+    table = tool.get("optfix") if isinstance(tool, dict) else None
     if table is not None and not isinstance(table, dict):
         raise ConfigError(f"{path}: tool.optfix must be a table")
     return table
