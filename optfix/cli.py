@@ -1,4 +1,5 @@
-"""The `optfix` command line: options in, one Settings out, no logic beyond that."""
+"""The `optfix` command line: options (over the configuration, see config.py) in, one Settings
+out, no logic beyond that."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ from typing import Annotated, Optional
 import typer
 
 from optfix import __version__
-from optfix.settings import Color, Mode, OutputFormat, Settings, default_jobs
+from optfix.settings import Color, Mode, OutputFormat
 
 app = typer.Typer(
     help="Rewrite legacy TensorFlow/Keras optimizer code into Keras 3, keeping the math.",
@@ -22,13 +23,17 @@ Paths = Annotated[Optional[list[Path]], typer.Argument(help="Files or folders to
 Select = Annotated[Optional[list[str]], typer.Option("--select", metavar="RULE", help="Run only this rule (repeatable).")]
 Ignore = Annotated[Optional[list[str]], typer.Option("--ignore", metavar="RULE", help="Do not run this rule (repeatable).")]
 Exclude = Annotated[Optional[list[str]], typer.Option("--exclude", metavar="GLOB", help="Skip paths matching this gitignore-style pattern (repeatable).")]
+ForceExclude = Annotated[Optional[bool], typer.Option("--force-exclude/--no-force-exclude", help="Apply the excludes to files named on the command line too.", show_default=False)]
 Jobs = Annotated[Optional[int], typer.Option("--jobs", "-j", min=1, help="Worker processes (default: all cores).", show_default=False)]
-ColorOption = Annotated[Color, typer.Option("--color", help="Color the diff and findings.", case_sensitive=False)]
+ColorOption = Annotated[Optional[Color], typer.Option("--color", help="Color the diff and findings [default: auto].", case_sensitive=False, show_default=False)]
 NoProgress = Annotated[bool, typer.Option("--no-progress", help="Never show a progress bar.")]
 Quiet = Annotated[bool, typer.Option("--quiet", "-q", help="Do not print the diff.")]
-UnsafeFixes = Annotated[bool, typer.Option("--unsafe-fixes", help="Also apply fixes that change behaviour; each is reported.")]
 Format = Annotated[OutputFormat, typer.Option("--output-format", help="text: the diff and findings; json, github, sarif: one machine-readable report on stdout, no diff.", case_sensitive=False)]
 Summary = Annotated[Optional[Path], typer.Option("--summary", metavar="FILE.md", help="Also write a Markdown summary of the run, fit for a pull-request description.", dir_okay=False)]
+UnsafeFixes = Annotated[Optional[bool], typer.Option("--unsafe-fixes/--no-unsafe-fixes", help="Also apply fixes that change behaviour; each is reported.", show_default=False)]
+StdinFilename = Annotated[Optional[Path], typer.Option("--stdin-filename", metavar="PATH", help="With PATH `-`: the path of the source read on stdin, for messages and excludes.")]
+ConfigPath = Annotated[Optional[Path], typer.Option("--config", metavar="PYPROJECT", help="Read [tool.optfix] from this file instead of searching for one.")]
+Isolated = Annotated[bool, typer.Option("--isolated", help="Ignore configuration files.")]
 
 
 def _command(mode: Mode, summary: str):
@@ -37,33 +42,40 @@ def _command(mode: Mode, summary: str):
         select: Select = None,
         ignore: Ignore = None,
         exclude: Exclude = None,
+        force_exclude: ForceExclude = None,
         jobs: Jobs = None,
-        color: ColorOption = Color.AUTO,
+        color: ColorOption = None,
         no_progress: NoProgress = False,
         quiet: Quiet = False,
-        unsafe_fixes: UnsafeFixes = False,
+        unsafe_fixes: UnsafeFixes = None,
         output_format: Format = OutputFormat.TEXT,
         summary_file: Summary = None,
+        stdin_filename: StdinFilename = None,
+        config: ConfigPath = None,
+        isolated: Isolated = False,
     ) -> None:
+        from optfix import config as configuration
         from optfix.session import UsageError, execute
 
-        settings = Settings(
-            mode=mode,
-            paths=tuple(paths or [Path(".")]),
-            select=tuple(select or ()),
-            ignore=tuple(ignore or ()),
-            exclude=tuple(exclude or ()),
-            jobs=jobs or default_jobs(),
-            color=color,
-            progress=not no_progress,
-            quiet=quiet,
-            unsafe_fixes=unsafe_fixes,
-            output_format=output_format,
-            summary=summary_file,
-        )
+        given = {
+            "paths": tuple(paths or [Path(".")]),
+            "select": tuple(select) if select else None,
+            "ignore": tuple(ignore) if ignore else None,
+            "exclude": tuple(exclude) if exclude else None,
+            "force_exclude": force_exclude,
+            "jobs": jobs,
+            "color": color,
+            "progress": False if no_progress else None,
+            "quiet": quiet,
+            "unsafe_fixes": unsafe_fixes,
+            "stdin_filename": stdin_filename,
+            "output_format": output_format,
+            "summary": summary_file,
+        }
         try:
+            settings = configuration.settings(mode, given, configuration.load(Path.cwd(), config, isolated))
             code = execute(settings)
-        except UsageError as error:
+        except (UsageError, configuration.ConfigError) as error:
             typer.echo(f"optfix: {error}", err=True)
             code = 2
         raise typer.Exit(code)

@@ -80,7 +80,7 @@ def _is_virtualenv(folder: Path) -> bool:
     return (folder / "pyvenv.cfg").is_file()
 
 
-def _walk(folder: Path, ignores: _Ignores, excluded: pathspec.GitIgnoreSpec, cwd: Path, suffixes: tuple[str, ...]) -> Iterator[Path]:
+def _walk(folder: Path, ignores: _Ignores, excluded: pathspec.GitIgnoreSpec, root: Path, suffixes: tuple[str, ...]) -> Iterator[Path]:
     ignores = ignores.with_gitignore(folder)
     try:
         entries = sorted(os.scandir(folder), key=lambda entry: entry.name)
@@ -95,38 +95,50 @@ def _walk(folder: Path, ignores: _Ignores, excluded: pathspec.GitIgnoreSpec, cwd
             continue
         if not is_dir and not entry.name.endswith(suffixes):
             continue
-        if ignores.ignores(path, is_dir) or _excluded(path, is_dir, excluded, cwd):
+        if ignores.ignores(path, is_dir) or _excluded(path, is_dir, excluded, root):
             continue
         if is_dir:
-            yield from _walk(path, ignores, excluded, cwd, suffixes)
+            yield from _walk(path, ignores, excluded, root, suffixes)
         else:
             yield path
 
 
-def _excluded(path: Path, is_dir: bool, excluded: pathspec.GitIgnoreSpec, cwd: Path) -> bool:
+def _excluded(path: Path, is_dir: bool, excluded: pathspec.GitIgnoreSpec, root: Path) -> bool:
     if not excluded.patterns:
         return False
     try:
-        relative = path.relative_to(cwd).as_posix()
+        relative = path.relative_to(root).as_posix()
     except ValueError:
         relative = path.as_posix()
     return excluded.match_file(relative + "/" if is_dir else relative)
 
 
+def is_excluded(path: Path, exclude: Iterable[str], root: Path) -> bool:
+    """Whether the file `path` matches one of the `exclude` patterns, relative to `root`."""
+    return _excluded(path, False, pathspec.GitIgnoreSpec.from_lines(exclude), root)
+
+
 def discover(
-    paths: Iterable[Path], exclude: Iterable[str] = (), cwd: Path | None = None, suffixes: tuple[str, ...] = SOURCE_SUFFIXES
+    paths: Iterable[Path], exclude: Iterable[str] = (), cwd: Path | None = None, exclude_root: Path | None = None,
+    force_exclude: bool = False, suffixes: tuple[str, ...] = SOURCE_SUFFIXES,
 ) -> Iterator[Path]:
     """Yield each file once, in command-line order, folders walked in name order (for files
-    ending in `suffixes`).
+    ending in `suffixes`). `exclude` patterns are relative to `exclude_root` (default: `cwd`);
+    they apply to files named in `paths` only with `force_exclude` (as pre-commit names every
+    file it checks).
 
     A path that does not exist is yielded as is, so that reading it reports the problem.
     """
     cwd = Path.cwd() if cwd is None else cwd
     excluded = pathspec.GitIgnoreSpec.from_lines(exclude)
+    root = cwd if exclude_root is None else exclude_root
     seen: set[str] = set()
     for given in paths:
         path = given if given.is_absolute() else cwd / given
-        found = _walk(path, _ignores_above(path), excluded, cwd, suffixes) if path.is_dir() else iter([path])
+        if path.is_dir():
+            found = _walk(path, _ignores_above(path), excluded, root, suffixes)
+        else:
+            found = iter([] if force_exclude and _excluded(path, False, excluded, root) else [path])
         for file in found:
             key = os.path.realpath(file)
             if key not in seen:

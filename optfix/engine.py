@@ -26,7 +26,7 @@ MAX_PARSE_BYTES = 1 << 20
 _POOL_CONTEXT = multiprocessing.get_context("fork") if sys.platform == "linux" else None
 
 
-def process_file(path: Path, rules: Sequence[type[Rule]], unsafe_fixes: bool = False) -> FileResult:
+def process_file(path: Path, rules: Sequence[type[Rule]], unsafe_fixes: bool = False, keras_import: str = "keras") -> FileResult:
     try:
         data = path.read_bytes()
     except OSError as error:
@@ -34,18 +34,26 @@ def process_file(path: Path, rules: Sequence[type[Rule]], unsafe_fixes: bool = F
     triggered, _ = _prefilter(path, data, rules)
     if not triggered:
         return FileResult(path)
-    return process_bytes(path, data, triggered, unsafe_fixes)
+    return process_bytes(path, data, triggered, unsafe_fixes, keras_import)
 
 
-def process_bytes(path: Path, data: bytes, rules: Sequence[type[Rule]], unsafe_fixes: bool) -> FileResult:
+def process_given(path: Path, data: bytes, rules: Sequence[type[Rule]], unsafe_fixes: bool = False, keras_import: str = "keras") -> FileResult:
+    """A file's bytes given rather than read (stdin), through the same stages as a file's."""
+    triggered = _prefiltered(path, data, rules)
+    if isinstance(triggered, FileResult):
+        return triggered
+    return _guarded(path, lambda: process_bytes(path, data, [rule for rule in rules if rule.id in triggered], unsafe_fixes, keras_import))
+
+
+def process_bytes(path: Path, data: bytes, rules: Sequence[type[Rule]], unsafe_fixes: bool, keras_import: str = "keras") -> FileResult:
     if notebook.is_notebook(path):
-        return _process_notebook(path, data, rules, unsafe_fixes)
+        return _process_notebook(path, data, rules, unsafe_fixes, keras_import)
     result = FileResult(path)
     try:
         source = decode(data)
     except DecodeError as error:
         return result.error("decode-error", f"cannot decode: {error}", error.line, error.col)
-    text = _transform(result, source.text, rules, unsafe_fixes)
+    text = _transform(result, source.text, rules, unsafe_fixes, keras_import)
     if text is not None and text != source.text:
         try:
             updated = source.encode(text)
@@ -58,12 +66,12 @@ def process_bytes(path: Path, data: bytes, rules: Sequence[type[Rule]], unsafe_f
     return result
 
 
-def _process_notebook(path: Path, data: bytes, rules: Sequence[type[Rule]], unsafe_fixes: bool) -> FileResult:
+def _process_notebook(path: Path, data: bytes, rules: Sequence[type[Rule]], unsafe_fixes: bool, keras_import: str) -> FileResult:
     """A notebook's code cells, transformed as one program; findings point into their cells."""
     result = FileResult(path)
     try:
         book = notebook.parse(data)
-        text = _transform(result, book.program, rules, unsafe_fixes)
+        text = _transform(result, book.program, rules, unsafe_fixes, keras_import)
         result.findings = [book.locate(finding) for finding in result.findings]
         updated = book.with_program(text) if text is not None and text != book.program else data
         if updated != data:
@@ -75,7 +83,7 @@ def _process_notebook(path: Path, data: bytes, rules: Sequence[type[Rule]], unsa
     return result
 
 
-def _transform(result: FileResult, text: str, rules: Sequence[type[Rule]], unsafe_fixes: bool) -> str | None:
+def _transform(result: FileResult, text: str, rules: Sequence[type[Rule]], unsafe_fixes: bool, keras_import: str) -> str | None:
     """The rewritten text, its findings put in `result`; None if it cannot be rewritten (then
     `result` holds the error)."""
     from libcst import ParserSyntaxError
@@ -86,7 +94,7 @@ def _transform(result: FileResult, text: str, rules: Sequence[type[Rule]], unsaf
     if not rules:
         return text
     try:
-        outcome = transform(text, rules, unsafe_fixes)
+        outcome = transform(text, rules, unsafe_fixes, keras_import)
     except ParserSyntaxError as error:
         line, col, message = syntax_error_position(text, error)
         result.error("syntax-error", f"cannot parse: {message}", line, col)
@@ -119,10 +127,23 @@ def _relevant(text: str, rules: Sequence[type[Rule]]) -> list[type[Rule]]:
     return [rule for rule in rules if rule.relevant(tree)]
 
 
-def _work(path: Path, rule_ids: tuple[str, ...], unsafe_fixes: bool) -> FileResult:
+def _work(path: Path, rule_ids: tuple[str, ...], unsafe_fixes: bool, keras_import: str = "keras") -> FileResult:
+    """A worker's part: the file read again and processed by the rules the parent's prefilter chose."""
     rules = rules_by_id()
+
+    def work() -> FileResult:
+        try:
+            data = path.read_bytes()
+        except OSError as error:
+            return FileResult(path).error("read-error", f"cannot read: {error.strerror or error}")
+        return process_bytes(path, data, [rules[rule_id] for rule_id in rule_ids], unsafe_fixes, keras_import)
+
+    return _guarded(path, work)
+
+
+def _guarded(path: Path, work) -> FileResult:
     try:
-        return process_file(path, [rules[rule_id] for rule_id in rule_ids], unsafe_fixes)
+        return work()
     except Exception as error:  # a bug in optfix must not take the other files down with it
         return FileResult(path).error("internal-error", f"{type(error).__name__}: {error}; file left unchanged")
 
@@ -156,6 +177,10 @@ def _triggered(path: Path, rules: Sequence[type[Rule]]) -> FileResult | tuple[st
         data = path.read_bytes()
     except OSError as error:
         return FileResult(path).error("read-error", f"cannot read: {error.strerror or error}")
+    return _prefiltered(path, data, rules)
+
+
+def _prefiltered(path: Path, data: bytes, rules: Sequence[type[Rule]]) -> FileResult | tuple[str, ...]:
     triggered_list, size = _prefilter(path, data, rules)
     triggered = tuple(rule.id for rule in triggered_list)
     if triggered and size > MAX_PARSE_BYTES:
@@ -167,7 +192,7 @@ def _triggered(path: Path, rules: Sequence[type[Rule]]) -> FileResult | tuple[st
 
 
 def run(
-    files: Iterable[Path], rules: Sequence[type[Rule]], *, jobs: int, unsafe_fixes: bool = False
+    files: Iterable[Path], rules: Sequence[type[Rule]], *, jobs: int, unsafe_fixes: bool = False, keras_import: str = "keras"
 ) -> Iterator[FileResult]:
     """Yield one result per file, in the order of `files`, working on up to `jobs` at once.
 
@@ -177,7 +202,7 @@ def run(
     if jobs <= 1:
         for path in files:
             triggered = _triggered(path, rules)
-            yield triggered if isinstance(triggered, FileResult) else _work(path, triggered, unsafe_fixes)
+            yield triggered if isinstance(triggered, FileResult) else _work(path, triggered, unsafe_fixes, keras_import)
         return
     with ProcessPoolExecutor(jobs, mp_context=_POOL_CONTEXT, initializer=_init_worker) as pool:
         pending: deque[FileResult | Future] = deque()
@@ -187,7 +212,7 @@ def run(
                 if isinstance(triggered, FileResult):
                     pending.append(triggered)
                 else:
-                    pending.append(pool.submit(_work, path, triggered, unsafe_fixes))
+                    pending.append(pool.submit(_work, path, triggered, unsafe_fixes, keras_import))
                 while pending and (isinstance(pending[0], FileResult) or len(pending) > jobs * 4):
                     yield _resolved(pending.popleft())
             while pending:

@@ -7,7 +7,9 @@ with `relevant`, a test on the file's `ast`: files that no selected rule wants a
 with libcst. Handlers are methods named like libcst's, `visit_<Node>(node)` and
 `leave_<Node>(original, updated)`; the engine runs the handlers of every selected rule in one
 traversal of the tree, in registry order. A rule changes the tree only by returning what
-`rewrite()` gives it (a file where no rewrite was applied is not regenerated). Rules never edit
+`rewrite()` gives it (a file where no rewrite was applied is not regenerated), and reports only
+through `report()`: both leave alone a node that spans a line with an `# optfix: ignore`
+comment for the rule (optfix/suppressions.py). Rules never edit
 import lines: they ask the file for imports to add or to remove if unused, and the engine
 reconciles them once at the end.
 """
@@ -30,6 +32,7 @@ if TYPE_CHECKING:
     import libcst
 
     from optfix.imports import ImportTable
+    from optfix.suppressions import Suppressions
 
 
 @dataclass(frozen=True)
@@ -48,6 +51,8 @@ class FileContext:
     module: libcst.Module
     text: str = ""
     unsafe_fixes: bool = False
+    keras_import: str = "keras"  # how add_keras_import() writes the import: "keras" or "tensorflow"
+    suppressions: Suppressions | None = None
     notes: list[Note] = field(default_factory=list)
     imports_to_add: list[tuple[str, str | None, str | None]] = field(default_factory=list)
     imports_to_remove: list[tuple[str, str | None, str | None]] = field(default_factory=list)
@@ -101,8 +106,16 @@ class FileContext:
         return self._keras_name
 
     def add_keras_import(self) -> None:
-        """The import a reference from `keras_reference` needs."""
-        self.add_import("keras", None, None if self.keras_name == "keras" else self.keras_name)
+        """The import a reference from `keras_reference` needs: `import keras`, or with the
+        keras-import setting "tensorflow", `from tensorflow import keras`."""
+        alias = None if self.keras_name == "keras" else self.keras_name
+        if self.keras_import == "tensorflow":
+            self.add_import("tensorflow", "keras", alias)
+        else:
+            self.add_import("keras", None, alias)
+
+    def suppressed(self, rule: str, node: libcst.CSTNode) -> bool:
+        return self.suppressions is not None and self.suppressions.covers(rule, node)
 
     def add_import(self, module: str, name: str | None = None, alias: str | None = None) -> None:
         self.imports_to_add.append((module, name, alias))
@@ -172,14 +185,19 @@ class Rule:
 
     def report(self, node: libcst.CSTNode, message: str, *, unsafe_fix: bool = False) -> None:
         """A finding for a person to review, located at `node` of the original tree."""
+        if self.file.suppressed(self.id, node):
+            return
         self.file.notes.append(Note(self.id, node, message, Kind.REVIEW, unsafe_fix))
 
     def rewrite(self, original: libcst.CSTNode, updated: Any, replacement: Any, message: str, *, safe: bool = True) -> Any:
         """Return the node to put in the tree: `replacement` when the fix may be applied.
 
         A fix that changes behaviour (`safe=False`) is applied only with --unsafe-fixes;
-        otherwise it becomes a finding that says what the fix would change.
+        otherwise it becomes a finding that says what the fix would change. Where `original`
+        spans a line suppressed for this rule, `updated` is returned, with no finding.
         """
+        if self.file.suppressed(self.id, original):
+            return updated
         if safe or self.file.unsafe_fixes:
             # unsafe_fix on a change: it was applied under --unsafe-fixes (the reports say so).
             self.file.notes.append(Note(self.id, original, message, Kind.CHANGE, not safe))

@@ -7,7 +7,7 @@ import sys
 from pathlib import Path
 
 from optfix import engine
-from optfix.discover import discover
+from optfix.discover import discover, is_excluded
 from optfix.findings import FileResult
 from optfix.output import Output, Run, for_format
 from optfix.output.text import shows_diff
@@ -36,7 +36,19 @@ def execute(settings: Settings) -> int:
     if settings.summary is not None and not settings.summary.parent.is_dir():
         raise UsageError(f"cannot write the summary {settings.summary}: no folder {settings.summary.parent}")
     cwd = Path.cwd()
-    files = list(discover(settings.paths, settings.exclude, cwd))
+    if settings.stdin_filename is not None and not settings.reads_stdin:
+        raise UsageError("--stdin-filename is for source read on stdin: give `-` as the path")
+    source_out = settings.reads_stdin and settings.mode is Mode.FIX  # `fix -` prints the source, not a diff
+    if source_out and settings.output_format is not OutputFormat.TEXT:
+        raise UsageError("`fix -` writes the fixed source on stdout: it takes no --output-format")
+    if settings.reads_stdin:
+        stdin, results = _read_stdin(settings, rules, cwd)
+        files = []
+    else:
+        stdin = None
+        files = list(discover(settings.paths, settings.exclude, cwd, settings.exclude_root, settings.force_exclude))
+        results = engine.run(files, rules, jobs=settings.jobs, unsafe_fixes=settings.unsafe_fixes,
+                             keras_import=settings.keras_import.value)
     diff_on_stdout = settings.output_format is OutputFormat.TEXT and shows_diff(settings)
     # The bar shares the terminal with nothing: only when the diff does not go there too.
     progress = Progress(len(files), settings.progress and not (diff_on_stdout and sys.stdout.isatty()))
@@ -48,9 +60,12 @@ def execute(settings: Settings) -> int:
         outputs.append(SummaryOutput(run))
     tally = Tally()
     try:
-        for result in engine.run(files, rules, jobs=settings.jobs, unsafe_fixes=settings.unsafe_fixes):
+        for result in results:
             path = display_path(result.path, cwd)
-            if result.changed and settings.mode is Mode.FIX:
+            if source_out:
+                run.stdout.write(result.updated if result.changed else stdin)
+                run.stdout.flush()
+            elif result.changed and settings.mode is Mode.FIX:
                 _write(result)
             for output in outputs:
                 output.file(path, result)
@@ -72,6 +87,18 @@ def execute(settings: Settings) -> int:
         progress.close()
     sys.stderr.write(tally.summary(settings.mode) + "\n")
     return tally.exit_code(settings.mode)
+
+
+def _read_stdin(settings: Settings, rules: list[type[Rule]], cwd: Path) -> tuple[bytes, list[FileResult]]:
+    """`-`: the source on stdin, as the file `--stdin-filename` names (unless excluded)."""
+    if settings.paths != (Path("-"),):
+        raise UsageError("`-` (read stdin) cannot be mixed with other paths")
+    data = sys.stdin.buffer.read()
+    path = cwd / (settings.stdin_filename or "-")
+    exclude_root = settings.exclude_root or cwd
+    if settings.stdin_filename is not None and is_excluded(path, settings.exclude, exclude_root):
+        return data, [FileResult(path)]
+    return data, [engine.process_given(path, data, rules, settings.unsafe_fixes, settings.keras_import.value)]
 
 
 def _write(result: FileResult) -> None:

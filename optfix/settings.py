@@ -1,4 +1,4 @@
-"""Everything one invocation needs to know, gathered from the command line."""
+"""Everything one invocation needs to know, gathered from the command line and the configuration."""
 
 from __future__ import annotations
 
@@ -27,6 +27,13 @@ class Color(str, Enum):
     NEVER = "never"
 
 
+class KerasImport(str, Enum):
+    """How an import of Keras that a fix needs is written."""
+
+    KERAS = "keras"  # import keras
+    TENSORFLOW = "tensorflow"  # from tensorflow import keras
+
+
 def wants_color(color: Color, stream) -> bool:
     if color is Color.AUTO:
         return stream.isatty() and "NO_COLOR" not in os.environ
@@ -47,6 +54,8 @@ class Settings:
     select: tuple[str, ...] = ()
     ignore: tuple[str, ...] = ()
     exclude: tuple[str, ...] = ()
+    exclude_root: Path | None = None  # the folder `exclude` is relative to (None: the working directory)
+    force_exclude: bool = False  # exclude applies to files named on the command line too
     jobs: int = field(default_factory=default_jobs)
     color: Color = Color.AUTO
     progress: bool = True
@@ -54,3 +63,9 @@ class Settings:
     unsafe_fixes: bool = False
     output_format: OutputFormat = OutputFormat.TEXT
     summary: Path | None = None  # where to write the Markdown summary
+    keras_import: KerasImport = KerasImport.KERAS
+    stdin_filename: Path | None = None  # the path shown for source read on stdin (paths: `-`)
+
+    @property
+    def reads_stdin(self) -> bool:
+        return Path("-") in self.paths

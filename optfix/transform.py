@@ -13,7 +13,8 @@ import libcst as cst
 
 from optfix.comments import restore_import_comments
 from optfix.findings import Finding, Kind
-from optfix.rule import FileContext, Note, Rule
+from optfix.rule import FileContext, Rule, rules_by_id
+from optfix.suppressions import MARK, Suppressions
 
 
 class RuleError(Exception):
@@ -41,8 +42,9 @@ class Outcome:
 class _Traversal(cst.CSTTransformer):
     """Dispatches each node to the handlers of every rule, in rule order."""
 
-    def __init__(self, rules: Sequence[Rule]) -> None:
+    def __init__(self, rules: Sequence[Rule], file: FileContext) -> None:
         super().__init__()
+        self.file = file
         self.visitors = defaultdict(list)
         self.leavers = defaultdict(list)
         for rule in rules:
@@ -63,24 +65,35 @@ class _Traversal(cst.CSTTransformer):
 
     def on_leave(self, original: cst.CSTNode, updated: cst.CSTNode):
         node_type = type(original)
+        notes = self.file.notes
         for rule_id, handler in self.leavers.get(node_type.__name__, ()):
+            mark = len(notes)
             try:
-                updated = handler(original, updated)
+                result = handler(original, updated)
             except Exception as error:
                 raise RuleError(rule_id, error) from error
+            # Rule.rewrite() refuses a suppressed node; this also holds a rule to it that
+            # returns a replacement without looking at what rewrite() gave back, or that
+            # replaces a suppressed node to change a part of it that is not.
+            if result is not updated and self.file.suppressed(rule_id, original):
+                notes[mark:] = [note for note in notes[mark:] if note.kind is not Kind.CHANGE]
+                continue
+            updated = result
             if type(updated) is not node_type:
                 break
         return updated
 
 
-def transform(text: str, rules: Sequence[type[Rule]], unsafe_fixes: bool = False) -> Outcome:
+def transform(text: str, rules: Sequence[type[Rule]], unsafe_fixes: bool = False, keras_import: str = "keras") -> Outcome:
     """Apply `rules` to `text`. Raises ParserSyntaxError, RuleError or UnparsableOutput."""
     module = cst.parse_module(text)
-    file = FileContext(module, text, unsafe_fixes)
-    rewritten = module.visit(_Traversal([rule(file) for rule in rules]))
+    file = FileContext(module, text, unsafe_fixes, keras_import)
+    if MARK in text:
+        file.suppressions = Suppressions.of(module, frozenset(rules_by_id()))
+    rewritten = module.visit(_Traversal([rule(file) for rule in rules], file))
     if not any(note.kind is Kind.CHANGE for note in file.notes):
         # Rules change the tree only through Rule.rewrite(): nothing to generate.
-        return Outcome(text, _locate(module, file.notes))
+        return Outcome(text, _locate(module, file))
     rewritten = _reconcile_imports(rewritten, file)
     new_text = rewritten.code
     if new_text != text:
@@ -91,7 +104,7 @@ def transform(text: str, rules: Sequence[type[Rule]], unsafe_fixes: bool = False
             raise UnfaithfulParse("libcst cannot reproduce this file exactly (unusual line endings?)")
         else:
             _check_parses(new_text, text)
-    findings = _locate(module, file.notes)
+    findings = _locate(module, file)
     if new_text != text and file.imports_to_remove:
         new_text, lost = restore_import_comments(text, new_text)
         findings += [Finding(line, 1, "comment-lost", f"the comment {comment!r} was on an import line the rewrite removed "
@@ -168,14 +181,17 @@ def _check_parses(new_text: str, old_text: str) -> None:
     raise UnparsableOutput(f"line {first_error.lineno}: {first_error.msg}")
 
 
-def _locate(module: cst.Module, notes: list[Note]) -> list[Finding]:
-    if not notes:
-        return []
-    from libcst.metadata import MetadataWrapper, PositionProvider
+def _locate(module: cst.Module, file: FileContext) -> list[Finding]:
+    findings = list(file.suppressions.findings) if file.suppressions is not None else []
+    if not file.notes:
+        return sorted(findings)
+    if file.suppressions is not None:  # positions already resolved
+        positions = file.suppressions.positions
+    else:
+        from libcst.metadata import MetadataWrapper, PositionProvider
 
-    positions = MetadataWrapper(module, unsafe_skip_copy=True).resolve(PositionProvider)
-    findings = []
-    for note in notes:
+        positions = MetadataWrapper(module, unsafe_skip_copy=True).resolve(PositionProvider)
+    for note in file.notes:
         where = positions[note.node]
         findings.append(Finding(
             where.start.line, where.start.column + 1, note.rule, note.message, note.kind,

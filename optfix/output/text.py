@@ -12,7 +12,9 @@ from optfix.settings import Mode, wants_color
 
 
 def shows_diff(run_settings) -> bool:
-    return run_settings.mode is not Mode.CHECK and not run_settings.quiet
+    """Whether the diff is printed: not by `check`, `--quiet`, or `fix -` (which prints the source)."""
+    source_out = run_settings.reads_stdin and run_settings.mode is Mode.FIX
+    return run_settings.mode is not Mode.CHECK and not run_settings.quiet and not source_out
 
 
 class TextOutput(Output):
