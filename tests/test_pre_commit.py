@@ -11,7 +11,9 @@ import subprocess
 import sys
 from pathlib import Path
 
+import nbformat
 import pytest
+from nbformat.v4 import new_code_cell, new_notebook
 
 from conftest import REPO
 from test_cli import CLEAN, FIXABLE, FIXED, GIT_ENV, write_tree
@@ -29,6 +31,7 @@ def pre_commit_home(tmp_path_factory) -> Path:
 def project(tmp_path) -> Path:
     write_tree(tmp_path, {"legacy.py": FIXABLE, "clean.py": CLEAN, "untouched.py": FIXABLE, "vendor/lib.py": FIXABLE,
                           "pyproject.toml": "[tool.optfix]\nexclude = ['vendor/']\n"})
+    nbformat.write(new_notebook(cells=[new_code_cell(FIXABLE.rstrip("\n"))]), str(tmp_path / "train.ipynb"))
     subprocess.run(["git", "init", "-q", str(tmp_path)], check=True, env=GIT_ENV)
     subprocess.run(["git", "add", "."], cwd=tmp_path, check=True, env=GIT_ENV)
     return tmp_path
@@ -42,11 +45,12 @@ def try_repo(hook: str, files: list[str], cwd: Path, home: Path) -> subprocess.C
 
 
 def test_the_fixing_hook_fixes_the_files_given_and_fails_the_commit(project, pre_commit_home):
-    result = try_repo("optfix", ["legacy.py", "clean.py", "vendor/lib.py"], project, pre_commit_home)
+    result = try_repo("optfix", ["legacy.py", "clean.py", "vendor/lib.py", "train.ipynb"], project, pre_commit_home)
     assert result.returncode == 1, result.stdout + result.stderr
     assert "files were modified by this hook" in result.stdout
     assert (project / "legacy.py").read_text() == FIXED
     assert (project / "clean.py").read_text() == CLEAN
+    assert nbformat.read(str(project / "train.ipynb"), as_version=4).cells[0].source == FIXED.rstrip("\n"), "notebooks too"
     assert (project / "untouched.py").read_text() == FIXABLE, "only the files pre-commit passes are processed"
     assert (project / "vendor/lib.py").read_text() == FIXABLE, "the configured exclude applies to the files passed"
     again = try_repo("optfix-check", ["legacy.py", "clean.py"], project, pre_commit_home)
