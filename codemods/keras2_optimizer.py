@@ -245,13 +245,16 @@ class Keras2Optimizer(ValueReferences, Rule):
 
     @classmethod
     def relevant(cls, tree: ast.Module) -> bool:
-        for node in ast.walk(tree):
+        names = _OPTIMIZER_NAMES | _aliases(tree)
+        built_at_sites: set[int] = set()  # calls given to compile() or get(): an optimizer of unknown class?
+        for node in ast.walk(tree):  # breadth first: a call before its arguments
             if isinstance(node, ast.Call):
-                if any(k.arg in _LEGACY_KEYWORDS or (k.arg == "epsilon" and _is_none(k.value)) for k in node.keywords):
+                if _name_of(node.func) in ("compile", "get"):
+                    built_at_sites.update(id(value) for value in [*node.args, *(k.value for k in node.keywords)])
+                legacy = any(k.arg in _LEGACY_KEYWORDS or (k.arg == "epsilon" and _is_none(k.value)) for k in node.keywords)
+                if _name_of(node.func) in names and (legacy or _CLIPS <= {k.arg for k in node.keywords} or len(node.args) >= 2):
                     return True
-                if _CLIPS <= {k.arg for k in node.keywords}:
-                    return True
-                if len(node.args) >= 2 and _name_of(node.func) in KERAS3_SIGNATURES:
+                if legacy and id(node) in built_at_sites:
                     return True
             name = _name_of(node)
             if name in KERAS2_FACTORIES:
@@ -572,6 +575,18 @@ def _legacy_subclass_api(node: cst.ClassDef) -> list[str]:
     }
     used += sorted((called & _SUBCLASS_API) - set(used))
     return used
+
+
+_OPTIMIZER_NAMES = frozenset(KERAS3_OPTIMIZERS | set(KERAS3_SIGNATURES) | set(KERAS2_SIGNATURES) | set(KERAS2_FACTORIES))
+
+
+def _aliases(tree: ast.Module) -> set[str]:
+    """The names a file imports Keras optimizer classes as (`from keras.optimizers import Adam as A`)."""
+    return {
+        alias.asname
+        for node in ast.walk(tree) if isinstance(node, ast.ImportFrom)
+        for alias in node.names if alias.asname and alias.name in _OPTIMIZER_NAMES
+    }
 
 
 def _imported(node: ast.Import | ast.ImportFrom) -> list[str]:

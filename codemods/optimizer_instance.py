@@ -20,7 +20,7 @@ from optfix.rule import FileContext, Rule
 # a name the file binds to one of these (`import ... as A`, `A = keras.optimizers.Adam`).
 _NAME = rb"[A-Za-z_\x80-\xff][\w\x80-\xff]*"
 _REFERENCE = (rb"(?:" + GAP + rb"|\()*(?:" + _NAME + SPACE + rb"\." + SPACE + rb")*(" + _NAME + rb")"
-              rb"(?![\w\x80-\xff]|" + SPACE + rb"[.(])")  # the whole chain, and not called
+              rb"(?![\w\x80-\xff]|" + SPACE + rb"(?:[.(\[]|=(?!=)))")  # the whole chain, not called, not a keyword
 _CLASS_NAMES = frozenset(name.encode() for name in KERAS3_OPTIMIZERS | set(TF1_OPTIMIZERS) | TFA_NAMES | {BASE_CLASS})
 _DEFINED = re.compile(rb"\bclass\s+(" + _NAME + rb")")
 _ALIAS = re.compile(rb"\bas\s+(" + _NAME + rb")")
@@ -29,7 +29,8 @@ _ALIAS = re.compile(rb"\bas\s+(" + _NAME + rb")")
 def _assigned_from(name: bytes) -> re.Pattern[bytes]:
     """`name = a.b.c`, capturing the last name of the value. It leads with the name, as `re`
     searches a literal prefix fast; the boundary before it is checked after."""
-    return re.compile(re.escape(name) + rb"(?<![\w\x80-\xff]" + re.escape(name) + rb")\s*=\s*\(?\s*(?:" + _NAME + rb"\s*\.\s*)*(" + _NAME + rb")")
+    return re.compile(re.escape(name) + rb"(?<![\w\x80-\xff.]" + re.escape(name) + rb")\s*=\s*\(?\s*(?:" + _NAME + rb"\s*\.\s*)*(" + _NAME + rb")"
+                      rb"(?![\w\x80-\xff]|\s*[.(\[])")
 
 
 def _may_be_class(name: bytes, data: bytes, classes: set[bytes], seen: set[bytes]) -> bool:
@@ -38,6 +39,8 @@ def _may_be_class(name: bytes, data: bytes, classes: set[bytes], seen: set[bytes
         return True
     seen.add(name)
     return any(value not in seen and _may_be_class(value, data, classes, seen) for value in _assigned_from(name).findall(data))
+
+
 _KERAS2_NAMES = {"lr": "learning_rate"}  # Keras 2.2 parameter names that Keras 3 renamed
 
 

@@ -57,13 +57,15 @@ def bound_to(data: bytes, names: set[bytes], follows=lambda parts, names: parts[
         assignments = []
         for name in new:
             for match in re.finditer(re.escape(name), data):
-                start = data.rfind(b"\n", 0, match.start()) + 1
+                line = data.rfind(b"\n", 0, match.start()) + 1
+                if line in read:
+                    continue
+                read.add(line)
+                start = line
                 for _ in range(2):
                     start = data.rfind(b"\n", 0, start - 1) + 1 if start > 0 else 0
-                if start not in read:
-                    read.add(start)
-                    end = data.find(b"\n", match.end())
-                    assignments += _ASSIGNMENT.findall(data, start, len(data) if end < 0 else end)
+                end = data.find(b"\n", match.end())
+                assignments += _ASSIGNMENT.findall(data, start, len(data) if end < 0 else end)
         new = {target for target, value in assignments
                if target not in names and follows(re.sub(rb"\s", b"", value).split(b"."), names)}
         names |= new

@@ -10,7 +10,7 @@ import pytest
 
 from optfix.engine import process_bytes
 from optfix.findings import Kind
-from optfix.rule import Rule
+from optfix.rule import Rule, rules_by_id
 from optfix.transform import transform
 
 
@@ -170,3 +170,29 @@ def test_prefilters_end_on_inputs_that_invite_backtracking(source) -> None:
     script = "import sys\nfrom optfix.rule import all_rules\ndata = sys.stdin.buffer.read()\nprint([r.id for r in all_rules() if r.wants(data)])\n"
     result = subprocess.run([sys.executable, "-c", script], input=source.encode(), capture_output=True, timeout=120)
     assert result.returncode == 0, result.stderr.decode()
+
+
+PRECISION = [  # (rule, source, whether both prefilter stages let it through)
+    ("optimizer-name", "import keras.optimizers\nrate = config.get('lr')\n", False),
+    ("optimizer-name", "from keras.optimizers import get\nget('adma')\n", True),
+    ("optimizer-name", "from keras import optimizers as o\nlookup = o.get\nlookup('adma')\n", True),
+    ("optimizer-instance", "import keras.optimizers\nmodel.compile(optimizer=optimizer)\n", False),
+    ("optimizer-instance", "import keras\nmodel.compile(optimizer=keras.optimizers.Adam())\n", False),
+    ("optimizer-instance", "from keras.optimizers import Adam as A\nmodel.compile(optimizer=A)\n", True),
+    ("optimizer-instance", "import keras\nOpt = keras.optimizers.Adam\nmodel.compile(optimizer=Opt)\n", True),
+    ("keras2-optimizer", "from tf_keras.src.optimizers.legacy import adam\n", False),
+    ("keras2-optimizer", "import keras.optimizers\nlr = 0.1\ngen_training_ops.apply_adam(var, lr=lr)\n", False),
+    ("keras2-optimizer", "from keras.optimizers import Adam as A\nA(lr=0.1)\n", True),
+    ("keras2-optimizer", "model.compile(optimizer=params['optimizer'](lr=0.1))\n", True),
+    ("keras2-optimizer", "from tensorflow.python.keras.layers import Dense\n", False),
+    ("keras2-optimizer", "from tensorflow.python.keras import optimizers\n", True),
+]
+
+
+@pytest.mark.parametrize("rule_id, source, expected", PRECISION)
+def test_the_prefilter_lets_through_what_may_have_work_and_not_its_look_alikes(rule_id, source, expected) -> None:
+    import ast
+
+    rule = rules_by_id()[rule_id]
+    data = source.encode()
+    assert (rule.wants(data) and rule.relevant(ast.parse(source))) is expected
