@@ -135,7 +135,7 @@ def test_magics_shell_and_help_lines_are_left_as_they_are(optfix, tmp_path):
 
 
 def test_a_notebook_of_another_language_is_left_alone(optfix, tmp_path):
-    path = write_notebook(
+    write_notebook(
         tmp_path / "r.ipynb",
         new_code_cell("model.compile(optimizer='Adgrad') %>% fit()"),
         metadata={"kernelspec": {"name": "ir", "display_name": "R", "language": "R"}},
@@ -180,7 +180,7 @@ def test_findings_name_the_cell_and_the_line_within_it(optfix, tmp_path):
 
 
 def test_a_syntax_error_in_a_cell_is_reported_there_and_the_notebook_left_alone(optfix, tmp_path):
-    path = write_notebook(
+    write_notebook(
         tmp_path / "nb.ipynb",
         new_code_cell("model.compile(optimizer='Adgrad')"),
         new_markdown_cell("next"),

@@ -6,7 +6,6 @@ the module makes three calls in all."""
 
 from __future__ import annotations
 
-import os
 import subprocess
 import sys
 from pathlib import Path

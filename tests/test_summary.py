@@ -11,7 +11,7 @@ from collections import Counter
 from pathlib import Path
 
 import fixture_tree
-from optfix.docstrings import first_sentences, section
+from optfix.docstrings import first_sentences
 from optfix.rule import rules_by_id
 
 LINK = re.compile(r"\[(?P<text>[^\]]+)\]\((?P<target>[^)#]+)#L(?P<line>\d+)\)")
@@ -57,8 +57,7 @@ def test_summary_lists_changes_findings_proof_and_command(optfix, tmp_path):
             assert (tmp_path / link["target"].replace("%20", " ").replace("%2C", ",").replace("%3A", ":")).is_file()
             assert record["message"] in unescape(item)
 
-    documentation = rules_by_id()["keras2-optimizer"].documentation()
-    assert first_sentences(section(documentation, "Fix safety")) in parts["What was proven"]
+    assert first_sentences(rules_by_id()["keras2-optimizer"].section("Fix safety")) in parts["What was proven"]
 
     [command] = re.findall(r"```sh\n(.+)\n```", parts["Reproduce"])
     assert shlex.split(command) == ["optfix", "fix", "--select", "keras2-optimizer", "."]
@@ -110,10 +109,5 @@ def test_summary_that_cannot_be_written_exits_2_and_the_fixes_stand(optfix, tmp_
     assert fixture_tree.on_disk(tmp_path, files) == {path: e.fixed for path, e in files.items()}
 
 
-def test_section_reads_underlined_and_markdown_headings():
-    underlined = "Summary line.\n\nWhat it does\n------------\nIt does.\n\nFix safety\n----------\nSafe. Tested.\n\nKnown problems\n--------------\nNone.\n"
-    assert section(underlined, "Fix safety") == "Safe. Tested."
-    markdown = "Summary line.\n\n## Fix safety\nSafe. Tested.\n\n## Known problems\nNone.\n"
-    assert section(markdown, "Fix safety") == "Safe. Tested."
-    assert section("Summary line.\n\nNo sections here.", "Fix safety") is None
+def test_first_sentences_keep_abbreviations_and_code_together():
     assert first_sentences("One (a.py). Two `x`. Three.\n\nOther.") == "One (a.py). Two `x`."

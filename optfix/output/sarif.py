@@ -13,7 +13,6 @@ import re
 from urllib.parse import quote
 
 from optfix import __version__
-from optfix.docstrings import section
 from optfix.findings import FileResult
 from optfix.output import Output, Record, Run, level, records
 from optfix.output.json import record_json
@@ -67,7 +66,7 @@ class SarifOutput(Output):
         self.rules = []
         for rule in run.rules:
             documentation = rule.documentation()
-            full = section(documentation, "What it does") or rule.summary()
+            full = rule.section("What it does") or rule.summary()
             self.rules.append(_descriptor(rule.id, rule.summary(), full, documentation))
         self.rules += [_descriptor(rule_id, text, text, text) for rule_id, text in BUILT_IN.items()]
         self.index = {descriptor["id"]: i for i, descriptor in enumerate(self.rules)}

@@ -12,7 +12,7 @@ from collections import Counter, defaultdict
 from urllib.parse import quote
 
 from optfix import __version__
-from optfix.docstrings import first_sentences, section
+from optfix.docstrings import first_sentences
 from optfix.findings import FileResult, Kind
 from optfix.output import Output, Record, Run, records
 from optfix.report import UNSAFE_FIX_NOTE, Tally
@@ -85,7 +85,7 @@ class SummaryOutput(Output):
             rules = {rule.id: rule for rule in self.run.rules}
             for rule_id in sorted(by_rule):
                 rule = rules[rule_id]
-                safety = section(rule.documentation(), "Fix safety")
+                safety = rule.section("Fix safety")
                 out.append(f"- `{rule_id}`: {first_sentences(safety) if safety else rule.summary()}")  # the docstring is Markdown already
             out.append("")
         out += ["## Reproduce", "", "```sh", reproduce_command(settings), "```", ""]
