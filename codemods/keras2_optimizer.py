@@ -23,6 +23,7 @@ from optfix.knowledge.keras import (
     TF_KERAS_DIFFERENCES,
     TF_KERAS_NEW_API,
     TF_KERAS_SIGNATURES,
+    keras2_defaults,
 )
 from optfix.knowledge.namespaces import KERAS_ROOTS, keras_member
 from optfix.optimizer_sites import optimizer_argument
@@ -335,14 +336,7 @@ class Keras2Optimizer(ValueReferences, Rule):
         """A standalone-Keras call that reads the same in Keras 2.2 and Keras 3 but leaves out a
         parameter whose default changed: nothing proves which Keras it was written for."""
         given = set(_meanings(KERAS3, site.name, len(positional))) | {arg.keyword.value for arg in call.args if arg.keyword}
-        keras3 = dict(KERAS3_SIGNATURES.get(site.name, ()))
-        changed = [
-            f"{'learning_rate' if name == 'lr' else name}={old!r} (Keras 3: {keras3['learning_rate' if name == 'lr' else name]!r})"
-            for name, old in KERAS2_SIGNATURES.get(site.name, ())
-            if old is not None and keras3.get("learning_rate" if name == "lr" else name, old) != old
-            and ("learning_rate" if name == "lr" else name) not in given
-        ]
-        changed += [f"{name}={old!r} (Keras 3: {keras3[name]!r})" for name, old in KERAS2_IMPLIED.get(site.name, {}).items() if name not in given]
+        changed = [f"{name}={old!r} (Keras 3: {new!r})" for name, (old, new) in keras2_defaults(site.name).items() if name not in given]
         if changed and not any(arg.star for arg in call.args):
             self.unproven.append((call, changed))
 

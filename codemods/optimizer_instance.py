@@ -6,7 +6,7 @@ import re
 
 from optfix.lazy import libcst as cst
 
-from optfix.knowledge.keras import KERAS2_EPSILON, KERAS2_IMPLIED, KERAS2_SIGNATURES, KERAS3_OPTIMIZERS, KERAS3_SIGNATURES
+from optfix.knowledge.keras import KERAS3_OPTIMIZERS, keras2_defaults
 from optfix.knowledge.tf1 import TF1_OPTIMIZERS
 from optfix.knowledge.tfa import TFA_NAMES
 from optfix.optimizer_sites import BASE_CLASS, GAP, SPACE, FileNames, keras_optimizer_class, optimizer_argument, resolve, site_matches
@@ -41,7 +41,6 @@ def _may_be_class(name: bytes, data: bytes, classes: set[bytes], seen: set[bytes
     return any(value not in seen and _may_be_class(value, data, classes, seen) for value in _assigned_from(name).findall(data))
 
 
-_KERAS2_NAMES = {"lr": "learning_rate"}  # Keras 2.2 parameter names that Keras 3 renamed
 
 
 class OptimizerInstance(Rule):
@@ -168,14 +167,3 @@ class OptimizerInstance(Rule):
             new = ", ".join(f"{param}={value!r}" for param, (_, value) in changed.items())
             self.report(reference, f"standalone Keras 2.2 and 2.3 built {name}() with {old}, Keras 3 with {new}: if this "
                                    f"code was written for Keras 2.2 or 2.3, write {name}({old})")
-
-
-def keras2_defaults(name: str) -> dict[str, tuple[object, object]]:
-    """The defaults of Keras 2.2's `name()` that Keras 3's `name()` does not share, as
-    {Keras 3 parameter: (Keras 2.2 value, Keras 3 value)}."""
-    new = dict(KERAS3_SIGNATURES.get(name, ()))
-    old = {_KERAS2_NAMES.get(param, param): value for param, value in KERAS2_SIGNATURES.get(name, ())}
-    old.update(KERAS2_IMPLIED.get(name, {}))
-    if old.get("epsilon", 0) is None:
-        old["epsilon"] = KERAS2_EPSILON
-    return {param: (value, new[param]) for param, value in old.items() if param in new and new[param] != value}

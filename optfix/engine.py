@@ -26,11 +26,18 @@ MAX_PARSE_BYTES = 1 << 20
 _POOL_CONTEXT = multiprocessing.get_context("fork") if sys.platform == "linux" else None
 
 
-def process_file(path: Path, rules: Sequence[type[Rule]], unsafe_fixes: bool = False, keras_import: str = "keras") -> FileResult:
+def _read(path: Path) -> bytes | FileResult:
+    """The file's bytes, or the result that reports why they cannot be read."""
     try:
-        data = path.read_bytes()
+        return path.read_bytes()
     except OSError as error:
         return FileResult(path).error("read-error", f"cannot read: {error.strerror or error}")
+
+
+def process_file(path: Path, rules: Sequence[type[Rule]], unsafe_fixes: bool = False, keras_import: str = "keras") -> FileResult:
+    data = _read(path)
+    if isinstance(data, FileResult):
+        return data
     triggered, _ = _prefilter(path, data, rules)
     if not triggered:
         return FileResult(path)
@@ -132,10 +139,9 @@ def _work(path: Path, rule_ids: tuple[str, ...], unsafe_fixes: bool, keras_impor
     rules = rules_by_id()
 
     def work() -> FileResult:
-        try:
-            data = path.read_bytes()
-        except OSError as error:
-            return FileResult(path).error("read-error", f"cannot read: {error.strerror or error}")
+        data = _read(path)
+        if isinstance(data, FileResult):
+            return data
         return process_bytes(path, data, [rules[rule_id] for rule_id in rule_ids], unsafe_fixes, keras_import)
 
     return _guarded(path, work)
@@ -173,11 +179,8 @@ def _prefilter(path: Path, data: bytes, rules: Sequence[type[Rule]]) -> tuple[li
 
 def _triggered(path: Path, rules: Sequence[type[Rule]]) -> FileResult | tuple[str, ...]:
     """Either a final result, or the ids of the rules the prefilter lets through."""
-    try:
-        data = path.read_bytes()
-    except OSError as error:
-        return FileResult(path).error("read-error", f"cannot read: {error.strerror or error}")
-    return _prefiltered(path, data, rules)
+    data = _read(path)
+    return data if isinstance(data, FileResult) else _prefiltered(path, data, rules)
 
 
 def _prefiltered(path: Path, data: bytes, rules: Sequence[type[Rule]]) -> FileResult | tuple[str, ...]:

@@ -109,3 +109,14 @@ OPTIMIZER_V2_API = frozenset({
 # The tf.keras 2.11-2.15 optimizer API (tf_keras.optimizers.Optimizer) that Keras 3 lacks; there,
 # update_step took (gradient, variable), Keras 3 calls update_step(gradient, variable, learning_rate).
 TF_KERAS_NEW_API = frozenset({"_build_learning_rate"})
+
+
+def keras2_defaults(name: str) -> dict[str, tuple[object, object]]:
+    """The defaults of Keras 2.2's `name()` that Keras 3's `name()` does not share, as
+    {Keras 3 parameter: (Keras 2.2 value, Keras 3 value)}."""
+    new = dict(KERAS3_SIGNATURES.get(name, ()))
+    old = {"learning_rate" if param == "lr" else param: value for param, value in KERAS2_SIGNATURES.get(name, ())}
+    old.update(KERAS2_IMPLIED.get(name, {}))
+    if old.get("epsilon", 0) is None:
+        old["epsilon"] = KERAS2_EPSILON
+    return {param: (value, new[param]) for param, value in old.items() if param in new and new[param] != value}
