@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from optfix.lazy import libcst as cst
 
 from optfix.calls import NOT_CONSTANT, as_keyword, constant, new_keyword, with_args
+from optfix.dotted_names import PossibleNames
 from optfix.knowledge.keras import (
     CLIP_BOTH,
     KERAS2_CLIPNORM,
@@ -248,6 +249,7 @@ class Keras2Optimizer(ValueReferences, Rule):
     def relevant(cls, tree: ast.Module) -> bool:
         names = _OPTIMIZER_NAMES | _aliases(tree)
         built_at_sites: set[int] = set()  # calls given to compile() or get(): an optimizer of unknown class?
+        bindings: PossibleNames | None = None  # read when a class needs them
         for node in ast.walk(tree):  # breadth first: a call before its arguments
             if isinstance(node, ast.Call):
                 if _name_of(node.func) in ("compile", "get"):
@@ -257,16 +259,12 @@ class Keras2Optimizer(ValueReferences, Rule):
                     return True
                 if legacy and id(node) in built_at_sites:
                     return True
-            name = _name_of(node)
-            if name in KERAS2_FACTORIES:
-                return True
-            if isinstance(node, ast.Attribute) and name in ("legacy", "experimental") and _name_of(node.value) == "optimizers":
-                return True
-            if isinstance(node, (ast.Import, ast.ImportFrom)) and any(map(_legacy_import, _imported(node))):
-                return True
             if isinstance(node, ast.ClassDef) and _legacy_subclass_methods(node):
-                return True
-        return False
+                bindings = bindings or PossibleNames(tree)
+                if any(_may_be_keras(name) for base in node.bases for name in bindings.of(base)):
+                    return True
+        # a class or factory in a namespace Keras 3 removed, or a Keras 2 factory
+        return any(getattr(_site(name), "move", "") for name in (bindings or PossibleNames(tree)).everywhere())
 
     def __init__(self, file) -> None:
         super().__init__(file)
@@ -583,19 +581,8 @@ def _aliases(tree: ast.Module) -> set[str]:
     }
 
 
-def _imported(node: ast.Import | ast.ImportFrom) -> list[str]:
-    """The qualified names an import binds (`from a import b` -> `a.b`)."""
-    if isinstance(node, ast.Import):
-        return [alias.name for alias in node.names]
-    return [f"{node.module or ''}.{alias.name}" for alias in node.names]
-
-
-def _legacy_import(qualified: str) -> bool:
-    if qualified.startswith(_LEFT_ALONE):
-        return False
-    return (re.search(r"\boptimizers\.(?:legacy|experimental)\b", qualified) is not None
-            or qualified == "tensorflow.python.keras" or qualified.startswith("tensorflow.python.keras.optimizers")
-            or ".optimizers." in qualified and qualified.rsplit(".", 1)[-1] in KERAS2_FACTORIES)
+def _may_be_keras(qualified: str) -> bool:
+    return keras_member(qualified) is not None and not qualified.startswith(_LEFT_ALONE)
 
 
 def _legacy_subclass_methods(node: ast.ClassDef) -> bool:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ast
 import re
 
 from optfix.lazy import libcst as cst
@@ -25,7 +26,8 @@ from optfix.optimizer_sites import GAP
 from optfix.rule import FileContext, Rule
 
 _ATTRIBUTE_FUNCTIONS = frozenset({"hasattr", "getattr", "setattr"})
-_WATCHED = frozenset(RENAMED_ATTRIBUTES) | frozenset(REMOVED_ATTRIBUTES) | VARIABLE_ATTRIBUTES
+_RENAMED_OR_REMOVED = frozenset(RENAMED_ATTRIBUTES) | frozenset(REMOVED_ATTRIBUTES)
+_WATCHED = _RENAMED_OR_REMOVED | VARIABLE_ATTRIBUTES
 _MENTIONS_KERAS = re.compile(r"\b(?:tf_)?keras\b|\btensorflow\b")
 _NO_LR = "Keras 3 optimizers have no lr attribute (AttributeError)"
 _SCHEDULE_SET = (
@@ -149,6 +151,34 @@ class LearningRateApi(Rule):
             return True  # K.set_value(x.lr, ...), a finding even where x is unknown
         if _KEY.search(data):
             return b"class_name" in data or b"from_config" in data or (b"optimizer" in data and _ATTRIBUTE_CALL.search(data) is not None)
+        return False
+
+    @classmethod
+    def relevant(cls, tree: ast.Module) -> bool:
+        """`.lr` or `.decay` of a `.optimizer` chain or of an assigned name, a backend value
+        function given such an attribute, `hasattr`/`getattr`/`setattr` with 'lr' or 'decay', or a
+        dict with such a key: what the rule may act on, whatever the names turn out to be."""
+        assigned = {
+            target.id
+            for node in ast.walk(tree) if isinstance(node, (ast.Assign, ast.AnnAssign))
+            for written in getattr(node, "targets", [getattr(node, "target", None)])
+            for target in ast.walk(written) if isinstance(target, ast.Name)
+        }
+
+        def may_be_optimizer(node: ast.expr) -> bool:
+            return (isinstance(node, ast.Attribute) and node.attr == "optimizer") or (isinstance(node, ast.Name) and node.id in assigned)
+
+        for node in ast.walk(tree):
+            if isinstance(node, ast.Attribute) and node.attr in _RENAMED_OR_REMOVED and may_be_optimizer(node.value):
+                return True
+            if isinstance(node, ast.Dict) and any(_is_string(key, _RENAMED_OR_REMOVED) for key in node.keys):
+                return True
+            if isinstance(node, ast.Call):
+                function = node.func.attr if isinstance(node.func, ast.Attribute) else getattr(node.func, "id", None)
+                if function in VALUE_FUNCTIONS and any(isinstance(arg, ast.Attribute) and arg.attr in _WATCHED for arg in node.args):
+                    return True
+                if function in _ATTRIBUTE_FUNCTIONS and len(node.args) > 1 and _is_string(node.args[1], _RENAMED_OR_REMOVED):
+                    return may_be_optimizer(node.args[0])
         return False
 
     def __init__(self, file: FileContext) -> None:
@@ -497,6 +527,10 @@ class _Survey:
             scope = _Scope(scope, is_class=True)
         for child in node.children:
             self._walk(child, scope)
+
+
+def _is_string(node: ast.expr | None, values: frozenset[str]) -> bool:
+    return isinstance(node, ast.Constant) and node.value in values
 
 
 def _code(node: cst.CSTNode) -> str:

@@ -8,6 +8,7 @@ import re
 from optfix.lazy import libcst as cst
 
 from optfix.calls import NOT_CONSTANT, as_keyword, bind, constant, new_keyword, with_args
+from optfix.dotted_names import possible_names
 from optfix.knowledge.tf1 import (
     ABSENT,
     NO_EQUIVALENT_MODULES,
@@ -104,16 +105,10 @@ class Tf1OptimizerRule(ValueReferences, Rule):
 
     @classmethod
     def relevant(cls, tree: ast.Module) -> bool:
-        """A TF1 optimizer class, the TF1 base class of a TF1 module, or tf.contrib.opt in code,
-        not only in docstrings and comments."""
-        nodes = list(ast.walk(tree))
-        modules = set(_TF1_MODULE_NAMES)
-        for node in nodes:  # `from tensorflow.compat.v1 import train as v1`: v1 is a TF1 module too
-            if isinstance(node, (ast.Import, ast.ImportFrom)):
-                modules.update(a.asname for a in node.names if a.asname and a.name.rsplit(".", 1)[-1] in _TF1_MODULE_NAMES)
-            elif isinstance(node, ast.Assign) and isinstance(node.value, ast.Attribute) and node.value.attr in _TF1_MODULE_NAMES:
-                modules.update(t.id for t in node.targets if isinstance(t, ast.Name))  # `v1_train = tf.compat.v1.train`
-        return any(_mentions_tf1(node, modules) for node in nodes)
+        """A name in code or an import that may stand for a TF1 optimizer class, the TF1 base
+        class or tf.contrib.opt (not a mention in docstrings and comments)."""
+        return any(tf1_class(name) or name in NO_EQUIVALENT_MODULES or _no_equivalent_module(name) for name in possible_names(tree))
+
     # TF1 optimizer class names, the TF1 base class reached through a TF1 module, tf.contrib.opt.
     trigger = re.compile(
         rb"\b(?:%s)\b|\b(?:train|training|optimizer)\s*\.\s*Optimizer\b|\btraining import optimizer\b"
@@ -282,28 +277,6 @@ class Tf1OptimizerRule(ValueReferences, Rule):
             if origin is not None:
                 self.file.remove_import_if_unused(*origin)
         return result
-
-
-_TF1_MODULE_NAMES = frozenset({"train", "training", "optimizer"})
-
-
-def _mentions_tf1(node: ast.AST, modules: set[str]) -> bool:
-    if isinstance(node, ast.Name):
-        return node.id in TF1_OPTIMIZERS
-    if isinstance(node, ast.Attribute):
-        if node.attr in TF1_OPTIMIZERS:
-            return True
-        owner = node.value.attr if isinstance(node.value, ast.Attribute) else getattr(node.value, "id", None)
-        return (node.attr == TF1_BASE_CLASS and owner in modules) or (node.attr == "opt" and owner == "contrib")
-    if isinstance(node, ast.Import):
-        return any(alias.name.endswith(".contrib.opt") or alias.name.rsplit(".", 1)[-1] in TF1_OPTIMIZERS for alias in node.names)
-    if isinstance(node, ast.ImportFrom):
-        if "contrib.opt" in (node.module or ""):
-            return True
-        module = (node.module or "").rsplit(".", 1)[-1]
-        names = {alias.name for alias in node.names}
-        return bool(names & set(TF1_OPTIMIZERS)) or (module in _TF1_MODULE_NAMES and bool(names & {TF1_BASE_CLASS, "optimizer"})) or (module == "contrib" and "opt" in names)
-    return False
 
 
 def _class_loses(row: Tf1Optimizer) -> str:

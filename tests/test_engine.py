@@ -185,7 +185,25 @@ PRECISION = [  # (rule, source, whether both prefilter stages let it through)
     ("keras2-optimizer", "from keras.optimizers import Adam as A\nA(lr=0.1)\n", True),
     ("keras2-optimizer", "model.compile(optimizer=params['optimizer'](lr=0.1))\n", True),
     ("keras2-optimizer", "from tensorflow.python.keras.layers import Dense\n", False),
-    ("keras2-optimizer", "from tensorflow.python.keras import optimizers\n", True),
+    ("keras2-optimizer", "from tensorflow.python.keras import optimizers\n", False),
+    ("keras2-optimizer", "from tensorflow.python.keras import optimizers\nopt = optimizers.Adam\n", True),
+    ("keras2-optimizer", "import tensorflow.python.keras as k\nopt = k.optimizers.Adam(0.1)\n", True),
+    ("keras2-optimizer", "from keras import optimizers\nopt = optimizers.adam(0.1)\n", True),
+    ("keras2-optimizer", "adam = make()\nadam(0.1)\n", False),
+    ("keras2-optimizer", "from tensorflow.python.training import optimizer\n\nclass A(optimizer.Optimizer):\n"
+                         "    def _resource_apply_dense(self, grad, var):\n        pass\n", False),
+    ("keras2-optimizer", "from tensorflow.python.keras.optimizer_v2 import optimizer_v2 as o\n\nclass A(o.OptimizerV2):\n"
+                         "    def _resource_apply_dense(self, grad, var):\n        pass\n", True),
+    ("tf1-optimizer", "from keras.src.optimizers import optimizer\n\nclass Adam(optimizer.Optimizer):\n    pass\n", False),
+    ("tf1-optimizer", "from tensorflow.python.training import optimizer\n\nclass A(optimizer.Optimizer):\n    pass\n", True),
+    ("tf1-optimizer", "import tensorflow as tf\nv1 = tf.compat.v1\nopt = v1.train.AdamOptimizer(0.1)\n", True),
+    ("tf1-optimizer", "import tensorflow as tf\n# tf.compat.v1.train.AdamOptimizer\nopt = tf.keras.optimizers.Adam()\n", False),
+    ("learning-rate-api", "import keras\nnames = ['lr', 'decay']\nself.optimizer = keras.optimizers.Adam()\n", False),
+    ("learning-rate-api", "import keras\nprint(model.optimizer.lr)\n", True),
+    ("learning-rate-api", "import keras\nopt = keras.optimizers.Adam()\nopt.lr = 0.1\n", True),
+    ("learning-rate-api", "import keras\ndef f(opt):\n    return opt.lr\n", False),
+    ("learning-rate-api", "import keras\nkeras.optimizers.get({'class_name': 'adam', 'config': {'lr': 0.1}})\n", True),
+    ("learning-rate-api", "from keras import backend as K\nK.set_value(thing.lr, 0.1)\n", True),
 ]
 
 
