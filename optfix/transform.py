@@ -13,6 +13,7 @@ import libcst as cst
 
 from optfix.comments import restore_import_comments
 from optfix.findings import Finding, Kind
+from optfix.positions import positions as node_positions
 from optfix.rule import FileContext, Rule, rules_by_id
 from optfix.suppressions import MARK, Suppressions
 
@@ -188,9 +189,7 @@ def _locate(module: cst.Module, file: FileContext) -> list[Finding]:
     if file.suppressions is not None:  # positions already resolved
         positions = file.suppressions.positions
     else:
-        from libcst.metadata import MetadataWrapper, PositionProvider
-
-        positions = MetadataWrapper(module, unsafe_skip_copy=True).resolve(PositionProvider)
+        positions = node_positions(module, {id(note.node): note.node for note in file.notes}.values())
     for note in file.notes:
         where = positions[note.node]
         findings.append(Finding(

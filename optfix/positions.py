@@ -1,0 +1,101 @@
+"""Where a few nodes are, exactly as libcst's PositionProvider says, for the cost of generating
+the code once.
+
+PositionProvider computes a line and column for every node of the module, through its metadata
+machinery: on a large file that costs several times the parse. Findings need the positions of a
+handful of nodes, so code is generated with a state that notes only how many tokens came before
+each of them, and the lines and columns of those few places are counted afterwards.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import re
+from collections.abc import Iterable
+
+import libcst as cst
+from libcst.metadata import CodePosition, CodeRange, PositionProvider
+from libcst.metadata.position_provider import PositionProvidingCodegenState
+
+_NEWLINE = re.compile(r"\r\n?|\n")  # as libcst counts lines
+_NOTHING = contextlib.nullcontext()
+
+
+class _TokenCountingState(PositionProvidingCodegenState):
+    """Code generation that records, for the wanted nodes only, the token counts at which they
+    start and end, syntactically where the node says so, else with their whitespace."""
+
+    __slots__ = ("wanted", "spans", "starts", "hoisted")
+
+    def __init__(self, module: cst.Module, wanted: set[int]) -> None:
+        super().__init__(default_indent=module.default_indent, default_newline=module.default_newline, provider=None)
+        self.wanted = wanted
+        self.spans: dict[int, tuple[int, int]] = {}
+        self.starts: dict[int, list[int]] = {}
+        self.hoisted = False  # a wanted node takes its start or end from a child: count the slow way
+
+    def add_indent_tokens(self) -> None:
+        self.tokens.extend(self.indent_tokens)
+
+    def add_token(self, value: str) -> None:
+        self.tokens.append(value)
+
+    def pop_trailing_newline(self) -> None:
+        pass  # positions count it, as PositionProvider's do; the code itself is not wanted
+
+    def before_codegen(self, node: cst.CSTNode) -> None:
+        if id(node) in self.wanted:
+            self.starts.setdefault(id(node), []).append(len(self.tokens))
+
+    def after_codegen(self, node: cst.CSTNode) -> None:
+        if id(node) in self.wanted:
+            start = self.starts[id(node)].pop()
+            self.spans.setdefault(id(node), (start, len(self.tokens)))
+
+    def record_syntactic_position(self, node: cst.CSTNode, *, start_node=None, end_node=None):
+        if id(node) not in self.wanted:
+            return _NOTHING
+        if start_node is not None or end_node is not None:
+            self.hoisted = True
+        return self._recording(node)
+
+    @contextlib.contextmanager
+    def _recording(self, node: cst.CSTNode):
+        start = len(self.tokens)
+        try:
+            yield
+        finally:
+            self.spans[id(node)] = (start, len(self.tokens))
+
+
+def positions(module: cst.Module, nodes: Iterable[cst.CSTNode]) -> dict[cst.CSTNode, CodeRange]:
+    """The CodeRange PositionProvider gives each of `nodes` (nodes of `module`)."""
+    nodes = list(nodes)
+    state = _TokenCountingState(module, {id(node) for node in nodes})
+    module._codegen(state)
+    if state.hoisted:
+        from libcst.metadata import MetadataWrapper
+
+        every = MetadataWrapper(module, unsafe_skip_copy=True).resolve(PositionProvider)
+        return {node: every[node] for node in nodes}
+    places = _places(state.tokens, {count for span in state.spans.values() for count in span})
+    return {node: CodeRange(places[state.spans[id(node)][0]], places[state.spans[id(node)][1]]) for node in nodes}
+
+
+def _places(tokens: list[str], counts: set[int]) -> dict[int, CodePosition]:
+    """The line (from 1) and column (from 0) after each of `counts` first tokens."""
+    places: dict[int, CodePosition] = {}
+    line, column = 1, 0
+    wanted = sorted(counts)
+    index = 0
+    for count in wanted:
+        for token in tokens[index:count]:
+            segments = _NEWLINE.split(token)
+            if len(segments) == 1:
+                column += len(token)
+            else:
+                line += len(segments) - 1
+                column = len(segments[-1])
+        index = count
+        places[count] = CodePosition(line, column)
+    return places

@@ -1,0 +1,50 @@
+"""optfix.positions gives the ranges libcst's PositionProvider gives, node for node."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import libcst
+import libcst as cst
+import libcst.metadata
+import pytest
+from libcst.metadata import MetadataWrapper, PositionProvider
+
+from optfix.positions import positions
+
+REPO = Path(__file__).resolve().parent.parent
+SOURCES = {
+    "every fixture": "\n".join(p.read_text() for p in sorted((REPO / "fixtures").rglob("*.py"))),
+    "this package's engine": (REPO / "optfix" / "engine.py").read_text(),
+    "CRLF, tabs, continuations, strings over lines": (
+        "def f(a,\r\n\tb):\r\n\tx = '''one\r\ntwo''' + \\\r\n\t\tf(a)\r\n\treturn (x,\r\n\t\tb)\r\n"
+    ),
+    "lone CR, semicolons, decorators, no final newline": "@d\rclass A: pass\rx = 1; y = [\r  2,\r]\rif x: y",
+}
+
+
+def _expected(source: str):
+    module = cst.parse_module(source)
+    return module, MetadataWrapper(module, unsafe_skip_copy=True).resolve(PositionProvider)
+
+
+@pytest.mark.parametrize("source", SOURCES.values(), ids=SOURCES.keys())
+def test_every_expression_and_whitespace_node_has_the_range_position_provider_gives(source, monkeypatch) -> None:
+    """Counted from the tokens alone: the metadata machinery is not used."""
+    module, expected = _expected(source)
+    wanted = [node for node in expected if type(node).__module__ != "libcst._nodes.statement"]
+    monkeypatch.setattr(libcst.metadata, "MetadataWrapper", None)
+    assert positions(module, wanted) == {node: expected[node] for node in wanted}
+
+
+@pytest.mark.parametrize("source", SOURCES.values(), ids=SOURCES.keys())
+def test_statements_and_blocks_whose_range_may_come_from_their_children_too(source) -> None:
+    module, expected = _expected(source)
+    assert positions(module, expected.keys()) == dict(expected)
+
+
+def test_a_few_nodes_of_a_large_module() -> None:
+    module, expected = _expected(SOURCES["this package's engine"])
+    names = [node for node in expected if isinstance(node, cst.Name)][::50]
+    assert len(names) > 10
+    assert positions(module, names) == {node: expected[node] for node in names}
