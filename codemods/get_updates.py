@@ -8,6 +8,7 @@ import re
 from optfix.knowledge.backend import BASE_CLASSES
 from optfix.knowledge.namespaces import keras_member
 from optfix.lazy import libcst as cst
+from optfix.legacy_config import config_problems
 from optfix.legacy_optimizer import Migration, Names, code
 from optfix.rule import Rule
 
@@ -162,7 +163,7 @@ class GetUpdatesRule(Rule):
         result = self.rewrite(original, updated, migrated, message)
         if result is migrated:
             self._reconcile_imports(names)
-            for review in migration.reviews:
+            for review in [*migration.reviews, *config_problems(original, migrated)]:
                 self.report(review.node, f"{original.name.value}: {review.message}")
         return result
 

@@ -679,7 +679,7 @@ class Migration:
     # -- get_config --------------------------------------------------------------------------
 
     def _get_config(self, function: cst.FunctionDef) -> cst.FunctionDef:
-        return function.visit(_Config(self)).visit(_Backend(self))
+        return function.visit(_Config(self, _merges_base_config(function))).visit(_Backend(self))
 
 
 class _Slots(cst.CSTTransformer):
@@ -735,19 +735,36 @@ class _Slots(cst.CSTTransformer):
 
 
 class _Config(cst.CSTTransformer):
-    """get_config: `K.get_value(self.x)` -> `self.x`; the learning rate's entry goes (the base
-    class's config holds it, as `learning_rate`)."""
+    """get_config: `K.get_value(self.x)` -> `self.x`; where it merges the base class's config,
+    which holds the learning rate (as `learning_rate`), the class's own learning-rate entries go.
+    (optfix/legacy_config.py checks the keys that are left against __init__.)"""
 
-    def __init__(self, migration: Migration) -> None:
+    def __init__(self, migration: Migration, merged: bool) -> None:
         super().__init__()
         self.migration = migration
+        self.merged = merged
 
     def leave_Call(self, original: cst.Call, updated: cst.Call) -> cst.BaseExpression:
         if self.migration.backend(original.func) in ("get_value", "eval") and len(updated.args) == 1 and _is_self_attribute(original.args[0].value):
             return updated.args[0].value
+        if self.merged and (_flat(original.func) == "dict" or isinstance(original.func, cst.Attribute) and original.func.attr.value == "update"):
+            kept = [arg for arg in updated.args if not (arg.keyword and arg.keyword.value in _LEARNING_RATES)]
+            if len(kept) < len(updated.args):
+                return updated.with_changes(args=[*kept[:-1], kept[-1].with_changes(comma=cst.MaybeSentinel.DEFAULT)] if kept else [])
+        return updated
+
+    def leave_SimpleStatementLine(self, original, updated):
+        """`config['lr'] = ...` goes."""
+        assignment = _assignment(updated)
+        if self.merged and assignment and isinstance(assignment[0], cst.Subscript) and len(assignment[0].slice) == 1:
+            index = assignment[0].slice[0].slice
+            if isinstance(index, cst.Index) and isinstance(index.value, cst.SimpleString) and index.value.evaluated_value in _LEARNING_RATES:
+                return cst.RemoveFromParent()
         return updated
 
     def leave_Dict(self, original: cst.Dict, updated: cst.Dict) -> cst.Dict:
+        if not self.merged:
+            return updated
         kept = [
             element for element in updated.elements
             if not (isinstance(element, cst.DictElement) and isinstance(element.key, cst.SimpleString)
@@ -762,11 +779,21 @@ class _Config(cst.CSTTransformer):
 
 
 def _is_super_init(call: cst.Call) -> bool:
+    return _is_super_call(call, "__init__")
+
+
+def _is_super_call(call: cst.Call, method: str) -> bool:
+    """`super(...).<method>(...)`."""
     func = call.func
     return (
-        isinstance(func, cst.Attribute) and func.attr.value == "__init__" and isinstance(func.value, cst.Call)
+        isinstance(func, cst.Attribute) and func.attr.value == method and isinstance(func.value, cst.Call)
         and _flat(func.value.func) == "super"
     )
+
+
+def _merges_base_config(function: cst.FunctionDef) -> bool:
+    """Whether get_config calls the base class's get_config (whose result it then merges)."""
+    return any(_is_super_call(call, "get_config") for call in _calls(function))
 
 
 def _empty_lists(statement: cst.CSTNode) -> set[str]:
