@@ -754,7 +754,9 @@ class _Config(cst.CSTTransformer):
         return updated
 
     def leave_SimpleStatementLine(self, original, updated):
-        """`config['lr'] = ...` goes."""
+        """`config['lr'] = ...` goes, and so does an update() left with nothing to update."""
+        if self.merged and _flat(original) != _flat(updated) and re.fullmatch(r"\w+\.update\((\{\})?\)", _flat(updated)):
+            return cst.RemoveFromParent()
         assignment = _assignment(updated)
         if self.merged and assignment and isinstance(assignment[0], cst.Subscript) and len(assignment[0].slice) == 1:
             index = assignment[0].slice[0].slice
