@@ -9,9 +9,10 @@ construct, why it cannot: a class is migrated whole or not at all. The plan, per
 - `get_updates` becomes `build(var_list)` (the slot lists, one variable per parameter) and
   `update_step(gradient, variable, learning_rate)` (the statements before the loop over the
   parameters, then the loop's body); `K.update*` becomes `self.assign*`. What the base class now
-  does (gradients, clipping, the step counter, constraints, `self.weights`) is dropped.
+  does (gradients, clipping, the step counter, constraints, `self.weights`) is dropped; build()
+  makes the slots in the order `self.weights` listed them (optfix/checkpoint_order.py).
 - `get_config` reads attributes instead of `K.get_value` and leaves the learning rate to the
-  base class's config.
+  base class's config where it merges that (optfix/legacy_config.py checks its keys).
 - everywhere: `K.<function>` becomes its `keras.ops` / `keras.config` counterpart.
 """
 
