@@ -14,7 +14,6 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from optfix.lazy import libcst as cst
-from optfix.tree import descendants
 
 ITERATIONS = "self.iterations"
 
@@ -49,13 +48,14 @@ def _dotted(node: cst.BaseExpression) -> str | None:
     return None
 
 
-def split_loop(loop: cst.For, lists: list[str], shared: Callable[[cst.BaseStatement], bool]) -> list[cst.For] | None:
+def split_loop(loop: cst.For, lists: list[str], shared: Callable[[cst.BaseStatement], bool],
+               pure: Callable[[cst.BaseExpression], bool]) -> list[cst.For] | None:
     """`for p in params: ms.append(...); vs.append(...)` as one loop per list, in the order of
     `lists`. The body may only append to the lists, compute what `shared` accepts (copied into
-    every loop) and branch on conditions that call nothing but len(); None otherwise."""
+    every loop) and branch on conditions `pure` accepts (evaluated once per loop); None otherwise."""
     loops = []
     for name in lists:
-        body = _only(loop.body.body, name, lists, shared)
+        body = _only(loop.body.body, name, lists, shared, pure)
         if body is None:
             return None
         copy = loop.with_changes(body=loop.body.with_changes(body=body))
@@ -63,7 +63,7 @@ def split_loop(loop: cst.For, lists: list[str], shared: Callable[[cst.BaseStatem
     return loops
 
 
-def _only(statements, name: str, lists: list[str], shared) -> list[cst.BaseStatement] | None:
+def _only(statements, name: str, lists: list[str], shared, pure) -> list[cst.BaseStatement] | None:
     """The statements that make list `name`, and what they need."""
     kept = []
     for statement in statements:
@@ -73,27 +73,23 @@ def _only(statements, name: str, lists: list[str], shared) -> list[cst.BaseState
                 kept.append(statement)
         elif shared(statement):
             kept.append(statement)
-        elif isinstance(statement, cst.If) and _calls_only_len(statement.test):
-            branch = _only(statement.body.body, name, lists, shared)
-            orelse = statement.orelse
-            if isinstance(orelse, cst.If):
-                rest = _only([orelse], name, lists, shared)
-                orelse = rest[0] if rest else None
-            elif isinstance(orelse, cst.Else):
-                rest = _only(orelse.body.body, name, lists, shared)
-                orelse = orelse.with_changes(body=orelse.body.with_changes(body=rest)) if rest else None
-            if branch is None or rest is None if statement.orelse else branch is None:
+        elif isinstance(statement, cst.If) and pure(statement.test):
+            branch, orelse = _only(statement.body.body, name, lists, shared, pure), statement.orelse
+            rest = [] if orelse is None else _only([orelse] if isinstance(orelse, cst.If) else orelse.body.body, name, lists, shared, pure)
+            if branch is None or rest is None:
                 return None
+            if not rest:
+                orelse = None
+            elif isinstance(orelse, cst.If):
+                orelse = rest[0]
+            else:
+                orelse = orelse.with_changes(body=orelse.body.with_changes(body=rest))
             if branch or orelse:
                 body = statement.body.with_changes(body=branch or [cst.SimpleStatementLine([cst.Pass()])])
                 kept.append(statement.with_changes(body=body, orelse=orelse))
         else:
             return None
     return kept
-
-
-def _calls_only_len(test: cst.BaseExpression) -> bool:
-    return all(isinstance(call.func, cst.Name) and call.func.value == "len" for call in descendants(test, cst.Call))
 
 
 def _appends_to(statement: cst.BaseStatement) -> str | None:

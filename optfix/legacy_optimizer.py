@@ -603,6 +603,13 @@ class Migration:
         assignment = _assignment(statement)
         return bool(assignment) and isinstance(assignment[0], cst.Name) and not self._makes_state(assignment[1])
 
+    def _reads_only(self, expression: cst.BaseExpression) -> bool:
+        """Whether an expression calls nothing but len() and backend functions that only read."""
+        return all(
+            _flat(call.func) == "len" or (name := self.backend(call.func)) in facts.CALLS or name in facts.EXPRESSIONS
+            for call in _calls(expression)
+        )
+
     def _checkpoint_order(self, units: list[Unit]) -> list[Unit]:
         """The units, reordered so that build() makes the variables in the order of the legacy
         `self.weights`; a review where that order cannot be followed or kept."""
@@ -627,7 +634,7 @@ class Migration:
         for unit in units:
             if isinstance(unit.item, cst.For) and len(unit.makes) > 1:
                 ranked = sorted(unit.makes, key=lambda name: target.index(name) if name in target else len(target))
-                loops = split_loop(unit.item, ranked, self._computes_for_slots)
+                loops = split_loop(unit.item, ranked, self._computes_for_slots, self._reads_only)
                 if loops is not None:
                     split += [Unit([name], unit.reads, loop) for name, loop in zip(ranked, loops)]
                     continue
@@ -646,7 +653,8 @@ class Migration:
         """A statement of get_updates as build() has it: slot lists become attributes of
         variables made by the optimizer, over `var_list`."""
         if isinstance(statement, cst.If):
-            changes = {"body": statement.body.with_changes(body=[self._in_build(s, param_list) for s in statement.body.body])}
+            changes = {"body": statement.body.with_changes(body=[self._in_build(s, param_list) for s in statement.body.body]),
+                       "test": statement.test.visit(_Slots(self, "", param_list)).visit(_Backend(self))}
             if isinstance(statement.orelse, cst.If):
                 changes["orelse"] = self._in_build(statement.orelse, param_list)
             elif isinstance(statement.orelse, cst.Else):
