@@ -44,7 +44,7 @@ def config_problems(original: cst.ClassDef, migrated: cst.ClassDef) -> list[Prob
     }
     accepted = _accepted(init)
     if get_config is None:
-        return _base_problems(accepted, set(), original_init.name, "the base class's get_config()")
+        return _base_problems(accepted, None, original_init.name, "the base class's get_config()")
     merged = _merges_base_config(get_config)
     problems = []
     written: dict[str, cst.CSTNode] = {}
@@ -70,17 +70,19 @@ def config_problems(original: cst.ClassDef, migrated: cst.ClassDef) -> list[Prob
     return problems
 
 
-def _base_problems(accepted: _Init, written: set[str], node: cst.CSTNode, where: str) -> list[Problem]:
+def _base_problems(accepted: _Init, written: set[str] | None, node: cst.CSTNode, where: str) -> list[Problem]:
+    """`written`: the keys the class's get_config writes (None: it has none)."""
     problems = []
     for key in KERAS3_BASE_CONFIG:
-        if key in written:
+        if written and key in written:
             continue
         if not accepted.accepts(key):
             problems.append(Problem(node, f"{where} holds {key!r}, which the migrated __init__ does not accept "
                                           f"({_why_not(accepted, key)}): {_ROUND_TRIP}"))
         elif key in accepted.named and key not in accepted.forwarded and key not in LEARNING_RATES:
-            problems.append(Problem(node, f"{where} holds the base class's {key!r}, which from_config gives to __init__'s own "
-                                          f"{key} parameter: the round trip changes it; write {key!r} in get_config"))
+            advice = f"write {key!r} in get_config" if written is not None else f"define get_config and write {key!r} in it"
+            problems.append(Problem(node, f"{where} holds Keras 3's own {key!r}, which from_config gives to __init__'s "
+                                          f"{key} parameter: the round trip changes it; {advice}"))
     return problems
 
 
