@@ -8,6 +8,7 @@ import re
 from optfix.knowledge.backend import BASE_CLASSES
 from optfix.knowledge.namespaces import keras_member
 from optfix.lazy import libcst as cst
+from optfix.legacy_config import config_problems
 from optfix.legacy_optimizer import Migration, Names, code
 from optfix.rule import Rule
 
@@ -31,8 +32,14 @@ class GetUpdatesRule(Rule):
       the parameters, then the loop's body, with the slots looked up by the variable's index,
       `K.update*` as `self.assign*` and `K.*` math as `keras.ops.*`. What the base class does now
       (gradients, clipping, the step counter, constraints, `self.weights`, `self.updates`) goes.
-    - `get_config` reads attributes instead of `K.get_value(...)` and leaves the learning rate to
-      the base class's config, so `from_config(get_config())` round-trips.
+    - `build()` makes the slots in the order the legacy `self.weights` lists them (moving the
+      statements that make them, splitting a loop that fills several lists into one loop per
+      list), so `optimizer.variables`, after the base class's iterations and learning rate, is the
+      legacy checkpoint's list.
+    - `get_config` reads attributes instead of `K.get_value(...)`; where it merges the base class's
+      config, which holds the learning rate as `learning_rate`, its own `lr` / `learning_rate`
+      entries go. Its keys are then checked against the migrated `__init__`, since
+      `from_config(config)` calls `cls(**config)`.
     - the class is registered with `keras.saving.register_keras_serializable()`, legacy
       decorators go, and imports are reconciled.
 
@@ -104,7 +111,11 @@ class GetUpdatesRule(Rule):
     `get_gradients` override, an update made once per step outside the loop over the parameters,
     a computation over all parameters at once), the whole class is left as it is, with a finding
     at each such construct. A migrated class whose code reads a parameter's `.name` is rewritten
-    with a finding there. Two differences of Keras itself remain: Keras 2's `K.sqrt` clipped
+    with a finding there; so is one whose `get_config` would not round-trip (a key `__init__`
+    does not accept, such as one for a renamed parameter; a key written twice; a read of the
+    removed `self.lr`, where the base class's config is not merged; a base-class key such as
+    `weight_decay` that `from_config` would give to a parameter of the class's own), and one
+    whose `self.weights` order build() cannot follow. Two differences of Keras itself remain: Keras 2's `K.sqrt` clipped
     negative arguments to 0, `keras.ops.sqrt` does not; Keras 2.2's `clipnorm` clipped the global
     norm, Keras 3's clips each gradient (callers who relied on it pass `global_clipnorm`).
 
@@ -113,7 +124,10 @@ class GetUpdatesRule(Rule):
     itself checked against tf_keras in graph mode by tests/test_legacy_backend.py) and the migrated
     class under Keras 3, on the same gradients, normal and near 1e-4, in float64: the parameters
     agree at every step to 1e-6 (relative); each migrated class also trains a model with `fit` and
-    survives `get_config`/`from_config` and saving. tests/test_get_updates_properties.py does the
+    survives `get_config`/`from_config` (or, where the rule reports that it cannot, shows that it
+    does not) and saving; tests/test_get_updates_checkpoint.py checks that the migrated
+    optimizer's variables are the legacy `self.weights` in order, shape and value, on fixtures
+    that make their slots in another order than they list them. tests/test_get_updates_properties.py does the
     same for generated optimizers in many spellings (import styles, `super()` forms, slot lists
     built by comprehension or loop, decay): migrated to the same math, or left byte-identical with
     findings. `optfix verify` runs this check on your own classes.
@@ -121,12 +135,19 @@ class GetUpdatesRule(Rule):
     Known problems
     --------------
     Not migrated, with findings: wrappers that drive another optimizer, `get_gradients`,
-    `get_weights` and `set_weights` overrides, updates made once per step outside the loop over
+    `get_weights` and `set_weights` overrides (Keras 3's `set_weights` sets `optimizer.variables`,
+    which begin with the base class's iterations and learning rate), other methods that read
+    `self.weights` or `self.updates`, updates made once per step outside the loop over
     the parameters (Nadam's `m_schedule`), computations over all parameters at once, eager reads
     (`K.eval`, `K.get_value`), Keras 1 `get_updates(params, constraints, loss)`, backend
     functions with no Keras 3 counterpart. Migrated with a finding: reads of a parameter's
     `.name` (Keras 3 names a Dense kernel `kernel`, tf.keras `dense/kernel:0`, so patterns
-    matched against it may match other variables). Keras 2's `K.sqrt` clipped negative arguments to 0,
+    matched against it may match other variables); get_config keys that would not round-trip;
+    a `self.weights` grown by `+=`, `.extend()` or more than one assignment, whose order optfix does
+    not follow. Keras 3's checkpoint also holds the learning rate's variable (for a
+    constant rate) and state updated once per step (Nadam's `m_schedule`) if `self.weights` left
+    it out; the dummy `K.zeros(1)` slots of `amsgrad=False` stay, one (1,) variable per parameter,
+    as in the legacy checkpoint. Keras 2's `K.sqrt` clipped negative arguments to 0,
     `keras.ops.sqrt` does not. Keras 2.2's `clipnorm` clipped the global norm, Keras 3's clips
     each gradient (`global_clipnorm` is the old behaviour): callers choose.
     """
@@ -162,7 +183,7 @@ class GetUpdatesRule(Rule):
         result = self.rewrite(original, updated, migrated, message)
         if result is migrated:
             self._reconcile_imports(names)
-            for review in migration.reviews:
+            for review in [*migration.reviews, *config_problems(original, migrated)]:
                 self.report(review.node, f"{original.name.value}: {review.message}")
         return result
 

@@ -9,9 +9,10 @@ construct, why it cannot: a class is migrated whole or not at all. The plan, per
 - `get_updates` becomes `build(var_list)` (the slot lists, one variable per parameter) and
   `update_step(gradient, variable, learning_rate)` (the statements before the loop over the
   parameters, then the loop's body); `K.update*` becomes `self.assign*`. What the base class now
-  does (gradients, clipping, the step counter, constraints, `self.weights`) is dropped.
+  does (gradients, clipping, the step counter, constraints, `self.weights`) is dropped; build()
+  makes the slots in the order `self.weights` listed them (optfix/checkpoint_order.py).
 - `get_config` reads attributes instead of `K.get_value` and leaves the learning rate to the
-  base class's config.
+  base class's config where it merges that (optfix/legacy_config.py checks its keys).
 - everywhere: `K.<function>` becomes its `keras.ops` / `keras.config` counterpart.
 """
 
@@ -21,6 +22,7 @@ import re
 from dataclasses import dataclass, field
 
 from optfix.calls import NOT_CONSTANT, constant
+from optfix.checkpoint_order import ITERATIONS, Unit, in_checkpoint_order, made_order, split_loop, weights_order
 from optfix.knowledge import backend as facts
 from optfix.knowledge.namespaces import keras_member
 from optfix.lazy import libcst as cst
@@ -184,6 +186,7 @@ class Migration:
     decay: cst.BaseExpression | None = None  # the decay rate, where get_updates decayed lr
     hyper: dict[str, cst.BaseExpression] = field(default_factory=dict)  # K.variable attributes of __init__
     state: dict[str, cst.BaseExpression] = field(default_factory=dict)  # those updated once per step
+    weights: list[tuple[cst.BaseStatement, list[str] | None]] = field(default_factory=list)  # `self.weights = ...`, its order
 
     def problem(self, node: cst.CSTNode, message: str) -> None:
         self.problems.append(Problem(node, message))
@@ -213,9 +216,22 @@ class Migration:
             for statement in self.node.body.body
             if isinstance(statement, cst.FunctionDef)
         }
-        for name in ("get_gradients", "get_weights", "set_weights"):
+        overridden = {
+            "get_gradients": "Keras 3 optimizers have no such method to override",
+            "get_weights": "Keras 3 optimizers have no such method to override (their state is optimizer.variables)",
+            "set_weights": "Keras 3's set_weights() sets optimizer.variables, which begin with the base class's iterations and "
+                           "learning rate, not the legacy self.weights: an override written for that list does not carry over",
+        }
+        for name, why in overridden.items():
             if name in methods:
-                self.problem(methods[name], f"{name}() is overridden: Keras 3 optimizers have no such method to override; move its logic by hand")
+                self.problem(methods[name], f"{name}() is overridden: {why}; move its logic by hand")
+        for name, method in methods.items():
+            if name not in ("__init__", "get_updates", *overridden):
+                for node in _attributes(method, "weights") + _attributes(method, "updates"):
+                    if _is_self_attribute(node):
+                        instead = ("their state is optimizer.variables: the base class's iterations and learning rate, then the slots"
+                                   if node.attr.value == "weights" else "they make their updates in apply()")
+                        self.problem(node, f"{name}() reads {code(node)}, which Keras 3 optimizers do not have ({instead})")
         init = methods.get("__init__")
         updates = methods["get_updates"]
         if init is None:
@@ -360,7 +376,7 @@ class Migration:
         step_updates: list[cst.BaseStatement] = []  # of state kept once per step, not per variable
         pending: list[cst.BaseStatement] = []  # empty lists, which a loop may fill with slots
         for statement in _unwrap_with(function.body.body, self.is_graph_only):
-            if self._is_bookkeeping(statement):
+            if self._is_bookkeeping(statement) or self._is_weights_list(statement):
                 continue
             assignment = _assignment(statement)
             if assignment and isinstance(assignment[1], cst.Call) and _flat(assignment[1].func) == "self.get_gradients":
@@ -416,6 +432,11 @@ class Migration:
                 self.problem(statement, f"{', '.join(sorted(build_locals & used))} is needed in both build() and update_step()")
             before.append(statement)
         before = pending + before
+        for statement in [*build, *before, *([loop] if loop else [])]:
+            for node in _attributes(statement, "weights"):
+                if _is_self_attribute(node):
+                    self.problem(node, "self.weights used in a way optfix does not translate (Keras 3 optimizers have none; "
+                                       "optimizer.variables holds their state)")
         if loop is None or grads is None:
             self.problem(function, "get_updates has no `for ... in zip(params, grads, ...)` loop over the parameters")
             return None
@@ -473,8 +494,6 @@ class Migration:
             if isinstance(small, cst.Return) and small.value is not None and _flat(small.value) == "self.updates":
                 return True
             assignment = _assignment(statement)
-            if assignment and _is_self_attribute(assignment[0], ("weights",)):
-                return True
             if assignment and _is_self_attribute(assignment[0], ("updates",)):
                 value = assignment[1]
                 if isinstance(value, cst.List) and all(self._counts_steps(e.value) for e in value.elements):
@@ -482,6 +501,22 @@ class Migration:
             expression = _expression(statement)
             if isinstance(expression, cst.Call) and _flat(expression.func) == "self.updates.append" and len(expression.args) == 1:
                 return self._counts_steps(expression.args[0].value)
+        return False
+
+    def _is_weights_list(self, statement: cst.BaseStatement) -> bool:
+        """`self.weights = [self.iterations] + ms + vs` (or `+=`, `.extend(...)`): the legacy
+        checkpoint, which Keras 3 keeps itself (optimizer.variables); build() follows its order."""
+        if not (isinstance(statement, cst.SimpleStatementLine) and len(statement.body) == 1):
+            return False
+        small, assignment = statement.body[0], _assignment(statement)
+        if assignment and _is_self_attribute(assignment[0], ("weights",)):
+            self.weights.append((statement, weights_order(assignment[1])))
+            return True
+        call = small.value if isinstance(small, cst.Expr) else None
+        if (isinstance(small, cst.AugAssign) and _is_self_attribute(small.target, ("weights",))
+                or isinstance(call, cst.Call) and isinstance(call.func, cst.Attribute) and _is_self_attribute(call.func.value, ("weights",))):
+            self.weights.append((statement, None))
+            return True
         return False
 
     def _counts_steps(self, node: cst.BaseExpression) -> bool:
@@ -534,20 +569,92 @@ class Migration:
         )
 
     def _build(self, statements: list[cst.BaseStatement], param_list: str) -> cst.FunctionDef:
-        body = [self._in_build(statement, param_list) for statement in statements]
-        for name, value in self.state.items():
-            initializer = {0: "'zeros'", 1: "'ones'"}.get(constant(value), f"{self.names.keras}.initializers.Constant({code(value)})")
-            if constant(value) is NOT_CONSTANT:
-                self.problem(value, f"self.{name} starts at a value build() cannot know: write it out")
-            body.append(cst.parse_statement(f"self.{name} = self.add_variable((), initializer={initializer}, name={name!r})\n"))
+        units = [Unit(self._slots_made(s), set() if _empty_lists(s) else _names_in(s), s) for s in statements]
+        units += [Unit([f"self.{name}"], set(), name) for name in self.state]
+        body = []
+        for unit in self._checkpoint_order(units):
+            if isinstance(unit.item, str):
+                body.append(self._state_variable(unit.item))
+            else:
+                body.append(self._in_build(unit.item, param_list))
         indent = self.file.module.default_indent
         return self._method("build(self, var_list)", [f"if self.built:\n{indent}return", "super().build(var_list)"], body)
+
+    def _state_variable(self, name: str) -> cst.BaseStatement:
+        value = self.state[name]
+        initializer = {0: "'zeros'", 1: "'ones'"}.get(constant(value), f"{self.names.keras}.initializers.Constant({code(value)})")
+        if constant(value) is NOT_CONSTANT:
+            self.problem(value, f"self.{name} starts at a value build() cannot know: write it out")
+        return cst.parse_statement(f"self.{name} = self.add_variable((), initializer={initializer}, name={name!r})\n")
+
+    def _slots_made(self, statement: cst.BaseStatement) -> list[str]:
+        """The slot lists a statement of build() makes, in the order it makes them."""
+        if isinstance(statement, cst.For):
+            return list(dict.fromkeys(name for name in _appended_in_order(statement) if name in self.slots))
+        if isinstance(statement, cst.If):
+            return list(dict.fromkeys(a[0].value for line in _branch_lines(statement) if (a := _assignment(line))))
+        assignment = _assignment(statement)
+        if assignment and isinstance(assignment[0], cst.Name) and self._makes_state(assignment[1]):
+            return [assignment[0].value]
+        return []
+
+    def _computes_for_slots(self, statement: cst.BaseStatement) -> bool:
+        """`shape = K.int_shape(p)`: a name computed, no state made."""
+        assignment = _assignment(statement)
+        return bool(assignment) and isinstance(assignment[0], cst.Name) and not self._makes_state(assignment[1])
+
+    def _reads_only(self, expression: cst.BaseExpression) -> bool:
+        """Whether an expression calls nothing but len() and backend functions that only read."""
+        return all(
+            _flat(call.func) == "len" or (name := self.backend(call.func)) in facts.CALLS or name in facts.EXPRESSIONS
+            for call in _calls(expression)
+        )
+
+    def _checkpoint_order(self, units: list[Unit]) -> list[Unit]:
+        """The units, reordered so that build() makes the variables in the order of the legacy
+        `self.weights`; a review where that order cannot be followed or kept."""
+        if not self.weights:
+            return units
+        statement, order = self.weights[0]
+        if order is None or len(self.weights) > 1:
+            where = next((s for s, o in self.weights if o is None), self.weights[-1][0])
+            self.reviews.append(Problem(where, f"{_flat(where)}: optfix cannot follow how self.weights is built, so the optimizer's "
+                                               "variables (its checkpoint) may be in another order than the legacy self.weights"))
+            return units
+        target = [name for name in order if name != ITERATIONS]
+        if order.count(ITERATIONS) and order[0] != ITERATIONS:
+            self.reviews.append(Problem(statement, "self.weights lists self.iterations after slots: Keras 3's step counter is always "
+                                                   "the first of optimizer.variables, so the checkpoint's order differs"))
+        made = set(made_order(units))
+        unknown = [name for name in target if name not in made]
+        if unknown:
+            self.reviews.append(Problem(statement, f"self.weights holds {', '.join(unknown)}, which the migrated optimizer does not "
+                                                   "keep as variables: its checkpoint holds fewer variables than the legacy one"))
+        split = []
+        for unit in units:
+            if isinstance(unit.item, cst.For) and len(unit.makes) > 1:
+                ranked = sorted(unit.makes, key=lambda name: target.index(name) if name in target else len(target))
+                loops = split_loop(unit.item, ranked, self._computes_for_slots, self._reads_only)
+                if loops is not None:
+                    split += [Unit([name], unit.reads, loop) for name, loop in zip(ranked, loops)]
+                    continue
+            split.append(unit)
+        wanted = [name for name in target if name in made] + [name for name in made_order(units) if name not in target]
+        if made_order(split) == wanted and all(len(unit.makes) < 2 for unit in split):
+            return split if len(split) > len(units) else units
+        ordered = in_checkpoint_order(split, target)
+        if ordered is None or made_order(ordered) != wanted:
+            self.reviews.append(Problem(statement, "build() cannot make the slots in the order self.weights lists them: Keras 3's "
+                                                   "optimizer.variables (and so its checkpoints) follow build()'s order, which differs"))
+            return units
+        return ordered
 
     def _in_build(self, statement: cst.BaseStatement, param_list: str) -> cst.BaseStatement:
         """A statement of get_updates as build() has it: slot lists become attributes of
         variables made by the optimizer, over `var_list`."""
         if isinstance(statement, cst.If):
-            changes = {"body": statement.body.with_changes(body=[self._in_build(s, param_list) for s in statement.body.body])}
+            changes = {"body": statement.body.with_changes(body=[self._in_build(s, param_list) for s in statement.body.body]),
+                       "test": statement.test.visit(_Slots(self, "", param_list)).visit(_Backend(self))}
             if isinstance(statement.orelse, cst.If):
                 changes["orelse"] = self._in_build(statement.orelse, param_list)
             elif isinstance(statement.orelse, cst.Else):
@@ -679,7 +786,7 @@ class Migration:
     # -- get_config --------------------------------------------------------------------------
 
     def _get_config(self, function: cst.FunctionDef) -> cst.FunctionDef:
-        return function.visit(_Config(self)).visit(_Backend(self))
+        return function.visit(_Config(self, _merges_base_config(function))).visit(_Backend(self))
 
 
 class _Slots(cst.CSTTransformer):
@@ -735,19 +842,38 @@ class _Slots(cst.CSTTransformer):
 
 
 class _Config(cst.CSTTransformer):
-    """get_config: `K.get_value(self.x)` -> `self.x`; the learning rate's entry goes (the base
-    class's config holds it, as `learning_rate`)."""
+    """get_config: `K.get_value(self.x)` -> `self.x`; where it merges the base class's config,
+    which holds the learning rate (as `learning_rate`), the class's own learning-rate entries go.
+    (optfix/legacy_config.py checks the keys that are left against __init__.)"""
 
-    def __init__(self, migration: Migration) -> None:
+    def __init__(self, migration: Migration, merged: bool) -> None:
         super().__init__()
         self.migration = migration
+        self.merged = merged
 
     def leave_Call(self, original: cst.Call, updated: cst.Call) -> cst.BaseExpression:
         if self.migration.backend(original.func) in ("get_value", "eval") and len(updated.args) == 1 and _is_self_attribute(original.args[0].value):
             return updated.args[0].value
+        if self.merged and (_flat(original.func) == "dict" or isinstance(original.func, cst.Attribute) and original.func.attr.value == "update"):
+            kept = [arg for arg in updated.args if not (arg.keyword and arg.keyword.value in _LEARNING_RATES)]
+            if len(kept) < len(updated.args):
+                return updated.with_changes(args=[*kept[:-1], kept[-1].with_changes(comma=cst.MaybeSentinel.DEFAULT)] if kept else [])
+        return updated
+
+    def leave_SimpleStatementLine(self, original, updated):
+        """`config['lr'] = ...` goes, and so does an update() left with nothing to update."""
+        if self.merged and _flat(original) != _flat(updated) and re.fullmatch(r"\w+\.update\((\{\})?\)", _flat(updated)):
+            return cst.RemoveFromParent()
+        assignment = _assignment(updated)
+        if self.merged and assignment and isinstance(assignment[0], cst.Subscript) and len(assignment[0].slice) == 1:
+            index = assignment[0].slice[0].slice
+            if isinstance(index, cst.Index) and isinstance(index.value, cst.SimpleString) and index.value.evaluated_value in _LEARNING_RATES:
+                return cst.RemoveFromParent()
         return updated
 
     def leave_Dict(self, original: cst.Dict, updated: cst.Dict) -> cst.Dict:
+        if not self.merged:
+            return updated
         kept = [
             element for element in updated.elements
             if not (isinstance(element, cst.DictElement) and isinstance(element.key, cst.SimpleString)
@@ -762,11 +888,21 @@ class _Config(cst.CSTTransformer):
 
 
 def _is_super_init(call: cst.Call) -> bool:
+    return _is_super_call(call, "__init__")
+
+
+def _is_super_call(call: cst.Call, method: str) -> bool:
+    """`super(...).<method>(...)`."""
     func = call.func
     return (
-        isinstance(func, cst.Attribute) and func.attr.value == "__init__" and isinstance(func.value, cst.Call)
+        isinstance(func, cst.Attribute) and func.attr.value == method and isinstance(func.value, cst.Call)
         and _flat(func.value.func) == "super"
     )
+
+
+def _merges_base_config(function: cst.FunctionDef) -> bool:
+    """Whether get_config calls the base class's get_config (whose result it then merges)."""
+    return any(_is_super_call(call, "get_config") for call in _calls(function))
 
 
 def _empty_lists(statement: cst.CSTNode) -> set[str]:
@@ -782,6 +918,24 @@ def _empty_lists(statement: cst.CSTNode) -> set[str]:
                for t, v in zip(target.elements, value.elements)):
             return {t.value.value for t in target.elements}
     return set()
+
+
+def _appended_in_order(node: cst.CSTNode) -> list[str]:
+    """Names of lists `X.append(...)` is called on inside `node`, in the order of the code."""
+    return [
+        call.func.value.value for call in _calls(node)
+        if isinstance(call.func, cst.Attribute) and call.func.attr.value == "append" and isinstance(call.func.value, cst.Name)
+    ]
+
+
+def _branch_lines(statement: cst.If) -> list[cst.BaseStatement]:
+    """The statements of every branch of an if statement."""
+    lines = list(statement.body.body)
+    orelse = statement.orelse
+    while orelse is not None:
+        lines += orelse.body.body
+        orelse = orelse.orelse if isinstance(orelse, cst.If) else None
+    return lines
 
 
 def _appended(node: cst.CSTNode) -> set[str]:

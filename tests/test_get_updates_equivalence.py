@@ -3,7 +3,8 @@ numpy stand-in of the Keras 2 backend (optfix.verify.legacy_keras, itself checke
 in graph mode by test_legacy_backend.py), and its migrated source runs under the installed Keras 3,
 on the same gradients; the parameters must agree at every step to 1e-6 (normwise, relative, both
 sides in float64 so that what differs is the math, not the rounding). Each migrated class must
-also train a model with `fit`, and survive get_config/from_config and saving.
+also train a model with `fit`, be saved and loaded, and survive get_config/from_config unless
+get-updates reported (in NAME.findings) that it cannot.
 """
 
 from __future__ import annotations
@@ -25,6 +26,19 @@ MIGRATED = sorted(p for p in FIXTURES.glob("*.py") if not p.name.endswith(".expe
 STEPS = 20
 SHAPES = ((5,), (3, 2))
 SCALES = {"normal gradients": 1.0, "gradients near 1e-4": 1e-4}
+
+
+# What get-updates says where the migrated class's get_config -> from_config would not give it back.
+ROUND_TRIP_FINDINGS = ("from_config(get_config()) would fail", "the round trip changes")
+
+
+def _round_trip_reported(path: Path) -> bool:
+    findings = path.with_suffix(".findings")
+    return findings.exists() and any(text in findings.read_text() for text in ROUND_TRIP_FINDINGS)
+
+
+ROUND_TRIPS = [p for p in MIGRATED if not _round_trip_reported(p)]
+REPORTED = [p for p in MIGRATED if _round_trip_reported(p)]
 
 
 def _expected(path: Path) -> Path:
@@ -73,14 +87,42 @@ def test_migrated_optimizer_computes_what_the_legacy_one_computed(path, scale) -
     assert worst <= 1e-6, f"{path.stem}: migrated and legacy differ by {worst:.2e} (relative)"
 
 
-@pytest.mark.parametrize("path", MIGRATED, ids=lambda p: p.stem)
-def test_migrated_optimizer_trains_a_model_and_round_trips(path, tmp_path) -> None:
+def _settings(optimizer) -> dict:
+    """The optimizer's plain attributes (its hyperparameters, name, clipping...), floats rounded
+to float32 as the base class's config holds the learning rate."""
+    return {k: np.float32(v) if isinstance(v, float) else v for k, v in vars(optimizer).items()
+            if isinstance(v, (bool, int, float, str, type(None)))}
+
+
+def _round_trip(cls):
+    """`cls.from_config(get_config())` of a default instance, and whether it holds the same
+    settings and gives the same config."""
+    optimizer = cls()
+    config = optimizer.get_config()
+    again = cls.from_config(dict(config))
+    return again.get_config() == config and _settings(again) == _settings(optimizer)
+
+
+@pytest.mark.parametrize("path", ROUND_TRIPS, ids=lambda p: p.stem)
+def test_migrated_optimizer_round_trips_through_its_config(path) -> None:
+    assert _round_trip(_migrated_class(path))
+
+
+@pytest.mark.parametrize("path", REPORTED, ids=lambda p: p.stem)
+def test_a_round_trip_get_updates_reports_does_fail(path) -> None:
+    """The findings are true: the class comes back different, or not at all."""
+    try:
+        same = _round_trip(_migrated_class(path))
+    except (AttributeError, TypeError, ValueError):
+        same = False
+    assert not same
+
+
+@pytest.mark.parametrize("path", ROUND_TRIPS, ids=lambda p: p.stem)
+def test_migrated_optimizer_trains_a_model_and_saves(path, tmp_path) -> None:
     keras = require("keras")
     cls = _migrated_class(path)
     optimizer = cls()
-    config = optimizer.get_config()
-    again = cls.from_config(config)
-    assert again.get_config() == config
     model = keras.Sequential([keras.Input((3,)), keras.layers.Dense(2)])
     model.compile(optimizer=optimizer, loss="mse")
     rng = np.random.default_rng(0)

@@ -14,6 +14,8 @@ from optfix.knowledge.keras import (
     KERAS2_FACTORIES,
     KERAS2_IMPLIED,
     KERAS2_SIGNATURES,
+    KERAS3_BASE_CONFIG,
+    KERAS3_BASE_PARAMETERS,
     KERAS3_OPTIMIZERS,
     KERAS3_SIGNATURES,
     OPTIMIZER_V2_API,
@@ -87,3 +89,15 @@ def test_the_tf_keras_subclass_apis_are_tf_keras_s_and_not_keras_3s() -> None:
     # update_step(gradient, variable) in tf.keras 2.11+, with learning_rate in Keras 3
     assert list(inspect.signature(new.update_step).parameters) == ["self", "gradient", "variable"]
     assert list(inspect.signature(keras3.update_step).parameters) == ["self", "gradient", "variable", "learning_rate"]
+
+
+def test_keras3_base_parameters_and_config_are_the_installed_ones() -> None:
+    keras = require("keras")
+    base = next(cls for cls in keras.optimizers.Optimizer.__mro__ if "learning_rate" in inspect.signature(cls.__init__).parameters)
+    keywords = [p.name for p in inspect.signature(base.__init__).parameters.values() if p.kind is p.POSITIONAL_OR_KEYWORD]
+    assert tuple(keywords[1:]) == KERAS3_BASE_PARAMETERS  # after self
+
+    class Plain(keras.optimizers.Optimizer):
+        pass
+
+    assert tuple(Plain(learning_rate=0.1).get_config()) == KERAS3_BASE_CONFIG

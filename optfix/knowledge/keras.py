@@ -120,3 +120,14 @@ def keras2_defaults(name: str) -> dict[str, tuple[object, object]]:
     if old.get("epsilon", 0) is None:
         old["epsilon"] = KERAS2_EPSILON
     return {param: (value, new[param]) for param, value in old.items() if param in new and new[param] != value}
+
+# Keras 3's optimizer base class (keras.optimizers.Optimizer): the keyword parameters of its
+# __init__, and the keys of its get_config(), which from_config gives back to __init__.
+KERAS3_BASE_PARAMETERS = (
+    "learning_rate", "weight_decay", "clipnorm", "clipvalue", "global_clipnorm", "use_ema",
+    "ema_momentum", "ema_overwrite_frequency", "loss_scale_factor", "gradient_accumulation_steps", "name",
+)
+KERAS3_BASE_CONFIG = (
+    "name", "learning_rate", "weight_decay", "clipnorm", "global_clipnorm", "clipvalue", "use_ema",
+    "ema_momentum", "ema_overwrite_frequency", "loss_scale_factor", "gradient_accumulation_steps",
+)

@@ -21,7 +21,14 @@ def gradient_sequence(shapes: Sequence[tuple[int, ...]], steps: int, seed: int =
 
 
 def run_keras3(cls, kwargs: dict, initial: list[np.ndarray], gradients: list[list[np.ndarray]]) -> list[list[np.ndarray]]:
-    """Train `cls(**kwargs)` with `apply_gradients` and return the parameter values after each step.
+    """Train `cls(**kwargs)` with `apply_gradients` and return the parameter values after each
+    step (see `train_keras3`)."""
+    return train_keras3(cls, kwargs, initial, gradients)[1]
+
+
+def train_keras3(cls, kwargs: dict, initial: list[np.ndarray], gradients: list[list[np.ndarray]]):
+    """Train `cls(**kwargs)` with `apply_gradients`; the optimizer and the parameter values after
+    each step.
 
     Everything runs in the dtype of `initial`: floatx is set to it while the optimizer is built
     and run, so its learning rate and slots are not rounded to float32.
@@ -39,7 +46,7 @@ def run_keras3(cls, kwargs: dict, initial: list[np.ndarray], gradients: list[lis
             tensors = [keras.ops.convert_to_tensor(np.asarray(g), dtype=dtype) for g in grads]
             optimizer.apply_gradients(zip(tensors, variables))
             steps.append([np.array(keras.ops.convert_to_numpy(v)) for v in variables])
-        return steps
+        return optimizer, steps
     finally:
         keras.config.set_floatx(saved)
 

@@ -357,9 +357,15 @@ def _flatten(updates):
 
 
 def run_legacy(cls, kwargs: dict, initial: list[np.ndarray], gradients: list[list[np.ndarray]]) -> list[list[np.ndarray]]:
+    """Train `cls(**kwargs)` on variables holding `initial` with the given per-step gradients;
+    the parameter values after each step (see `train_legacy`)."""
+    return train_legacy(cls, kwargs, initial, gradients)[1]
+
+
+def train_legacy(cls, kwargs: dict, initial: list[np.ndarray], gradients: list[list[np.ndarray]]):
     """Train `cls(**kwargs)` on variables holding `initial` with the given per-step gradients.
 
-    Returns the parameter values after each step. floatx is the dtype of `initial` meanwhile (a
+    Returns the optimizer and the parameter values after each step. floatx is the dtype of `initial` meanwhile (a
     Keras 2 user with float64 weights had set floatx to float64); reads of variables inside
     `get_updates` all see the values from before the step.
     """
@@ -386,6 +392,6 @@ def run_legacy(cls, kwargs: dict, initial: list[np.ndarray], gradients: list[lis
                 for u in pending:
                     u.variable._set(u.value)
                 steps.append([p.value.copy() for p in params])
-            return steps
+            return optimizer, steps
         finally:
             _run, _CONFIG["floatx"] = saved_run, saved_floatx
