@@ -9,6 +9,7 @@ import multiprocessing
 import sys
 from collections import deque
 from collections.abc import Iterable, Iterator, Sequence
+from itertools import islice
 from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import replace
 from pathlib import Path
@@ -199,31 +200,47 @@ def run(
 ) -> Iterator[FileResult]:
     """Yield one result per file, in the order of `files`, working on up to `jobs` at once.
 
-    The parent reads each file once for the prefilter; only files that some rule may change are
-    sent (by path) to a worker, which reads, parses and transforms it.
+    Workers read and prefilter files in chunks of paths; each file that some rule may change is
+    then sent back to the pool on its own, so that a few slow files cannot hold up a chunk of fast
+    ones. The parent only walks the tree and keeps the order.
     """
     if jobs <= 1:
         for path in files:
             triggered = _triggered(path, rules)
             yield triggered if isinstance(triggered, FileResult) else _work(path, triggered, unsafe_fixes, keras_import)
         return
+    rule_ids = tuple(rule.id for rule in rules)
+    paths = iter(files)
     with ProcessPoolExecutor(jobs, mp_context=_POOL_CONTEXT, initializer=_init_worker) as pool:
+        chunks: deque[Future] = deque()  # of _triage results
         pending: deque[FileResult | Future] = deque()
         try:
-            for path in files:
-                triggered = _triggered(path, rules)
-                if isinstance(triggered, FileResult):
-                    pending.append(triggered)
-                else:
-                    pending.append(pool.submit(_work, path, triggered, unsafe_fixes, keras_import))
-                while pending and (isinstance(pending[0], FileResult) or len(pending) > jobs * 4):
+            while True:
+                while len(chunks) < jobs * 2 and (chunk := list(islice(paths, _CHUNK))):
+                    chunks.append(pool.submit(_triage, chunk, rule_ids))
+                if not chunks:
+                    break
+                for path, triggered in chunks.popleft().result():
+                    done = isinstance(triggered, FileResult)
+                    pending.append(triggered if done else pool.submit(_work, path, triggered, unsafe_fixes, keras_import))
+                while pending and (isinstance(pending[0], FileResult) or pending[0].done() or len(pending) > jobs * 4):
                     yield _resolved(pending.popleft())
             while pending:
                 yield _resolved(pending.popleft())
         finally:
-            for item in pending:
+            for item in (*chunks, *pending):
                 if isinstance(item, Future):
                     item.cancel()
+
+
+_CHUNK = 32  # paths per prefilter message: small messages, few of them
+
+
+def _triage(paths: list[Path], rule_ids: tuple[str, ...]) -> list[tuple[Path, FileResult | tuple[str, ...]]]:
+    """A worker's first part: each file's final result, or the ids of the rules that may act on it."""
+    by_id = rules_by_id()
+    rules = [by_id[rule_id] for rule_id in rule_ids]
+    return [(path, _guarded(path, lambda path=path: _triggered(path, rules))) for path in paths]
 
 
 def _resolved(item: FileResult | Future) -> FileResult:
