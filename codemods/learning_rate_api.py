@@ -24,6 +24,7 @@ from optfix.knowledge.runtime import (
 )
 from optfix.optimizer_sites import GAP
 from optfix.rule import FileContext, Rule
+from optfix.tree import children
 
 _ATTRIBUTE_FUNCTIONS = frozenset({"hasattr", "getattr", "setattr"})
 _RENAMED_OR_REMOVED = frozenset(RENAMED_ATTRIBUTES) | frozenset(REMOVED_ATTRIBUTES)
@@ -525,7 +526,7 @@ class _Survey:
             scope = _Scope(scope)
         elif isinstance(node, cst.ClassDef):
             scope = _Scope(scope, is_class=True)
-        for child in node.children:
+        for child in children(node):
             self._walk(child, scope)
 
 

@@ -19,6 +19,7 @@ from optfix.knowledge.tf1 import (
 )
 from optfix.references import ValueReferences
 from optfix.rule import FileContext, Rule
+from optfix.tree import walk
 
 _TF1_CLASS_NAMES = re.compile(r"\b(?:%s)\b" % "|".join(TF1_OPTIMIZERS))
 _BASE_CLASS_MESSAGE = (
@@ -133,7 +134,7 @@ class Tf1OptimizerRule(ValueReferences, Rule):
             from optfix.tf1_flows import OptimizerFlows
 
             flows = OptimizerFlows(self)
-            node.visit(flows)
+            walk(node, flows)
             self.blocked = flows.blocked
             self.graph_api, self.graph_node = flows.graph_api, flows.graph_node
             self.escape_reason = flows.escape_reason

@@ -6,6 +6,7 @@ import ast
 from collections.abc import Mapping, Sequence
 
 from optfix.lazy import libcst as cst
+from optfix.tree import walk
 
 NOT_CONSTANT = object()
 
@@ -132,7 +133,7 @@ def _inner_comments(i: int, arg: cst.Arg) -> list[tuple[int, cst.ParenthesizedWh
         def visit_Comment(self, node: cst.Comment) -> None:
             found.append(node.value)
 
-    arg.with_changes(comma=cst.MaybeSentinel.DEFAULT, whitespace_after_arg=_no_space()).visit(Comments())
+    walk(arg.with_changes(comma=cst.MaybeSentinel.DEFAULT, whitespace_after_arg=_no_space()), Comments())
     if not found:
         return []
     line = cst.TrailingWhitespace(whitespace=cst.SimpleWhitespace("  "), comment=cst.Comment("  ".join(found)))

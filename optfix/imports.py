@@ -16,6 +16,8 @@ import warnings
 
 import libcst as cst
 
+from optfix.tree import walk
+
 
 class ImportTable(cst.CSTVisitor):
     def __init__(self) -> None:
@@ -29,7 +31,7 @@ class ImportTable(cst.CSTVisitor):
     def of(cls, module: cst.Module, text: str | None = None) -> ImportTable:
         """The table of `module`, whose source is `text` (the code of the module if not given)."""
         table = cls()
-        module.visit(table)
+        walk(module, table)
         table.rebound |= expression_bindings(module.code if text is None else text, module)
         return table
 
@@ -165,7 +167,7 @@ def expression_bindings(text: str, module: cst.Module) -> set[str]:
             tree = ast.parse(text)
     except (SyntaxError, ValueError, RecursionError, MemoryError):
         visitor = _ExpressionBindings()
-        module.visit(visitor)
+        walk(module, visitor)
         return visitor.names
     names = set()
     for node in ast.walk(tree):

@@ -15,7 +15,7 @@ from optfix.knowledge.keras import KERAS3_BASE_CONFIG, KERAS3_BASE_PARAMETERS
 from optfix.lazy import libcst as cst
 from optfix.legacy_optimizer import _LEARNING_RATES as LEARNING_RATES
 from optfix.legacy_optimizer import Problem, _is_self_attribute, _is_super_call, _is_super_init, _merges_base_config, code
-from optfix.tree import descendants
+from optfix.tree import descendants, walk
 
 _ROUND_TRIP = "from_config(get_config()) would fail"
 
@@ -140,7 +140,7 @@ def _written_keys(function: cst.FunctionDef) -> list[tuple[str, cst.CSTNode]]:
             if (isinstance(func, cst.Name) and func.value == "dict") or (isinstance(func, cst.Attribute) and func.attr.value == "update"):
                 found.extend((arg.keyword.value, arg) for arg in node.args if arg.keyword)
 
-    function.visit(_Collect())
+    walk(function, _Collect())
     return found
 
 

@@ -27,7 +27,7 @@ from optfix.knowledge import backend as facts
 from optfix.knowledge.namespaces import keras_member
 from optfix.lazy import libcst as cst
 from optfix.rule import FileContext
-from optfix.tree import descendants
+from optfix.tree import descendants, walk
 
 _LEARNING_RATES = ("lr", "learning_rate")
 
@@ -69,10 +69,10 @@ def _names_in(node: cst.CSTNode) -> set[str]:
             found.add(name.value)
 
         def visit_Attribute(self, attribute: cst.Attribute) -> bool:
-            attribute.value.visit(self)
+            walk(attribute.value, self)
             return False
 
-    node.visit(_Collect())
+    walk(node, _Collect())
     return found
 
 

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 import libcst as cst
 
 from optfix.findings import Finding
+from optfix.tree import walk
 
 MARK = "optfix:"
 _COMMENT = re.compile(r"#\s*optfix:\s*ignore(?:\[(?P<ids>[^\]]*)\])?(?![\w\-\[])")
@@ -31,7 +32,7 @@ class Suppressions:
         from libcst.metadata import MetadataWrapper, PositionProvider
 
         collector = _Comments()
-        module.visit(collector)
+        walk(module, collector)
         if not collector.comments:
             return None
         positions = MetadataWrapper(module, unsafe_skip_copy=True).resolve(PositionProvider)

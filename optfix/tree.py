@@ -1,19 +1,71 @@
-"""Walking a libcst subtree."""
+"""Walking a libcst subtree without rebuilding it.
+
+libcst's own traversals (a visitor, `node.children`) construct a new copy of every node they
+pass: reading a large module that way costs more than parsing it. Here children are read from
+the nodes' fields, in the order of the code.
+"""
 
 from __future__ import annotations
 
+import dataclasses
+import inspect
+import re
+from collections.abc import Iterator
+
 from optfix.lazy import libcst as cst
+
+_FIELDS: dict[type, tuple[str, ...]] = {}
+_NODE_TYPES: dict[type, bool] = {}
+_VISITED_FIELD = re.compile(r"""visit_\w+\(\s*self,\s*["'](\w+)["']""")
+
+
+def _fields(kind: type) -> tuple[str, ...]:
+    """A node type's fields in the order its code is written: the order in which libcst's own
+    `_visit_and_replace_children` visits them (dataclass order where that cannot be read)."""
+    declared = [field.name for field in dataclasses.fields(kind)]
+    try:
+        visited = _VISITED_FIELD.findall(inspect.getsource(kind._visit_and_replace_children))
+    except (OSError, TypeError):
+        visited = []
+    ordered = list(dict.fromkeys(name for name in visited if name in declared))
+    return _FIELDS.setdefault(kind, (*ordered, *(name for name in declared if name not in ordered)))
+
+
+def children(node: cst.CSTNode) -> Iterator[cst.CSTNode]:
+    """What `node.children` gives, in the same order."""
+    for name in _FIELDS.get(type(node)) or _fields(type(node)):
+        value = getattr(node, name)
+        if type(value) in (list, tuple):
+            yield from (item for item in value if _is_node(item))
+        elif _is_node(value):
+            yield value
+
+
+def _is_node(value: object) -> bool:
+    # isinstance() with CSTNode, an abstract class, is slow: decided once per type
+    kind = type(value)
+    known = _NODE_TYPES.get(kind)
+    if known is None:
+        known = _NODE_TYPES[kind] = isinstance(value, cst.CSTNode)
+    return known
 
 
 def descendants(node: cst.CSTNode, kind: type) -> list:
     """Every node of type `kind` inside `node` (itself included), in the order of the code."""
     found = []
-
-    class _Collect(cst.CSTVisitor):
-        def on_visit(self, child: cst.CSTNode) -> bool:
-            if isinstance(child, kind):
-                found.append(child)
-            return True
-
-    node.visit(_Collect())
+    stack = [node]
+    while stack:
+        current = stack.pop()
+        if isinstance(current, kind):
+            found.append(current)
+        stack.extend(reversed(list(children(current))))
     return found
+
+
+def walk(node: cst.CSTNode, visitor: cst.CSTVisitor) -> None:
+    """`node.visit(visitor)` for a visitor that only reads (the same calls of its visit_ and
+    leave_ methods, in the same order), without copying the tree."""
+    if visitor.on_visit(node):
+        for child in children(node):
+            walk(child, visitor)
+    visitor.on_leave(node)

@@ -1,0 +1,105 @@
+"""optfix.tree reads a libcst tree as libcst's own traversals do, node for node and in order."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import libcst as cst
+import pytest
+
+from optfix.tree import children, descendants, walk
+
+REPO = Path(__file__).resolve().parent.parent
+EVERY_CONSTRUCT = '''\
+@d(1)
+async def f(a, /, b=2, *c, d: int = 1, **e) -> "x":
+    x = a if b else c
+    async with a as (b, c), d: pass
+    async for a in b: await x
+    return [y async for y in z if y]
+f(*a, k=v, **k)
+d = {**e, 1: 2, **{k: v for k, v in w}}
+s = {1, *t}
+g = (lambda x, *y, z=1, **w: x)(1)
+@dec
+class A(B, metaclass=M):
+    x: int = (yield)
+try:
+    pass
+except* E as e:
+    pass
+else:
+    pass
+finally:
+    pass
+match x:
+    case [1, *r] if r: pass
+    case {"a": 1, **rest}: pass
+    case P(a, b=c) | None as q: pass
+global q
+y = f"{a!r:>{w}}" "tail"
+del a, b[0]; assert a, b
+raise A from B
+import a.b as c
+from . import (x as y)
+z = a[1:2:3, ...]
+w = not -a ** b < c <= d and e or f
+x = a.b.c; x += 1; x @= m
+while x: break
+else: continue
+def g[T](x: T) -> T: ...
+type Alias = list[int]
+'''
+SOURCES = {
+    "every construct": EVERY_CONSTRUCT,
+    "every fixture": "\n".join(p.read_text() for p in sorted((REPO / "fixtures").rglob("*.py"))),
+    "a large module of optfix's own": (REPO / "optfix" / "legacy_optimizer.py").read_text(),
+}
+
+
+class _Record(cst.CSTVisitor):
+    def __init__(self) -> None:
+        super().__init__()
+        self.calls: list[tuple[str, int]] = []
+
+    def on_visit(self, node: cst.CSTNode) -> bool:
+        self.calls.append(("visit", id(node)))
+        return not isinstance(node, cst.Lambda)  # one subtree skipped, as a visitor may
+
+    def on_leave(self, node: cst.CSTNode) -> None:
+        self.calls.append(("leave", id(node)))
+
+
+@pytest.fixture(params=SOURCES.values(), ids=SOURCES.keys())
+def module(request) -> cst.Module:
+    return cst.parse_module(request.param)
+
+
+def test_children_are_libcst_children_in_order(module) -> None:
+    nodes = [module]
+    while nodes:
+        node = nodes.pop()
+        expected = node.children
+        assert [id(child) for child in children(node)] == [id(child) for child in expected], type(node).__name__
+        nodes.extend(expected)
+
+
+def test_walk_makes_the_calls_visit_makes(module) -> None:
+    by_libcst, by_walk = _Record(), _Record()
+    module.visit(by_libcst)
+    walk(module, by_walk)
+    assert by_walk.calls == by_libcst.calls
+
+
+@pytest.mark.parametrize("kind", [cst.Name, cst.Call, cst.Arg, cst.SimpleStatementLine, cst.BaseExpression])
+def test_descendants_in_the_order_of_the_code(module, kind) -> None:
+    found = []
+
+    class Collect(cst.CSTVisitor):
+        def on_visit(self, node: cst.CSTNode) -> bool:
+            if isinstance(node, kind):
+                found.append(node)
+            return True
+
+    module.visit(Collect())
+    assert [id(node) for node in descendants(module, kind)] == [id(node) for node in found]
