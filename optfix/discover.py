@@ -1,8 +1,8 @@
 """Command-line paths to the Python files and notebooks to process, in a deterministic order.
 
 Folders are walked recursively, honouring every .gitignore from the repository root down and
-skipping virtualenvs, caches and build output. A file named on the command line is always
-processed. Symlinks met while walking are not followed (the file behind them is processed
+skipping virtualenvs, caches and build output, and meeting only regular files (not FIFOs,
+sockets, devices). A file named on the command line is always processed. Symlinks met while walking are not followed (the file behind them is processed
 where it lives, if it is inside the tree).
 """
 
@@ -13,6 +13,8 @@ from collections.abc import Iterable, Iterator
 from pathlib import Path
 
 import pathspec
+
+from optfix.write import is_leftover
 
 SOURCE_SUFFIXES = (".py", ".ipynb")
 SKIPPED_DIRS = frozenset({
@@ -80,7 +82,8 @@ def _is_virtualenv(folder: Path) -> bool:
     return (folder / "pyvenv.cfg").is_file()
 
 
-def _walk(folder: Path, ignores: _Ignores, excluded: pathspec.GitIgnoreSpec, root: Path, suffixes: tuple[str, ...]) -> Iterator[Path]:
+def _walk(folder: Path, ignores: _Ignores, excluded: pathspec.GitIgnoreSpec, root: Path, suffixes: tuple[str, ...],
+          leftovers: bool) -> Iterator[Path]:
     ignores = ignores.with_gitignore(folder)
     try:
         entries = sorted(os.scandir(folder), key=lambda entry: entry.name)
@@ -93,12 +96,14 @@ def _walk(folder: Path, ignores: _Ignores, excluded: pathspec.GitIgnoreSpec, roo
         is_dir = entry.is_dir()
         if is_dir and (entry.name in SKIPPED_DIRS or _is_virtualenv(path)):
             continue
-        if not is_dir and not entry.name.endswith(suffixes):
+        if not is_dir and not entry.name.endswith(suffixes) and not (leftovers and is_leftover(entry.name)):
+            continue
+        if not is_dir and not entry.is_file():  # a FIFO, socket or device: reading it could block
             continue
         if ignores.ignores(path, is_dir) or _excluded(path, is_dir, excluded, root):
             continue
         if is_dir:
-            yield from _walk(path, ignores, excluded, root, suffixes)
+            yield from _walk(path, ignores, excluded, root, suffixes, leftovers)
         else:
             yield path
 
@@ -120,12 +125,12 @@ def is_excluded(path: Path, exclude: Iterable[str], root: Path) -> bool:
 
 def discover(
     paths: Iterable[Path], exclude: Iterable[str] = (), cwd: Path | None = None, exclude_root: Path | None = None,
-    force_exclude: bool = False, suffixes: tuple[str, ...] = SOURCE_SUFFIXES,
+    force_exclude: bool = False, suffixes: tuple[str, ...] = SOURCE_SUFFIXES, leftovers: bool = False,
 ) -> Iterator[Path]:
     """Yield each file once, in command-line order, folders walked in name order (for files
-    ending in `suffixes`). `exclude` patterns are relative to `exclude_root` (default: `cwd`);
-    they apply to files named in `paths` only with `force_exclude` (as pre-commit names every
-    file it checks).
+    ending in `suffixes`, and with `leftovers` the temporary files an interrupted run of optfix
+    left in them). `exclude` patterns are relative to `exclude_root` (default: `cwd`); they apply
+    to files named in `paths` only with `force_exclude` (as pre-commit names every file it checks).
 
     A path that does not exist is yielded as is, so that reading it reports the problem.
     """
@@ -136,7 +141,7 @@ def discover(
     for given in paths:
         path = given if given.is_absolute() else cwd / given
         if path.is_dir():
-            found = _walk(path, _ignores_above(path), excluded, root, suffixes)
+            found = _walk(path, _ignores_above(path), excluded, root, suffixes, leftovers)
         else:
             found = iter([] if force_exclude and _excluded(path, False, excluded, root) else [path])
         for file in found:

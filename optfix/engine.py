@@ -18,6 +18,7 @@ from optfix import notebook
 from optfix.findings import FileResult, Finding
 from optfix.rule import Rule, rules_by_id
 from optfix.source import DecodeError, decode
+from optfix.write import TEMPORARY_SUFFIX, is_leftover
 
 # libcst needs ~1 KB of memory per byte of source (a 711 KB file took a worker to ~600 MB):
 # larger files that a rule wants are reported, not parsed.
@@ -180,8 +181,19 @@ def _prefilter(path: Path, data: bytes, rules: Sequence[type[Rule]]) -> tuple[li
 
 def _triggered(path: Path, rules: Sequence[type[Rule]]) -> FileResult | tuple[str, ...]:
     """Either a final result, or the ids of the rules the prefilter lets through."""
+    if is_leftover(path.name):
+        return _leftover(path)
     data = _read(path)
     return data if isinstance(data, FileResult) else _prefiltered(path, data, rules)
+
+
+def _leftover(path: Path) -> FileResult:
+    target = path.name[1:].removesuffix(TEMPORARY_SUFFIX).rpartition(".")[0]
+    result = FileResult(path)
+    result.findings.append(Finding(1, 1, "leftover-temporary-file", f"left by an optfix run that was stopped before it "
+                                   f"could rename it over {target} ({target} itself is whole: as it was, or completely "
+                                   "rewritten); delete it, unless an optfix run is writing here right now"))
+    return result
 
 
 def _prefiltered(path: Path, data: bytes, rules: Sequence[type[Rule]]) -> FileResult | tuple[str, ...]:

@@ -46,7 +46,7 @@ def execute(settings: Settings) -> int:
         files = []
     else:
         stdin = None
-        files = list(discover(settings.paths, settings.exclude, cwd, settings.exclude_root, settings.force_exclude))
+        files = list(discover(settings.paths, settings.exclude, cwd, settings.exclude_root, settings.force_exclude, leftovers=True))
         results = engine.run(files, rules, jobs=settings.jobs, unsafe_fixes=settings.unsafe_fixes,
                              keras_import=settings.keras_import.value)
     diff_on_stdout = settings.output_format is OutputFormat.TEXT and shows_diff(settings)

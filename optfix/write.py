@@ -8,8 +8,17 @@ import tempfile
 from pathlib import Path
 
 
+TEMPORARY_SUFFIX = ".optfix-tmp"  # `.<name>.<random>.optfix-tmp`, beside the file it replaces
+
+
 class WriteError(Exception):
     pass
+
+
+def is_leftover(name: str) -> bool:
+    """Whether a file name is one of optfix's temporary files: a run killed between creating one
+    and renaming it over its target leaves it behind (the target is whole, old or new)."""
+    return name.startswith(".") and name.endswith(TEMPORARY_SUFFIX)
 
 
 def replace_bytes(path: Path, new: bytes, expected: bytes) -> None:
@@ -21,7 +30,7 @@ def replace_bytes(path: Path, new: bytes, expected: bytes) -> None:
             raise WriteError("file is read-only; left unchanged")
         if target.read_bytes() != expected:
             raise WriteError("file changed on disk since it was read; left as it is now")
-        fd, temporary = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".optfix-tmp", dir=target.parent)
+        fd, temporary = tempfile.mkstemp(prefix=f".{target.name}.", suffix=TEMPORARY_SUFFIX, dir=target.parent)
     except OSError as error:
         raise WriteError(f"cannot write: {error.strerror or error}") from None
     _commit(fd, temporary, target, new, stat.S_IMODE(info.st_mode), (info.st_uid, info.st_gid))
@@ -33,7 +42,7 @@ def write_bytes(path: Path, data: bytes) -> None:
     target = Path(os.path.realpath(path))
     try:
         info = target.stat() if target.exists() else None
-        fd, temporary = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".optfix-tmp", dir=target.parent)
+        fd, temporary = tempfile.mkstemp(prefix=f".{target.name}.", suffix=TEMPORARY_SUFFIX, dir=target.parent)
     except OSError as error:
         raise WriteError(f"cannot write: {error.strerror or error}") from None
     if info is None:

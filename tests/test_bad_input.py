@@ -382,3 +382,49 @@ def test_mixed_tree(optfix, tmp_path):
     assert (again.returncode, again.stdout) == (2, b"")
     assert snapshot(by_fix) == after_first
     assert set(findings_by_path(again)) == rejected | {"locked/locked.py"}
+
+
+def test_temporary_file_of_a_killed_run_is_reported_and_left(optfix, tmp_path):
+    """A run killed between writing its temporary file and renaming it leaves `.<name>.<random>.optfix-tmp`:
+    the next run names it (it may belong to a run still going on, so it is not deleted)."""
+    leftover = "pkg/.model.py.a1b2c3.optfix-tmp"
+    write_tree(tmp_path, {**NEIGHBOURS, "pkg/model.py": VALID + b"\n", leftover: b"import ker", "pkg/notes.optfix-tmp": b"x"})
+    before = snapshot(tmp_path)
+    result = optfix("fix", cwd=tmp_path)
+    assert result.returncode == 1
+    found = findings_by_path(result)
+    assert [f["rule"] for f in found.pop(leftover)] == ["leftover-temporary-file"]
+    assert "model.py" in result.stderr.decode()
+    assert found == {}  # not `notes.optfix-tmp`, which no optfix run writes
+    assert_neighbours_fixed(tmp_path)
+    after = snapshot(tmp_path)
+    assert after[leftover] == before[leftover] and after["pkg/notes.optfix-tmp"] == before["pkg/notes.optfix-tmp"]
+
+
+def test_unreadable_file_is_a_read_error_and_the_others_are_fixed(tmp_path):
+    """Mode 000. Root reads it anyway, so as root the run is started without the capabilities that
+    let root ignore file modes (util-linux's setpriv)."""
+    from conftest import OPTFIX
+
+    data = b"import keras\n" + FIXABLE + b"\n"
+    write_tree(tmp_path, {**NEIGHBOURS, "secret.py": data})
+    os.chmod(tmp_path / "secret.py", 0o000)
+    unprivileged = ["setpriv", "--bounding-set=-dac_override,-dac_read_search"] if os.geteuid() == 0 else []
+    result = subprocess.run([*unprivileged, str(OPTFIX), "fix", "--no-progress", "."], cwd=tmp_path, capture_output=True)
+    assert result.returncode == 2, result.stderr.decode()
+    found = findings_by_path(result)
+    assert [f["rule"] for f in found["secret.py"]] == ["read-error"]
+    assert "Permission denied" in found["secret.py"][0]["message"]
+    assert_neighbours_fixed(tmp_path)
+    os.chmod(tmp_path / "secret.py", 0o644)
+    assert (tmp_path / "secret.py").read_bytes() == data
+
+
+def test_a_fifo_in_the_tree_is_not_read(optfix, tmp_path):
+    """Reading a FIFO named like a source file would wait forever for a writer."""
+    write_tree(tmp_path, NEIGHBOURS)
+    os.mkfifo(tmp_path / "pipe.py")
+    result = optfix("fix", cwd=tmp_path)
+    assert result.returncode == 0, result.stderr.decode()
+    assert_neighbours_fixed(tmp_path)
+    assert stat.S_ISFIFO(os.stat(tmp_path / "pipe.py").st_mode)
