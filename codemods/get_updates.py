@@ -10,6 +10,8 @@ from optfix.knowledge.namespaces import keras_member
 from optfix.lazy import libcst as cst
 from optfix.legacy_optimizer import Migration, Names, code
 from optfix.rule import Rule
+from optfix.transform import quiet_parse
+from optfix.tree import descendants
 
 _LEGACY_DECORATORS = ("legacy_get_updates_support", "symbolic")
 
@@ -142,10 +144,18 @@ class GetUpdatesRule(Rule):
             for node in ast.walk(tree)
         )
 
+    def __init__(self, file) -> None:
+        super().__init__(file)
+        self._keras: str | None = None  # the name the migrated classes reach Keras 3 by, once chosen
+
     def leave_ClassDef(self, original: cst.ClassDef, updated: cst.ClassDef) -> cst.ClassDef:
+        if not _is_candidate(original):
+            return updated
+        unproven = self._unproven_project_imports(original)
+        for node, message in unproven:
+            self.report(node, f"{original.name.value} not migrated: {message}")
         base = self._legacy_base(original)
-        methods = {s.name.value for s in original.body.body if isinstance(s, cst.FunctionDef)}
-        if "get_updates" not in methods or "update_step" in methods:  # update_step: Keras 3 already
+        if unproven:
             return updated
         if base is None:
             self._report_unresolved(original)
@@ -165,6 +175,28 @@ class GetUpdatesRule(Rule):
             for review in migration.reviews:
                 self.report(review.node, f"{original.name.value}: {review.message}")
         return result
+
+    def _unproven_project_imports(self, node: cst.ClassDef) -> list[tuple[cst.Name, str]]:
+        """The names the class uses that the file imports from a module of the project's own
+        which optfix cannot prove binds them to Keras: each at its first use, with why."""
+        imports = self.file.imports
+        found = []
+        for name, use in _first_uses(node).items():
+            if name not in imports.origins or name in imports.rebound:
+                continue
+            resolution = imports.project_import(imports.bindings[name])
+            if resolution is None or resolution.qualified is not None or resolution.module is not None:
+                continue
+            module, _, _ = imports.origins[name]
+            found.append((use, f"{name} is imported from {module} (line {self._import_line(name)}), which optfix cannot "
+                               f"prove is Keras ({resolution.reason}): import Keras directly and run optfix again"))
+        return found
+
+    def _import_line(self, name: str) -> int:
+        for node in ast.walk(quiet_parse(self.file.text or self.file.module.code)):
+            if isinstance(node, (ast.Import, ast.ImportFrom)) and any((a.asname or a.name.split(".")[0]) == name for a in node.names):
+                return node.lineno
+        return 1
 
     def _legacy_base(self, node: cst.ClassDef) -> cst.Arg | None:
         for arg in node.bases:
@@ -197,11 +229,39 @@ class GetUpdatesRule(Rule):
         """`keras` and `ops` as the migrated class will spell them: the file's own names for them,
         or names for the imports `_reconcile_imports` adds, which rebind nothing."""
         imports = self.file.imports
-        keras = imports.name_for("keras", "tensorflow.keras") or self.file.keras_name
+        keras = imports.name_for("keras", "tensorflow.keras") or self._keras_name()
         ops = imports.name_for("keras.ops", "tensorflow.keras.ops")
         if ops is None:
             ops = f"{keras}.ops" if "ops" in imports.bindings or "ops" in imports.rebound else "ops"
         return Names(ops=ops, keras=keras)
+
+    def _keras_name(self) -> str:
+        """The name an added import binds Keras 3 to. A name the file imports from a re-export
+        module of its own (`from .backend import keras`) is not Keras 3 for certain (the module
+        may pick tf.keras), so the migrated classes never reach Keras through it: the import is
+        replaced by `import keras` where only classes this rule migrates use it, and otherwise
+        kept, Keras 3 then being imported under another name (`keras3`)."""
+        if self._keras is None:
+            imports = self.file.imports
+            self._keras = self.file.keras_name
+            name = "keras"
+            project = imports.project_import(imports.bindings[name]) if name in imports.origins else None
+            if self._keras != name and project is not None and project.qualified == "keras" and name not in imports.rebound:
+                module = self.file.module
+                users = [c for c in descendants(module, cst.ClassDef) if name in _first_uses(c)]
+                inside = {id(use) for c in users for use in _reads(c)}
+                outside = any(use.value == name and id(use) not in inside for use in _reads(module))
+                if users and not outside and all(self._would_migrate(c, name) for c in users):
+                    self._keras = name
+                    self.file.drop_import(*imports.origins[name])
+        return self._keras
+
+    def _would_migrate(self, node: cst.ClassDef, keras: str) -> bool:
+        if not _is_candidate(node) or self.file.suppressed(self.id, node) or self._unproven_project_imports(node):
+            return False
+        if self._legacy_base(node) is None:
+            return False
+        return Migration(self.file, node, Names(ops="ops", keras=keras)).run() is not None
 
     def _declaration(self, node: cst.ClassDef, base: cst.Arg, names: Names) -> cst.ClassDef:
         bases = [arg.with_changes(value=cst.parse_expression(f"{names.keras}.optimizers.Optimizer")) if arg is base else arg for arg in node.bases]
@@ -216,10 +276,48 @@ class GetUpdatesRule(Rule):
         if names.ops == "ops" and imports.name_for("keras.ops", "tensorflow.keras.ops") is None:
             self.file.add_import("keras", "ops")
         if imports.name_for("keras", "tensorflow.keras") is None:
-            self.file.add_keras_import()
+            self.file.add_keras_import(names.keras)
         # The imports of what the migration removed: the backend, the base class, the decorators.
         for name, origin in imports.origins.items():
-            qualified = imports.bindings.get(name, "")
+            qualified = imports.qualified_name(cst.Name(name)) or ""
             member = keras_member(qualified) or ""
             if member == "backend" or member in BASE_CLASSES or member.endswith("interfaces"):
                 self.file.remove_import_if_unused(*origin)
+
+
+def _is_candidate(node: cst.ClassDef) -> bool:
+    """A class this rule acts on: it defines get_updates, and not update_step (Keras 3 already)."""
+    methods = {s.name.value for s in node.body.body if isinstance(s, cst.FunctionDef)}
+    return "get_updates" in methods and "update_step" not in methods
+
+
+def _reads(node: cst.CSTNode) -> list[cst.Name]:
+    """The names `node` reads, in the order of the code: not attributes' names, keywords, or
+    the names of import statements."""
+    found: list[cst.Name] = []
+
+    class _Reads(cst.CSTVisitor):
+        def visit_Name(self, name: cst.Name) -> None:
+            found.append(name)
+
+        def visit_Attribute(self, attribute: cst.Attribute) -> bool:
+            attribute.value.visit(self)
+            return False
+
+        def visit_Arg(self, arg: cst.Arg) -> bool:
+            arg.value.visit(self)
+            return False
+
+        def visit_Import(self, node: cst.Import) -> bool:
+            return False
+
+        def visit_ImportFrom(self, node: cst.ImportFrom) -> bool:
+            return False
+
+    node.visit(_Reads())
+    return found
+
+
+def _first_uses(node: cst.CSTNode) -> dict[str, cst.Name]:
+    """Each name `node` reads, at its first use."""
+    return {name.value: name for name in reversed(_reads(node))}
