@@ -177,11 +177,13 @@ class GetUpdatesRule(Rule):
         return result
 
     def _unproven_project_imports(self, node: cst.ClassDef) -> list[tuple[cst.Name, str]]:
-        """The names the class uses that the file imports from a module of the project's own
-        which optfix cannot prove binds them to Keras: each at its first use, with why."""
+        """The names the class reads as a namespace (`K.sqrt`, `keras.optimizers`) that the file
+        imports from a module of the project's own which optfix cannot prove binds them to Keras:
+        each at its first use, with why. (Other names it imports so, `if TF_KERAS:`, are the
+        class's own code, kept as it is.)"""
         imports = self.file.imports
         found = []
-        for name, use in _first_uses(node).items():
+        for name, use in _first_uses(node, heads=True).items():
             if name not in imports.origins or name in imports.rebound:
                 continue
             resolution = imports.project_import(imports.bindings[name])
@@ -291,16 +293,19 @@ def _is_candidate(node: cst.ClassDef) -> bool:
     return "get_updates" in methods and "update_step" not in methods
 
 
-def _reads(node: cst.CSTNode) -> list[cst.Name]:
+def _reads(node: cst.CSTNode, heads: bool = False) -> list[cst.Name]:
     """The names `node` reads, in the order of the code: not attributes' names, keywords, or
-    the names of import statements."""
+    the names of import statements. `heads`: only those read as a namespace, `K` of `K.sqrt`."""
     found: list[cst.Name] = []
 
     class _Reads(cst.CSTVisitor):
         def visit_Name(self, name: cst.Name) -> None:
-            found.append(name)
+            if not heads:
+                found.append(name)
 
         def visit_Attribute(self, attribute: cst.Attribute) -> bool:
+            if heads and isinstance(attribute.value, cst.Name):
+                found.append(attribute.value)
             attribute.value.visit(self)
             return False
 
@@ -318,6 +323,6 @@ def _reads(node: cst.CSTNode) -> list[cst.Name]:
     return found
 
 
-def _first_uses(node: cst.CSTNode) -> dict[str, cst.Name]:
-    """Each name `node` reads, at its first use."""
-    return {name.value: name for name in reversed(_reads(node))}
+def _first_uses(node: cst.CSTNode, heads: bool = False) -> dict[str, cst.Name]:
+    """Each name `node` reads (as a namespace, with `heads`), at its first use."""
+    return {name.value: name for name in reversed(_reads(node, heads))}

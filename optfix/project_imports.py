@@ -92,6 +92,21 @@ def resolve(importer: Path, dotted: str, depth: int = 0) -> Resolution:
     return _binding(path, rest[0], depth).extended(rest[1:])
 
 
+def module_file(importer: Path, dotted: str) -> Path | None:
+    """The file of the project module `dotted` (`.backend`, `pkg.backend`) imported by `importer`."""
+    resolution = resolve(importer, dotted)
+    return resolution.module
+
+
+def keras_names(module: Path) -> dict[str, str]:
+    """The module-level names of a project module proven Keras, and the Keras names they are."""
+    bindings = module_bindings(module)
+    if isinstance(bindings, str):
+        return {}
+    proven = {name: _binding(module, name, 0).qualified for name in bindings}
+    return {name: qualified for name, qualified in proven.items() if qualified is not None}
+
+
 def _module(parts: list[str], folders: list[Path], relative: bool) -> tuple[Path, list[str]] | None:
     """The module file the longest prefix of `parts` names under one of `folders`, and the rest."""
     for count in range(len(parts), -1 if relative else 0, -1):
