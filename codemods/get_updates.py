@@ -11,7 +11,7 @@ from optfix.lazy import libcst as cst
 from optfix.legacy_optimizer import Migration, Names, code
 from optfix.rule import Rule
 from optfix.transform import quiet_parse
-from optfix.tree import descendants
+from optfix.tree import descendants, reads
 
 _LEGACY_DECORATORS = ("legacy_get_updates_support", "symbolic")
 
@@ -251,8 +251,8 @@ class GetUpdatesRule(Rule):
             if self._keras != name and project is not None and project.qualified == "keras" and name not in imports.rebound:
                 module = self.file.module
                 users = [c for c in descendants(module, cst.ClassDef) if name in _first_uses(c)]
-                inside = {id(use) for c in users for use in _reads(c)}
-                outside = any(use.value == name and id(use) not in inside for use in _reads(module))
+                inside = {id(use) for c in users for use in reads(c)}
+                outside = any(use.value == name and id(use) not in inside for use in reads(module))
                 if users and not outside and all(self._would_migrate(c, name) for c in users):
                     self._keras = name
                     self.file.drop_import(*imports.origins[name])
@@ -279,11 +279,11 @@ class GetUpdatesRule(Rule):
             self.file.add_import("keras", "ops")
         if imports.name_for("keras", "tensorflow.keras") is None:
             self.file.add_keras_import(names.keras)
-        # The imports of what the migration removed: the backend, the base class, the decorators.
+        # The imports of what the migration removed: the backend, the base class (and its module), the decorators.
         for name, origin in imports.origins.items():
             qualified = imports.qualified_name(cst.Name(name)) or ""
             member = keras_member(qualified) or ""
-            if member == "backend" or member in BASE_CLASSES or member.endswith("interfaces"):
+            if member in ("backend", "optimizers") or member in BASE_CLASSES or member.endswith("interfaces"):
                 self.file.remove_import_if_unused(*origin)
 
 
@@ -293,36 +293,6 @@ def _is_candidate(node: cst.ClassDef) -> bool:
     return "get_updates" in methods and "update_step" not in methods
 
 
-def _reads(node: cst.CSTNode, heads: bool = False) -> list[cst.Name]:
-    """The names `node` reads, in the order of the code: not attributes' names, keywords, or
-    the names of import statements. `heads`: only those read as a namespace, `K` of `K.sqrt`."""
-    found: list[cst.Name] = []
-
-    class _Reads(cst.CSTVisitor):
-        def visit_Name(self, name: cst.Name) -> None:
-            if not heads:
-                found.append(name)
-
-        def visit_Attribute(self, attribute: cst.Attribute) -> bool:
-            if heads and isinstance(attribute.value, cst.Name):
-                found.append(attribute.value)
-            attribute.value.visit(self)
-            return False
-
-        def visit_Arg(self, arg: cst.Arg) -> bool:
-            arg.value.visit(self)
-            return False
-
-        def visit_Import(self, node: cst.Import) -> bool:
-            return False
-
-        def visit_ImportFrom(self, node: cst.ImportFrom) -> bool:
-            return False
-
-    node.visit(_Reads())
-    return found
-
-
 def _first_uses(node: cst.CSTNode, heads: bool = False) -> dict[str, cst.Name]:
     """Each name `node` reads (as a namespace, with `heads`), at its first use."""
-    return {name.value: name for name in reversed(_reads(node, heads))}
+    return {name.value: name for name in reversed(reads(node, heads))}

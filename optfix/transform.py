@@ -16,6 +16,7 @@ from optfix.comments import restore_import_comments
 from optfix.findings import Finding, Kind
 from optfix.rule import FileContext, Rule, rules_by_id
 from optfix.suppressions import MARK, Suppressions
+from optfix.tree import reads
 
 
 class RuleError(Exception):
@@ -133,6 +134,12 @@ def _reconcile_imports(module: cst.Module, file: FileContext) -> cst.Module:
         module = module.visit(_DropImports(file.imports_to_drop))
     if not (file.imports_to_add or file.imports_to_remove):
         return module
+    # libcst's RemoveImportsVisitor never removes `from . import x`: dropped here when nothing reads x.
+    read = {name.value for name in reads(module)}
+    package_imports = [r for r in file.imports_to_remove if not r[0].strip(".") and r[1] is not None]
+    unread = [r for r in package_imports if (r[2] or r[1]) not in read]
+    if unread:
+        module = module.visit(_DropImports(unread))
     from libcst.codemod import CodemodContext
     from libcst.codemod.visitors import AddImportsVisitor, RemoveImportsVisitor
 
