@@ -38,6 +38,17 @@ class GetUpdatesRule(Rule):
     - the class is registered with `keras.saving.register_keras_serializable()`, legacy
       decorators go, and imports are reconciled.
 
+    Keras reached through a module of the project's own counts as Keras where optfix can prove
+    it: for `from .backend import keras, backend as K` (or `from . import backend as K`, or
+    `from pkg.backend import ...` of a module beside the file or in its package), it reads that
+    one module with `ast`, never running it, and every module-level binding of the name there,
+    in each branch of an `if`/`else` or `try`, must be Keras (`import keras`, `from tensorflow
+    import keras`, `keras = tf.keras`, `backend = keras.backend`). The migrated class then
+    imports Keras 3 itself (`import keras`, `from keras import ops`) and the project's module is
+    left alone: a module that may pick tf.keras, or reads attributes Keras 3 removed, is not
+    Keras 3 for certain. The import of the re-exported `keras` is replaced where only migrated
+    classes read it; where other code reads it too, it stays and Keras 3 is imported as `keras3`.
+
     Why
     ---
     Keras 3 removed `get_updates`, `get_gradients`, `K.update` and most of `keras.backend`: such an
@@ -122,7 +133,10 @@ class GetUpdatesRule(Rule):
 
     Known problems
     --------------
-    Not migrated, with findings: wrappers that drive another optimizer, `get_gradients`,
+    Not migrated, with findings: a class that reads a name (`K.update`, `keras.optimizers`)
+    imported from a project module optfix cannot prove binds it to Keras (not found, not
+    readable or parsable, a star import, any binding that is not a Keras import or attribute;
+    the finding names the import, its line and why), wrappers that drive another optimizer, `get_gradients`,
     `get_weights` and `set_weights` overrides, updates made once per step outside the loop over
     the parameters (Nadam's `m_schedule`), computations over all parameters at once, eager reads
     (`K.eval`, `K.get_value`), Keras 1 `get_updates(params, constraints, loss)`, backend
