@@ -295,7 +295,7 @@ class GetUpdatesRule(Rule):
             self.file.add_keras_import(names.keras)
         # The imports of what the migration removed: the backend, the base class (and its module), the decorators.
         for name, origin in imports.origins.items():
-            qualified = imports.qualified_name(cst.Name(name)) or ""
+            qualified = imports.binding(name)
             member = keras_member(qualified) or ""
             if member in ("backend", "optimizers") or member in BASE_CLASSES or member.endswith("interfaces"):
                 self.file.remove_import_if_unused(*origin)

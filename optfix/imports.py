@@ -141,8 +141,13 @@ class ImportTable(cst.CSTVisitor):
             node = node.value
         if not isinstance(node, cst.Name) or node.value not in self.bindings or node.value in self.rebound:
             return None
-        dotted = ".".join([self.bindings[node.value], *reversed(parts)])
-        project = self.project_import(dotted) if node.value in self.origins else None
+        return self.binding(node.value, *reversed(parts))
+
+    def binding(self, name: str, *attributes: str) -> str:
+        """The dotted name `name` (and `attributes` of it) stands for through its import or alias,
+        trusted or not; through a project's re-export module where that proves Keras."""
+        dotted = ".".join([self.bindings[name], *attributes])
+        project = self.project_import(dotted) if name in self.origins else None
         return project.qualified or dotted if project is not None else dotted
 
     def resolved_name(self, node: cst.CSTNode) -> str | None:
