@@ -119,7 +119,7 @@ def _module(parts: list[str], folders: list[Path], relative: bool) -> tuple[Path
 
 
 def _package_root(path: Path) -> Path:
-    folder = path.parent
+    folder = path.absolute().parent  # absolute: the working directory may be inside the package
     while (folder / "__init__.py").is_file() and folder.parent != folder:
         folder = folder.parent
     return folder
