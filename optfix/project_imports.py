@@ -64,6 +64,8 @@ def resolve(importer: Path, dotted: str, depth: int = 0) -> Resolution:
     """What `dotted` (`.backend.keras`, `pkg.backend.backend`, as an import table spells a name's
     binding) stands for in the file `importer`. A path that names no project module is returned
     as it is (`numpy.sqrt`); only a relative one that names none is unproven."""
+    if depth >= _MAX_DEPTH:
+        return Resolution(None, f"{dotted}: project modules re-export from each other too deeply")
     level = len(dotted) - len(dotted.lstrip("."))
     parts = [part for part in dotted[level:].split(".") if part]
     if level:
@@ -87,8 +89,6 @@ def resolve(importer: Path, dotted: str, depth: int = 0) -> Resolution:
         return resolved
     if not rest:
         return Resolution(None, f"{dotted} is a module of the project, not a Keras name", path)
-    if depth >= _MAX_DEPTH:
-        return Resolution(None, f"{dotted}: project modules re-export from each other too deeply")
     return _binding(path, rest[0], depth).extended(rest[1:])
 
 
