@@ -11,6 +11,8 @@ from optfix.lazy import libcst as cst
 from optfix.legacy_config import config_problems
 from optfix.legacy_optimizer import Migration, Names, code
 from optfix.rule import Rule
+from optfix.transform import quiet_parse
+from optfix.tree import descendants, reads
 
 _LEGACY_DECORATORS = ("legacy_get_updates_support", "symbolic")
 
@@ -42,6 +44,17 @@ class GetUpdatesRule(Rule):
       `from_config(config)` calls `cls(**config)`.
     - the class is registered with `keras.saving.register_keras_serializable()`, legacy
       decorators go, and imports are reconciled.
+
+    Keras reached through a module of the project's own counts as Keras where optfix can prove
+    it: for `from .backend import keras, backend as K` (or `from . import backend as K`, or
+    `from pkg.backend import ...` of a module beside the file or in its package), it reads that
+    one module with `ast`, never running it, and every module-level binding of the name there,
+    in each branch of an `if`/`else` or `try`, must be Keras (`import keras`, `from tensorflow
+    import keras`, `keras = tf.keras`, `backend = keras.backend`). The migrated class then
+    imports Keras 3 itself (`import keras`, `from keras import ops`) and the project's module is
+    left alone: a module that may pick tf.keras, or reads attributes Keras 3 removed, is not
+    Keras 3 for certain. The import of the re-exported `keras` is replaced where only migrated
+    classes read it; where other code reads it too, it stays and Keras 3 is imported as `keras3`.
 
     Why
     ---
@@ -134,10 +147,13 @@ class GetUpdatesRule(Rule):
 
     Known problems
     --------------
-    Not migrated, with findings: wrappers that drive another optimizer, `get_gradients`,
-    `get_weights` and `set_weights` overrides (Keras 3's `set_weights` sets `optimizer.variables`,
-    which begin with the base class's iterations and learning rate), other methods that read
-    `self.weights` or `self.updates`, updates made once per step outside the loop over
+    Not migrated, with findings: a class that reads a name (`K.update`, `keras.optimizers`)
+    imported from a project module optfix cannot prove binds it to Keras (not found, not
+    readable or parsable, a star import, any binding that is not a Keras import or attribute;
+    the finding names the import, its line and why), wrappers that drive another optimizer,
+    `get_gradients`, `get_weights` and `set_weights` overrides (Keras 3's `set_weights` sets
+    `optimizer.variables`, which begin with the base class's iterations and learning rate), other
+    methods that read `self.weights` or `self.updates`, updates made once per step outside the loop over
     the parameters (Nadam's `m_schedule`), computations over all parameters at once, eager reads
     (`K.eval`, `K.get_value`), Keras 1 `get_updates(params, constraints, loss)`, backend
     functions with no Keras 3 counterpart. Migrated with a finding: reads of a parameter's
@@ -163,10 +179,18 @@ class GetUpdatesRule(Rule):
             for node in ast.walk(tree)
         )
 
+    def __init__(self, file) -> None:
+        super().__init__(file)
+        self._keras: str | None = None  # the name the migrated classes reach Keras 3 by, once chosen
+
     def leave_ClassDef(self, original: cst.ClassDef, updated: cst.ClassDef) -> cst.ClassDef:
+        if not _is_candidate(original):
+            return updated
+        unproven = self._unproven_project_imports(original)
+        for node, message in unproven:
+            self.report(node, f"{original.name.value} not migrated: {message}")
         base = self._legacy_base(original)
-        methods = {s.name.value for s in original.body.body if isinstance(s, cst.FunctionDef)}
-        if "get_updates" not in methods or "update_step" in methods:  # update_step: Keras 3 already
+        if unproven:
             return updated
         if base is None:
             self._report_unresolved(original)
@@ -186,6 +210,30 @@ class GetUpdatesRule(Rule):
             for review in [*migration.reviews, *config_problems(original, migrated)]:
                 self.report(review.node, f"{original.name.value}: {review.message}")
         return result
+
+    def _unproven_project_imports(self, node: cst.ClassDef) -> list[tuple[cst.Name, str]]:
+        """The names the class reads as a namespace (`K.sqrt`, `keras.optimizers`) that the file
+        imports from a module of the project's own which optfix cannot prove binds them to Keras:
+        each at its first use, with why. (Other names it imports so, `if TF_KERAS:`, are the
+        class's own code, kept as it is.)"""
+        imports = self.file.imports
+        found = []
+        for name, use in _first_uses(node, heads=True).items():
+            if name not in imports.origins or name in imports.rebound:
+                continue
+            resolution = imports.project_import(imports.bindings[name])
+            if resolution is None or resolution.qualified is not None or resolution.module is not None:
+                continue
+            module, _, _ = imports.origins[name]
+            found.append((use, f"{name} is imported from {module} (line {self._import_line(name)}), which optfix cannot "
+                               f"prove is Keras ({resolution.reason}): import Keras directly and run optfix again"))
+        return found
+
+    def _import_line(self, name: str) -> int:
+        for node in ast.walk(quiet_parse(self.file.text or self.file.module.code)):
+            if isinstance(node, (ast.Import, ast.ImportFrom)) and any((a.asname or a.name.split(".")[0]) == name for a in node.names):
+                return node.lineno
+        return 1
 
     def _legacy_base(self, node: cst.ClassDef) -> cst.Arg | None:
         for arg in node.bases:
@@ -218,11 +266,39 @@ class GetUpdatesRule(Rule):
         """`keras` and `ops` as the migrated class will spell them: the file's own names for them,
         or names for the imports `_reconcile_imports` adds, which rebind nothing."""
         imports = self.file.imports
-        keras = imports.name_for("keras", "tensorflow.keras") or self.file.keras_name
+        keras = imports.name_for("keras", "tensorflow.keras") or self._keras_name()
         ops = imports.name_for("keras.ops", "tensorflow.keras.ops")
         if ops is None:
             ops = f"{keras}.ops" if "ops" in imports.bindings or "ops" in imports.rebound else "ops"
         return Names(ops=ops, keras=keras)
+
+    def _keras_name(self) -> str:
+        """The name an added import binds Keras 3 to. A name the file imports from a re-export
+        module of its own (`from .backend import keras`) is not Keras 3 for certain (the module
+        may pick tf.keras), so the migrated classes never reach Keras through it: the import is
+        replaced by `import keras` where only classes this rule migrates use it, and otherwise
+        kept, Keras 3 then being imported under another name (`keras3`)."""
+        if self._keras is None:
+            imports = self.file.imports
+            self._keras = self.file.keras_name
+            name = "keras"
+            project = imports.project_import(imports.bindings[name]) if name in imports.origins else None
+            if self._keras != name and project is not None and project.qualified == "keras" and name not in imports.rebound:
+                module = self.file.module
+                users = [c for c in descendants(module, cst.ClassDef) if name in _first_uses(c)]
+                inside = {id(use) for c in users for use in reads(c)}
+                outside = any(use.value == name and id(use) not in inside for use in reads(module))
+                if users and not outside and all(self._would_migrate(c, name) for c in users):
+                    self._keras = name
+                    self.file.drop_import(*imports.origins[name])
+        return self._keras
+
+    def _would_migrate(self, node: cst.ClassDef, keras: str) -> bool:
+        if not _is_candidate(node) or self.file.suppressed(self.id, node) or self._unproven_project_imports(node):
+            return False
+        if self._legacy_base(node) is None:
+            return False
+        return Migration(self.file, node, Names(ops="ops", keras=keras)).run() is not None
 
     def _declaration(self, node: cst.ClassDef, base: cst.Arg, names: Names) -> cst.ClassDef:
         bases = [arg.with_changes(value=cst.parse_expression(f"{names.keras}.optimizers.Optimizer")) if arg is base else arg for arg in node.bases]
@@ -237,10 +313,21 @@ class GetUpdatesRule(Rule):
         if names.ops == "ops" and imports.name_for("keras.ops", "tensorflow.keras.ops") is None:
             self.file.add_import("keras", "ops")
         if imports.name_for("keras", "tensorflow.keras") is None:
-            self.file.add_keras_import()
-        # The imports of what the migration removed: the backend, the base class, the decorators.
+            self.file.add_keras_import(names.keras)
+        # The imports of what the migration removed: the backend, the base class (and its module), the decorators.
         for name, origin in imports.origins.items():
-            qualified = imports.bindings.get(name, "")
+            qualified = imports.binding(name)
             member = keras_member(qualified) or ""
-            if member == "backend" or member in BASE_CLASSES or member.endswith("interfaces"):
+            if member in ("backend", "optimizers") or member in BASE_CLASSES or member.endswith("interfaces"):
                 self.file.remove_import_if_unused(*origin)
+
+
+def _is_candidate(node: cst.ClassDef) -> bool:
+    """A class this rule acts on: it defines get_updates, and not update_step (Keras 3 already)."""
+    methods = {s.name.value for s in node.body.body if isinstance(s, cst.FunctionDef)}
+    return "get_updates" in methods and "update_step" not in methods
+
+
+def _first_uses(node: cst.CSTNode, heads: bool = False) -> dict[str, cst.Name]:
+    """Each name `node` reads (as a namespace, with `heads`), at its first use."""
+    return {name.value: name for name in reversed(reads(node, heads))}

@@ -103,7 +103,7 @@ def _transform(result: FileResult, text: str, rules: Sequence[type[Rule]], unsaf
     if not rules:
         return text
     try:
-        outcome = transform(text, rules, unsafe_fixes, keras_import)
+        outcome = transform(text, rules, unsafe_fixes, keras_import, result.path)
     except ParserSyntaxError as error:
         line, col, message = syntax_error_position(text, error)
         result.error("syntax-error", f"cannot parse: {message}", line, col)

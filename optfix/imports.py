@@ -6,16 +6,20 @@ Imports anywhere in the file count (inside functions, try/except, if); the first
 except that an alias assignment of an imported name (`tf = tf.compat.v1`) rebinds it. A name
 that anything else binds anywhere in the file (an assignment, a parameter, a def, a loop
 variable, a lambda parameter, a comprehension target, `:=`, a match capture) is not trusted: it
-resolves to None, so no rule rewrites what it may not be.
+resolves to None, so no rule rewrites what it may not be. Given the file's path, a name imported
+from a module of the project's own resolves to what that module binds it to, where it proves
+that to be Keras (optfix/project_imports.py): `from .backend import keras` can be `keras`.
 """
 
 from __future__ import annotations
 
 import ast
 import warnings
+from pathlib import Path
 
 import libcst as cst
 
+from optfix.project_imports import Resolution, is_project_path, resolve
 from optfix.tree import walk
 
 
@@ -26,14 +30,28 @@ class ImportTable(cst.CSTVisitor):
         # name -> (module, imported name, alias): the arguments libcst's import visitors take
         self.origins: dict[str, tuple[str, str | None, str | None]] = {}
         self.rebound: set[str] = set()
+        self.path: Path | None = None  # the file's, to find the project's own modules from
+        self._project: dict[str, Resolution] = {}
 
     @classmethod
-    def of(cls, module: cst.Module, text: str | None = None) -> ImportTable:
-        """The table of `module`, whose source is `text` (the code of the module if not given)."""
+    def of(cls, module: cst.Module, text: str | None = None, path: Path | None = None) -> ImportTable:
+        """The table of `module`, whose source is `text` (the code of the module if not given),
+        read from the file `path` (None: imports of the project's own modules are not followed)."""
         table = cls()
         walk(module, table)
         table.rebound |= expression_bindings(module.code if text is None else text, module)
+        table.path = path
         return table
+
+    def project_import(self, dotted: str) -> Resolution | None:
+        """What `dotted`, a path through a name this file imports, stands for when the import is
+        from a module of the project's own; None when it is not."""
+        if self.path is None or not is_project_path(self.path, dotted):
+            return None
+        if dotted not in self._project:
+            self._project[dotted] = resolve(self.path, dotted)
+        resolution = self._project[dotted]
+        return None if resolution.qualified == dotted else resolution
 
     def on_visit(self, node: cst.CSTNode) -> bool:
         # Only statements can hold imports: never descend into expressions.
@@ -124,7 +142,14 @@ class ImportTable(cst.CSTVisitor):
             node = node.value
         if not isinstance(node, cst.Name) or node.value not in self.bindings or node.value in self.rebound:
             return None
-        return ".".join([self.bindings[node.value], *reversed(parts)])
+        return self.binding(node.value, *reversed(parts))
+
+    def binding(self, name: str, *attributes: str) -> str:
+        """The dotted name `name` (and `attributes` of it) stands for through its import or alias,
+        trusted or not; through a project's re-export module where that proves Keras."""
+        dotted = ".".join([self.bindings[name], *attributes])
+        project = self.project_import(dotted) if name in self.origins else None
+        return project.qualified or dotted if project is not None else dotted
 
     def resolved_name(self, node: cst.CSTNode) -> str | None:
         """`qualified_name`, or the dotted name as written when the file binds its head name

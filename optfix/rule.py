@@ -24,6 +24,7 @@ import pkgutil
 import re
 from dataclasses import dataclass, field
 from functools import cache
+from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from optfix.findings import Kind
@@ -53,9 +54,11 @@ class FileContext:
     unsafe_fixes: bool = False
     keras_import: str = "keras"  # how add_keras_import() writes the import: "keras" or "tensorflow"
     suppressions: Suppressions | None = None
+    path: Path | None = None  # the file's, where it has one: imports of the project's modules are followed from it
     notes: list[Note] = field(default_factory=list)
     imports_to_add: list[tuple[str, str | None, str | None]] = field(default_factory=list)
     imports_to_remove: list[tuple[str, str | None, str | None]] = field(default_factory=list)
+    imports_to_drop: list[tuple[str, str | None, str | None]] = field(default_factory=list)
     _imports: ImportTable | None = None
     _keras_name: str | None = None
 
@@ -64,7 +67,7 @@ class FileContext:
         if self._imports is None:
             from optfix.imports import ImportTable
 
-            self._imports = ImportTable.of(self.module, self.text or None)
+            self._imports = ImportTable.of(self.module, self.text or None, self.path)
         return self._imports
 
     def keras_reference(self, member: str, namespace: libcst.BaseExpression | None = None) -> tuple[libcst.BaseExpression, bool]:
@@ -105,10 +108,12 @@ class FileContext:
             self._keras_name = next(name for name in names if free(name))
         return self._keras_name
 
-    def add_keras_import(self) -> None:
+    def add_keras_import(self, name: str | None = None) -> None:
         """The import a reference from `keras_reference` needs: `import keras`, or with the
-        keras-import setting "tensorflow", `from tensorflow import keras`."""
-        alias = None if self.keras_name == "keras" else self.keras_name
+        keras-import setting "tensorflow", `from tensorflow import keras`; binding `name` if given
+        (a rule that frees a name by removing its import), `keras_name` if not."""
+        name = name or self.keras_name
+        alias = None if name == "keras" else name
         if self.keras_import == "tensorflow":
             self.add_import("tensorflow", "keras", alias)
         else:
@@ -122,6 +127,11 @@ class FileContext:
 
     def remove_import_if_unused(self, module: str, name: str | None = None, alias: str | None = None) -> None:
         self.imports_to_remove.append((module, name, alias))
+
+    def drop_import(self, module: str, name: str, alias: str | None = None) -> None:
+        """Remove `from module import name [as alias]` though its name is still read: the rule
+        rewrote every read of it to mean another import of the same name."""
+        self.imports_to_drop.append((module, name, alias))
 
 
 # The sections of a rule's documentation, in order; each title is underlined with dashes.

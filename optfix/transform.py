@@ -8,6 +8,7 @@ import warnings
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
+from pathlib import Path
 
 import libcst as cst
 
@@ -16,6 +17,7 @@ from optfix.findings import Finding, Kind
 from optfix.positions import positions as node_positions
 from optfix.rule import FileContext, Rule, rules_by_id
 from optfix.suppressions import MARK, Suppressions
+from optfix.tree import reads
 
 
 class RuleError(Exception):
@@ -85,10 +87,12 @@ class _Traversal(cst.CSTTransformer):
         return updated
 
 
-def transform(text: str, rules: Sequence[type[Rule]], unsafe_fixes: bool = False, keras_import: str = "keras") -> Outcome:
-    """Apply `rules` to `text`. Raises ParserSyntaxError, RuleError or UnparsableOutput."""
+def transform(text: str, rules: Sequence[type[Rule]], unsafe_fixes: bool = False, keras_import: str = "keras",
+              path: Path | None = None) -> Outcome:
+    """Apply `rules` to `text`, the code of the file `path` if it has one. Raises
+    ParserSyntaxError, RuleError or UnparsableOutput."""
     module = cst.parse_module(text)
-    file = FileContext(module, text, unsafe_fixes, keras_import)
+    file = FileContext(module, text, unsafe_fixes, keras_import, path=path)
     if MARK in text:
         file.suppressions = Suppressions.of(module, frozenset(rules_by_id()))
     rewritten = module.visit(_Traversal([rule(file) for rule in rules], file))
@@ -106,7 +110,7 @@ def transform(text: str, rules: Sequence[type[Rule]], unsafe_fixes: bool = False
         else:
             _check_parses(new_text, text)
     findings = _locate(module, file)
-    if new_text != text and file.imports_to_remove:
+    if new_text != text and (file.imports_to_remove or file.imports_to_drop):
         new_text, lost = restore_import_comments(text, new_text)
         findings += [Finding(line, 1, "comment-lost", f"the comment {comment!r} was on an import line the rewrite removed "
                              "and could not be put back safely: restore it by hand") for line, comment in lost]
@@ -127,8 +131,16 @@ def syntax_error_position(text: str, error: cst.ParserSyntaxError) -> tuple[int,
 
 
 def _reconcile_imports(module: cst.Module, file: FileContext) -> cst.Module:
+    if file.imports_to_drop:
+        module = module.visit(_DropImports(file.imports_to_drop))
     if not (file.imports_to_add or file.imports_to_remove):
         return module
+    # libcst's RemoveImportsVisitor never removes `from . import x`: dropped here when nothing reads x.
+    read = {name.value for name in reads(module)}
+    package_imports = [r for r in file.imports_to_remove if not r[0].strip(".") and r[1] is not None]
+    unread = [r for r in package_imports if (r[2] or r[1]) not in read]
+    if unread:
+        module = module.visit(_DropImports(unread))
     from libcst.codemod import CodemodContext
     from libcst.codemod.visitors import AddImportsVisitor, RemoveImportsVisitor
 
@@ -138,11 +150,50 @@ def _reconcile_imports(module: cst.Module, file: FileContext) -> cst.Module:
             AddImportsVisitor.add_needed_import(context, module_name, name, alias)
         module = AddImportsVisitor(context).transform_module(module)
     for removals in _removal_rounds(file.imports_to_remove):
-        context = CodemodContext()
+        # libcst matches a relative import by its absolute name: this package stands for the file's.
+        context = CodemodContext(full_module_name=f"{_PACKAGE}.module", full_package_name=_PACKAGE)
         for module_name, name, alias in removals:
-            RemoveImportsVisitor.remove_unused_import(context, module_name, name, alias)
+            RemoveImportsVisitor.remove_unused_import(context, _absolute(module_name), name, alias)
         module = RemoveImportsVisitor(context).transform_module(module)
     return module
+
+
+class _DropImports(cst.CSTTransformer):
+    """`from module import name [as alias]` out of the module-level imports, for each one given."""
+
+    def __init__(self, drops: list[tuple[str, str | None, str | None]]) -> None:
+        super().__init__()
+        self.drops = set(drops)
+
+    def leave_ImportFrom(self, original: cst.ImportFrom, updated: cst.ImportFrom):
+        if isinstance(updated.names, cst.ImportStar):
+            return updated
+        module = "." * len(updated.relative) + (cst.Module([]).code_for_node(updated.module) if updated.module else "")
+        kept = [alias for alias in updated.names
+                if (module, alias.evaluated_name, alias.evaluated_alias) not in self.drops]
+        if len(kept) == len(updated.names):
+            return updated
+        if not kept:
+            return cst.RemoveFromParent()
+        return updated.with_changes(names=[*kept[:-1], kept[-1].with_changes(comma=cst.MaybeSentinel.DEFAULT)])
+
+    def visit_FunctionDef(self, node: cst.FunctionDef) -> bool:
+        return False
+
+    def visit_ClassDef(self, node: cst.ClassDef) -> bool:
+        return False
+
+
+_PACKAGE = ".".join(f"_optfix_{level}" for level in range(16))
+
+
+def _absolute(module_name: str) -> str:
+    """`.backend` as libcst spells it from inside _PACKAGE."""
+    level = len(module_name) - len(module_name.lstrip("."))
+    if not level:
+        return module_name
+    parts = _PACKAGE.split(".")[: 16 - (level - 1)] + [part for part in module_name[level:].split(".") if part]
+    return ".".join(parts)
 
 
 def _removal_rounds(removals: list[tuple[str, str | None, str | None]]) -> list[list[tuple[str, str | None, str | None]]]:

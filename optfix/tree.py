@@ -69,3 +69,33 @@ def walk(node: cst.CSTNode, visitor: cst.CSTVisitor) -> None:
         for child in children(node):
             walk(child, visitor)
     visitor.on_leave(node)
+
+
+def reads(node: cst.CSTNode, heads: bool = False) -> list[cst.Name]:
+    """The names `node` reads, in the order of the code: not attributes' names, keywords, or
+    the names of import statements. `heads`: only those read as a namespace, `K` of `K.sqrt`."""
+    found: list[cst.Name] = []
+
+    class _Reads(cst.CSTVisitor):
+        def visit_Name(self, name: cst.Name) -> None:
+            if not heads:
+                found.append(name)
+
+        def visit_Attribute(self, attribute: cst.Attribute) -> bool:
+            if heads and isinstance(attribute.value, cst.Name):
+                found.append(attribute.value)
+            walk(attribute.value, self)
+            return False
+
+        def visit_Arg(self, arg: cst.Arg) -> bool:
+            walk(arg.value, self)
+            return False
+
+        def visit_Import(self, node: cst.Import) -> bool:
+            return False
+
+        def visit_ImportFrom(self, node: cst.ImportFrom) -> bool:
+            return False
+
+    walk(node, _Reads())
+    return found

@@ -20,7 +20,7 @@ from pathlib import Path
 
 import numpy as np
 
-__all__ = ["Variable", "backend", "Optimizer", "legacy_modules", "load_legacy", "optimizer_classes", "run_legacy"]
+__all__ = ["Variable", "backend", "Optimizer", "installed", "legacy_modules", "load_legacy", "optimizer_classes", "run_legacy"]
 
 _CONFIG = {"floatx": "float32", "epsilon": 1e-7}
 
@@ -317,8 +317,15 @@ def legacy_modules():
     names = {prefix + suffix: module for prefix in prefixes for suffix, module in _KERAS.items()}
     if "tensorflow" not in sys.modules:
         names.update(_FAKE_TENSORFLOW)
-    saved = {name: sys.modules.get(name, _MISSING) for name in names}
-    sys.modules.update(names)
+    with installed(names):
+        yield
+
+
+@contextlib.contextmanager
+def installed(modules: dict):
+    """`modules` in `sys.modules` for the duration; every entry is restored after."""
+    saved = {name: sys.modules.get(name, _MISSING) for name in modules}
+    sys.modules.update(modules)
     try:
         yield
     finally:
@@ -329,10 +336,12 @@ def legacy_modules():
                 sys.modules[name] = module
 
 
-def load_legacy(source: str, filename: str) -> dict:
-    """Execute a legacy module's source against the stand-in and return its namespace."""
-    namespace = {"__name__": Path(filename).stem, "__file__": filename}
-    with legacy_modules():
+def load_legacy(source: str, filename: str, name: str | None = None, package: str | None = None, project=None) -> dict:
+    """Execute a legacy module's source against the stand-in and return its namespace: the
+    module `name` (default: the file's stem) of `package`; `project`, called with the stand-in
+    in place, gives the `sys.modules` entries of the project's own modules it imports."""
+    namespace = {"__name__": name or Path(filename).stem, "__file__": filename, "__package__": package}
+    with legacy_modules(), installed(project() if project else {}):
         exec(compile(source, filename, "exec"), namespace)
     return namespace
 

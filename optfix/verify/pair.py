@@ -29,13 +29,15 @@ class Row:
         return self.verdict == "equal"
 
 
-def run_pair(location: str, name: str, legacy: type, migrated: type) -> Row:
+def run_pair(location: str, name: str, legacy: type, migrated: type, kwargs: dict | None = None) -> Row:
+    """Both classes, constructed with `kwargs` (none by default), on the same gradients."""
     from optfix.verify.keras3 import compare, gradient_sequence, run_keras3
     from optfix.verify.legacy_keras import run_legacy
 
+    kwargs = kwargs or {}
     for cls in (legacy, migrated):
         try:
-            inspect.signature(cls).bind()
+            inspect.signature(cls).bind(**kwargs)
         except TypeError as error:
             return Row(location, name, f"not run: needs constructor arguments ({error})")
         except ValueError:  # no signature to inspect: the call will tell
@@ -45,12 +47,12 @@ def run_pair(location: str, name: str, legacy: type, migrated: type) -> Row:
         initial, gradients = gradient_sequence(SHAPES, steps=STEPS, seed=0, scale=scale)
         try:
             with user_code():
-                old = run_legacy(legacy, {}, initial, gradients)
+                old = run_legacy(legacy, kwargs, initial, gradients)
         except (Exception, SystemExit) as error:
             return Row(location, name, f"not run: the original raised {describe(error)}")
         try:
             with user_code():
-                new = run_keras3(migrated, {}, initial, gradients)
+                new = run_keras3(migrated, kwargs, initial, gradients)
         except (Exception, SystemExit) as error:
             return Row(location, name, f"not run: the migrated class raised {describe(error)}")
         worst = max(worst, compare(old, new))

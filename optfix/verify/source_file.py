@@ -16,10 +16,12 @@ from optfix.notebook import is_notebook
 from optfix.source import decode
 from optfix.transform import quiet_parse
 from optfix.verify.pair import Row, describe, run_pair, user_code
+from optfix.verify.project_modules import module_name, stand_ins
 
 
-def verify_file(path: Path, shown: str, keras) -> tuple[list[Row], list[Finding]]:
-    """The rows of one file, or the errors that kept it from being verified."""
+def verify_file(path: Path, shown: str, keras, arguments: dict[str, dict] | None = None) -> tuple[list[Row], list[Finding]]:
+    """The rows of one file, or the errors that kept it from being verified. `arguments`: the
+    constructor's keyword arguments, by class name (none by default)."""
     from optfix.codemods.get_updates import GetUpdatesRule
 
     if is_notebook(path):
@@ -45,8 +47,8 @@ def verify_file(path: Path, shown: str, keras) -> tuple[list[Row], list[Finding]
     classes = _reported_classes(tree, result.findings)
     legacy, migrated, legacy_error, migrated_error = {}, {}, None, None
     if result.changed:
-        legacy, legacy_error = _load(_legacy_classes, original, str(path))
-        migrated, migrated_error = _load(_migrated_classes, decode(result.updated).text, str(path), keras)
+        legacy, legacy_error = _load(_legacy_classes, original, path)
+        migrated, migrated_error = _load(_migrated_classes, decode(result.updated).text, path, keras)
     rows = []
     for node, message in classes:
         where = f"{shown}:{node.lineno}"
@@ -58,7 +60,7 @@ def verify_file(path: Path, shown: str, keras) -> tuple[list[Row], list[Finding]
         elif node.name not in legacy or node.name not in migrated:
             rows.append(Row(where, node.name, "not run: not an optimizer class at module level"))
         else:
-            rows.append(run_pair(where, node.name, legacy[node.name], migrated[node.name]))
+            rows.append(run_pair(where, node.name, legacy[node.name], migrated[node.name], (arguments or {}).get(node.name, {})))
     return rows, []
 
 
@@ -95,15 +97,20 @@ def _load(loader, *args) -> tuple[dict[str, type], str | None]:
         return {}, describe(error)
 
 
-def _legacy_classes(text: str, filename: str) -> dict[str, type]:
+def _legacy_classes(text: str, path: Path) -> dict[str, type]:
     from optfix.verify.legacy_keras import load_legacy, optimizer_classes
 
-    return optimizer_classes(load_legacy(text, filename))
+    name, package = module_name(path)
+    return optimizer_classes(load_legacy(text, str(path), name, package, lambda: stand_ins(path, text, package)))
 
 
-def _migrated_classes(text: str, filename: str, keras) -> dict[str, type]:
-    namespace = {"__name__": Path(filename).stem, "__file__": filename}
-    exec(compile(text, filename, "exec"), namespace)
+def _migrated_classes(text: str, path: Path, keras) -> dict[str, type]:
+    from optfix.verify.legacy_keras import installed
+
+    name, package = module_name(path)
+    namespace = {"__name__": name, "__file__": str(path), "__package__": package}
+    with installed(stand_ins(path, text, package)):
+        exec(compile(text, str(path), "exec"), namespace)
     return {name: value for name, value in namespace.items()
             if isinstance(value, type) and issubclass(value, keras.optimizers.Optimizer)
             and value.__module__ == namespace["__name__"]}

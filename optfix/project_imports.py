@@ -1,0 +1,252 @@
+"""What a name imported from a module of the project's own stands for, read from that module's
+source with `ast` (never run): `from .backend import keras, backend as K`, where backend.py picks
+keras or tf.keras from an environment variable, makes `K` Keras's backend.
+
+A project module is found from the importing file: a relative import counts from the file's
+folder; an absolute one is looked for beside the file, then from the root of its package (the
+folder above the outermost folder holding an `__init__.py`), except Keras and TensorFlow
+themselves. `from . import x` reads the submodule x.py if there is one, else the package's
+`__init__.py`. Inside the module, a name is Keras when every module-level binding of it, in any
+branch of an `if` or a `try`, is Keras: an import (`import keras`, `from tensorflow import
+keras`), an attribute of a name that is Keras (`backend = keras.backend`, `keras = tf.keras`), or
+an import from another project module that is. Anything else proves nothing: a binding by any
+other statement, a `global` of the name, a star import, a module that is not found, cannot be
+read or parsed. Each module is read once per process.
+"""
+
+from __future__ import annotations
+
+import ast
+import warnings
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+
+from optfix.knowledge.namespaces import KERAS_ROOTS, keras_member
+
+# Absolute imports that are never the project's: Keras itself.
+_NOT_PROJECT = {root.split(".")[0] for root in KERAS_ROOTS}
+_MAX_DEPTH = 8  # project modules re-exporting from each other, or in a cycle
+
+
+@dataclass(frozen=True)
+class Resolution:
+    """What a dotted import path stands for: `keras...` (a Keras name, spelled from the `keras`
+    root), None with the reason it is not proven, or `module` for a project module itself."""
+
+    qualified: str | None
+    reason: str = ""
+    module: Path | None = None
+
+    def extended(self, attributes: list[str]) -> Resolution:
+        if self.qualified is None or not attributes:
+            return self
+        return Resolution(".".join([self.qualified, *attributes]))
+
+
+def is_project_path(importer: Path, dotted: str) -> bool:
+    """Is this dotted import path, in the file `importer`, into a module of the project's own?
+    Relative ones are; an absolute one if a module its first name names is found."""
+    return dotted.startswith(".") or _is_project_module(importer, dotted.split(".")[0])
+
+
+@cache
+def _is_project_module(importer: Path, head: str) -> bool:
+    return head not in _NOT_PROJECT and _module([head], _folders(importer), relative=False) is not None
+
+
+def _folders(importer: Path) -> list[Path]:
+    """Where absolute imports of the project's modules are looked for."""
+    return list(dict.fromkeys([importer.parent, _package_root(importer)]))
+
+
+def resolve(importer: Path, dotted: str, depth: int = 0) -> Resolution:
+    """What `dotted` (`.backend.keras`, `pkg.backend.backend`, as an import table spells a name's
+    binding) stands for in the file `importer`. A path that names no project module is returned
+    as it is (`numpy.sqrt`); only a relative one that names none is unproven."""
+    if depth >= _MAX_DEPTH:
+        return Resolution(None, f"{dotted}: project modules re-export from each other too deeply")
+    level = len(dotted) - len(dotted.lstrip("."))
+    parts = [part for part in dotted[level:].split(".") if part]
+    if level:
+        folder = importer.parent
+        for _ in range(level - 1):
+            folder = folder.parent
+        found = _module(parts, [folder], relative=True)
+        if found is None:
+            return Resolution(None, f"{dotted.rsplit('.', 1)[0] or dotted} is not found beside {importer.name}")
+    else:
+        if not is_project_path(importer, dotted):
+            return Resolution(dotted)
+        found = _module(parts, _folders(importer), relative=False)
+        if found is None:
+            return Resolution(dotted)
+    path, rest = found
+    if level and path == folder / "__init__.py" and len(parts) > 1:
+        resolved = _binding(path, rest[0], depth).extended(rest[1:])
+        if resolved.qualified is None:
+            return Resolution(None, f"{'.' * level}{parts[0]} is not found beside {importer.name}")
+        return resolved
+    if not rest:
+        return Resolution(None, f"{dotted} is a module of the project, not a Keras name", path)
+    return _binding(path, rest[0], depth).extended(rest[1:])
+
+
+def module_file(importer: Path, dotted: str) -> Path | None:
+    """The file of the project module `dotted` (`.backend`, `pkg.backend`) imported by `importer`."""
+    resolution = resolve(importer, dotted)
+    return resolution.module
+
+
+def keras_names(module: Path) -> dict[str, str]:
+    """The module-level names of a project module proven Keras, and the Keras names they are."""
+    bindings = module_bindings(module)
+    if isinstance(bindings, str):
+        return {}
+    proven = {name: _binding(module, name, 0).qualified for name in bindings}
+    return {name: qualified for name, qualified in proven.items() if qualified is not None}
+
+
+def _module(parts: list[str], folders: list[Path], relative: bool) -> tuple[Path, list[str]] | None:
+    """The module file the longest prefix of `parts` names under one of `folders`, and the rest."""
+    for count in range(len(parts), -1 if relative else 0, -1):
+        for folder in folders:
+            base = folder.joinpath(*parts[:count])
+            for candidate in ((base.with_suffix(".py"),) if count else ()) + (base / "__init__.py",):
+                if candidate.is_file():
+                    return candidate, parts[count:]
+    return None
+
+
+def _package_root(path: Path) -> Path:
+    folder = path.absolute().parent  # absolute: the working directory may be inside the package
+    while (folder / "__init__.py").is_file() and folder.parent != folder:
+        folder = folder.parent
+    return folder
+
+
+def _binding(module: Path, name: str, depth: int) -> Resolution:
+    """What module-level name `name` of the project module `module` is: Keras, or why not."""
+    bindings = module_bindings(module)
+    where = _shown(module)
+    if isinstance(bindings, str):
+        return Resolution(None, f"{where} {bindings}")
+    values = bindings.get(name)
+    if values is None:
+        return Resolution(None, f"{where} does not bind {name}")
+    members = set()
+    for value, line in values:
+        if value is None:
+            return Resolution(None, f"{where} binds {name} at line {line} to something optfix cannot prove is Keras")
+        if is_project_path(module, value):
+            resolved = resolve(module, value, depth + 1)
+            if resolved.qualified is None:
+                return Resolution(None, resolved.reason)
+            value = resolved.qualified
+        member = "" if value in KERAS_ROOTS else keras_member(value)
+        if member is None:
+            return Resolution(None, f"{where} binds {name} at line {line} to {value}, which is not Keras")
+        members.add(member)
+    if len(members) > 1:
+        return Resolution(None, f"{where} binds {name} to different Keras names ({', '.join(sorted(members))}) in different branches")
+    member = members.pop()
+    return Resolution(f"keras.{member}" if member else "keras")
+
+
+def _shown(module: Path) -> str:
+    return f"{module.parent.name}/{module.name}" if module.name == "__init__.py" else module.name
+
+
+@cache
+def module_bindings(module: Path) -> dict[str, list[tuple[str | None, int]]] | str:
+    """Each module-level name of `module` with every value a statement may bind it to (a dotted
+    path, relative ones as written, or None for a value optfix cannot read) and the line; or,
+    as a string, why the module cannot be read."""
+    try:
+        text = module.read_bytes()
+    except OSError as error:
+        return f"cannot be read ({error.strerror or error})"
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            tree = ast.parse(text)
+    except (SyntaxError, ValueError, RecursionError, MemoryError) as error:
+        return f"cannot be parsed ({getattr(error, 'msg', None) or type(error).__name__})"
+    bindings: dict[str, list[tuple[str | None, int]]] = {}
+    stars: list[int] = []  # lines of star imports
+
+    def bind(name: str, value: str | None, line: int) -> None:
+        bindings.setdefault(name, []).append((value, line))
+
+    def dotted(node: ast.expr) -> list[str | None]:
+        """The values of an attribute chain, one per value its head name may have."""
+        parts = []
+        while isinstance(node, ast.Attribute):
+            parts.append(node.attr)
+            node = node.value
+        if not isinstance(node, ast.Name) or node.id not in bindings:
+            return [None]
+        suffix = "".join(f".{part}" for part in reversed(parts))
+        return [None if head is None else head + suffix for head, _ in bindings[node.id]]
+
+    def visit(statements: list[ast.stmt]) -> None:
+        for statement in statements:
+            if isinstance(statement, ast.Import):
+                for alias in statement.names:
+                    if alias.asname:
+                        bind(alias.asname, alias.name, statement.lineno)
+                    else:
+                        head = alias.name.split(".")[0]
+                        bind(head, head, statement.lineno)
+            elif isinstance(statement, ast.ImportFrom):
+                base = "." * statement.level + (statement.module or "")
+                for alias in statement.names:
+                    if alias.name == "*":
+                        stars.append(statement.lineno)
+                        continue
+                    joiner = "" if base.endswith(".") else "."
+                    bind(alias.asname or alias.name, f"{base}{joiner}{alias.name}", statement.lineno)
+            elif isinstance(statement, ast.Assign) and len(statement.targets) == 1 and isinstance(statement.targets[0], ast.Name):
+                values = dotted(statement.value) if isinstance(statement.value, (ast.Attribute, ast.Name)) else [None]
+                for value in values:
+                    bind(statement.targets[0].id, value, statement.lineno)
+            elif isinstance(statement, ast.If):
+                visit(statement.body)
+                visit(statement.orelse)
+            elif isinstance(statement, ast.Try) or type(statement).__name__ == "TryStar":
+                for block in (statement.body, *(h.body for h in statement.handlers), statement.orelse, statement.finalbody):
+                    visit(block)
+                for handler in statement.handlers:
+                    if handler.name:
+                        bind(handler.name, None, handler.lineno)
+            else:
+                for name in _stored(statement):
+                    bind(name, None, statement.lineno)
+
+    visit(tree.body)
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Global):
+            for name in node.names:
+                bind(name, None, node.lineno)
+    if stars:
+        return f"has a star import at line {stars[0]}, which may bind any name"
+    return bindings
+
+
+def _stored(statement: ast.stmt) -> set[str]:
+    """The module-level names any other statement binds (functions' and classes' insides excluded)."""
+    if isinstance(statement, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+        return {statement.name}
+    names = set()
+    pending: list[ast.AST] = [statement]
+    while pending:
+        node = pending.pop()
+        if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Store):
+            names.add(node.id)
+        elif isinstance(node, (ast.alias,)):
+            names.add((node.asname or node.name).split(".")[0])
+        elif isinstance(node, (ast.MatchAs, ast.MatchStar)) and node.name:
+            names.add(node.name)
+        if not isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Lambda, ast.comprehension)):
+            pending.extend(ast.iter_child_nodes(node))
+    return names

@@ -1,0 +1,99 @@
+"""The project's own modules a verified file imports, as stand-ins that hold only what optfix
+proved Keras (optfix/project_imports.py): `from .backend import keras, backend as K` gets the
+numpy Keras 2 backend on the original's side and Keras 3 on the migrated side, and the user's
+backend.py is never run. Any other name of such a module, and any other module of the project,
+is missing: the file's import of it fails, and verify says so.
+"""
+
+from __future__ import annotations
+
+import ast
+import contextlib
+import importlib
+import types
+from pathlib import Path
+
+from optfix.project_imports import is_project_path, keras_names, module_file
+
+
+
+_LOOSE = "_optfix_verified"  # the package of a file in a folder that is not one
+
+
+def module_name(path: Path) -> tuple[str, str]:
+    """The file's module name and package: its folders up to the outermost one with an
+    `__init__.py`, or, in a folder without one, a package of optfix's naming, so that relative
+    imports of the modules beside it work as in a namespace package."""
+    folder = path.resolve().parent
+    if not (folder / "__init__.py").is_file():
+        return f"{_LOOSE}.{path.stem}", _LOOSE
+    parts = [folder.name, path.stem]
+    while (folder.parent / "__init__.py").is_file() and folder.parent != folder:
+        folder = folder.parent
+        parts.insert(0, folder.name)
+    return ".".join(parts), ".".join(parts[:-1])
+
+
+def stand_ins(path: Path, source: str, package: str) -> dict[str, types.ModuleType]:
+    """`sys.modules` entries for the project modules `source` (the code of `path`, in `package`)
+    imports: each with the Keras objects its proven names stand for, as imported now (inside
+    legacy_modules(), the numpy stand-in), and its parent packages, empty but for their children."""
+    modules: dict[str, types.ModuleType] = {}
+    for node in ast.walk(ast.parse(source)):
+        for dotted, absolute in _imported_modules(node, package):
+            if not is_project_path(path, dotted):
+                continue
+            file = module_file(path, dotted)
+            if file is None:
+                continue
+            module = types.ModuleType(absolute, f"optfix verify's stand-in for {file.name}")
+            if file.name == "__init__.py":
+                module.__path__ = []
+            for name, qualified in keras_names(file).items():
+                with contextlib.suppress(Exception):
+                    setattr(module, name, _keras_object(qualified))
+            modules[absolute] = module
+    for absolute in list(modules):
+        parts = absolute.split(".")
+        for count in range(len(parts) - 1, 0, -1):
+            parent = ".".join(parts[:count])
+            if parent not in modules:
+                modules[parent] = types.ModuleType(parent)
+                modules[parent].__path__ = []  # a package none of whose other modules can be imported
+            setattr(modules[parent], parts[count], modules[".".join(parts[: count + 1])])
+    return modules
+
+
+def _imported_modules(node: ast.AST, package: str) -> list[tuple[str, str]]:
+    """(as the import table spells it, absolute name) of each module an import statement may load."""
+    if isinstance(node, ast.Import):
+        return [(alias.name, alias.name) for alias in node.names]
+    if not isinstance(node, ast.ImportFrom):
+        return []
+    if node.level:
+        base_parts = package.split(".")
+        if node.level - 1 >= len(base_parts):
+            return []
+        absolute = ".".join(base_parts[: len(base_parts) - (node.level - 1)] + ([node.module] if node.module else []))
+        dotted = "." * node.level + (node.module or "")
+    else:
+        absolute = dotted = node.module or ""
+    found = [(dotted, absolute)]
+    # `from . import backend`: the names may be submodules
+    joiner = "" if dotted.endswith(".") else "."
+    found += [(f"{dotted}{joiner}{alias.name}", f"{absolute}.{alias.name}") for alias in node.names if alias.name != "*"]
+    return found
+
+
+def _keras_object(qualified: str):
+    """`keras.optimizers.Optimizer`, imported: the longest importable prefix, then attributes."""
+    parts = qualified.split(".")
+    for count in range(len(parts), 0, -1):
+        try:
+            found = importlib.import_module(".".join(parts[:count]))
+        except ImportError:
+            continue
+        for attribute in parts[count:]:
+            found = getattr(found, attribute)
+        return found
+    raise ImportError(qualified)
