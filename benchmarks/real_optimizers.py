@@ -30,6 +30,7 @@ PACKAGES = {  # release -> its package folder inside the archive
     "keras-lookahead==0.9.0": "keras_lookahead",
     "keras-gradient-accumulation==0.0.6": "keras_gradient_accumulation",
     "keras-lr-multiplier==0.9.0": "keras_lr_multiplier",
+    "keras-adamw==1.38": "keras_adamw",  # imports keras itself; its tf.keras classes are keras2-optimizer's
 }
 ARGUMENTS = {"AdamWarmup": {"decay_steps": 100, "warmup_steps": 10}}  # keras-bert's: steps, no defaults
 
