@@ -7,12 +7,15 @@ import re
 
 from optfix.knowledge.backend import BASE_CLASSES
 from optfix.knowledge.namespaces import keras_member
+from optfix.lazy import lazy_import
 from optfix.lazy import libcst as cst
-from optfix.legacy_config import config_problems
-from optfix.legacy_optimizer import Migration, Names, code
 from optfix.rule import Rule
-from optfix.transform import quiet_parse
+from optfix.source import quiet_parse
 from optfix.tree import descendants, reads
+
+# The migration itself, loaded with libcst when a file needs it: not when optfix starts.
+legacy = lazy_import("optfix.legacy_optimizer")
+legacy_config = lazy_import("optfix.legacy_config")
 
 _LEGACY_DECORATORS = ("legacy_get_updates_support", "symbolic")
 
@@ -196,7 +199,7 @@ class GetUpdatesRule(Rule):
             self._report_unresolved(original)
             return updated
         names = self._names()
-        migration = Migration(self.file, original, names)
+        migration = legacy.Migration(self.file, original, names)
         migrated = migration.run()
         if migrated is None:
             for problem in migration.located_problems():
@@ -207,7 +210,7 @@ class GetUpdatesRule(Rule):
         result = self.rewrite(original, updated, migrated, message)
         if result is migrated:
             self._reconcile_imports(names)
-            for review in [*migration.reviews, *config_problems(original, migrated)]:
+            for review in [*migration.reviews, *legacy_config.config_problems(original, migrated)]:
                 self.report(review.node, f"{original.name.value}: {review.message}")
         return result
 
@@ -248,21 +251,21 @@ class GetUpdatesRule(Rule):
             qualified = self.file.imports.qualified_name(arg.value) or ""
             member = keras_member(qualified) or ""
             if member.startswith("optimizers."):
-                self.report(arg, f"{node.name.value} not migrated: it overrides get_updates of the built-in {code(arg.value)}, "
+                self.report(arg, f"{node.name.value} not migrated: it overrides get_updates of the built-in {legacy.code(arg.value)}, "
                                  "whose Keras 3 class has no get_updates to extend; subclass it and override update_step instead")
                 return
             if qualified.endswith("optimizers.Optimizer"):
-                self.report(arg, f"{node.name.value} not migrated: its base class {code(arg.value)} is Keras reached through "
+                self.report(arg, f"{node.name.value} not migrated: its base class {legacy.code(arg.value)} is Keras reached through "
                                  f"{qualified.rsplit('.optimizers.', 1)[0]}, which optfix cannot follow; import Keras directly "
                                  "(from keras import backend as K; keras.optimizers.Optimizer) and run optfix again")
                 return
-        if node.bases and re.search(r"self\.get_gradients\b|self\.updates\b", code(node)):
-            bases = ", ".join(code(arg.value) for arg in node.bases)
+        if node.bases and re.search(r"self\.get_gradients\b|self\.updates\b", legacy.code(node)):
+            bases = ", ".join(legacy.code(arg.value) for arg in node.bases)
             self.report(node.name, f"{node.name.value} looks like a Keras 2 optimizer (get_updates, self.get_gradients or "
                                    f"self.updates) but its base class ({bases}) is not one optfix can resolve through the "
                                    "imports (a class factory's parameter?): not migrated")
 
-    def _names(self) -> Names:
+    def _names(self) -> legacy.Names:
         """`keras` and `ops` as the migrated class will spell them: the file's own names for them,
         or names for the imports `_reconcile_imports` adds, which rebind nothing."""
         imports = self.file.imports
@@ -270,7 +273,7 @@ class GetUpdatesRule(Rule):
         ops = imports.name_for("keras.ops", "tensorflow.keras.ops")
         if ops is None:
             ops = f"{keras}.ops" if "ops" in imports.bindings or "ops" in imports.rebound else "ops"
-        return Names(ops=ops, keras=keras)
+        return legacy.Names(ops=ops, keras=keras)
 
     def _keras_name(self) -> str:
         """The name an added import binds Keras 3 to. A name the file imports from a re-export
@@ -298,17 +301,17 @@ class GetUpdatesRule(Rule):
             return False
         if self._legacy_base(node) is None:
             return False
-        return Migration(self.file, node, Names(ops="ops", keras=keras)).run() is not None
+        return legacy.Migration(self.file, node, legacy.Names(ops="ops", keras=keras)).run() is not None
 
-    def _declaration(self, node: cst.ClassDef, base: cst.Arg, names: Names) -> cst.ClassDef:
+    def _declaration(self, node: cst.ClassDef, base: cst.Arg, names: legacy.Names) -> cst.ClassDef:
         bases = [arg.with_changes(value=cst.parse_expression(f"{names.keras}.optimizers.Optimizer")) if arg is base else arg for arg in node.bases]
         decorators = list(node.decorators)
-        if not any("register_keras_serializable" in code(d.decorator) for d in decorators):
+        if not any("register_keras_serializable" in legacy.code(d.decorator) for d in decorators):
             register = cst.Decorator(cst.parse_expression(f"{names.keras}.saving.register_keras_serializable()"))
             decorators.append(register)
         return node.with_changes(bases=bases, decorators=decorators)
 
-    def _reconcile_imports(self, names: Names) -> None:
+    def _reconcile_imports(self, names: legacy.Names) -> None:
         imports = self.file.imports
         if names.ops == "ops" and imports.name_for("keras.ops", "tensorflow.keras.ops") is None:
             self.file.add_import("keras", "ops")

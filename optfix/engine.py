@@ -95,13 +95,13 @@ def _process_notebook(path: Path, data: bytes, rules: Sequence[type[Rule]], unsa
 def _transform(result: FileResult, text: str, rules: Sequence[type[Rule]], unsafe_fixes: bool, keras_import: str) -> str | None:
     """The rewritten text, its findings put in `result`; None if it cannot be rewritten (then
     `result` holds the error)."""
+    rules = _relevant(text, rules)
+    if not rules:
+        return text
     from libcst import ParserSyntaxError
 
     from optfix.transform import RuleError, UnfaithfulParse, UnparsableOutput, syntax_error_position, transform
 
-    rules = _relevant(text, rules)
-    if not rules:
-        return text
     try:
         outcome = transform(text, rules, unsafe_fixes, keras_import, result.path)
     except ParserSyntaxError as error:
@@ -127,7 +127,7 @@ def _transform(result: FileResult, text: str, rules: Sequence[type[Rule]], unsaf
 def _relevant(text: str, rules: Sequence[type[Rule]]) -> list[type[Rule]]:
     """The rules the second stage keeps. Code `ast` cannot parse (a newer Python than this one,
     or invalid) goes to libcst as it is, which reads newer syntax and reports invalid code."""
-    from optfix.transform import quiet_parse
+    from optfix.source import quiet_parse
 
     try:
         tree = quiet_parse(text)

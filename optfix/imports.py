@@ -14,12 +14,12 @@ that to be Keras (optfix/project_imports.py): `from .backend import keras` can b
 from __future__ import annotations
 
 import ast
-import warnings
 from pathlib import Path
 
 import libcst as cst
 
 from optfix.project_imports import Resolution, is_project_path, resolve
+from optfix.source import quiet_parse
 from optfix.tree import walk
 
 
@@ -187,9 +187,7 @@ def expression_bindings(text: str, module: cst.Module) -> set[str]:
     """Names bound inside expressions and patterns, where the table's statement walk does not
     look: read from the `ast` (cheap), or from the CST where this Python cannot parse the code."""
     try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            tree = ast.parse(text)
+        tree = quiet_parse(text)
     except (SyntaxError, ValueError, RecursionError, MemoryError):
         visitor = _ExpressionBindings()
         walk(module, visitor)

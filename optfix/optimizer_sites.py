@@ -181,7 +181,7 @@ class FileNames:
 
     @classmethod
     def of(cls, text: str, imports) -> FileNames:
-        from optfix.transform import quiet_parse
+        from optfix.source import quiet_parse
 
         try:
             tree = quiet_parse(text)

@@ -1,10 +1,13 @@
-"""Bytes to text and back, keeping a file's encoding (PEP 263 cookie or BOM) exactly."""
+"""Bytes to text and back, keeping a file's encoding (PEP 263 cookie or BOM) exactly; and the
+text read by Python's own parser."""
 
 from __future__ import annotations
 
+import ast
 import codecs
 import io
 import tokenize
+import warnings
 from dataclasses import dataclass
 
 
@@ -52,3 +55,10 @@ def decode(data: bytes) -> Source:
     if "\r" in text and "\n" not in text:
         return Source(text.replace("\r", "\n"), codec, bom, cr_newlines=True)
     return Source(text, codec, bom)
+
+
+def quiet_parse(text: str) -> ast.Module:
+    """`ast.parse`, without the warnings the user's code may raise (invalid escapes are not ours to print)."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        return ast.parse(text)

@@ -3,8 +3,6 @@ reconciled, code generated, the result re-parsed as a safety net."""
 
 from __future__ import annotations
 
-import ast
-import warnings
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -15,6 +13,7 @@ import libcst as cst
 from optfix.comments import restore_import_comments
 from optfix.findings import Finding, Kind
 from optfix.positions import positions as node_positions
+from optfix.source import quiet_parse
 from optfix.rule import FileContext, Rule, rules_by_id
 from optfix.suppressions import MARK, Suppressions
 from optfix.tree import reads
@@ -207,12 +206,6 @@ def _removal_rounds(removals: list[tuple[str, str | None, str | None]]) -> list[
             rounds.append(target := [])
         target.append((module_name, name, alias))
     return rounds
-
-
-def quiet_parse(text: str) -> ast.Module:
-    with warnings.catch_warnings():  # the user's invalid escapes are not optfix's to print
-        warnings.simplefilter("ignore")
-        return ast.parse(text)
 
 
 def _check_parses(new_text: str, old_text: str) -> None:

@@ -14,7 +14,7 @@ from optfix.engine import MAX_PARSE_BYTES, process_bytes, triggered_rules
 from optfix.findings import Finding, Kind
 from optfix.notebook import is_notebook
 from optfix.source import decode
-from optfix.transform import quiet_parse
+from optfix.source import quiet_parse
 from optfix.verify.pair import Row, describe, run_pair, user_code
 from optfix.verify.project_modules import module_name, stand_ins
 
