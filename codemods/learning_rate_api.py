@@ -48,9 +48,10 @@ def _assigned(name: bytes, data: bytes) -> bool:
     """Whether `name` may be the target of an assignment (or an annotation). The pattern leads with
     the name, as `re` searches a literal prefix fast; the boundary before it is checked after."""
     return re.search(re.escape(name) + rb"(?<!\w" + re.escape(name) + rb")" + _GAP + rb"(?:=(?!=)|:)", data) is not None
+_VALUE_FUNCTIONS = tuple(name.encode() for name in VALUE_FUNCTIONS)
 _VALUE_CALL = re.compile(rb"\b(?:get_value|set_value|eval)\b")
 _VARIABLE = re.compile(rb"\." + _GAP + rb"(?:lr|learning_rate|iterations)\b")
-_ATTRIBUTE_CALL = re.compile(rb"\b(?:has|get|set)attr\b")
+_ATTRIBUTE_CALLS = tuple(name.encode() for name in sorted(_ATTRIBUTE_FUNCTIONS))
 _KEY = re.compile(rb"""['"](?:lr|decay)['"]""")
 _CONFIG_LR = "'lr' -> 'learning_rate' in an optimizer config: Keras 3 rejects 'lr' (ValueError: Argument(s) not recognized)"
 
@@ -143,15 +144,18 @@ class LearningRateApi(Rule):
 
     @classmethod
     def wants(cls, data: bytes) -> bool:
+        # Substrings first: `in` is many times faster than a pattern that cannot lead with a literal.
+        if b"keras" in data and any(word in data for word in _VALUE_FUNCTIONS) and _VALUE_CALL.search(data) and _VARIABLE.search(data):
+            return True  # K.set_value(x.lr, ...), a finding even where x is unknown
+        if b"lr" not in data and b"decay" not in data:
+            return False
         if b"optimizer" in data and (b"keras" in data or b"tensorflow" in data) and _CHAIN.search(data):
             return True
         if b"optimizers" in data and _ATTRIBUTE.search(data):
             if any(_assigned(base, data) for base in {m.group(1) for m in _NAMED.finditer(data)}):
                 return True
-        if b"keras" in data and _VALUE_CALL.search(data) and _VARIABLE.search(data):
-            return True  # K.set_value(x.lr, ...), a finding even where x is unknown
         if _KEY.search(data):
-            return b"class_name" in data or b"from_config" in data or (b"optimizer" in data and _ATTRIBUTE_CALL.search(data) is not None)
+            return b"class_name" in data or b"from_config" in data or (b"optimizer" in data and any(f in data for f in _ATTRIBUTE_CALLS))
         return False
 
     @classmethod
