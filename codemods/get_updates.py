@@ -10,7 +10,7 @@ from optfix.knowledge.namespaces import keras_member
 from optfix.lazy import lazy_import
 from optfix.lazy import libcst as cst
 from optfix.rule import Rule
-from optfix.source import quiet_parse
+from optfix.source import every_node, quiet_parse
 from optfix.tree import descendants, reads
 
 # The migration itself, loaded with libcst when a file needs it: not when optfix starts.
@@ -179,7 +179,7 @@ class GetUpdatesRule(Rule):
         return any(
             isinstance(node, ast.ClassDef)
             and any(isinstance(item, ast.FunctionDef) and item.name == "get_updates" for item in node.body)
-            for node in ast.walk(tree)
+            for node in every_node(tree)
         )
 
     def __init__(self, file) -> None:

@@ -30,6 +30,7 @@ from optfix.knowledge.namespaces import KERAS_ROOTS, keras_member
 from optfix.optimizer_sites import optimizer_argument
 from optfix.references import ValueReferences
 from optfix.rule import Rule
+from optfix.source import every_node
 from optfix.tree import descendants
 
 KERAS2, TF_KERAS, KERAS3 = "Keras 2", "tf.keras 2", "Keras 3"
@@ -250,7 +251,7 @@ class Keras2Optimizer(ValueReferences, Rule):
         names = _OPTIMIZER_NAMES | _aliases(tree)
         built_at_sites: set[int] = set()  # calls given to compile() or get(): an optimizer of unknown class?
         bindings: PossibleNames | None = None  # read when a class needs them
-        for node in ast.walk(tree):  # breadth first: a call before its arguments
+        for node in every_node(tree):  # breadth first: a call before its arguments
             if isinstance(node, ast.Call):
                 if _name_of(node.func) in ("compile", "get"):
                     built_at_sites.update(id(value) for value in [*node.args, *(k.value for k in node.keywords)])
@@ -576,7 +577,7 @@ def _aliases(tree: ast.Module) -> set[str]:
     """The names a file imports Keras optimizer classes as (`from keras.optimizers import Adam as A`)."""
     return {
         alias.asname
-        for node in ast.walk(tree) if isinstance(node, ast.ImportFrom)
+        for node in every_node(tree) if isinstance(node, ast.ImportFrom)
         for alias in node.names if alias.asname and alias.name in _OPTIMIZER_NAMES
     }
 

@@ -24,6 +24,7 @@ from optfix.knowledge.runtime import (
 )
 from optfix.optimizer_sites import GAP
 from optfix.rule import FileContext, Rule
+from optfix.source import every_node
 from optfix.tree import children
 
 _ATTRIBUTE_FUNCTIONS = frozenset({"hasattr", "getattr", "setattr"})
@@ -165,7 +166,7 @@ class LearningRateApi(Rule):
         dict with such a key: what the rule may act on, whatever the names turn out to be."""
         assigned = {
             target.id
-            for node in ast.walk(tree) if isinstance(node, (ast.Assign, ast.AnnAssign))
+            for node in every_node(tree) if isinstance(node, (ast.Assign, ast.AnnAssign))
             for written in getattr(node, "targets", [getattr(node, "target", None)])
             for target in ast.walk(written) if isinstance(target, ast.Name)
         }
@@ -173,7 +174,7 @@ class LearningRateApi(Rule):
         def may_be_optimizer(node: ast.expr) -> bool:
             return (isinstance(node, ast.Attribute) and node.attr == "optimizer") or (isinstance(node, ast.Name) and node.id in assigned)
 
-        for node in ast.walk(tree):
+        for node in every_node(tree):
             if isinstance(node, ast.Attribute) and node.attr in _RENAMED_OR_REMOVED and may_be_optimizer(node.value):
                 return True
             if isinstance(node, ast.Dict) and any(_is_string(key, _RENAMED_OR_REMOVED) for key in node.keys):

@@ -18,6 +18,7 @@ from optfix.knowledge.tfa import (
 )
 from optfix.references import ValueReferences
 from optfix.rule import Rule
+from optfix.source import every_node
 
 class TfaOptimizerRule(ValueReferences, Rule):
     """Rewrite tensorflow_addons optimizers into the Keras 3 optimizers that compute the same updates.
@@ -101,7 +102,7 @@ class TfaOptimizerRule(ValueReferences, Rule):
     def relevant(cls, tree: ast.Module) -> bool:
         """An import from tensorflow_addons and a tfa optimizer's name in code."""
         imported = named = False
-        for node in ast.walk(tree):
+        for node in every_node(tree):
             if isinstance(node, ast.Import):
                 imported |= any(alias.name.split(".")[0] == "tensorflow_addons" for alias in node.names)
             elif isinstance(node, ast.ImportFrom):

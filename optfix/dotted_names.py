@@ -14,6 +14,8 @@ import ast
 from collections import defaultdict
 from collections.abc import Iterator
 
+from optfix.source import every_node
+
 
 class PossibleNames:
     """The bindings of a module's names, read once."""
@@ -62,7 +64,7 @@ def possible_names(tree: ast.Module) -> set[str]:
 def _statements_and_chains(tree: ast.Module) -> Iterator[ast.AST]:
     """Imports, alias assignments and the outermost Name or Attribute chains, in any order."""
     inner: set[int] = set()
-    for node in ast.walk(tree):
+    for node in every_node(tree):
         if isinstance(node, (ast.Import, ast.ImportFrom)):
             yield node
         elif isinstance(node, ast.Assign) and len(node.targets) == 1 and isinstance(node.targets[0], ast.Name) and _chain(node.value):

@@ -34,3 +34,13 @@ def test_names_of_one_expression_follow_every_binding() -> None:
     base = next(node for node in ast.walk(tree) if isinstance(node, ast.ClassDef)).bases[0]
     assert PossibleNames(tree).of(base) == {"tensorflow.keras.optimizers.Optimizer", "keras.optimizers.Optimizer", "k.optimizers.Optimizer"}
     assert PossibleNames(tree).of(ast.parse("f()").body[0].value) == set()
+
+
+def test_every_node_is_ast_walk_in_order_and_read_once() -> None:
+    from pathlib import Path
+
+    from optfix.source import every_node
+
+    tree = ast.parse((Path(__file__).parent.parent / "optfix" / "legacy_optimizer.py").read_text())
+    assert [id(node) for node in every_node(tree)] == [id(node) for node in ast.walk(tree)]
+    assert every_node(tree) is every_node(tree)
