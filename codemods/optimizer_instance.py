@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+import ast
 import re
 
 from optfix.lazy import libcst as cst
 
+from optfix.dotted_names import PossibleNames
 from optfix.knowledge.keras import KERAS3_OPTIMIZERS, keras2_defaults
-from optfix.knowledge.tf1 import TF1_OPTIMIZERS
-from optfix.knowledge.tfa import TFA_NAMES
+from optfix.knowledge.tf1 import TF1_OPTIMIZERS, tf1_class
+from optfix.knowledge.tfa import TFA_NAMES, tfa_name
 from optfix.optimizer_sites import BASE_CLASS, GAP, SPACE, FileNames, keras_optimizer_class, optimizer_argument, resolve, site_matches
 from optfix.rule import FileContext, Rule
+from optfix.source import every_node
 
 # The prefilter: an optimizer site whose argument is a name or an attribute chain ending in a name
 # that may stand for an optimizer class, in a file that mentions `optimizers`, as every reference
@@ -124,6 +127,38 @@ class OptimizerInstance(Rule):
         names = _CLASS_NAMES | set(_DEFINED.findall(data)) | set(_ALIAS.findall(data))
         return any(_may_be_class(name, data, names, set()) for name in given)
 
+    @classmethod
+    def relevant(cls, tree: ast.Module) -> bool:
+        """A name or attribute chain given to compile() or an optimizers.get() that may stand for an
+        optimizer class through the imports and the assignments of the file."""
+        nodes = every_node(tree)
+        calls = [node for node in nodes if isinstance(node, ast.Call)]
+        if not calls:
+            return False
+        names = PossibleNames(tree)
+        arguments = [arg for call in calls for arg in _site_arguments(call, names)]
+        if not arguments:
+            return False
+        defined = {node.name for node in nodes if isinstance(node, ast.ClassDef)}
+        assigned: dict[str, list[ast.expr]] = {}
+        for node in nodes:
+            if isinstance(node, (ast.Assign, ast.AnnAssign, ast.NamedExpr)) and node.value is not None:
+                for target in getattr(node, "targets", None) or [node.target]:
+                    for name in ast.walk(target):
+                        if isinstance(name, ast.Name):
+                            assigned.setdefault(name.id, []).append(node.value)
+
+        def may_be_class(reference: ast.expr, seen: set[str]) -> bool:
+            if any(_names_a_class(possible, defined) for possible in names.of(reference)):
+                return True
+            if isinstance(reference, ast.Name) and reference.id not in seen:
+                seen.add(reference.id)
+                return any(may_be_class(chain, seen) for value in assigned.get(reference.id, ())
+                           for chain in every_node(value) if isinstance(chain, (ast.Name, ast.Attribute)))
+            return False
+
+        return any(may_be_class(argument, set()) for argument in arguments)
+
     def leave_Call(self, original: cst.Call, updated: cst.Call) -> cst.Call:
         index = optimizer_argument(original, self.file.imports)
         if index is None:
@@ -167,3 +202,23 @@ class OptimizerInstance(Rule):
             new = ", ".join(f"{param}={value!r}" for param, (_, value) in changed.items())
             self.report(reference, f"standalone Keras 2.2 and 2.3 built {name}() with {old}, Keras 3 with {new}: if this "
                                    f"code was written for Keras 2.2 or 2.3, write {name}({old})")
+
+
+def _site_arguments(call: ast.Call, names: PossibleNames) -> list[ast.expr]:
+    """The argument of a compile() or an optimizers.get() call that may hold an optimizer, if it
+    is a name or an attribute chain (a superset of what optimizer_argument finds)."""
+    func = call.func
+    name = func.attr if isinstance(func, ast.Attribute) else getattr(func, "id", None)
+    if name == "compile":
+        keyword = "optimizer"
+    elif name == "get" or any(possible.endswith("optimizers.get") for possible in names.of(func)):
+        keyword = "identifier"
+    else:
+        return []
+    given = [k.value for k in call.keywords if k.arg == keyword] or call.args[:1]
+    return [value for value in given if isinstance(value, (ast.Name, ast.Attribute))]
+
+
+def _names_a_class(qualified: str, defined: set[str]) -> bool:
+    return bool(keras_optimizer_class(qualified) or tf1_class(qualified) or tfa_name(qualified)
+                or qualified.rpartition(".")[2] in defined)
