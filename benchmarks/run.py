@@ -8,6 +8,9 @@ own, so wall time, CPU time and peak memory are that stage's alone:
     ast       ast.parse every file (--jobs processes)
     libcst    libcst parse + code generation of every file (--jobs processes)
     parsed    libcst parse + code generation of the files optfix's two prefilter stages let through
+    rules     all the rules optfix runs on those same files, in --jobs processes (the per-file cost:
+              parse, the rules' pass, findings' positions, code generation); `parsed` and `rules`
+              are timed without choosing the files
     optfix    `optfix check` on the corpus (the real console script)
     ruff      `ruff check --select NPY201` on the corpus, if ruff is installed
 
@@ -29,7 +32,7 @@ import time
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
-STAGES = ("read", "ast", "libcst", "parsed", "optfix", "ruff")
+STAGES = ("read", "ast", "libcst", "parsed", "rules", "optfix", "ruff")
 OPTFIX = Path(sys.executable).with_name("optfix")
 RUFF = shutil.which("ruff", path=f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}")
 
@@ -64,8 +67,8 @@ def _libcst(path: Path) -> None:
         pass
 
 
-def _prefiltered(files: list[Path]) -> list[Path]:
-    """The files that reach libcst: both prefilter stages say yes."""
+def _prefiltered(files: list[Path]) -> list[tuple[Path, tuple[str, ...]]]:
+    """The files that reach libcst, with the rules that do: both prefilter stages say yes."""
     from optfix.engine import _relevant, triggered_rules
     from optfix.rule import all_rules
 
@@ -74,9 +77,18 @@ def _prefiltered(files: list[Path]) -> list[Path]:
     for path in files:
         data = path.read_bytes()
         wanted = triggered_rules(data, rules)
-        if wanted and _relevant(data.decode("utf-8", "replace"), wanted):
-            chosen.append(path)
+        kept = _relevant(data.decode("utf-8", "replace"), wanted) if wanted else []
+        if kept:
+            chosen.append((path, tuple(rule.id for rule in kept)))
     return chosen
+
+
+def _rules(chosen: tuple[Path, tuple[str, ...]]) -> None:
+    from optfix.engine import process_bytes
+    from optfix.rule import rules_by_id
+
+    path, ids = chosen
+    process_bytes(path, path.read_bytes(), [rules_by_id()[rule_id] for rule_id in ids], False)
 
 
 def run_stage(stage: str, roots: list[Path], jobs: int) -> dict:
@@ -85,12 +97,20 @@ def run_stage(stage: str, roots: list[Path], jobs: int) -> dict:
     if stage == "read":
         for path in files:
             path.read_bytes()
-    elif stage in ("ast", "libcst", "parsed"):
-        work = _ast if stage == "ast" else _libcst
-        chosen = _prefiltered(files) if stage == "parsed" else files
+    elif stage in ("ast", "libcst"):
         with ProcessPoolExecutor(jobs) as pool:
-            list(pool.map(work, chosen, chunksize=8))
-        files = chosen
+            list(pool.map(_ast if stage == "ast" else _libcst, files, chunksize=8))
+    elif stage in ("parsed", "rules"):
+        chosen = _prefiltered(files)
+        tasks = [(_libcst, path) if stage == "parsed" else (_rules, (path, ids)) for path, ids in chosen]
+        with ProcessPoolExecutor(jobs, initializer=_load_libcst) as pool:  # imports are not timed
+            list(pool.map(_identity, range(jobs)))
+            started = time.perf_counter()
+            cpu = sum(pool.map(_cpu_of, tasks, chunksize=1))
+            work_wall = time.perf_counter() - started
+        files = [path for path, _ in chosen]
+        return {"files": len(files), "bytes": sum(p.stat().st_size for p in files), "work_wall": work_wall,
+                "cpu": cpu, "peak_mb": _usage()["peak_mb"]}
     elif stage == "optfix":
         done = subprocess.run([str(OPTFIX), "check", "--no-progress", "--jobs", str(jobs), *map(str, roots)],
                               stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True, check=False)
@@ -101,6 +121,24 @@ def run_stage(stage: str, roots: list[Path], jobs: int) -> dict:
         subprocess.run([RUFF, "check", "--no-cache", "--select", "NPY201", "--exit-zero", "--quiet", *map(str, roots)],
                        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=False)
     return {"files": len(files), "bytes": sum(p.stat().st_size for p in files), **_usage()}
+
+
+def _load_libcst() -> None:
+    import libcst  # noqa: F401
+
+    import optfix.transform  # noqa: F401
+
+
+def _identity(value: int) -> int:
+    return value
+
+
+def _cpu_of(task) -> float:
+    """Run one (function, argument) task; the CPU time it took in this worker."""
+    function, argument = task
+    started = time.process_time()
+    function(argument)
+    return time.process_time() - started
 
 
 def _usage() -> dict:
@@ -117,7 +155,7 @@ def measure(stage: str, roots: list[Path], jobs: int) -> dict:
     started = time.perf_counter()
     output = subprocess.run(command, capture_output=True, text=True, check=True).stdout
     result = json.loads(output.strip().splitlines()[-1])
-    result.update(stage=stage, wall=time.perf_counter() - started)
+    result.update(stage=stage, wall=result.pop("work_wall", time.perf_counter() - started))
     return result
 
 
@@ -146,8 +184,11 @@ def main() -> None:
         count, volume = (len(files), size) if stage in ("optfix", "ruff") else (result["files"], result["bytes"])
         print(f"{stage:>7}: {result['wall']:8.2f} s wall {result['cpu']:8.2f} s cpu "
               f"{count / result['wall']:9.0f} files/s {volume / 1e6 / result['wall']:8.1f} MB/s "
-              f"peak {result['peak_mb']:6.0f} MB" + (f"  ({result['files']} files)" if stage == "parsed" else "")
+              f"peak {result['peak_mb']:6.0f} MB" + (f"  ({result['files']} files)" if stage in ("parsed", "rules") else "")
               + (f"  [{result['summary']}]" if "summary" in result else ""))
+    if "parsed" in results and "rules" in results:
+        print(f"rules / parsed (per file that needs work): {results['rules']['wall'] / results['parsed']['wall']:.2f}x wall, "
+              f"{results['rules']['cpu'] / results['parsed']['cpu']:.2f}x cpu")
     if "optfix" in results:
         wall = results["optfix"]["wall"]
         for stage in ("read", "ast", "libcst", "ruff"):
