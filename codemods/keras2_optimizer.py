@@ -55,7 +55,8 @@ _SUBCLASS_API = OPTIMIZER_V2_API | TF_KERAS_NEW_API
 # or its attribute chain).
 _TRIGGERS = (
     ((b"lr",), re.compile(rb"lr(?<!\wlr)\s*=[^=]")),
-    ((b"decay",), re.compile(rb"decay\s*=[^=]")),  # decay= and schedule_decay=
+    ((b"decay",), re.compile(rb"decay(?<!\wdecay)\s*=[^=]")),  # not weight_decay=, a Keras 3 argument
+    ((b"schedule_decay",), re.compile(rb"schedule_decay\s*=[^=]")),
     ((b"epsilon",), re.compile(rb"epsilon(?<!\wepsilon)\s*=\s*None\b")),
     ((b"legacy", b"experimental"), re.compile(
         rb"optimizers" + _OURS + rb"\s*\.\s*(?:legacy|experimental)\b"
