@@ -9,9 +9,9 @@ import multiprocessing
 import sys
 from collections import deque
 from collections.abc import Iterable, Iterator, Sequence
-from itertools import islice
 from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import replace
+from itertools import islice
 from pathlib import Path
 
 from optfix import notebook
