@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import ast
 import codecs
+import functools
 import io
 import tokenize
 import warnings
@@ -57,8 +58,11 @@ def decode(data: bytes) -> Source:
     return Source(text, codec, bom)
 
 
+@functools.lru_cache(maxsize=2)
 def quiet_parse(text: str) -> ast.Module:
-    """`ast.parse`, without the warnings the user's code may raise (invalid escapes are not ours to print)."""
+    """`ast.parse`, without the warnings the user's code may raise (invalid escapes are not ours to
+    print). The stages that read one file's code (prefilter, import table, sites) share one tree
+    this way, so none of them may change it."""
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         return ast.parse(text)

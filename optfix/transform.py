@@ -241,7 +241,7 @@ def _locate(module: cst.Module, file: FileContext) -> list[Finding]:
     if file.suppressions is not None:  # positions already resolved
         positions = file.suppressions.positions
     else:
-        positions = node_positions(module, {id(note.node): note.node for note in file.notes}.values())
+        positions = node_positions(module, [note.node for note in file.notes])
     for note in file.notes:
         where = positions[note.node]
         findings.append(Finding(
