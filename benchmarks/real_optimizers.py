@@ -4,8 +4,9 @@ on Keras 3).
 
     python benchmarks/real_optimizers.py     # needs pip access to PyPI and the 'verify' extra
 
-Keras 2.2.4's own built-ins reach the backend through Keras's package internals, so their classes
-are copied into one file that imports `keras` as a user's copy of the code would. The other
+The built-ins of Keras 2.2.4 and 2.3.1 reach the backend through Keras's package internals, so
+each release's classes are copied into one file that imports `keras` as a user's copy of the code
+would; they are verified again with time-based decay. The other
 releases reach Keras through a re-export module of their own (`from .backend import keras,
 backend as K`, backend.py picking keras or tf.keras from an environment variable): their packages
 are unpacked as they are, and `optfix verify` runs on each package's folder. Classes whose
@@ -22,8 +23,11 @@ import tempfile
 import zipfile
 from pathlib import Path
 
-KERAS = ("keras==2.2.4", "keras/optimizers.py", "class SGD(Optimizer):", "class TFOptimizer(Optimizer):")
-IMPORTS = "import keras\nfrom keras import backend as K\nfrom keras.optimizers import Optimizer\nfrom keras.legacy import interfaces\n\n\n"
+KERAS = {  # release -> the file of its built-ins, and the lines from the first class to the first left out
+    "keras==2.2.4": ("keras/optimizers.py", "class SGD(Optimizer):", "class TFOptimizer(Optimizer):"),
+    "keras==2.3.1": ("keras/optimizers.py", "class SGD(Optimizer):", "class TFOptimizer(Optimizer):"),
+}
+IMPORTS = "import numpy as np\nimport keras\nfrom keras import backend as K\nfrom keras.optimizers import Optimizer\nfrom keras.legacy import interfaces\n\n\n"
 PACKAGES = {  # release -> its package folder inside the archive
     "keras-radam==0.15.0": "keras_radam",
     "keras-bert==0.80.0": "keras_bert",
@@ -31,8 +35,14 @@ PACKAGES = {  # release -> its package folder inside the archive
     "keras-gradient-accumulation==0.0.6": "keras_gradient_accumulation",
     "keras-lr-multiplier==0.9.0": "keras_lr_multiplier",
     "keras-adamw==1.38": "keras_adamw",  # imports keras itself; its tf.keras classes are keras2-optimizer's
+    "keras-adabound==0.5.0": "keras_adabound",  # the last release on get_updates (0.6.0 is tf.keras 2's API)
+    "keras-rnadam==0.2.0": "keras_rnadam",
+    "svrg-optimizer-keras==0.1.0": "SVRGoptimizerKeras",
+    "keras-gradient-noise==0.11": "keras_gradient_noise",  # a class factory overriding get_gradients
+    "keras-rl==0.4.2": "rl",
 }
 ARGUMENTS = {"AdamWarmup": {"decay_steps": 100, "warmup_steps": 10}}  # keras-bert's: steps, no defaults
+DECAY = {"decay": 0.01}  # the built-ins again, with Keras 2's time-based decay
 
 
 def _download(requirement: str, folder: Path) -> Path:
@@ -51,10 +61,11 @@ def _members(archive: Path) -> dict[str, bytes]:
         return {m.name.split("/", 1)[1]: tar.extractfile(m).read() for m in tar.getmembers() if m.isfile() and "/" in m.name}
 
 
-def _keras_builtins(folder: Path) -> Path:
-    requirement, member, start, end = KERAS
-    text = _members(_download(requirement, folder / "download-keras"))[member].decode()
-    path = folder / "keras_2_2_4.py"
+def _keras_builtins(requirement: str, folder: Path) -> Path:
+    member, start, end = KERAS[requirement]
+    name = re.sub(r"\W", "_", requirement.replace("==", "_"))
+    text = _members(_download(requirement, folder / f"download-{name}"))[member].decode()
+    path = folder / f"{name}.py"
     path.write_text(IMPORTS + text[text.index(start): text.index(end)])
     return path
 
@@ -74,26 +85,30 @@ def _package(requirement: str, folder: Path) -> Path:
 def main() -> int:
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp)
-        paths = [_keras_builtins(folder)] + [_package(requirement, folder) for requirement in PACKAGES]
+        builtins = [_keras_builtins(requirement, folder) for requirement in KERAS]
+        paths = builtins + [_package(requirement, folder) for requirement in PACKAGES]
         before = {p: p.read_bytes() for p in folder.rglob("*.py")}
         result = subprocess.run(["optfix", "verify", *(str(p.relative_to(folder)) for p in paths)], cwd=folder)
         assert all(p.read_bytes() == data for p, data in before.items()), "verify wrote a file"
-        return max(result.returncode, _with_arguments(folder))
+        with_arguments = [p for p in folder.rglob("*.py") if any(f"class {name}(" in p.read_text(errors="replace") for name in ARGUMENTS)]
+        classes = re.findall(r"^class (\w+)\((.*?)(?=^class |\Z)", "".join(p.read_text() for p in builtins), re.MULTILINE | re.DOTALL)
+        decayed = {name: DECAY for name, body in classes if "initial_decay" in body}  # Nadam has schedule_decay instead
+        return max(result.returncode, _verify(folder, with_arguments, ARGUMENTS, f"{ARGUMENTS}"),
+                   _verify(folder, builtins, decayed, f"the Keras built-ins with {DECAY}"))
 
 
-def _with_arguments(folder: Path) -> int:
-    """The classes of ARGUMENTS, verified constructed with those arguments."""
+def _verify(folder: Path, paths: list[Path], arguments: dict[str, dict], label: str) -> int:
+    """The classes named in `arguments` in those files, verified constructed with their arguments."""
     from optfix.verify.command import import_keras, table
     from optfix.verify.source_file import verify_file
 
     keras = import_keras()
     rows = []
-    for path in sorted(folder.rglob("*.py")):
-        if any(f"class {name}(" in path.read_text(errors="replace") for name in ARGUMENTS):
-            found, errors = verify_file(path, str(path.relative_to(folder)), keras, ARGUMENTS)
-            rows += [row for row in found if row.name in ARGUMENTS]
-            assert not errors, errors
-    print(f"\nWith constructor arguments {ARGUMENTS}:")
+    for path in sorted(paths):
+        found, errors = verify_file(path, str(path.relative_to(folder)), keras, arguments)
+        rows += [row for row in found if row.name in arguments]
+        assert not errors, errors
+    print(f"\nWith constructor arguments ({label}):")
     print(table(rows), end="")
     return 0 if all(row.equal for row in rows) else 1
 

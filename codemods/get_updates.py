@@ -124,7 +124,7 @@ class GetUpdatesRule(Rule):
     ----------
     Safe, applied by default; there is no unsafe fix. A class is migrated whole or not at all:
     where one construct cannot be translated faithfully (a wrapper around another optimizer, a
-    `get_gradients` override, an update made once per step outside the loop over the parameters,
+    `get_gradients` override, an update made once per step after the loop over the parameters,
     a computation over all parameters at once), the whole class is left as it is, with a finding
     at each such construct. A migrated class whose code reads a parameter's `.name` is rewritten
     with a finding there; so is one whose `get_config` would not round-trip (a key `__init__`
@@ -155,9 +155,13 @@ class GetUpdatesRule(Rule):
     readable or parsable, a star import, any binding that is not a Keras import or attribute;
     the finding names the import, its line and why), wrappers that drive another optimizer,
     `get_gradients`, `get_weights` and `set_weights` overrides (Keras 3's `set_weights` sets
-    `optimizer.variables`, which begin with the base class's iterations and learning rate), other
-    methods that read `self.weights` or `self.updates`, updates made once per step outside the loop over
-    the parameters (Nadam's `m_schedule`), computations over all parameters at once, eager reads
+    `optimizer.variables`, which begin with the base class's iterations and learning rate; a
+    `set_weights` that only pads or trims the legacy list before the base class's, as Keras
+    2.3's built-ins did for Keras 2.2.4 checkpoints, is dropped with a finding instead), a
+    Keras 2 optimizer that only overrides `get_gradients` (a class factory's gradient noise:
+    Keras 3 never calls it, so it would be skipped silently), other
+    methods that read `self.weights` or `self.updates`, updates made once per step after the loop over
+    the parameters (keras-adamw's annealing state), computations over all parameters at once, eager reads
     (`K.eval`, `K.get_value`), Keras 1 `get_updates(params, constraints, loss)`, backend
     functions with no Keras 3 counterpart. Migrated with a finding: reads of a parameter's
     `.name` (Keras 3 names a Dense kernel `kernel`, tf.keras `dense/kernel:0`, so patterns
@@ -172,13 +176,13 @@ class GetUpdatesRule(Rule):
     """
 
     id = "get-updates"
-    trigger = re.compile(rb"def\s+get_updates\b")
+    trigger = re.compile(rb"def\s+get_(?:updates|gradients)\b")
 
     @classmethod
     def relevant(cls, tree: ast.Module) -> bool:
         return any(
             isinstance(node, ast.ClassDef)
-            and any(isinstance(item, ast.FunctionDef) and item.name == "get_updates" for item in node.body)
+            and any(isinstance(item, ast.FunctionDef) and item.name in ("get_updates", "get_gradients") for item in node.body)
             for node in every_node(tree)
         )
 
@@ -188,6 +192,7 @@ class GetUpdatesRule(Rule):
 
     def leave_ClassDef(self, original: cst.ClassDef, updated: cst.ClassDef) -> cst.ClassDef:
         if not _is_candidate(original):
+            self._report_gradients_override(original)
             return updated
         unproven = self._unproven_project_imports(original)
         for node, message in unproven:
@@ -209,7 +214,7 @@ class GetUpdatesRule(Rule):
         message = f"{original.name.value}: get_updates -> build + update_step (the Keras 3 optimizer API)"
         result = self.rewrite(original, updated, migrated, message)
         if result is migrated:
-            self._reconcile_imports(names)
+            self._reconcile_imports(names, dropped=set(_first_uses(original)) - set(_first_uses(migrated)))
             for review in [*migration.reviews, *legacy_config.config_problems(original, migrated)]:
                 self.report(review.node, f"{original.name.value}: {review.message}")
         return result
@@ -237,6 +242,22 @@ class GetUpdatesRule(Rule):
             if isinstance(node, (ast.Import, ast.ImportFrom)) and any((a.asname or a.name.split(".")[0]) == name for a in node.names):
                 return node.lineno
         return 1
+
+    def _report_gradients_override(self, node: cst.ClassDef) -> None:
+        """A Keras 2 optimizer that changes only its gradients (`get_gradients`, calling the base
+        class's, often in a class factory): Keras 3 never calls the method, so the change would
+        go without a word."""
+        methods = {s.name.value: s for s in node.body.body if isinstance(s, cst.FunctionDef)}
+        method = methods.get("get_gradients")
+        if method is None or "update_step" in methods or self.file.suppressed(self.id, node):
+            return
+        keras_base = any((keras_member(self.file.imports.qualified_name(arg.value)) or "").startswith("optimizers.") for arg in node.bases)
+        extends = any(legacy.is_super_call(call, "get_gradients") for call in descendants(method, cst.Call))
+        if not (keras_base or self._legacy_base(node) or extends):
+            return
+        self.report(method, f"{node.name.value}.get_gradients() is overridden, and Keras 3 optimizers never call get_gradients(): "
+                            "what it does to the gradients would be skipped without an error; not migrated: move it to an "
+                            "apply(grads, trainable_variables) override that changes the gradients before calling the base class's")
 
     def _legacy_base(self, node: cst.ClassDef) -> cst.Arg | None:
         for arg in node.bases:
@@ -311,17 +332,17 @@ class GetUpdatesRule(Rule):
             decorators.append(register)
         return node.with_changes(bases=bases, decorators=decorators)
 
-    def _reconcile_imports(self, names: legacy.Names) -> None:
+    def _reconcile_imports(self, names: legacy.Names, dropped: set[str]) -> None:
+        """Imports for Keras 3; the imports of what the migration removed (the backend, the base
+        class and its module, the decorators, a method it dropped) go where nothing reads them."""
         imports = self.file.imports
         if names.ops == "ops" and imports.name_for("keras.ops", "tensorflow.keras.ops") is None:
             self.file.add_import("keras", "ops")
         if imports.name_for("keras", "tensorflow.keras") is None:
             self.file.add_keras_import(names.keras)
-        # The imports of what the migration removed: the backend, the base class (and its module), the decorators.
         for name, origin in imports.origins.items():
-            qualified = imports.binding(name)
-            member = keras_member(qualified) or ""
-            if member in ("backend", "optimizers") or member in BASE_CLASSES or member.endswith("interfaces"):
+            member = keras_member(imports.binding(name)) or ""
+            if name in dropped or member in ("backend", "optimizers") or member in BASE_CLASSES or member.endswith("interfaces"):
                 self.file.remove_import_if_unused(*origin)
 
 

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from optfix.knowledge.keras import KERAS3_BASE_CONFIG, KERAS3_BASE_PARAMETERS
 from optfix.lazy import libcst as cst
 from optfix.legacy_optimizer import _LEARNING_RATES as LEARNING_RATES
-from optfix.legacy_optimizer import Problem, _is_self_attribute, _is_super_call, _is_super_init, _merges_base_config, code
+from optfix.legacy_optimizer import Problem, _is_self_attribute, is_super_call, _is_super_init, _merges_base_config, code
 from optfix.tree import descendants, walk
 
 _ROUND_TRIP = "from_config(get_config()) would fail"
@@ -65,7 +65,7 @@ def config_problems(original: cst.ClassDef, migrated: cst.ClassDef) -> list[Prob
                                           f"base class holds the learning rate): {_ROUND_TRIP}; merge super().get_config(), "
                                           "which holds it as 'learning_rate', and drop this entry"))
     if merged:
-        call = next(c for c in descendants(get_config, cst.Call) if _is_super_call(c, "get_config"))
+        call = next(c for c in descendants(get_config, cst.Call) if is_super_call(c, "get_config"))
         problems += _base_problems(accepted, set(written), call, "super().get_config()")
     return problems
 

@@ -117,6 +117,10 @@ class _Backend(cst.CSTTransformer):
         if name is None:
             return updated
         names = self.migration.names
+        if name == "dtype" and len(updated.args) == 1 and _is_self_attribute(original.args[0].value, tuple(self.migration.hyper)):
+            # a K.variable hyperparameter is a Python number now: its dtype is the one K.variable gave it
+            given = self.migration.dtypes.get(original.args[0].value.attr.value)
+            return given or cst.parse_expression(f"{names.keras}.config.floatx()")
         if name == "switch":  # Keras 2 took a branch as a value or as a function giving it
             updated = updated.with_changes(args=[_called(arg) for arg in updated.args])
         if name in facts.CALLS:
@@ -185,6 +189,7 @@ class Migration:
     slots: set[str] = field(default_factory=set)  # slot lists, attributes of the same names in Keras 3
     decay: cst.BaseExpression | None = None  # the decay rate, where get_updates decayed lr
     hyper: dict[str, cst.BaseExpression] = field(default_factory=dict)  # K.variable attributes of __init__
+    dtypes: dict[str, cst.BaseExpression] = field(default_factory=dict)  # the dtype= given to those K.variable calls
     state: dict[str, cst.BaseExpression] = field(default_factory=dict)  # those updated once per step
     weights: list[tuple[cst.BaseStatement, list[str] | None]] = field(default_factory=list)  # `self.weights = ...`, its order
 
@@ -222,6 +227,15 @@ class Migration:
             "set_weights": "Keras 3's set_weights() sets optimizer.variables, which begin with the base class's iterations and "
                            "learning rate, not the legacy self.weights: an override written for that list does not carry over",
         }
+        dropped = methods.get("set_weights")
+        if dropped is not None and _only_adjusts_the_list(dropped):
+            del methods["set_weights"]
+            self.reviews.append(Problem(dropped, "set_weights() override removed: it only reshaped a list in the legacy self.weights "
+                                                 "layout (such as an old checkpoint without the step counter) before the base class's "
+                                                 "set_weights(); Keras 3's takes optimizer.variables (iterations, learning rate, then "
+                                                 "the slots), which a legacy list fits neither way"))
+        else:
+            dropped = None
         for name, why in overridden.items():
             if name in methods:
                 self.problem(methods[name], f"{name}() is overridden: {why}; move its logic by hand")
@@ -243,6 +257,8 @@ class Migration:
             return None
         body = []
         for statement in self.node.body.body:
+            if statement is dropped:
+                continue
             if statement is init:
                 body.append(self._init(init))
             elif statement is updates:
@@ -276,6 +292,9 @@ class Migration:
             target, value = assignment
             if isinstance(value, cst.Call) and self.backend(value.func) in ("variable", "constant") and value.args:
                 found[target.attr.value] = value.args[0].value
+                dtype = [arg.value for i, arg in enumerate(value.args) if (arg.keyword.value == "dtype" if arg.keyword else i == 1)]
+                if dtype:
+                    self.dtypes[target.attr.value] = dtype[0]
         return found
 
     def _init(self, init: cst.FunctionDef) -> cst.FunctionDef:
@@ -294,7 +313,12 @@ class Migration:
         statements = []
         super_seen = False
         deferred = []  # `self.x = ...` before the base class's __init__, which Keras 3 forbids
-        for statement in _unwrap_with(init.body.body, self.is_graph_only):
+        lines = _unwrap_with(init.body.body, self.is_graph_only)
+        calls = [i for i, line in enumerate(lines) if isinstance(call := _expression(line), cst.Call) and _is_super_init(call)]
+        read_later = bool(calls) and lr in set().union(*(_names_in(line) for line in lines[calls[0] + 1:] if not self._dropped(line)))
+        # the schedule gets a name of its own where __init__ goes on to read the number
+        given = self._free_name(f"{lr}_schedule", names | _names_in(init.body)) if read_later and self.decay is not None else lr
+        for statement in lines:
             assignment = _assignment(statement)
             if assignment and _is_self_attribute(assignment[0]) and not super_seen:
                 statement, attribute = self._held_in_local(statement, names | {lr, kwargs} | _names_in(init.body))
@@ -303,7 +327,7 @@ class Migration:
                 deferred.append(attribute)
             elif assignment and _is_self_attribute(assignment[0]):
                 attribute = assignment[0].attr.value
-                if attribute == "iterations" or attribute in _LEARNING_RATES and attribute in hyper or attribute in self.state:
+                if self._dropped(statement):
                     continue
                 if attribute in hyper:
                     value = hyper[attribute]
@@ -312,8 +336,8 @@ class Migration:
             call = _expression(statement)
             if isinstance(call, cst.Call) and _is_super_init(call):
                 super_seen = True
-                statements += self._before_super(lr, kwargs)
-                keyword = cst.Arg(cst.Name(lr), keyword=cst.Name("learning_rate"),
+                statements += self._before_super(lr, kwargs, given)
+                keyword = cst.Arg(cst.Name(given), keyword=cst.Name("learning_rate"),
                                   equal=cst.AssignEqual(cst.SimpleWhitespace(""), cst.SimpleWhitespace("")))
                 call = call.with_changes(args=[keyword, *call.args])
                 statement = statement.with_changes(body=[statement.body[0].with_changes(value=call)])
@@ -325,6 +349,21 @@ class Migration:
             self.problem(init, "__init__ does not call the base class's __init__")
         return init.with_changes(body=init.body.with_changes(body=statements))
 
+    def _dropped(self, statement: cst.CSTNode) -> bool:
+        """Whether the statement of __init__ sets what the Keras 3 base class holds (the step
+        counter, the learning rate) or state that build() makes."""
+        assignment = _assignment(statement)
+        if assignment is None or not _is_self_attribute(assignment[0]):
+            return False
+        attribute = assignment[0].attr.value
+        return attribute == "iterations" or attribute in _LEARNING_RATES and attribute in self.hyper or attribute in self.state
+
+    @staticmethod
+    def _free_name(name: str, taken: set[str]) -> str:
+        while name in taken:
+            name += "_"
+        return name
+
     def _held_in_local(self, statement, taken: set[str]):
         """`self.x = value` as `x = value`, to set the attribute once the base class is built."""
         target = statement.body[0].targets[0].target
@@ -335,16 +374,19 @@ class Migration:
         small = statement.body[0].with_changes(targets=[cst.AssignTarget(cst.Name(name))])
         return statement.with_changes(body=[small]), name
 
-    def _before_super(self, lr: str, kwargs: str) -> list[cst.BaseStatement]:
+    def _before_super(self, lr: str, kwargs: str, given: str) -> list[cst.BaseStatement]:
+        """What comes before the base class's __init__, which is given the learning rate as `given`."""
         lines = []
         if lr != "learning_rate":
             lines.append(f"{lr} = {kwargs}.pop('learning_rate', {lr})")
+        if given != lr:
+            lines.append(f"{given} = {lr}")
         if self.decay is not None:
             schedules = f"{self.names.keras}.optimizers.schedules"
             decay = code(self.decay)
             lines.append(
                 f"if {decay} > 0 and not isinstance({lr}, {schedules}.LearningRateSchedule):\n"
-                f"{self.file.module.default_indent}{lr} = {schedules}.InverseTimeDecay({lr}, decay_steps=1, decay_rate={decay})"
+                f"{self.file.module.default_indent}{given} = {schedules}.InverseTimeDecay({lr}, decay_steps=1, decay_rate={decay})"
             )
         return [cst.parse_statement(line + "\n", config=self.file.module.config_for_parsing) for line in lines]
 
@@ -544,13 +586,20 @@ class Migration:
         return self.decay is not None
 
     def _init_value(self, attribute: str) -> cst.BaseExpression | None:
-        """The Name assigned to `self.<attribute>` in __init__."""
+        """The name that holds `self.<attribute>` where the migrated __init__ calls the base class:
+        the Name assigned to it, or, for a value set before the base class's __init__ (Keras 2.3's
+        `self.initial_decay = kwargs.pop('decay', 0.0)`), the local the migration keeps it in."""
         for statement in self.node.body.body:
             if isinstance(statement, cst.FunctionDef) and statement.name.value == "__init__":
+                super_seen = False
                 for line in _unwrap_with(statement.body.body, self.is_graph_only):
                     assignment = _assignment(line)
-                    if assignment and _is_self_attribute(assignment[0], (attribute,)) and isinstance(assignment[1], cst.Name):
-                        return assignment[1]
+                    call = _expression(line)
+                    super_seen = super_seen or isinstance(call, cst.Call) and _is_super_init(call)
+                    if assignment and _is_self_attribute(assignment[0], (attribute,)):
+                        if isinstance(assignment[1], cst.Name):
+                            return assignment[1]
+                        return None if super_seen else cst.Name(attribute)
         return None
 
     def _makes_state(self, value: cst.BaseExpression) -> bool:
@@ -888,10 +937,10 @@ class _Config(cst.CSTTransformer):
 
 
 def _is_super_init(call: cst.Call) -> bool:
-    return _is_super_call(call, "__init__")
+    return is_super_call(call, "__init__")
 
 
-def _is_super_call(call: cst.Call, method: str) -> bool:
+def is_super_call(call: cst.Call, method: str) -> bool:
     """`super(...).<method>(...)`."""
     func = call.func
     return (
@@ -900,9 +949,50 @@ def _is_super_call(call: cst.Call, method: str) -> bool:
     )
 
 
+def _only_adjusts_the_list(method: cst.FunctionDef) -> bool:
+    """`set_weights(self, weights)` that only rebinds local names (padding or trimming the list,
+    reading len() and self.weights) and then hands its list to the base class's set_weights."""
+    params = method.params
+    plain = [p.name.value for p in params.params]
+    if len(plain) != 2 or plain[0] != "self" or params.kwonly_params or params.star_kwarg or isinstance(params.star_arg, cst.Param):
+        return False
+    *adjusting, last = [s for s in method.body.body if not _is_docstring(s)] or [None]
+    small = last.body[0] if isinstance(last, cst.SimpleStatementLine) and len(last.body) == 1 else None
+    handed = small.value if isinstance(small, (cst.Expr, cst.Return)) else None
+    return (
+        isinstance(handed, cst.Call) and is_super_call(handed, "set_weights")
+        and [_flat(arg) for arg in handed.args] == [plain[1]]
+        and all(_rebinds_locals(statement) for statement in adjusting)
+    )
+
+
+def _rebinds_locals(statement: cst.CSTNode) -> bool:
+    """An assignment to a plain name computed without calls beyond len() and array makers, or an
+    if statement of such assignments."""
+    if isinstance(statement, cst.If):
+        orelse = statement.orelse
+        rest = [] if orelse is None else [orelse] if isinstance(orelse, cst.If) else orelse.body.body
+        blocks = [statement.body, *([] if orelse is None or isinstance(orelse, cst.If) else [orelse.body])]
+        return (
+            all(isinstance(block, cst.IndentedBlock) for block in blocks) and _harmless(statement.test)
+            and all(_rebinds_locals(inner) for inner in [*statement.body.body, *rest])
+        )
+    assignment = _assignment(statement)
+    return assignment is not None and isinstance(assignment[0], cst.Name) and _harmless(assignment[1])
+
+
+def _harmless(expression: cst.BaseExpression) -> bool:
+    return all(_flat(call.func).split(".")[-1] in ("len", "list", "array", "asarray") for call in _calls(expression))
+
+
+def _is_docstring(statement: cst.CSTNode) -> bool:
+    value = _expression(statement)
+    return isinstance(value, (cst.SimpleString, cst.ConcatenatedString))
+
+
 def _merges_base_config(function: cst.FunctionDef) -> bool:
     """Whether get_config calls the base class's get_config (whose result it then merges)."""
-    return any(_is_super_call(call, "get_config") for call in _calls(function))
+    return any(is_super_call(call, "get_config") for call in _calls(function))
 
 
 def _empty_lists(statement: cst.CSTNode) -> set[str]:

@@ -10,6 +10,7 @@ get-updates reported (in NAME.findings) that it cannot.
 from __future__ import annotations
 
 import os
+import re
 from functools import cache
 from pathlib import Path
 
@@ -85,6 +86,25 @@ def test_migrated_optimizer_computes_what_the_legacy_one_computed(path, scale) -
     assert moved > 1e-9, "the legacy run did not train: the comparison would prove nothing"
     worst = max(_relative(m, l) for step_m, step_l in zip(migrated, legacy) for m, l in zip(step_m, step_l))
     assert worst <= 1e-6, f"{path.stem}: migrated and legacy differ by {worst:.2e} (relative)"
+
+
+# Keras 2's time-based decay, taken as a parameter or from **kwargs
+DECAYING = [p for p in MIGRATED if re.search(r"\bdecay=|\.pop\('decay'", p.read_text())]
+
+
+def test_some_fixtures_decay_their_learning_rate() -> None:
+    assert len(DECAYING) >= 3
+
+
+@pytest.mark.parametrize("path", DECAYING, ids=lambda p: p.stem)
+def test_migrated_optimizer_decays_as_the_legacy_one_did(path) -> None:
+    initial, gradients = _gradients(1.0)
+    plain = run_legacy(_legacy_class(path), {}, initial, gradients)
+    legacy = run_legacy(_legacy_class(path), {"decay": 0.05}, initial, gradients)
+    migrated = run_keras3(_migrated_class(path), {"decay": 0.05}, initial, gradients)
+    assert max(_relative(a, b) for a, b in zip(legacy[-1], plain[-1])) > 1e-6, "decay changed nothing: the comparison would prove nothing"
+    worst = max(_relative(m, l) for step_m, step_l in zip(migrated, legacy) for m, l in zip(step_m, step_l))
+    assert worst <= 1e-6, f"{path.stem} with decay: migrated and legacy differ by {worst:.2e} (relative)"
 
 
 def _settings(optimizer) -> dict:
