@@ -18,6 +18,7 @@ legacy = lazy_import("optfix.legacy_optimizer")
 legacy_config = lazy_import("optfix.legacy_config")
 
 _LEGACY_DECORATORS = ("legacy_get_updates_support", "symbolic")
+_PATCHED = ("get_updates", "get_gradients")  # the Keras 2 methods Keras 3 never calls
 
 
 class GetUpdatesRule(Rule):
@@ -159,7 +160,8 @@ class GetUpdatesRule(Rule):
     `set_weights` that only pads or trims the legacy list before the base class's, as Keras
     2.3's built-ins did for Keras 2.2.4 checkpoints, is dropped with a finding instead), a
     Keras 2 optimizer that only overrides `get_gradients` (a class factory's gradient noise:
-    Keras 3 never calls it, so it would be skipped silently), other
+    Keras 3 never calls it, so it would be skipped silently), monkey-patches (`opt.get_gradients
+    = f`, `setattr(Adam, 'get_updates', f)` in a file that imports Keras or TensorFlow), other
     methods that read `self.weights` or `self.updates`, updates made once per step after the loop over
     the parameters (keras-adamw's annealing state), computations over all parameters at once, eager reads
     (`K.eval`, `K.get_value`), Keras 1 `get_updates(params, constraints, loss)`, backend
@@ -176,13 +178,16 @@ class GetUpdatesRule(Rule):
     """
 
     id = "get-updates"
-    trigger = re.compile(rb"def\s+get_(?:updates|gradients)\b")
+    # a method defined, or assigned to an object (monkey-patching), by attribute or by setattr()
+    trigger = re.compile(rb"def\s+get_(?:updates|gradients)\b|\.\s*get_(?:updates|gradients)\s*=|get_(?:updates|gradients)['\"]")
 
     @classmethod
     def relevant(cls, tree: ast.Module) -> bool:
         return any(
             isinstance(node, ast.ClassDef)
-            and any(isinstance(item, ast.FunctionDef) and item.name in ("get_updates", "get_gradients") for item in node.body)
+            and any(isinstance(item, ast.FunctionDef) and item.name in _PATCHED for item in node.body)
+            or isinstance(node, ast.Attribute) and node.attr in _PATCHED and isinstance(node.ctx, ast.Store)
+            or _is_setattr(node)
             for node in every_node(tree)
         )
 
@@ -242,6 +247,29 @@ class GetUpdatesRule(Rule):
             if isinstance(node, (ast.Import, ast.ImportFrom)) and any((a.asname or a.name.split(".")[0]) == name for a in node.names):
                 return node.lineno
         return 1
+
+    def visit_AssignTarget(self, node: cst.AssignTarget) -> None:
+        target = node.target
+        if isinstance(target, cst.Attribute) and target.attr.value in _PATCHED:
+            self._report_patch(node, target.attr.value)
+
+    def visit_Call(self, node: cst.Call) -> None:
+        args = node.args
+        if isinstance(node.func, cst.Name) and node.func.value == "setattr" and len(args) == 3:
+            name = args[1].value
+            if isinstance(name, cst.SimpleString) and name.evaluated_value in _PATCHED:
+                self._report_patch(node, name.evaluated_value)
+
+    def _report_patch(self, node: cst.CSTNode, method: str) -> None:
+        """`opt.get_gradients = f`: in a file that imports Keras or TensorFlow, a Keras 2 optimizer
+        patched; Keras 3 never calls the method, so the patch would do nothing, silently."""
+        if self.file.suppressed(self.id, node) or not any(
+            binding.split(".")[0] in ("keras", "tensorflow", "tf_keras") for binding in map(self.file.imports.binding, self.file.imports.origins)
+        ):
+            return
+        self.report(node, f"{method} set on an object (monkey-patching): Keras 3 optimizers never call {method}(), so the "
+                          "function set would never run, without an error; not rewritten: move its logic into a Keras 3 "
+                          "optimizer's update_step() or apply()")
 
     def _report_gradients_override(self, node: cst.ClassDef) -> None:
         """A Keras 2 optimizer that changes only its gradients (`get_gradients`, calling the base
@@ -344,6 +372,14 @@ class GetUpdatesRule(Rule):
             member = keras_member(imports.binding(name)) or ""
             if name in dropped or member in ("backend", "optimizers") or member in BASE_CLASSES or member.endswith("interfaces"):
                 self.file.remove_import_if_unused(*origin)
+
+
+def _is_setattr(node: ast.AST) -> bool:
+    """`setattr(x, 'get_updates', ...)`."""
+    return (
+        isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id == "setattr" and len(node.args) == 3
+        and isinstance(node.args[1], ast.Constant) and node.args[1].value in _PATCHED
+    )
 
 
 def _is_candidate(node: cst.ClassDef) -> bool:
