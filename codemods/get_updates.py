@@ -308,7 +308,10 @@ class GetUpdatesRule(Rule):
                                  f"{qualified.rsplit('.optimizers.', 1)[0]}, which optfix cannot follow; import Keras directly "
                                  "(from keras import backend as K; keras.optimizers.Optimizer) and run optfix again")
                 return
-        if node.bases and re.search(r"self\.get_gradients\b|self\.updates\b", legacy.code(node)):
+        if node.bases and any(
+            a.attr.value in ("get_gradients", "updates") and isinstance(a.value, cst.Name) and a.value.value == "self"
+            for a in descendants(node, cst.Attribute)
+        ):
             bases = ", ".join(legacy.code(arg.value) for arg in node.bases)
             self.report(node.name, f"{node.name.value} looks like a Keras 2 optimizer (get_updates, self.get_gradients or "
                                    f"self.updates) but its base class ({bases}) is not one optfix can resolve through the "

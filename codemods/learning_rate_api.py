@@ -476,6 +476,9 @@ class _Survey:
         self.rule = rule
         self.uses: list[tuple[cst.Name, _Scope]] = []
         self.untrusted: set[str] = set()  # bound through `global`, `nonlocal` or `:=`
+        self.binds_target = {cst.AugAssign, cst.For, cst.CompFor, cst.Del}
+        self.binds_name = {cst.AsName, cst.Param, cst.FunctionDef, cst.ClassDef, cst.MatchAs, cst.MatchStar}
+        self.function_scopes = {cst.FunctionDef, cst.Lambda, cst.ListComp, cst.SetComp, cst.DictComp, cst.GeneratorExp}
 
     def run(self, module: cst.Module) -> dict[int, bool]:
         self._walk(module, _Scope(None))
@@ -502,34 +505,37 @@ class _Survey:
             self._bind(scope, target.value)
 
     def _walk(self, node: cst.CSTNode, scope: _Scope) -> None:
-        if isinstance(node, cst.Assign):
+        # by exact type, not isinstance(): libcst's node classes are abstract-base-class checks, and
+        # this runs on every node of the file
+        kind = type(node)
+        if kind is cst.Assign:
             for target in node.targets:
                 self._bind(scope, target.target, node.value)
-        elif isinstance(node, cst.AnnAssign):
+        elif kind is cst.AnnAssign:
             self._bind(scope, node.target, node.value)
-        elif isinstance(node, (cst.AugAssign, cst.For, cst.CompFor, cst.Del)):
+        elif kind in self.binds_target:
             self._bind(scope, node.target)
-        elif isinstance(node, (cst.AsName, cst.Param, cst.FunctionDef, cst.ClassDef, cst.MatchAs, cst.MatchStar)):
+        elif kind in self.binds_name:
             self._bind(scope, node.name)
-        elif isinstance(node, cst.MatchMapping):
+        elif kind is cst.MatchMapping:
             self._bind(scope, node.rest)
-        elif isinstance(node, cst.ImportAlias) and node.asname is None:
+        elif kind is cst.ImportAlias and node.asname is None:
             head = node.name
             while isinstance(head, cst.Attribute):
                 head = head.value
             self._bind(scope, head)
-        elif isinstance(node, cst.NamedExpr) and isinstance(node.target, cst.Name):
+        elif kind is cst.NamedExpr and isinstance(node.target, cst.Name):
             self.untrusted.add(node.target.value)
-        elif isinstance(node, (cst.Global, cst.Nonlocal)):
+        elif kind is cst.Global or kind is cst.Nonlocal:
             self.untrusted.update(item.name.value for item in node.names)
-        elif isinstance(node, cst.Attribute) and node.attr.value in _WATCHED and isinstance(node.value, cst.Name):
+        elif kind is cst.Attribute and node.attr.value in _WATCHED and isinstance(node.value, cst.Name):
             self.uses.append((node.value, scope))
-        elif isinstance(node, cst.Call) and isinstance(node.func, cst.Name) and node.func.value in _ATTRIBUTE_FUNCTIONS:
+        elif kind is cst.Call and isinstance(node.func, cst.Name) and node.func.value in _ATTRIBUTE_FUNCTIONS:
             if node.args and isinstance(node.args[0].value, cst.Name):
                 self.uses.append((node.args[0].value, scope))
-        if isinstance(node, (cst.FunctionDef, cst.Lambda, cst.ListComp, cst.SetComp, cst.DictComp, cst.GeneratorExp)):
+        if kind in self.function_scopes:
             scope = _Scope(scope)
-        elif isinstance(node, cst.ClassDef):
+        elif kind is cst.ClassDef:
             scope = _Scope(scope, is_class=True)
         for child in children(node):
             self._walk(child, scope)

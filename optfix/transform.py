@@ -16,7 +16,7 @@ from optfix.positions import positions as node_positions
 from optfix.source import quiet_parse
 from optfix.rule import FileContext, Rule, rules_by_id
 from optfix.suppressions import MARK, Suppressions
-from optfix.tree import reads
+from optfix.tree import reads, transformed
 
 
 class RuleError(Exception):
@@ -65,14 +65,6 @@ class _Traversal(cst.CSTTransformer):
                 raise RuleError(rule_id, error) from error
         return True
 
-    # Rules have no per-attribute handlers: libcst's lookup of them, at every field of every node,
-    # costs a tenth of the pass.
-    def on_visit_attribute(self, node: cst.CSTNode, attribute: str) -> None:
-        pass
-
-    def on_leave_attribute(self, original: cst.CSTNode, attribute: str) -> None:
-        pass
-
     def on_leave(self, original: cst.CSTNode, updated: cst.CSTNode):
         node_type = type(original)
         notes = self.file.notes
@@ -102,7 +94,7 @@ def transform(text: str, rules: Sequence[type[Rule]], unsafe_fixes: bool = False
     file = FileContext(module, text, unsafe_fixes, keras_import, path=path)
     if MARK in text:
         file.suppressions = Suppressions.of(module, frozenset(rules_by_id()))
-    rewritten = module.visit(_Traversal([rule(file) for rule in rules], file))
+    rewritten = transformed(module, _Traversal([rule(file) for rule in rules], file))
     if not any(note.kind is Kind.CHANGE for note in file.notes):
         # Rules change the tree only through Rule.rewrite(): nothing to generate.
         return Outcome(text, _locate(module, file))

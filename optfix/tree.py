@@ -1,4 +1,4 @@
-"""Walking a libcst subtree without rebuilding it.
+"""Walking a libcst subtree without rebuilding it (or, transforming it, rebuilding only what changed).
 
 libcst's own traversals (a visitor, `node.children`) construct a new copy of every node they
 pass: reading a large module that way costs more than parsing it. Here children are read from
@@ -69,6 +69,32 @@ def walk(node: cst.CSTNode, visitor: cst.CSTVisitor) -> None:
         for child in children(node):
             walk(child, visitor)
     visitor.on_leave(node)
+
+
+def transformed(node: cst.CSTNode, transformer: cst.CSTTransformer) -> cst.CSTNode:
+    """`node.visit(transformer)` for a transformer whose handlers never remove or flatten a node:
+    the same calls, in the same order, but a node none of whose descendants changed is passed on
+    as it is (`updated is original`) instead of being rebuilt, so only the path above a change
+    is copied."""
+    updated = node
+    if transformer.on_visit(node):
+        changes = {}
+        for name in _FIELDS.get(type(node)) or _fields(type(node)):
+            value = getattr(node, name)
+            if type(value) in (list, tuple):
+                items = [transformed(item, transformer) if _is_node(item) else item for item in value]
+                if any(new is not old for new, old in zip(items, value)):
+                    changes[name] = type(value)(items)
+            elif _is_node(value):
+                item = transformed(value, transformer)
+                if item is not value:
+                    changes[name] = item
+        if changes:
+            updated = node.with_changes(**changes)
+    result = transformer.on_leave(node, updated)
+    if not _is_node(result):
+        raise TypeError(f"transformed() keeps every node: a handler gave {result!r} for a {type(node).__name__}")
+    return result
 
 
 def reads(node: cst.CSTNode, heads: bool = False) -> list[cst.Name]:

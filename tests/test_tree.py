@@ -7,7 +7,7 @@ from pathlib import Path
 import libcst as cst
 import pytest
 
-from optfix.tree import children, descendants, walk
+from optfix.tree import children, descendants, transformed, walk
 
 REPO = Path(__file__).resolve().parent.parent
 EVERY_CONSTRUCT = '''\
@@ -103,3 +103,49 @@ def test_descendants_in_the_order_of_the_code(module, kind) -> None:
 
     module.visit(Collect())
     assert [id(node) for node in descendants(module, kind)] == [id(node) for node in found]
+
+
+class _Renamer(cst.CSTTransformer):
+    """Records its calls; renames `x` (a change deep in the tree) and skips lambdas."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.calls: list[tuple[str, int]] = []
+
+    def on_visit(self, node: cst.CSTNode) -> bool:
+        self.calls.append(("visit", id(node)))
+        return not isinstance(node, cst.Lambda)
+
+    def on_leave(self, original: cst.CSTNode, updated: cst.CSTNode) -> cst.CSTNode:
+        self.calls.append(("leave", id(original)))
+        if isinstance(updated, cst.Name) and updated.value == "x":
+            return updated.with_changes(value="renamed")
+        return updated
+
+
+def test_transformed_makes_the_calls_and_the_code_visit_makes(module) -> None:
+    by_libcst, by_us = _Renamer(), _Renamer()
+    expected = module.visit(by_libcst)
+    result = transformed(module, by_us)
+    assert by_us.calls == by_libcst.calls
+    assert result.code == expected.code
+    assert ("renamed" in result.code) == ("x" in {name.value for name in descendants(module, cst.Name)})
+
+
+def test_transformed_rebuilds_only_the_path_above_a_change() -> None:
+    module = cst.parse_module("a = 1\nb = x\nc = 3\n")
+    result = transformed(module, _Renamer())
+    first, second, third = result.body
+    assert first is module.body[0] and third is module.body[2]
+    assert second is not module.body[1] and result.code == "a = 1\nb = renamed\nc = 3\n"
+    untouched = cst.parse_module("a = 1\n")
+    assert transformed(untouched, _Renamer()) is untouched
+
+
+def test_transformed_refuses_a_removal() -> None:
+    class Remover(cst.CSTTransformer):
+        def leave_Expr(self, original, updated):
+            return cst.RemoveFromParent()
+
+    with pytest.raises(TypeError, match="keeps every node"):
+        transformed(cst.parse_module("f()\n"), Remover())
