@@ -19,8 +19,11 @@ from pathlib import Path
 import libcst as cst
 
 from optfix.project_imports import Resolution, is_project_path, resolve
-from optfix.source import quiet_parse
+from optfix.source import every_node, quiet_parse
 from optfix.tree import walk
+
+
+_HOLDS_STATEMENTS: dict[type, bool] = {}  # node type -> whether statements (and so imports) can be inside
 
 
 class ImportTable(cst.CSTVisitor):
@@ -73,11 +76,16 @@ class ImportTable(cst.CSTVisitor):
                     self._bind(_bound_name(alias), f"{base}{joiner}{name}", (base, name, asname))
             return False
         self._note_bindings(node)
-        return isinstance(node, (cst.Module, cst.BaseStatement, cst.BaseSuite, cst.ExceptHandler,
-                                 cst.ExceptStarHandler, cst.Else, cst.Finally, cst.MatchCase))
+        kind = type(node)
+        descend = _HOLDS_STATEMENTS.get(kind)
+        if descend is None:
+            descend = _HOLDS_STATEMENTS[kind] = isinstance(node, (cst.Module, cst.BaseStatement, cst.BaseSuite, cst.ExceptHandler,
+                                                                  cst.ExceptStarHandler, cst.Else, cst.Finally, cst.MatchCase))
+        return descend
 
     def _note_bindings(self, node: cst.CSTNode) -> None:
-        if isinstance(node, cst.Assign):
+        kind = type(node)  # exact types: isinstance() with libcst's classes is an abstract-class check
+        if kind is cst.Assign:
             if len(node.targets) == 1 and isinstance(node.targets[0].target, cst.Name):
                 value = node.value
                 # `tf = tf.compat.v1`; `opts = keras.optimizers` even where `keras` is not imported.
@@ -87,22 +95,22 @@ class ImportTable(cst.CSTVisitor):
                     return
             for target in node.targets:
                 self._rebind(target.target)
-        elif isinstance(node, (cst.AnnAssign, cst.AugAssign, cst.For)):
+        elif kind is cst.AnnAssign or kind is cst.AugAssign or kind is cst.For:
             self._rebind(node.target)
-        elif isinstance(node, (cst.FunctionDef, cst.ClassDef)):
+        elif kind is cst.FunctionDef or kind is cst.ClassDef:
             self._rebind(node.name)
-            if isinstance(node, cst.FunctionDef):
+            if kind is cst.FunctionDef:
                 params = node.params
                 for param in (*params.posonly_params, *params.params, *params.kwonly_params, params.star_arg, params.star_kwarg):
                     if isinstance(param, cst.Param):
                         self._rebind(param.name)
-        elif isinstance(node, (cst.With, cst.ExceptHandler)):
+        elif kind is cst.With or kind is cst.ExceptHandler:
             for item in getattr(node, "items", ()):
                 if item.asname is not None:
                     self._rebind(item.asname.name)
-            if isinstance(node, cst.ExceptHandler) and node.name is not None:
+            if kind is cst.ExceptHandler and node.name is not None:
                 self._rebind(node.name.name)
-        elif isinstance(node, (cst.Global, cst.Nonlocal)):
+        elif kind is cst.Global or kind is cst.Nonlocal:
             for item in node.names:
                 self._rebind(item.name)
 
@@ -193,7 +201,7 @@ def expression_bindings(text: str, module: cst.Module) -> set[str]:
         walk(module, visitor)
         return visitor.names
     names = set()
-    for node in ast.walk(tree):
+    for node in every_node(tree):
         if isinstance(node, ast.Lambda):
             names.update(arg.arg for arg in ast.walk(node.args) if isinstance(arg, ast.arg))
         elif isinstance(node, (ast.comprehension, ast.NamedExpr)):

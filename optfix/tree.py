@@ -65,10 +65,33 @@ def descendants(node: cst.CSTNode, kind: type) -> list:
 def walk(node: cst.CSTNode, visitor: cst.CSTVisitor) -> None:
     """`node.visit(visitor)` for a visitor that only reads (the same calls of its visit_ and
     leave_ methods, in the same order), without copying the tree."""
+    kind = type(visitor)
+    if kind.on_visit is cst.CSTVisitor.on_visit and kind.on_leave is cst.CSTVisitor.on_leave:
+        _dispatched(node, visitor, {})
+    else:
+        _walk(node, visitor)
+
+
+def _walk(node: cst.CSTNode, visitor: cst.CSTVisitor) -> None:
     if visitor.on_visit(node):
         for child in children(node):
-            walk(child, visitor)
+            _walk(child, visitor)
     visitor.on_leave(node)
+
+
+def _dispatched(node: cst.CSTNode, visitor: cst.CSTVisitor, handlers: dict) -> None:
+    """`_walk` for a visitor with libcst's own on_visit / on_leave: its visit_<Type> and
+    leave_<Type> methods looked up once per node type, not at every node."""
+    kind = type(node)
+    pair = handlers.get(kind)
+    if pair is None:
+        pair = handlers[kind] = (getattr(visitor, f"visit_{kind.__name__}", None), getattr(visitor, f"leave_{kind.__name__}", None))
+    visit, leave = pair
+    if visit is None or visit(node) is not False:
+        for child in children(node):
+            _dispatched(child, visitor, handlers)
+    if leave is not None:
+        leave(node)
 
 
 def transformed(node: cst.CSTNode, transformer: cst.CSTTransformer) -> cst.CSTNode:
@@ -101,27 +124,19 @@ def reads(node: cst.CSTNode, heads: bool = False) -> list[cst.Name]:
     """The names `node` reads, in the order of the code: not attributes' names, keywords, or
     the names of import statements. `heads`: only those read as a namespace, `K` of `K.sqrt`."""
     found: list[cst.Name] = []
-
-    class _Reads(cst.CSTVisitor):
-        def visit_Name(self, name: cst.Name) -> None:
+    stack = [node]
+    while stack:
+        current = stack.pop()
+        kind = type(current)
+        if kind is cst.Name:
             if not heads:
-                found.append(name)
-
-        def visit_Attribute(self, attribute: cst.Attribute) -> bool:
-            if heads and isinstance(attribute.value, cst.Name):
-                found.append(attribute.value)
-            walk(attribute.value, self)
-            return False
-
-        def visit_Arg(self, arg: cst.Arg) -> bool:
-            walk(arg.value, self)
-            return False
-
-        def visit_Import(self, node: cst.Import) -> bool:
-            return False
-
-        def visit_ImportFrom(self, node: cst.ImportFrom) -> bool:
-            return False
-
-    walk(node, _Reads())
+                found.append(current)
+        elif kind is cst.Attribute:
+            if heads and type(current.value) is cst.Name:
+                found.append(current.value)
+            stack.append(current.value)
+        elif kind is cst.Arg:
+            stack.append(current.value)
+        elif kind is not cst.Import and kind is not cst.ImportFrom:
+            stack.extend(reversed(list(children(current))))
     return found
