@@ -12,6 +12,7 @@ import os
 import re
 import stat
 import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -428,3 +429,40 @@ def test_a_fifo_in_the_tree_is_not_read(optfix, tmp_path):
     assert result.returncode == 0, result.stderr.decode()
     assert_neighbours_fixed(tmp_path)
     assert stat.S_ISFIFO(os.stat(tmp_path / "pipe.py").st_mode)
+
+
+# Another program writes raced.py after optfix has read it and before optfix writes it: the real
+# command, run in one process (--jobs 1) with the file's processing wrapped to do that write.
+RACING_RUN = """
+import sys
+from pathlib import Path
+
+import optfix.engine as engine
+
+processed = engine.process_bytes
+
+
+def racing(path, data, *args, **kwargs):
+    result = processed(path, data, *args, **kwargs)
+    if Path(path).name == "raced.py":
+        Path(path).write_bytes(b"# the other writer's version\\n")
+    return result
+
+
+engine.process_bytes = racing
+from optfix.cli import main
+
+sys.argv = ["optfix", "fix", "--jobs", "1", "--no-progress", "."]
+main()
+"""
+
+
+def test_a_file_changed_on_disk_meanwhile_is_left_as_the_other_writer_left_it(tmp_path):
+    write_tree(tmp_path, {**NEIGHBOURS, "raced.py": b"import keras\n" + FIXABLE + b"\n"})
+    result = subprocess.run([sys.executable, "-c", RACING_RUN], cwd=tmp_path, capture_output=True)
+    assert result.returncode == 2, result.stderr
+    assert (tmp_path / "raced.py").read_bytes() == b"# the other writer's version\n"
+    [finding] = findings_by_path(result)["raced.py"]
+    assert finding["rule"] == "write-error" and "changed on disk" in finding.group(0)
+    assert_neighbours_fixed(tmp_path)
+    assert not [name for name in os.listdir(tmp_path) if name.endswith(".optfix-tmp")]
