@@ -5,6 +5,7 @@ from __future__ import annotations
 import ast
 import re
 
+from optfix.class_code import code, is_super_call
 from optfix.knowledge.backend import BASE_CLASSES
 from optfix.knowledge.namespaces import keras_member
 from optfix.lazy import lazy_import
@@ -280,7 +281,7 @@ class GetUpdatesRule(Rule):
         if method is None or "update_step" in methods or self.file.suppressed(self.id, node):
             return
         keras_base = any((keras_member(self.file.imports.qualified_name(arg.value)) or "").startswith("optimizers.") for arg in node.bases)
-        extends = any(legacy.is_super_call(call, "get_gradients") for call in descendants(method, cst.Call))
+        extends = any(is_super_call(call, "get_gradients") for call in descendants(method, cst.Call))
         if not (keras_base or self._legacy_base(node) or extends):
             return
         self.report(method, f"{node.name.value}.get_gradients() is overridden, and Keras 3 optimizers never call get_gradients(): "
@@ -300,11 +301,11 @@ class GetUpdatesRule(Rule):
             qualified = self.file.imports.qualified_name(arg.value) or ""
             member = keras_member(qualified) or ""
             if member.startswith("optimizers."):
-                self.report(arg, f"{node.name.value} not migrated: it overrides get_updates of the built-in {legacy.code(arg.value)}, "
+                self.report(arg, f"{node.name.value} not migrated: it overrides get_updates of the built-in {code(arg.value)}, "
                                  "whose Keras 3 class has no get_updates to extend; subclass it and override update_step instead")
                 return
             if qualified.endswith("optimizers.Optimizer"):
-                self.report(arg, f"{node.name.value} not migrated: its base class {legacy.code(arg.value)} is Keras reached through "
+                self.report(arg, f"{node.name.value} not migrated: its base class {code(arg.value)} is Keras reached through "
                                  f"{qualified.rsplit('.optimizers.', 1)[0]}, which optfix cannot follow; import Keras directly "
                                  "(from keras import backend as K; keras.optimizers.Optimizer) and run optfix again")
                 return
@@ -312,7 +313,7 @@ class GetUpdatesRule(Rule):
             a.attr.value in ("get_gradients", "updates") and isinstance(a.value, cst.Name) and a.value.value == "self"
             for a in descendants(node, cst.Attribute)
         ):
-            bases = ", ".join(legacy.code(arg.value) for arg in node.bases)
+            bases = ", ".join(code(arg.value) for arg in node.bases)
             self.report(node.name, f"{node.name.value} looks like a Keras 2 optimizer (get_updates, self.get_gradients or "
                                    f"self.updates) but its base class ({bases}) is not one optfix can resolve through the "
                                    "imports (a class factory's parameter?): not migrated")
@@ -358,7 +359,7 @@ class GetUpdatesRule(Rule):
     def _declaration(self, node: cst.ClassDef, base: cst.Arg, names: legacy.Names) -> cst.ClassDef:
         bases = [arg.with_changes(value=cst.parse_expression(f"{names.keras}.optimizers.Optimizer")) if arg is base else arg for arg in node.bases]
         decorators = list(node.decorators)
-        if not any("register_keras_serializable" in legacy.code(d.decorator) for d in decorators):
+        if not any("register_keras_serializable" in code(d.decorator) for d in decorators):
             register = cst.Decorator(cst.parse_expression(f"{names.keras}.saving.register_keras_serializable()"))
             decorators.append(register)
         return node.with_changes(bases=bases, decorators=decorators)

@@ -11,10 +11,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from optfix.class_code import LEARNING_RATES, Problem, code, is_self_attribute, is_super_call, is_super_init, merges_base_config
 from optfix.knowledge.keras import KERAS3_BASE_CONFIG, KERAS3_BASE_PARAMETERS
 from optfix.lazy import libcst as cst
-from optfix.legacy_optimizer import _LEARNING_RATES as LEARNING_RATES
-from optfix.legacy_optimizer import Problem, _is_self_attribute, is_super_call, _is_super_init, _merges_base_config, code
 from optfix.tree import descendants, walk
 
 _ROUND_TRIP = "from_config(get_config()) would fail"
@@ -40,12 +39,12 @@ def config_problems(original: cst.ClassDef, migrated: cst.ClassDef) -> list[Prob
     get_config = _method(original, "get_config")
     kept_attributes = {s.name.value for s in migrated.body.body if isinstance(s, cst.FunctionDef)} | {
         target.target.attr.value for assign in descendants(init, cst.Assign) for target in assign.targets
-        if _is_self_attribute(target.target)
+        if is_self_attribute(target.target)
     }
     accepted = _accepted(init)
     if get_config is None:
         return _base_problems(accepted, None, original_init.name, "the base class's get_config()")
-    merged = _merges_base_config(get_config)
+    merged = merges_base_config(get_config)
     problems = []
     written: dict[str, cst.CSTNode] = {}
     for key, node in _written_keys(get_config):
@@ -60,7 +59,7 @@ def config_problems(original: cst.ClassDef, migrated: cst.ClassDef) -> list[Prob
     dropped = {id(n) for key, entry in _written_keys(get_config) if merged and key in LEARNING_RATES
                for n in descendants(entry, cst.CSTNode)}
     for node in descendants(get_config, cst.Attribute):
-        if id(node) not in dropped and _is_self_attribute(node, LEARNING_RATES) and node.attr.value not in kept_attributes:
+        if id(node) not in dropped and is_self_attribute(node, LEARNING_RATES) and node.attr.value not in kept_attributes:
             problems.append(Problem(node, f"get_config reads {code(node)}, which the migrated class does not have (Keras 3's "
                                           f"base class holds the learning rate): {_ROUND_TRIP}; merge super().get_config(), "
                                           "which holds it as 'learning_rate', and drop this entry"))
@@ -102,7 +101,7 @@ def _accepted(init: cst.FunctionDef) -> _Init:
         if (kwargs and isinstance(func, cst.Attribute) and isinstance(func.value, cst.Name) and func.value.value == kwargs
                 and func.attr.value in ("pop", "get", "setdefault") and call.args and isinstance(call.args[0].value, cst.SimpleString)):
             popped.add(call.args[0].value.evaluated_value)
-        if _is_super_init(call):
+        if is_super_init(call):
             keywords = {arg.keyword.value: arg.value for arg in call.args if arg.keyword}
             forwarded = {key for key, value in keywords.items() if isinstance(value, cst.Name) and value.value in named}
             if any(arg.star == "**" and isinstance(arg.value, cst.Name) and arg.value.value == kwargs for arg in call.args):

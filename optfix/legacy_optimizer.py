@@ -22,20 +22,31 @@ import re
 from dataclasses import dataclass, field
 
 from optfix.calls import NOT_CONSTANT, constant
-from optfix.checkpoint_order import ITERATIONS, Unit, in_checkpoint_order, made_order, split_loop, weights_order
+from optfix.checkpoint_order import ITERATIONS, Unit, in_checkpoint_order, made_order, only_adjusts_the_list, split_loop, weights_order
+from optfix.class_code import (
+    LEARNING_RATES,
+    Problem,
+    appended,
+    appended_in_order,
+    assignment_of,
+    attributes_named,
+    branch_lines,
+    calls_in,
+    code,
+    descendant_ids,
+    empty_lists,
+    expression_of,
+    flat,
+    is_self_attribute,
+    is_super_init,
+    merges_base_config,
+    names_in,
+    unwrap_with,
+)
 from optfix.knowledge import backend as facts
 from optfix.knowledge.namespaces import keras_member
 from optfix.lazy import libcst as cst
 from optfix.rule import FileContext
-from optfix.tree import descendants, walk
-
-_LEARNING_RATES = ("lr", "learning_rate")
-
-
-@dataclass
-class Problem:
-    node: cst.CSTNode
-    message: str
 
 
 @dataclass
@@ -44,62 +55,6 @@ class Names:
 
     ops: str  # `ops` or `keras.ops`
     keras: str  # the expression for the `keras` package
-
-
-def code(node: cst.CSTNode) -> str:
-    return cst.Module([]).code_for_node(node)
-
-
-def _flat(node: cst.CSTNode) -> str:
-    return re.sub(r"\s+", "", code(node))
-
-
-def _is_self_attribute(node: cst.CSTNode, names: tuple[str, ...] | None = None) -> bool:
-    return (
-        isinstance(node, cst.Attribute) and isinstance(node.value, cst.Name) and node.value.value == "self"
-        and (names is None or node.attr.value in names)
-    )
-
-
-def _names_in(node: cst.CSTNode) -> set[str]:
-    found = set()
-
-    class _Collect(cst.CSTVisitor):
-        def visit_Name(self, name: cst.Name) -> None:
-            found.add(name.value)
-
-        def visit_Attribute(self, attribute: cst.Attribute) -> bool:
-            walk(attribute.value, self)
-            return False
-
-    walk(node, _Collect())
-    return found
-
-
-def _unwrap_with(statements, is_graph_only) -> list:
-    """Statements with `with K.name_scope(...):` blocks replaced by their bodies."""
-    result = []
-    for statement in statements:
-        if isinstance(statement, cst.With) and all(is_graph_only(item.item) for item in statement.items):
-            result += _unwrap_with(statement.body.body, is_graph_only)
-        else:
-            result.append(statement)
-    return result
-
-
-def _expression(statement: cst.CSTNode) -> cst.BaseExpression | None:
-    if isinstance(statement, cst.SimpleStatementLine) and len(statement.body) == 1 and isinstance(statement.body[0], cst.Expr):
-        return statement.body[0].value
-    return None
-
-
-def _assignment(statement: cst.CSTNode) -> tuple[cst.BaseExpression, cst.BaseExpression] | None:
-    """(target, value) of a one-target assignment statement."""
-    if isinstance(statement, cst.SimpleStatementLine) and len(statement.body) == 1:
-        small = statement.body[0]
-        if isinstance(small, cst.Assign) and len(small.targets) == 1:
-            return small.targets[0].target, small.value
-    return None
 
 
 class _Backend(cst.CSTTransformer):
@@ -117,7 +72,7 @@ class _Backend(cst.CSTTransformer):
         if name is None:
             return updated
         names = self.migration.names
-        if name == "dtype" and len(updated.args) == 1 and _is_self_attribute(original.args[0].value, tuple(self.migration.hyper)):
+        if name == "dtype" and len(updated.args) == 1 and is_self_attribute(original.args[0].value, tuple(self.migration.hyper)):
             # a K.variable hyperparameter is a Python number now: its dtype is the one K.variable gave it
             given = self.migration.dtypes.get(original.args[0].value.attr.value)
             return given or cst.parse_expression(f"{names.keras}.config.floatx()")
@@ -133,7 +88,7 @@ class _Backend(cst.CSTTransformer):
         return updated
 
     def leave_Attribute(self, original: cst.Attribute, updated: cst.Attribute) -> cst.BaseExpression:
-        if self.learning_rate and _is_self_attribute(original, _LEARNING_RATES):
+        if self.learning_rate and is_self_attribute(original, LEARNING_RATES):
             return cst.Name(self.learning_rate)
         return updated
 
@@ -164,7 +119,7 @@ class _Rename(cst.CSTTransformer):
         self.names = names
 
     def leave_Attribute(self, original: cst.Attribute, updated: cst.Attribute) -> cst.Attribute:
-        if _is_self_attribute(original, tuple(self.names)):
+        if is_self_attribute(original, tuple(self.names)):
             return updated.with_changes(attr=cst.Name(self.names[original.attr.value]))
         return updated
 
@@ -199,7 +154,7 @@ class Migration:
     def located_problems(self) -> list[Problem]:
         """The problems, each at a node of the original class (a translated piece of code is
         located at the statement of the class it came from, or at the class)."""
-        originals = _descendant_ids(self.node)
+        originals = descendant_ids(self.node)
         located = [problem if id(problem.node) in originals else Problem(self.node, problem.message) for problem in self.problems]
         return list({(id(problem.node), problem.message): problem for problem in located}.values())
 
@@ -228,7 +183,7 @@ class Migration:
                            "learning rate, not the legacy self.weights: an override written for that list does not carry over",
         }
         dropped = methods.get("set_weights")
-        if dropped is not None and _only_adjusts_the_list(dropped):
+        if dropped is not None and only_adjusts_the_list(dropped):
             del methods["set_weights"]
             self.reviews.append(Problem(dropped, "set_weights() override removed: it only reshaped a list in the legacy self.weights "
                                                  "layout (such as an old checkpoint without the step counter) before the base class's "
@@ -241,8 +196,8 @@ class Migration:
                 self.problem(methods[name], f"{name}() is overridden: {why}; move its logic by hand")
         for name, method in methods.items():
             if name not in ("__init__", "get_updates", *overridden):
-                for node in _attributes(method, "weights") + _attributes(method, "updates"):
-                    if _is_self_attribute(node):
+                for node in attributes_named(method, "weights") + attributes_named(method, "updates"):
+                    if is_self_attribute(node):
                         instead = ("their state is optimizer.variables: the base class's iterations and learning rate, then the slots"
                                    if node.attr.value == "weights" else "they make their updates in apply()")
                         self.problem(node, f"{name}() reads {code(node)}, which Keras 3 optimizers do not have ({instead})")
@@ -276,8 +231,8 @@ class Migration:
     def _assigned_attributes(self, init: cst.FunctionDef) -> set[str]:
         return {
             assignment[0].attr.value
-            for statement in _unwrap_with(init.body.body, self.is_graph_only)
-            if (assignment := _assignment(statement)) and _is_self_attribute(assignment[0])
+            for statement in unwrap_with(init.body.body, self.is_graph_only)
+            if (assignment := assignment_of(statement)) and is_self_attribute(assignment[0])
         }
 
     # -- __init__ ----------------------------------------------------------------------------
@@ -285,9 +240,9 @@ class Migration:
     def _hyperparameters(self, init: cst.FunctionDef) -> dict[str, cst.BaseExpression]:
         """`self.X = K.variable(value, ...)` in __init__: X -> value."""
         found = {}
-        for statement in _unwrap_with(init.body.body, self.is_graph_only):
-            assignment = _assignment(statement)
-            if assignment is None or not _is_self_attribute(assignment[0]):
+        for statement in unwrap_with(init.body.body, self.is_graph_only):
+            assignment = assignment_of(statement)
+            if assignment is None or not is_self_attribute(assignment[0]):
                 continue
             target, value = assignment
             if isinstance(value, cst.Call) and self.backend(value.func) in ("variable", "constant") and value.args:
@@ -299,7 +254,7 @@ class Migration:
 
     def _init(self, init: cst.FunctionDef) -> cst.FunctionDef:
         hyper = self.hyper
-        learning_rate = next((hyper[name] for name in _LEARNING_RATES if name in hyper), None)
+        learning_rate = next((hyper[name] for name in LEARNING_RATES if name in hyper), None)
         params = init.params
         names = {p.name.value for p in (*params.posonly_params, *params.params, *params.kwonly_params)}
         kwargs = params.star_kwarg.name.value if isinstance(params.star_kwarg, cst.Param) else None
@@ -313,19 +268,19 @@ class Migration:
         statements = []
         super_seen = False
         deferred = []  # `self.x = ...` before the base class's __init__, which Keras 3 forbids
-        lines = _unwrap_with(init.body.body, self.is_graph_only)
-        calls = [i for i, line in enumerate(lines) if isinstance(call := _expression(line), cst.Call) and _is_super_init(call)]
-        read_later = bool(calls) and lr in set().union(*(_names_in(line) for line in lines[calls[0] + 1:] if not self._dropped(line)))
+        lines = unwrap_with(init.body.body, self.is_graph_only)
+        calls = [i for i, line in enumerate(lines) if isinstance(call := expression_of(line), cst.Call) and is_super_init(call)]
+        read_later = bool(calls) and lr in set().union(*(names_in(line) for line in lines[calls[0] + 1:] if not self._dropped(line)))
         # the schedule gets a name of its own where __init__ goes on to read the number
-        given = self._free_name(f"{lr}_schedule", names | _names_in(init.body)) if read_later and self.decay is not None else lr
+        given = self._free_name(f"{lr}_schedule", names | names_in(init.body)) if read_later and self.decay is not None else lr
         for statement in lines:
-            assignment = _assignment(statement)
-            if assignment and _is_self_attribute(assignment[0]) and not super_seen:
-                statement, attribute = self._held_in_local(statement, names | {lr, kwargs} | _names_in(init.body))
+            assignment = assignment_of(statement)
+            if assignment and is_self_attribute(assignment[0]) and not super_seen:
+                statement, attribute = self._held_in_local(statement, names | {lr, kwargs} | names_in(init.body))
                 if statement is None:
                     return init
                 deferred.append(attribute)
-            elif assignment and _is_self_attribute(assignment[0]):
+            elif assignment and is_self_attribute(assignment[0]):
                 attribute = assignment[0].attr.value
                 if self._dropped(statement):
                     continue
@@ -333,8 +288,8 @@ class Migration:
                     value = hyper[attribute]
                     small = statement.body[0]
                     statement = statement.with_changes(body=[small.with_changes(value=value)])
-            call = _expression(statement)
-            if isinstance(call, cst.Call) and _is_super_init(call):
+            call = expression_of(statement)
+            if isinstance(call, cst.Call) and is_super_init(call):
                 super_seen = True
                 statements += self._before_super(lr, kwargs, given)
                 keyword = cst.Arg(cst.Name(given), keyword=cst.Name("learning_rate"),
@@ -352,11 +307,11 @@ class Migration:
     def _dropped(self, statement: cst.CSTNode) -> bool:
         """Whether the statement of __init__ sets what the Keras 3 base class holds (the step
         counter, the learning rate) or state that build() makes."""
-        assignment = _assignment(statement)
-        if assignment is None or not _is_self_attribute(assignment[0]):
+        assignment = assignment_of(statement)
+        if assignment is None or not is_self_attribute(assignment[0]):
             return False
         attribute = assignment[0].attr.value
-        return attribute == "iterations" or attribute in _LEARNING_RATES and attribute in self.hyper or attribute in self.state
+        return attribute == "iterations" or attribute in LEARNING_RATES and attribute in self.hyper or attribute in self.state
 
     @staticmethod
     def _free_name(name: str, taken: set[str]) -> str:
@@ -404,7 +359,7 @@ class Migration:
         if len(plain) != 3 or plain[0] != "self":
             self.problem(function, "get_updates does not take (self, loss, params)")
             return None
-        for call in _calls(function):
+        for call in calls_in(function):
             if isinstance(call.func, cst.Attribute) and call.func.attr.value == "get_updates":
                 self.problem(call, "it drives another optimizer's get_updates (a wrapper): Keras 3 has no such method to delegate to; "
                                    "rebuild it on the Keras 3 API (gradient_accumulation_steps, use_ema, or apply() of the inner optimizer)")
@@ -417,11 +372,11 @@ class Migration:
         build_locals: set[str] = set()
         step_updates: list[cst.BaseStatement] = []  # of state kept once per step, not per variable
         pending: list[cst.BaseStatement] = []  # empty lists, which a loop may fill with slots
-        for statement in _unwrap_with(function.body.body, self.is_graph_only):
+        for statement in unwrap_with(function.body.body, self.is_graph_only):
             if self._is_bookkeeping(statement) or self._is_weights_list(statement):
                 continue
-            assignment = _assignment(statement)
-            if assignment and isinstance(assignment[1], cst.Call) and _flat(assignment[1].func) == "self.get_gradients":
+            assignment = assignment_of(statement)
+            if assignment and isinstance(assignment[1], cst.Call) and flat(assignment[1].func) == "self.get_gradients":
                 if grads is not None or not isinstance(assignment[0], cst.Name):
                     self.problem(statement, "gradients taken more than once")
                 grads = assignment[0].value
@@ -431,25 +386,25 @@ class Migration:
             if isinstance(statement, cst.If) and self._branches_make_slots(statement):
                 build.append(statement)  # `vhats = [...] if amsgrad`, as an if statement
                 continue
-            if _empty_lists(statement):
+            if empty_lists(statement):
                 pending.append(statement)  # `ms, vs = [], []`, filled by a loop over the parameters, or not
                 continue
             if isinstance(statement, cst.For) and isinstance(statement.iter, cst.Name) and statement.iter.value == param_list and loop is None:
-                filled = _appended(statement) & set().union(*(_empty_lists(p) for p in pending))
-                if not filled or not self._makes_state(statement) or grads and grads in _names_in(statement):
+                filled = appended(statement) & set().union(*(empty_lists(p) for p in pending))
+                if not filled or not self._makes_state(statement) or grads and grads in names_in(statement):
                     self.problem(statement, "a loop over the parameters that does not only make slot lists")
                     continue
                 self.slots |= filled
-                build += [p for p in pending if _empty_lists(p) & filled] + [statement]
-                pending = [p for p in pending if not _empty_lists(p) & filled]
+                build += [p for p in pending if empty_lists(p) & filled] + [statement]
+                pending = [p for p in pending if not empty_lists(p) & filled]
                 continue
             if isinstance(statement, cst.For):
                 if loop is not None:
                     self.problem(statement, "a second loop over the parameters: optfix migrates one")
                 loop = statement
                 continue
-            assignment = _assignment(statement)
-            used = _names_in(statement)
+            assignment = assignment_of(statement)
+            used = names_in(statement)
             if (
                 assignment and isinstance(assignment[0], cst.Name) and not (grads and grads in used)
                 and (self._makes_state(assignment[1]) or param_list in used or build_locals & used)
@@ -461,7 +416,7 @@ class Migration:
             if loop is None and self._is_state_update(statement):
                 step_updates.append(statement)
                 continue
-            if "self.updates" in _flat(statement):
+            if "self.updates" in flat(statement):
                 self.problem(statement, "self.updates used in a way optfix does not translate")
                 continue
             if grads is not None and grads in used or param_list in used:
@@ -475,14 +430,14 @@ class Migration:
             before.append(statement)
         before = pending + before
         for statement in [*build, *before, *([loop] if loop else [])]:
-            for node in _attributes(statement, "weights"):
-                if _is_self_attribute(node):
+            for node in attributes_named(statement, "weights"):
+                if is_self_attribute(node):
                     self.problem(node, "self.weights used in a way optfix does not translate (Keras 3 optimizers have none; "
                                        "optimizer.variables holds their state)")
         if loop is None or grads is None:
             self.problem(function, "get_updates has no `for ... in zip(params, grads, ...)` loop over the parameters")
             return None
-        if loss in set().union(*(_names_in(s) for s in before)):
+        if loss in set().union(*(names_in(s) for s in before)):
             self.problem(function, "the loss is used other than to take gradients")
         between = [cst.EmptyLine(indent=False)] * max(1, sum(1 for line in function.leading_lines if not line.comment))
         build_method = self._build(build, param_list).with_changes(leading_lines=function.leading_lines)
@@ -495,8 +450,8 @@ class Migration:
     def _is_state_update(self, statement: cst.BaseStatement) -> bool:
         """`self.updates.append((self.m_schedule, new))` (or `K.update(...)`) of a variable made in
         __init__; the variable is then state, made in build()."""
-        call = _expression(statement)
-        if not (isinstance(call, cst.Call) and _flat(call.func) == "self.updates.append" and len(call.args) == 1):
+        call = expression_of(statement)
+        if not (isinstance(call, cst.Call) and flat(call.func) == "self.updates.append" and len(call.args) == 1):
             return False
         update = call.args[0].value
         if isinstance(update, cst.Tuple) and len(update.elements) == 2:
@@ -505,7 +460,7 @@ class Migration:
             target = update.args[0].value
         else:
             return False
-        if not (_is_self_attribute(target) and target.attr.value in self.hyper):
+        if not (is_self_attribute(target) and target.attr.value in self.hyper):
             return False
         self.state[target.attr.value] = self.hyper[target.attr.value]
         return True
@@ -514,14 +469,14 @@ class Migration:
         """The updates of state: after the base class has run update_step for every variable, so
         that each of those read the values from before the step, as in Keras 2."""
         translate = _Backend(self, learning_rate="learning_rate")
-        needed = set().union(*(_names_in(u) for u in updates))
+        needed = set().union(*(names_in(u) for u in updates))
         kept = []
         for statement in reversed(before):
-            assignment = _assignment(statement)
+            assignment = assignment_of(statement)
             if assignment and isinstance(assignment[0], cst.Name) and assignment[0].value in needed:
                 kept.insert(0, statement)
-                needed |= _names_in(statement)
-        assignments = [line for u in updates for line in self._assignments(u, _expression(u), translate)]
+                needed |= names_in(statement)
+        assignments = [line for u in updates for line in self._assignments(u, expression_of(u), translate)]
         return self._method(
             "_backend_update_step(self, grads, trainable_variables, learning_rate)",
             ["super()._backend_update_step(grads, trainable_variables, learning_rate)"],
@@ -533,15 +488,15 @@ class Migration:
         self.updates`: what the Keras 3 base class does itself."""
         if isinstance(statement, cst.SimpleStatementLine) and len(statement.body) == 1:
             small = statement.body[0]
-            if isinstance(small, cst.Return) and small.value is not None and _flat(small.value) == "self.updates":
+            if isinstance(small, cst.Return) and small.value is not None and flat(small.value) == "self.updates":
                 return True
-            assignment = _assignment(statement)
-            if assignment and _is_self_attribute(assignment[0], ("updates",)):
+            assignment = assignment_of(statement)
+            if assignment and is_self_attribute(assignment[0], ("updates",)):
                 value = assignment[1]
                 if isinstance(value, cst.List) and all(self._counts_steps(e.value) for e in value.elements):
                     return True
-            expression = _expression(statement)
-            if isinstance(expression, cst.Call) and _flat(expression.func) == "self.updates.append" and len(expression.args) == 1:
+            expression = expression_of(statement)
+            if isinstance(expression, cst.Call) and flat(expression.func) == "self.updates.append" and len(expression.args) == 1:
                 return self._counts_steps(expression.args[0].value)
         return False
 
@@ -550,13 +505,13 @@ class Migration:
         checkpoint, which Keras 3 keeps itself (optimizer.variables); build() follows its order."""
         if not (isinstance(statement, cst.SimpleStatementLine) and len(statement.body) == 1):
             return False
-        small, assignment = statement.body[0], _assignment(statement)
-        if assignment and _is_self_attribute(assignment[0], ("weights",)):
+        small, assignment = statement.body[0], assignment_of(statement)
+        if assignment and is_self_attribute(assignment[0], ("weights",)):
             self.weights.append((statement, weights_order(assignment[1])))
             return True
         call = small.value if isinstance(small, cst.Expr) else None
-        if (isinstance(small, cst.AugAssign) and _is_self_attribute(small.target, ("weights",))
-                or isinstance(call, cst.Call) and isinstance(call.func, cst.Attribute) and _is_self_attribute(call.func.value, ("weights",))):
+        if (isinstance(small, cst.AugAssign) and is_self_attribute(small.target, ("weights",))
+                or isinstance(call, cst.Call) and isinstance(call.func, cst.Attribute) and is_self_attribute(call.func.value, ("weights",))):
             self.weights.append((statement, None))
             return True
         return False
@@ -565,20 +520,20 @@ class Migration:
         """`K.update_add(self.iterations, 1)`."""
         return (
             isinstance(node, cst.Call) and self.backend(node.func) == "update_add" and len(node.args) == 2
-            and _flat(node.args[0].value) == "self.iterations" and _flat(node.args[1].value) in ("1", "1.0", "1.")
+            and flat(node.args[0].value) == "self.iterations" and flat(node.args[1].value) in ("1", "1.0", "1.")
         )
 
     def _is_decay(self, statement: cst.If) -> bool:
         """`if self.initial_decay > 0: lr = lr * (1. / (1. + self.decay * K.cast(self.iterations, ...)))`,
         which is InverseTimeDecay(lr, decay_steps=1, decay_rate=decay)."""
-        if not re.fullmatch(r"self\.initial_decay>0\.?0?", _flat(statement.test)) or statement.orelse is not None:
+        if not re.fullmatch(r"self\.initial_decay>0\.?0?", flat(statement.test)) or statement.orelse is not None:
             return False
         body = statement.body.body
         if len(body) != 1 or not isinstance(body[0], cst.SimpleStatementLine) or len(body[0].body) != 1:
             return False
         step = r"(?:\w+\.cast\(self\.iterations,\w+\.(?:dtype\(self\.decay\)|floatx\(\))\)|self\.iterations)"
         decayed = rf"\(?1\.?0?/\(1\.?0?\+self\.decay\*{step}\)\)?"
-        small = _flat(body[0].body[0])
+        small = flat(body[0].body[0])
         match = re.fullmatch(rf"(\w+)=(\w+)\*{decayed}|(\w+)\*={decayed}", small)
         if not match or match.group(1) != match.group(2) and match.group(3) is None:
             return False
@@ -592,18 +547,18 @@ class Migration:
         for statement in self.node.body.body:
             if isinstance(statement, cst.FunctionDef) and statement.name.value == "__init__":
                 super_seen = False
-                for line in _unwrap_with(statement.body.body, self.is_graph_only):
-                    assignment = _assignment(line)
-                    call = _expression(line)
-                    super_seen = super_seen or isinstance(call, cst.Call) and _is_super_init(call)
-                    if assignment and _is_self_attribute(assignment[0], (attribute,)):
+                for line in unwrap_with(statement.body.body, self.is_graph_only):
+                    assignment = assignment_of(line)
+                    call = expression_of(line)
+                    super_seen = super_seen or isinstance(call, cst.Call) and is_super_init(call)
+                    if assignment and is_self_attribute(assignment[0], (attribute,)):
                         if isinstance(assignment[1], cst.Name):
                             return assignment[1]
                         return None if super_seen else cst.Name(attribute)
         return None
 
     def _makes_state(self, value: cst.BaseExpression) -> bool:
-        return any(self.backend(call.func) in facts.STATE for call in _calls(value))
+        return any(self.backend(call.func) in facts.STATE for call in calls_in(value))
 
     def _branches_make_slots(self, statement: cst.If) -> bool:
         """Whether every branch of the if statement only assigns slot lists."""
@@ -613,12 +568,12 @@ class Migration:
             branches.append(orelse.body.body)
             orelse = orelse.orelse if isinstance(orelse, cst.If) else None
         return all(
-            (assignment := _assignment(line)) and isinstance(assignment[0], cst.Name) and self._makes_state(assignment[1])
+            (assignment := assignment_of(line)) and isinstance(assignment[0], cst.Name) and self._makes_state(assignment[1])
             for branch in branches for line in branch
         )
 
     def _build(self, statements: list[cst.BaseStatement], param_list: str) -> cst.FunctionDef:
-        units = [Unit(self._slots_made(s), set() if _empty_lists(s) else _names_in(s), s) for s in statements]
+        units = [Unit(self._slots_made(s), set() if empty_lists(s) else names_in(s), s) for s in statements]
         units += [Unit([f"self.{name}"], set(), name) for name in self.state]
         body = []
         for unit in self._checkpoint_order(units):
@@ -639,24 +594,24 @@ class Migration:
     def _slots_made(self, statement: cst.BaseStatement) -> list[str]:
         """The slot lists a statement of build() makes, in the order it makes them."""
         if isinstance(statement, cst.For):
-            return list(dict.fromkeys(name for name in _appended_in_order(statement) if name in self.slots))
+            return list(dict.fromkeys(name for name in appended_in_order(statement) if name in self.slots))
         if isinstance(statement, cst.If):
-            return list(dict.fromkeys(a[0].value for line in _branch_lines(statement) if (a := _assignment(line))))
-        assignment = _assignment(statement)
+            return list(dict.fromkeys(a[0].value for line in branch_lines(statement) if (a := assignment_of(line))))
+        assignment = assignment_of(statement)
         if assignment and isinstance(assignment[0], cst.Name) and self._makes_state(assignment[1]):
             return [assignment[0].value]
         return []
 
     def _computes_for_slots(self, statement: cst.BaseStatement) -> bool:
         """`shape = K.int_shape(p)`: a name computed, no state made."""
-        assignment = _assignment(statement)
+        assignment = assignment_of(statement)
         return bool(assignment) and isinstance(assignment[0], cst.Name) and not self._makes_state(assignment[1])
 
     def _reads_only(self, expression: cst.BaseExpression) -> bool:
         """Whether an expression calls nothing but len() and backend functions that only read."""
         return all(
-            _flat(call.func) == "len" or (name := self.backend(call.func)) in facts.CALLS or name in facts.EXPRESSIONS
-            for call in _calls(expression)
+            flat(call.func) == "len" or (name := self.backend(call.func)) in facts.CALLS or name in facts.EXPRESSIONS
+            for call in calls_in(expression)
         )
 
     def _checkpoint_order(self, units: list[Unit]) -> list[Unit]:
@@ -667,7 +622,7 @@ class Migration:
         statement, order = self.weights[0]
         if order is None or len(self.weights) > 1:
             where = next((s for s, o in self.weights if o is None), self.weights[-1][0])
-            self.reviews.append(Problem(where, f"{_flat(where)}: optfix cannot follow how self.weights is built, so the optimizer's "
+            self.reviews.append(Problem(where, f"{flat(where)}: optfix cannot follow how self.weights is built, so the optimizer's "
                                                "variables (its checkpoint) may be in another order than the legacy self.weights"))
             return units
         target = [name for name in order if name != ITERATIONS]
@@ -713,19 +668,19 @@ class Migration:
         if isinstance(statement, cst.For):  # `for p in params: ms.append(K.zeros(...))`
             body = statement.body.with_changes(body=[self._in_build(s, param_list) for s in statement.body.body])
             return statement.with_changes(iter=cst.Name("var_list"), body=body)
-        call = _expression(statement)
-        if isinstance(call, cst.Call) and isinstance(call.func, cst.Attribute) and _flat(call.func.value) in self.slots:
+        call = expression_of(statement)
+        if isinstance(call, cst.Call) and isinstance(call.func, cst.Attribute) and flat(call.func.value) in self.slots:
             name = call.func.value.value
             slot = call.with_changes(
                 func=cst.parse_expression(f"self.{name}.{call.func.attr.value}"),
                 args=[arg.with_changes(value=arg.value.visit(_Slots(self, name, param_list)).visit(_Backend(self))) for arg in call.args],
             )
             return statement.with_changes(body=[statement.body[0].with_changes(value=slot)])
-        target, value = _assignment(statement)
-        if isinstance(target, cst.Tuple) and _empty_lists(statement):
+        target, value = assignment_of(statement)
+        if isinstance(target, cst.Tuple) and empty_lists(statement):
             names = ", ".join(f"self.{e.value.value}" for e in target.elements)
             return statement.with_changes(body=[statement.body[0].with_changes(targets=[cst.AssignTarget(cst.parse_expression(names))])])
-        if isinstance(target, cst.Name) and target.value in self.slots and _empty_lists(statement):
+        if isinstance(target, cst.Name) and target.value in self.slots and empty_lists(statement):
             return statement.with_changes(body=[statement.body[0].with_changes(targets=[cst.AssignTarget(cst.parse_expression(f"self.{target.value}"))])])
         if self._makes_state(value):
             self.slots.add(target.value)
@@ -738,7 +693,7 @@ class Migration:
 
     def _update_step(self, before, loop: cst.For, param_list: str, grads: str) -> cst.FunctionDef:
         target, zipped = loop.target, loop.iter
-        if not (isinstance(zipped, cst.Call) and _flat(zipped.func) == "zip" and all(isinstance(a.value, cst.Name) and not a.star for a in zipped.args)):
+        if not (isinstance(zipped, cst.Call) and flat(zipped.func) == "zip" and all(isinstance(a.value, cst.Name) and not a.star for a in zipped.args)):
             self.problem(loop, "the loop is not over zip(params, grads, slot lists...)")
             return loop
         sources = [a.value.value for a in zipped.args]
@@ -749,7 +704,7 @@ class Migration:
             self.problem(loop, "the loop's target does not unpack one name per zipped list")
             return loop
         variable_name = target.elements[sources.index(param_list)].value
-        for node in _attributes(loop.body, "name"):
+        for node in attributes_named(loop.body, "name"):
             if isinstance(node.value, cst.Name) and isinstance(variable_name, cst.Name) and node.value.value == variable_name.value:
                 self.reviews.append(Problem(node, f"{code(node)}: Keras 3 names variables by their layer's attribute "
                                                   "('kernel', not 'dense/kernel:0'): check what is matched against it"))
@@ -774,17 +729,17 @@ class Migration:
     def _loop_body(self, statements, translate: _Backend, whole_lists: set[str]) -> list[cst.BaseStatement]:
         body = []
         for statement in statements:
-            if isinstance(statement, cst.If) and "constraint" in _flat(statement.test):
+            if isinstance(statement, cst.If) and "constraint" in flat(statement.test):
                 continue  # Keras 3 applies constraints after update_step
-            if whole_lists & _names_in(statement):
+            if whole_lists & names_in(statement):
                 self.problem(statement, "the loop body reads the whole list of parameters or gradients")
                 continue
-            expression = _expression(statement)
-            if isinstance(expression, cst.Call) and _flat(expression.func) in ("self.updates.append", "self.updates.extend"):
+            expression = expression_of(statement)
+            if isinstance(expression, cst.Call) and flat(expression.func) in ("self.updates.append", "self.updates.extend"):
                 body += self._assignments(statement, expression, translate)
             elif isinstance(statement, (cst.If, cst.With)) and isinstance(statement.body, cst.IndentedBlock):
                 body.append(self._nested(statement, translate, whole_lists))
-            elif "self.updates" in _flat(statement):
+            elif "self.updates" in flat(statement):
                 self.problem(statement, "self.updates used in a way optfix does not translate")
             else:
                 body.append(statement.visit(translate))
@@ -813,7 +768,7 @@ class Migration:
             self.problem(statement, "self.updates.append() with other than one update")
             return []
         argument = call.args[0].value
-        items = [e.value for e in argument.elements] if _flat(call.func).endswith("extend") and isinstance(argument, (cst.List, cst.Tuple)) else [argument]
+        items = [e.value for e in argument.elements] if flat(call.func).endswith("extend") and isinstance(argument, (cst.List, cst.Tuple)) else [argument]
         result = []
         for index, item in enumerate(items):
             if isinstance(item, cst.Call) and self.backend(item.func) in facts.UPDATES and len(item.args) == 2:
@@ -835,7 +790,7 @@ class Migration:
     # -- get_config --------------------------------------------------------------------------
 
     def _get_config(self, function: cst.FunctionDef) -> cst.FunctionDef:
-        return function.visit(_Config(self, _merges_base_config(function))).visit(_Backend(self))
+        return function.visit(_Config(self, merges_base_config(function))).visit(_Backend(self))
 
 
 class _Slots(cst.CSTTransformer):
@@ -880,7 +835,7 @@ class _Slots(cst.CSTTransformer):
     def _full(self, value: cst.BaseExpression) -> cst.BaseExpression | None:
         """`np.full(fill_value=c, shape=K.int_shape(p))`, a slot that starts at c, as the
         variable `K.variable` made of it."""
-        if not (isinstance(value, cst.Call) and _flat(value.func) in ("np.full", "numpy.full")):
+        if not (isinstance(value, cst.Call) and flat(value.func) in ("np.full", "numpy.full")):
             return None
         arguments = {arg.keyword.value if arg.keyword else ("shape", "fill_value")[index]: arg.value for index, arg in enumerate(value.args)}
         shape, fill = arguments.get("shape"), arguments.get("fill_value")
@@ -901,22 +856,22 @@ class _Config(cst.CSTTransformer):
         self.merged = merged
 
     def leave_Call(self, original: cst.Call, updated: cst.Call) -> cst.BaseExpression:
-        if self.migration.backend(original.func) in ("get_value", "eval") and len(updated.args) == 1 and _is_self_attribute(original.args[0].value):
+        if self.migration.backend(original.func) in ("get_value", "eval") and len(updated.args) == 1 and is_self_attribute(original.args[0].value):
             return updated.args[0].value
-        if self.merged and (_flat(original.func) == "dict" or isinstance(original.func, cst.Attribute) and original.func.attr.value == "update"):
-            kept = [arg for arg in updated.args if not (arg.keyword and arg.keyword.value in _LEARNING_RATES)]
+        if self.merged and (flat(original.func) == "dict" or isinstance(original.func, cst.Attribute) and original.func.attr.value == "update"):
+            kept = [arg for arg in updated.args if not (arg.keyword and arg.keyword.value in LEARNING_RATES)]
             if len(kept) < len(updated.args):
                 return updated.with_changes(args=[*kept[:-1], kept[-1].with_changes(comma=cst.MaybeSentinel.DEFAULT)] if kept else [])
         return updated
 
     def leave_SimpleStatementLine(self, original, updated):
         """`config['lr'] = ...` goes, and so does an update() left with nothing to update."""
-        if self.merged and _flat(original) != _flat(updated) and re.fullmatch(r"\w+\.update\((\{\})?\)", _flat(updated)):
+        if self.merged and flat(original) != flat(updated) and re.fullmatch(r"\w+\.update\((\{\})?\)", flat(updated)):
             return cst.RemoveFromParent()
-        assignment = _assignment(updated)
+        assignment = assignment_of(updated)
         if self.merged and assignment and isinstance(assignment[0], cst.Subscript) and len(assignment[0].slice) == 1:
             index = assignment[0].slice[0].slice
-            if isinstance(index, cst.Index) and isinstance(index.value, cst.SimpleString) and index.value.evaluated_value in _LEARNING_RATES:
+            if isinstance(index, cst.Index) and isinstance(index.value, cst.SimpleString) and index.value.evaluated_value in LEARNING_RATES:
                 return cst.RemoveFromParent()
         return updated
 
@@ -926,7 +881,7 @@ class _Config(cst.CSTTransformer):
         kept = [
             element for element in updated.elements
             if not (isinstance(element, cst.DictElement) and isinstance(element.key, cst.SimpleString)
-                    and element.key.evaluated_value in _LEARNING_RATES)
+                    and element.key.evaluated_value in LEARNING_RATES)
         ]
         if len(kept) == len(updated.elements):
             return updated
@@ -936,114 +891,3 @@ class _Config(cst.CSTTransformer):
         return updated.with_changes(elements=kept)
 
 
-def _is_super_init(call: cst.Call) -> bool:
-    return is_super_call(call, "__init__")
-
-
-def is_super_call(call: cst.Call, method: str) -> bool:
-    """`super(...).<method>(...)`."""
-    func = call.func
-    return (
-        isinstance(func, cst.Attribute) and func.attr.value == method and isinstance(func.value, cst.Call)
-        and _flat(func.value.func) == "super"
-    )
-
-
-def _only_adjusts_the_list(method: cst.FunctionDef) -> bool:
-    """`set_weights(self, weights)` that only rebinds local names (padding or trimming the list,
-    reading len() and self.weights) and then hands its list to the base class's set_weights."""
-    params = method.params
-    plain = [p.name.value for p in params.params]
-    if len(plain) != 2 or plain[0] != "self" or params.kwonly_params or params.star_kwarg or isinstance(params.star_arg, cst.Param):
-        return False
-    *adjusting, last = [s for s in method.body.body if not _is_docstring(s)] or [None]
-    small = last.body[0] if isinstance(last, cst.SimpleStatementLine) and len(last.body) == 1 else None
-    handed = small.value if isinstance(small, (cst.Expr, cst.Return)) else None
-    return (
-        isinstance(handed, cst.Call) and is_super_call(handed, "set_weights")
-        and [_flat(arg) for arg in handed.args] == [plain[1]]
-        and all(_rebinds_locals(statement) for statement in adjusting)
-    )
-
-
-def _rebinds_locals(statement: cst.CSTNode) -> bool:
-    """An assignment to a plain name computed without calls beyond len() and array makers, or an
-    if statement of such assignments."""
-    if isinstance(statement, cst.If):
-        orelse = statement.orelse
-        rest = [] if orelse is None else [orelse] if isinstance(orelse, cst.If) else orelse.body.body
-        blocks = [statement.body, *([] if orelse is None or isinstance(orelse, cst.If) else [orelse.body])]
-        return (
-            all(isinstance(block, cst.IndentedBlock) for block in blocks) and _harmless(statement.test)
-            and all(_rebinds_locals(inner) for inner in [*statement.body.body, *rest])
-        )
-    assignment = _assignment(statement)
-    return assignment is not None and isinstance(assignment[0], cst.Name) and _harmless(assignment[1])
-
-
-def _harmless(expression: cst.BaseExpression) -> bool:
-    return all(_flat(call.func).split(".")[-1] in ("len", "list", "array", "asarray") for call in _calls(expression))
-
-
-def _is_docstring(statement: cst.CSTNode) -> bool:
-    value = _expression(statement)
-    return isinstance(value, (cst.SimpleString, cst.ConcatenatedString))
-
-
-def _merges_base_config(function: cst.FunctionDef) -> bool:
-    """Whether get_config calls the base class's get_config (whose result it then merges)."""
-    return any(is_super_call(call, "get_config") for call in _calls(function))
-
-
-def _empty_lists(statement: cst.CSTNode) -> set[str]:
-    """The names `ms = []` or `ms, vs = [], []` binds to empty lists."""
-    assignment = _assignment(statement)
-    if assignment is None:
-        return set()
-    target, value = assignment
-    if isinstance(target, cst.Name) and isinstance(value, cst.List) and not value.elements:
-        return {target.value}
-    if isinstance(target, cst.Tuple) and isinstance(value, cst.Tuple) and len(target.elements) == len(value.elements):
-        if all(isinstance(t.value, cst.Name) and isinstance(v.value, cst.List) and not v.value.elements
-               for t, v in zip(target.elements, value.elements)):
-            return {t.value.value for t in target.elements}
-    return set()
-
-
-def _appended_in_order(node: cst.CSTNode) -> list[str]:
-    """Names of lists `X.append(...)` is called on inside `node`, in the order of the code."""
-    return [
-        call.func.value.value for call in _calls(node)
-        if isinstance(call.func, cst.Attribute) and call.func.attr.value == "append" and isinstance(call.func.value, cst.Name)
-    ]
-
-
-def _branch_lines(statement: cst.If) -> list[cst.BaseStatement]:
-    """The statements of every branch of an if statement."""
-    lines = list(statement.body.body)
-    orelse = statement.orelse
-    while orelse is not None:
-        lines += orelse.body.body
-        orelse = orelse.orelse if isinstance(orelse, cst.If) else None
-    return lines
-
-
-def _appended(node: cst.CSTNode) -> set[str]:
-    """Names of lists `X.append(...)` is called on inside `node`."""
-    return {
-        call.func.value.value for call in _calls(node)
-        if isinstance(call.func, cst.Attribute) and call.func.attr.value == "append" and isinstance(call.func.value, cst.Name)
-    }
-
-
-def _attributes(node: cst.CSTNode, name: str) -> list[cst.Attribute]:
-    """The `x.<name>` inside `node`."""
-    return [attribute for attribute in descendants(node, cst.Attribute) if attribute.attr.value == name]
-
-
-def _descendant_ids(node: cst.CSTNode) -> set[int]:
-    return {id(child) for child in descendants(node, cst.CSTNode)}
-
-
-def _calls(node: cst.CSTNode) -> list[cst.Call]:
-    return descendants(node, cst.Call)
