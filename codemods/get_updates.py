@@ -183,6 +183,11 @@ class GetUpdatesRule(Rule):
     trigger = re.compile(rb"def\s+get_(?:updates|gradients)\b|\.\s*get_(?:updates|gradients)\s*=|get_(?:updates|gradients)['\"]")
 
     @classmethod
+    def wants(cls, data: bytes) -> bool:
+        # substrings first: `in` is many times faster than the pattern
+        return (b"get_updates" in data or b"get_gradients" in data) and cls.trigger.search(data) is not None
+
+    @classmethod
     def relevant(cls, tree: ast.Module) -> bool:
         return any(
             isinstance(node, ast.ClassDef)

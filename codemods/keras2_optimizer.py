@@ -53,6 +53,13 @@ _SUBCLASS_API = OPTIMIZER_V2_API | TF_KERAS_NEW_API
 # fast (a leading `\b` or lookbehind makes it try every position: boundaries are checked after).
 # A Keras optimizer class or factory is reached through text that says `optimizers` (its import,
 # or its attribute chain).
+def _gate(names: set[str]) -> tuple[bytes, ...]:
+    """Literals one of which each of `names` contains: a shared core where several have one (fewer
+    substrings to look for in every file), else the name."""
+    cores = ("slot", "_hyper", "_resource_apply")
+    return tuple(sorted({next((core for core in cores if core in name), name).encode() for name in names}))
+
+
 _TRIGGERS = (
     ((b"lr",), re.compile(rb"lr(?<!\wlr)\s*=[^=]")),
     ((b"decay",), re.compile(rb"decay(?<!\wdecay)\s*=[^=]")),  # not weight_decay=, a Keras 3 argument
@@ -70,7 +77,7 @@ _TRIGGERS = (
         rb"\b(?:" + _FACTORY_NAMES + rb")\s*\(|\boptimizers import\b[^\n]*\b(?:" + _FACTORY_NAMES + rb")\b"
         rb"|\b(?:" + _CLASSES + rb")\s*\(" + _ARGUMENT + rb"," + _ARGUMENT + rb",")),  # positional arguments
     # subclasses written against the tf.keras 2 optimizer APIs
-    (tuple(name.encode() for name in sorted(_SUBCLASS_API)) + (b"update_step",), re.compile(
+    (_gate(_SUBCLASS_API | {"update_step"}), re.compile(
         rb"def\s+(?:" + "|".join(sorted(_SUBCLASS_API)).encode() + rb")\b"
         rb"|def\s+update_step\s*\([^(),]*,[^(),]*,[^(),]*\)"
         rb"|self\s*\.\s*(?:" + "|".join(sorted(_SUBCLASS_API)).encode() + rb")\s*\(")),
