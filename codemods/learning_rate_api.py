@@ -8,7 +8,6 @@ import re
 from optfix.lazy import libcst as cst
 
 from optfix.calls import bind, constant
-from optfix.codemods.optimizer_name import _as_written_if_unbound
 from optfix.knowledge.namespaces import keras_member
 from optfix.knowledge.runtime import (
     BACKEND_VALUE_FAILURES,
@@ -22,7 +21,7 @@ from optfix.knowledge.runtime import (
     VARIABLE_ATTRIBUTES,
     backend_function,
 )
-from optfix.optimizer_sites import GAP
+from optfix.optimizer_sites import GAP, resolve
 from optfix.rule import FileContext, Rule
 from optfix.source import every_node
 from optfix.tree import children
@@ -203,7 +202,7 @@ class LearningRateApi(Rule):
 
     def _qualified(self, node: cst.BaseExpression) -> str | None:
         imports = self.file.imports
-        return imports.qualified_name(node) or _as_written_if_unbound(node, imports)
+        return imports.qualified_name(node) or resolve(node, imports)
 
     def _constructs(self, node: cst.BaseExpression) -> bool:
         """`keras.optimizers.Adam(...)`, through any import."""

@@ -8,7 +8,6 @@ from optfix.lazy import libcst as cst
 
 from optfix.knowledge.identifiers import REGISTERED, RENAMED, UNREGISTERED, UNSERVED
 from optfix.optimizer_sites import SPACE, FileNames, optimizer_argument, site_matches
-from optfix.optimizer_sites import resolve as _as_written_if_unbound  # noqa: F401  (learning_rate_api imports it from here)
 from optfix.rule import FileContext, Rule
 
 # The prefilter: string literals at the optimizer sites. A file has work only if one of them is
