@@ -14,7 +14,7 @@ import re
 from collections.abc import Iterable
 
 import libcst as cst
-from libcst.metadata import CodePosition, CodeRange, PositionProvider
+from libcst.metadata import CodePosition, CodeRange
 from libcst.metadata.position_provider import PositionProvidingCodegenState
 
 _NEWLINE = re.compile(r"\r\n?|\n")  # as libcst counts lines
@@ -25,14 +25,13 @@ class _TokenCountingState(PositionProvidingCodegenState):
     """Code generation that records, for the wanted nodes only, the token counts at which they
     start and end, syntactically where the node says so, else with their whitespace."""
 
-    __slots__ = ("wanted", "spans", "starts", "hoisted")
+    __slots__ = ("wanted", "spans", "starts")
 
     def __init__(self, module: cst.Module, wanted: set[int]) -> None:
         super().__init__(default_indent=module.default_indent, default_newline=module.default_newline, provider=None)
         self.wanted = wanted
         self.spans: dict[int, tuple[int, int]] = {}
         self.starts: dict[int, list[int]] = {}
-        self.hoisted = False  # a wanted node takes its start or end from a child: count the slow way
 
     def add_indent_tokens(self) -> None:
         self.tokens.extend(self.indent_tokens)
@@ -55,17 +54,25 @@ class _TokenCountingState(PositionProvidingCodegenState):
     def record_syntactic_position(self, node: cst.CSTNode, *, start_node=None, end_node=None):
         if id(node) not in self.wanted:
             return _NOTHING
-        if start_node is not None or end_node is not None:
-            self.hoisted = True
-        return self._recording(node)
+        # The node takes its start or end from a child's, as PositionProvider does: the child,
+        # generated inside this block, is wanted too.
+        for child in (start_node, end_node):
+            if child is not None:
+                self.wanted.add(id(child))
+        return self._recording(node, start_node, end_node)
 
     @contextlib.contextmanager
-    def _recording(self, node: cst.CSTNode):
+    def _recording(self, node: cst.CSTNode, start_node, end_node):
         start = len(self.tokens)
         try:
             yield
         finally:
-            self.spans[id(node)] = (start, len(self.tokens))
+            end = len(self.tokens)
+            if start_node is not None:
+                start = self.spans[id(start_node)][0]
+            if end_node is not None:
+                end = self.spans[id(end_node)][1]
+            self.spans[id(node)] = (start, end)
 
 
 def positions(module: cst.Module, nodes: Iterable[cst.CSTNode]) -> dict[cst.CSTNode, CodeRange]:
@@ -73,11 +80,6 @@ def positions(module: cst.Module, nodes: Iterable[cst.CSTNode]) -> dict[cst.CSTN
     nodes = list(nodes)
     state = _TokenCountingState(module, {id(node) for node in nodes})
     module._codegen(state)
-    if state.hoisted:
-        from libcst.metadata import MetadataWrapper
-
-        every = MetadataWrapper(module, unsafe_skip_copy=True).resolve(PositionProvider)
-        return {node: every[node] for node in nodes}
     places = _places(state.tokens, {count for span in state.spans.values() for count in span})
     return {node: CodeRange(places[state.spans[id(node)][0]], places[state.spans[id(node)][1]]) for node in nodes}
 

@@ -48,3 +48,19 @@ def test_a_few_nodes_of_a_large_module() -> None:
     names = [node for node in expected if isinstance(node, cst.Name)][::50]
     assert len(names) > 10
     assert positions(module, names) == {node: expected[node] for node in names}
+
+
+HOISTING = (cst.BaseCompoundStatement, cst.SimpleStatementLine, cst.Else, cst.ExceptHandler, cst.Finally)
+
+
+@pytest.mark.parametrize("source", SOURCES.values(), ids=SOURCES.keys())
+def test_statements_whose_range_comes_from_children_not_asked_for(source, monkeypatch) -> None:
+    """A statement's range ends where its last child's does (a line's last small statement, a
+    block's body): found without asking for those children, and without the metadata machinery."""
+    module, expected = _expected(source)
+    wanted = [node for node in expected if isinstance(node, HOISTING)]
+    assert wanted
+    monkeypatch.setattr(libcst.metadata, "MetadataWrapper", None)
+    assert positions(module, wanted) == {node: expected[node] for node in wanted}
+    for node in wanted[:: max(1, len(wanted) // 20)]:  # and one at a time
+        assert positions(module, [node]) == {node: expected[node]}
