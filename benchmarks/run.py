@@ -124,9 +124,15 @@ def run_stage(stage: str, roots: list[Path], jobs: int) -> dict:
 
 
 def _load_libcst() -> None:
+    """What a worker does once, not per file: import libcst and, for `rules`, every rule's
+    modules (run all rules on the bundled examples, which give each of them work)."""
     import libcst  # noqa: F401
 
-    import optfix.transform  # noqa: F401
+    from optfix.engine import process_bytes
+    from optfix.rule import all_rules
+
+    for example in sorted((Path(__file__).resolve().parent.parent / "examples").glob("*.py")):
+        process_bytes(example, example.read_bytes(), all_rules(), False)
 
 
 def _identity(value: int) -> int:
