@@ -263,8 +263,8 @@ class GetUpdatesRule(Rule):
         args = node.args
         if isinstance(node.func, cst.Name) and node.func.value == "setattr" and len(args) == 3:
             name = args[1].value
-            if isinstance(name, cst.SimpleString) and name.evaluated_value in _PATCHED:
-                self._report_patch(node, name.evaluated_value)
+            if isinstance(name, cst.SimpleString) and name.raw_value in _PATCHED:  # raw: evaluating may warn on escapes
+                self._report_patch(node, name.raw_value)
 
     def _report_patch(self, node: cst.CSTNode, method: str) -> None:
         """`opt.get_gradients = f`: in a file that imports Keras or TensorFlow, a Keras 2 optimizer
