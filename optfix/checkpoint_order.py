@@ -141,11 +141,11 @@ def _rebinds_locals(statement: cst.CSTNode) -> bool:
     if statement of such assignments."""
     if isinstance(statement, cst.If):
         orelse = statement.orelse
-        rest = [] if orelse is None else [orelse] if isinstance(orelse, cst.If) else orelse.body.body
-        blocks = [statement.body, *([] if orelse is None or isinstance(orelse, cst.If) else [orelse.body])]
+        blocks = [statement.body] + ([orelse.body] if isinstance(orelse, cst.Else) else [])
         return (
             all(isinstance(block, cst.IndentedBlock) for block in blocks) and _harmless(statement.test)
-            and all(_rebinds_locals(inner) for inner in [*statement.body.body, *rest])
+            and all(_rebinds_locals(line) for block in blocks for line in block.body)
+            and (not isinstance(orelse, cst.If) or _rebinds_locals(orelse))  # elif
         )
     assignment = assignment_of(statement)
     return assignment is not None and isinstance(assignment[0], cst.Name) and _harmless(assignment[1])

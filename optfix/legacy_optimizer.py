@@ -269,8 +269,8 @@ class Migration:
         super_seen = False
         deferred = []  # `self.x = ...` before the base class's __init__, which Keras 3 forbids
         lines = unwrap_with(init.body.body, self.is_graph_only)
-        calls = [i for i, line in enumerate(lines) if isinstance(call := expression_of(line), cst.Call) and is_super_init(call)]
-        read_later = bool(calls) and lr in set().union(*(names_in(line) for line in lines[calls[0] + 1:] if not self._dropped(line)))
+        base_init = next((i for i, line in enumerate(lines) if isinstance(call := expression_of(line), cst.Call) and is_super_init(call)), None)
+        read_later = base_init is not None and any(lr in names_in(line) for line in lines[base_init + 1:] if not self._dropped(line))
         # the schedule gets a name of its own where __init__ goes on to read the number
         given = self._free_name(f"{lr}_schedule", names | names_in(init.body)) if read_later and self.decay is not None else lr
         for statement in lines:
