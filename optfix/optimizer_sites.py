@@ -11,6 +11,7 @@ import ast
 import re
 from collections import Counter
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 from optfix.knowledge.keras import KERAS3_OPTIMIZERS
 from optfix.knowledge.namespaces import keras_member
@@ -41,7 +42,7 @@ def site_matches(data: bytes, argument: bytes) -> list[re.Match]:
         found += re.finditer(rb"optimizer" + SPACE + rb"=" + argument, data)
     if b"compile" in data:
         site = re.compile(rb"compile" + SPACE + rb"(?:\)" + SPACE + rb")*\(" + argument)  # `(model.compile)(...)` too
-        found += (m for m in site.finditer(data) if not data[: m.start()].endswith(_NOT_KERAS_COMPILE))
+        found += (m for m in site.finditer(data) if not data.endswith(_NOT_KERAS_COMPILE, 0, m.start()))  # no copy of the prefix
     if b"optimizers" in data:
         found += _get_sites(data, argument)
     return found
@@ -74,6 +75,13 @@ def bound_to(data: bytes, names: set[bytes], follows=lambda parts, names: parts[
 
 def _get_sites(data: bytes, argument: bytes) -> list[re.Match]:
     """Arguments given to `optimizers.get` under whatever names the file binds it or its module to."""
+    site = re.compile(_getters(data) + SPACE + rb"\(" + SPACE + rb"(?:identifier" + SPACE + rb"=)?" + argument)
+    return list(site.finditer(data))
+
+
+@lru_cache(maxsize=2)  # the prefilters of two rules read the same file's bytes in turn
+def _getters(data: bytes) -> bytes:
+    """A pattern of the names the file calls `optimizers.get` by."""
     modules = {b"optimizers", *_MODULE_ALIAS.findall(data)}
     getters = {alias or b"get" for names in _FROM_OPTIMIZERS.findall(data) for alias in _GET_NAME.findall(names)}
     # Aliases assigned in code, through any chain: `opts = keras.optimizers`, `get_optimizer = opts.get`.
@@ -82,8 +90,7 @@ def _get_sites(data: bytes, argument: bytes) -> list[re.Match]:
                        and parts[-1] == b"get" and parts[-2] in modules) - modules
     callers = [re.escape(module) + SPACE + rb"\." + SPACE + rb"get" for module in sorted(modules)]
     callers += [rb"(?<![\w.])" + re.escape(getter) for getter in sorted(getters)]  # `get(...)`, not `config.get(...)`
-    site = re.compile(rb"(?:" + b"|".join(callers) + rb")" + SPACE + rb"\(" + SPACE + rb"(?:identifier" + SPACE + rb"=)?" + argument)
-    return list(site.finditer(data))
+    return rb"(?:" + b"|".join(callers) + rb")"
 
 
 # -- the sites in the tree ------------------------------------------------------------------------
