@@ -47,12 +47,8 @@ _ARGUMENT = rb"(?:[^()=,]|\([^()]*\))*"  # one argument, nested parentheses one 
 # After `optimizers`: not Keras's own sources, not tf_keras (left alone), not `my_optimizers`.
 _OURS = rb"(?<!src\.optimizers)(?<!tf_keras\.optimizers)(?<!\woptimizers)"
 _SUBCLASS_API = OPTIMIZER_V2_API | TF_KERAS_NEW_API
-# The prefilter: each pattern is searched only in files that hold one of its literals, which `in`
-# finds many times faster than a regular expression could (one alternation of them all took 5 s
-# on the benchmark corpus), and each pattern starts with a literal, which `re` also searches
-# fast (a leading `\b` or lookbehind makes it try every position: boundaries are checked after).
-# A Keras optimizer class or factory is reached through text that says `optimizers` (its import,
-# or its attribute chain).
+
+
 def _gate(names: set[str]) -> tuple[bytes, ...]:
     """Literals one of which each of `names` contains: a shared core where several have one (fewer
     substrings to look for in every file), else the name."""
@@ -60,6 +56,12 @@ def _gate(names: set[str]) -> tuple[bytes, ...]:
     return tuple(sorted({next((core for core in cores if core in name), name).encode() for name in names}))
 
 
+# The prefilter: each pattern is searched only in files that hold one of its literals, which `in`
+# finds many times faster than a regular expression could (one alternation of them all took 5 s
+# on the benchmark corpus), and each pattern starts with a literal, which `re` also searches
+# fast (a leading `\b` or lookbehind makes it try every position: boundaries are checked after).
+# A Keras optimizer class or factory is reached through text that says `optimizers` (its import,
+# or its attribute chain).
 _TRIGGERS = (
     ((b"lr",), re.compile(rb"lr(?<!\wlr)\s*=[^=]")),
     ((b"decay",), re.compile(rb"decay(?<!\wdecay)\s*=[^=]")),  # not weight_decay=, a Keras 3 argument
