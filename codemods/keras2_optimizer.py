@@ -47,6 +47,42 @@ _ARGUMENT = rb"(?:[^()=,]|\([^()]*\))*"  # one argument, nested parentheses one 
 # After `optimizers`: not Keras's own sources, not tf_keras (left alone), not `my_optimizers`.
 _OURS = rb"(?<!src\.optimizers)(?<!tf_keras\.optimizers)(?<!\woptimizers)"
 _SUBCLASS_API = OPTIMIZER_V2_API | TF_KERAS_NEW_API
+_OPTIMIZER_NAMES = frozenset(KERAS3_OPTIMIZERS | set(KERAS3_SIGNATURES) | set(KERAS2_SIGNATURES) | set(KERAS2_FACTORIES))
+
+
+class _Keyword:
+    """One of `names` given as a keyword argument: after `(` or `,`, or after a comment line (one
+    may end a line of arguments). Most `lr = 0.1` are assignments on a line of their own."""
+
+    def __init__(self, names: bytes, value: bytes = rb"[^=]") -> None:
+        self.pattern = re.compile(names + rb"\s*=" + value)  # led by a literal, which `re` finds fast
+
+    def search(self, data: bytes) -> bool:
+        for match in self.pattern.finditer(data):
+            before = data[max(0, match.start() - 512):match.start()].rstrip(b" \t\f\r\n\\")
+            if not before or before.endswith((b"(", b",")) or b"#" in before[before.rfind(b"\n") + 1:]:
+                return True
+        return False
+
+
+class _AllOf:
+    """Patterns that must all be found in a file."""
+
+    def __init__(self, *patterns) -> None:
+        self.patterns = patterns
+
+    def search(self, data: bytes) -> bool:
+        return all(pattern.search(data) for pattern in self.patterns)
+
+
+class _OptimizerCalled:
+    """A Keras optimizer class called, or imported under another name; not defined (`class Adam(`)."""
+
+    pattern = re.compile(rb"\b(?:" + "|".join(sorted(_OPTIMIZER_NAMES)).encode() + rb")(?:\s+as\s|\s*\()")
+
+    @classmethod
+    def search(cls, data: bytes) -> bool:
+        return any(not data.endswith(b"class ", 0, match.start()) for match in cls.pattern.finditer(data))
 
 
 def _gate(names: set[str]) -> tuple[bytes, ...]:
@@ -63,10 +99,10 @@ def _gate(names: set[str]) -> tuple[bytes, ...]:
 # A Keras optimizer class or factory is reached through text that says `optimizers` (its import,
 # or its attribute chain).
 _TRIGGERS = (
-    ((b"lr",), re.compile(rb"lr(?<!\wlr)\s*=[^=]")),
-    ((b"decay",), re.compile(rb"decay(?<!\wdecay)\s*=[^=]")),  # not weight_decay=, a Keras 3 argument
-    ((b"schedule_decay",), re.compile(rb"schedule_decay\s*=[^=]")),
-    ((b"epsilon",), re.compile(rb"epsilon(?<!\wepsilon)\s*=\s*None\b")),
+    ((b"lr",), _Keyword(rb"lr")),
+    ((b"decay",), _Keyword(rb"decay")),  # not weight_decay=, a Keras 3 argument
+    ((b"schedule_decay",), _Keyword(rb"schedule_decay")),
+    ((b"epsilon",), _Keyword(rb"epsilon", rb"\s*None\b")),
     ((b"legacy", b"experimental"), re.compile(
         rb"optimizers" + _OURS + rb"\s*\.\s*(?:legacy|experimental)\b"
         rb"|import\s[^\n]*optimizers" + _OURS + rb"\.(?:legacy|experimental)\b"
@@ -83,7 +119,8 @@ _TRIGGERS = (
         rb"def\s+(?:" + "|".join(sorted(_SUBCLASS_API)).encode() + rb")\b"
         rb"|def\s+update_step\s*\([^(),]*,[^(),]*,[^(),]*\)"
         rb"|self\s*\.\s*(?:" + "|".join(sorted(_SUBCLASS_API)).encode() + rb")\s*\(")),
-    ((b"clipnorm",), re.compile(rb"clipnorm\s*=(?s:.*)\bclipvalue\s*=|clipvalue\s*=(?s:.*)\bclipnorm\s*=")),
+    # both clips given to a call of an optimizer class, or of one imported under another name
+    ((b"clipnorm",), _AllOf(_Keyword(rb"clipnorm"), _Keyword(rb"clipvalue"), _OptimizerCalled)),
 )
 
 
@@ -578,9 +615,6 @@ def _legacy_subclass_api(node: cst.ClassDef) -> list[str]:
     }
     used += sorted((called & _SUBCLASS_API) - set(used))
     return used
-
-
-_OPTIMIZER_NAMES = frozenset(KERAS3_OPTIMIZERS | set(KERAS3_SIGNATURES) | set(KERAS2_SIGNATURES) | set(KERAS2_FACTORIES))
 
 
 def _aliases(tree: ast.Module) -> set[str]:

@@ -222,3 +222,21 @@ def test_the_prefilter_lets_through_what_may_have_work_and_not_its_look_alikes(r
     rule = rules_by_id()[rule_id]
     data = source.encode()
     assert (rule.wants(data) and rule.relevant(ast.parse(source))) is expected
+
+
+BYTE_STAGE = [  # (rule, source, whether the byte stage alone lets it through)
+    ("keras2-optimizer", "import keras\nlr = 0.1\nopt = keras.optimizers.Adam(learning_rate=lr)\n", False),
+    ("keras2-optimizer", "import keras\nopt = keras.optimizers.Adam(  # Keras 2\n    lr=0.1)\n", True),
+    ("keras2-optimizer", "import keras\nopt = keras.optimizers.Adam(0.1, \\\n  decay=0.1)\n", True),
+    ("keras2-optimizer", "from keras.src import optimizers\n\nclass Adam(optimizers.Optimizer):\n"
+                         "    def __init__(self, clipnorm=None, clipvalue=None):\n"
+                         "        super().__init__(clipnorm=clipnorm, clipvalue=clipvalue)\n", False),
+    ("keras2-optimizer", "from keras.optimizers import Adam as A\nA(clipnorm=1.0, clipvalue=0.5)\n", True),
+    ("keras2-optimizer", "import keras\nopt = keras.optimizers.SGD(clipvalue=0.5,\n    clipnorm=1.0)\n", True),
+    ("keras2-optimizer", "import keras\nweight_decay = 0.1\nself.decay = 0.1\n", False),
+]
+
+
+@pytest.mark.parametrize("rule_id, source, expected", BYTE_STAGE)
+def test_the_byte_stage_tells_keyword_arguments_from_assignments_and_definitions(rule_id, source, expected) -> None:
+    assert rules_by_id()[rule_id].wants(source.encode()) is expected
