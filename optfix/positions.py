@@ -1,10 +1,11 @@
 """Where a few nodes are, exactly as libcst's PositionProvider says, for the cost of generating
-the code once.
+at most the code once.
 
 PositionProvider computes a line and column for every node of the module, through its metadata
 machinery: on a large file that costs several times the parse. Findings need the positions of a
 handful of nodes, so code is generated with a state that notes only how many tokens came before
-each of them, and the lines and columns of those few places are counted afterwards.
+each of them, and the lines and columns of those few places are counted afterwards. Generation
+stops once the last of them has been generated: nothing after it moves it.
 """
 
 from __future__ import annotations
@@ -21,15 +22,20 @@ _NEWLINE = re.compile(r"\r\n?|\n")  # as libcst counts lines
 _NOTHING = contextlib.nullcontext()
 
 
+class _AllGenerated(Exception):
+    pass
+
+
 class _TokenCountingState(PositionProvidingCodegenState):
     """Code generation that records, for the wanted nodes only, the token counts at which they
     start and end, syntactically where the node says so, else with their whitespace."""
 
-    __slots__ = ("wanted", "spans", "starts")
+    __slots__ = ("wanted", "remaining", "spans", "starts")
 
     def __init__(self, module: cst.Module, wanted: set[int]) -> None:
         super().__init__(default_indent=module.default_indent, default_newline=module.default_newline, provider=None)
         self.wanted = wanted
+        self.remaining = set(wanted)  # the nodes asked for that have not been generated yet
         self.spans: dict[int, tuple[int, int]] = {}
         self.starts: dict[int, list[int]] = {}
 
@@ -50,6 +56,9 @@ class _TokenCountingState(PositionProvidingCodegenState):
         if id(node) in self.wanted:
             start = self.starts[id(node)].pop()
             self.spans.setdefault(id(node), (start, len(self.tokens)))
+            self.remaining.discard(id(node))
+            if not self.remaining:
+                raise _AllGenerated
 
     def record_syntactic_position(self, node: cst.CSTNode, *, start_node=None, end_node=None):
         if id(node) not in self.wanted:
@@ -64,22 +73,22 @@ class _TokenCountingState(PositionProvidingCodegenState):
     @contextlib.contextmanager
     def _recording(self, node: cst.CSTNode, start_node, end_node):
         start = len(self.tokens)
-        try:
-            yield
-        finally:
-            end = len(self.tokens)
-            if start_node is not None:
-                start = self.spans[id(start_node)][0]
-            if end_node is not None:
-                end = self.spans[id(end_node)][1]
-            self.spans[id(node)] = (start, end)
+        yield  # not reached again when generation stops inside: the span is not needed then
+        end = len(self.tokens)
+        if start_node is not None:
+            start = self.spans[id(start_node)][0]
+        if end_node is not None:
+            end = self.spans[id(end_node)][1]
+        self.spans[id(node)] = (start, end)
 
 
 def positions(module: cst.Module, nodes: Iterable[cst.CSTNode]) -> dict[cst.CSTNode, CodeRange]:
     """The CodeRange PositionProvider gives each of `nodes` (nodes of `module`)."""
     nodes = list(nodes)
     state = _TokenCountingState(module, {id(node) for node in nodes})
-    module._codegen(state)
+    if nodes:
+        with contextlib.suppress(_AllGenerated):
+            module._codegen(state)
     places = _places(state.tokens, {count for span in state.spans.values() for count in span})
     return {node: CodeRange(places[state.spans[id(node)][0]], places[state.spans[id(node)][1]]) for node in nodes}
 

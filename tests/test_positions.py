@@ -50,6 +50,26 @@ def test_a_few_nodes_of_a_large_module() -> None:
     assert positions(module, names) == {node: expected[node] for node in names}
 
 
+@pytest.mark.parametrize("source", SOURCES.values(), ids=SOURCES.keys())
+def test_the_first_nodes_alone_statements_among_them(source) -> None:
+    module, expected = _expected(source)
+    first = list(expected)[:40]
+    assert positions(module, first) == {node: expected[node] for node in first}
+
+
+class _Unprintable(cst.Pass):
+    def _codegen_impl(self, state, semicolon=False) -> None:
+        raise AssertionError("generated code after the last node asked for")
+
+
+def test_code_after_the_last_node_asked_for_is_not_generated() -> None:
+    module, expected = _expected("x = f(a,\n      b)\ny = 2\n")
+    call = next(node for node in expected if isinstance(node, cst.Call))
+    last = module.body[1].with_changes(body=[_Unprintable()])
+    module = module.with_changes(body=[module.body[0], last])
+    assert positions(module, [call]) == {call: expected[call]}
+
+
 HOISTING = (cst.BaseCompoundStatement, cst.SimpleStatementLine, cst.Else, cst.ExceptHandler, cst.Finally)
 
 
