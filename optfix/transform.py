@@ -16,7 +16,7 @@ from optfix.positions import positions as node_positions
 from optfix.source import quiet_parse
 from optfix.rule import FileContext, Rule, rules_by_id
 from optfix.suppressions import MARK, Suppressions
-from optfix.tree import reads, transformed
+from optfix.tree import reads, skippable, transformed
 
 
 class RuleError(Exception):
@@ -94,7 +94,8 @@ def transform(text: str, rules: Sequence[type[Rule]], unsafe_fixes: bool = False
     file = FileContext(module, text, unsafe_fixes, keras_import, path=path)
     if MARK in text:
         file.suppressions = Suppressions.of(module, frozenset(rules_by_id()))
-    rewritten = transformed(module, _Traversal([rule(file) for rule in rules], file))
+    traversal = _Traversal([rule(file) for rule in rules], file)
+    rewritten = transformed(module, traversal, skippable(frozenset(traversal.visitors) | frozenset(traversal.leavers)))
     if not any(note.kind is Kind.CHANGE for note in file.notes):
         # Rules change the tree only through Rule.rewrite(): nothing to generate.
         return Outcome(text, _locate(module, file))

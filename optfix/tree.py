@@ -2,12 +2,14 @@
 
 libcst's own traversals (a visitor, `node.children`) construct a new copy of every node they
 pass: reading a large module that way costs more than parsing it. Here children are read from
-the nodes' fields, in the order of the code.
+the nodes' fields, in the order of the code, and the walks pass over trivia (whitespace,
+comments, punctuation, operators: two thirds of a module's nodes) where nothing looks at it.
 """
 
 from __future__ import annotations
 
 import dataclasses
+import functools
 import inspect
 import re
 from collections.abc import Iterator
@@ -31,6 +33,32 @@ def _fields(kind: type) -> tuple[str, ...]:
     return _FIELDS.setdefault(kind, (*ordered, *(name for name in declared if name not in ordered)))
 
 
+@functools.cache
+def trivia() -> frozenset[type]:
+    """The node types whose subtrees hold nothing but whitespace, comments and punctuation
+    (tests/test_tree.py checks it on real code)."""
+    roots = (
+        cst.BaseParenthesizableWhitespace, cst.EmptyLine, cst.TrailingWhitespace, cst.Newline, cst.Comment,
+        cst.Comma, cst.Dot, cst.Colon, cst.Semicolon, cst.AssignEqual, cst.ImportStar,
+        cst.LeftParen, cst.RightParen, cst.LeftSquareBracket, cst.RightSquareBracket, cst.LeftCurlyBrace, cst.RightCurlyBrace,
+        cst.BaseBinaryOp, cst.BaseBooleanOp, cst.BaseCompOp, cst.BaseUnaryOp, cst.BaseAugOp,
+    )
+    return frozenset(kind for kind in vars(cst).values() if isinstance(kind, type) and issubclass(kind, roots))
+
+
+@functools.cache
+def skippable(handled: frozenset[str]) -> frozenset[type]:
+    """The node types a walk may pass over when only the node types named in `handled` have
+    handlers: trivia, unless some of it is handled."""
+    kinds = trivia()
+    return frozenset() if any(kind.__name__ in handled for kind in kinds) else kinds
+
+
+def handled_types(visitor: object) -> frozenset[str]:
+    """The node types a visitor has visit_ or leave_ methods for."""
+    return frozenset(name.partition("_")[2] for name in dir(type(visitor)) if name.startswith(("visit_", "leave_")))
+
+
 def children(node: cst.CSTNode) -> Iterator[cst.CSTNode]:
     """What `node.children` gives, in the same order."""
     for name in _FIELDS.get(type(node)) or _fields(type(node)):
@@ -50,15 +78,21 @@ def _is_node(value: object) -> bool:
     return known
 
 
+@functools.cache
+def _passed_over(kind: type) -> frozenset[type]:
+    return skippable(frozenset(sub.__name__ for sub in trivia() if issubclass(sub, kind)))
+
+
 def descendants(node: cst.CSTNode, kind: type) -> list:
     """Every node of type `kind` inside `node` (itself included), in the order of the code."""
+    skipped = _passed_over(kind)
     found = []
     stack = [node]
     while stack:
         current = stack.pop()
         if isinstance(current, kind):
             found.append(current)
-        stack.extend(reversed(list(children(current))))
+        stack.extend(reversed([child for child in children(current) if type(child) not in skipped]))
     return found
 
 
@@ -67,7 +101,7 @@ def walk(node: cst.CSTNode, visitor: cst.CSTVisitor) -> None:
     leave_ methods, in the same order), without copying the tree."""
     kind = type(visitor)
     if kind.on_visit is cst.CSTVisitor.on_visit and kind.on_leave is cst.CSTVisitor.on_leave:
-        _dispatched(node, visitor, {})
+        _dispatched(node, visitor, {}, skippable(handled_types(visitor)))
     else:
         _walk(node, visitor)
 
@@ -79,7 +113,7 @@ def _walk(node: cst.CSTNode, visitor: cst.CSTVisitor) -> None:
     visitor.on_leave(node)
 
 
-def _dispatched(node: cst.CSTNode, visitor: cst.CSTVisitor, handlers: dict) -> None:
+def _dispatched(node: cst.CSTNode, visitor: cst.CSTVisitor, handlers: dict, skipped: frozenset[type]) -> None:
     """`_walk` for a visitor with libcst's own on_visit / on_leave: its visit_<Type> and
     leave_<Type> methods looked up once per node type, not at every node."""
     kind = type(node)
@@ -89,27 +123,30 @@ def _dispatched(node: cst.CSTNode, visitor: cst.CSTVisitor, handlers: dict) -> N
     visit, leave = pair
     if visit is None or visit(node) is not False:
         for child in children(node):
-            _dispatched(child, visitor, handlers)
+            if type(child) not in skipped:
+                _dispatched(child, visitor, handlers, skipped)
     if leave is not None:
         leave(node)
 
 
-def transformed(node: cst.CSTNode, transformer: cst.CSTTransformer) -> cst.CSTNode:
+def transformed(node: cst.CSTNode, transformer: cst.CSTTransformer, skipped: frozenset[type] = frozenset()) -> cst.CSTNode:
     """`node.visit(transformer)` for a transformer whose handlers never remove or flatten a node:
     the same calls, in the same order, but a node none of whose descendants changed is passed on
     as it is (`updated is original`) instead of being rebuilt, so only the path above a change
-    is copied."""
+    is copied. Nodes of the `skipped` types are passed on without a call (`skippable` says which
+    may be)."""
     updated = node
     if transformer.on_visit(node):
         changes = {}
         for name in _FIELDS.get(type(node)) or _fields(type(node)):
             value = getattr(node, name)
             if type(value) in (list, tuple):
-                items = [transformed(item, transformer) if _is_node(item) else item for item in value]
+                items = [transformed(item, transformer, skipped) if type(item) not in skipped and _is_node(item) else item
+                         for item in value]
                 if any(new is not old for new, old in zip(items, value)):
                     changes[name] = type(value)(items)
-            elif _is_node(value):
-                item = transformed(value, transformer)
+            elif type(value) not in skipped and _is_node(value):
+                item = transformed(value, transformer, skipped)
                 if item is not value:
                     changes[name] = item
         if changes:
@@ -138,5 +175,6 @@ def reads(node: cst.CSTNode, heads: bool = False) -> list[cst.Name]:
         elif kind is cst.Arg:
             stack.append(current.value)
         elif kind is not cst.Import and kind is not cst.ImportFrom:
-            stack.extend(reversed(list(children(current))))
+            skipped = trivia()
+            stack.extend(reversed([child for child in children(current) if type(child) not in skipped]))
     return found

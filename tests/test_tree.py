@@ -7,7 +7,7 @@ from pathlib import Path
 import libcst as cst
 import pytest
 
-from optfix.tree import children, descendants, transformed, walk
+from optfix.tree import children, descendants, skippable, transformed, trivia, walk
 
 REPO = Path(__file__).resolve().parent.parent
 EVERY_CONSTRUCT = '''\
@@ -84,6 +84,57 @@ def test_children_are_libcst_children_in_order(module) -> None:
         nodes.extend(expected)
 
 
+def test_trivia_holds_only_trivia(module) -> None:
+    kinds = trivia()
+    assert {cst.SimpleWhitespace, cst.Comment, cst.Comma, cst.Add, cst.NotEqual, cst.LeftParen} <= kinds
+    assert not kinds & {cst.Name, cst.Call, cst.Arg, cst.Param, cst.Annotation, cst.Ellipsis}
+    nodes, seen = [module], set()
+    while nodes:
+        node = nodes.pop()
+        if type(node) in kinds:
+            seen.add(type(node))
+            inside = {type(child) for child in node.children}
+            assert inside <= kinds, f"{type(node).__name__} holds {inside - kinds}"
+        nodes.extend(node.children)
+    assert len(seen) > 10
+
+
+class _Handlers(cst.CSTVisitor):
+    """Handlers for a few node types (no trivia), as the rules' visitors have."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.calls: list[tuple[str, int]] = []
+
+    def visit_Name(self, node) -> None:
+        self.calls.append(("visit", id(node)))
+
+    def visit_Lambda(self, node) -> bool:
+        self.calls.append(("visit", id(node)))
+        return False
+
+    def leave_Call(self, node) -> None:
+        self.calls.append(("leave", id(node)))
+
+
+def test_walk_over_trivia_makes_the_handler_calls_visit_makes(module) -> None:
+    by_libcst, by_walk = _Handlers(), _Handlers()
+    module.visit(by_libcst)
+    walk(module, by_walk)
+    assert by_walk.calls == by_libcst.calls and by_walk.calls
+
+
+def test_walk_enters_trivia_for_a_visitor_that_handles_some() -> None:
+    found = []
+
+    class Comments(cst.CSTVisitor):
+        def visit_Comment(self, node) -> None:
+            found.append(node.value)
+
+    walk(cst.parse_module("f(a,  # one\n  b)  # two\n"), Comments())
+    assert found == ["# one", "# two"]
+
+
 def test_walk_makes_the_calls_visit_makes(module) -> None:
     by_libcst, by_walk = _Record(), _Record()
     module.visit(by_libcst)
@@ -130,6 +181,21 @@ def test_transformed_makes_the_calls_and_the_code_visit_makes(module) -> None:
     assert by_us.calls == by_libcst.calls
     assert result.code == expected.code
     assert ("renamed" in result.code) == ("x" in {name.value for name in descendants(module, cst.Name)})
+
+
+def test_transformed_over_trivia_makes_the_other_calls_and_the_code_visit_makes(module) -> None:
+    by_libcst, by_us = _Renamer(), _Renamer()
+    expected = module.visit(by_libcst)
+    kinds = {id(node): type(node) for node in descendants(module, cst.CSTNode)}
+    skipped = skippable(frozenset({"Name", "Lambda"}))
+    result = transformed(module, by_us, skipped)
+    assert skipped == trivia()
+    assert by_us.calls == [call for call in by_libcst.calls if kinds[call[1]] not in skipped]
+    assert result.code == expected.code
+
+
+def test_trivia_is_not_skipped_for_handlers_of_trivia() -> None:
+    assert skippable(frozenset({"Name", "Comment"})) == frozenset()
 
 
 def test_transformed_rebuilds_only_the_path_above_a_change() -> None:
