@@ -19,8 +19,8 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).parent))
 from run import corpus, python_files  # noqa: E402
 
-from optfix.engine import process_bytes  # noqa: E402
-from optfix.rule import all_rules  # noqa: E402
+from optfix.engine.journey import process_bytes  # noqa: E402
+from optfix.engine.registry import all_rules  # noqa: E402
 
 
 def examine(path: Path) -> list[tuple[str, bool, bool]]:
@@ -29,12 +29,12 @@ def examine(path: Path) -> list[tuple[str, bool, bool]]:
     rows = []
     for rule in all_rules():
         with_no_prefilter = [type("Unfiltered", (rule,), {"relevant": classmethod(lambda cls, tree: True)})]
-        result = process_bytes(path, data, with_no_prefilter, False)
-        rows.append((rule.id, rule.wants(data) and _relevant(data, rule), result.changed or bool(result.findings)))
+        result = process_bytes(path, data, with_no_prefilter)
+        rows.append((rule.id, rule.wants(data) and ast_stage(data, rule), result.changed or bool(result.findings)))
     return rows
 
 
-def _relevant(data: bytes, rule) -> bool:
+def ast_stage(data: bytes, rule) -> bool:
     try:
         return rule.relevant(ast.parse(data))
     except (SyntaxError, ValueError):

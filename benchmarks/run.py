@@ -69,26 +69,26 @@ def _libcst(path: Path) -> None:
 
 def _prefiltered(files: list[Path]) -> list[tuple[Path, tuple[str, ...]]]:
     """The files that reach libcst, with the rules that do: both prefilter stages say yes."""
-    from optfix.engine import _relevant, triggered_rules
-    from optfix.rule import all_rules
+    from optfix.engine.prefilter import ast_stage, bytes_stage
+    from optfix.engine.registry import all_rules
 
     rules = all_rules()
     chosen = []
     for path in files:
         data = path.read_bytes()
-        wanted = triggered_rules(data, rules)
-        kept = _relevant(data.decode("utf-8", "replace"), wanted) if wanted else []
+        wanted = bytes_stage(data, rules)
+        kept = ast_stage(data.decode("utf-8", "replace"), wanted) if wanted else []
         if kept:
             chosen.append((path, tuple(rule.id for rule in kept)))
     return chosen
 
 
 def _rules(chosen: tuple[Path, tuple[str, ...]]) -> None:
-    from optfix.engine import process_bytes
-    from optfix.rule import rules_by_id
+    from optfix.engine.journey import process_bytes
+    from optfix.engine.registry import rules_by_id
 
     path, ids = chosen
-    process_bytes(path, path.read_bytes(), [rules_by_id()[rule_id] for rule_id in ids], False)
+    process_bytes(path, path.read_bytes(), [rules_by_id()[rule_id] for rule_id in ids])
 
 
 def run_stage(stage: str, roots: list[Path], jobs: int) -> dict:
@@ -128,11 +128,11 @@ def _load_libcst() -> None:
     modules (run all rules on the bundled examples, which give each of them work)."""
     import libcst  # noqa: F401
 
-    from optfix.engine import process_bytes
-    from optfix.rule import all_rules
+    from optfix.engine.journey import process_bytes
+    from optfix.engine.registry import all_rules
 
     for example in sorted((Path(__file__).resolve().parent.parent / "examples").glob("*.py")):
-        process_bytes(example, example.read_bytes(), all_rules(), False)
+        process_bytes(example, example.read_bytes(), all_rules())
 
 
 def _identity(value: int) -> int:

@@ -1,1 +1,1 @@
-"""The rules, one per module; installed as `optfix.codemods` and found by `optfix.rule.all_rules`."""
+"""The rules, one per module; installed as `optfix.codemods` and found by `optfix.rulekit.rule.all_rules`."""

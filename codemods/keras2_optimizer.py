@@ -8,8 +8,8 @@ from dataclasses import dataclass
 
 from optfix.lazy import libcst as cst
 
-from optfix.calls import NOT_CONSTANT, as_keyword, constant, new_keyword, with_args
-from optfix.dotted_names import PossibleNames
+from optfix.rulekit.calls import NOT_CONSTANT, as_keyword, constant, new_keyword, with_args
+from optfix.analysis.dotted_names import PossibleNames
 from optfix.knowledge.keras import (
     CLIP_BOTH,
     KERAS2_CLIPNORM,
@@ -27,11 +27,11 @@ from optfix.knowledge.keras import (
     keras2_defaults,
 )
 from optfix.knowledge.namespaces import KERAS_ROOTS, keras_member
-from optfix.optimizer_sites import optimizer_argument
-from optfix.references import ValueReferences
-from optfix.rule import Rule
-from optfix.source import every_node
-from optfix.tree import descendants
+from optfix.rulekit.optimizer_sites import optimizer_argument
+from optfix.rulekit.references import ValueReferences
+from optfix.rulekit.rule import Rule
+from optfix.analysis.ast_nodes import every_node
+from optfix.analysis.tree import descendants
 
 KERAS2, TF_KERAS, KERAS3 = "Keras 2", "tf.keras 2", "Keras 3"
 SIGNATURES = {KERAS2: KERAS2_SIGNATURES, TF_KERAS: TF_KERAS_SIGNATURES, KERAS3: KERAS3_SIGNATURES}
@@ -192,7 +192,7 @@ def _float_literal(value: cst.BaseExpression) -> cst.BaseExpression:
     return value
 
 
-class Keras2Optimizer(ValueReferences, Rule):
+class Keras2OptimizerRule(ValueReferences, Rule):
     """Rewrite Keras 2 optimizer arguments and namespaces into Keras 3, keeping the math.
 
     What it does

@@ -7,7 +7,7 @@ import re
 
 from optfix.lazy import libcst as cst
 
-from optfix.calls import bind, constant
+from optfix.rulekit.calls import bind, constant
 from optfix.knowledge.namespaces import keras_member
 from optfix.knowledge.runtime import (
     BACKEND_VALUE_FAILURES,
@@ -21,10 +21,10 @@ from optfix.knowledge.runtime import (
     VARIABLE_ATTRIBUTES,
     backend_function,
 )
-from optfix.optimizer_sites import GAP, resolve
-from optfix.rule import FileContext, Rule
-from optfix.source import every_node
-from optfix.tree import children
+from optfix.rulekit.optimizer_sites import GAP, resolve
+from optfix.rulekit.rule import FileContext, Rule
+from optfix.analysis.ast_nodes import every_node
+from optfix.analysis.tree import children
 
 _ATTRIBUTE_FUNCTIONS = frozenset({"hasattr", "getattr", "setattr"})
 _RENAMED_OR_REMOVED = frozenset(RENAMED_ATTRIBUTES) | frozenset(REMOVED_ATTRIBUTES)
@@ -56,7 +56,7 @@ _KEY = re.compile(rb"""['"](?:lr|decay)['"]""")
 _CONFIG_LR = "'lr' -> 'learning_rate' in an optimizer config: Keras 3 rejects 'lr' (ValueError: Argument(s) not recognized)"
 
 
-class LearningRateApi(Rule):
+class LearningRateApiRule(Rule):
     """Read and set an optimizer's learning rate through the Keras 3 API.
 
     What it does
@@ -471,7 +471,7 @@ class _Survey:
     """What each name read as an optimizer's base stands for, by Python's scoping rules: trusted
     only if the scope that binds it assigns it nothing but optimizers."""
 
-    def __init__(self, rule: LearningRateApi) -> None:
+    def __init__(self, rule: LearningRateApiRule) -> None:
         self.rule = rule
         self.uses: list[tuple[cst.Name, _Scope]] = []
         self.untrusted: set[str] = set()  # bound through `global`, `nonlocal` or `:=`

@@ -7,13 +7,13 @@ import re
 
 from optfix.lazy import libcst as cst
 
-from optfix.dotted_names import PossibleNames
+from optfix.analysis.dotted_names import PossibleNames
 from optfix.knowledge.keras import KERAS3_OPTIMIZERS, keras2_defaults
 from optfix.knowledge.tf1 import TF1_OPTIMIZERS, tf1_class
 from optfix.knowledge.tfa import TFA_NAMES, tfa_name
-from optfix.optimizer_sites import BASE_CLASS, GAP, SPACE, FileNames, keras_optimizer_class, optimizer_argument, resolve, site_matches
-from optfix.rule import FileContext, Rule
-from optfix.source import every_node
+from optfix.rulekit.optimizer_sites import BASE_CLASS, GAP, SPACE, FileNames, keras_optimizer_class, optimizer_argument, resolve, site_matches
+from optfix.rulekit.rule import FileContext, Rule
+from optfix.analysis.ast_nodes import every_node
 
 # The prefilter: an optimizer site whose argument is a name or an attribute chain ending in a name
 # that may stand for an optimizer class, in a file that mentions `optimizers`, as every reference
@@ -46,7 +46,7 @@ def _may_be_class(name: bytes, data: bytes, classes: set[bytes], seen: set[bytes
 
 
 
-class OptimizerInstance(Rule):
+class OptimizerInstanceRule(Rule):
     """Call optimizer classes given to Keras where it needs an optimizer instance.
 
     What it does

@@ -7,8 +7,8 @@ import re
 from optfix.lazy import libcst as cst
 
 from optfix.knowledge.identifiers import REGISTERED, RENAMED, UNREGISTERED, UNSERVED
-from optfix.optimizer_sites import SPACE, FileNames, optimizer_argument, site_matches
-from optfix.rule import FileContext, Rule
+from optfix.rulekit.optimizer_sites import SPACE, FileNames, optimizer_argument, site_matches
+from optfix.rulekit.rule import FileContext, Rule
 
 # The prefilter: string literals at the optimizer sites. A file has work only if one of them is
 # not a registered name, so files that spell every optimizer right are never parsed.
@@ -21,7 +21,7 @@ _CALL_PARENS = re.compile(r"\(\s*\)$")
 _SUFFIX = re.compile(r"optimizer$", re.IGNORECASE)
 
 
-class OptimizerName(Rule):
+class OptimizerNameRule(Rule):
     """Correct misspelled or unregistered optimizer names passed to Keras.
 
     What it does

@@ -7,7 +7,7 @@ import re
 
 from optfix.lazy import libcst as cst
 
-from optfix.calls import as_keyword, bind, constant, new_keyword, with_args
+from optfix.rulekit.calls import as_keyword, bind, constant, new_keyword, with_args
 from optfix.knowledge.tfa import (
     TFA_NAMES,
     TFA_NO_EQUIVALENT,
@@ -16,9 +16,9 @@ from optfix.knowledge.tfa import (
     TfaOptimizer,
     tfa_name,
 )
-from optfix.references import ValueReferences
-from optfix.rule import Rule
-from optfix.source import every_node
+from optfix.rulekit.references import ValueReferences
+from optfix.rulekit.rule import Rule
+from optfix.analysis.ast_nodes import every_node
 
 class TfaOptimizerRule(ValueReferences, Rule):
     """Rewrite tensorflow_addons optimizers into the Keras 3 optimizers that compute the same updates.

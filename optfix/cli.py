@@ -110,7 +110,7 @@ def verify(paths: Paths = None, exclude: Exclude = None) -> None:
 @app.command("rules")
 def list_rules() -> None:
     """List every rule with its id and summary."""
-    from optfix.rule import all_rules
+    from optfix.engine.registry import all_rules
 
     rules = all_rules()
     width = max(len(rule.id) for rule in rules)

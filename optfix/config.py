@@ -40,7 +40,7 @@ def _strings(value: Any) -> tuple[str, ...] | None:
 
 
 def _rule_ids(value: Any) -> tuple[str, ...] | None:
-    from optfix.rule import rules_by_id
+    from optfix.engine.registry import rules_by_id
 
     ids = _strings(value)
     if ids is None:

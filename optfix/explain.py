@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import sys
 
-from optfix.rule import Rule, all_rules, rules_by_id
+from optfix.rulekit.rule import Rule
+from optfix.engine.registry import all_rules, rules_by_id
 from optfix.session import UsageError
 from optfix.settings import wants_color
 from optfix.settings import Color

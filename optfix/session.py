@@ -6,16 +6,17 @@ import os
 import sys
 from pathlib import Path
 
-from optfix import engine
-from optfix.discover import discover, is_excluded
+from optfix.engine import journey, pool
+from optfix.files.discover import discover, is_excluded
 from optfix.findings import FileResult
 from optfix.output import Output, Run, for_format
 from optfix.output.text import shows_diff
-from optfix.progress import Progress
-from optfix.report import Tally, display_path
-from optfix.rule import Rule, all_rules
+from optfix.output.progress import Progress
+from optfix.output.report import Tally, display_path
+from optfix.rulekit.rule import Rule
+from optfix.engine.registry import all_rules
 from optfix.settings import Mode, OutputFormat, Settings
-from optfix.write import WriteError, replace_bytes
+from optfix.files.write import WriteError, replace_bytes
 
 
 class UsageError(Exception):
@@ -47,8 +48,7 @@ def execute(settings: Settings) -> int:
     else:
         stdin = None
         files = list(discover(settings.paths, settings.exclude, cwd, settings.exclude_root, settings.force_exclude, leftovers=True))
-        results = engine.run(files, rules, jobs=settings.jobs, unsafe_fixes=settings.unsafe_fixes,
-                             keras_import=settings.keras_import.value)
+        results = pool.run(files, rules, jobs=settings.jobs, options=settings.fix_options)
     diff_on_stdout = settings.output_format is OutputFormat.TEXT and shows_diff(settings)
     # The bar shares the terminal with nothing: only when the diff does not go there too.
     progress = Progress(len(files), settings.progress and not (diff_on_stdout and sys.stdout.isatty()))
@@ -98,7 +98,7 @@ def _read_stdin(settings: Settings, rules: list[type[Rule]], cwd: Path) -> tuple
     exclude_root = settings.exclude_root or cwd
     if settings.stdin_filename is not None and is_excluded(path, settings.exclude, exclude_root):
         return data, [FileResult(path)]
-    return data, [engine.process_given(path, data, rules, settings.unsafe_fixes, settings.keras_import.value)]
+    return data, [journey.process_given(path, data, rules, settings.fix_options)]
 
 
 def _write(result: FileResult) -> None:

@@ -7,6 +7,8 @@ from dataclasses import dataclass, field
 from enum import Enum
 from pathlib import Path
 
+from optfix.rulekit.rule import FixOptions
+
 
 class Mode(str, Enum):
     DIFF = "diff"
@@ -65,6 +67,10 @@ class Settings:
     summary: Path | None = None  # where to write the Markdown summary
     keras_import: KerasImport = KerasImport.KERAS
     stdin_filename: Path | None = None  # the path shown for source read on stdin (paths: `-`)
+
+    @property
+    def fix_options(self) -> FixOptions:
+        return FixOptions(self.unsafe_fixes, self.keras_import.value)
 
     @property
     def reads_stdin(self) -> bool:

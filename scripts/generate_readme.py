@@ -16,8 +16,9 @@ import re
 import sys
 from pathlib import Path
 
-from optfix.rule import Rule, all_rules
-from optfix.write import replace_bytes
+from optfix.rulekit.rule import Rule
+from optfix.engine.registry import all_rules
+from optfix.files.write import replace_bytes
 
 REPO = Path(__file__).resolve().parent.parent
 FIXTURES = REPO / "fixtures"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import ast
 
-from optfix.comments import restore_import_comments
+from optfix.analysis.comments import restore_import_comments
 
 
 def test_a_trailing_comment_of_a_removed_import_becomes_a_comment_line_in_its_place() -> None:

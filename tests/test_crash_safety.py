@@ -26,7 +26,7 @@ from pathlib import Path
 import pytest
 from conftest import OPTFIX, run_optfix
 
-from optfix.engine import MAX_PARSE_BYTES
+from optfix.engine.prefilter import MAX_PARSE_BYTES
 
 pytestmark = pytest.mark.skipif(sys.platform != "linux", reason="process groups, SIGKILL and /proc")
 

@@ -1,4 +1,4 @@
-"""optfix.diff.unified_diff works on bytes: `git apply` of its output must turn old into new exactly."""
+"""optfix.output.diff.unified_diff works on bytes: `git apply` of its output must turn old into new exactly."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from optfix.diff import NO_NEWLINE, unified_diff
+from optfix.output.diff import NO_NEWLINE, unified_diff
 
 PATH = "pkg/model.py"
 GIT_ENV = {**os.environ, "GIT_CONFIG_NOSYSTEM": "1", "GIT_CONFIG_GLOBAL": os.devnull}

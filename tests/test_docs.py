@@ -10,8 +10,10 @@ import sys
 import pytest
 
 from conftest import REPO
-from optfix.engine import process_bytes
-from optfix.rule import SECTIONS, Rule, all_rules
+from optfix.engine.journey import process_bytes
+from optfix.rulekit.docstrings import SECTIONS
+from optfix.rulekit.rule import Rule
+from optfix.engine.registry import all_rules
 
 RULES = all_rules()
 GENERATOR = REPO / "scripts" / "generate_readme.py"
@@ -72,7 +74,7 @@ def _example(rule: type[Rule]) -> tuple[str, str]:
 def test_example_is_what_the_rule_does(rule, tmp_path):
     before, after = _example(rule)
     path = tmp_path / "example.py"
-    result = process_bytes(path, before.encode(), [rule], False)
+    result = process_bytes(path, before.encode(), [rule])
     assert not result.failed, [f.message for f in result.findings]
     assert result.changed, f"{rule.id}: the rule leaves its own example unchanged"
     assert result.updated.decode() == after

@@ -6,7 +6,7 @@ import ast
 
 import pytest
 
-from optfix.dotted_names import PossibleNames, possible_names
+from optfix.analysis.dotted_names import PossibleNames, possible_names
 
 CASES = [  # (source, a name it must hold, a name it must not)
     ("import tensorflow.compat.v1 as tf\ntf.train.AdamOptimizer\n", "tensorflow.compat.v1.train.AdamOptimizer", "tensorflow.train.AdamOptimizer"),
@@ -39,7 +39,7 @@ def test_names_of_one_expression_follow_every_binding() -> None:
 def test_every_node_is_ast_walk_in_order_and_read_once() -> None:
     from pathlib import Path
 
-    from optfix.source import every_node
+    from optfix.analysis.ast_nodes import every_node
 
     tree = ast.parse((Path(__file__).parent.parent / "optfix" / "legacy_optimizer.py").read_text())
     assert [id(node) for node in every_node(tree)] == [id(node) for node in ast.walk(tree)]

@@ -8,10 +8,12 @@ from pathlib import Path
 import libcst as cst
 import pytest
 
-from optfix.engine import process_bytes
+from optfix.rulekit.rule import FixOptions
+from optfix.engine.journey import process_bytes
 from optfix.findings import Kind
-from optfix.rule import Rule, rules_by_id
-from optfix.transform import transform
+from optfix.rulekit.rule import Rule
+from optfix.engine.registry import rules_by_id
+from optfix.engine.transform import transform
 
 
 class RenameCall(Rule):
@@ -103,7 +105,7 @@ def test_unsafe_fix_is_reported_not_applied_by_default() -> None:
 
 
 def test_unsafe_fix_is_applied_when_asked() -> None:
-    outcome = transform("x = 1\n", [Unsafe], unsafe_fixes=True)
+    outcome = transform("x = 1\n", [Unsafe], FixOptions(unsafe_fixes=True))
     assert outcome.text == "x = 2\n"
     assert [f.kind for f in outcome.findings] == [Kind.CHANGE]
 
@@ -115,7 +117,7 @@ def test_rules_run_in_one_traversal_in_the_given_order() -> None:
 
 @pytest.mark.parametrize("rule, words", [(Exploding, ["test-exploding", "ValueError", "boom"]), (Breaking, ["would not parse"])])
 def test_a_failing_rule_leaves_the_file_and_is_named(rule, words) -> None:
-    result = process_bytes(Path("f.py"), b"x = 1\n", [rule], False)
+    result = process_bytes(Path("f.py"), b"x = 1\n", [rule])
     assert not result.changed and result.failed
     [finding] = result.findings
     assert finding.rule == "internal-error"
@@ -134,7 +136,7 @@ def test_encoding_that_cannot_hold_the_rewrite_is_an_error() -> None:
             return self.rewrite(original, updated, updated.with_changes(value="'\u20ac'"), "euro")
 
     data = b"# -*- coding: latin-1 -*-\nx = 'a'\n"
-    result = process_bytes(Path("f.py"), data, [ToEuro], False)
+    result = process_bytes(Path("f.py"), data, [ToEuro])
     assert result.failed and not result.changed
     [finding] = result.findings  # the change that could not be written is not reported as made
     assert finding.kind is Kind.ERROR and "iso-8859-1" in finding.message
@@ -167,7 +169,7 @@ def test_prefilters_end_on_inputs_that_invite_backtracking(source) -> None:
     import subprocess
     import sys
 
-    script = "import sys\nfrom optfix.rule import all_rules\ndata = sys.stdin.buffer.read()\nprint([r.id for r in all_rules() if r.wants(data)])\n"
+    script = "import sys\nfrom optfix.engine.registry import all_rules\ndata = sys.stdin.buffer.read()\nprint([r.id for r in all_rules() if r.wants(data)])\n"
     result = subprocess.run([sys.executable, "-c", script], input=source.encode(), capture_output=True, timeout=120)
     assert result.returncode == 0, result.stderr.decode()
 

@@ -15,11 +15,13 @@ import libcst
 import pytest
 
 from conftest import REPO
-from optfix.engine import process_bytes, triggered_rules
+from optfix.rulekit.rule import FixOptions
+from optfix.engine.journey import process_bytes
+from optfix.engine.prefilter import bytes_stage
 from optfix.findings import Kind
-from optfix.report import format_finding
-from optfix.rule import all_rules, rules_by_id
-from optfix.source import decode
+from optfix.output.report import format_finding
+from optfix.engine.registry import all_rules, rules_by_id
+from optfix.files.source import decode
 
 FIXTURES = REPO / "fixtures"
 OUTPUT_SUFFIXES = (".unsafe.expected.py", ".expected.py")  # longest first
@@ -39,7 +41,7 @@ def _run(path: Path, data: bytes, unsafe: bool = False):
     """Run the fixture's rule on the file, whatever the prefilter says, and check that the
     prefilter would have let the file through wherever the rule has work."""
     rule = rules_by_id()[path.parent.name]
-    result = process_bytes(path, data, [rule], unsafe)
+    result = process_bytes(path, data, [rule], FixOptions(unsafe_fixes=unsafe))
     if result.changed or result.findings:
         assert rule.wants(data), f"{path.name}: the prefilter would skip a file the rule has work in"
     assert not result.failed, [f.message for f in result.findings]
@@ -109,11 +111,11 @@ def test_all_rules_together_settle_in_one_run(unsafe) -> None:
     unsettled = []
     for path in _inputs():
         data = path.read_bytes()
-        first = process_bytes(path, data, triggered_rules(data, all_rules()), unsafe)
+        first = process_bytes(path, data, bytes_stage(data, all_rules()), FixOptions(unsafe_fixes=unsafe))
         assert not first.failed, (path, [f.message for f in first.findings])
         if first.changed:
             _parses(first.updated)
-            second = process_bytes(path, first.updated, triggered_rules(first.updated, all_rules()), unsafe)
+            second = process_bytes(path, first.updated, bytes_stage(first.updated, all_rules()), FixOptions(unsafe_fixes=unsafe))
             if second.changed:
                 unsettled.append(f"{path.parent.name}/{path.name}")
     assert not unsettled, unsettled

@@ -59,7 +59,7 @@ PADDING = {  # set_weights bodies -> whether the migration may drop the override
 def test_only_a_set_weights_that_reshapes_its_list_for_the_base_class_is_dropped(body, droppable) -> None:
     import libcst as cst
 
-    from optfix.checkpoint_order import only_adjusts_the_list
+    from optfix.codemods.get_updates.checkpoint_order import only_adjusts_the_list
 
     indented = "".join(f"    {line}\n" for line in body.splitlines())
     method = cst.parse_statement(f"def set_weights(self, weights):\n{indented}")

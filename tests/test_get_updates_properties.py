@@ -10,8 +10,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from conftest import require
-from optfix.engine import process_bytes
-from optfix.rule import rules_by_id
+from optfix.engine.journey import process_bytes
+from optfix.engine.registry import rules_by_id
 from optfix.verify.keras3 import compare, gradient_sequence, run_keras3
 from optfix.verify.legacy_keras import load_legacy, optimizer_classes, run_legacy
 
@@ -79,10 +79,10 @@ def test_generated_legacy_optimizers_migrate_to_the_same_math(source: str) -> No
     keras = require("keras")
     rule = rules_by_id()["get-updates"]
     data = source.encode()
-    result = process_bytes("generated.py", data, [rule], False)
+    result = process_bytes("generated.py", data, [rule])
     assert not result.failed, [f.message for f in result.findings]
     assert result.changed, [f.message for f in result.findings]
-    again = process_bytes("generated.py", result.updated, [rule], False)
+    again = process_bytes("generated.py", result.updated, [rule])
     assert not again.changed and not again.failed
     legacy = optimizer_classes(load_legacy(source, "generated.py"))["Generated"]
     namespace = {"__name__": "generated_migrated"}

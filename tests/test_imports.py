@@ -3,7 +3,7 @@ from __future__ import annotations
 import libcst as cst
 import pytest
 
-from optfix.imports import ImportTable
+from optfix.analysis.imports import ImportTable
 
 SOURCE = """
 import keras

@@ -25,9 +25,10 @@ import numpy as np
 import pytest
 
 from conftest import REPO, require
+from optfix.rulekit.rule import FixOptions
 from optfix.findings import Kind
-from optfix.rule import rules_by_id
-from optfix.transform import transform
+from optfix.engine.registry import rules_by_id
+from optfix.engine.transform import transform
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 FIXTURES = REPO / "fixtures" / "keras2-optimizer"
@@ -290,7 +291,7 @@ RUNNABLE += [(name, True) for name in ("arguments", "unsafe")]
 def test_rewritten_optimizers_compute_what_the_original_computed(name, unsafe, keras, request, monkeypatch):
     tf = require("tensorflow")
     before = (FIXTURES / f"{name}.py").read_text()
-    outcome = transform(before, [rules_by_id()["keras2-optimizer"]], unsafe)
+    outcome = transform(before, [rules_by_id()["keras2-optimizer"]], FixOptions(unsafe_fixes=unsafe))
     reviews = [f for f in outcome.findings if f.kind is Kind.REVIEW]
     reported = {f.line for f in reviews}
     differing = {f.line for f in reviews if any(word in f.message for word in DIFFERENCE_WORDS)}

@@ -17,7 +17,7 @@ import pytest
 import fixture_tree
 from conftest import require
 from optfix.findings import Kind
-from optfix.rule import all_rules
+from optfix.engine.registry import all_rules
 
 FORMATS = ("text", "json", "github", "sarif")
 WORKFLOW_COMMAND = re.compile(r"^::(?P<level>error|warning|notice) (?P<properties>[^:]*)::(?P<message>.*)$")

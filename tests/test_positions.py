@@ -1,4 +1,4 @@
-"""optfix.positions gives the ranges libcst's PositionProvider gives, node for node."""
+"""optfix.analysis.positions gives the ranges libcst's PositionProvider gives, node for node."""
 
 from __future__ import annotations
 
@@ -10,12 +10,12 @@ import libcst.metadata
 import pytest
 from libcst.metadata import MetadataWrapper, PositionProvider
 
-from optfix.positions import positions
+from optfix.analysis.positions import positions
 
 REPO = Path(__file__).resolve().parent.parent
 SOURCES = {
     "every fixture": "\n".join(p.read_text() for p in sorted((REPO / "fixtures").rglob("*.py"))),
-    "this package's engine": (REPO / "optfix" / "engine.py").read_text(),
+    "this package's engine": "\n".join(p.read_text() for p in sorted((REPO / "optfix" / "engine").glob("*.py"))),
     "CRLF, tabs, continuations, strings over lines": (
         "def f(a,\r\n\tb):\r\n\tx = '''one\r\ntwo''' + \\\r\n\t\tf(a)\r\n\treturn (x,\r\n\t\tb)\r\n"
     ),

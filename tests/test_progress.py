@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import io
 
-from optfix.progress import Progress
+from optfix.output.progress import Progress
 
 
 class Terminal(io.StringIO):

@@ -29,13 +29,15 @@ from hypothesis import HealthCheck, Phase, example, given, settings
 from hypothesis import strategies as st
 from libcst import ParserSyntaxError
 
-from optfix.engine import process_bytes, triggered_rules
+from optfix.rulekit.rule import FixOptions
+from optfix.engine.journey import process_bytes
+from optfix.engine.prefilter import bytes_stage
 from optfix.findings import FileResult, Kind
 from optfix.knowledge.identifiers import REGISTERED
 from optfix.knowledge.tf1 import TF1_DEFINING_MODULES, TF1_OPTIMIZERS
-from optfix.rule import all_rules
-from optfix.source import DecodeError, decode
-from optfix.transform import RuleError, UnparsableOutput, transform
+from optfix.engine.registry import all_rules
+from optfix.files.source import DecodeError, decode
+from optfix.engine.transform import RuleError, UnparsableOutput, transform
 
 RULES = all_rules()
 PATH = Path("generated.py")
@@ -53,7 +55,7 @@ LEGACY_CODE = settings(max_examples=100, deadline=None, database=None, derandomi
 # --- the properties --------------------------------------------------------------------------------
 
 def run(data: bytes, unsafe_fixes: bool, rules=RULES) -> FileResult:
-    result = process_bytes(PATH, data, rules, unsafe_fixes)  # property 1: returns, never raises
+    result = process_bytes(PATH, data, rules, FixOptions(unsafe_fixes=unsafe_fixes))  # property 1: returns, never raises
     assert isinstance(result, FileResult)
     return result
 
@@ -124,12 +126,12 @@ def assert_prefilters_hide_no_work(source: str) -> None:
     through (what `optfix` runs) find the same findings and make the same rewrite."""
     data = source.encode("utf-8", "surrogatepass")
     try:
-        unfiltered = transform(decode(data).text, RULES, False)
+        unfiltered = transform(decode(data).text, RULES)
     except (DecodeError, ParserSyntaxError, RecursionError):
         return  # unparsable files may be skipped unparsed: README says so
     except (RuleError, UnparsableOutput):
         return  # a rule's bug, which assert_sound reports
-    triggered = triggered_rules(data, RULES)
+    triggered = bytes_stage(data, RULES)
     filtered = run(data, False, triggered) if triggered else FileResult(PATH)
     skipped = sorted({f.rule for f in unfiltered.findings} - {f.rule for f in filtered.findings})
     assert not skipped, f"the prefilters skip {skipped}, which have work here: {unfiltered.findings}"
@@ -590,7 +592,7 @@ def test_optimizer_names_with_any_escape_sequence_are_processed_soundly(site: st
 # over several lines (`contrib import[^\n]*\bopt\b` reads one line), so the finding that
 # tf.contrib is gone is never reported.
 @example("from tensorflow.contrib import (\n    opt,\n)\n\nx = opt.LazyAdamOptimizer(0.1)\n")
-# Found here, since fixed: `OptimizerName.wants` missed a name that holds the other quote character: "a'dam"
+# Found here, since fixed: `OptimizerNameRule.wants` missed a name that holds the other quote character: "a'dam"
 # is corrected to 'adam', but `_LITERAL`'s body excluded both quotes, so `optfix` skipped the file.
 @example("model.compile(optimizer=\"a'dam\")\n")
 # Found here, since fixed: ... and `get` imported in a parenthesized import over several lines (`_GET_IMPORT`
@@ -605,7 +607,7 @@ def test_optimizer_names_with_any_escape_sequence_are_processed_soundly(site: st
 # module's last name is `opt`, not `contrib`, and X is no TF1 class, so the finding that
 # tf.contrib is gone (which the rule gives without prefilters) was never reported.
 @example("from tensorflow.contrib.opt import LazyAdamOptimizer\nopt = LazyAdamOptimizer(0.1)\n")
-# Found here, since fixed: `OptimizerName.wants` missed a name with an escape sequence ('adma\\t'
+# Found here, since fixed: `OptimizerNameRule.wants` missed a name with an escape sequence ('adma\\t'
 # is corrected to 'adam'), a name over 64 characters (it gets a finding), a `get()` reached
 # through an alias assignment, and a name after a comment in `compile(`; ...
 @example("model.compile(optimizer='adma\\t')\n")

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from conftest import OPTFIX, require
-from optfix.engine import MAX_PARSE_BYTES
+from optfix.engine.prefilter import MAX_PARSE_BYTES
 
 
 def test_a_huge_file_is_reported_quickly_and_left_alone(optfix, tmp_path):

@@ -11,8 +11,8 @@ from collections import Counter
 from pathlib import Path
 
 import fixture_tree
-from optfix.docstrings import first_sentences
-from optfix.rule import rules_by_id
+from optfix.rulekit.docstrings import first_sentences
+from optfix.engine.registry import rules_by_id
 
 LINK = re.compile(r"\[(?P<text>[^\]]+)\]\((?P<target>[^)#]+)#L(?P<line>\d+)\)")
 

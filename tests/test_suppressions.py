@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 
 from conftest import REPO
-from optfix.rule import Rule
-from optfix.transform import transform
+from optfix.rulekit.rule import Rule
+from optfix.engine.transform import transform
 from test_cli import AMBIGUOUS, FIXABLE, FIXED, findings, write_tree
 
 IGNORE = "  # optfix: ignore"
@@ -126,7 +126,7 @@ def test_a_rule_that_ignores_what_rewrite_returns_is_still_held_to_the_suppressi
 
 
 def test_a_file_without_the_marker_is_not_given_suppressions(monkeypatch):
-    from optfix import transform as module
+    from optfix.engine import transform as module
 
     def fail(*args):
         raise AssertionError("positions resolved for a file without a suppression comment")

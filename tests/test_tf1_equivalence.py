@@ -10,8 +10,9 @@ import numpy as np
 import pytest
 
 from conftest import REPO, require
-from optfix.rule import rules_by_id
-from optfix.transform import transform
+from optfix.rulekit.rule import FixOptions
+from optfix.engine.registry import rules_by_id
+from optfix.engine.transform import transform
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 FIXTURES = REPO / "fixtures" / "tf1-optimizer"
@@ -38,7 +39,7 @@ def _namespace(source: str) -> dict:
 
 
 def _rewrite(source: str, unsafe: bool = False) -> str:
-    return transform(source, [rules_by_id()["tf1-optimizer"]], unsafe).text
+    return transform(source, [rules_by_id()["tf1-optimizer"]], FixOptions(unsafe_fixes=unsafe)).text
 
 
 def _gradients(scale: float, seed: int = 7) -> np.ndarray:

@@ -16,8 +16,9 @@ import numpy as np
 import pytest
 
 from conftest import REPO, require
-from optfix.rule import rules_by_id
-from optfix.transform import transform
+from optfix.rulekit.rule import FixOptions
+from optfix.engine.registry import rules_by_id
+from optfix.engine.transform import transform
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 FIXTURES = REPO / "fixtures" / "tfa-optimizer"
@@ -164,7 +165,7 @@ def _pairs(keras, name: str, unsafe: bool = False) -> tuple[dict, set]:
     """{variable: (tfa optimizer, Keras optimizer)} for each optimizer the fixture builds that
     optfix rewrote; and the tfa optimizers it left."""
     before = (FIXTURES / name).read_text()
-    after = transform(before, [rules_by_id()["tfa-optimizer"]], unsafe).text
+    after = transform(before, [rules_by_id()["tfa-optimizer"]], FixOptions(unsafe_fixes=unsafe)).text
     legacy, migrated = _namespace(before), _namespace(after)
     built = {key: value for key, value in legacy.items() if isinstance(value, _Tfa)}
     rewritten = {key for key, value in migrated.items() if isinstance(value, keras.optimizers.Optimizer)}

@@ -153,8 +153,8 @@ def test_help_says_it_runs_the_users_code(tmp_path, optfix) -> None:
 def test_a_migrated_class_that_computes_something_else_is_different(tmp_path) -> None:
     """In process, on a deliberately altered pair: the migrated SGD with a doubled learning rate."""
     keras = require("keras")
-    from optfix.codemods.get_updates import GetUpdatesRule
-    from optfix.transform import transform
+    from optfix.codemods.get_updates.rule import GetUpdatesRule
+    from optfix.engine.transform import transform
     from optfix.verify.legacy_keras import load_legacy, optimizer_classes
     from optfix.verify.pair import run_pair
 

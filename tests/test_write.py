@@ -1,4 +1,4 @@
-"""optfix.write.replace_bytes: atomic in-place writes that keep the mode and never replace a symlink."""
+"""optfix.files.write.replace_bytes: atomic in-place writes that keep the mode and never replace a symlink."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from optfix.write import WriteError, replace_bytes
+from optfix.files.write import WriteError, replace_bytes
 
 OLD = b"model.compile(optimizer='sdg')\n"
 NEW = b"model.compile(optimizer='sgd')\n"
@@ -102,7 +102,7 @@ def test_failed_replace_removes_its_temporary_file(tmp_path, monkeypatch):
     def fail(src, dst):
         raise OSError(28, "No space left on device")
 
-    monkeypatch.setattr("optfix.write.os.replace", fail)
+    monkeypatch.setattr("optfix.files.write.os.replace", fail)
     with pytest.raises(WriteError):
         replace_bytes(path, NEW, OLD)
     assert path.read_bytes() == OLD

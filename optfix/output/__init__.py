@@ -12,9 +12,9 @@ from pathlib import Path
 from typing import BinaryIO
 
 from optfix.findings import FileResult, Kind
-from optfix.progress import Progress
-from optfix.report import Tally
-from optfix.rule import Rule
+from optfix.output.progress import Progress
+from optfix.output.report import Tally
+from optfix.rulekit.rule import Rule
 from optfix.settings import Mode, OutputFormat, Settings
 
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from optfix.findings import FileResult, Kind
 from optfix.output import Output, Record, level, records
-from optfix.report import UNSAFE_FIX_NOTE
+from optfix.output.report import UNSAFE_FIX_NOTE
 
 
 def escape_data(text: str) -> str:

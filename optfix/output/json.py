@@ -7,7 +7,7 @@ import json
 from optfix import __version__
 from optfix.findings import FileResult, Kind
 from optfix.output import Output, Record, Run, records
-from optfix.report import Tally
+from optfix.output.report import Tally
 
 SCHEMA_VERSION = 1
 

@@ -16,7 +16,7 @@ from optfix import __version__
 from optfix.findings import FileResult
 from optfix.output import Output, Record, Run, level, records
 from optfix.output.json import record_json
-from optfix.report import Tally
+from optfix.output.report import Tally
 
 SCHEMA_URI = "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json"
 

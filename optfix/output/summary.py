@@ -12,12 +12,12 @@ from collections import Counter, defaultdict
 from urllib.parse import quote
 
 from optfix import __version__
-from optfix.docstrings import first_sentences
+from optfix.rulekit.docstrings import first_sentences
 from optfix.findings import FileResult, Kind
 from optfix.output import Output, Record, Run, records
-from optfix.report import UNSAFE_FIX_NOTE, Tally
+from optfix.output.report import UNSAFE_FIX_NOTE, Tally
 from optfix.settings import Mode, Settings
-from optfix.write import write_bytes
+from optfix.files.write import write_bytes
 
 _MARKDOWN = re.compile(r"([\\`*_\[\]<>|~#])")
 

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import sys
 
-from optfix.diff import colorize, unified_diff
+from optfix.output.diff import colorize, unified_diff
 from optfix.findings import FileResult, Kind
 from optfix.output import Output, Run
-from optfix.report import format_finding
+from optfix.output.report import format_finding
 from optfix.settings import Mode, wants_color
 
 

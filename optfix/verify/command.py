@@ -13,8 +13,8 @@ import sys
 from collections.abc import Iterable
 from pathlib import Path
 
-from optfix.discover import discover
-from optfix.report import display_path, format_finding
+from optfix.files.discover import discover
+from optfix.output.report import display_path, format_finding
 from optfix.verify.pair import STEPS, Row
 
 NEEDS_KERAS = "optfix verify needs Keras 3 and TensorFlow: pip install 'optfix[verify]'"

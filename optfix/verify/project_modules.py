@@ -13,7 +13,7 @@ import importlib
 import types
 from pathlib import Path
 
-from optfix.project_imports import is_project_path, keras_names, module_file
+from optfix.analysis.project_imports import is_project_path, keras_names, module_file
 
 
 

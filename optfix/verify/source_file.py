@@ -10,11 +10,12 @@ from __future__ import annotations
 import ast
 from pathlib import Path
 
-from optfix.engine import MAX_PARSE_BYTES, process_bytes, triggered_rules
+from optfix.engine.prefilter import MAX_PARSE_BYTES, bytes_stage
+from optfix.engine.journey import process_bytes
 from optfix.findings import Finding, Kind
-from optfix.notebook import is_notebook
-from optfix.source import decode
-from optfix.source import quiet_parse
+from optfix.files.notebook import is_notebook
+from optfix.files.source import decode
+from optfix.analysis.ast_nodes import quiet_parse
 from optfix.verify.pair import Row, describe, run_pair, user_code
 from optfix.verify.project_modules import module_name, stand_ins
 
@@ -22,7 +23,7 @@ from optfix.verify.project_modules import module_name, stand_ins
 def verify_file(path: Path, shown: str, keras, arguments: dict[str, dict] | None = None) -> tuple[list[Row], list[Finding]]:
     """The rows of one file, or the errors that kept it from being verified. `arguments`: the
     constructor's keyword arguments, by class name (none by default)."""
-    from optfix.codemods.get_updates import GetUpdatesRule
+    from optfix.codemods.get_updates.rule import GetUpdatesRule
 
     if is_notebook(path):
         return [], [Finding(1, 1, "read-error", "not verified: optfix verify runs .py files, not notebooks", Kind.ERROR)]
@@ -30,12 +31,12 @@ def verify_file(path: Path, shown: str, keras, arguments: dict[str, dict] | None
         data = path.read_bytes()
     except OSError as error:
         return [], [Finding(1, 1, "read-error", f"cannot read: {error.strerror or error}", Kind.ERROR)]
-    if not triggered_rules(data, [GetUpdatesRule]):
+    if not bytes_stage(data, [GetUpdatesRule]):
         return [], []
     if len(data) > MAX_PARSE_BYTES:
         return [], [Finding(1, 1, "file-too-large", f"not verified: over the {MAX_PARSE_BYTES >> 20} MiB optfix parses", Kind.ERROR)]
     # process_bytes is transform() with the error reporting of the other commands.
-    result = process_bytes(path, data, [GetUpdatesRule], unsafe_fixes=False)
+    result = process_bytes(path, data, [GetUpdatesRule])
     errors = [f for f in result.findings if f.kind is Kind.ERROR]
     if errors or not result.findings:
         return [], errors

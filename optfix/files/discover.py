@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pathspec
 
-from optfix.write import is_leftover
+from optfix.files.write import is_leftover
 
 SOURCE_SUFFIXES = (".py", ".ipynb")
 SKIPPED_DIRS = frozenset({

@@ -1,15 +1,15 @@
-"""Bytes to text and back, keeping a file's encoding (PEP 263 cookie or BOM) exactly; and the
-text read by Python's own parser."""
+"""A file's bytes, read, and turned to text and back keeping its encoding (PEP 263 cookie or BOM)
+exactly."""
 
 from __future__ import annotations
 
-import ast
 import codecs
-import functools
 import io
 import tokenize
-import warnings
 from dataclasses import dataclass
+from pathlib import Path
+
+from optfix.findings import FileResult
 
 
 class DecodeError(Exception):
@@ -58,28 +58,9 @@ def decode(data: bytes) -> Source:
     return Source(text, codec, bom)
 
 
-@functools.lru_cache(maxsize=2)
-def quiet_parse(text: str) -> ast.Module:
-    """`ast.parse`, without the warnings the user's code may raise (invalid escapes are not ours to
-    print). The stages that read one file's code (prefilter, import table, sites) share one tree
-    this way, so none of them may change it."""
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        return ast.parse(text)
-
-
-def every_node(tree: ast.AST) -> list[ast.AST]:
-    """The nodes `ast.walk(tree)` yields, in its order (breadth first), listed once per tree
-    however many prefilters read them."""
-    nodes = tree.__dict__.get("_every_node")
-    if nodes is None:
-        nodes = [tree]
-        for node in nodes:  # the list grows as it is read
-            for name in node._fields:
-                value = getattr(node, name, None)
-                if isinstance(value, ast.AST):
-                    nodes.append(value)
-                elif isinstance(value, list):
-                    nodes.extend(item for item in value if isinstance(item, ast.AST))
-        tree._every_node = nodes
-    return nodes
+def read_file(path: Path) -> bytes | FileResult:
+    """The file's bytes, or the result that reports why they cannot be read."""
+    try:
+        return path.read_bytes()
+    except OSError as error:
+        return FileResult(path).error("read-error", f"cannot read: {error.strerror or error}")

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 import libcst as cst
 
 from optfix.findings import Finding
-from optfix.tree import walk
+from optfix.analysis.tree import walk
 
 MARK = "optfix:"
 _COMMENT = re.compile(r"#\s*optfix:\s*ignore(?:\[(?P<ids>[^\]]*)\])?(?![\w\-\[])")

@@ -10,7 +10,7 @@ call is left, after the bookkeeping.
 from __future__ import annotations
 
 from optfix.lazy import libcst as cst
-from optfix.rule import FileContext
+from optfix.rulekit.rule import FileContext
 
 _TYPE_CHECKS = frozenset({"isinstance", "issubclass"})
 

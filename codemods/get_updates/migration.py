@@ -21,9 +21,9 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from optfix.calls import NOT_CONSTANT, constant
-from optfix.checkpoint_order import ITERATIONS, Unit, in_checkpoint_order, made_order, only_adjusts_the_list, split_loop, weights_order
-from optfix.class_code import (
+from optfix.rulekit.calls import NOT_CONSTANT, constant
+from optfix.codemods.get_updates.checkpoint_order import ITERATIONS, Unit, in_checkpoint_order, made_order, only_adjusts_the_list, split_loop, weights_order
+from optfix.codemods.get_updates.class_code import (
     LEARNING_RATES,
     Problem,
     appended,
@@ -46,7 +46,7 @@ from optfix.class_code import (
 from optfix.knowledge import backend as facts
 from optfix.knowledge.namespaces import keras_member
 from optfix.lazy import libcst as cst
-from optfix.rule import FileContext
+from optfix.rulekit.rule import FileContext
 
 
 @dataclass

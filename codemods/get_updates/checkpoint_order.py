@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from optfix.class_code import assignment_of, calls_in, flat, is_docstring, is_super_call
+from optfix.codemods.get_updates.class_code import assignment_of, calls_in, flat, is_docstring, is_super_call
 from optfix.lazy import libcst as cst
 
 ITERATIONS = "self.iterations"

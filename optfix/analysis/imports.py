@@ -18,9 +18,9 @@ from pathlib import Path
 
 import libcst as cst
 
-from optfix.project_imports import Resolution, is_project_path, resolve
-from optfix.source import every_node, quiet_parse
-from optfix.tree import walk
+from optfix.analysis.project_imports import Resolution, is_project_path, resolve
+from optfix.analysis.ast_nodes import every_node, quiet_parse
+from optfix.analysis.tree import walk
 
 
 _HOLDS_STATEMENTS: dict[type, bool] = {}  # node type -> whether statements (and so imports) can be inside

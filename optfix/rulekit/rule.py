@@ -1,6 +1,6 @@
-"""The contract between the engine and a rule, and the registry of rules.
+"""The contract between the engine and a rule.
 
-A rule is a class in its own module of `optfix.codemods` (the repository's `codemods/`). Its
+A rule is a class in `optfix.codemods` (the repository's `codemods/`; optfix.engine.registry). Its
 docstring is its documentation, its first line the summary. It declares an `id` and a `trigger`,
 a regular expression on a file's bytes (or overrides `wants` for a finer test), and may refine it
 with `relevant`, a test on the file's `ast`: files that no selected rule wants are never parsed
@@ -9,7 +9,7 @@ with libcst. Handlers are methods named like libcst's, `visit_<Node>(node)` and
 traversal of the tree, in registry order. A rule changes the tree only by returning what
 `rewrite()` gives it (a file where no rewrite was applied is not regenerated), and reports only
 through `report()`: both leave alone a node that spans a line with an `# optfix: ignore`
-comment for the rule (optfix/suppressions.py). Rules never edit
+comment for the rule (optfix.analysis.suppressions). Rules never edit
 import lines: they ask the file for imports to add or to remove if unused, and the engine
 reconciles them once at the end.
 """
@@ -17,23 +17,21 @@ reconciles them once at the end.
 from __future__ import annotations
 
 import ast
-import importlib
 import inspect
 import itertools
-import pkgutil
 import re
 from dataclasses import dataclass, field
-from functools import cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from optfix.findings import Kind
+from optfix.rulekit.docstrings import sections
 
 if TYPE_CHECKING:
     import libcst
 
-    from optfix.imports import ImportTable
-    from optfix.suppressions import Suppressions
+    from optfix.analysis.imports import ImportTable
+    from optfix.analysis.suppressions import Suppressions
 
 
 @dataclass(frozen=True)
@@ -45,14 +43,21 @@ class Note:
     unsafe_fix: bool = False
 
 
+@dataclass(frozen=True)
+class FixOptions:
+    """What the user decided about fixes, the same for every file of a run."""
+
+    unsafe_fixes: bool = False  # apply fixes that change behaviour
+    keras_import: str = "keras"  # how add_keras_import() writes the import: "keras" or "tensorflow"
+
+
 @dataclass
 class FileContext:
     """What rules share about the file being rewritten."""
 
     module: libcst.Module
     text: str = ""
-    unsafe_fixes: bool = False
-    keras_import: str = "keras"  # how add_keras_import() writes the import: "keras" or "tensorflow"
+    options: FixOptions = FixOptions()
     suppressions: Suppressions | None = None
     path: Path | None = None  # the file's, where it has one: imports of the project's modules are followed from it
     notes: list[Note] = field(default_factory=list)
@@ -65,7 +70,7 @@ class FileContext:
     @property
     def imports(self) -> ImportTable:
         if self._imports is None:
-            from optfix.imports import ImportTable
+            from optfix.analysis.imports import ImportTable
 
             self._imports = ImportTable.of(self.module, self.text or None, self.path)
         return self._imports
@@ -114,7 +119,7 @@ class FileContext:
         (a rule that frees a name by removing its import), `keras_name` if not."""
         name = name or self.keras_name
         alias = None if name == "keras" else name
-        if self.keras_import == "tensorflow":
+        if self.options.keras_import == "tensorflow":
             self.add_import("tensorflow", "keras", alias)
         else:
             self.add_import("keras", None, alias)
@@ -132,32 +137,6 @@ class FileContext:
         """Remove `from module import name [as alias]` though its name is still read: the rule
         rewrote every read of it to mean another import of the same name."""
         self.imports_to_drop.append((module, name, alias))
-
-
-# The sections of a rule's documentation, in order; each title is underlined with dashes.
-SECTIONS = ("What it does", "Why", "Example", "Fix safety", "Known problems")
-
-
-def _sections(documentation: str) -> dict[str, str]:
-    """Each section's text by title: a title is a line, outside code blocks, underlined by a line
-    of dashes as long as it."""
-    lines = documentation.splitlines()
-    sections: dict[str, list[str]] = {}
-    current: list[str] = []  # the text before the first title (the summary) belongs to none
-    in_code = False
-    index = 0
-    while index < len(lines):
-        line = lines[index]
-        below = lines[index + 1] if index + 1 < len(lines) else ""
-        if line.startswith("```"):
-            in_code = not in_code
-        elif not in_code and line.strip() and below == "-" * len(line):
-            current = sections.setdefault(line, [])
-            index += 2
-            continue
-        current.append(line)
-        index += 1
-    return {title: "\n".join(text).strip() for title, text in sections.items()}
 
 
 class Rule:
@@ -190,8 +169,8 @@ class Rule:
 
     @classmethod
     def section(cls, title: str) -> str | None:
-        """The text of the documentation's section `title` (one of SECTIONS), or None."""
-        return _sections(cls.documentation()).get(title)
+        """The text of the documentation's section `title` (one of docstrings.SECTIONS), or None."""
+        return sections(cls.documentation()).get(title)
 
     def report(self, node: libcst.CSTNode, message: str, *, unsafe_fix: bool = False) -> None:
         """A finding for a person to review, located at `node` of the original tree."""
@@ -208,30 +187,9 @@ class Rule:
         """
         if self.file.suppressed(self.id, original):
             return updated
-        if safe or self.file.unsafe_fixes:
+        if safe or self.file.options.unsafe_fixes:
             # unsafe_fix on a change: it was applied under --unsafe-fixes (the reports say so).
             self.file.notes.append(Note(self.id, original, message, Kind.CHANGE, not safe))
             return replacement
         self.report(original, message, unsafe_fix=True)
         return updated
-
-
-@cache
-def all_rules() -> tuple[type[Rule], ...]:
-    """Every rule in optfix.codemods, ordered by id."""
-    import optfix.codemods as package
-
-    found = []
-    for info in pkgutil.iter_modules(package.__path__, package.__name__ + "."):
-        module = importlib.import_module(info.name)
-        found += [
-            obj
-            for obj in vars(module).values()
-            # type(obj), not isinstance(): the latter would load a lazily imported module.
-            if issubclass(type(obj), type) and issubclass(obj, Rule) and obj is not Rule and obj.__module__ == module.__name__
-        ]
-    return tuple(sorted(found, key=lambda rule: rule.id))
-
-
-def rules_by_id() -> dict[str, type[Rule]]:
-    return {rule.id: rule for rule in all_rules()}

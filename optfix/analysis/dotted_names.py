@@ -14,7 +14,7 @@ import ast
 from collections import defaultdict
 from collections.abc import Iterator
 
-from optfix.source import every_node
+from optfix.analysis.ast_nodes import every_node
 
 
 class PossibleNames:

@@ -5,18 +5,18 @@ from __future__ import annotations
 import ast
 import re
 
-from optfix.class_code import code, is_super_call
+from optfix.codemods.get_updates.class_code import code, is_super_call
 from optfix.knowledge.backend import BASE_CLASSES
 from optfix.knowledge.namespaces import keras_member
 from optfix.lazy import lazy_import
 from optfix.lazy import libcst as cst
-from optfix.rule import Rule
-from optfix.source import every_node, quiet_parse
-from optfix.tree import descendants, reads
+from optfix.rulekit.rule import Rule
+from optfix.analysis.ast_nodes import every_node, quiet_parse
+from optfix.analysis.tree import descendants, reads
 
 # The migration itself, loaded with libcst when a file needs it: not when optfix starts.
-legacy = lazy_import("optfix.legacy_optimizer")
-legacy_config = lazy_import("optfix.legacy_config")
+legacy = lazy_import("optfix.codemods.get_updates.migration")
+legacy_config = lazy_import("optfix.codemods.get_updates.config_keys")
 
 _LEGACY_DECORATORS = ("legacy_get_updates_support", "symbolic")
 _PATCHED = ("get_updates", "get_gradients")  # the Keras 2 methods Keras 3 never calls

@@ -188,7 +188,7 @@ class FileNames:
 
     @classmethod
     def of(cls, text: str, imports) -> FileNames:
-        from optfix.source import quiet_parse
+        from optfix.analysis.ast_nodes import quiet_parse
 
         try:
             tree = quiet_parse(text)

@@ -7,7 +7,7 @@ import re
 from dataclasses import dataclass
 
 from optfix.lazy import libcst as cst
-from optfix.tree import descendants, walk
+from optfix.analysis.tree import descendants, walk
 
 LEARNING_RATES = ("lr", "learning_rate")
 

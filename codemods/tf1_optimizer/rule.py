@@ -7,8 +7,8 @@ import re
 
 from optfix.lazy import libcst as cst
 
-from optfix.calls import NOT_CONSTANT, as_keyword, bind, constant, new_keyword, with_args
-from optfix.dotted_names import possible_names
+from optfix.rulekit.calls import NOT_CONSTANT, as_keyword, bind, constant, new_keyword, with_args
+from optfix.analysis.dotted_names import possible_names
 from optfix.knowledge.tf1 import (
     ABSENT,
     NO_EQUIVALENT_MODULES,
@@ -17,9 +17,9 @@ from optfix.knowledge.tf1 import (
     Tf1Optimizer,
     tf1_class,
 )
-from optfix.references import ValueReferences
-from optfix.rule import FileContext, Rule
-from optfix.tree import walk
+from optfix.rulekit.references import ValueReferences
+from optfix.rulekit.rule import FileContext, Rule
+from optfix.analysis.tree import walk
 
 _TF1_CLASS_NAMES = re.compile(r"\b(?:%s)\b" % "|".join(TF1_OPTIMIZERS))
 _BASE_CLASS_MESSAGE = (
@@ -131,7 +131,7 @@ class Tf1OptimizerRule(ValueReferences, Rule):
 
     def visit_Module(self, node: cst.Module) -> None:
         if _TF1_CLASS_NAMES.search(self.file.text):
-            from optfix.tf1_flows import OptimizerFlows
+            from optfix.codemods.tf1_optimizer.flows import OptimizerFlows
 
             flows = OptimizerFlows(self)
             walk(node, flows)

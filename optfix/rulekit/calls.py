@@ -6,7 +6,7 @@ import ast
 from collections.abc import Mapping, Sequence
 
 from optfix.lazy import libcst as cst
-from optfix.tree import walk
+from optfix.analysis.tree import walk
 
 NOT_CONSTANT = object()
 

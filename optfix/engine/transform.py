@@ -1,4 +1,4 @@
-"""One file's journey through the CST: parse once, all rules in one traversal, imports
+"""The CST stage of a file's journey: parse once, all rules in one traversal, imports
 reconciled, code generated, the result re-parsed as a safety net."""
 
 from __future__ import annotations
@@ -10,13 +10,14 @@ from pathlib import Path
 
 import libcst as cst
 
-from optfix.comments import restore_import_comments
+from optfix.analysis.comments import restore_import_comments
 from optfix.findings import Finding, Kind
-from optfix.positions import positions as node_positions
-from optfix.source import quiet_parse
-from optfix.rule import FileContext, Rule, rules_by_id
-from optfix.suppressions import MARK, Suppressions
-from optfix.tree import reads, skippable, transformed
+from optfix.analysis.positions import positions as node_positions
+from optfix.analysis.ast_nodes import quiet_parse
+from optfix.engine.registry import rules_by_id
+from optfix.rulekit.rule import FileContext, FixOptions, Rule
+from optfix.analysis.suppressions import MARK, Suppressions
+from optfix.analysis.tree import reads, skippable, transformed
 
 
 class RuleError(Exception):
@@ -86,12 +87,11 @@ class _Traversal(cst.CSTTransformer):
         return updated
 
 
-def transform(text: str, rules: Sequence[type[Rule]], unsafe_fixes: bool = False, keras_import: str = "keras",
-              path: Path | None = None) -> Outcome:
+def transform(text: str, rules: Sequence[type[Rule]], options: FixOptions = FixOptions(), path: Path | None = None) -> Outcome:
     """Apply `rules` to `text`, the code of the file `path` if it has one. Raises
     ParserSyntaxError, RuleError or UnparsableOutput."""
     module = cst.parse_module(text)
-    file = FileContext(module, text, unsafe_fixes, keras_import, path=path)
+    file = FileContext(module, text, options, path=path)
     if MARK in text:
         file.suppressions = Suppressions.of(module, frozenset(rules_by_id()))
     traversal = _Traversal([rule(file) for rule in rules], file)

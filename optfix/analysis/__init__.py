@@ -1,0 +1,1 @@
+"""Shared readings of one file: its imports, its trees (libcst and ast), positions, comments, suppressions."""

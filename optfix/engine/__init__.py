@@ -1,0 +1,1 @@
+"""Runs the rules: the registry, the prefilter, one file's journey, the parallel map."""

@@ -1,0 +1,111 @@
+"""One file's journey, from its bytes to its result: prefilter, decode (or read a notebook's
+code cells as one program), the CST stage (optfix.engine.transform), encode. Nothing here
+writes; nothing imports libcst unless a rule passes the prefilter."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import replace
+from pathlib import Path
+
+from optfix.engine.prefilter import ast_stage, code_bytes_stage, prefilter
+from optfix.files import notebook
+from optfix.files.source import DecodeError, decode, read_file
+from optfix.findings import FileResult
+from optfix.rulekit.rule import FixOptions, Rule
+
+
+def process_file(path: Path, rules: Sequence[type[Rule]], options: FixOptions = FixOptions()) -> FileResult:
+    data = read_file(path)
+    if isinstance(data, FileResult):
+        return data
+    passed, _ = code_bytes_stage(path, data, rules)
+    if not passed:
+        return FileResult(path)
+    return process_bytes(path, data, passed, options)
+
+
+def process_given(path: Path, data: bytes, rules: Sequence[type[Rule]], options: FixOptions = FixOptions()) -> FileResult:
+    """A file's bytes given rather than read (stdin), through the same stages as a file's."""
+    passed = prefilter(path, data, rules)
+    if isinstance(passed, FileResult):
+        return passed
+    return guarded(path, lambda: process_bytes(path, data, [rule for rule in rules if rule.id in passed], options))
+
+
+def process_bytes(path: Path, data: bytes, rules: Sequence[type[Rule]], options: FixOptions = FixOptions()) -> FileResult:
+    """The journey after the bytes stage: `rules` are those that passed it."""
+    if notebook.is_notebook(path):
+        return _process_notebook(path, data, rules, options)
+    result = FileResult(path)
+    try:
+        source = decode(data)
+    except DecodeError as error:
+        return result.error("decode-error", f"cannot decode: {error}", error.line, error.col)
+    text = _transform(result, source.text, rules, options)
+    if text is not None and text != source.text:
+        try:
+            updated = source.encode(text)
+            exact = source.encode(source.text) == data
+        except UnicodeEncodeError as error:
+            return result.error("internal-error", f"the rewrite cannot be encoded as {source.encoding}: {error.reason}")
+        if not exact:
+            return result.error("decode-error", f"{source.encoding} does not round-trip; file left unchanged")
+        result.original, result.updated = data, updated
+    return result
+
+
+def guarded(path: Path, work: Callable[[], FileResult]) -> FileResult:
+    try:
+        return work()
+    except Exception as error:  # a bug in optfix must not take the other files down with it
+        return FileResult(path).error("internal-error", f"{type(error).__name__}: {error}; file left unchanged")
+
+
+def _process_notebook(path: Path, data: bytes, rules: Sequence[type[Rule]], options: FixOptions) -> FileResult:
+    """A notebook's code cells, transformed as one program; findings point into their cells."""
+    result = FileResult(path)
+    try:
+        book = notebook.parse(data)
+        text = _transform(result, book.program, rules, options)
+        result.findings = [book.locate(finding) for finding in result.findings]
+        updated = book.with_program(text) if text is not None and text != book.program else data
+        if updated != data:
+            result.original, result.updated = data, updated
+    except notebook.NotebookError as error:
+        result.error(error.rule, error.message, error.line, error.col)
+        if error.cell is not None:
+            result.findings[-1] = replace(result.findings[-1], cell=error.cell)
+    return result
+
+
+def _transform(result: FileResult, text: str, rules: Sequence[type[Rule]], options: FixOptions) -> str | None:
+    """The rewritten text, its findings put in `result`; None if it cannot be rewritten (then
+    `result` holds the error)."""
+    rules = ast_stage(text, rules)
+    if not rules:
+        return text
+    from libcst import ParserSyntaxError
+
+    from optfix.engine.transform import RuleError, UnfaithfulParse, UnparsableOutput, syntax_error_position, transform
+
+    try:
+        outcome = transform(text, rules, options, result.path)
+    except ParserSyntaxError as error:
+        line, col, message = syntax_error_position(text, error)
+        result.error("syntax-error", f"cannot parse: {message}", line, col)
+        return None
+    except UnfaithfulParse as error:
+        result.error("syntax-error", f"{error}; file left unchanged")
+        return None
+    except RecursionError:
+        result.error("syntax-error", "cannot parse: nested too deeply")
+        return None
+    except RuleError as error:
+        result.error("internal-error", f"{error}; file left unchanged")
+        return None
+    except UnparsableOutput as error:
+        result.error("internal-error", f"the rewrite would not parse ({error}); file left unchanged")
+        return None
+    result.findings = outcome.findings
+    return outcome.text

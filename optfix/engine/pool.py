@@ -1,0 +1,91 @@
+"""The parallel map: every file's journey, in worker processes, its result handed back in the
+order of the files."""
+
+from __future__ import annotations
+
+import gc
+import multiprocessing
+import sys
+from collections import deque
+from collections.abc import Iterable, Iterator, Sequence
+from concurrent.futures import Future, ProcessPoolExecutor
+from itertools import islice
+from pathlib import Path
+
+from optfix.engine import journey
+from optfix.engine.prefilter import prefilter_path
+from optfix.engine.registry import rules_by_id
+from optfix.files.source import read_file
+from optfix.findings import FileResult
+from optfix.rulekit.rule import FixOptions, Rule
+
+# The worker processes are forked from the parent: rules are already imported there.
+_POOL_CONTEXT = multiprocessing.get_context("fork") if sys.platform == "linux" else None
+
+_CHUNK = 32  # paths per prefilter message: small messages, few of them
+
+
+def run(files: Iterable[Path], rules: Sequence[type[Rule]], *, jobs: int, options: FixOptions = FixOptions()) -> Iterator[FileResult]:
+    """Yield one result per file, in the order of `files`, working on up to `jobs` at once.
+
+    Workers read and prefilter files in chunks of paths; each file that some rule may change is
+    then sent back to the pool on its own, so that a few slow files cannot hold up a chunk of fast
+    ones. The parent only walks the tree and keeps the order.
+    """
+    if jobs <= 1:
+        for path in files:
+            passed = prefilter_path(path, rules)
+            yield passed if isinstance(passed, FileResult) else _process(path, passed, options)
+        return
+    rule_ids = tuple(rule.id for rule in rules)
+    paths = iter(files)
+    with ProcessPoolExecutor(jobs, mp_context=_POOL_CONTEXT, initializer=_init_worker) as pool:
+        chunks: deque[Future] = deque()  # of _prefilter_chunk results
+        pending: deque[FileResult | Future] = deque()
+        try:
+            while True:
+                while len(chunks) < jobs * 2 and (chunk := list(islice(paths, _CHUNK))):
+                    chunks.append(pool.submit(_prefilter_chunk, chunk, rule_ids))
+                if not chunks:
+                    break
+                for path, passed in chunks.popleft().result():
+                    done = isinstance(passed, FileResult)
+                    pending.append(passed if done else pool.submit(_process, path, passed, options))
+                while pending and (isinstance(pending[0], FileResult) or pending[0].done() or len(pending) > jobs * 4):
+                    yield _resolved(pending.popleft())
+            while pending:
+                yield _resolved(pending.popleft())
+        finally:
+            for item in (*chunks, *pending):
+                if isinstance(item, Future):
+                    item.cancel()
+
+
+def _prefilter_chunk(paths: list[Path], rule_ids: tuple[str, ...]) -> list[tuple[Path, FileResult | tuple[str, ...]]]:
+    """A worker's first part: each file's final result, or the ids of the rules that may act on it."""
+    by_id = rules_by_id()
+    rules = [by_id[rule_id] for rule_id in rule_ids]
+    return [(path, journey.guarded(path, lambda path=path: prefilter_path(path, rules))) for path in paths]
+
+
+def _process(path: Path, rule_ids: tuple[str, ...], options: FixOptions) -> FileResult:
+    """A worker's second part: the file read again and processed by the rules the prefilter chose."""
+    rules = rules_by_id()
+
+    def work() -> FileResult:
+        data = read_file(path)
+        if isinstance(data, FileResult):
+            return data
+        return journey.process_bytes(path, data, [rules[rule_id] for rule_id in rule_ids], options)
+
+    return journey.guarded(path, work)
+
+
+def _init_worker() -> None:
+    # The trees libcst builds are acyclic: the cyclic collector only costs time.
+    gc.freeze()
+    gc.set_threshold(100_000, 50, 50)
+
+
+def _resolved(item: FileResult | Future) -> FileResult:
+    return item if isinstance(item, FileResult) else item.result()

@@ -1,0 +1,77 @@
+"""The prefilter: which rules may have work in a file, decided without libcst.
+
+Two stages: the bytes stage (each rule's `wants`, substrings and patterns on the raw bytes) and
+the ast stage (each rule's `relevant`, on Python's own tree of the code). A file no rule passes
+is done: it is never parsed with libcst."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+
+from optfix.analysis.ast_nodes import quiet_parse
+from optfix.files import notebook
+from optfix.files.source import read_file
+from optfix.files.write import TEMPORARY_SUFFIX, is_leftover
+from optfix.findings import FileResult, Finding
+from optfix.rulekit.rule import Rule
+
+# libcst needs ~1 KB of memory per byte of source (a 711 KB file took a worker to ~600 MB):
+# larger files that a rule wants are reported, not parsed.
+MAX_PARSE_BYTES = 1 << 20
+
+
+def bytes_stage(data: bytes, rules: Sequence[type[Rule]]) -> list[type[Rule]]:
+    """The rules that may have work in a file with these bytes."""
+    return [rule for rule in rules if rule.wants(data)]
+
+
+def ast_stage(text: str, rules: Sequence[type[Rule]]) -> list[type[Rule]]:
+    """The rules the ast stage keeps. Code `ast` cannot parse (a newer Python than this one, or
+    invalid) goes to libcst as it is, which reads newer syntax and reports invalid code."""
+    try:
+        tree = quiet_parse(text)
+    except (SyntaxError, ValueError, RecursionError, MemoryError):
+        return list(rules)
+    return [rule for rule in rules if rule.relevant(tree)]
+
+
+def code_bytes_stage(path: Path, data: bytes, rules: Sequence[type[Rule]]) -> tuple[list[type[Rule]], int]:
+    """The bytes stage on a file's code, and the code's size. A notebook's code is its program,
+    as JSON escapes hide text in its bytes (`\\"` for `"`); one that cannot be read as a notebook
+    goes on to every rule, whose processing reports it."""
+    if notebook.is_notebook(path):
+        try:
+            data = notebook.parse(data).program.encode("utf-8", "surrogatepass")
+        except notebook.NotebookError:
+            return list(rules), 0
+    return bytes_stage(data, rules), len(data)
+
+
+def prefilter(path: Path, data: bytes, rules: Sequence[type[Rule]]) -> FileResult | tuple[str, ...]:
+    """Either the file's final result, or the ids of the rules its bytes let through."""
+    passed, size = code_bytes_stage(path, data, rules)
+    ids = tuple(rule.id for rule in passed)
+    if ids and size > MAX_PARSE_BYTES:
+        result = FileResult(path)
+        result.findings.append(Finding(1, 1, "file-too-large", f"not processed: {size / 2**20:.1f} MiB is over the "
+                                       f"{MAX_PARSE_BYTES >> 20} MiB optfix parses; review it by hand ({', '.join(ids)})"))
+        return result
+    return ids or FileResult(path)
+
+
+def prefilter_path(path: Path, rules: Sequence[type[Rule]]) -> FileResult | tuple[str, ...]:
+    """`prefilter` on the file at `path`, read here; a leftover temporary file is reported."""
+    if is_leftover(path.name):
+        return _leftover(path)
+    data = read_file(path)
+    return data if isinstance(data, FileResult) else prefilter(path, data, rules)
+
+
+def _leftover(path: Path) -> FileResult:
+    target = path.name[1:].removesuffix(TEMPORARY_SUFFIX).rpartition(".")[0]
+    result = FileResult(path)
+    result.findings.append(Finding(1, 1, "leftover-temporary-file", f"left by an optfix run that was stopped before it "
+                                   f"could rename it over {target} ({target} itself is whole: as it was, or completely "
+                                   "rewritten); delete it, unless an optfix run is writing here right now"))
+    return result

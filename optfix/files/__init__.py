@@ -1,0 +1,1 @@
+"""Files in and out: discovery, bytes and encodings, notebooks, atomic writes."""
