@@ -31,7 +31,7 @@ from optfix.rulekit.optimizer_sites import optimizer_argument
 from optfix.rulekit.references import ValueReferences
 from optfix.rulekit.rule import Rule
 from optfix.analysis.ast_nodes import every_node
-from optfix.analysis.tree import descendants
+from optfix.analysis.tree import code, descendants
 
 KERAS2, TF_KERAS, KERAS3 = "Keras 2", "tf.keras 2", "Keras 3"
 SIGNATURES = {KERAS2: KERAS2_SIGNATURES, TF_KERAS: TF_KERAS_SIGNATURES, KERAS3: KERAS3_SIGNATURES}
@@ -389,7 +389,7 @@ class Keras2OptimizerRule(ValueReferences, Rule):
     def leave_Module(self, original: cst.Module, updated: cst.Module) -> cst.Module:
         if self.keras2_calls:  # the file is Keras 2.2 code: its other calls may be too
             for call, changed in self.unproven:
-                name = cst.Module([]).code_for_node(call.func)
+                name = code(call.func)
                 self.report(call, f"{name}(...) shows no Keras 2 argument, but other optimizer calls in this file were written "
                                   f"for Keras 2.2; if this one was too, Keras 2.2 trained it with {', '.join(changed)}: write "
                                   "it out to keep the old math, or leave it for the Keras 3 default")
@@ -405,7 +405,7 @@ class Keras2OptimizerRule(ValueReferences, Rule):
             return
         legacy = [arg.keyword.value for arg in built.args if arg.keyword is not None and arg.keyword.value in _LEGACY_KEYWORDS]
         if legacy:
-            func = cst.Module([]).code_for_node(built.func)
+            func = code(built.func)
             self.report(built, f"{func}({', '.join(k + '=...' for k in legacy)}) builds an optimizer of a class optfix cannot "
                                f"tell; if it is a Keras optimizer, Keras 3 rejects {', '.join(legacy)} (ValueError: Argument(s) "
                                "not recognized): write learning_rate= (and decay as an InverseTimeDecay schedule)")

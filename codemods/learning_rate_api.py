@@ -24,7 +24,7 @@ from optfix.knowledge.runtime import (
 from optfix.rulekit.optimizer_sites import GAP, resolve
 from optfix.rulekit.rule import FileContext, Rule
 from optfix.analysis.ast_nodes import every_node
-from optfix.analysis.tree import children
+from optfix.analysis.tree import children, code
 
 _ATTRIBUTE_FUNCTIONS = frozenset({"hasattr", "getattr", "setattr"})
 _RENAMED_OR_REMOVED = frozenset(RENAMED_ATTRIBUTES) | frozenset(REMOVED_ATTRIBUTES)
@@ -546,11 +546,11 @@ def _is_string(node: ast.expr | None, values: frozenset[str]) -> bool:
 
 def _code(node: cst.CSTNode) -> str:
     """The node's code on one line."""
-    return " ".join(cst.Module([]).code_for_node(node).split())
+    return " ".join(code(node).split())
 
 
 def _has_comment(whitespace: cst.BaseParenthesizableWhitespace) -> bool:
-    return "#" in cst.Module([]).code_for_node(whitespace)
+    return "#" in code(whitespace)
 
 
 def _positional(arg: cst.Arg, last: cst.Arg) -> cst.Arg:

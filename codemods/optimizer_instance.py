@@ -5,6 +5,7 @@ from __future__ import annotations
 import ast
 import re
 
+from optfix.analysis.tree import code
 from optfix.lazy import libcst as cst
 
 from optfix.analysis.dotted_names import PossibleNames
@@ -189,7 +190,7 @@ class OptimizerInstanceRule(Rule):
         args = list(updated.args)
         call = cst.Call(value.with_changes(lpar=[], rpar=[]), lpar=value.lpar, rpar=value.rpar)  # `(Adam)` -> `(Adam())`
         args[index] = args[index].with_changes(value=call)
-        shown = cst.Module([]).code_for_node(reference)
+        shown = code(reference)
         if name is not None and qualified == f"keras.optimizers.{name}":
             self._report_keras2_defaults(reference, name)
         return self.rewrite(reference, updated, updated.with_changes(args=args),

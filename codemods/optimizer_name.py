@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 
+from optfix.analysis.tree import code
 from optfix.lazy import libcst as cst
 
 from optfix.knowledge.identifiers import REGISTERED, RENAMED, UNREGISTERED, UNSERVED
@@ -144,8 +145,7 @@ class OptimizerNameRule(Rule):
         reference, missing = self.file.keras_reference(f"optimizers.{name}")
         if missing:
             self.file.add_keras_import()
-        code = cst.Module([]).code_for_node(reference)
-        return cst.Call(reference, lpar=literal.lpar, rpar=literal.rpar), f"'{written}' is not a registered name; the class is: {code}()"
+        return cst.Call(reference, lpar=literal.lpar, rpar=literal.rpar), f"'{written}' is not a registered name; the class is: {code(reference)}()"
 
 
 def _maybe_misspelled(match: re.Match) -> bool:

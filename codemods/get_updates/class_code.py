@@ -7,7 +7,7 @@ import re
 from dataclasses import dataclass
 
 from optfix.lazy import libcst as cst
-from optfix.analysis.tree import descendants, walk
+from optfix.analysis.tree import code, descendants, walk
 
 LEARNING_RATES = ("lr", "learning_rate")
 
@@ -16,10 +16,6 @@ LEARNING_RATES = ("lr", "learning_rate")
 class Problem:
     node: cst.CSTNode
     message: str
-
-
-def code(node: cst.CSTNode) -> str:
-    return cst.Module([]).code_for_node(node)
 
 
 def flat(node: cst.CSTNode) -> str:

@@ -21,6 +21,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
+from optfix.analysis.tree import code
 from optfix.rulekit.calls import NOT_CONSTANT, constant
 from optfix.codemods.get_updates.checkpoint_order import ITERATIONS, Unit, in_checkpoint_order, made_order, only_adjusts_the_list, split_loop, weights_order
 from optfix.codemods.get_updates.class_code import (
@@ -32,7 +33,6 @@ from optfix.codemods.get_updates.class_code import (
     attributes_named,
     branch_lines,
     calls_in,
-    code,
     descendant_ids,
     empty_lists,
     expression_of,

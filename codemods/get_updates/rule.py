@@ -5,14 +5,14 @@ from __future__ import annotations
 import ast
 import re
 
-from optfix.codemods.get_updates.class_code import code, is_super_call
+from optfix.analysis.tree import code, descendants, reads
+from optfix.codemods.get_updates.class_code import is_super_call
 from optfix.knowledge.backend import BASE_CLASSES
 from optfix.knowledge.namespaces import keras_member
 from optfix.lazy import lazy_import
 from optfix.lazy import libcst as cst
 from optfix.rulekit.rule import Rule
 from optfix.analysis.ast_nodes import every_node, quiet_parse
-from optfix.analysis.tree import descendants, reads
 
 # The migration itself, loaded with libcst when a file needs it: not when optfix starts.
 legacy = lazy_import("optfix.codemods.get_updates.migration")

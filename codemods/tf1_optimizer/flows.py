@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import libcst as cst
 
+from optfix.analysis.tree import code
 from optfix.knowledge.namespaces import keras_member
 from optfix.knowledge.tf1 import (
     APPLY_GRADIENTS_LEGACY_ARGS,
@@ -202,7 +203,7 @@ class OptimizerFlows(cst.CSTVisitor):
         if isinstance(node, cst.Name):
             return (id(self.scopes[-1]), node.value)
         if isinstance(node, cst.Attribute):
-            return (None, cst.Module([]).code_for_node(node))
+            return (None, code(node))
         return None
 
     def _is_constructor(self, node: cst.BaseExpression) -> bool:

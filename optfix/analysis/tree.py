@@ -178,3 +178,13 @@ def reads(node: cst.CSTNode, heads: bool = False) -> list[cst.Name]:
             skipped = trivia()
             stack.extend(reversed([child for child in children(current) if type(child) not in skipped]))
     return found
+
+
+def code(node: cst.CSTNode) -> str:
+    """The source of `node` alone, as libcst generates it (with its own whitespace, if it has any)."""
+    return _empty_module().code_for_node(node)
+
+
+@functools.cache
+def _empty_module() -> cst.Module:
+    return cst.Module([])

@@ -17,7 +17,7 @@ from optfix.analysis.ast_nodes import quiet_parse
 from optfix.engine.registry import rules_by_id
 from optfix.rulekit.rule import FileContext, FixOptions, Rule
 from optfix.analysis.suppressions import MARK, Suppressions
-from optfix.analysis.tree import reads, skippable, transformed
+from optfix.analysis.tree import code, reads, skippable, transformed
 
 
 class RuleError(Exception):
@@ -168,7 +168,7 @@ class _DropImports(cst.CSTTransformer):
     def leave_ImportFrom(self, original: cst.ImportFrom, updated: cst.ImportFrom):
         if isinstance(updated.names, cst.ImportStar):
             return updated
-        module = "." * len(updated.relative) + (cst.Module([]).code_for_node(updated.module) if updated.module else "")
+        module = "." * len(updated.relative) + (code(updated.module) if updated.module else "")
         kept = [alias for alias in updated.names
                 if (module, alias.evaluated_name, alias.evaluated_alias) not in self.drops]
         if len(kept) == len(updated.names):

@@ -6,7 +6,7 @@ import ast
 from collections.abc import Mapping, Sequence
 
 from optfix.lazy import libcst as cst
-from optfix.analysis.tree import walk
+from optfix.analysis.tree import code, walk
 
 NOT_CONSTANT = object()
 
@@ -167,6 +167,6 @@ def _commented(
 def constant(node: cst.BaseExpression) -> object:
     """The value of a literal expression (`0.1`, `-1e-3`, `None`, `(1, 2)`), else NOT_CONSTANT."""
     try:
-        return ast.literal_eval(cst.Module([]).code_for_node(node).strip())
+        return ast.literal_eval(code(node).strip())
     except (ValueError, SyntaxError, TypeError, MemoryError, RecursionError):
         return NOT_CONSTANT
