@@ -51,7 +51,7 @@ def test_diff_is_written_file_by_file_as_the_results_come(tmp_path, monkeypatch,
 
     for index in range(5):
         (tmp_path / f"m{index}.py").write_text("model.compile(optimizer='sdg')\n")
-    real_run = session.engine.run
+    real_run = session.pool.run
     written_before: list[bytes] = []
 
     def run(*args, **kwargs):
@@ -59,7 +59,7 @@ def test_diff_is_written_file_by_file_as_the_results_come(tmp_path, monkeypatch,
             yield result
             written_before.append(capfdbinary.readouterr().out)
 
-    monkeypatch.setattr(session.engine, "run", run)
+    monkeypatch.setattr(session.pool, "run", run)
     monkeypatch.chdir(tmp_path)
     monkeypatch.setattr(sys, "argv", ["optfix", "diff", "--jobs", "1", "--no-progress", "--color", "never", "."])
     with pytest.raises(SystemExit):
