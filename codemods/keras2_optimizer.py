@@ -554,12 +554,7 @@ class Keras2OptimizerRule(ValueReferences, Rule):
         ])
 
     def _imports_for(self, original: cst.Call, site: Site, result: cst.Call) -> cst.Call:
-        if self._needs_keras:
-            self.file.add_keras_import()
-        if site.move and result.func is not original.func:
-            origin = self.file.imports.head_origin(original.func)
-            if origin is not None:
-                self.file.remove_import_if_unused(*origin)
+        self.file.use_keras(self._needs_keras, original.func if site.move and result.func is not original.func else None)
         return result
 
     def _report_differences(self, call: cst.Call, site: Site, era: str, given: dict[str, cst.Arg]) -> None:
@@ -589,11 +584,7 @@ class Keras2OptimizerRule(ValueReferences, Rule):
         replacement = self._class_reference(original, site)
         message = f"{site.move} -> keras.optimizers.{site.name} (a class: Keras 2 arguments given where it is called are not translated)"
         self.rewrite(original, updated, replacement, message)
-        if self._needs_keras:
-            self.file.add_keras_import()
-        origin = self.file.imports.head_origin(original)
-        if origin is not None:
-            self.file.remove_import_if_unused(*origin)
+        self.file.use_keras(self._needs_keras, original)
         return replacement
 
 

@@ -368,11 +368,7 @@ class LearningRateApiRule(Rule):
         message = f"{func}({_code(argument)}{more}) -> {suggestion}: {'; '.join(reasons)}"
         result = self.rewrite(original, updated, replacement, message)
         if failure and result is replacement:
-            if needs_keras:
-                self.file.add_keras_import()
-            origin = self.file.imports.head_origin(original.func)
-            if origin is not None:
-                self.file.remove_import_if_unused(*origin)
+            self.file.use_keras(needs_keras, original.func)
         return result
 
     def _unknown_backend(self, call: cst.Call, function: str, argument: cst.Attribute) -> None:
