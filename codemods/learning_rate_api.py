@@ -22,6 +22,7 @@ from optfix.knowledge.runtime import (
     backend_function,
 )
 from optfix.rulekit.optimizer_sites import GAP, resolve
+from optfix.rulekit.references import ImportContext
 from optfix.rulekit.rule import FileContext, Rule
 from optfix.analysis.ast_nodes import every_node
 from optfix.analysis.tree import children, code
@@ -56,7 +57,7 @@ _KEY = re.compile(rb"""['"](?:lr|decay)['"]""")
 _CONFIG_LR = "'lr' -> 'learning_rate' in an optimizer config: Keras 3 rejects 'lr' (ValueError: Argument(s) not recognized)"
 
 
-class LearningRateApiRule(Rule):
+class LearningRateApiRule(ImportContext, Rule):
     """Read and set an optimizer's learning rate through the Keras 3 API.
 
     What it does
@@ -196,7 +197,6 @@ class LearningRateApiRule(Rule):
         self.value_arguments: set[int] = set()  # ids of the `x.lr` those calls take: the call rewrites them
         self.identifiers: set[int] = set()  # ids of dicts given as optimizer identifiers
         self.configs: set[int] = set()  # ids of dicts given to an optimizer class's from_config
-        self.import_context = 0
 
     # -- what is an optimizer ------------------------------------------------------------------
 
@@ -227,20 +227,6 @@ class LearningRateApiRule(Rule):
         return self._is_chain(node)
 
     # -- bookkeeping on the way down -------------------------------------------------------------
-
-    def visit_Import(self, node: cst.Import) -> None:
-        self.import_context += 1
-
-    def leave_Import(self, original: cst.Import, updated: cst.Import) -> cst.Import:
-        self.import_context -= 1
-        return updated
-
-    def visit_ImportFrom(self, node: cst.ImportFrom) -> None:
-        self.import_context += 1
-
-    def leave_ImportFrom(self, original: cst.ImportFrom, updated: cst.ImportFrom) -> cst.ImportFrom:
-        self.import_context -= 1
-        return updated
 
     def visit_AssignTarget(self, node: cst.AssignTarget) -> None:
         self.targets.add(id(node.target))
