@@ -64,7 +64,7 @@ def _gate(names: set[str]) -> tuple[bytes, ...]:
     return tuple(sorted({next((core for core in cores if core in name), name).encode() for name in names}))
 
 
-# The prefilter: each pattern is searched only in files that hold one of its literals, which `in`
+# Each pattern is searched only in files that hold one of its literals, which `in`
 # finds many times faster than a regular expression could (one alternation of them all took 5 s
 # on the benchmark corpus), and each pattern starts with a literal, which `re` also searches
 # fast (a leading `\b` or lookbehind makes it try every position: boundaries are checked after).

@@ -122,13 +122,13 @@ class Keras2OptimizerRule(ValueReferences, Rule):
     whatever Keras the code was written for), `clipnorm` together with `clipvalue`; also calls
     whose positional arguments fit both readings.
 
-    What the tests prove: tests/test_keras2_equivalence.py runs each fixture as written under the
-    Keras it was written for (tf.keras 2 as tf_keras's legacy OptimizerV2 optimizers, Keras 2.2 as a
-    numpy transcription of its update rules, signatures and defaults) and as rewritten under Keras 3,
-    on the same gradients, normal and near 1e-4, in float64: every optimizer on a line without a
-    finding agrees to 1e-6 (normwise, relative) at every step, and every optimizer on a line whose
-    finding says the math differs is shown to differ. tests/test_keras_table.py checks the
-    signatures and defaults the rule relies on against the installed Keras 3 and tf_keras.
+    How the math is checked: each fixture runs as written under the Keras it was written for
+    (tf.keras 2 as tf_keras's legacy OptimizerV2 optimizers, Keras 2.2 as a numpy transcription of
+    its update rules, signatures and defaults) and as rewritten under Keras 3, on the same
+    gradients, normal and near 1e-4, in float64: every optimizer on a line without a finding
+    agrees to 1e-6 (normwise, relative) at every step, and every optimizer on a line whose finding
+    says the math differs is shown to differ. The signatures and defaults the rule relies on are
+    checked against the installed Keras 3 and tf_keras.
 
     Known problems
     --------------

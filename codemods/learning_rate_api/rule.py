@@ -102,12 +102,12 @@ class LearningRateApiRule(ImportContext, Rule):
     the backend's value functions on an object not known to be a Keras optimizer or through a
     backend of another package.
 
-    What the tests prove: tests/test_learning_rate_api.py runs each statement the rule rewrote in
-    the fixtures for real: the original under tf_keras's legacy OptimizerV2 optimizers (the Keras 2
-    optimizers that had `lr`), the rewrite under Keras 3, each on a freshly compiled model with
-    learning rate 0.1; the learning rate after the statement and the value the statement computes
-    agree. Rewritten config dicts and `from_config` calls build an optimizer with their learning
-    rate in Keras 3, and the originals are shown to fail there.
+    How this is checked: each statement the rule rewrote in the fixtures is run for real, the
+    original under tf_keras's legacy OptimizerV2 optimizers (the Keras 2 optimizers that had `lr`),
+    the rewrite under Keras 3, each on a freshly compiled model with learning rate 0.1: the
+    learning rate after the statement and the value the statement computes agree. Rewritten config
+    dicts and `from_config` calls build an optimizer with their learning rate in Keras 3, and the
+    originals are shown to fail there.
 
     Known problems
     --------------
