@@ -143,8 +143,7 @@ class OptimizerNameRule(Rule):
         if any(qualified.split(".")[0] == "tf_keras" for qualified in self.file.imports.bindings.values()):
             return None, f"'{written}' is not a registered name, and this file uses tf_keras, which has no {name}: Keras 3 has keras.optimizers.{name}()"
         reference, missing = self.file.keras_reference(f"optimizers.{name}")
-        if missing:
-            self.file.add_keras_import()
+        self.file.use_keras(missing)
         return cst.Call(reference, lpar=literal.lpar, rpar=literal.rpar), f"'{written}' is not a registered name; the class is: {code(reference)}()"
 
 

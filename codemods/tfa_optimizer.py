@@ -177,11 +177,7 @@ class TfaOptimizerRule(ValueReferences, Rule):
         if row.note:
             self.report(original, row.note)
         if result is replacement:
-            if needs_keras:
-                self.file.add_keras_import()
-            origin = self.file.imports.head_origin(original.func)
-            if origin is not None:
-                self.file.remove_import_if_unused(*origin)
+            self.file.use_keras(needs_keras, original.func)
         return result
 
     def _decoupled(

@@ -375,8 +375,7 @@ class GetUpdatesRule(Rule):
         imports = self.file.imports
         if names.ops == "ops" and imports.name_for("keras.ops", "tensorflow.keras.ops") is None:
             self.file.add_import("keras", "ops")
-        if imports.name_for("keras", "tensorflow.keras") is None:
-            self.file.add_keras_import(names.keras)
+        self.file.use_keras(imports.name_for("keras", "tensorflow.keras") is None, name=names.keras)
         for name, origin in imports.origins.items():
             member = keras_member(imports.binding(name)) or ""
             if name in dropped or member in ("backend", "optimizers") or member in BASE_CLASSES or member.endswith("interfaces"):

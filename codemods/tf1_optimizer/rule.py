@@ -272,11 +272,7 @@ class Tf1OptimizerRule(ValueReferences, Rule):
         """Rewrite if allowed; only then adjust imports: keras in, the legacy one out if unused."""
         result = self.rewrite(original, updated, replacement, message, safe=not unsafe)
         if result is replacement:
-            if needs_keras:
-                self.file.add_keras_import()
-            origin = self.file.imports.head_origin(legacy_reference)
-            if origin is not None:
-                self.file.remove_import_if_unused(*origin)
+            self.file.use_keras(needs_keras, legacy_reference)
         return result
 
 

@@ -1,10 +1,11 @@
 """What a name in the tree is doing: read as a value, called, bound, or only spelled.
 
-A rule that rewrites references to a class (not only calls of it) mixes this in: on the way down
-it notes which Names are not values (attribute names, keywords, assignment targets, parameters,
-imports), which expressions are called or have an attribute taken, and whether the traversal is
-inside a type check or an annotation. Its own work on calls goes in `on_call`, which runs when a
-call is left, after the bookkeeping.
+A rule that rewrites references to a class (not only calls of it) mixes in `ValueReferences`: on
+the way down it notes which Names are not values (attribute names, keywords, assignment targets,
+parameters, imports), which expressions are called or have an attribute taken, and whether the
+traversal is inside a type check or an annotation. Its own work on calls goes in `on_call`, which
+runs when a call is left, after the bookkeeping. A rule that only needs to know whether it is
+inside an import statement mixes in `ImportContext`.
 """
 
 from __future__ import annotations
@@ -15,23 +16,13 @@ from optfix.rulekit.rule import FileContext
 _TYPE_CHECKS = frozenset({"isinstance", "issubclass"})
 
 
-class ValueReferences:
+class ImportContext:
+    """`import_context`: whether the traversal is inside an import statement, where names are
+    spelled, not read."""
+
     def __init__(self, file: FileContext) -> None:
         super().__init__(file)
-        self.called: set[int] = set()  # ids of expressions in call position
-        self.not_values: set[int] = set()  # ids of Names that are not references (attr, keyword)
-        self.attribute_bases: set[int] = set()  # ids of expressions followed by `.attr`
-        self.type_context = 0  # inside isinstance()/issubclass() or an annotation
         self.import_context = 0
-
-    def is_value(self, node: cst.BaseExpression) -> bool:
-        """Whether a Name or Attribute is read as a value and not called (a class passed around)."""
-        if id(node) in self.called or self.import_context:
-            return False
-        return not (isinstance(node, cst.Name) and id(node) in self.not_values)
-
-    def on_call(self, original: cst.Call, updated: cst.Call) -> cst.BaseExpression:
-        return updated
 
     def visit_Import(self, node: cst.Import) -> None:
         self.import_context += 1
@@ -45,6 +36,24 @@ class ValueReferences:
 
     def leave_ImportFrom(self, original: cst.ImportFrom, updated: cst.ImportFrom) -> cst.ImportFrom:
         self.import_context -= 1
+        return updated
+
+
+class ValueReferences(ImportContext):
+    def __init__(self, file: FileContext) -> None:
+        super().__init__(file)
+        self.called: set[int] = set()  # ids of expressions in call position
+        self.not_values: set[int] = set()  # ids of Names that are not references (attr, keyword)
+        self.attribute_bases: set[int] = set()  # ids of expressions followed by `.attr`
+        self.type_context = 0  # inside isinstance()/issubclass() or an annotation
+
+    def is_value(self, node: cst.BaseExpression) -> bool:
+        """Whether a Name or Attribute is read as a value and not called (a class passed around)."""
+        if id(node) in self.called or self.import_context:
+            return False
+        return not (isinstance(node, cst.Name) and id(node) in self.not_values)
+
+    def on_call(self, original: cst.Call, updated: cst.Call) -> cst.BaseExpression:
         return updated
 
     def visit_Annotation(self, node: cst.Annotation) -> None:

@@ -124,6 +124,17 @@ class FileContext:
         else:
             self.add_import("keras", None, alias)
 
+    def use_keras(self, needs_import: bool, replaced: libcst.CSTNode | None = None, name: str | None = None) -> None:
+        """The imports of a rewrite that put a reference from `keras_reference` where `replaced` (a
+        Name or Attribute chain) was: Keras's, if the reference needs it (`needs_import`; `name` as
+        for add_keras_import), and the one `replaced` came through, removed if nothing else reads
+        it. Called once the rewrite is applied."""
+        if needs_import:
+            self.add_keras_import(name)
+        origin = self.imports.head_origin(replaced) if replaced is not None else None
+        if origin is not None:
+            self.remove_import_if_unused(*origin)
+
     def suppressed(self, rule: str, node: libcst.CSTNode) -> bool:
         return self.suppressions is not None and self.suppressions.covers(rule, node)
 

@@ -5,9 +5,11 @@ from __future__ import annotations
 import ast
 import re
 
-from optfix.lazy import libcst as cst
-
-from optfix.rulekit.calls import bind, constant
+from optfix.analysis.tree import code
+from optfix.codemods.learning_rate_api import prefilter
+from optfix.codemods.learning_rate_api.literals import is_zero, raw_string, renamed_string, string_keys
+from optfix.codemods.learning_rate_api.survey import Survey
+from optfix.codemods.learning_rate_api.watched import ATTRIBUTE_FUNCTIONS, WATCHED
 from optfix.knowledge.namespaces import keras_member
 from optfix.knowledge.runtime import (
     BACKEND_VALUE_FAILURES,
@@ -21,42 +23,22 @@ from optfix.knowledge.runtime import (
     VARIABLE_ATTRIBUTES,
     backend_function,
 )
-from optfix.rulekit.optimizer_sites import GAP, resolve
+from optfix.lazy import libcst as cst
+from optfix.rulekit.calls import bind
+from optfix.rulekit.optimizer_sites import resolve
+from optfix.rulekit.references import ImportContext
 from optfix.rulekit.rule import FileContext, Rule
-from optfix.analysis.ast_nodes import every_node
-from optfix.analysis.tree import children, code
 
-_ATTRIBUTE_FUNCTIONS = frozenset({"hasattr", "getattr", "setattr"})
-_RENAMED_OR_REMOVED = frozenset(RENAMED_ATTRIBUTES) | frozenset(REMOVED_ATTRIBUTES)
-_WATCHED = _RENAMED_OR_REMOVED | VARIABLE_ATTRIBUTES
 _MENTIONS_KERAS = re.compile(r"\b(?:tf_)?keras\b|\btensorflow\b")
 _NO_LR = "Keras 3 optimizers have no lr attribute (AttributeError)"
 _SCHEDULE_SET = (
     "; an optimizer built with a LearningRateSchedule raises TypeError here in Keras 3 (tf.keras 2 "
     "replaced the schedule by the number)"
 )
-
-# The prefilter. Blanks, comments and line continuations may stand between tokens (and `)` before
-# a dot: `(model.optimizer).lr`).
-_GAP = rb"(?:" + GAP + rb"|\))*"
-_CHAIN = re.compile(rb"optimizer" + _GAP + rb"\." + _GAP + rb"(?:lr|decay)\b")
-_NAMED = re.compile(rb"\b(\w+)" + _GAP + rb"\." + _GAP + rb"(?:lr|decay)\b")
-_ATTRIBUTE = re.compile(rb"\." + _GAP + rb"(?:lr|decay)\b")  # where _NAMED may match: searched first, it is fast
-
-
-def _assigned(name: bytes, data: bytes) -> bool:
-    """Whether `name` may be the target of an assignment (or an annotation). The pattern leads with
-    the name, as `re` searches a literal prefix fast; the boundary before it is checked after."""
-    return re.search(re.escape(name) + rb"(?<!\w" + re.escape(name) + rb")" + _GAP + rb"(?:=(?!=)|:)", data) is not None
-_VALUE_FUNCTIONS = tuple(name.encode() for name in VALUE_FUNCTIONS)
-_VALUE_CALL = re.compile(rb"\b(?:get_value|set_value|eval)\b")
-_VARIABLE = re.compile(rb"\." + _GAP + rb"(?:lr|learning_rate|iterations)\b")
-_ATTRIBUTE_CALLS = tuple(name.encode() for name in sorted(_ATTRIBUTE_FUNCTIONS))
-_KEY = re.compile(rb"""['"](?:lr|decay)['"]""")
 _CONFIG_LR = "'lr' -> 'learning_rate' in an optimizer config: Keras 3 rejects 'lr' (ValueError: Argument(s) not recognized)"
 
 
-class LearningRateApiRule(Rule):
+class LearningRateApiRule(ImportContext, Rule):
     """Read and set an optimizer's learning rate through the Keras 3 API.
 
     What it does
@@ -120,12 +102,12 @@ class LearningRateApiRule(Rule):
     the backend's value functions on an object not known to be a Keras optimizer or through a
     backend of another package.
 
-    What the tests prove: tests/test_learning_rate_api.py runs each statement the rule rewrote in
-    the fixtures for real: the original under tf_keras's legacy OptimizerV2 optimizers (the Keras 2
-    optimizers that had `lr`), the rewrite under Keras 3, each on a freshly compiled model with
-    learning rate 0.1; the learning rate after the statement and the value the statement computes
-    agree. Rewritten config dicts and `from_config` calls build an optimizer with their learning
-    rate in Keras 3, and the originals are shown to fail there.
+    How this is checked: each statement the rule rewrote in the fixtures is run for real, the
+    original under tf_keras's legacy OptimizerV2 optimizers (the Keras 2 optimizers that had `lr`),
+    the rewrite under Keras 3, each on a freshly compiled model with learning rate 0.1: the
+    learning rate after the statement and the value the statement computes agree. Rewritten config
+    dicts and `from_config` calls build an optimizer with their learning rate in Keras 3, and the
+    originals are shown to fail there.
 
     Known problems
     --------------
@@ -144,47 +126,11 @@ class LearningRateApiRule(Rule):
 
     @classmethod
     def wants(cls, data: bytes) -> bool:
-        # Substrings first: `in` is many times faster than a pattern that cannot lead with a literal.
-        if b"keras" in data and any(word in data for word in _VALUE_FUNCTIONS) and _VALUE_CALL.search(data) and _VARIABLE.search(data):
-            return True  # K.set_value(x.lr, ...), a finding even where x is unknown
-        if b"lr" not in data and b"decay" not in data:
-            return False
-        if b"optimizer" in data and (b"keras" in data or b"tensorflow" in data) and _CHAIN.search(data):
-            return True
-        if b"optimizers" in data and _ATTRIBUTE.search(data):
-            if any(_assigned(base, data) for base in {m.group(1) for m in _NAMED.finditer(data)}):
-                return True
-        if _KEY.search(data):
-            return b"class_name" in data or b"from_config" in data or (b"optimizer" in data and any(f in data for f in _ATTRIBUTE_CALLS))
-        return False
+        return prefilter.wants(data)
 
     @classmethod
     def relevant(cls, tree: ast.Module) -> bool:
-        """`.lr` or `.decay` of a `.optimizer` chain or of an assigned name, a backend value
-        function given such an attribute, `hasattr`/`getattr`/`setattr` with 'lr' or 'decay', or a
-        dict with such a key: what the rule may act on, whatever the names turn out to be."""
-        assigned = {
-            target.id
-            for node in every_node(tree) if isinstance(node, (ast.Assign, ast.AnnAssign))
-            for written in getattr(node, "targets", [getattr(node, "target", None)])
-            for target in ast.walk(written) if isinstance(target, ast.Name)
-        }
-
-        def may_be_optimizer(node: ast.expr) -> bool:
-            return (isinstance(node, ast.Attribute) and node.attr == "optimizer") or (isinstance(node, ast.Name) and node.id in assigned)
-
-        for node in every_node(tree):
-            if isinstance(node, ast.Attribute) and node.attr in _RENAMED_OR_REMOVED and may_be_optimizer(node.value):
-                return True
-            if isinstance(node, ast.Dict) and any(_is_string(key, _RENAMED_OR_REMOVED) for key in node.keys):
-                return True
-            if isinstance(node, ast.Call):
-                function = node.func.attr if isinstance(node.func, ast.Attribute) else getattr(node.func, "id", None)
-                if function in VALUE_FUNCTIONS and any(isinstance(arg, ast.Attribute) and arg.attr in _WATCHED for arg in node.args):
-                    return True
-                if function in _ATTRIBUTE_FUNCTIONS and len(node.args) > 1 and _is_string(node.args[1], _RENAMED_OR_REMOVED):
-                    return may_be_optimizer(node.args[0])
-        return False
+        return prefilter.relevant(tree)
 
     def __init__(self, file: FileContext) -> None:
         super().__init__(file)
@@ -196,7 +142,6 @@ class LearningRateApiRule(Rule):
         self.value_arguments: set[int] = set()  # ids of the `x.lr` those calls take: the call rewrites them
         self.identifiers: set[int] = set()  # ids of dicts given as optimizer identifiers
         self.configs: set[int] = set()  # ids of dicts given to an optimizer class's from_config
-        self.import_context = 0
 
     # -- what is an optimizer ------------------------------------------------------------------
 
@@ -218,29 +163,19 @@ class LearningRateApiRule(Rule):
         """`model.optimizer`, `self.model.optimizer`, in a file about Keras."""
         return isinstance(node, cst.Attribute) and node.attr.value == "optimizer" and self.keras_file
 
+    def _holds_optimizer(self, value: cst.BaseExpression) -> bool:
+        """Whether a value assigned to a name is evidently a Keras optimizer."""
+        return self._constructs(value) or self._is_chain(value)
+
     def _is_optimizer(self, node: cst.BaseExpression) -> bool:
         """Whether the object of `node.lr` (or of `hasattr(node, 'lr')`) is evidently a Keras optimizer."""
         if isinstance(node, cst.Name):
             if self.trusted is None:
-                self.trusted = _Survey(self).run(self.file.module)
+                self.trusted = Survey(self._holds_optimizer).run(self.file.module)
             return self.trusted.get(id(node), False)
         return self._is_chain(node)
 
     # -- bookkeeping on the way down -------------------------------------------------------------
-
-    def visit_Import(self, node: cst.Import) -> None:
-        self.import_context += 1
-
-    def leave_Import(self, original: cst.Import, updated: cst.Import) -> cst.Import:
-        self.import_context -= 1
-        return updated
-
-    def visit_ImportFrom(self, node: cst.ImportFrom) -> None:
-        self.import_context += 1
-
-    def leave_ImportFrom(self, original: cst.ImportFrom, updated: cst.ImportFrom) -> cst.ImportFrom:
-        self.import_context -= 1
-        return updated
 
     def visit_AssignTarget(self, node: cst.AssignTarget) -> None:
         self.targets.add(id(node.target))
@@ -287,7 +222,7 @@ class LearningRateApiRule(Rule):
 
     def leave_Attribute(self, original: cst.Attribute, updated: cst.Attribute) -> cst.Attribute:
         name = original.attr.value
-        if self.import_context or id(original) in self.value_arguments or name not in _WATCHED:
+        if self.import_context or id(original) in self.value_arguments or name not in WATCHED:
             return updated
         if name in REMOVED_ATTRIBUTES and self._is_optimizer(original.value):
             self.report(original, f"{_code(original)}: {REMOVED_ATTRIBUTES[name]}")
@@ -303,7 +238,7 @@ class LearningRateApiRule(Rule):
         func = original.func
         imports = self.file.imports
         if (
-            isinstance(func, cst.Name) and func.value in _ATTRIBUTE_FUNCTIONS
+            isinstance(func, cst.Name) and func.value in ATTRIBUTE_FUNCTIONS
             and not imports.is_imported(func.value) and func.value not in imports.rebound
         ):
             return self._attribute_call(original, updated)
@@ -368,11 +303,7 @@ class LearningRateApiRule(Rule):
         message = f"{func}({_code(argument)}{more}) -> {suggestion}: {'; '.join(reasons)}"
         result = self.rewrite(original, updated, replacement, message)
         if failure and result is replacement:
-            if needs_keras:
-                self.file.add_keras_import()
-            origin = self.file.imports.head_origin(original.func)
-            if origin is not None:
-                self.file.remove_import_if_unused(*origin)
+            self.file.use_keras(needs_keras, original.func)
         return result
 
     def _unknown_backend(self, call: cst.Call, function: str, argument: cst.Attribute) -> None:
@@ -397,14 +328,14 @@ class LearningRateApiRule(Rule):
         if len(args) < 2 or any(arg.star or arg.keyword for arg in args[:2]):
             return updated
         literal = args[1].value
-        name = _raw_string(literal)
+        name = raw_string(literal)
         if name not in RENAMED_ATTRIBUTES and name not in REMOVED_ATTRIBUTES or not self._is_optimizer(args[0].value):
             return updated
         if name in REMOVED_ATTRIBUTES:
             self.report(literal, f"{_code(original.func)}({_code(args[0].value)}, {_code(literal)}): {REMOVED_ATTRIBUTES[name]}")
             return updated
         new_args = list(updated.args)
-        new_args[1] = new_args[1].with_changes(value=_renamed_string(literal, RENAMED_ATTRIBUTES[name]))
+        new_args[1] = new_args[1].with_changes(value=renamed_string(literal, RENAMED_ATTRIBUTES[name]))
         message = f"{_code(original.func)}({_code(args[0].value)}, {_code(literal)}) -> {_code(new_args[1].value)}: {_NO_LR}"
         return self.rewrite(literal, updated, updated.with_changes(args=new_args), message)
 
@@ -413,7 +344,7 @@ class LearningRateApiRule(Rule):
         if id(original) in self.configs:
             renamed = self._renamed_config(original, updated)
             return updated if renamed is None else self.rewrite(renamed[1], updated, renamed[0], _CONFIG_LR)
-        keys = _keys(original)
+        keys = string_keys(original)
         if "class_name" not in keys or "config" not in keys:
             return updated
         config = original.elements[keys["config"]].value
@@ -445,10 +376,10 @@ class LearningRateApiRule(Rule):
     def _renamed_config(self, config: cst.Dict, updated: cst.Dict) -> tuple[cst.Dict, cst.SimpleString] | None:
         """An optimizer's config with its key 'lr' renamed 'learning_rate', and that key; None where
         nothing is to be renamed. A 'decay', or 'lr' beside 'learning_rate', is reported."""
-        settings = _keys(config)
+        settings = string_keys(config)
         if "decay" in settings:
             decay = config.elements[settings["decay"]]
-            if not _is_zero(decay.value):
+            if not is_zero(decay.value):
                 self.report(decay.key, CONFIG_DECAY)
         if "lr" not in settings:
             return None
@@ -457,91 +388,8 @@ class LearningRateApiRule(Rule):
             self.report(key, "an optimizer config with both 'lr' and 'learning_rate': Keras 3 rejects 'lr' (ValueError: Argument(s) not recognized); remove it")
             return None
         items = list(updated.elements)
-        items[settings["lr"]] = items[settings["lr"]].with_changes(key=_renamed_string(key, "learning_rate"))
+        items[settings["lr"]] = items[settings["lr"]].with_changes(key=renamed_string(key, "learning_rate"))
         return updated.with_changes(elements=items), key
-
-
-class _Scope:
-    def __init__(self, parent: _Scope | None, is_class: bool = False) -> None:
-        self.parent, self.is_class = parent, is_class
-        self.bindings: dict[str, list[cst.BaseExpression | None]] = {}  # name -> values bound (None: not an assignment)
-
-
-class _Survey:
-    """What each name read as an optimizer's base stands for, by Python's scoping rules: trusted
-    only if the scope that binds it assigns it nothing but optimizers."""
-
-    def __init__(self, rule: LearningRateApiRule) -> None:
-        self.rule = rule
-        self.uses: list[tuple[cst.Name, _Scope]] = []
-        self.untrusted: set[str] = set()  # bound through `global`, `nonlocal` or `:=`
-        self.binds_target = {cst.AugAssign, cst.For, cst.CompFor, cst.Del}
-        self.binds_name = {cst.AsName, cst.Param, cst.FunctionDef, cst.ClassDef, cst.MatchAs, cst.MatchStar}
-        self.function_scopes = {cst.FunctionDef, cst.Lambda, cst.ListComp, cst.SetComp, cst.DictComp, cst.GeneratorExp}
-
-    def run(self, module: cst.Module) -> dict[int, bool]:
-        self._walk(module, _Scope(None))
-        return {id(name): self._resolve(name.value, scope) for name, scope in self.uses}
-
-    def _resolve(self, name: str, scope: _Scope) -> bool:
-        innermost = scope
-        while scope is not None:
-            if (scope is innermost or not scope.is_class) and name in scope.bindings:
-                values = scope.bindings[name]
-                return name not in self.untrusted and all(
-                    value is not None and (self.rule._constructs(value) or self.rule._is_chain(value)) for value in values
-                )
-            scope = scope.parent
-        return False
-
-    def _bind(self, scope: _Scope, target: cst.CSTNode | None, value: cst.BaseExpression | None = None) -> None:
-        if isinstance(target, cst.Name):
-            scope.bindings.setdefault(target.value, []).append(value)
-        elif isinstance(target, (cst.Tuple, cst.List)):
-            for element in target.elements:
-                self._bind(scope, element.value)
-        elif isinstance(target, cst.StarredElement):
-            self._bind(scope, target.value)
-
-    def _walk(self, node: cst.CSTNode, scope: _Scope) -> None:
-        # by exact type, not isinstance(): libcst's node classes are abstract-base-class checks, and
-        # this runs on every node of the file
-        kind = type(node)
-        if kind is cst.Assign:
-            for target in node.targets:
-                self._bind(scope, target.target, node.value)
-        elif kind is cst.AnnAssign:
-            self._bind(scope, node.target, node.value)
-        elif kind in self.binds_target:
-            self._bind(scope, node.target)
-        elif kind in self.binds_name:
-            self._bind(scope, node.name)
-        elif kind is cst.MatchMapping:
-            self._bind(scope, node.rest)
-        elif kind is cst.ImportAlias and node.asname is None:
-            head = node.name
-            while isinstance(head, cst.Attribute):
-                head = head.value
-            self._bind(scope, head)
-        elif kind is cst.NamedExpr and isinstance(node.target, cst.Name):
-            self.untrusted.add(node.target.value)
-        elif kind is cst.Global or kind is cst.Nonlocal:
-            self.untrusted.update(item.name.value for item in node.names)
-        elif kind is cst.Attribute and node.attr.value in _WATCHED and isinstance(node.value, cst.Name):
-            self.uses.append((node.value, scope))
-        elif kind is cst.Call and isinstance(node.func, cst.Name) and node.func.value in _ATTRIBUTE_FUNCTIONS:
-            if node.args and isinstance(node.args[0].value, cst.Name):
-                self.uses.append((node.args[0].value, scope))
-        if kind in self.function_scopes:
-            scope = _Scope(scope)
-        elif kind is cst.ClassDef:
-            scope = _Scope(scope, is_class=True)
-        for child in children(node):
-            self._walk(child, scope)
-
-
-def _is_string(node: ast.expr | None, values: frozenset[str]) -> bool:
-    return isinstance(node, ast.Constant) and node.value in values
 
 
 def _code(node: cst.CSTNode) -> str:
@@ -566,30 +414,3 @@ def _argument(call: cst.Call, keywords: tuple[str, ...], position: int | None) -
         if all(arg.keyword is None and not arg.star for arg in call.args[: position + 1]):
             return position
     return None
-
-
-def _raw_string(node: cst.BaseExpression) -> str | None:
-    """The text between the quotes of a plain string literal, as written; None for anything else."""
-    if isinstance(node, cst.SimpleString) and "b" not in node.prefix.lower():
-        return node.raw_value
-    return None
-
-
-def _renamed_string(literal: cst.SimpleString, text: str) -> cst.SimpleString:
-    return literal.with_changes(value=f"{literal.prefix}{literal.quote}{text}{literal.quote}")
-
-
-def _keys(node: cst.Dict) -> dict[str, int]:
-    """Index of each plain string key in a dict display, by the key's text as written."""
-    keys = {}
-    for index, element in enumerate(node.elements):
-        if isinstance(element, cst.DictElement):
-            text = _raw_string(element.key)
-            if text is not None:
-                keys.setdefault(text, index)
-    return keys
-
-
-def _is_zero(node: cst.BaseExpression) -> bool:
-    value = constant(node)
-    return value == 0 and not isinstance(value, bool)

@@ -3,13 +3,22 @@
 from __future__ import annotations
 
 import ast
-import re
-from dataclasses import dataclass
 
-from optfix.lazy import libcst as cst
-
-from optfix.rulekit.calls import NOT_CONSTANT, as_keyword, constant, new_keyword, with_args
-from optfix.analysis.dotted_names import PossibleNames
+from optfix.analysis.tree import code
+from optfix.codemods.keras2_optimizer import prefilter
+from optfix.codemods.keras2_optimizer.signatures import (
+    CLIPS,
+    KERAS2,
+    KERAS3,
+    LEGACY_KEYWORDS,
+    SIGNATURES,
+    TF_KERAS,
+    all_fit,
+    meanings,
+    positional_names,
+)
+from optfix.codemods.keras2_optimizer.sites import LEFT_ALONE, Site, site_for
+from optfix.codemods.keras2_optimizer.subclasses import legacy_subclass_api
 from optfix.knowledge.keras import (
     CLIP_BOTH,
     KERAS2_CLIPNORM,
@@ -18,171 +27,16 @@ from optfix.knowledge.keras import (
     KERAS2_FACTORIES,
     KERAS2_IMPLIED,
     KERAS2_SIGNATURES,
-    KERAS3_OPTIMIZERS,
     KERAS3_SIGNATURES,
-    OPTIMIZER_V2_API,
     TF_KERAS_DIFFERENCES,
-    TF_KERAS_NEW_API,
-    TF_KERAS_SIGNATURES,
     keras2_defaults,
 )
-from optfix.knowledge.namespaces import KERAS_ROOTS, keras_member
+from optfix.knowledge.namespaces import keras_member
+from optfix.lazy import libcst as cst
+from optfix.rulekit.calls import NOT_CONSTANT, as_keyword, constant, new_keyword, with_args
 from optfix.rulekit.optimizer_sites import optimizer_argument
 from optfix.rulekit.references import ValueReferences
 from optfix.rulekit.rule import Rule
-from optfix.analysis.ast_nodes import every_node
-from optfix.analysis.tree import code, descendants
-
-KERAS2, TF_KERAS, KERAS3 = "Keras 2", "tf.keras 2", "Keras 3"
-SIGNATURES = {KERAS2: KERAS2_SIGNATURES, TF_KERAS: TF_KERAS_SIGNATURES, KERAS3: KERAS3_SIGNATURES}
-_LEGACY_KEYWORDS = frozenset({"lr", "decay", "schedule_decay"})
-_FLAGS = frozenset({"nesterov", "amsgrad", "centered"})
-_CLIPS = frozenset({"clipnorm", "clipvalue"})
-# Roots that are Keras 3 already or deliberately Keras 2 (tf_keras): never rewritten.
-_LEFT_ALONE = ("keras.src", "tf_keras")
-
-_CLASSES = "|".join(KERAS3_SIGNATURES).encode()
-_FACTORY_NAMES = "|".join(KERAS2_FACTORIES).encode()
-_ARGUMENT = rb"(?:[^()=,]|\([^()]*\))*"  # one argument, nested parentheses one level deep
-# After `optimizers`: not Keras's own sources, not tf_keras (left alone), not `my_optimizers`.
-_OURS = rb"(?<!src\.optimizers)(?<!tf_keras\.optimizers)(?<!\woptimizers)"
-_SUBCLASS_API = OPTIMIZER_V2_API | TF_KERAS_NEW_API
-_OPTIMIZER_NAMES = frozenset(KERAS3_OPTIMIZERS | set(KERAS3_SIGNATURES) | set(KERAS2_SIGNATURES) | set(KERAS2_FACTORIES))
-
-
-class _Keyword:
-    """One of `names` given as a keyword argument: after `(` or `,`, or after a comment line (one
-    may end a line of arguments). Most `lr = 0.1` are assignments on a line of their own."""
-
-    def __init__(self, names: bytes, value: bytes = rb"[^=]") -> None:
-        self.pattern = re.compile(names + rb"\s*=" + value)  # led by a literal, which `re` finds fast
-
-    def search(self, data: bytes) -> bool:
-        for match in self.pattern.finditer(data):
-            before = data[max(0, match.start() - 512):match.start()].rstrip(b" \t\f\r\n\\")
-            if not before or before.endswith((b"(", b",")) or b"#" in before[before.rfind(b"\n") + 1:]:
-                return True
-        return False
-
-
-class _AllOf:
-    """Patterns that must all be found in a file."""
-
-    def __init__(self, *patterns) -> None:
-        self.patterns = patterns
-
-    def search(self, data: bytes) -> bool:
-        return all(pattern.search(data) for pattern in self.patterns)
-
-
-class _OptimizerCalled:
-    """A Keras optimizer class called, or imported under another name; not defined (`class Adam(`)."""
-
-    pattern = re.compile(rb"\b(?:" + "|".join(sorted(_OPTIMIZER_NAMES)).encode() + rb")(?:\s+as\s|\s*\()")
-
-    @classmethod
-    def search(cls, data: bytes) -> bool:
-        return any(not data.endswith(b"class ", 0, match.start()) for match in cls.pattern.finditer(data))
-
-
-def _gate(names: set[str]) -> tuple[bytes, ...]:
-    """Literals one of which each of `names` contains: a shared core where several have one (fewer
-    substrings to look for in every file), else the name."""
-    cores = ("slot", "_hyper", "_resource_apply")
-    return tuple(sorted({next((core for core in cores if core in name), name).encode() for name in names}))
-
-
-# The prefilter: each pattern is searched only in files that hold one of its literals, which `in`
-# finds many times faster than a regular expression could (one alternation of them all took 5 s
-# on the benchmark corpus), and each pattern starts with a literal, which `re` also searches
-# fast (a leading `\b` or lookbehind makes it try every position: boundaries are checked after).
-# A Keras optimizer class or factory is reached through text that says `optimizers` (its import,
-# or its attribute chain).
-_TRIGGERS = (
-    ((b"lr",), _Keyword(rb"lr")),
-    ((b"decay",), _Keyword(rb"decay")),  # not weight_decay=, a Keras 3 argument
-    ((b"schedule_decay",), _Keyword(rb"schedule_decay")),
-    ((b"epsilon",), _Keyword(rb"epsilon", rb"\s*None\b")),
-    ((b"legacy", b"experimental"), re.compile(
-        rb"optimizers" + _OURS + rb"\s*\.\s*(?:legacy|experimental)\b"
-        rb"|import\s[^\n]*optimizers" + _OURS + rb"\.(?:legacy|experimental)\b"
-        rb"|optimizers" + _OURS + rb" import[^\n]*\b(?:legacy|experimental)\b")),
-    # tensorflow.python.keras, where it reaches the optimizers
-    ((b"python",), re.compile(
-        rb"python\s*\.\s*keras(?:\s*\.\s*optimizers\b|\s+as\b|\s+import\b[^\n]*\boptimizers\b|\s+import\s*\([^)]*\boptimizers\b)"
-        rb"|python import keras\b")),
-    ((b"optimizers",), re.compile(
-        rb"\b(?:" + _FACTORY_NAMES + rb")\s*\(|\boptimizers import\b[^\n]*\b(?:" + _FACTORY_NAMES + rb")\b"
-        rb"|\b(?:" + _CLASSES + rb")\s*\(" + _ARGUMENT + rb"," + _ARGUMENT + rb",")),  # positional arguments
-    # subclasses written against the tf.keras 2 optimizer APIs
-    (_gate(_SUBCLASS_API | {"update_step"}), re.compile(
-        rb"def\s+(?:" + "|".join(sorted(_SUBCLASS_API)).encode() + rb")\b"
-        rb"|def\s+update_step\s*\([^(),]*,[^(),]*,[^(),]*\)"
-        rb"|self\s*\.\s*(?:" + "|".join(sorted(_SUBCLASS_API)).encode() + rb")\s*\(")),
-    # both clips given to a call of an optimizer class, or of one imported under another name
-    ((b"clipnorm",), _AllOf(_Keyword(rb"clipnorm"), _Keyword(rb"clipvalue"), _OptimizerCalled)),
-)
-
-
-@dataclass(frozen=True)
-class Site:
-    """A Keras optimizer class or factory as the code reaches it."""
-
-    name: str  # the Keras 3 class
-    era: str | None  # the era the namespace itself proves, if it does
-    guess: str  # the era Keras 2 evidence on the call points to
-    move: str = ""  # the legacy spelling to replace with keras.optimizers.<name>, if any
-
-
-def _site(qualified: str | None) -> Site | None:
-    root = next((r for r in KERAS_ROOTS if qualified and qualified.startswith(r + ".")), None)
-    if root is None and qualified and ".keras.optimizers." in qualified:
-        # A package that re-exports Keras (`from keras_bert.backend import keras`): either
-        # `keras` or `tf.keras`, so only what the eras share is done.
-        root = qualified[: qualified.rindex(".keras.optimizers.") + len(".keras")]
-    if root is None or root in _LEFT_ALONE:
-        return None
-    parts = qualified[len(root) + 1 :].split(".")
-    guess = KERAS2 if root == "keras" else TF_KERAS
-    python_keras = root == "tensorflow.python.keras"
-    if parts[0] == "optimizers" and len(parts) == 2:
-        name = parts[1]
-        if name in KERAS2_FACTORIES and root == "keras":
-            return Site(KERAS2_FACTORIES[name], KERAS2, KERAS2, qualified)
-        if name in KERAS3_OPTIMIZERS:
-            return Site(name, TF_KERAS if python_keras else None, guess, qualified if python_keras else "")
-    elif parts[0] == "optimizers" and len(parts) == 3 and parts[1] in ("legacy", "experimental"):
-        if parts[2] in KERAS3_OPTIMIZERS:
-            return Site(parts[2], TF_KERAS if parts[1] == "legacy" else KERAS3, TF_KERAS, qualified)
-    return None
-
-
-def _fits(parameter: tuple[str, object], value: object) -> bool:
-    """Whether a literal positional argument can be meant for `parameter` (name, default)."""
-    name, default = parameter
-    if value is NOT_CONSTANT:
-        return True
-    if value is None:
-        return default is None
-    if name in _FLAGS:
-        return isinstance(value, bool)
-    if name == "name":
-        return isinstance(value, str)
-    return isinstance(value, (int, float)) and not isinstance(value, bool)
-
-
-def _positional_names(era: str, name: str) -> list[str]:
-    return [parameter for parameter, _ in SIGNATURES[era].get(name, ())]
-
-
-def _meanings(era: str, name: str, count: int) -> list[str]:
-    """What the first `count` positional arguments set, in Keras 3's words."""
-    return ["learning_rate" if p == "lr" else p for p in _positional_names(era, name)[:count]]
-
-
-def _all_fit(era: str, name: str, values: list[object]) -> bool:
-    parameters = SIGNATURES[era][name]
-    return len(values) <= len(parameters) and all(map(_fits, parameters, values))
 
 
 def _float_literal(value: cst.BaseExpression) -> cst.BaseExpression:
@@ -268,13 +122,13 @@ class Keras2OptimizerRule(ValueReferences, Rule):
     whatever Keras the code was written for), `clipnorm` together with `clipvalue`; also calls
     whose positional arguments fit both readings.
 
-    What the tests prove: tests/test_keras2_equivalence.py runs each fixture as written under the
-    Keras it was written for (tf.keras 2 as tf_keras's legacy OptimizerV2 optimizers, Keras 2.2 as a
-    numpy transcription of its update rules, signatures and defaults) and as rewritten under Keras 3,
-    on the same gradients, normal and near 1e-4, in float64: every optimizer on a line without a
-    finding agrees to 1e-6 (normwise, relative) at every step, and every optimizer on a line whose
-    finding says the math differs is shown to differ. tests/test_keras_table.py checks the
-    signatures and defaults the rule relies on against the installed Keras 3 and tf_keras.
+    How the math is checked: each fixture runs as written under the Keras it was written for
+    (tf.keras 2 as tf_keras's legacy OptimizerV2 optimizers, Keras 2.2 as a numpy transcription of
+    its update rules, signatures and defaults) and as rewritten under Keras 3, on the same
+    gradients, normal and near 1e-4, in float64: every optimizer on a line without a finding
+    agrees to 1e-6 (normwise, relative) at every step, and every optimizer on a line whose finding
+    says the math differs is shown to differ. The signatures and defaults the rule relies on are
+    checked against the installed Keras 3 and tf_keras.
 
     Known problems
     --------------
@@ -291,28 +145,11 @@ class Keras2OptimizerRule(ValueReferences, Rule):
 
     @classmethod
     def wants(cls, data: bytes) -> bool:
-        return any(any(literal in data for literal in literals) and pattern.search(data) for literals, pattern in _TRIGGERS)
+        return prefilter.wants(data)
 
     @classmethod
     def relevant(cls, tree: ast.Module) -> bool:
-        names = _OPTIMIZER_NAMES | _aliases(tree)
-        built_at_sites: set[int] = set()  # calls given to compile() or get(): an optimizer of unknown class?
-        bindings: PossibleNames | None = None  # read when a class needs them
-        for node in every_node(tree):  # breadth first: a call before its arguments
-            if isinstance(node, ast.Call):
-                if _name_of(node.func) in ("compile", "get"):
-                    built_at_sites.update(id(value) for value in [*node.args, *(k.value for k in node.keywords)])
-                legacy = any(k.arg in _LEGACY_KEYWORDS or (k.arg == "epsilon" and _is_none(k.value)) for k in node.keywords)
-                if _name_of(node.func) in names and (legacy or _CLIPS <= {k.arg for k in node.keywords} or len(node.args) >= 2):
-                    return True
-                if legacy and id(node) in built_at_sites:
-                    return True
-            if isinstance(node, ast.ClassDef) and _legacy_subclass_methods(node):
-                bindings = bindings or PossibleNames(tree)
-                if any(_may_be_keras(name) for base in node.bases for name in bindings.of(base)):
-                    return True
-        # a class or factory in a namespace Keras 3 removed, or a Keras 2 factory
-        return any(getattr(_site(name), "move", "") for name in (bindings or PossibleNames(tree)).everywhere())
+        return prefilter.relevant(tree)
 
     def __init__(self, file) -> None:
         super().__init__(file)
@@ -321,14 +158,14 @@ class Keras2OptimizerRule(ValueReferences, Rule):
         self.unproven: list[tuple[cst.Call, list[str]]] = []  # Keras 2.2 classes called with no evidence
 
     def _site_of(self, node: cst.BaseExpression) -> Site | None:
-        return _site(self.file.imports.resolved_name(node))
+        return site_for(self.file.imports.resolved_name(node))
 
     # -- subclasses ---------------------------------------------------------------------------
 
     def visit_ClassDef(self, node: cst.ClassDef) -> None:
         super().visit_ClassDef(node)
         bases = [arg for arg in node.bases if self._is_optimizer_class(arg.value)]
-        used = _legacy_subclass_api(node)
+        used = legacy_subclass_api(node)
         if not bases or not used:
             return
         self.kept_bases.update(id(arg.value) for arg in bases)
@@ -340,7 +177,7 @@ class Keras2OptimizerRule(ValueReferences, Rule):
     def _is_optimizer_class(self, node: cst.BaseExpression) -> bool:
         qualified = self.file.imports.resolved_name(node)
         member = keras_member(qualified)
-        if member is None or qualified.startswith(_LEFT_ALONE):
+        if member is None or qualified.startswith(LEFT_ALONE):
             return False
         return self._site_of(node) is not None or (member.startswith("optimizer") and member.endswith(("Optimizer", "OptimizerV2")))
 
@@ -351,7 +188,7 @@ class Keras2OptimizerRule(ValueReferences, Rule):
         if site is None:
             self._report_unknown_optimizer(original)
             return updated
-        if _CLIPS <= {arg.keyword.value for arg in original.args if arg.keyword is not None}:
+        if CLIPS <= {arg.keyword.value for arg in original.args if arg.keyword is not None}:
             self.report(original, f"{site.name}: {CLIP_BOTH}")  # Keras 3 raises, whoever wrote the call
         era = site.era or (site.guess if _has_evidence(original) else None)
         positional = [arg for arg in original.args if arg.keyword is None and not arg.star]
@@ -368,8 +205,8 @@ class Keras2OptimizerRule(ValueReferences, Rule):
         if era == KERAS2 and site.name not in KERAS2_SIGNATURES:
             era = TF_KERAS  # a class Keras 2.2 did not have: Keras 2.4+, which was tf.keras
         if site.name in SIGNATURES[era]:
-            names = _positional_names(era, site.name)
-            fit = _all_fit(era, site.name, [constant(arg.value) for arg in positional])
+            names = positional_names(era, site.name)
+            fit = all_fit(era, site.name, [constant(arg.value) for arg in positional])
         else:  # a newer class under a removed namespace keeps its signature; others cannot be read
             names = [None] * len(positional) if era == KERAS3 else []
             fit = era == KERAS3 or not positional
@@ -381,7 +218,7 @@ class Keras2OptimizerRule(ValueReferences, Rule):
     def _note_unproven(self, call: cst.Call, site: Site, positional: list[cst.Arg]) -> None:
         """A standalone-Keras call that reads the same in Keras 2.2 and Keras 3 but leaves out a
         parameter whose default changed: nothing proves which Keras it was written for."""
-        given = set(_meanings(KERAS3, site.name, len(positional))) | {arg.keyword.value for arg in call.args if arg.keyword}
+        given = set(meanings(KERAS3, site.name, len(positional))) | {arg.keyword.value for arg in call.args if arg.keyword}
         changed = [f"{name}={old!r} (Keras 3: {new!r})" for name, (old, new) in keras2_defaults(site.name).items() if name not in given]
         if changed and not any(arg.star for arg in call.args):
             self.unproven.append((call, changed))
@@ -403,7 +240,7 @@ class Keras2OptimizerRule(ValueReferences, Rule):
         built = call.args[index].value if index is not None else None
         if not isinstance(built, cst.Call) or self.file.imports.resolved_name(built.func) is not None:
             return
-        legacy = [arg.keyword.value for arg in built.args if arg.keyword is not None and arg.keyword.value in _LEGACY_KEYWORDS]
+        legacy = [arg.keyword.value for arg in built.args if arg.keyword is not None and arg.keyword.value in LEGACY_KEYWORDS]
         if legacy:
             func = code(built.func)
             self.report(built, f"{func}({', '.join(k + '=...' for k in legacy)}) builds an optimizer of a class optfix cannot "
@@ -415,11 +252,11 @@ class Keras2OptimizerRule(ValueReferences, Rule):
         when every reading agrees, the only one the literals fit, or None after a report."""
         if site.name not in SIGNATURES[site.guess]:
             return None
-        meant = {era: _meanings(era, site.name, len(positional)) for era in (site.guess, KERAS3)}
+        meant = {era: meanings(era, site.name, len(positional)) for era in (site.guess, KERAS3)}
         if meant[site.guess] == meant[KERAS3]:
             return None
         values = [constant(arg.value) for arg in positional]
-        fitting = [era for era in meant if _all_fit(era, site.name, values)]
+        fitting = [era for era in meant if all_fit(era, site.name, values)]
         if len(fitting) == 1:
             return fitting[0]
         if fitting:
@@ -438,7 +275,7 @@ class Keras2OptimizerRule(ValueReferences, Rule):
         if twice:
             self.report(original, f"{site.name}: {', '.join(twice)} given twice (a TypeError in {era} too); keep one")
             return updated
-        accepted = {name for name, _ in SIGNATURES[era].get(site.name, ())} | set(_CLIPS) | {"epsilon", "learning_rate"}  # handled below
+        accepted = {name for name, _ in SIGNATURES[era].get(site.name, ())} | set(CLIPS) | {"epsilon", "learning_rate"}  # handled below
         unknown = sorted(t for t in given if t not in accepted) if era == KERAS2 and site.name in SIGNATURES[era] else []
         if unknown:
             self.report(original, f"{site.name}: {', '.join(unknown)} is not a parameter of the {era} {site.name} "
@@ -524,7 +361,7 @@ class Keras2OptimizerRule(ValueReferences, Rule):
         Keras 3 reads each of them as meant, else all are passed by keyword; the class as Keras 3
         names it."""
         placed = [target for target, arg in args if target is not None and arg.keyword is None and not arg.star]
-        stays = placed == _meanings(KERAS3, site.name, len(placed))
+        stays = placed == meanings(KERAS3, site.name, len(placed))
         if not stays:
             done.append(f"positional arguments passed by their {era} names")
         built = []
@@ -554,12 +391,7 @@ class Keras2OptimizerRule(ValueReferences, Rule):
         ])
 
     def _imports_for(self, original: cst.Call, site: Site, result: cst.Call) -> cst.Call:
-        if self._needs_keras:
-            self.file.add_keras_import()
-        if site.move and result.func is not original.func:
-            origin = self.file.imports.head_origin(original.func)
-            if origin is not None:
-                self.file.remove_import_if_unused(*origin)
+        self.file.use_keras(self._needs_keras, original.func if site.move and result.func is not original.func else None)
         return result
 
     def _report_differences(self, call: cst.Call, site: Site, era: str, given: dict[str, cst.Arg]) -> None:
@@ -589,59 +421,8 @@ class Keras2OptimizerRule(ValueReferences, Rule):
         replacement = self._class_reference(original, site)
         message = f"{site.move} -> keras.optimizers.{site.name} (a class: Keras 2 arguments given where it is called are not translated)"
         self.rewrite(original, updated, replacement, message)
-        if self._needs_keras:
-            self.file.add_keras_import()
-        origin = self.file.imports.head_origin(original)
-        if origin is not None:
-            self.file.remove_import_if_unused(*origin)
+        self.file.use_keras(self._needs_keras, original)
         return replacement
-
-
-def _legacy_subclass_api(node: cst.ClassDef) -> list[str]:
-    """What a class defines or calls of the tf.keras 2 optimizer APIs that Keras 3 removed, in order."""
-    if any(isinstance(s, cst.FunctionDef) and s.name.value == "get_updates" for s in node.body.body):
-        return []  # Keras 2.2's API: rule get-updates migrates it
-    used = []
-    for statement in node.body.body:
-        if not isinstance(statement, cst.FunctionDef):
-            continue
-        name = statement.name.value
-        if name in _SUBCLASS_API or (name == "update_step" and len(statement.params.params) == 3):
-            used.append("update_step(gradient, variable)" if name == "update_step" else name)
-    called = {
-        call.func.attr.value
-        for call in descendants(node, cst.Call)
-        if isinstance(call.func, cst.Attribute) and isinstance(call.func.value, cst.Name) and call.func.value.value == "self"
-    }
-    used += sorted((called & _SUBCLASS_API) - set(used))
-    return used
-
-
-def _aliases(tree: ast.Module) -> set[str]:
-    """The names a file imports Keras optimizer classes as (`from keras.optimizers import Adam as A`)."""
-    return {
-        alias.asname
-        for node in every_node(tree) if isinstance(node, ast.ImportFrom)
-        for alias in node.names if alias.asname and alias.name in _OPTIMIZER_NAMES
-    }
-
-
-def _may_be_keras(qualified: str) -> bool:
-    return keras_member(qualified) is not None and not qualified.startswith(_LEFT_ALONE)
-
-
-def _legacy_subclass_methods(node: ast.ClassDef) -> bool:
-    """Whether a class defines or calls a method of the tf.keras 2 optimizer APIs (the `ast` view
-    of `_legacy_subclass_api`)."""
-    defined = any(
-        isinstance(item, ast.FunctionDef) and (item.name in _SUBCLASS_API or item.name == "update_step" and len(item.args.args) == 3)
-        for item in node.body
-    )
-    return defined or any(
-        isinstance(call, ast.Call) and isinstance(call.func, ast.Attribute) and call.func.attr in _SUBCLASS_API
-        and isinstance(call.func.value, ast.Name) and call.func.value.id == "self"
-        for call in ast.walk(node)
-    )
 
 
 def _namespace(func: cst.BaseExpression, site: Site) -> cst.BaseExpression | None:
@@ -655,12 +436,5 @@ def _namespace(func: cst.BaseExpression, site: Site) -> cst.BaseExpression | Non
 def _has_evidence(call: cst.Call) -> bool:
     """`lr=`, `decay=`, `schedule_decay=` or `epsilon=None`: Keras 2 wrote the call."""
     keywords = {arg.keyword.value: arg.value for arg in call.args if arg.keyword is not None}
-    return bool(_LEGACY_KEYWORDS & set(keywords)) or ("epsilon" in keywords and constant(keywords["epsilon"]) is None)
+    return bool(LEGACY_KEYWORDS & set(keywords)) or ("epsilon" in keywords and constant(keywords["epsilon"]) is None)
 
-
-def _is_none(node: ast.AST) -> bool:
-    return isinstance(node, ast.Constant) and node.value is None
-
-
-def _name_of(node: ast.AST) -> str | None:
-    return node.attr if isinstance(node, ast.Attribute) else getattr(node, "id", None)

@@ -1,0 +1,9 @@
+"""What rule learning-rate-api looks at: the optimizer attributes Keras 3 renamed or removed, the
+variables the backend's value functions are given, and the built-ins that name an attribute in a
+string."""
+
+from optfix.knowledge.runtime import REMOVED_ATTRIBUTES, RENAMED_ATTRIBUTES, VARIABLE_ATTRIBUTES
+
+ATTRIBUTE_FUNCTIONS = frozenset({"hasattr", "getattr", "setattr"})
+RENAMED_OR_REMOVED = frozenset(RENAMED_ATTRIBUTES) | frozenset(REMOVED_ATTRIBUTES)
+WATCHED = RENAMED_OR_REMOVED | VARIABLE_ATTRIBUTES
