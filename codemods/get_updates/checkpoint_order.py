@@ -1,12 +1,4 @@
-"""The order of a migrated optimizer's variables: the legacy checkpoint's.
-
-A Keras 2 optimizer's checkpoint was its `self.weights`, usually `[self.iterations] + ms + vs`:
-every first moment, then every second moment. A Keras 3 optimizer's is `optimizer.variables`:
-the base class's own (iterations, learning rate), then the variables in the order build() makes
-them. So build() makes the slot lists in the order `self.weights` lists them: a slot list made by
-its own statement is moved, a loop that appends to several lists in turn (m0, v0, m1, v1...)
-becomes one loop per list.
-"""
+"""The order of a migrated optimizer's variables: the legacy checkpoint's (`self.weights`)."""
 
 from __future__ import annotations
 

@@ -1,5 +1,4 @@
-"""Reading the code of a Keras 2 optimizer class in libcst: its statements, one-target
-assignments, `self.` attributes, calls of the base class, and the lists `get_updates` fills."""
+"""What a Keras 2 optimizer class's code says, read in libcst: assignments, `self.` attributes, calls, lists filled."""
 
 from __future__ import annotations
 
@@ -7,7 +6,7 @@ import re
 from dataclasses import dataclass
 
 from optfix.lazy import libcst as cst
-from optfix.analysis.tree import code, descendants, walk
+from optfix.analysis.tree import code, descendants, reads
 
 LEARNING_RATES = ("lr", "learning_rate")
 
@@ -30,18 +29,8 @@ def is_self_attribute(node: cst.CSTNode, names: tuple[str, ...] | None = None) -
 
 
 def names_in(node: cst.CSTNode) -> set[str]:
-    found = set()
-
-    class _Collect(cst.CSTVisitor):
-        def visit_Name(self, name: cst.Name) -> None:
-            found.add(name.value)
-
-        def visit_Attribute(self, attribute: cst.Attribute) -> bool:
-            walk(attribute.value, self)
-            return False
-
-    walk(node, _Collect())
-    return found
+    """Every name in `node` but attributes' names: what it reads, and keywords and imported names too."""
+    return {name.value for name in reads(node, every_name=True)}
 
 
 def unwrap_with(statements, is_graph_only) -> list:

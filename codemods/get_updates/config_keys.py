@@ -1,11 +1,4 @@
-"""A migrated optimizer's get_config checked against its migrated __init__.
-
-Keras 3's `from_config(config)` is `cls(**config)` (after deserializing a learning-rate
-schedule), so every key the config holds must be one `__init__` accepts: a parameter of that
-name, a key it takes out of its `**kwargs`, or, where `**kwargs` reaches the base class, a
-keyword of Keras 3's `Optimizer.__init__` that the class does not pass itself. The config holds
-the keys the class writes and, where it merges `super().get_config()`, the base class's keys.
-"""
+"""A migrated optimizer's get_config checked against its migrated __init__, since from_config is `cls(**config)`."""
 
 from __future__ import annotations
 
@@ -34,7 +27,13 @@ class _Init:
 
 def config_problems(original: cst.ClassDef, migrated: cst.ClassDef) -> list[Problem]:
     """Where the round trip of the migrated class would fail, each at a node of the original
-    class (its get_config, or its __init__ where the class has no get_config)."""
+    class (its get_config, or its __init__ where the class has no get_config).
+
+    Keras 3's `from_config(config)` is `cls(**config)` (after deserializing a learning-rate
+    schedule), so every key the config holds must be one `__init__` accepts: a parameter of that
+    name, a key it takes out of its `**kwargs`, or, where `**kwargs` reaches the base class, a
+    keyword of Keras 3's `Optimizer.__init__` that the class does not pass itself. The config holds
+    the keys the class writes and, where it merges `super().get_config()`, the base class's keys."""
     original_init, init = _method(original, "__init__"), _method(migrated, "__init__")
     get_config = _method(original, "get_config")
     kept_attributes = {s.name.value for s in migrated.body.body if isinstance(s, cst.FunctionDef)} | {

@@ -15,8 +15,8 @@ from optfix.rulekit.rule import Rule
 from optfix.analysis.ast_nodes import every_node, quiet_parse
 
 # The migration itself, loaded with libcst when a file needs it: not when optfix starts.
-legacy = lazy_import("optfix.codemods.get_updates.migration")
-legacy_config = lazy_import("optfix.codemods.get_updates.config_keys")
+migration_module = lazy_import("optfix.codemods.get_updates.migration")
+config_keys = lazy_import("optfix.codemods.get_updates.config_keys")
 
 _LEGACY_DECORATORS = ("legacy_get_updates_support", "symbolic")
 _PATCHED = ("get_updates", "get_gradients")  # the Keras 2 methods Keras 3 never calls
@@ -133,22 +133,22 @@ class GetUpdatesRule(Rule):
     does not accept, such as one for a renamed parameter; a key written twice; a read of the
     removed `self.lr`, where the base class's config is not merged; a base-class key such as
     `weight_decay` that `from_config` would give to a parameter of the class's own), and one
-    whose `self.weights` order build() cannot follow. Two differences of Keras itself remain: Keras 2's `K.sqrt` clipped
-    negative arguments to 0, `keras.ops.sqrt` does not; Keras 2.2's `clipnorm` clipped the global
-    norm, Keras 3's clips each gradient (callers who relied on it pass `global_clipnorm`).
+    whose `self.weights` order build() cannot follow. Two differences of Keras itself remain:
+    Keras 2's `K.sqrt` clipped negative arguments to 0, `keras.ops.sqrt` does not; Keras 2.2's
+    `clipnorm` clipped the global norm, Keras 3's clips each gradient (callers who relied on it
+    pass `global_clipnorm`).
 
-    What the tests prove: tests/test_get_updates_equivalence.py runs every migrated fixture from its
-    original source on a numpy implementation of the Keras 2 backend (optfix/verify/legacy_keras.py,
-    itself checked against tf_keras in graph mode by tests/test_legacy_backend.py) and the migrated
-    class under Keras 3, on the same gradients, normal and near 1e-4, in float64: the parameters
-    agree at every step to 1e-6 (relative); each migrated class also trains a model with `fit` and
-    survives `get_config`/`from_config` (or, where the rule reports that it cannot, shows that it
-    does not) and saving; tests/test_get_updates_checkpoint.py checks that the migrated
-    optimizer's variables are the legacy `self.weights` in order, shape and value, on fixtures
-    that make their slots in another order than they list them. tests/test_get_updates_properties.py does the
-    same for generated optimizers in many spellings (import styles, `super()` forms, slot lists
-    built by comprehension or loop, decay): migrated to the same math, or left byte-identical with
-    findings. `optfix verify` runs this check on your own classes.
+    How it is checked: each migrated example is run, from its original source, on a numpy
+    implementation of the Keras 2 backend (itself checked against tf_keras in graph mode), and as
+    migrated under Keras 3, on the same gradients, normal and near 1e-4, in float64: the
+    parameters agree at every step to 1e-6 (relative); each migrated class also trains a model
+    with `fit` and survives `get_config`/`from_config` (or, where the rule reports that it cannot,
+    shows that it does not) and saving. For optimizers that make their slots in another order
+    than they list them, the migrated optimizer's variables are the legacy `self.weights` in
+    order, shape and value. Generated optimizers in many spellings (import styles, `super()`
+    forms, slot lists built by comprehension or loop, decay) are checked the same way: migrated
+    to the same math, or left byte-identical with findings. `optfix verify` runs this check on
+    your own classes.
 
     Known problems
     --------------
@@ -215,7 +215,7 @@ class GetUpdatesRule(Rule):
             self._report_unresolved(original)
             return updated
         names = self._names()
-        migration = legacy.Migration(self.file, original, names)
+        migration = migration_module.Migration(self.file, original, names)
         migrated = migration.run()
         if migrated is None:
             for problem in migration.located_problems():
@@ -226,7 +226,7 @@ class GetUpdatesRule(Rule):
         result = self.rewrite(original, updated, migrated, message)
         if result is migrated:
             self._reconcile_imports(names, dropped=set(_first_uses(original)) - set(_first_uses(migrated)))
-            for review in [*migration.reviews, *legacy_config.config_problems(original, migrated)]:
+            for review in [*migration.reviews, *config_keys.config_problems(original, migrated)]:
                 self.report(review.node, f"{original.name.value}: {review.message}")
         return result
 
@@ -323,7 +323,7 @@ class GetUpdatesRule(Rule):
                                    f"self.updates) but its base class ({bases}) is not one optfix can resolve through the "
                                    "imports (a class factory's parameter?): not migrated")
 
-    def _names(self) -> legacy.Names:
+    def _names(self) -> migration_module.Names:
         """`keras` and `ops` as the migrated class will spell them: the file's own names for them,
         or names for the imports `_reconcile_imports` adds, which rebind nothing."""
         imports = self.file.imports
@@ -331,7 +331,7 @@ class GetUpdatesRule(Rule):
         ops = imports.name_for("keras.ops", "tensorflow.keras.ops")
         if ops is None:
             ops = f"{keras}.ops" if "ops" in imports.bindings or "ops" in imports.rebound else "ops"
-        return legacy.Names(ops=ops, keras=keras)
+        return migration_module.Names(ops=ops, keras=keras)
 
     def _keras_name(self) -> str:
         """The name an added import binds Keras 3 to. A name the file imports from a re-export
@@ -359,9 +359,9 @@ class GetUpdatesRule(Rule):
             return False
         if self._legacy_base(node) is None:
             return False
-        return legacy.Migration(self.file, node, legacy.Names(ops="ops", keras=keras)).run() is not None
+        return migration_module.Migration(self.file, node, migration_module.Names(ops="ops", keras=keras)).run() is not None
 
-    def _declaration(self, node: cst.ClassDef, base: cst.Arg, names: legacy.Names) -> cst.ClassDef:
+    def _declaration(self, node: cst.ClassDef, base: cst.Arg, names: migration_module.Names) -> cst.ClassDef:
         bases = [arg.with_changes(value=cst.parse_expression(f"{names.keras}.optimizers.Optimizer")) if arg is base else arg for arg in node.bases]
         decorators = list(node.decorators)
         if not any("register_keras_serializable" in code(d.decorator) for d in decorators):
@@ -369,7 +369,7 @@ class GetUpdatesRule(Rule):
             decorators.append(register)
         return node.with_changes(bases=bases, decorators=decorators)
 
-    def _reconcile_imports(self, names: legacy.Names, dropped: set[str]) -> None:
+    def _reconcile_imports(self, names: migration_module.Names, dropped: set[str]) -> None:
         """Imports for Keras 3; the imports of what the migration removed (the backend, the base
         class and its module, the decorators, a method it dropped) go where nothing reads them."""
         imports = self.file.imports

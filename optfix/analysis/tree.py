@@ -157,9 +157,10 @@ def transformed(node: cst.CSTNode, transformer: cst.CSTTransformer, skipped: fro
     return result
 
 
-def reads(node: cst.CSTNode, heads: bool = False) -> list[cst.Name]:
+def reads(node: cst.CSTNode, heads: bool = False, every_name: bool = False) -> list[cst.Name]:
     """The names `node` reads, in the order of the code: not attributes' names, keywords, or
-    the names of import statements. `heads`: only those read as a namespace, `K` of `K.sqrt`."""
+    the names of import statements. `heads`: only those read as a namespace, `K` of `K.sqrt`.
+    `every_name`: every name but attributes' names, keywords and imported names included."""
     found: list[cst.Name] = []
     stack = [node]
     while stack:
@@ -172,9 +173,9 @@ def reads(node: cst.CSTNode, heads: bool = False) -> list[cst.Name]:
             if heads and type(current.value) is cst.Name:
                 found.append(current.value)
             stack.append(current.value)
-        elif kind is cst.Arg:
+        elif kind is cst.Arg and not every_name:
             stack.append(current.value)
-        elif kind is not cst.Import and kind is not cst.ImportFrom:
+        elif every_name or kind is not cst.Import and kind is not cst.ImportFrom:
             skipped = trivia()
             stack.extend(reversed([child for child in children(current) if type(child) not in skipped]))
     return found

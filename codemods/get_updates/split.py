@@ -1,0 +1,204 @@
+"""`get_updates` split: each statement to build() or update_step(), or dropped as the base class's own work."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from optfix.codemods.get_updates.build import build_method
+from optfix.codemods.get_updates.checkpoint_order import weights_order
+from optfix.codemods.get_updates.class_code import (
+    appended,
+    assignment_of,
+    attributes_named,
+    calls_in,
+    empty_lists,
+    expression_of,
+    flat,
+    is_self_attribute,
+    names_in,
+    unwrap_with,
+)
+from optfix.codemods.get_updates.hyperparameters import is_decay
+from optfix.codemods.get_updates.update_step import once_per_step_method, update_step_method
+from optfix.lazy import libcst as cst
+
+if TYPE_CHECKING:
+    from optfix.codemods.get_updates.migration import Migration
+
+
+def split_get_updates(migration: Migration, function: cst.FunctionDef) -> list[cst.FunctionDef] | None:
+    """get_updates as build() and update_step(), and _backend_update_step() where it updates state
+    once per step; None where it cannot be migrated (`migration.problems` says why)."""
+    params = function.params
+    plain = [p.name.value for p in params.params]
+    if params.star_arg is not cst.MaybeSentinel.DEFAULT and params.star_arg is not None or params.kwonly_params or params.star_kwarg:
+        migration.problem(function, "get_updates takes more than (self, loss, params)")
+        return None
+    if plain[1:] == ["params", "constraints", "loss"]:
+        migration.problem(function, "Keras 1 get_updates(params, constraints, loss): migrate it to Keras 2's (loss, params) first")
+        return None
+    if len(plain) != 3 or plain[0] != "self":
+        migration.problem(function, "get_updates does not take (self, loss, params)")
+        return None
+    for call in calls_in(function):
+        if isinstance(call.func, cst.Attribute) and call.func.attr.value == "get_updates":
+            migration.problem(call, "it drives another optimizer's get_updates (a wrapper): Keras 3 has no such method to delegate to; "
+                                    "rebuild it on the Keras 3 API (gradient_accumulation_steps, use_ema, or apply() of the inner optimizer)")
+            return None
+    loss, param_list = plain[1], plain[2]
+    grads = None
+    build: list[cst.BaseStatement] = []
+    before: list[cst.BaseStatement] = []
+    loop: cst.For | None = None
+    build_locals: set[str] = set()
+    step_updates: list[cst.BaseStatement] = []  # of state kept once per step, not per variable
+    pending: list[cst.BaseStatement] = []  # empty lists, which a loop may fill with slots
+    for statement in unwrap_with(function.body.body, migration.is_graph_only):
+        if _is_bookkeeping(migration, statement) or _is_weights_list(migration, statement):
+            continue
+        assignment = assignment_of(statement)
+        if assignment and isinstance(assignment[1], cst.Call) and flat(assignment[1].func) == "self.get_gradients":
+            if grads is not None or not isinstance(assignment[0], cst.Name):
+                migration.problem(statement, "gradients taken more than once")
+            grads = assignment[0].value
+            continue
+        if isinstance(statement, cst.If) and is_decay(migration, statement):
+            continue
+        if isinstance(statement, cst.If) and _branches_make_slots(migration, statement):
+            build.append(statement)  # `vhats = [...] if amsgrad`, as an if statement
+            continue
+        if empty_lists(statement):
+            pending.append(statement)  # `ms, vs = [], []`, filled by a loop over the parameters, or not
+            continue
+        if isinstance(statement, cst.For) and isinstance(statement.iter, cst.Name) and statement.iter.value == param_list and loop is None:
+            filled = appended(statement) & set().union(*(empty_lists(p) for p in pending))
+            if not filled or not migration.makes_state(statement) or grads and grads in names_in(statement):
+                migration.problem(statement, "a loop over the parameters that does not only make slot lists")
+                continue
+            migration.slots |= filled
+            build += [p for p in pending if empty_lists(p) & filled] + [statement]
+            pending = [p for p in pending if not empty_lists(p) & filled]
+            continue
+        if isinstance(statement, cst.For):
+            if loop is not None:
+                migration.problem(statement, "a second loop over the parameters: optfix migrates one")
+            loop = statement
+            continue
+        assignment = assignment_of(statement)
+        used = names_in(statement)
+        if (
+            assignment and isinstance(assignment[0], cst.Name) and not (grads and grads in used)
+            and (migration.makes_state(assignment[1]) or param_list in used or build_locals & used)
+        ):
+            build.append(statement)  # a slot list, or what slot lists are made from (`shapes`)
+            if not migration.makes_state(assignment[1]):
+                build_locals.add(assignment[0].value)
+            continue
+        if loop is None and _is_state_update(migration, statement):
+            step_updates.append(statement)
+            continue
+        if "self.updates" in flat(statement):
+            migration.problem(statement, "self.updates used in a way optfix does not translate")
+            continue
+        if grads is not None and grads in used or param_list in used:
+            migration.problem(statement, "a computation over all gradients or parameters at once: Keras 3 updates one variable at a time (update_step)")
+            continue
+        if loop is not None:
+            migration.problem(statement, "a statement after the loop over the parameters")
+            continue
+        if build_locals & used:
+            migration.problem(statement, f"{', '.join(sorted(build_locals & used))} is needed in both build() and update_step()")
+        before.append(statement)
+    before = pending + before
+    for statement in [*build, *before, *([loop] if loop else [])]:
+        for node in attributes_named(statement, "weights"):
+            if is_self_attribute(node):
+                migration.problem(node, "self.weights used in a way optfix does not translate (Keras 3 optimizers have none; "
+                                        "optimizer.variables holds their state)")
+    if loop is None or grads is None:
+        migration.problem(function, "get_updates has no `for ... in zip(params, grads, ...)` loop over the parameters")
+        return None
+    if loss in set().union(*(names_in(s) for s in before)):
+        migration.problem(function, "the loss is used other than to take gradients")
+    between = [cst.EmptyLine(indent=False)] * max(1, sum(1 for line in function.leading_lines if not line.comment))
+    build_function = build_method(migration, build, param_list).with_changes(leading_lines=function.leading_lines)
+    step_function = update_step_method(migration, before, loop, param_list, grads)
+    methods = [build_function, step_function.with_changes(leading_lines=between)]
+    if step_updates:
+        methods.append(once_per_step_method(migration, before, step_updates).with_changes(leading_lines=between))
+    return methods
+
+
+def _is_state_update(migration: Migration, statement: cst.BaseStatement) -> bool:
+    """`self.updates.append((self.m_schedule, new))` (or `K.update(...)`) of a variable made in
+    __init__; the variable is then state, made in build()."""
+    call = expression_of(statement)
+    if not (isinstance(call, cst.Call) and flat(call.func) == "self.updates.append" and len(call.args) == 1):
+        return False
+    update = call.args[0].value
+    if isinstance(update, cst.Tuple) and len(update.elements) == 2:
+        target = update.elements[0].value
+    elif isinstance(update, cst.Call) and migration.backend(update.func) == "update" and len(update.args) == 2:
+        target = update.args[0].value
+    else:
+        return False
+    if not (is_self_attribute(target) and target.attr.value in migration.hyper):
+        return False
+    migration.state[target.attr.value] = migration.hyper[target.attr.value]
+    return True
+
+
+def _is_bookkeeping(migration: Migration, statement: cst.BaseStatement) -> bool:
+    """`self.updates = [K.update_add(self.iterations, 1)]`, `self.weights = ...`, `return
+    self.updates`: what the Keras 3 base class does itself."""
+    if isinstance(statement, cst.SimpleStatementLine) and len(statement.body) == 1:
+        small = statement.body[0]
+        if isinstance(small, cst.Return) and small.value is not None and flat(small.value) == "self.updates":
+            return True
+        assignment = assignment_of(statement)
+        if assignment and is_self_attribute(assignment[0], ("updates",)):
+            value = assignment[1]
+            if isinstance(value, cst.List) and all(_counts_steps(migration, e.value) for e in value.elements):
+                return True
+        expression = expression_of(statement)
+        if isinstance(expression, cst.Call) and flat(expression.func) == "self.updates.append" and len(expression.args) == 1:
+            return _counts_steps(migration, expression.args[0].value)
+    return False
+
+
+def _is_weights_list(migration: Migration, statement: cst.BaseStatement) -> bool:
+    """`self.weights = [self.iterations] + ms + vs` (or `+=`, `.extend(...)`): the legacy
+    checkpoint, which Keras 3 keeps itself (optimizer.variables); build() follows its order."""
+    if not (isinstance(statement, cst.SimpleStatementLine) and len(statement.body) == 1):
+        return False
+    small, assignment = statement.body[0], assignment_of(statement)
+    if assignment and is_self_attribute(assignment[0], ("weights",)):
+        migration.weights.append((statement, weights_order(assignment[1])))
+        return True
+    call = small.value if isinstance(small, cst.Expr) else None
+    if (isinstance(small, cst.AugAssign) and is_self_attribute(small.target, ("weights",))
+            or isinstance(call, cst.Call) and isinstance(call.func, cst.Attribute) and is_self_attribute(call.func.value, ("weights",))):
+        migration.weights.append((statement, None))
+        return True
+    return False
+
+
+def _counts_steps(migration: Migration, node: cst.BaseExpression) -> bool:
+    """`K.update_add(self.iterations, 1)`."""
+    return (
+        isinstance(node, cst.Call) and migration.backend(node.func) == "update_add" and len(node.args) == 2
+        and flat(node.args[0].value) == "self.iterations" and flat(node.args[1].value) in ("1", "1.0", "1.")
+    )
+
+
+def _branches_make_slots(migration: Migration, statement: cst.If) -> bool:
+    """Whether every branch of the if statement only assigns slot lists."""
+    branches = [statement.body.body]
+    orelse = statement.orelse
+    while orelse is not None:
+        branches.append(orelse.body.body)
+        orelse = orelse.orelse if isinstance(orelse, cst.If) else None
+    return all(
+        (assignment := assignment_of(line)) and isinstance(assignment[0], cst.Name) and migration.makes_state(assignment[1])
+        for branch in branches for line in branch
+    )

@@ -1,0 +1,135 @@
+"""update_step(): `get_updates`' loop over the parameters, for one variable, `K.update*` as `self.assign*`."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from optfix.analysis.tree import code
+from optfix.codemods.get_updates.backend_calls import BackendCalls
+from optfix.codemods.get_updates.class_code import (
+    Problem,
+    assignment_of,
+    attributes_named,
+    expression_of,
+    flat,
+    names_in,
+)
+from optfix.knowledge import backend as facts
+from optfix.lazy import libcst as cst
+
+if TYPE_CHECKING:
+    from optfix.codemods.get_updates.migration import Migration
+
+
+def update_step_method(migration: Migration, before, loop: cst.For, param_list: str, grads: str) -> cst.FunctionDef:
+    """update_step(gradient, variable, learning_rate): the statements before the loop over the
+    parameters, then the loop's body, for one variable and its slots."""
+    target, zipped = loop.target, loop.iter
+    if not (isinstance(zipped, cst.Call) and flat(zipped.func) == "zip" and all(isinstance(a.value, cst.Name) and not a.star for a in zipped.args)):
+        migration.problem(loop, "the loop is not over zip(params, grads, slot lists...)")
+        return loop
+    sources = [a.value.value for a in zipped.args]
+    if param_list not in sources or grads not in sources or any(s not in (param_list, grads, *migration.slots) for s in sources):
+        migration.problem(loop, "the loop zips lists other than the parameters, gradients and slot lists")
+        return loop
+    if not isinstance(target, cst.Tuple) or len(target.elements) != len(sources):
+        migration.problem(loop, "the loop's target does not unpack one name per zipped list")
+        return loop
+    variable_name = target.elements[sources.index(param_list)].value
+    for node in attributes_named(loop.body, "name"):
+        if isinstance(node.value, cst.Name) and isinstance(variable_name, cst.Name) and node.value.value == variable_name.value:
+            migration.reviews.append(Problem(node, f"{code(node)}: Keras 3 names variables by their layer's attribute "
+                                                   "('kernel', not 'dense/kernel:0'): check what is matched against it"))
+    values = []
+    for source in sources:
+        values.append("variable" if source == param_list else "gradient" if source == grads else f"self.{source}[index]")
+    header = [f"learning_rate = {migration.names.ops}.cast(learning_rate, variable.dtype)"]
+    if migration.slots:
+        header.append("index = self._get_variable_index(variable)")
+    header.append(f"{code(target).strip()} = {', '.join(values)}")
+    translate = BackendCalls(migration, learning_rate="learning_rate")
+    body = [s.visit(translate) for s in before] + _loop_body(migration, loop.body.body, translate, {param_list, grads})
+    return migration.method("update_step(self, gradient, variable, learning_rate)", header, body)
+
+
+def _loop_body(migration: Migration, statements, translate: BackendCalls, whole_lists: set[str]) -> list[cst.BaseStatement]:
+    body = []
+    for statement in statements:
+        if isinstance(statement, cst.If) and "constraint" in flat(statement.test):
+            continue  # Keras 3 applies constraints after update_step
+        if whole_lists & names_in(statement):
+            migration.problem(statement, "the loop body reads the whole list of parameters or gradients")
+            continue
+        expression = expression_of(statement)
+        if isinstance(expression, cst.Call) and flat(expression.func) in ("self.updates.append", "self.updates.extend"):
+            body += _assignments(migration, statement, expression, translate)
+        elif isinstance(statement, (cst.If, cst.With)) and isinstance(statement.body, cst.IndentedBlock):
+            body.append(_nested(migration, statement, translate, whole_lists))
+        elif "self.updates" in flat(statement):
+            migration.problem(statement, "self.updates used in a way optfix does not translate")
+        else:
+            body.append(statement.visit(translate))
+    return body
+
+
+def _nested(migration: Migration, statement, translate: BackendCalls, whole_lists: set[str]):
+    """An if/with block of the loop body, its blocks translated like the body itself."""
+    def block(suite: cst.IndentedBlock) -> cst.IndentedBlock:
+        return suite.with_changes(body=_loop_body(migration, suite.body, translate, whole_lists) or [cst.SimpleStatementLine([cst.Pass()])])
+
+    changes = {"body": block(statement.body)}
+    if isinstance(statement, cst.If):
+        changes["test"] = statement.test.visit(translate)
+        orelse = statement.orelse
+        if isinstance(orelse, cst.If):
+            changes["orelse"] = _nested(migration, orelse, translate, whole_lists)
+        elif isinstance(orelse, cst.Else):
+            changes["orelse"] = orelse.with_changes(body=block(orelse.body))
+    else:
+        changes["items"] = [item.visit(translate) for item in statement.items]
+    return statement.with_changes(**changes)
+
+
+def _assignments(migration: Migration, statement, call: cst.Call, translate: BackendCalls) -> list[cst.BaseStatement]:
+    """`self.updates.append(K.update(m, m_t))` -> `self.assign(m, m_t)`; `extend([...])` one each."""
+    if len(call.args) != 1:
+        migration.problem(statement, "self.updates.append() with other than one update")
+        return []
+    argument = call.args[0].value
+    items = [e.value for e in argument.elements] if flat(call.func).endswith("extend") and isinstance(argument, (cst.List, cst.Tuple)) else [argument]
+    result = []
+    for index, item in enumerate(items):
+        if isinstance(item, cst.Call) and migration.backend(item.func) in facts.UPDATES and len(item.args) == 2:
+            method, args = facts.UPDATES[migration.backend(item.func)], item.args
+        elif isinstance(item, cst.Tuple) and len(item.elements) == 2:
+            method, args = "assign", [cst.Arg(e.value) for e in item.elements]
+        else:
+            migration.problem(statement, f"an update optfix does not recognise: {code(item)}")
+            continue
+        written = cst.Call(cst.parse_expression(f"self.{method}"), [
+            cst.Arg(args[0].value, comma=cst.Comma(whitespace_after=cst.SimpleWhitespace(" "))), cst.Arg(args[1].value)
+        ]).visit(translate)
+        line = statement.with_changes(body=[cst.Expr(written)])
+        if index:
+            line = line.with_changes(leading_lines=[])
+        result.append(line)
+    return result
+
+
+def once_per_step_method(migration: Migration, before, updates) -> cst.FunctionDef:
+    """The updates of state: after the base class has run update_step for every variable, so
+    that each of those read the values from before the step, as in Keras 2."""
+    translate = BackendCalls(migration, learning_rate="learning_rate")
+    needed = set().union(*(names_in(u) for u in updates))
+    kept = []
+    for statement in reversed(before):
+        assignment = assignment_of(statement)
+        if assignment and isinstance(assignment[0], cst.Name) and assignment[0].value in needed:
+            kept.insert(0, statement)
+            needed |= names_in(statement)
+    assignments = [line for u in updates for line in _assignments(migration, u, expression_of(u), translate)]
+    return migration.method(
+        "_backend_update_step(self, grads, trainable_variables, learning_rate)",
+        ["super()._backend_update_step(grads, trainable_variables, learning_rate)"],
+        [*(s.visit(translate) for s in kept), *assignments],
+    )
