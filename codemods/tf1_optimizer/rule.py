@@ -9,8 +9,8 @@ from optfix.lazy import libcst as cst
 
 from optfix.rulekit.calls import NOT_CONSTANT, as_keyword, bind, constant, new_keyword, with_args
 from optfix.analysis.dotted_names import possible_names
+from optfix.knowledge.rows import NO_NONE_MEANING
 from optfix.knowledge.tf1 import (
-    ABSENT,
     NO_EQUIVALENT_MODULES,
     TF1_BASE_CLASS,
     TF1_OPTIMIZERS,
@@ -198,7 +198,7 @@ class Tf1OptimizerRule(ValueReferences, Rule):
             detail = f" ({', '.join(nonzero)} not a literal zero)" if nonzero else ""
             self.report(original, f"{row.legacy} has no Keras 3 equivalent{detail}: {row.advice}")
             return updated
-        broken = [n for n in filled if constant(values[n].value) is None and params[n].none_means is ABSENT
+        broken = [n for n in filled if constant(values[n].value) is None and params[n].none_means is NO_NONE_MEANING
                   and isinstance(params[n].default, float)]
         if broken:
             self.report(original, f"{row.legacy}: {', '.join(broken)}=None fails in TF1 too (it needs a number); "
@@ -209,7 +209,7 @@ class Tf1OptimizerRule(ValueReferences, Rule):
             param = params[param_name]
             if param.keras is None:
                 continue
-            if param.none_means is not ABSENT and constant(arg.value) is None:
+            if param.none_means is not NO_NONE_MEANING and constant(arg.value) is None:
                 arg = arg.with_changes(value=cst.parse_expression(repr(param.none_means)))
             args.append(as_keyword(arg, param.keras))
         given = {params[n].keras for n in filled}
