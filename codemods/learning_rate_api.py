@@ -140,7 +140,6 @@ class LearningRateApiRule(Rule):
     """
 
     id = "learning-rate-api"
-    trigger = re.compile(rb"lr|decay")
 
     @classmethod
     def wants(cls, data: bytes) -> bool:

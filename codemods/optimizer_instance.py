@@ -111,7 +111,6 @@ class OptimizerInstanceRule(Rule):
     """
 
     id = "optimizer-instance"
-    trigger = re.compile(rb"optimizers")
 
     def __init__(self, file: FileContext) -> None:
         super().__init__(file)

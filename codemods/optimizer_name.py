@@ -88,7 +88,6 @@ class OptimizerNameRule(Rule):
     """
 
     id = "optimizer-name"
-    trigger = re.compile(rb"optimizer\s*=\s*[rRuU]?['\"]|compile\s*\(\s*[rRuU]?['\"]|optimizers")
 
     def __init__(self, file: FileContext) -> None:
         super().__init__(file)

@@ -20,6 +20,9 @@ from optfix.rulekit.references import ValueReferences
 from optfix.rulekit.rule import Rule
 from optfix.analysis.ast_nodes import every_node
 
+_TFA = re.compile(rb"\btensorflow_addons\b")
+
+
 class TfaOptimizerRule(ValueReferences, Rule):
     """Rewrite tensorflow_addons optimizers into the Keras 3 optimizers that compute the same updates.
 
@@ -91,12 +94,11 @@ class TfaOptimizerRule(ValueReferences, Rule):
     """
 
     id = "tfa-optimizer"
-    trigger = re.compile(rb"\btensorflow_addons\b")
 
     @classmethod
     def wants(cls, data: bytes) -> bool:
         # A tfa optimizer is `tensorflow_addons.optimizers.X`: both words are in the file's text.
-        return b"optimizers" in data and cls.trigger.search(data) is not None
+        return b"optimizers" in data and _TFA.search(data) is not None
 
     @classmethod
     def relevant(cls, tree: ast.Module) -> bool:

@@ -22,6 +22,15 @@ from optfix.rulekit.rule import FileContext, Rule
 from optfix.analysis.tree import walk
 
 _TF1_CLASS_NAMES = re.compile(r"\b(?:%s)\b" % "|".join(TF1_OPTIMIZERS))
+# TF1 optimizer class names, the TF1 base class reached through a TF1 module, tf.contrib.opt.
+_MAY_NAME_TF1 = re.compile(
+    rb"\b(?:%s)\b|\b(?:train|training|optimizer)\s*\.\s*Optimizer\b|\btraining import optimizer\b"
+    rb"|\b(?:train|training|optimizer) import[^\n]*\bOptimizer\b|\bcontrib\s*\.\s*opt\b|\bcontrib import[^\n]*\bopt\b"
+    rb"|\bimport\s[^\n]*\b(?:train|training|optimizer)\s+as\b"
+    rb"|\b(?:train|training|optimizer) import\s*\([^)]*\bOptimizer\b|\bcontrib import\s*\([^)]*\bopt\b"  # over several lines
+    rb"|\bcompat\s*\.\s*v1\s*\.\s*train\b|\bpython\s*\.\s*training\b"  # the module as a value
+    % "|".join(TF1_OPTIMIZERS).encode()
+)
 _BASE_CLASS_MESSAGE = (
     "the TF1 base class tf.compat.v1.train.Optimizer has no Keras 3 counterpart with its API: "
     "subclasses, isinstance checks and annotations need a person (Keras 3 optimizers implement "
@@ -102,23 +111,13 @@ class Tf1OptimizerRule(ValueReferences, Rule):
 
     @classmethod
     def wants(cls, data: bytes) -> bool:
-        return (b"Optimizer" in data or b"contrib" in data) and cls.trigger.search(data) is not None
+        return (b"Optimizer" in data or b"contrib" in data) and _MAY_NAME_TF1.search(data) is not None
 
     @classmethod
     def relevant(cls, tree: ast.Module) -> bool:
         """A name in code or an import that may stand for a TF1 optimizer class, the TF1 base
         class or tf.contrib.opt (not a mention in docstrings and comments)."""
         return any(tf1_class(name) or name in NO_EQUIVALENT_MODULES or _no_equivalent_module(name) for name in possible_names(tree))
-
-    # TF1 optimizer class names, the TF1 base class reached through a TF1 module, tf.contrib.opt.
-    trigger = re.compile(
-        rb"\b(?:%s)\b|\b(?:train|training|optimizer)\s*\.\s*Optimizer\b|\btraining import optimizer\b"
-        rb"|\b(?:train|training|optimizer) import[^\n]*\bOptimizer\b|\bcontrib\s*\.\s*opt\b|\bcontrib import[^\n]*\bopt\b"
-        rb"|\bimport\s[^\n]*\b(?:train|training|optimizer)\s+as\b"
-        rb"|\b(?:train|training|optimizer) import\s*\([^)]*\bOptimizer\b|\bcontrib import\s*\([^)]*\bopt\b"  # over several lines
-        rb"|\bcompat\s*\.\s*v1\s*\.\s*train\b|\bpython\s*\.\s*training\b"  # the module as a value
-        % "|".join(TF1_OPTIMIZERS).encode()
-    )
 
     def __init__(self, file: FileContext) -> None:
         super().__init__(file)
