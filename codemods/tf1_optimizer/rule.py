@@ -92,13 +92,12 @@ class Tf1OptimizerRule(ValueReferences, Rule):
     left as it is, with a finding at each such call: rewriting only the constructor would break the
     file.
 
-    What the tests prove: tests/test_tf1_equivalence.py runs the fixtures' TF1 optimizers (eagerly,
-    on the installed TensorFlow) and their rewrites under Keras 3 side by side on the same float32
-    gradients, normal and near 1e-6: the safe rewrites agree to 1e-6 (normwise, relative) at every
-    step, while a changed default is shown to move the result by more than 1e-3; each unsafe
-    rewrite (RMSProp, Momentum under a changing learning rate, a class used as a value) is shown
-    to differ. tests/test_tf1_table.py checks every row of the mapping against the installed
-    TensorFlow and Keras signatures and defaults.
+    What the tests prove: the fixtures' TF1 optimizers (run eagerly on the installed TensorFlow)
+    and their rewrites under Keras 3 run side by side on the same float32 gradients, normal and
+    near 1e-6: the safe rewrites agree to 1e-6 (normwise, relative) at every step, while a changed
+    default is shown to move the result by more than 1e-3; each unsafe rewrite (RMSProp, Momentum
+    under a changing learning rate, a class used as a value) is shown to differ. Every row of the
+    mapping is checked against the installed TensorFlow and Keras signatures and defaults.
 
     Known problems
     --------------
