@@ -96,9 +96,9 @@ class OptimizerInstanceRule(Rule):
     a class of the file whose `__init__` requires arguments (or inherits one from the abstract
     `Optimizer`, or cannot be read); the finding asks for an instance.
 
-    What the tests prove: tests/test_compile_sites.py executes every fixture of the rule, original
-    and rewrite, statement by statement with the installed Keras (tf_keras for the Keras 2.11-2.15
-    `optimizers.legacy` namespaces): Keras rejects each original argument (`Could not interpret
+    What the tests prove: every fixture of the rule, original and rewrite, is executed statement
+    by statement with the installed Keras (tf_keras for the Keras 2.11-2.15 `optimizers.legacy`
+    namespaces): Keras rejects each original argument (`Could not interpret
     optimizer identifier`), each rewritten one is an optimizer of the class the original named and
     trains a model for a step.
 
@@ -111,7 +111,6 @@ class OptimizerInstanceRule(Rule):
     """
 
     id = "optimizer-instance"
-    trigger = re.compile(rb"optimizers")
 
     def __init__(self, file: FileContext) -> None:
         super().__init__(file)

@@ -72,13 +72,13 @@ class OptimizerNameRule(Rule):
     candidates); a class of the file whose `__init__` needs arguments, or whose name something else
     in the file binds; `'lamb'` in a file that uses tf_keras, which has no Lamb.
 
-    What the tests prove: tests/test_compile_sites.py executes every fixture of the rule, original
-    and rewrite, statement by statement with the installed Keras: Keras rejects each original string
-    (`Could not interpret optimizer identifier`), each rewritten argument gives an optimizer of the
-    class the string meant and trains a model for a step. tests/test_knowledge.py checks the names
-    the rule knows against the installed Keras 3 and tf_keras: the registered names are exactly
-    those Keras looks up, in any letter case, and the Keras 3 classes it writes for unregistered
-    names (`'lamb'`) are the ones Keras's string lookup leaves out.
+    What the tests prove: every fixture of the rule, original and rewrite, is executed statement
+    by statement with the installed Keras: Keras rejects each original string (`Could not
+    interpret optimizer identifier`), each rewritten argument gives an optimizer of the class the
+    string meant and trains a model for a step. The names the rule knows are checked against the
+    installed Keras 3 and tf_keras: the registered names are exactly those Keras looks up, in any
+    letter case, and the Keras 3 classes it writes for unregistered names (`'lamb'`) are the ones
+    Keras's string lookup leaves out.
 
     Known problems
     --------------
@@ -88,7 +88,6 @@ class OptimizerNameRule(Rule):
     """
 
     id = "optimizer-name"
-    trigger = re.compile(rb"optimizer\s*=\s*[rRuU]?['\"]|compile\s*\(\s*[rRuU]?['\"]|optimizers")
 
     def __init__(self, file: FileContext) -> None:
         super().__init__(file)

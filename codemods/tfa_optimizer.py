@@ -20,6 +20,9 @@ from optfix.rulekit.references import ValueReferences
 from optfix.rulekit.rule import Rule
 from optfix.analysis.ast_nodes import every_node
 
+_TFA = re.compile(rb"\btensorflow_addons\b")
+
+
 class TfaOptimizerRule(ValueReferences, Rule):
     """Rewrite tensorflow_addons optimizers into the Keras 3 optimizers that compute the same updates.
 
@@ -74,14 +77,13 @@ class TfaOptimizerRule(ValueReferences, Rule):
     MovingAverage, the optimizers and schedules with no Keras 3 counterpart, tfa classes used as
     values, and calls whose arguments cannot be bound (`*args`, `**kwargs`, `lr=`, `decay=`).
 
-    What the tests prove: tensorflow_addons cannot be installed beside Keras 3, so
-    tests/test_tfa_equivalence.py runs the fixtures on a numpy transcription of each tfa optimizer
-    (tfa 0.23's update rules, with its constructor signatures written out independently of optfix)
-    and their rewrites under Keras 3, on the same float32 gradients: the safe rewrites agree to 1e-6
-    (normwise, relative) at every step; the unsafe ones are shown to be exact only until the
-    learning rate changes, and what is only reported is shown to have no exact Keras 3
-    counterpart. tests/test_tfa_table.py checks the Keras 3 side of the mapping against the
-    installed Keras.
+    What the tests prove: tensorflow_addons cannot be installed beside Keras 3, so the fixtures
+    run on a numpy transcription of each tfa optimizer (tfa 0.23's update rules, with its
+    constructor signatures written out independently of optfix) and their rewrites under Keras 3,
+    on the same float32 gradients: the safe rewrites agree to 1e-6 (normwise, relative) at every
+    step; the unsafe ones are shown to be exact only until the learning rate changes, and what is
+    only reported is shown to have no exact Keras 3 counterpart. The Keras 3 side of the mapping
+    is checked against the installed Keras.
 
     Known problems
     --------------
@@ -91,12 +93,11 @@ class TfaOptimizerRule(ValueReferences, Rule):
     """
 
     id = "tfa-optimizer"
-    trigger = re.compile(rb"\btensorflow_addons\b")
 
     @classmethod
     def wants(cls, data: bytes) -> bool:
         # A tfa optimizer is `tensorflow_addons.optimizers.X`: both words are in the file's text.
-        return b"optimizers" in data and cls.trigger.search(data) is not None
+        return b"optimizers" in data and _TFA.search(data) is not None
 
     @classmethod
     def relevant(cls, tree: ast.Module) -> bool:

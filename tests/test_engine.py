@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from pathlib import Path
 
 import libcst as cst
@@ -20,7 +19,6 @@ class RenameCall(Rule):
     """Rewrite `tf.old()` to `keras.new()`, asking for the imports that needs."""
 
     id = "test-rename"
-    trigger = re.compile(rb"old")
 
     def leave_Call(self, original, updated):
         if self.file.imports.qualified_name(original.func) != "tensorflow.old":
@@ -35,7 +33,6 @@ class Unsafe(Rule):
     """Turn 1 into 2, a fix that changes behaviour."""
 
     id = "test-unsafe"
-    trigger = re.compile(rb"1")
 
     def leave_Integer(self, original, updated):
         if original.value != "1":
@@ -47,7 +44,6 @@ class Exploding(Rule):
     """Raise on every name."""
 
     id = "test-exploding"
-    trigger = re.compile(rb".")
 
     def visit_Name(self, node):
         raise ValueError("boom")
@@ -57,7 +53,6 @@ class Breaking(Rule):
     """Produce code that does not parse."""
 
     id = "test-breaking"
-    trigger = re.compile(rb".")
 
     def leave_Integer(self, original, updated):
         # libcst accepts this node, but it opens a triple-quoted string it never closes.
@@ -69,7 +64,6 @@ class Suffix(Rule):
 
     id = "test-suffix-a"
     suffix = "_a"
-    trigger = re.compile(rb".")
 
     def leave_Name(self, original, updated):
         return self.rewrite(original, updated, updated.with_changes(value=updated.value + self.suffix), "suffix")
@@ -130,7 +124,6 @@ def test_encoding_that_cannot_hold_the_rewrite_is_an_error() -> None:
         """Write a character latin-1 lacks."""
 
         id = "test-euro"
-        trigger = re.compile(rb"x")
 
         def leave_SimpleString(self, original, updated):
             return self.rewrite(original, updated, updated.with_changes(value="'\u20ac'"), "euro")
@@ -147,12 +140,22 @@ def test_a_tree_changed_without_rewrite_is_not_written() -> None:
         """Changes the tree behind the engine's back."""
 
         id = "test-sneaky"
-        trigger = re.compile(rb".")
 
         def leave_Name(self, original, updated):
             return updated.with_changes(value="y")
 
     assert transform("x\n", [Sneaky]).text == "x\n"
+
+
+@pytest.mark.parametrize("rule", sorted(rules_by_id().values(), key=lambda rule: rule.id), ids=lambda rule: rule.id)
+def test_every_rule_defines_its_prefilter(rule) -> None:
+    assert rule.wants.__func__ is not Rule.wants.__func__
+    assert rule.wants(b"") is False  # an empty file has no work for any rule
+
+
+def test_a_rule_without_a_prefilter_says_so() -> None:
+    with pytest.raises(NotImplementedError, match="RenameCall must define wants"):
+        RenameCall.wants(b"tf.old()")
 
 
 ADVERSARIAL = {

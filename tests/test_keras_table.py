@@ -12,15 +12,12 @@ from conftest import require
 from optfix.knowledge.keras import (
     KERAS2_EPSILON,
     KERAS2_FACTORIES,
-    KERAS2_IMPLIED,
-    KERAS2_SIGNATURES,
     KERAS3_BASE_CONFIG,
     KERAS3_BASE_PARAMETERS,
     KERAS3_OPTIMIZERS,
-    KERAS3_SIGNATURES,
+    KERAS_OPTIMIZERS,
     OPTIMIZER_V2_API,
     TF_KERAS_NEW_API,
-    TF_KERAS_SIGNATURES,
 )
 from test_keras2_equivalence import KERAS2_CLASSES
 
@@ -43,41 +40,46 @@ def test_keras3_optimizers_are_the_classes_that_train_on_their_own() -> None:
         and "optimizer" not in inspect.signature(getattr(keras.optimizers, name)).parameters
     }
     wrappers = {"Optimizer", "LossScaleOptimizer", "MultiOptimizer"}
-    assert KERAS3_OPTIMIZERS == trainers - wrappers
+    assert set(KERAS_OPTIMIZERS) == trainers - wrappers
+    assert KERAS3_OPTIMIZERS == set(KERAS_OPTIMIZERS)
 
 
-@pytest.mark.parametrize("name", sorted(KERAS3_SIGNATURES))
-def test_keras3_signatures_are_the_installed_ones(name) -> None:
+@pytest.mark.parametrize("row", [row for row in KERAS_OPTIMIZERS.values() if row.keras3], ids=lambda row: row.name)
+def test_keras3_signatures_are_the_installed_ones(row) -> None:
     keras = require("keras")
-    installed = _parameters(getattr(keras.optimizers, name))
-    assert list(KERAS3_SIGNATURES[name]) == installed[: len(KERAS3_SIGNATURES[name])]
+    installed = _parameters(getattr(keras.optimizers, row.name))
+    assert list(row.keras3) == installed[: len(row.keras3)]
 
 
-@pytest.mark.parametrize("name", sorted(TF_KERAS_SIGNATURES))
-def test_tf_keras_signatures_are_optimizer_v2s(name) -> None:
+@pytest.mark.parametrize("row", [row for row in KERAS_OPTIMIZERS.values() if row.tf_keras is not None], ids=lambda row: row.name)
+def test_tf_keras_signatures_are_optimizer_v2s(row) -> None:
     tf_keras = require("tf_keras")
-    assert list(TF_KERAS_SIGNATURES[name]) == _parameters(getattr(tf_keras.optimizers.legacy, name))
+    assert list(row.tf_keras) == _parameters(getattr(tf_keras.optimizers.legacy, row.name))
 
 
 @pytest.mark.parametrize("cls", KERAS2_CLASSES, ids=lambda cls: cls.__name__)
 def test_keras2_signatures_match_the_transcribed_optimizers(cls) -> None:
-    assert list(KERAS2_SIGNATURES[cls.__name__]) == _parameters(cls)
+    assert list(KERAS_OPTIMIZERS[cls.__name__].keras2) == _parameters(cls)
     assert KERAS2_FACTORIES[cls.__name__.lower()] == cls.__name__
+
+
+def test_every_keras2_row_is_a_transcribed_optimizer() -> None:
+    assert {row.name for row in KERAS_OPTIMIZERS.values() if row.keras2 is not None} == {cls.__name__ for cls in KERAS2_CLASSES}
 
 
 def test_keras2_epsilon_is_keras3s_default_epsilon() -> None:
     """`epsilon=None` is dropped because the value it stood for is what Keras 3 uses."""
-    for name, parameters in KERAS3_SIGNATURES.items():
-        defaults = dict(parameters)
-        if name in KERAS2_SIGNATURES and "epsilon" in defaults:
-            assert defaults["epsilon"] == KERAS2_EPSILON, name
+    for row in KERAS_OPTIMIZERS.values():
+        defaults = dict(row.keras3)
+        if row.keras2 is not None and "epsilon" in defaults:
+            assert defaults["epsilon"] == KERAS2_EPSILON, row.name
 
 
 def test_implied_state_names_keras3_keywords_with_other_defaults() -> None:
-    for name, implied in KERAS2_IMPLIED.items():
-        defaults = dict(KERAS3_SIGNATURES[name])
-        for keyword, value in implied.items():
-            assert keyword in defaults and defaults[keyword] != value
+    for row in KERAS_OPTIMIZERS.values():
+        defaults = dict(row.keras3)
+        for keyword, value in row.keras2_implied.items():
+            assert keyword in defaults and defaults[keyword] != value, row.name
 
 
 def test_the_tf_keras_subclass_apis_are_tf_keras_s_and_not_keras_3s() -> None:

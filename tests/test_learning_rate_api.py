@@ -20,10 +20,10 @@ import pytest
 
 from conftest import REPO, require
 from optfix.knowledge.runtime import (
-    ABSENT,
     BACKEND_VALUE_FAILURES,
     BROKEN,
     CONFIG_DECAY,
+    NOT_IN_KERAS3,
     OPTIMIZER_CLASS_NAMES,
     OPTIMIZER_CONSTRUCTORS,
     REMOVED_ATTRIBUTES,
@@ -228,7 +228,7 @@ def test_backend_value_functions_on_keras_3_variables(keras, tf_keras, root, fun
     assert backend_function(f"{root}.backend.{function}") == (root, function)
     optimizer = keras.optimizers.SGD(START)
     failure = BACKEND_VALUE_FAILURES[root].get(function)
-    if failure == ABSENT:
+    if failure == NOT_IN_KERAS3:
         assert not hasattr(backend, function)
         return
     call = getattr(backend, function)

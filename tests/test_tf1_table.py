@@ -8,7 +8,8 @@ import os
 import pytest
 
 from conftest import require
-from optfix.knowledge.tf1 import ABSENT, REQUIRED, TF1_DEFINING_MODULES, TF1_OPTIMIZERS
+from optfix.knowledge.rows import NO_NONE_MEANING, REQUIRED
+from optfix.knowledge.tf1 import TF1_DEFINING_MODULES, TF1_OPTIMIZERS
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 ROWS = sorted(TF1_OPTIMIZERS.values(), key=lambda row: row.legacy)
@@ -119,11 +120,11 @@ else:
 
 
 @pytest.mark.parametrize("row", [r for r in TF1_OPTIMIZERS.values() if r.keras and any(
-    isinstance(p.default, float) and p.none_means is ABSENT for p in r.params)], ids=lambda r: r.legacy)
+    isinstance(p.default, float) and p.none_means is NO_NONE_MEANING for p in r.params)], ids=lambda r: r.legacy)
 def test_none_for_a_number_fails_in_tf1_itself(row) -> None:
     """Why tf1-optimizer reports `epsilon=None` and the like rather than mapping it."""
     tf = require("tensorflow")
-    name = next(p.name for p in row.params if isinstance(p.default, float) and p.none_means is ABSENT)
+    name = next(p.name for p in row.params if isinstance(p.default, float) and p.none_means is NO_NONE_MEANING)
     required = {p.name: 0.01 for p in row.params if p.default is REQUIRED}
     variable = tf.Variable([1.0])
     with pytest.raises((ValueError, TypeError)):  # when built, or at the first step

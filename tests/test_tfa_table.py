@@ -10,7 +10,7 @@ import pytest
 
 from conftest import require
 from optfix.knowledge.keras import KERAS3_OPTIMIZERS
-from optfix.knowledge.tf1 import REQUIRED
+from optfix.knowledge.rows import REQUIRED
 from optfix.knowledge.tfa import TFA_NO_EQUIVALENT, TFA_OPTIMIZERS, TFA_UNMAPPED_KEYWORDS, tfa_name
 
 ROWS = sorted(TFA_OPTIMIZERS.values(), key=lambda row: row.legacy)

@@ -20,6 +20,8 @@ config_keys = lazy_import("optfix.codemods.get_updates.config_keys")
 
 _LEGACY_DECORATORS = ("legacy_get_updates_support", "symbolic")
 _PATCHED = ("get_updates", "get_gradients")  # the Keras 2 methods Keras 3 never calls
+# One of them defined, or assigned to an object (monkey-patching), by attribute or by setattr().
+_DEFINED_OR_PATCHED = re.compile(rb"def\s+get_(?:updates|gradients)\b|\.\s*get_(?:updates|gradients)\s*=|get_(?:updates|gradients)['\"]")
 
 
 class GetUpdatesRule(Rule):
@@ -179,13 +181,11 @@ class GetUpdatesRule(Rule):
     """
 
     id = "get-updates"
-    # a method defined, or assigned to an object (monkey-patching), by attribute or by setattr()
-    trigger = re.compile(rb"def\s+get_(?:updates|gradients)\b|\.\s*get_(?:updates|gradients)\s*=|get_(?:updates|gradients)['\"]")
 
     @classmethod
     def wants(cls, data: bytes) -> bool:
         # substrings first: `in` is many times faster than the pattern
-        return (b"get_updates" in data or b"get_gradients" in data) and cls.trigger.search(data) is not None
+        return (b"get_updates" in data or b"get_gradients" in data) and _DEFINED_OR_PATCHED.search(data) is not None
 
     @classmethod
     def relevant(cls, tree: ast.Module) -> bool:

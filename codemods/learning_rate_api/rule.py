@@ -122,7 +122,6 @@ class LearningRateApiRule(ImportContext, Rule):
     """
 
     id = "learning-rate-api"
-    trigger = re.compile(rb"lr|decay")
 
     @classmethod
     def wants(cls, data: bytes) -> bool:

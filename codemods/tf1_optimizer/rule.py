@@ -9,8 +9,8 @@ from optfix.lazy import libcst as cst
 
 from optfix.rulekit.calls import NOT_CONSTANT, as_keyword, bind, constant, new_keyword, with_args
 from optfix.analysis.dotted_names import possible_names
+from optfix.knowledge.rows import NO_NONE_MEANING
 from optfix.knowledge.tf1 import (
-    ABSENT,
     NO_EQUIVALENT_MODULES,
     TF1_BASE_CLASS,
     TF1_OPTIMIZERS,
@@ -22,6 +22,15 @@ from optfix.rulekit.rule import FileContext, Rule
 from optfix.analysis.tree import walk
 
 _TF1_CLASS_NAMES = re.compile(r"\b(?:%s)\b" % "|".join(TF1_OPTIMIZERS))
+# TF1 optimizer class names, the TF1 base class reached through a TF1 module, tf.contrib.opt.
+_MAY_NAME_TF1 = re.compile(
+    rb"\b(?:%s)\b|\b(?:train|training|optimizer)\s*\.\s*Optimizer\b|\btraining import optimizer\b"
+    rb"|\b(?:train|training|optimizer) import[^\n]*\bOptimizer\b|\bcontrib\s*\.\s*opt\b|\bcontrib import[^\n]*\bopt\b"
+    rb"|\bimport\s[^\n]*\b(?:train|training|optimizer)\s+as\b"
+    rb"|\b(?:train|training|optimizer) import\s*\([^)]*\bOptimizer\b|\bcontrib import\s*\([^)]*\bopt\b"  # over several lines
+    rb"|\bcompat\s*\.\s*v1\s*\.\s*train\b|\bpython\s*\.\s*training\b"  # the module as a value
+    % "|".join(TF1_OPTIMIZERS).encode()
+)
 _BASE_CLASS_MESSAGE = (
     "the TF1 base class tf.compat.v1.train.Optimizer has no Keras 3 counterpart with its API: "
     "subclasses, isinstance checks and annotations need a person (Keras 3 optimizers implement "
@@ -83,13 +92,12 @@ class Tf1OptimizerRule(ValueReferences, Rule):
     left as it is, with a finding at each such call: rewriting only the constructor would break the
     file.
 
-    What the tests prove: tests/test_tf1_equivalence.py runs the fixtures' TF1 optimizers (eagerly,
-    on the installed TensorFlow) and their rewrites under Keras 3 side by side on the same float32
-    gradients, normal and near 1e-6: the safe rewrites agree to 1e-6 (normwise, relative) at every
-    step, while a changed default is shown to move the result by more than 1e-3; each unsafe
-    rewrite (RMSProp, Momentum under a changing learning rate, a class used as a value) is shown
-    to differ. tests/test_tf1_table.py checks every row of the mapping against the installed
-    TensorFlow and Keras signatures and defaults.
+    What the tests prove: the fixtures' TF1 optimizers (run eagerly on the installed TensorFlow)
+    and their rewrites under Keras 3 run side by side on the same float32 gradients, normal and
+    near 1e-6: the safe rewrites agree to 1e-6 (normwise, relative) at every step, while a changed
+    default is shown to move the result by more than 1e-3; each unsafe rewrite (RMSProp, Momentum
+    under a changing learning rate, a class used as a value) is shown to differ. Every row of the
+    mapping is checked against the installed TensorFlow and Keras signatures and defaults.
 
     Known problems
     --------------
@@ -102,23 +110,13 @@ class Tf1OptimizerRule(ValueReferences, Rule):
 
     @classmethod
     def wants(cls, data: bytes) -> bool:
-        return (b"Optimizer" in data or b"contrib" in data) and cls.trigger.search(data) is not None
+        return (b"Optimizer" in data or b"contrib" in data) and _MAY_NAME_TF1.search(data) is not None
 
     @classmethod
     def relevant(cls, tree: ast.Module) -> bool:
         """A name in code or an import that may stand for a TF1 optimizer class, the TF1 base
         class or tf.contrib.opt (not a mention in docstrings and comments)."""
         return any(tf1_class(name) or name in NO_EQUIVALENT_MODULES or _no_equivalent_module(name) for name in possible_names(tree))
-
-    # TF1 optimizer class names, the TF1 base class reached through a TF1 module, tf.contrib.opt.
-    trigger = re.compile(
-        rb"\b(?:%s)\b|\b(?:train|training|optimizer)\s*\.\s*Optimizer\b|\btraining import optimizer\b"
-        rb"|\b(?:train|training|optimizer) import[^\n]*\bOptimizer\b|\bcontrib\s*\.\s*opt\b|\bcontrib import[^\n]*\bopt\b"
-        rb"|\bimport\s[^\n]*\b(?:train|training|optimizer)\s+as\b"
-        rb"|\b(?:train|training|optimizer) import\s*\([^)]*\bOptimizer\b|\bcontrib import\s*\([^)]*\bopt\b"  # over several lines
-        rb"|\bcompat\s*\.\s*v1\s*\.\s*train\b|\bpython\s*\.\s*training\b"  # the module as a value
-        % "|".join(TF1_OPTIMIZERS).encode()
-    )
 
     def __init__(self, file: FileContext) -> None:
         super().__init__(file)
@@ -198,7 +196,7 @@ class Tf1OptimizerRule(ValueReferences, Rule):
             detail = f" ({', '.join(nonzero)} not a literal zero)" if nonzero else ""
             self.report(original, f"{row.legacy} has no Keras 3 equivalent{detail}: {row.advice}")
             return updated
-        broken = [n for n in filled if constant(values[n].value) is None and params[n].none_means is ABSENT
+        broken = [n for n in filled if constant(values[n].value) is None and params[n].none_means is NO_NONE_MEANING
                   and isinstance(params[n].default, float)]
         if broken:
             self.report(original, f"{row.legacy}: {', '.join(broken)}=None fails in TF1 too (it needs a number); "
@@ -209,7 +207,7 @@ class Tf1OptimizerRule(ValueReferences, Rule):
             param = params[param_name]
             if param.keras is None:
                 continue
-            if param.none_means is not ABSENT and constant(arg.value) is None:
+            if param.none_means is not NO_NONE_MEANING and constant(arg.value) is None:
                 arg = arg.with_changes(value=cst.parse_expression(repr(param.none_means)))
             args.append(as_keyword(arg, param.keras))
         given = {params[n].keras for n in filled}

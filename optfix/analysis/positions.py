@@ -16,7 +16,8 @@ from collections.abc import Iterable
 
 import libcst as cst
 from libcst.metadata import CodePosition, CodeRange
-from libcst.metadata.position_provider import PositionProvidingCodegenState
+
+from optfix.analysis.libcst_internals import generate_code, position_codegen_state
 
 _NEWLINE = re.compile(r"\r\n?|\n")  # as libcst counts lines
 _NOTHING = contextlib.nullcontext()
@@ -26,7 +27,7 @@ class _AllGenerated(Exception):
     pass
 
 
-class _TokenCountingState(PositionProvidingCodegenState):
+class _TokenCountingState(position_codegen_state()):
     """Code generation that records, for the wanted nodes only, the token counts at which they
     start and end, syntactically where the node says so, else with their whitespace."""
 
@@ -88,7 +89,7 @@ def positions(module: cst.Module, nodes: Iterable[cst.CSTNode]) -> dict[cst.CSTN
     state = _TokenCountingState(module, {id(node) for node in nodes})
     if nodes:
         with contextlib.suppress(_AllGenerated):
-            module._codegen(state)
+            generate_code(module, state)
     places = _places(state.tokens, {count for span in state.spans.values() for count in span})
     return {node: CodeRange(places[state.spans[id(node)][0]], places[state.spans[id(node)][1]]) for node in nodes}
 

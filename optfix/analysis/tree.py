@@ -10,26 +10,20 @@ from __future__ import annotations
 
 import dataclasses
 import functools
-import inspect
-import re
 from collections.abc import Iterator
 
+from optfix.analysis.libcst_internals import visited_fields
 from optfix.lazy import libcst as cst
 
 _FIELDS: dict[type, tuple[str, ...]] = {}
 _NODE_TYPES: dict[type, bool] = {}
-_VISITED_FIELD = re.compile(r"""visit_\w+\(\s*self,\s*["'](\w+)["']""")
 
 
 def _fields(kind: type) -> tuple[str, ...]:
-    """A node type's fields in the order its code is written: the order in which libcst's own
-    `_visit_and_replace_children` visits them (dataclass order where that cannot be read)."""
+    """A node type's fields in the order its code is written: the order in which libcst itself
+    visits them (dataclass order where that cannot be read)."""
     declared = [field.name for field in dataclasses.fields(kind)]
-    try:
-        visited = _VISITED_FIELD.findall(inspect.getsource(kind._visit_and_replace_children))
-    except (OSError, TypeError):
-        visited = []
-    ordered = list(dict.fromkeys(name for name in visited if name in declared))
+    ordered = list(dict.fromkeys(name for name in visited_fields(kind) if name in declared))
     return _FIELDS.setdefault(kind, (*ordered, *(name for name in declared if name not in ordered)))
 
 

@@ -16,8 +16,8 @@ from optfix.files.write import TEMPORARY_SUFFIX, is_leftover
 from optfix.findings import FileResult, Finding
 from optfix.rulekit.rule import Rule
 
-# libcst needs ~1 KB of memory per byte of source (a 711 KB file took a worker to ~600 MB):
-# larger files that a rule wants are reported, not parsed.
+# libcst holds about 1 KB of memory per byte of source it parses: a larger file that a rule wants
+# is reported, not parsed, so that one file cannot exhaust a worker's memory.
 MAX_PARSE_BYTES = 1 << 20
 
 

@@ -1,8 +1,8 @@
 """The Keras 2 backend (`K`) as custom optimizers used it, and what Keras 3 has in its place.
 
-Facts: ../shared/reference/optimizer-semantics.md §6, legacy-patterns.md A.2–A.11; every target
-is checked against the installed Keras 3 (and its numbers against tf_keras's backend) by
-tests/test_backend_table.py.
+Verified against Keras 3.15 and, for what each function computed, the Keras 2 backend of tf_keras
+2.21: tests/test_backend_table.py checks that every target exists in Keras 3 and computes what
+the backend function did.
 """
 
 from __future__ import annotations
@@ -38,8 +38,8 @@ INITIALIZERS = {"zeros": "zeros", "zeros_like": "zeros", "ones": "ones", "ones_l
 # The legacy way to emit an update, and the Keras 3 optimizer method that does it now.
 UPDATES = {"update": "assign", "update_add": "assign_add", "update_sub": "assign_sub"}
 
-# Backend functions that read or write a value eagerly while the graph is built: a migration
-# cannot keep what they meant (legacy-patterns A43).
+# Backend functions that read or write a value eagerly while the graph is built (`K.eval(self.iterations)`
+# in get_updates): Keras 3 builds no graph, so a migration cannot keep what they meant.
 EAGER = {"eval", "get_value", "batch_get_value", "set_value", "batch_set_value", "gradients", "function"}
 
 # Wrappers that only served graph mode: dropped with the construct they wrap.

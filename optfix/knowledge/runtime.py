@@ -1,7 +1,7 @@
 """What Keras 3 left of the Keras 2 ways to read and set an optimizer's state while training.
 
-Facts: ../shared/reference/optimizer-semantics.md §3.2, legacy-patterns.md C08, C12, A.11; checked
-against the installed Keras 3, tf_keras and TensorFlow by tests/test_learning_rate_api.py.
+Verified against Keras 3.15, tf_keras 2.21 and TensorFlow 2.21 (what each legacy spelling raises
+or does there) by tests/test_learning_rate_api.py.
 """
 
 from __future__ import annotations
@@ -30,15 +30,15 @@ VARIABLE_ATTRIBUTES = frozenset({"learning_rate", "iterations"})
 # The Keras 2 backend's value functions: whether each reads or writes its first argument.
 VALUE_FUNCTIONS = {"get_value": "read", "eval": "read", "set_value": "write"}
 
-ABSENT = "does not exist in Keras 3"
+NOT_IN_KERAS3 = "does not exist in Keras 3"
 BROKEN = "fails on Keras 3 variables (AttributeError: 'str' object has no attribute 'name')"
 
 # Per Keras root, the backend value functions that cannot serve a Keras 3 optimizer's variable,
 # and why; the others still work (with the TensorFlow backend). tf.keras in TensorFlow 2.16+ is
 # keras._tf_keras, whose legacy backend reads `x.dtype.name` in set_value, a string in Keras 3.
 BACKEND_VALUE_FAILURES = {
-    "keras": {"get_value": ABSENT, "set_value": ABSENT, "eval": ABSENT},
-    "keras.src": {"get_value": ABSENT, "set_value": ABSENT, "eval": ABSENT},
+    "keras": {"get_value": NOT_IN_KERAS3, "set_value": NOT_IN_KERAS3, "eval": NOT_IN_KERAS3},
+    "keras.src": {"get_value": NOT_IN_KERAS3, "set_value": NOT_IN_KERAS3, "eval": NOT_IN_KERAS3},
     "tensorflow.keras": {"set_value": BROKEN},
     "tensorflow.compat.v1.keras": {"set_value": BROKEN},
     "tensorflow.compat.v2.keras": {"set_value": BROKEN},

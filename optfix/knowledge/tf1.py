@@ -5,30 +5,16 @@ Each row lists the TF1 constructor's parameters in their positional order with t
 the Keras 3 keyword each one becomes (None: dropped, it does not touch the math), and the Keras 3
 defaults of those keywords. Where a TF1 default differs from the Keras 3 one, the rewrite writes
 the TF1 value explicitly; that follows from the two columns, so it is never listed by hand.
-Facts: ../shared/reference/optimizer-semantics.md §1-2; checked by tests/test_tf1_table.py.
+Verified against TensorFlow 2.21 (its `tf.compat.v1.train`) and Keras 3.15: every row's
+signature and defaults by tests/test_tf1_table.py, the updates of each mapping by running both
+optimizers on the same gradients (tests/test_tf1_equivalence.py).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-
-class _Required:
-    def __repr__(self) -> str:
-        return "REQUIRED"
-
-
-REQUIRED = _Required()
-ABSENT = object()  # `none_means` unset
-
-
-@dataclass(frozen=True)
-class Param:
-    name: str
-    default: object = REQUIRED
-    keras: str | None = None  # the Keras 3 keyword; None drops the argument
-    none_means: object = ABSENT  # what TF1 does with None, written instead of it
-    math: bool = True  # False: the value never touches the math (a name), so no default is written
+from optfix.knowledge.rows import NO_NONE_MEANING, REQUIRED, Param
 
 
 @dataclass(frozen=True)
@@ -49,11 +35,10 @@ class Tf1Optimizer:
         for param in self.params:
             if param.keras is None or param.default is REQUIRED or not param.math:
                 continue
-            old = param.default if param.none_means is ABSENT or param.default is not None else param.none_means
+            old = param.default if param.none_means is NO_NONE_MEANING or param.default is not None else param.none_means
             if old != self.keras_defaults[param.keras]:
                 written[param.keras] = old
         return {**written, **self.extra}
-
 
 
 _LR = Param("learning_rate", keras="learning_rate")

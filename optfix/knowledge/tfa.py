@@ -4,16 +4,18 @@ tfa is end-of-life and does not import with TensorFlow 2.16+. Each row lists a t
 parameters in their positional order with their defaults and the Keras 3 keyword each becomes
 (None: dropped), like the TF1 table, whose row type it extends. Where a tfa default differs from
 the Keras 3 one the rewrite writes the tfa value (`explicit_defaults()`).
-Facts: ../shared/reference/optimizer-semantics.md §4 and §9; tfa's own source (ProximalAdagrad's
-parameters are `l1_regularization_strength`/`l2_regularization_strength`). The Keras 3 side is
-checked by tests/test_tfa_table.py, the math by tests/test_tfa_equivalence.py.
+The tfa side is transcribed from tfa 0.23.0's source and signatures (as run on TensorFlow 2.15;
+ProximalAdagrad's parameters are `l1_regularization_strength`/`l2_regularization_strength`), the
+Keras 3 side verified against Keras 3.15 by tests/test_tfa_table.py, the math by
+tests/test_tfa_equivalence.py.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-from optfix.knowledge.tf1 import REQUIRED, Param, Tf1Optimizer
+from optfix.knowledge.rows import REQUIRED, Param
+from optfix.knowledge.tf1 import Tf1Optimizer
 
 TFA_OPTIMIZERS_MODULE = "tensorflow_addons.optimizers"
 
@@ -32,7 +34,7 @@ class TfaOptimizer(Tf1Optimizer):
 
 
 # The arguments every tfa optimizer accepts through **kwargs (OptimizerV2). tf.keras 2 clipped
-# each gradient on its own, as Keras 3 clipnorm does (optimizer-semantics.md §3.1).
+# each gradient on its own, as Keras 3 clipnorm does, so they pass on unchanged.
 _CLIPPING = tuple(Param(name, None, name, math=False) for name in ("clipnorm", "clipvalue", "global_clipnorm"))
 _ADAM = (Param("beta_1", 0.9, "beta_1"), Param("beta_2", 0.999, "beta_2"))
 _ADAM_DEFAULTS = {"learning_rate": 0.001, "beta_1": 0.9, "beta_2": 0.999, "epsilon": 1e-07}

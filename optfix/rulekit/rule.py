@@ -1,10 +1,9 @@
 """The contract between the engine and a rule.
 
 A rule is a class in `optfix.codemods` (the repository's `codemods/`; optfix.engine.registry). Its
-docstring is its documentation, its first line the summary. It declares an `id` and a `trigger`,
-a regular expression on a file's bytes (or overrides `wants` for a finer test), and may refine it
-with `relevant`, a test on the file's `ast`: files that no selected rule wants are never parsed
-with libcst. Handlers are methods named like libcst's, `visit_<Node>(node)` and
+docstring is its documentation, its first line the summary. It declares an `id` and defines
+`wants`, a test on a file's bytes, and may refine it with `relevant`, a test on the file's `ast`:
+files that no selected rule wants are never parsed with libcst. Handlers are methods named like libcst's, `visit_<Node>(node)` and
 `leave_<Node>(original, updated)`; the engine runs the handlers of every selected rule in one
 traversal of the tree, in registry order. A rule changes the tree only by returning what
 `rewrite()` gives it (a file where no rewrite was applied is not regenerated), and reports only
@@ -152,17 +151,17 @@ class FileContext:
 
 class Rule:
     id: ClassVar[str]
-    trigger: ClassVar[re.Pattern[bytes]]
 
     def __init__(self, file: FileContext) -> None:
         self.file = file
 
     @classmethod
     def wants(cls, data: bytes) -> bool:
-        """The prefilter: may a file with these bytes have work for this rule? It must never say
-        no where the rule would act (yes where it would not only costs a parse). By default:
-        whether `trigger` matches."""
-        return cls.trigger.search(data) is not None
+        """The prefilter, which every rule defines: may a file with these bytes have work for this
+        rule? It must never say no where the rule would act (yes where it would not only costs a
+        parse), and it runs on every file, so substring tests (`b"optimizers" in data`) go before
+        patterns."""
+        raise NotImplementedError(f"{cls.__name__} must define wants(data)")
 
     @classmethod
     def relevant(cls, tree: ast.Module) -> bool:
