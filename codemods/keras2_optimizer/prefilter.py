@@ -65,8 +65,8 @@ def _gate(names: set[str]) -> tuple[bytes, ...]:
 
 
 # Each pattern is searched only in files that hold one of its literals, which `in`
-# finds many times faster than a regular expression could (one alternation of them all took 5 s
-# on the benchmark corpus), and each pattern starts with a literal, which `re` also searches
+# finds many times faster than a regular expression could (one alternation of all the patterns
+# would try each at every position of every file), and each pattern starts with a literal, which `re` also searches
 # fast (a leading `\b` or lookbehind makes it try every position: boundaries are checked after).
 # A Keras optimizer class or factory is reached through text that says `optimizers` (its import,
 # or its attribute chain).
