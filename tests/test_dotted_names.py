@@ -41,6 +41,6 @@ def test_every_node_is_ast_walk_in_order_and_read_once() -> None:
 
     from optfix.analysis.ast_nodes import every_node
 
-    tree = ast.parse((Path(__file__).parent.parent / "optfix" / "legacy_optimizer.py").read_text())
+    tree = ast.parse((Path(__file__).parent.parent / "optfix" / "analysis" / "project_imports.py").read_text())
     assert [id(node) for node in every_node(tree)] == [id(node) for node in ast.walk(tree)]
     assert every_node(tree) is every_node(tree)
