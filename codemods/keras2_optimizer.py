@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from optfix.lazy import libcst as cst
 
 from optfix.rulekit.calls import NOT_CONSTANT, as_keyword, constant, new_keyword, with_args
+from optfix.analysis.chains import ast_last_name
 from optfix.analysis.dotted_names import PossibleNames
 from optfix.knowledge.keras import (
     CLIP_BOTH,
@@ -300,10 +301,10 @@ class Keras2OptimizerRule(ValueReferences, Rule):
         bindings: PossibleNames | None = None  # read when a class needs them
         for node in every_node(tree):  # breadth first: a call before its arguments
             if isinstance(node, ast.Call):
-                if _name_of(node.func) in ("compile", "get"):
+                if ast_last_name(node.func) in ("compile", "get"):
                     built_at_sites.update(id(value) for value in [*node.args, *(k.value for k in node.keywords)])
                 legacy = any(k.arg in _LEGACY_KEYWORDS or (k.arg == "epsilon" and _is_none(k.value)) for k in node.keywords)
-                if _name_of(node.func) in names and (legacy or _CLIPS <= {k.arg for k in node.keywords} or len(node.args) >= 2):
+                if ast_last_name(node.func) in names and (legacy or _CLIPS <= {k.arg for k in node.keywords} or len(node.args) >= 2):
                     return True
                 if legacy and id(node) in built_at_sites:
                     return True
@@ -660,7 +661,3 @@ def _has_evidence(call: cst.Call) -> bool:
 
 def _is_none(node: ast.AST) -> bool:
     return isinstance(node, ast.Constant) and node.value is None
-
-
-def _name_of(node: ast.AST) -> str | None:
-    return node.attr if isinstance(node, ast.Attribute) else getattr(node, "id", None)

@@ -21,7 +21,7 @@ from optfix.knowledge.runtime import (
     VARIABLE_ATTRIBUTES,
     backend_function,
 )
-from optfix.rulekit.optimizer_sites import GAP, resolve
+from optfix.rulekit.optimizer_sites import GAP
 from optfix.rulekit.rule import FileContext, Rule
 from optfix.analysis.ast_nodes import every_node
 from optfix.analysis.tree import children, code
@@ -201,8 +201,7 @@ class LearningRateApiRule(Rule):
     # -- what is an optimizer ------------------------------------------------------------------
 
     def _qualified(self, node: cst.BaseExpression) -> str | None:
-        imports = self.file.imports
-        return imports.qualified_name(node) or resolve(node, imports)
+        return self.file.imports.resolved_name(node)
 
     def _constructs(self, node: cst.BaseExpression) -> bool:
         """`keras.optimizers.Adam(...)`, through any import."""
