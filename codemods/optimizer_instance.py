@@ -12,7 +12,7 @@ from optfix.analysis.dotted_names import PossibleNames
 from optfix.knowledge.keras import KERAS3_OPTIMIZERS, keras2_defaults
 from optfix.knowledge.tf1 import TF1_OPTIMIZERS, tf1_class
 from optfix.knowledge.tfa import TFA_NAMES, tfa_name
-from optfix.rulekit.optimizer_sites import BASE_CLASS, GAP, SPACE, FileNames, keras_optimizer_class, optimizer_argument, resolve, site_matches
+from optfix.rulekit.optimizer_sites import BASE_CLASS, GAP, SPACE, FileNames, keras_optimizer_class, optimizer_argument, site_matches
 from optfix.rulekit.rule import FileContext, Rule
 from optfix.analysis.ast_nodes import every_node
 
@@ -170,7 +170,7 @@ class OptimizerInstanceRule(Rule):
             self._names = FileNames.of(self.file.text, self.file.imports)
         if not self._names.trusts(reference):
             return updated
-        qualified = resolve(reference, self.file.imports)
+        qualified = self.file.imports.resolved_name(reference, follow_project_imports=False)
         name = keras_optimizer_class(qualified)
         local = self._names.classes.get(reference.value) if isinstance(reference, cst.Name) and name is None else None
         if local is not None and local.required != ():
@@ -181,7 +181,7 @@ class OptimizerInstanceRule(Rule):
         # Built from the updated reference, which another rule may have renamed in this pass.
         value = updated.args[index].value
         if name is None and local is None and value is not reference:  # e.g. a TF1 class made Keras's
-            name = keras_optimizer_class(resolve(value, self.file.imports))
+            name = keras_optimizer_class(self.file.imports.resolved_name(value, follow_project_imports=False))
         if local is None and (name is None or name == BASE_CLASS):
             return updated
         if not isinstance(value, (cst.Name, cst.Attribute)):

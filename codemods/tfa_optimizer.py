@@ -19,6 +19,7 @@ from optfix.knowledge.tfa import (
 from optfix.rulekit.references import ValueReferences
 from optfix.rulekit.rule import Rule
 from optfix.analysis.ast_nodes import every_node
+from optfix.analysis.bindings import import_bindings
 
 _TFA = re.compile(rb"\btensorflow_addons\b")
 
@@ -104,11 +105,11 @@ class TfaOptimizerRule(ValueReferences, Rule):
         """An import from tensorflow_addons and a tfa optimizer's name in code."""
         imported = named = False
         for node in every_node(tree):
-            if isinstance(node, ast.Import):
-                imported |= any(alias.name.split(".")[0] == "tensorflow_addons" for alias in node.names)
-            elif isinstance(node, ast.ImportFrom):
-                imported |= not node.level and (node.module or "").split(".")[0] == "tensorflow_addons"
-                named |= any(alias.name in TFA_NAMES for alias in node.names)
+            if isinstance(node, (ast.Import, ast.ImportFrom)):
+                for binding in import_bindings(node):
+                    imported |= binding.imported.split(".")[0] == "tensorflow_addons"
+                    # `from ... import AdamW`: the name imported is the last of the path
+                    named |= isinstance(node, ast.ImportFrom) and binding.imported.rpartition(".")[2] in TFA_NAMES
             elif isinstance(node, ast.Attribute):
                 named |= node.attr in TFA_NAMES
             elif isinstance(node, ast.Name):

@@ -7,6 +7,7 @@ import ast
 import re
 
 from optfix.analysis.ast_nodes import every_node
+from optfix.analysis.chains import ast_last_name
 from optfix.analysis.dotted_names import PossibleNames
 from optfix.codemods.keras2_optimizer.signatures import CLIPS, LEGACY_KEYWORDS
 from optfix.codemods.keras2_optimizer.sites import LEFT_ALONE, site_for
@@ -106,10 +107,10 @@ def relevant(tree: ast.Module) -> bool:
     bindings: PossibleNames | None = None  # read when a class needs them
     for node in every_node(tree):  # breadth first: a call before its arguments
         if isinstance(node, ast.Call):
-            if _name_of(node.func) in ("compile", "get"):
+            if ast_last_name(node.func) in ("compile", "get"):
                 built_at_sites.update(id(value) for value in [*node.args, *(k.value for k in node.keywords)])
             legacy = any(k.arg in LEGACY_KEYWORDS or (k.arg == "epsilon" and _is_none(k.value)) for k in node.keywords)
-            if _name_of(node.func) in names and (legacy or CLIPS <= {k.arg for k in node.keywords} or len(node.args) >= 2):
+            if ast_last_name(node.func) in names and (legacy or CLIPS <= {k.arg for k in node.keywords} or len(node.args) >= 2):
                 return True
             if legacy and id(node) in built_at_sites:
                 return True
@@ -136,7 +137,3 @@ def _may_be_keras(qualified: str) -> bool:
 
 def _is_none(node: ast.AST) -> bool:
     return isinstance(node, ast.Constant) and node.value is None
-
-
-def _name_of(node: ast.AST) -> str | None:
-    return node.attr if isinstance(node, ast.Attribute) else getattr(node, "id", None)

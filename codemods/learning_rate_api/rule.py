@@ -25,7 +25,6 @@ from optfix.knowledge.runtime import (
 )
 from optfix.lazy import libcst as cst
 from optfix.rulekit.calls import bind
-from optfix.rulekit.optimizer_sites import resolve
 from optfix.rulekit.references import ImportContext
 from optfix.rulekit.rule import FileContext, Rule
 
@@ -145,8 +144,7 @@ class LearningRateApiRule(ImportContext, Rule):
     # -- what is an optimizer ------------------------------------------------------------------
 
     def _qualified(self, node: cst.BaseExpression) -> str | None:
-        imports = self.file.imports
-        return imports.qualified_name(node) or resolve(node, imports)
+        return self.file.imports.resolved_name(node)
 
     def _constructs(self, node: cst.BaseExpression) -> bool:
         """`keras.optimizers.Adam(...)`, through any import."""

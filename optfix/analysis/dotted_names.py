@@ -15,6 +15,8 @@ from collections import defaultdict
 from collections.abc import Iterator
 
 from optfix.analysis.ast_nodes import every_node
+from optfix.analysis.bindings import imports_and_aliases
+from optfix.analysis.chains import ast_chain
 
 
 class PossibleNames:
@@ -23,27 +25,17 @@ class PossibleNames:
     def __init__(self, tree: ast.Module) -> None:
         self.bindings: dict[str, set[str]] = defaultdict(set)
         self.imported: set[str] = set()  # what the imports import: `from a.b import c` gives `a.b.c`
-        self.chains: list[list[str]] = []  # every outermost Name or Attribute chain in the code
-        for node in sorted(_statements_and_chains(tree), key=_position):
-            if isinstance(node, ast.Import):
-                for alias in node.names:
-                    self.imported.add(alias.name)
-                    if alias.asname:
-                        self.bindings[alias.asname].add(alias.name)
-            elif isinstance(node, ast.ImportFrom):
-                module = "." * node.level + (node.module or "")
-                for alias in node.names:
-                    qualified = f"{module}.{alias.name}" if module and not module.endswith(".") else module + alias.name
-                    self.imported.add(qualified)
-                    self.bindings[alias.asname or alias.name].add(qualified)
-            elif isinstance(node, ast.Assign):  # an alias: `v1 = tf.compat.v1`
-                self.bindings[node.targets[0].id].update(self._expansions(_chain(node.value)))
+        for binding in imports_and_aliases(tree):
+            if binding.chain:  # an alias: `v1 = tf.compat.v1`
+                self.bindings[binding.name].update(self._expansions(list(binding.chain)))
             else:
-                self.chains.append(_chain(node))
+                self.imported.add(binding.imported)
+                self.bindings[binding.name].add(binding.path)
+        self.chains = list(_outermost_chains(tree))  # every outermost Name or Attribute chain in the code
 
     def of(self, node: ast.expr) -> set[str]:
         """What a Name or Attribute chain may stand for; nothing for any other expression."""
-        chain = _chain(node)
+        chain = ast_chain(node)
         return self._expansions(chain) if chain else set()
 
     def everywhere(self) -> set[str]:
@@ -61,33 +53,14 @@ def possible_names(tree: ast.Module) -> set[str]:
     return PossibleNames(tree).everywhere()
 
 
-def _statements_and_chains(tree: ast.Module) -> Iterator[ast.AST]:
-    """Imports, alias assignments and the outermost Name or Attribute chains, in any order."""
+def _outermost_chains(tree: ast.Module) -> Iterator[list[str]]:
+    """The Name and Attribute chains that are no part of a longer one."""
     inner: set[int] = set()
     for node in every_node(tree):
-        if isinstance(node, (ast.Import, ast.ImportFrom)):
-            yield node
-        elif isinstance(node, ast.Assign) and len(node.targets) == 1 and isinstance(node.targets[0], ast.Name) and _chain(node.value):
-            yield node
-        elif isinstance(node, ast.Attribute):
+        if isinstance(node, ast.Attribute):
             inner.add(id(node.value))
-            if id(node) not in inner and _chain(node):
-                yield node
+            chain = ast_chain(node) if id(node) not in inner else []
+            if chain:
+                yield chain
         elif isinstance(node, ast.Name) and id(node) not in inner:
-            yield node
-
-
-def _position(node: ast.AST) -> tuple[int, int]:
-    return node.lineno, node.col_offset
-
-
-def _chain(node: ast.AST) -> list[str]:
-    """`a.b.c` as ['a', 'b', 'c']; [] for anything but a Name or Attribute chain."""
-    parts = []
-    while isinstance(node, ast.Attribute):
-        parts.append(node.attr)
-        node = node.value
-    if not isinstance(node, ast.Name):
-        return []
-    parts.append(node.id)
-    return parts[::-1]
+            yield [node.id]

@@ -8,7 +8,7 @@ that anything else binds anywhere in the file (an assignment, a parameter, a def
 variable, a lambda parameter, a comprehension target, `:=`, a match capture) is not trusted: it
 resolves to None, so no rule rewrites what it may not be. Given the file's path, a name imported
 from a module of the project's own resolves to what that module binds it to, where it proves
-that to be Keras (optfix/project_imports.py): `from .backend import keras` can be `keras`.
+that to be Keras (project_imports.py): `from .backend import keras` can be `keras`.
 """
 
 from __future__ import annotations
@@ -18,8 +18,10 @@ from pathlib import Path
 
 import libcst as cst
 
-from optfix.analysis.project_imports import Resolution, is_project_path, resolve
 from optfix.analysis.ast_nodes import every_node, quiet_parse
+from optfix.analysis.bindings import import_binding, member_path
+from optfix.analysis.chains import cst_chain, cst_dotted
+from optfix.analysis.project_imports import Resolution, is_project_path, resolve
 from optfix.analysis.tree import walk
 
 
@@ -60,20 +62,15 @@ class ImportTable(cst.CSTVisitor):
         # Only statements can hold imports: never descend into expressions.
         if isinstance(node, cst.Import):
             for alias in node.names:
-                dotted = _dotted(alias.name)
-                if alias.asname is not None:
-                    self._bind(_bound_name(alias), dotted, (dotted, None, _bound_name(alias)))
-                else:
-                    head = dotted.split(".")[0]
-                    self._bind(head, head, (dotted, None, None))
+                dotted, asname = cst_dotted(alias.name), _asname(alias)
+                self._bind(*import_binding(dotted, asname), (dotted, None, asname))
             return False
         if isinstance(node, cst.ImportFrom):
             if not isinstance(node.names, cst.ImportStar):
-                base = "." * len(node.relative) + (_dotted(node.module) if node.module else "")
+                base = "." * len(node.relative) + (cst_dotted(node.module) if node.module else "")
                 for alias in node.names:
-                    joiner = "" if base.endswith(".") or not base else "."
-                    name, asname = _dotted(alias.name), alias.asname and _bound_name(alias)
-                    self._bind(_bound_name(alias), f"{base}{joiner}{name}", (base, name, asname))
+                    name, asname = cst_dotted(alias.name), _asname(alias)
+                    self._bind(asname or name, member_path(base, name), (base, name, asname))
             return False
         self._note_bindings(node)
         kind = type(node)
@@ -130,9 +127,8 @@ class ImportTable(cst.CSTVisitor):
 
     def head_origin(self, node: cst.CSTNode) -> tuple[str, str | None, str | None] | None:
         """The import that binds the leftmost name of a Name or Attribute chain."""
-        while isinstance(node, cst.Attribute):
-            node = node.value
-        return self.origins.get(node.value) if isinstance(node, cst.Name) else None
+        chain = cst_chain(node)
+        return self.origins.get(chain[0]) if chain else None
 
     def name_for(self, *qualified: str) -> str | None:
         """A name the file binds to one of `qualified` (in order of preference)."""
@@ -144,13 +140,8 @@ class ImportTable(cst.CSTVisitor):
 
     def qualified_name(self, node: cst.CSTNode) -> str | None:
         """The dotted name `node` (a Name or Attribute chain) stands for, through the imports."""
-        parts = []
-        while isinstance(node, cst.Attribute):
-            parts.append(node.attr.value)
-            node = node.value
-        if not isinstance(node, cst.Name) or node.value not in self.bindings or node.value in self.rebound:
-            return None
-        return self.binding(node.value, *reversed(parts))
+        chain = cst_chain(node)
+        return self.resolved(chain) if chain and chain[0] in self.bindings else None
 
     def binding(self, name: str, *attributes: str) -> str:
         """The dotted name `name` (and `attributes` of it) stands for through its import or alias,
@@ -159,36 +150,33 @@ class ImportTable(cst.CSTVisitor):
         project = self.project_import(dotted) if name in self.origins else None
         return project.qualified or dotted if project is not None else dotted
 
-    def resolved_name(self, node: cst.CSTNode) -> str | None:
+    def resolved_name(self, node: cst.CSTNode, follow_project_imports: bool = True) -> str | None:
         """`qualified_name`, or the dotted name as written when the file binds its head name
-        nowhere: `keras.optimizers.Adam` in a snippet without imports means the package."""
-        qualified = self.qualified_name(node)
-        if qualified is not None:
-            return qualified
-        parts = []
-        while isinstance(node, cst.Attribute):
-            parts.append(node.attr.value)
-            node = node.value
-        if isinstance(node, cst.Name) and node.value not in self.bindings and node.value not in self.rebound:
-            return ".".join([node.value, *reversed(parts)])
-        return None
+        nowhere: `keras.optimizers.Adam` in a snippet without imports means the package. See
+        `resolved` for `follow_project_imports`."""
+        return self.resolved(cst_chain(node), follow_project_imports)
+
+    def resolved(self, chain: list[str], follow_project_imports: bool = True) -> str | None:
+        """What the dotted name `chain` spells (['tf', 'keras', 'optimizers'], read from either
+        kind of tree) stands for: through the import or alias of its head name, and on through a
+        module of the project's own that proves it Keras when `follow_project_imports` (else as
+        the import spells it: `.backend.keras.optimizers`); as written where the file binds the
+        head nowhere; None where anything else binds it."""
+        if not chain or chain[0] in self.rebound:
+            return None
+        head, *attributes = chain
+        if head not in self.bindings:
+            return ".".join(chain)
+        if not follow_project_imports:
+            return ".".join([self.bindings[head], *attributes])
+        return self.binding(head, *attributes)
 
     def is_imported(self, name: str) -> bool:
         return name in self.bindings
 
 
-def _dotted(node: cst.BaseExpression) -> str:
-    if isinstance(node, cst.Name):
-        return node.value
-    if isinstance(node, cst.Attribute):
-        return f"{_dotted(node.value)}.{node.attr.value}"
-    raise TypeError(f"not a dotted name: {node!r}")
-
-
-def _bound_name(alias: cst.ImportAlias) -> str:
-    if alias.asname is not None:
-        return _dotted(alias.asname.name)
-    return _dotted(alias.name)
+def _asname(alias: cst.ImportAlias) -> str | None:
+    return None if alias.asname is None else cst_dotted(alias.asname.name)
 
 
 def expression_bindings(text: str, module: cst.Module) -> set[str]:

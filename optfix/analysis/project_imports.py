@@ -22,6 +22,7 @@ from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 
+from optfix.analysis.bindings import STAR, module_level_bindings
 from optfix.knowledge.namespaces import KERAS_ROOTS, keras_member
 
 # Absolute imports that are never the project's: Keras itself.
@@ -174,79 +175,21 @@ def module_bindings(module: Path) -> dict[str, list[tuple[str | None, int]]] | s
         return f"cannot be parsed ({getattr(error, 'msg', None) or type(error).__name__})"
     bindings: dict[str, list[tuple[str | None, int]]] = {}
     stars: list[int] = []  # lines of star imports
-
-    def bind(name: str, value: str | None, line: int) -> None:
-        bindings.setdefault(name, []).append((value, line))
-
-    def dotted(node: ast.expr) -> list[str | None]:
-        """The values of an attribute chain, one per value its head name may have."""
-        parts = []
-        while isinstance(node, ast.Attribute):
-            parts.append(node.attr)
-            node = node.value
-        if not isinstance(node, ast.Name) or node.id not in bindings:
-            return [None]
-        suffix = "".join(f".{part}" for part in reversed(parts))
-        return [None if head is None else head + suffix for head, _ in bindings[node.id]]
-
-    def visit(statements: list[ast.stmt]) -> None:
-        for statement in statements:
-            if isinstance(statement, ast.Import):
-                for alias in statement.names:
-                    if alias.asname:
-                        bind(alias.asname, alias.name, statement.lineno)
-                    else:
-                        head = alias.name.split(".")[0]
-                        bind(head, head, statement.lineno)
-            elif isinstance(statement, ast.ImportFrom):
-                base = "." * statement.level + (statement.module or "")
-                for alias in statement.names:
-                    if alias.name == "*":
-                        stars.append(statement.lineno)
-                        continue
-                    joiner = "" if base.endswith(".") else "."
-                    bind(alias.asname or alias.name, f"{base}{joiner}{alias.name}", statement.lineno)
-            elif isinstance(statement, ast.Assign) and len(statement.targets) == 1 and isinstance(statement.targets[0], ast.Name):
-                values = dotted(statement.value) if isinstance(statement.value, (ast.Attribute, ast.Name)) else [None]
-                for value in values:
-                    bind(statement.targets[0].id, value, statement.lineno)
-            elif isinstance(statement, ast.If):
-                visit(statement.body)
-                visit(statement.orelse)
-            elif isinstance(statement, ast.Try) or type(statement).__name__ == "TryStar":
-                for block in (statement.body, *(h.body for h in statement.handlers), statement.orelse, statement.finalbody):
-                    visit(block)
-                for handler in statement.handlers:
-                    if handler.name:
-                        bind(handler.name, None, handler.lineno)
-            else:
-                for name in _stored(statement):
-                    bind(name, None, statement.lineno)
-
-    visit(tree.body)
-    for node in ast.walk(tree):
-        if isinstance(node, ast.Global):
-            for name in node.names:
-                bind(name, None, node.lineno)
+    for binding in module_level_bindings(tree):
+        if binding.name == STAR:
+            stars.append(binding.line)
+            continue
+        values = _through(binding.chain, bindings) if binding.chain else [binding.path]
+        bindings.setdefault(binding.name, []).extend((value, binding.line) for value in values)
     if stars:
         return f"has a star import at line {stars[0]}, which may bind any name"
     return bindings
 
 
-def _stored(statement: ast.stmt) -> set[str]:
-    """The module-level names any other statement binds (functions' and classes' insides excluded)."""
-    if isinstance(statement, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
-        return {statement.name}
-    names = set()
-    pending: list[ast.AST] = [statement]
-    while pending:
-        node = pending.pop()
-        if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Store):
-            names.add(node.id)
-        elif isinstance(node, (ast.alias,)):
-            names.add((node.asname or node.name).split(".")[0])
-        elif isinstance(node, (ast.MatchAs, ast.MatchStar)) and node.name:
-            names.add(node.name)
-        if not isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Lambda, ast.comprehension)):
-            pending.extend(ast.iter_child_nodes(node))
-    return names
+def _through(chain: tuple[str, ...], bindings: dict[str, list[tuple[str | None, int]]]) -> list[str | None]:
+    """The values of an attribute chain, one per value its head name may have so far."""
+    head, *attributes = chain
+    if head not in bindings:
+        return [None]
+    suffix = "".join(f".{part}" for part in attributes)
+    return [None if value is None else value + suffix for value, _ in bindings[head]]

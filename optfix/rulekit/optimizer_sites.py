@@ -13,6 +13,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from functools import lru_cache
 
+from optfix.analysis.chains import ast_chain, cst_dotted
 from optfix.knowledge.keras import KERAS3_OPTIMIZERS
 from optfix.knowledge.namespaces import keras_member
 from optfix.lazy import libcst as cst
@@ -98,7 +99,7 @@ def _getters(data: bytes) -> bytes:
 def optimizer_argument(call: cst.Call, imports) -> int | None:
     """The index of the argument of `call` that holds an optimizer identifier, if it takes one."""
     func = call.func
-    if keras_member(resolve(func, imports)) == "optimizers.get":
+    if keras_member(imports.resolved_name(func, follow_project_imports=False)) == "optimizers.get":
         return _argument(call, "identifier", position=0)
     name = func.attr.value if isinstance(func, cst.Attribute) else getattr(func, "value", None)
     if name != "compile":
@@ -107,7 +108,7 @@ def optimizer_argument(call: cst.Call, imports) -> int | None:
     # Positionally only on a method of an object (`model.compile('adam')`), never on a
     # module's function (`re.compile`) or the builtin `compile(source, ...)`.
     if (index is None and isinstance(func, cst.Attribute) and imports.qualified_name(func.value) is None
-            and dotted(func.value) not in _REGEX_MODULES):
+            and cst_dotted(func.value) not in _REGEX_MODULES):
         index = _argument(call, None, position=0)
     return index
 
@@ -121,34 +122,6 @@ def _argument(call: cst.Call, keyword: str | None, position: int | None = None) 
         if arg.keyword is None and not arg.star and all(not a.star for a in call.args[:position]):
             return position
     return None
-
-
-def dotted(node) -> str | None:
-    """`a.b.c` for a Name or Attribute chain (libcst or ast), else None."""
-    parts = []
-    while isinstance(node, (cst.Attribute, ast.Attribute)):
-        parts.append(node.attr if isinstance(node, ast.Attribute) else node.attr.value)
-        node = node.value
-    if isinstance(node, ast.Name):
-        return ".".join([node.id, *reversed(parts)])
-    if isinstance(node, cst.Name):
-        return ".".join([node.value, *reversed(parts)])
-    return None
-
-
-def resolve(node, imports) -> str | None:
-    """The qualified name of a Name or Attribute chain (libcst or ast) through the imports. A chain
-    whose head the file binds nowhere is read as written: `keras.optimizers.get` in a file without
-    `import keras` meant the package (and a later `import keras` must not change what rules do)."""
-    written = dotted(node)
-    if written is None:
-        return None
-    head, _, rest = written.partition(".")
-    if head in imports.rebound:
-        return None
-    if head in imports.bindings:
-        return imports.bindings[head] + (f".{rest}" if rest else "")
-    return written
 
 
 # -- optimizer classes ----------------------------------------------------------------------------
@@ -211,7 +184,7 @@ class FileNames:
     def trusts(self, node) -> bool:
         """Whether a reference may be read: a Name or Attribute chain, in a file `ast` could read
         (names bound inside expressions are ImportTable's to distrust)."""
-        return self.readable and dotted(node) is not None
+        return self.readable and cst_dotted(node) is not None
 
 
 def _bound_names(node: ast.AST) -> list[str]:
@@ -240,11 +213,11 @@ def _optimizer_class(name: str, classes: dict[str, ast.ClassDef], imports, seen:
     other classes of the file (`classes`, the trusted ones), else None."""
     node = classes[name]
     decorators = (d.func if isinstance(d, ast.Call) else d for d in node.decorator_list)
-    if name in seen or any(keras_member(resolve(d, imports)) not in _TRANSPARENT_DECORATORS for d in decorators):
+    if name in seen or any(keras_member(imports.resolved(ast_chain(d), follow_project_imports=False)) not in _TRANSPARENT_DECORATORS for d in decorators):
         return None
     inherited: list[tuple[str, ...] | None] = []
     for base in node.bases:
-        keras_class = keras_optimizer_class(resolve(base, imports))
+        keras_class = keras_optimizer_class(imports.resolved(ast_chain(base), follow_project_imports=False))
         if keras_class is not None:
             # The abstract base's __init__ needs arguments, which differ between Keras versions.
             inherited.append(None if keras_class == BASE_CLASS else ())

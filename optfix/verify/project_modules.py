@@ -1,5 +1,5 @@
 """The project's own modules a verified file imports, as stand-ins that hold only what optfix
-proved Keras (optfix/project_imports.py): `from .backend import keras, backend as K` gets the
+proved Keras (optfix/analysis/project_imports.py): `from .backend import keras, backend as K` gets the
 numpy Keras 2 backend on the original's side and Keras 3 on the migrated side, and the user's
 backend.py is never run. Any other name of such a module, and any other module of the project,
 is missing: the file's import of it fails, and verify says so.
@@ -13,6 +13,7 @@ import importlib
 import types
 from pathlib import Path
 
+from optfix.analysis.bindings import STAR, from_module, import_bindings
 from optfix.analysis.project_imports import is_project_path, keras_names, module_file
 
 
@@ -39,8 +40,9 @@ def stand_ins(path: Path, source: str, package: str) -> dict[str, types.ModuleTy
     imports: each with the Keras objects its proven names stand for, as imported now (inside
     legacy_modules(), the numpy stand-in), and its parent packages, empty but for their children."""
     modules: dict[str, types.ModuleType] = {}
-    for node in ast.walk(ast.parse(source)):
-        for dotted, absolute in _imported_modules(node, package):
+    imports = (node for node in ast.walk(ast.parse(source)) if isinstance(node, (ast.Import, ast.ImportFrom)))
+    for statement in imports:
+        for dotted, absolute in _imported_modules(statement, package):
             if not is_project_path(path, dotted):
                 continue
             file = module_file(path, dotted)
@@ -64,24 +66,23 @@ def stand_ins(path: Path, source: str, package: str) -> dict[str, types.ModuleTy
     return modules
 
 
-def _imported_modules(node: ast.AST, package: str) -> list[tuple[str, str]]:
+def _imported_modules(statement: ast.Import | ast.ImportFrom, package: str) -> list[tuple[str, str]]:
     """(as the import table spells it, absolute name) of each module an import statement may load."""
-    if isinstance(node, ast.Import):
-        return [(alias.name, alias.name) for alias in node.names]
-    if not isinstance(node, ast.ImportFrom):
-        return []
-    if node.level:
+    bindings = import_bindings(statement)
+    if isinstance(statement, ast.Import):
+        return [(binding.imported, binding.imported) for binding in bindings]
+    dotted = from_module(statement)
+    if statement.level:
         base_parts = package.split(".")
-        if node.level - 1 >= len(base_parts):
+        if statement.level - 1 >= len(base_parts):
             return []
-        absolute = ".".join(base_parts[: len(base_parts) - (node.level - 1)] + ([node.module] if node.module else []))
-        dotted = "." * node.level + (node.module or "")
+        absolute = ".".join(base_parts[: len(base_parts) - (statement.level - 1)] + ([statement.module] if statement.module else []))
     else:
-        absolute = dotted = node.module or ""
+        absolute = dotted
     found = [(dotted, absolute)]
     # `from . import backend`: the names may be submodules
-    joiner = "" if dotted.endswith(".") else "."
-    found += [(f"{dotted}{joiner}{alias.name}", f"{absolute}.{alias.name}") for alias in node.names if alias.name != "*"]
+    found += [(binding.imported, f"{absolute}.{alias.name}")
+              for binding, alias in zip(bindings, statement.names) if binding.name != STAR]
     return found
 
 
