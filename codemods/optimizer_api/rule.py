@@ -6,24 +6,24 @@ import ast
 import re
 
 from optfix.analysis.ast_nodes import every_node
-from optfix.analysis.tree import code, descendants
+from optfix.analysis.tree import code
 from optfix.knowledge.namespaces import keras_member
 from optfix.knowledge.optimizer_api import (
     AGGREGATION_KEYWORDS,
     APPLY_GRADIENTS_DROPPED,
     EXPERIMENTAL_LOSS_SCALE_CLASS,
     LAYOUT,
-    MINIMIZE_PARAMETERS,
     REPORTED_METHODS,
     TF2_LOSS_SCALE_CLASS,
 )
 from optfix.lazy import libcst as cst
-from optfix.rulekit.calls import bind, constant, with_args
+from optfix.rulekit.calls import constant, with_args
 from optfix.rulekit.optimizer_sites import resolve
 from optfix.rulekit.rule import FileContext, Rule
 
-from optfix.codemods.optimizer_api import loss_scale, minimize
-from optfix.codemods.optimizer_api.values import Kind, OptimizerValues, Scope
+from optfix.codemods.optimizer_api import loss_scale
+from optfix.codemods.optimizer_api.minimize import NO_MINIMIZE, Minimize, MinimizeStatements, one_line
+from optfix.codemods.optimizer_api.values import Kind, OptimizerValues
 
 # Methods only TF 2.x Keras optimizers have: a call of one on an object the file does not show to
 # be an optimizer is still reported, as what it calls can only be one.
@@ -33,15 +33,15 @@ _METHODS = frozenset({
     "variables", *REPORTED_METHODS,
 })
 _NOT_INSTANCES = frozenset({"self", "cls"})  # inside an optimizer class these are its own methods
+_NAMED_LIKE_ONE = re.compile(r"optimi[sz]er", re.IGNORECASE)  # `optimizer`, `self._optimizer`, `actor_optimizer`
 _TRIGGER = re.compile(
     rb"\b(?:minimize|get_scaled_loss|get_unscaled_gradients|_decayed_lr|get_weights|weights|variables|get_slot"
     rb"|get_slot_names|add_slot|get_gradients|_get_hyper|_set_hyper|LossScaleOptimizer|experimental_aggregate_gradients"
     rb"|skip_gradients_aggregation|apply_gradients)\b"
 )
-_NO_MINIMIZE = "Keras 3 optimizers have no minimize() (AttributeError)"
 
 
-class OptimizerApiRule(Rule):
+class OptimizerApiRule(MinimizeStatements, Rule):
     """Rewrite calls on optimizers from the TF 2.x API that Keras 3 removed.
 
     What it does
@@ -171,7 +171,7 @@ class OptimizerApiRule(Rule):
         self.statement_of: dict[int, cst.SimpleStatementLine] = {}  # id(call) -> its statement, where it is one
         self.assigned_to: dict[int, str] = {}  # id(call) -> the name `name = call` assigns it to
         self.expressions: set[int] = set()  # ids of calls that are expression statements
-        self.expansions: dict[int, tuple[cst.Call, minimize.Minimize, str]] = {}  # id(statement) -> (call, plan, receiver)
+        self.expansions: dict[int, tuple[cst.Call, Minimize, str]] = {}  # id(statement) -> (call, plan, receiver)
         self.removals: set[int] = set()  # ids of statements that a rewrite leaves as `x = x`
 
     # -- bookkeeping on the way down -------------------------------------------------------------
@@ -219,7 +219,7 @@ class OptimizerApiRule(Rule):
             return updated
         method = func.attr.value
         kind = self.values.kind(func.value, scope)
-        receiver = _short(func.value)
+        receiver = one_line(func.value)
         if not kind.keras:
             if kind is Kind.UNKNOWN and _maybe_instance(func.value):
                 self._report_unknown(original, method, receiver)
@@ -231,6 +231,9 @@ class OptimizerApiRule(Rule):
         return handler(original, updated, receiver, kind, scope)
 
     def _report_unknown(self, call: cst.Call, method: str, receiver: str) -> None:
+        """A call on an object the file does not show to be an optimizer: reported where only an
+        optimizer has the method, or where the object is named like one (outside files that build
+        TF1 optimizers, which have minimize, get_slot and variables() too)."""
         if method in _ONLY_OPTIMIZERS:
             self.report(call, f"{receiver}.{method}(...): if {receiver} is a Keras optimizer, Keras 3's has no {method} "
                               f"(AttributeError); {_ADVICE[method](receiver)}")
@@ -240,71 +243,8 @@ class OptimizerApiRule(Rule):
                 self.report(call, f"{receiver}.apply_gradients(..., {keywords[0]}=...): if {receiver} is a Keras optimizer, "
                                   f"Keras 3's takes no {keywords[0]} (TypeError) and always sums the gradients over the replicas "
                                   "of a tf.distribute strategy: drop the keyword (and an all-reduce of your own)")
-
-    def _minimize(self, original, updated, receiver, kind, scope) -> cst.Call:
-        reason, plan = self._minimize_plan(original, receiver, kind, scope)
-        if reason:
-            self._minimize_report(original, receiver, reason)
-        else:
-            self.expansions[id(self.statement_of[id(original)])] = (original, plan, receiver)
-        return updated
-
-    def _minimize_report(self, call: cst.Call, receiver: str, reason: str) -> None:
-        self.report(call, f"{receiver}.minimize(...): {_NO_MINIMIZE}: compute the gradients on a tf.GradientTape and "
-                          f"call {receiver}.apply_gradients(zip(gradients, var_list)); not rewritten: {reason}")
-
-    def _minimize_plan(self, call: cst.Call, receiver: str, kind: Kind, scope: Scope) -> tuple[str, minimize.Minimize | None]:
-        """Why minimize cannot be rewritten, or how it is."""
-        names = bind(call, list(MINIMIZE_PARAMETERS))
-        statement = self.statement_of.get(id(call))
-        if names is None or "loss" not in names or "var_list" not in names:
-            return "its arguments cannot be read", None
-        if statement is None and id(call) in self.expressions:
-            return "it shares its line with other statements", None
-        if statement is None or id(call) in self.assigned_to:
-            return "its result is used (an op to run, in TF1 graph code?)", None
-        if self.values.graph_node is not None:
-            return f"the file uses TF1 graph APIs ({_short(self.values.graph_node.func)})", None
-        if not isinstance(call.func.value, (cst.Name, cst.Attribute)):
-            return "the optimizer is not a name or an attribute", None
-        arguments = dict(zip(names, (arg.value for arg in call.args)))
-        tape = arguments.get("tape")
-        if tape is not None and not isinstance(tape, (cst.Name, cst.Attribute)):
-            return "its tape is not a name or an attribute", None
-        var_list = arguments["var_list"]
-        if isinstance(var_list, cst.Lambda) or self.values.holds(var_list, scope) == "function":
-            return "its var_list is a callable (evaluate it after the loss, then apply_gradients)", None
-        loss = arguments["loss"]
-        holds = self.values.holds(loss, scope)
-        if isinstance(loss, cst.Lambda):
-            params = loss.params
-            if params.params or params.posonly_params or params.kwonly_params or isinstance(params.star_arg, cst.Param) or params.star_kwarg:
-                return "its loss is a lambda that takes arguments", None
-            form = "lambda"
-        elif tape is not None:
-            form = "callable" if holds == "function" else "tensor"
-        elif isinstance(loss, cst.Attribute) or (isinstance(loss, cst.Name) and holds != "value"):
-            form = "callable"  # TF 2.x raised ValueError for a tensor loss without a tape
-        else:
-            return "its loss is a tensor and no tape is given (compute it on a tf.GradientTape)", None
-        tf_name = self._tensorflow_name()
-        if tf_name is None and (form != "tensor" or tape is None):
-            return "TensorFlow is not imported as tf, and the name tf is taken", None
-        function = scope.function().node
-        names_used = frozenset(name.value for name in descendants(function, cst.Name)) | frozenset(self.file.imports.bindings)
-        return "", minimize.Minimize(receiver=code(call.func.value), loss=form, scale=kind is not Kind.PLAIN,
-                                     bind_variables=not minimize.variables_are_pure(var_list), tf=tf_name or "tf", names=names_used)
-
-    def _tensorflow_name(self) -> str | None:
-        """What TensorFlow is imported as; `tf`, imported here, where the file does not import it
-        and the name is free; None otherwise."""
-        imports = self.file.imports
-        name = imports.name_for("tensorflow")
-        if name is not None:
-            return name
-        if "tf" in imports.bindings or "tf" in imports.rebound or re.search(r"\btf\b", self.file.text):
-            return None
-        return "tf"
+        elif method in _UNKNOWN_ADVICE and _named_like_optimizer(call.func.value) and not self.values.tf1_file:
+            self.report(call, f"{receiver}.{method}(...), if {receiver} is a Keras optimizer: {_UNKNOWN_ADVICE[method]}")
 
     def _get_scaled_loss(self, original, updated, receiver, kind, scope) -> cst.Call:
         if len(original.args) != 1 or isinstance(original.args[0].value, cst.Lambda):
@@ -325,7 +265,7 @@ class OptimizerApiRule(Rule):
                                   f"get_unscaled_gradients (AttributeError); {_ADVICE['get_unscaled_gradients'](receiver)}")
             return updated
         gradients = updated.args[0].value.with_changes(lpar=updated.lpar, rpar=updated.rpar) if updated.lpar else updated.args[0].value
-        message = (f"{receiver}.get_unscaled_gradients({_short(args[0].value)}) -> {_short(args[0].value)}: Keras 3's "
+        message = (f"{receiver}.get_unscaled_gradients({one_line(args[0].value)}) -> {one_line(args[0].value)}: Keras 3's "
                    "LossScaleOptimizer has no get_unscaled_gradients (AttributeError); its apply_gradients unscales them")
         result = self.rewrite(original, updated, gradients, message)
         if result is gradients and isinstance(args[0].value, cst.Name) and args[0].value.value == target:
@@ -405,7 +345,7 @@ class OptimizerApiRule(Rule):
         return self.rewrite(original, updated, replacement, message, safe=False)
 
     def _loss_scale_optimizer(self, original: cst.Call, updated: cst.Call, experimental: bool) -> cst.Call:
-        func = _short(original.func)
+        func = one_line(original.func)
         arguments = loss_scale.experimental_arguments(updated, self.file.imports) if experimental else loss_scale.loss_scale_arguments(updated)
         if arguments.problem:
             self.report(original, f"{func}(...): {arguments.problem}")
@@ -420,7 +360,7 @@ class OptimizerApiRule(Rule):
             else:  # reached through an import of the experimental module, which Keras 3 does not have
                 (new_func, needs_keras), referenced = self.file.keras_reference("optimizers.LossScaleOptimizer"), True
         replacement = with_args(updated.with_changes(func=new_func), arguments.args)
-        message = (f"{func}(...) -> {_short(replacement)}: Keras 3's LossScaleOptimizer takes the inner optimizer, "
+        message = (f"{func}(...) -> {one_line(replacement)}: Keras 3's LossScaleOptimizer takes the inner optimizer, "
                    "initial_scale= and dynamic_growth_steps=, and is always dynamic with TF 2.x's defaults")
         result = self.rewrite(original, updated, replacement, message)
         if result is replacement and referenced:
@@ -437,53 +377,21 @@ class OptimizerApiRule(Rule):
         if original.attr.value != "weights" or id(original) in self.called or id(original) in self.targets:
             return updated
         scope = self.values.scope_of.get(id(original))
-        if scope is None or not self.values.kind(original.value, scope).keras:
+        kind = self.values.kind(original.value, scope) if scope is not None else Kind.UNKNOWN
+        receiver = one_line(original.value)
+        if kind is Kind.UNKNOWN and _named_like_optimizer(original.value) and not self.values.tf1_file:
+            self.report(original, f"{receiver}.weights, if {receiver} is a Keras optimizer: Keras 3 optimizers have no weights "
+                                  f"attribute (AttributeError): read {receiver}.variables; {LAYOUT}")
+        if not kind.keras:
             return updated
-        receiver = _short(original.value)
         replacement = updated.with_changes(attr=cst.Name("variables"))
         return self.rewrite(original, updated, replacement, f"{receiver}.weights -> {receiver}.variables: Keras 3 optimizers "
                             f"have no weights attribute (AttributeError); {LAYOUT}", safe=False)
 
-    # -- statements: minimize blocks, and `x = x` left by a rewrite --------------------------------
-
-    def leave_IndentedBlock(self, original: cst.IndentedBlock, updated: cst.IndentedBlock) -> cst.IndentedBlock:
-        return self._statements(original, updated)
-
-    def leave_Module(self, original: cst.Module, updated: cst.Module) -> cst.Module:
-        return self._statements(original, updated)
-
-    def _statements(self, original, updated):
-        if not any(id(statement) in self.expansions or id(statement) in self.removals for statement in original.body):
-            return updated
-        suppressed = self.file.suppressed(self.id, original)
-        body: list[cst.BaseStatement] = []
-        carried: list[cst.EmptyLine] = []  # comments of a removed statement, for the next one
-        for index, (old, new) in enumerate(zip(original.body, updated.body)):
-            if carried:
-                new = new.with_changes(leading_lines=[*carried, *new.leading_lines])
-                carried = []
-            if id(old) in self.expansions:
-                call, plan, receiver = self.expansions[id(old)]
-                message = f"{receiver}.minimize(...) -> a tf.GradientTape block and {receiver}.apply_gradients(zip(...)): {_NO_MINIMIZE}"
-                if suppressed:
-                    self._minimize_report(call, receiver, "a line of its block is suppressed (# optfix: ignore)")
-                elif self.rewrite(call, False, True, message):
-                    arguments = bind(new.body[0].value, list(MINIMIZE_PARAMETERS))
-                    body += minimize.statements(plan, dict(zip(arguments, new.body[0].value.args)), new)
-                    continue
-            elif id(old) in self.removals and not suppressed and index + 1 < len(original.body):
-                carried = list(new.leading_lines)
-                comment = new.trailing_whitespace.comment
-                if comment is not None:
-                    carried.append(cst.EmptyLine(indent=True, comment=comment))
-                continue
-            body.append(new)
-        return updated.with_changes(body=body)
-
-
-def _short(node: cst.CSTNode) -> str:
-    """A node's code on one line."""
-    return " ".join(code(node).split())
+def _named_like_optimizer(receiver: cst.BaseExpression) -> bool:
+    """Whether an object's name (a name, or an attribute's last name) says it is an optimizer."""
+    name = receiver.value if isinstance(receiver, cst.Name) else receiver.attr.value if isinstance(receiver, cst.Attribute) else ""
+    return _NAMED_LIKE_ONE.search(name) is not None
 
 
 def _maybe_instance(receiver: cst.BaseExpression) -> bool:
@@ -504,4 +412,11 @@ _ADVICE = {
         f"global_clipnorm= (applied after unscaling), or divide by {r}.dynamic_scale"
     ),
     "_decayed_lr": lambda r: f"read the current rate as {r}.learning_rate (cast it to the dtype asked for)",
+}
+# What to say of a call on an object named like an optimizer that the file does not show to be one.
+_UNKNOWN_ADVICE = {
+    **REPORTED_METHODS,
+    "minimize": f"{NO_MINIMIZE}: compute the gradients on a tf.GradientTape and call apply_gradients(zip(gradients, var_list))",
+    "variables": f"Keras 3's optimizer.variables is a list, not a method (TypeError); {LAYOUT}",
+    "get_weights": f"Keras 3 optimizers have no get_weights (AttributeError): [v.numpy() for v in optimizer.variables]; {LAYOUT}",
 }

@@ -23,6 +23,7 @@ from optfix.lazy import libcst as cst
 from optfix.rulekit.optimizer_sites import OPTIMIZER_MODULES, FileNames, keras_optimizer_class, resolve
 
 _MENTIONS_KERAS = re.compile(r"\b(?:tf_)?keras\b|\btensorflow\b")
+_TF1_CLASSES = re.compile(r"\b(?:%s)\b" % "|".join(TF1_OPTIMIZERS))
 _DISTRIBUTE = re.compile(r"\bdistribute\b|\bexperimental_run_v2\b")
 _ADDONS_OPTIMIZERS = "tensorflow_addons.optimizers."
 # Calls that scale a loss or unscale gradients: a function with one of them knows about loss scaling.
@@ -92,6 +93,8 @@ class OptimizerValues:
         # The file may run under a tf.distribute strategy: it names one (read as text, so that a
         # strategy reached through any import counts).
         self.strategy = self.keras_file and _DISTRIBUTE.search(text) is not None
+        # The file builds TF1 optimizers: one of unknown origin may be one of them.
+        self.tf1_file = _TF1_CLASSES.search(text) is not None
         self.root = Scope(module, None)
         self._walk(module, self.root)
 
