@@ -75,7 +75,8 @@ class OptimizerApiRule(MinimizeStatements, Rule):
     Reported with the Keras 3 way: `get_slot`, `get_slot_names`, `add_slot`, `get_gradients`,
     `_get_hyper` and `_set_hyper` on an optimizer object, and what the rewrites above cannot keep.
     `get_scaled_loss`, `get_unscaled_gradients` and `_decayed_lr` on any other object but `self`
-    are reported too: only optimizers have them.
+    are reported too (only optimizers have them), and so are the calls above on an object named
+    like an optimizer (`optimizer`, `self._optimizer`) in a file that builds no TF1 optimizer.
 
     Why
     ---
@@ -141,7 +142,9 @@ class OptimizerApiRule(MinimizeStatements, Rule):
     strategy set up in another file is not seen: `experimental_aggregate_gradients=False` is then
     dropped though Keras 3 will sum the gradients again. A custom training step on
     `model.optimizer` under a mixed precision policy that computes gradients without scaling the
-    loss is not reported.
+    loss is not reported. Keras 3 builds an optimizer for the variables of its first step and
+    refuses others (`ValueError: Unknown variable`), where TF 2.x's took any: one optimizer
+    minimizing several variable lists needs one optimizer per list, which is not reported.
     """
 
     id = "optimizer-api"
