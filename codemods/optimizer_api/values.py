@@ -23,7 +23,8 @@ from optfix.lazy import libcst as cst
 from optfix.rulekit.optimizer_sites import OPTIMIZER_MODULES, FileNames, keras_optimizer_class, resolve
 
 _MENTIONS_KERAS = re.compile(r"\b(?:tf_)?keras\b|\btensorflow\b")
-_TF1_CLASSES = re.compile(r"\b(?:%s)\b" % "|".join(TF1_OPTIMIZERS))
+# TF1 optimizer classes, and the TF1 base class or module (a wrapper of TF1 optimizers).
+_TF1_CLASSES = re.compile(r"\b(?:%s)\b|\bcompat\.v1\.train\b|\btrain\.Optimizer\b|\btraining import optimizer\b" % "|".join(TF1_OPTIMIZERS))
 _DISTRIBUTE = re.compile(r"\bdistribute\b|\bexperimental_run_v2\b")
 _ADDONS_OPTIMIZERS = "tensorflow_addons.optimizers."
 # Calls that scale a loss or unscale gradients: a function with one of them knows about loss scaling.
