@@ -1,0 +1,425 @@
+"""Rule `optimizer-api`: calls on optimizer objects of the TF 2.x API that Keras 3 removed."""
+
+from __future__ import annotations
+
+import ast
+import re
+
+from optfix.analysis.ast_nodes import every_node
+from optfix.analysis.tree import code
+from optfix.knowledge.namespaces import keras_member
+from optfix.knowledge.optimizer_api import (
+    AGGREGATION_KEYWORDS,
+    APPLY_GRADIENTS_DROPPED,
+    EXPERIMENTAL_LOSS_SCALE_CLASS,
+    LAYOUT,
+    REPORTED_METHODS,
+    TF2_LOSS_SCALE_CLASS,
+)
+from optfix.lazy import libcst as cst
+from optfix.rulekit.calls import constant, with_args
+from optfix.rulekit.optimizer_sites import resolve
+from optfix.rulekit.rule import FileContext, Rule
+
+from optfix.codemods.optimizer_api import loss_scale
+from optfix.codemods.optimizer_api.minimize import NO_MINIMIZE, Minimize, MinimizeStatements, one_line
+from optfix.codemods.optimizer_api.values import Kind, OptimizerValues
+
+# Methods only TF 2.x Keras optimizers have: a call of one on an object the file does not show to
+# be an optimizer is still reported, as what it calls can only be one.
+_ONLY_OPTIMIZERS = frozenset({"get_scaled_loss", "get_unscaled_gradients", "_decayed_lr"})
+_METHODS = frozenset({
+    "minimize", "get_scaled_loss", "get_unscaled_gradients", "apply_gradients", "_decayed_lr", "get_weights",
+    "variables", *REPORTED_METHODS,
+})
+_NOT_INSTANCES = frozenset({"self", "cls"})  # inside an optimizer class these are its own methods
+_NAMED_LIKE_ONE = re.compile(r"optimi[sz]er", re.IGNORECASE)  # `optimizer`, `self._optimizer`, `actor_optimizer`
+_TRIGGER = re.compile(
+    rb"\b(?:minimize|get_scaled_loss|get_unscaled_gradients|_decayed_lr|get_weights|weights|variables|get_slot"
+    rb"|get_slot_names|add_slot|get_gradients|_get_hyper|_set_hyper|LossScaleOptimizer|experimental_aggregate_gradients"
+    rb"|skip_gradients_aggregation|apply_gradients)\b"
+)
+
+
+class OptimizerApiRule(MinimizeStatements, Rule):
+    """Rewrite calls on optimizers from the TF 2.x API that Keras 3 removed.
+
+    What it does
+    ------------
+    Looks at calls on objects the file shows to be Keras optimizers: built from a Keras optimizer
+    class (`tf.keras.optimizers.Adam(...)`, `optimizers.get(...)`, a LossScaleOptimizer, a class
+    of the file derived from one, a function of the file returning one), `model.optimizer`,
+    an attribute such as `self.optimizer` that the file assigns only optimizers, or a parameter
+    annotated with an optimizer class. TF1 optimizers (`tf.compat.v1.train`) are left to
+    `tf1-optimizer`.
+
+    - `opt.minimize(loss, var_list)`, a statement of its own in TF 2 (eager or `tf.function`)
+      code, becomes a `tf.GradientTape` block that computes the loss (the lambda's body, or the
+      callable called), `tape.gradient` and `opt.apply_gradients(zip(gradients, var_list))`; with
+      `tape=`, the given tape is used; `grad_loss=` becomes `output_gradients=`. Where the
+      optimizer may scale losses (a LossScaleOptimizer, `model.optimizer`), the loss on the tape
+      is `opt.scale_loss(...)`.
+    - LossScaleOptimizer: `get_scaled_loss(loss)` becomes `scale_loss(loss)`;
+      `get_unscaled_gradients(grads)` becomes `grads` where its result goes only to
+      `apply_gradients(zip(...))` (a statement left assigning a name to itself goes); the
+      constructor gets Keras 3's arguments (`dynamic=True` and `None` defaults dropped, the scale
+      settings by keyword; the TF 2.1-2.3 `mixed_precision.experimental` form with `"dynamic"` or a
+      `DynamicLossScale` too).
+    - `apply_gradients(..., name=...)` loses `name`, and `experimental_aggregate_gradients=` or
+      `skip_gradients_aggregation=` go where the file uses no `tf.distribute`.
+    - `opt._decayed_lr(dtype)` becomes `tf.cast(opt.learning_rate, dtype)` (`keras.ops.cast`
+      without TensorFlow imported).
+    - `opt.weights` and `opt.variables()` become `opt.variables`, and `opt.get_weights()`
+      `[v.numpy() for v in opt.variables]`, as unsafe fixes.
+
+    Reported with the Keras 3 way: `get_slot`, `get_slot_names`, `add_slot`, `get_gradients`,
+    `_get_hyper` and `_set_hyper` on an optimizer object, and what the rewrites above cannot keep.
+    `get_scaled_loss`, `get_unscaled_gradients` and `_decayed_lr` on any other object but `self`
+    are reported too (only optimizers have them), and so are the calls above on an object named
+    like an optimizer (`optimizer`, `self._optimizer`) in a file that builds no TF1 optimizer.
+
+    Why
+    ---
+    Code written for TF 2.0-2.15 calls these in its training loops and callbacks; on TF 2.16+
+    (tf.keras is Keras 3) each fails at run time: `AttributeError: 'Adam' object has no attribute
+    'minimize'` (or `get_scaled_loss`, `_decayed_lr`, `weights`), `TypeError: apply_gradients()
+    got an unexpected keyword argument 'experimental_aggregate_gradients'`.
+
+    Example
+    -------
+    From `fixtures/optimizer-api/minimize_lambda.py`:
+
+    ```python
+    import tensorflow as tf
+
+    w = tf.Variable([1.0, 2.0])
+    opt = tf.keras.optimizers.SGD(0.1)
+    opt.minimize(lambda: tf.reduce_sum(w * w), var_list=[w])
+    ```
+
+    becomes
+
+    ```python
+    import tensorflow as tf
+
+    w = tf.Variable([1.0, 2.0])
+    opt = tf.keras.optimizers.SGD(0.1)
+    with tf.GradientTape() as tape:
+        loss = tf.reduce_sum(w * w)
+    gradients = tape.gradient(loss, [w])
+    opt.apply_gradients(zip(gradients, [w]))
+    ```
+
+    Fix safety
+    ----------
+    Safe, applied by default: the minimize blocks, `scale_loss`, the unscaling left to
+    `apply_gradients`, the LossScaleOptimizer arguments (Keras 3's defaults are TF 2.x's), the
+    dropped keywords (none changes the math without a strategy) and `_decayed_lr` (Keras 3's
+    `learning_rate` evaluates the schedule at `iterations`, as `_decayed_lr` did). Unsafe, applied
+    only with --unsafe-fixes: `weights`, `variables()` and `get_weights()`, as Keras 3 lists the
+    learning rate too and orders the slots per kind, so a list saved from, compared with or loaded
+    into TF 2.x's no longer lines up. Reported only: minimize whose var_list is a callable, whose
+    loss is a tensor with no tape, whose result is used, that is not a statement of its own, or in
+    a file that uses TF1 graph APIs; `get_unscaled_gradients` whose result is used elsewhere
+    (clipping and logging would see scaled values: Keras 3 unscales inside `apply_gradients`);
+    aggregation keywords under a `tf.distribute` strategy (Keras 3 always sums over replicas, so
+    gradients summed already would be summed again); `LossScaleOptimizer(dynamic=False)` and fixed
+    experimental loss scales (Keras 3 has none); `apply_gradients` on a LossScaleOptimizer in a
+    function that scales no loss (Keras 3 divides by the scale there).
+
+    What the tests prove: tests/equivalence/test_optimizer_api_equivalence.py runs each fixture the
+    rule rewrites as a training script: the original on tf_keras 2.21 (TF 2.x's Keras; with its
+    OptimizerV2 classes where the fixture calls their API), the rewrite on Keras 3, from the same
+    initial weights on the same data; the trained variables (and the learning rates read) agree
+    to 1e-6, while each unsafe rewrite is shown to list other variables.
+
+    Known problems
+    --------------
+    Values are followed by name within a scope and by attribute (`self.opt`) within the file; an
+    optimizer passed as an unannotated parameter is not known (only the methods no other object
+    has are reported there). TF 2.x's minimize also watched the variables of var_list, so a
+    non-trainable variable there got a gradient; the tape block watches only trainable ones. A
+    strategy set up in another file is not seen: `experimental_aggregate_gradients=False` is then
+    dropped though Keras 3 will sum the gradients again. A custom training step on
+    `model.optimizer` under a mixed precision policy that computes gradients without scaling the
+    loss is not reported. Keras 3 builds an optimizer for the variables of its first step and
+    refuses others (`ValueError: Unknown variable`), where TF 2.x's took any: one optimizer
+    minimizing several variable lists needs one optimizer per list, which is not reported.
+    """
+
+    id = "optimizer-api"
+    trigger = _TRIGGER
+
+    @classmethod
+    def wants(cls, data: bytes) -> bool:
+        if b"ptimizer" not in data and not any(method.encode() in data for method in _ONLY_OPTIMIZERS):
+            return False
+        return _TRIGGER.search(data) is not None
+
+    @classmethod
+    def relevant(cls, tree: ast.Module) -> bool:
+        """A call of one of the methods, a `.weights`, or a LossScaleOptimizer."""
+        for node in every_node(tree):
+            if isinstance(node, ast.Attribute) and (node.attr in _METHODS or node.attr in ("weights", "LossScaleOptimizer")):
+                return True
+            if isinstance(node, ast.Name) and node.id == "LossScaleOptimizer":
+                return True
+        return False
+
+    def __init__(self, file: FileContext) -> None:
+        super().__init__(file)
+        self.values: OptimizerValues | None = None
+        self.called: set[int] = set()  # ids of expressions in call position
+        self.targets: set[int] = set()  # ids of expressions assigned or deleted
+        self.statement_of: dict[int, cst.SimpleStatementLine] = {}  # id(call) -> its statement, where it is one
+        self.assigned_to: dict[int, str] = {}  # id(call) -> the name `name = call` assigns it to
+        self.expressions: set[int] = set()  # ids of calls that are expression statements
+        self.expansions: dict[int, tuple[cst.Call, Minimize, str]] = {}  # id(statement) -> (call, plan, receiver)
+        self.removals: set[int] = set()  # ids of statements that a rewrite leaves as `x = x`
+
+    # -- bookkeeping on the way down -------------------------------------------------------------
+
+    def visit_Module(self, node: cst.Module) -> None:
+        self.values = OptimizerValues(node, self.file.imports, self.file.text)
+
+    def visit_Call(self, node: cst.Call) -> None:
+        self.called.add(id(node.func))
+
+    def visit_AssignTarget(self, node: cst.AssignTarget) -> None:
+        self.targets.add(id(node.target))
+
+    def visit_AugAssign(self, node: cst.AugAssign) -> None:
+        self.targets.add(id(node.target))
+
+    def visit_Del(self, node: cst.Del) -> None:
+        self.targets.add(id(node.target))
+
+    def visit_Expr(self, node: cst.Expr) -> None:
+        self.expressions.add(id(node.value))
+
+    def visit_SimpleStatementLine(self, node: cst.SimpleStatementLine) -> None:
+        if len(node.body) != 1:
+            return
+        statement = node.body[0]
+        if isinstance(statement, cst.Expr) and isinstance(statement.value, cst.Call):
+            self.statement_of[id(statement.value)] = node
+        elif isinstance(statement, cst.Assign) and isinstance(statement.value, cst.Call) and len(statement.targets) == 1:
+            target = statement.targets[0].target
+            if isinstance(target, cst.Name):
+                self.assigned_to[id(statement.value)] = target.value
+                self.statement_of[id(statement.value)] = node
+
+    # -- calls -------------------------------------------------------------------------------------
+
+    def leave_Call(self, original: cst.Call, updated: cst.Call) -> cst.BaseExpression:
+        func = original.func
+        qualified = self.file.imports.qualified_name(func) or resolve(func, self.file.imports)
+        member = keras_member(qualified)
+        if member == TF2_LOSS_SCALE_CLASS or member == EXPERIMENTAL_LOSS_SCALE_CLASS:
+            return self._loss_scale_optimizer(original, updated, member == EXPERIMENTAL_LOSS_SCALE_CLASS)
+        scope = self.values.scope_of.get(id(original))
+        if not isinstance(func, cst.Attribute) or func.attr.value not in _METHODS or scope is None:
+            return updated
+        method = func.attr.value
+        kind = self.values.kind(func.value, scope)
+        receiver = one_line(func.value)
+        if not kind.keras:
+            if kind is Kind.UNKNOWN and _maybe_instance(func.value):
+                self._report_unknown(original, method, receiver)
+            return updated
+        if method in REPORTED_METHODS:
+            self.report(original, f"{receiver}.{method}(...): {REPORTED_METHODS[method]}")
+            return updated
+        handler = getattr(self, f"_{method.lstrip('_')}")
+        return handler(original, updated, receiver, kind, scope)
+
+    def _report_unknown(self, call: cst.Call, method: str, receiver: str) -> None:
+        """A call on an object the file does not show to be an optimizer: reported where only an
+        optimizer has the method, or where the object is named like one (outside files that build
+        TF1 optimizers, which have minimize, get_slot and variables() too)."""
+        if method in _ONLY_OPTIMIZERS:
+            self.report(call, f"{receiver}.{method}(...): if {receiver} is a Keras optimizer, Keras 3's has no {method} "
+                              f"(AttributeError); {_ADVICE[method](receiver)}")
+        elif method == "apply_gradients":
+            keywords = [arg.keyword.value for arg in call.args if arg.keyword is not None and arg.keyword.value in AGGREGATION_KEYWORDS]
+            if keywords:
+                self.report(call, f"{receiver}.apply_gradients(..., {keywords[0]}=...): if {receiver} is a Keras optimizer, "
+                                  f"Keras 3's takes no {keywords[0]} (TypeError) and always sums the gradients over the replicas "
+                                  "of a tf.distribute strategy: drop the keyword (and an all-reduce of your own)")
+        elif method in _UNKNOWN_ADVICE and _named_like_optimizer(call.func.value) and not self.values.tf1_file:
+            self.report(call, f"{receiver}.{method}(...), if {receiver} is a Keras optimizer: {_UNKNOWN_ADVICE[method]}")
+
+    def _get_scaled_loss(self, original, updated, receiver, kind, scope) -> cst.Call:
+        if len(original.args) != 1 or isinstance(original.args[0].value, cst.Lambda):
+            self.report(original, f"{receiver}.get_scaled_loss(...): Keras 3's LossScaleOptimizer has no get_scaled_loss "
+                                  f"(AttributeError): use {receiver}.scale_loss(loss) on a loss value (not a callable)")
+            return updated
+        replacement = updated.with_changes(func=updated.func.with_changes(attr=cst.Name("scale_loss")))
+        return self.rewrite(original, updated, replacement, f"{receiver}.get_scaled_loss(...) -> {receiver}.scale_loss(...): "
+                            "Keras 3's LossScaleOptimizer has no get_scaled_loss (AttributeError)")
+
+    def _get_unscaled_gradients(self, original, updated, receiver, kind, scope) -> cst.BaseExpression:
+        args = original.args
+        target = self.assigned_to.get(id(original))
+        goes_to_apply = id(original) in self.values.apply_only or (
+            target is not None and self.values.reads_go_only_to_apply(target, scope, args[0].value if args else None))
+        if len(args) != 1 or args[0].keyword is not None or args[0].star or not goes_to_apply:
+            self.report(original, f"{receiver}.get_unscaled_gradients(...): Keras 3's LossScaleOptimizer has no "
+                                  f"get_unscaled_gradients (AttributeError); {_ADVICE['get_unscaled_gradients'](receiver)}")
+            return updated
+        gradients = updated.args[0].value.with_changes(lpar=updated.lpar, rpar=updated.rpar) if updated.lpar else updated.args[0].value
+        message = (f"{receiver}.get_unscaled_gradients({one_line(args[0].value)}) -> {one_line(args[0].value)}: Keras 3's "
+                   "LossScaleOptimizer has no get_unscaled_gradients (AttributeError); its apply_gradients unscales them")
+        result = self.rewrite(original, updated, gradients, message)
+        if result is gradients and isinstance(args[0].value, cst.Name) and args[0].value.value == target:
+            self.removals.add(id(self.statement_of[id(original)]))
+        return result
+
+    def _apply_gradients(self, original, updated, receiver, kind, scope) -> cst.Call:
+        if kind is Kind.LOSS_SCALE and not self.values.scales_nearby(scope):
+            self.report(original, f"{receiver}.apply_gradients(...): Keras 3's LossScaleOptimizer divides the gradients by "
+                                  f"the loss scale here, and this function scales no loss: compute the gradients of "
+                                  f"{receiver}.scale_loss(loss)")
+        positional = ("grads_and_vars", "name")
+        names = [arg.keyword.value if arg.keyword is not None else positional[i] if i < len(positional) else None
+                 for i, arg in enumerate(original.args)]
+        dropped, problems = [], []
+        for index, (name, arg) in enumerate(zip(names, original.args)):
+            if name in APPLY_GRADIENTS_DROPPED:
+                dropped.append(index)
+            elif name in AGGREGATION_KEYWORDS:
+                if constant(arg.value) == AGGREGATION_KEYWORDS[name] or not self.values.strategy:
+                    dropped.append(index)
+                else:
+                    problems.append(name)
+        if problems:
+            self.report(original, f"{receiver}.apply_gradients(..., {problems[0]}=...): Keras 3 takes no {problems[0]} "
+                                  "(TypeError) and always sums the gradients over the replicas of a tf.distribute strategy, "
+                                  "which this file uses: gradients summed already would be summed again; drop the keyword "
+                                  "and the all-reduce of your own")
+            return updated
+        if not dropped:
+            return updated
+        written = ", ".join(f"{names[i]}=..." for i in dropped)
+        reason = "it only named the op" if all(names[i] in APPLY_GRADIENTS_DROPPED for i in dropped) else \
+            "with no tf.distribute strategy in the file they change nothing"
+        replacement = with_args(updated, [arg for i, arg in enumerate(updated.args) if i not in dropped])
+        return self.rewrite(original, updated, replacement, f"{receiver}.apply_gradients(..., {written}) -> without them: "
+                            f"Keras 3's apply_gradients takes only grads_and_vars (TypeError); {reason}")
+
+    def _decayed_lr(self, original, updated, receiver, kind, scope) -> cst.BaseExpression:
+        if len(original.args) != 1 or original.args[0].star:
+            self.report(original, f"{receiver}._decayed_lr(...): Keras 3 optimizers have no _decayed_lr (AttributeError): "
+                                  f"read {receiver}.learning_rate")
+            return updated
+        tf_name = self.file.imports.name_for("tensorflow")
+        needs_keras = False
+        if tf_name is not None:
+            cast = cst.parse_expression(f"{tf_name}.cast")
+        else:
+            cast, needs_keras = self.file.keras_reference("ops.cast")
+        rate = cst.Attribute(updated.func.value, cst.Name("learning_rate"))
+        dtype = updated.args[0].with_changes(keyword=None, equal=cst.MaybeSentinel.DEFAULT)
+        replacement = updated.with_changes(func=cast, args=[cst.Arg(rate, comma=cst.Comma(whitespace_after=cst.SimpleWhitespace(" "))), dtype])
+        message = (f"{receiver}._decayed_lr(...) -> {code(cast)}({receiver}.learning_rate, ...): Keras 3 optimizers have no "
+                   "_decayed_lr (AttributeError); learning_rate is the current rate, a schedule evaluated at iterations")
+        result = self.rewrite(original, updated, replacement, message)
+        if result is replacement and needs_keras:
+            self.file.add_keras_import()
+        return result
+
+    def _get_weights(self, original, updated, receiver, kind, scope) -> cst.BaseExpression:
+        if original.args:
+            return updated
+        item = "variable" if receiver.split(".")[0] == "v" else "v"
+        replacement = cst.parse_expression(f"[{item}.numpy() for {item} in _.variables]")
+        replacement = replacement.with_changes(for_in=replacement.for_in.with_changes(iter=cst.Attribute(updated.func.value, cst.Name("variables"))),
+                                               lpar=updated.lpar, rpar=updated.rpar)
+        message = (f"{receiver}.get_weights() -> [{item}.numpy() for {item} in {receiver}.variables]: Keras 3 optimizers have "
+                   f"no get_weights (AttributeError); {LAYOUT}")
+        return self.rewrite(original, updated, replacement, message, safe=False)
+
+    def _variables(self, original, updated, receiver, kind, scope) -> cst.BaseExpression:
+        if original.args:
+            return updated
+        replacement = updated.func.with_changes(lpar=updated.lpar, rpar=updated.rpar)
+        message = (f"{receiver}.variables() -> {receiver}.variables: Keras 3's optimizer.variables is a list, not a "
+                   f"method (TypeError); {LAYOUT}")
+        return self.rewrite(original, updated, replacement, message, safe=False)
+
+    def _loss_scale_optimizer(self, original: cst.Call, updated: cst.Call, experimental: bool) -> cst.Call:
+        func = one_line(original.func)
+        arguments = loss_scale.experimental_arguments(updated, self.file.imports) if experimental else loss_scale.loss_scale_arguments(updated)
+        if arguments.problem:
+            self.report(original, f"{func}(...): {arguments.problem}")
+            return updated
+        if not arguments.changed:
+            return updated
+        new_func, referenced, needs_keras = updated.func, False, False
+        if experimental:
+            written = original.func
+            if isinstance(written, cst.Attribute) and isinstance(written.value, cst.Attribute) and written.value.attr.value == "experimental":
+                new_func = updated.func.with_changes(value=updated.func.value.value)  # `tf.keras.mixed_precision.LossScaleOptimizer`
+            else:  # reached through an import of the experimental module, which Keras 3 does not have
+                (new_func, needs_keras), referenced = self.file.keras_reference("optimizers.LossScaleOptimizer"), True
+        replacement = with_args(updated.with_changes(func=new_func), arguments.args)
+        message = (f"{func}(...) -> {one_line(replacement)}: Keras 3's LossScaleOptimizer takes the inner optimizer, "
+                   "initial_scale= and dynamic_growth_steps=, and is always dynamic with TF 2.x's defaults")
+        result = self.rewrite(original, updated, replacement, message)
+        if result is replacement and referenced:
+            if needs_keras:
+                self.file.add_keras_import()
+            origin = self.file.imports.head_origin(original.func)
+            if origin is not None:
+                self.file.remove_import_if_unused(*origin)
+        return result
+
+    # -- attributes --------------------------------------------------------------------------------
+
+    def leave_Attribute(self, original: cst.Attribute, updated: cst.Attribute) -> cst.BaseExpression:
+        if original.attr.value != "weights" or id(original) in self.called or id(original) in self.targets:
+            return updated
+        scope = self.values.scope_of.get(id(original))
+        kind = self.values.kind(original.value, scope) if scope is not None else Kind.UNKNOWN
+        receiver = one_line(original.value)
+        if kind is Kind.UNKNOWN and _named_like_optimizer(original.value) and not self.values.tf1_file:
+            self.report(original, f"{receiver}.weights, if {receiver} is a Keras optimizer: Keras 3 optimizers have no weights "
+                                  f"attribute (AttributeError): read {receiver}.variables; {LAYOUT}")
+        if not kind.keras:
+            return updated
+        replacement = updated.with_changes(attr=cst.Name("variables"))
+        return self.rewrite(original, updated, replacement, f"{receiver}.weights -> {receiver}.variables: Keras 3 optimizers "
+                            f"have no weights attribute (AttributeError); {LAYOUT}", safe=False)
+
+def _named_like_optimizer(receiver: cst.BaseExpression) -> bool:
+    """Whether an object's name (a name, or an attribute's last name) says it is an optimizer."""
+    name = receiver.value if isinstance(receiver, cst.Name) else receiver.attr.value if isinstance(receiver, cst.Attribute) else ""
+    return _NAMED_LIKE_ONE.search(name) is not None
+
+
+def _maybe_instance(receiver: cst.BaseExpression) -> bool:
+    """Whether an object of unknown class may be an optimizer instance: not the class's own
+    `self`, `cls` or `super()`."""
+    if isinstance(receiver, cst.Name):
+        return receiver.value not in _NOT_INSTANCES
+    if isinstance(receiver, cst.Call):
+        return not (isinstance(receiver.func, cst.Name) and receiver.func.value == "super")
+    return True
+
+
+_ADVICE = {
+    "get_scaled_loss": lambda r: f"use {r}.scale_loss(loss)",
+    "get_unscaled_gradients": lambda r: (
+        f"its apply_gradients unscales the gradients itself, so give it the scaled ones; where they are also used "
+        f"otherwise (clipping, logging), those uses would see scaled values: clip with the inner optimizer's clipnorm= or "
+        f"global_clipnorm= (applied after unscaling), or divide by {r}.dynamic_scale"
+    ),
+    "_decayed_lr": lambda r: f"read the current rate as {r}.learning_rate (cast it to the dtype asked for)",
+}
+# What to say of a call on an object named like an optimizer that the file does not show to be one.
+_UNKNOWN_ADVICE = {
+    **REPORTED_METHODS,
+    "minimize": f"{NO_MINIMIZE}: compute the gradients on a tf.GradientTape and call apply_gradients(zip(gradients, var_list))",
+    "variables": f"Keras 3's optimizer.variables is a list, not a method (TypeError); {LAYOUT}",
+    "get_weights": f"Keras 3 optimizers have no get_weights (AttributeError): [v.numpy() for v in optimizer.variables]; {LAYOUT}",
+}

@@ -1,0 +1,216 @@
+"""Proof that optimizer-api keeps the math: each fixture it rewrites is a small training script,
+run as it was written on tf_keras 2.21 (TF 2.x's Keras, `TF_USE_LEGACY_KERAS=1`) and as rewritten
+on Keras 3, from the same initial weights on the same data. The variables, models' weights and
+recorded numbers (learning rates) the scripts leave must agree to 1e-6. The unsafe rewrites are
+shown to list other variables; and the facts the rule reads (optfix/knowledge/optimizer_api.py) are
+checked against the installed Keras 3, tf_keras and TensorFlow."""
+
+from __future__ import annotations
+
+import inspect
+import json
+import os
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+
+from conftest import REPO, require
+from optfix.engine.registry import rules_by_id
+from optfix.engine.transform import transform
+from optfix.knowledge.optimizer_api import (
+    AGGREGATION_KEYWORDS,
+    DYNAMIC_LOSS_SCALE_MULTIPLIER,
+    DYNAMIC_LOSS_SCALE_PARAMETERS,
+    KERAS3_LOSS_SCALE_DEFAULTS,
+    LOSS_SCALE_PARAMETERS,
+    MINIMIZE_PARAMETERS,
+    REPORTED_METHODS,
+    WEIGHTS_ATTRIBUTES,
+    WEIGHTS_METHODS,
+)
+from optfix.rulekit.rule import FixOptions
+
+pytestmark = pytest.mark.tf
+
+FIXTURES = REPO / "fixtures" / "optimizer-api"
+TOLERANCE = 1e-6
+# The fixtures that run, by the TF 2.x they were written for: "2.10" for the OptimizerV2 API
+# (tf.keras.optimizers.X was what tf_keras keeps as tf.keras.optimizers.legacy.X), "2.11" for the
+# optimizers of 2.11-2.15 (tf_keras's tf.keras.optimizers.X as installed).
+RUNNABLE = {
+    "minimize_lambda": "2.10",
+    "minimize_loop": "2.10",
+    "minimize_tape": "2.10",
+    "annotated_parameter": "2.10",
+    "loss_scale_loop": "2.10",
+    "apply_gradients_keywords": "2.10",
+    "skip_aggregation": "2.11",
+    "decayed_lr": "2.10",
+    "decayed_lr_keras": "2.10",
+}
+
+# Runs each script given (era, path) and prints, as JSON, what each leaves at module level:
+# variables, models' weights, and numbers or lists of numbers.
+_RUNNER = r"""
+import json, os, runpy, sys, warnings
+warnings.simplefilter("ignore")
+import numpy as np
+import tensorflow as tf
+
+def value(item):
+    if isinstance(item, (bool, str, type)) or item is None:
+        return None
+    if isinstance(item, (int, float, np.floating, np.integer)):
+        return float(item)
+    if hasattr(item, "trainable_variables") and hasattr(item, "weights") and hasattr(item, "layers"):
+        return [np.asarray(w).tolist() for w in item.weights]
+    if hasattr(item, "assign") and hasattr(item, "numpy"):
+        return np.asarray(item.numpy()).tolist()
+    if isinstance(item, (list, tuple)) and item and all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in item):
+        return [float(v) for v in item]
+    return None
+
+def use_optimizer_v2():
+    # Every module the fixtures may reach tf.keras.optimizers as (`from tensorflow.keras import
+    # optimizers` binds another module object than tf.keras.optimizers).
+    modules = [tf.keras.optimizers] + [m for name, m in list(sys.modules.items()) if name.endswith("keras.optimizers")]
+    for module in modules:
+        legacy = getattr(module, "legacy", None)
+        for name in ("Adam", "SGD", "RMSprop", "Adagrad", "Adadelta", "Adamax", "Nadam", "Ftrl"):
+            if legacy is not None and hasattr(legacy, name):
+                setattr(module, name, getattr(legacy, name))
+
+era, results = sys.argv[1], {}
+for path in sys.argv[2:]:
+    if era == "2.10":
+        use_optimizer_v2()
+    namespace = runpy.run_path(path, run_name="__fixture__")
+    found = {name: value(item) for name, item in namespace.items() if not name.startswith("_")}
+    results[os.path.basename(path)] = {name: found for name, found in found.items() if found is not None}
+print("RESULTS " + json.dumps(results))
+"""
+
+
+def _run(era: str | None, paths: list, cwd) -> dict:
+    """Run scripts in a fresh interpreter: on tf_keras for an era of TF 2.x, on Keras 3 for None."""
+    env = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3", "CUDA_VISIBLE_DEVICES": "-1"}
+    env.pop("TF_USE_LEGACY_KERAS", None)
+    if era is not None:
+        env["TF_USE_LEGACY_KERAS"] = "1"
+    process = subprocess.run([sys.executable, "-c", _RUNNER, era or "keras3", *map(str, paths)],
+                             cwd=cwd, env=env, capture_output=True, text=True, timeout=600)
+    assert process.returncode == 0, process.stderr[-3000:]
+    line = next(line for line in process.stdout.splitlines() if line.startswith("RESULTS "))
+    return json.loads(line[len("RESULTS "):])
+
+
+def _rewrite(name: str, unsafe: bool = False) -> str:
+    source = (FIXTURES / f"{name}.py").read_text()
+    return transform(source, [rules_by_id()["optimizer-api"]], FixOptions(unsafe_fixes=unsafe)).text
+
+
+@pytest.fixture(scope="module")
+def runs(tmp_path_factory):
+    """The originals on tf_keras (one interpreter per era) and the rewrites on Keras 3 (one)."""
+    require("tensorflow")
+    require("tf_keras")
+    folder = tmp_path_factory.mktemp("optimizer-api")
+    originals: dict = {}
+    for era in sorted(set(RUNNABLE.values())):
+        names = [name for name, written in RUNNABLE.items() if written == era]
+        originals.update(_run(era, [FIXTURES / f"{name}.py" for name in names], folder))
+    rewritten = []
+    for name in RUNNABLE:
+        path = folder / f"{name}.py"
+        path.write_text(_rewrite(name))
+        rewritten.append(path)
+    return originals, _run(None, rewritten, folder)
+
+
+@pytest.mark.parametrize("name", sorted(RUNNABLE))
+def test_the_rewrite_trains_as_the_original(runs, name):
+    originals, rewrites = runs
+    before, after = originals[f"{name}.py"], rewrites[f"{name}.py"]
+    assert _rewrite(name) != (FIXTURES / f"{name}.py").read_text(), "the rule left the fixture as it was"
+    assert before, "the fixture left nothing to compare"
+    assert before.keys() == after.keys()
+    for key in before:
+        old, new = np.asarray(before[key], dtype=object), np.asarray(after[key], dtype=object)
+        assert _close(before[key], after[key]), f"{key}: {old} on tf_keras, {new} on Keras 3"
+
+
+def _close(old, new) -> bool:
+    if isinstance(old, list) or isinstance(new, list):
+        return isinstance(old, list) and isinstance(new, list) and len(old) == len(new) and all(map(_close, old, new))
+    return abs(old - new) <= TOLERANCE * max(1.0, abs(old))
+
+
+def test_the_original_fails_on_keras_3(tmp_path):
+    """What the rule rewrites does not run on Keras 3 as written (one fixture per kind of call)."""
+    require("tensorflow")
+    for name in ("minimize_lambda", "loss_scale_loop", "apply_gradients_keywords", "skip_aggregation", "decayed_lr"):
+        process = subprocess.run([sys.executable, str(FIXTURES / f"{name}.py")], cwd=tmp_path, capture_output=True, text=True,
+                                 env={**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3", "CUDA_VISIBLE_DEVICES": "-1"}, timeout=600)
+        assert process.returncode != 0, name
+        assert "AttributeError" in process.stderr or "TypeError" in process.stderr, process.stderr[-2000:]
+
+
+def test_the_unsafe_rewrite_lists_other_variables(tmp_path):
+    """weights -> variables runs on Keras 3, but the list is not TF 2.x's: it holds the learning rate too."""
+    rewritten = tmp_path / "weights.py"
+    rewritten.write_text(_rewrite("weights", unsafe=True))
+    before = _run("2.10", [FIXTURES / "weights.py"], tmp_path)["weights.py"]
+    after = _run(None, [rewritten], tmp_path)["weights.py"]
+    assert before["slots"] == 3 and after["slots"] == 4  # iterations, m, v; Keras 3 adds the learning rate
+
+
+# -- the facts -------------------------------------------------------------------------------------
+
+def _parameters(function) -> list[tuple[str, object]]:
+    return [(p.name, p.default) for p in inspect.signature(function).parameters.values() if p.name != "self"]
+
+
+def test_keras_3_optimizers_lack_the_tf2_api():
+    keras = require("keras")
+    optimizer = keras.optimizers.Adam()
+    for method in (*REPORTED_METHODS, "minimize", "get_scaled_loss", "get_unscaled_gradients", "_decayed_lr",
+                   *WEIGHTS_ATTRIBUTES, "get_weights"):
+        assert not hasattr(optimizer, method), method
+    assert isinstance(optimizer.variables, list)  # an attribute, where TF 2.x had variables()
+    assert [name for name, _ in _parameters(keras.optimizers.Optimizer.apply_gradients)] == ["grads_and_vars"]
+    assert optimizer.scale_loss(3.0) == 3.0  # every Keras 3 optimizer scales losses, by 1 unless it is told to
+    loss_scale = keras.optimizers.LossScaleOptimizer(keras.optimizers.SGD())
+    assert {name: getattr(loss_scale, name) for name in KERAS3_LOSS_SCALE_DEFAULTS} == KERAS3_LOSS_SCALE_DEFAULTS
+
+
+def test_tf2_optimizers_had_it():
+    tf_keras = require("tf_keras")
+    legacy, new = tf_keras.optimizers.legacy.Adam, tf_keras.optimizers.Adam
+    for method in (*REPORTED_METHODS, "_decayed_lr", *WEIGHTS_ATTRIBUTES, *WEIGHTS_METHODS):
+        assert hasattr(legacy, method), method
+    assert [name for name, _ in _parameters(legacy.minimize)] == list(MINIMIZE_PARAMETERS)
+    assert [name for name, _ in _parameters(new.minimize)] == ["loss", "var_list", "tape"]
+    keywords = {name for name, _ in _parameters(legacy.apply_gradients)} | {name for name, _ in _parameters(new.apply_gradients)}
+    assert set(AGGREGATION_KEYWORDS) <= keywords
+    assert dict(_parameters(legacy.apply_gradients))["experimental_aggregate_gradients"] is AGGREGATION_KEYWORDS["experimental_aggregate_gradients"]
+    assert dict(_parameters(new.apply_gradients))["skip_gradients_aggregation"] is AGGREGATION_KEYWORDS["skip_gradients_aggregation"]
+
+
+def test_tf2_loss_scale_optimizer_matches_keras_3_defaults():
+    tf_keras = require("tf_keras")
+    tf = require("tensorflow")
+    from tf_keras.src.mixed_precision import loss_scale_optimizer
+
+    parameters = _parameters(loss_scale_optimizer.LossScaleOptimizer.__init__)
+    assert [name for name, _ in parameters] == [name for name, _ in LOSS_SCALE_PARAMETERS]
+    assert parameters[1:] == list(LOSS_SCALE_PARAMETERS[1:])  # the inner optimizer is required
+    dynamic = tf_keras.mixed_precision.LossScaleOptimizer(tf_keras.optimizers.legacy.SGD())
+    assert {"initial_scale": dynamic.initial_scale, "dynamic_growth_steps": dynamic.dynamic_growth_steps} == KERAS3_LOSS_SCALE_DEFAULTS
+    # TF 2.1-2.3's experimental form: "dynamic" meant a DynamicLossScale with these defaults.
+    experimental = dict(_parameters(tf.compat.v1.mixed_precision.DynamicLossScale.__init__))
+    assert list(experimental) == list(DYNAMIC_LOSS_SCALE_PARAMETERS)
+    assert experimental["initial_loss_scale"] == KERAS3_LOSS_SCALE_DEFAULTS["initial_scale"]
+    assert experimental["increment_period"] == KERAS3_LOSS_SCALE_DEFAULTS["dynamic_growth_steps"]
+    assert experimental["multiplier"] == DYNAMIC_LOSS_SCALE_MULTIPLIER
