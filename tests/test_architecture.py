@@ -128,3 +128,16 @@ def test_rule_documentation_speaks_to_users() -> None:
     for rule in all_rules():
         documentation = rule.documentation()
         assert "tests/" not in documentation and "test_" not in documentation, rule.id
+
+
+def test_every_package_is_installed() -> None:
+    """A folder of code missing from pyproject's package list works in an editable install and
+    is absent from a real one."""
+    try:
+        import tomllib
+    except ImportError:  # Python 3.10
+        import tomli as tomllib
+
+    listed = set(tomllib.loads((REPO / "pyproject.toml").read_text())["tool"]["setuptools"]["packages"])
+    present = {module_name(init) for init in [*(REPO / "optfix").rglob("__init__.py"), *(REPO / "codemods").rglob("__init__.py")]}
+    assert listed == present

@@ -18,7 +18,6 @@ from optfix.knowledge.optimizer_api import (
 )
 from optfix.lazy import libcst as cst
 from optfix.rulekit.calls import constant, with_args
-from optfix.rulekit.optimizer_sites import resolve
 from optfix.rulekit.rule import FileContext, Rule
 
 from optfix.codemods.optimizer_api import loss_scale
@@ -127,8 +126,7 @@ class OptimizerApiRule(MinimizeStatements, Rule):
     experimental loss scales (Keras 3 has none); `apply_gradients` on a LossScaleOptimizer in a
     function that scales no loss (Keras 3 divides by the scale there).
 
-    What the tests prove: tests/equivalence/test_optimizer_api_equivalence.py runs each fixture the
-    rule rewrites as a training script: the original on tf_keras 2.21 (TF 2.x's Keras; with its
+    How this is checked: each fixture the rule rewrites runs as a training script: the original on tf_keras 2.21 (TF 2.x's Keras; with its
     OptimizerV2 classes where the fixture calls their API), the rewrite on Keras 3, from the same
     initial weights on the same data; the trained variables (and the learning rates read) agree
     to 1e-6, while each unsafe rewrite is shown to list other variables.
@@ -213,7 +211,7 @@ class OptimizerApiRule(MinimizeStatements, Rule):
 
     def leave_Call(self, original: cst.Call, updated: cst.Call) -> cst.BaseExpression:
         func = original.func
-        qualified = self.file.imports.qualified_name(func) or resolve(func, self.file.imports)
+        qualified = self.file.imports.resolved_name(func)
         member = keras_member(qualified)
         if member == TF2_LOSS_SCALE_CLASS or member == EXPERIMENTAL_LOSS_SCALE_CLASS:
             return self._loss_scale_optimizer(original, updated, member == EXPERIMENTAL_LOSS_SCALE_CLASS)

@@ -20,7 +20,7 @@ from optfix.knowledge.optimizer_api import LOSS_SCALE_CLASSES, WEIGHTS_ATTRIBUTE
 from optfix.knowledge.runtime import OPTIMIZER_CLASSES
 from optfix.knowledge.tf1 import TF1_GRAPH_APIS, TF1_OPTIMIZERS, tf1_class
 from optfix.lazy import libcst as cst
-from optfix.rulekit.optimizer_sites import OPTIMIZER_MODULES, FileNames, keras_optimizer_class, resolve
+from optfix.rulekit.optimizer_sites import OPTIMIZER_MODULES, FileNames, keras_optimizer_class
 
 _MENTIONS_KERAS = re.compile(r"\b(?:tf_)?keras\b|\btensorflow\b")
 # TF1 optimizer classes, and the TF1 base class or module (a wrapper of TF1 optimizers).
@@ -129,7 +129,7 @@ class OptimizerValues:
         return self.kind(value, scope, seen)
 
     def _constructed(self, call: cst.Call, scope: Scope, seen: frozenset[str]) -> Kind:
-        qualified = self.imports.qualified_name(call.func) or resolve(call.func, self.imports)
+        qualified = self.imports.resolved_name(call.func)
         member = keras_member(qualified)
         if member is not None:
             if member in LOSS_SCALE_CLASSES:
@@ -155,7 +155,7 @@ class OptimizerValues:
         return Kind.UNKNOWN
 
     def annotation_kind(self, annotation: cst.BaseExpression) -> Kind:
-        qualified = self.imports.qualified_name(annotation) or resolve(annotation, self.imports)
+        qualified = self.imports.resolved_name(annotation)
         member = keras_member(qualified)
         if member in LOSS_SCALE_CLASSES:
             return Kind.LOSS_SCALE
