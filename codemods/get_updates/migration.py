@@ -12,7 +12,7 @@ construct, why it cannot: a class is migrated whole or not at all. The plan, per
   does (gradients, clipping, the step counter, constraints, `self.weights`) is dropped; build()
   makes the slots in the order `self.weights` listed them (optfix/checkpoint_order.py).
 - `get_config` reads attributes instead of `K.get_value` and leaves the learning rate to the
-  base class's config where it merges that (optfix/legacy_config.py checks its keys).
+  base class's config where it merges that (optfix.rulekit.config_round_trip checks its keys).
 - everywhere: `K.<function>` becomes its `keras.ops` / `keras.config` counterpart.
 """
 
@@ -848,7 +848,7 @@ class _Slots(cst.CSTTransformer):
 class _Config(cst.CSTTransformer):
     """get_config: `K.get_value(self.x)` -> `self.x`; where it merges the base class's config,
     which holds the learning rate (as `learning_rate`), the class's own learning-rate entries go.
-    (optfix/legacy_config.py checks the keys that are left against __init__.)"""
+    (optfix.rulekit.config_round_trip checks the keys that are left against __init__.)"""
 
     def __init__(self, migration: Migration, merged: bool) -> None:
         super().__init__()

@@ -16,7 +16,7 @@ from optfix.analysis.ast_nodes import every_node, quiet_parse
 
 # The migration itself, loaded with libcst when a file needs it: not when optfix starts.
 legacy = lazy_import("optfix.codemods.get_updates.migration")
-legacy_config = lazy_import("optfix.codemods.get_updates.config_keys")
+legacy_config = lazy_import("optfix.rulekit.config_round_trip")
 
 _LEGACY_DECORATORS = ("legacy_get_updates_support", "symbolic")
 _PATCHED = ("get_updates", "get_gradients")  # the Keras 2 methods Keras 3 never calls

@@ -1,0 +1,96 @@
+"""Reading the code of an optimizer class in libcst: its statements, one-target assignments,
+`self.` attributes, calls of the base class, and the names it reads. Shared by the rules that
+rewrite a legacy optimizer class whole (get-updates, optimizer-v2)."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from optfix.lazy import libcst as cst
+from optfix.analysis.tree import code, descendants, walk
+
+LEARNING_RATES = ("lr", "learning_rate")
+
+
+@dataclass
+class Problem:
+    node: cst.CSTNode
+    message: str
+
+
+def flat(node: cst.CSTNode) -> str:
+    return re.sub(r"\s+", "", code(node))
+
+
+def is_self_attribute(node: cst.CSTNode, names: tuple[str, ...] | None = None) -> bool:
+    return (
+        isinstance(node, cst.Attribute) and isinstance(node.value, cst.Name) and node.value.value == "self"
+        and (names is None or node.attr.value in names)
+    )
+
+
+def names_in(node: cst.CSTNode) -> set[str]:
+    found = set()
+
+    class _Collect(cst.CSTVisitor):
+        def visit_Name(self, name: cst.Name) -> None:
+            found.add(name.value)
+
+        def visit_Attribute(self, attribute: cst.Attribute) -> bool:
+            walk(attribute.value, self)
+            return False
+
+    walk(node, _Collect())
+    return found
+
+
+def expression_of(statement: cst.CSTNode) -> cst.BaseExpression | None:
+    if isinstance(statement, cst.SimpleStatementLine) and len(statement.body) == 1 and isinstance(statement.body[0], cst.Expr):
+        return statement.body[0].value
+    return None
+
+
+def assignment_of(statement: cst.CSTNode) -> tuple[cst.BaseExpression, cst.BaseExpression] | None:
+    """(target, value) of a one-target assignment statement."""
+    if isinstance(statement, cst.SimpleStatementLine) and len(statement.body) == 1:
+        small = statement.body[0]
+        if isinstance(small, cst.Assign) and len(small.targets) == 1:
+            return small.targets[0].target, small.value
+    return None
+
+
+def is_super_init(call: cst.Call) -> bool:
+    return is_super_call(call, "__init__")
+
+
+def is_super_call(call: cst.Call, method: str) -> bool:
+    """`super(...).<method>(...)`."""
+    func = call.func
+    return (
+        isinstance(func, cst.Attribute) and func.attr.value == method and isinstance(func.value, cst.Call)
+        and flat(func.value.func) == "super"
+    )
+
+
+def is_docstring(statement: cst.CSTNode) -> bool:
+    value = expression_of(statement)
+    return isinstance(value, (cst.SimpleString, cst.ConcatenatedString))
+
+
+def merges_base_config(function: cst.FunctionDef) -> bool:
+    """Whether get_config calls the base class's get_config (whose result it then merges)."""
+    return any(is_super_call(call, "get_config") for call in calls_in(function))
+
+
+def attributes_named(node: cst.CSTNode, name: str) -> list[cst.Attribute]:
+    """The `x.<name>` inside `node`."""
+    return [attribute for attribute in descendants(node, cst.Attribute) if attribute.attr.value == name]
+
+
+def descendant_ids(node: cst.CSTNode) -> set[int]:
+    return {id(child) for child in descendants(node, cst.CSTNode)}
+
+
+def calls_in(node: cst.CSTNode) -> list[cst.Call]:
+    return descendants(node, cst.Call)
