@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from optfix.analysis.tree import code
+from optfix.analysis.tree import code, descendants
 from optfix.knowledge import optimizer_v2 as api
 from optfix.knowledge.backend import CALLS as BACKEND_CALLS
 from optfix.knowledge.namespaces import keras_member
@@ -79,6 +79,8 @@ class Translate(cst.CSTTransformer):
         if member.startswith("backend"):
             self.migration.problem(original, f"{code(original.func)}() of the tf.keras 2 backend has no Keras 3 counterpart optfix knows")
         if qualified.startswith(("tensorflow.raw_ops.", "tensorflow.python.training.", "tensorflow.python.ops.gen_training_ops")) or ".training_ops." in qualified:
+            inside = {id(node) for node in descendants(original, cst.CSTNode)}
+            self.migration.problems = [p for p in self.migration.problems if id(p.node) not in inside]  # its handles, its locking
             self.migration.problem(original, f"{code(original.func)}() is a TensorFlow kernel that updates variables through their "
                                              "handles: Keras 3 variables are updated with self.assign*(); write its math out")
         return updated

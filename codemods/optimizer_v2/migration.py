@@ -87,6 +87,8 @@ class Migration:
     def run(self) -> cst.ClassDef | None:
         methods = {s.name.value: s for s in self.node.body.body if isinstance(s, cst.FunctionDef)}
         self._refuse_machinery(methods)
+        if self.problems:
+            return None  # what follows would only restate it
         init, dense = methods.get("__init__"), methods.get(api.DENSE)
         if init is None or dense is None:
             missing = "__init__" if init is None else api.DENSE

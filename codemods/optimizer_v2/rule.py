@@ -69,7 +69,7 @@ class OptimizerV2Rule(Rule):
             return updated
         member = keras_member(self.file.imports.resolved_name(base.value)) or ""
         if member not in api.BASE_CLASSES:
-            self.report(base, f"{original.name.value} not migrated: it extends the built-in {code(base.value)} through the tf.keras 2 "
+            self.report(base, f"{original.name.value} not migrated to Keras 3: it extends the built-in {code(base.value)} through the tf.keras 2 "
                               "optimizer API, which Keras 3's class neither has nor calls: subclass keras.optimizers."
                               f"{member.rsplit('.', 1)[-1]} and override its update_step(gradient, variable, learning_rate) instead")
             return updated
@@ -112,7 +112,7 @@ class OptimizerV2Rule(Rule):
             return
         bases = ", ".join(code(arg.value) for arg in node.bases)
         self.report(node.name, f"{node.name.value} is written against the tf.keras 2 optimizer API (_resource_apply_dense), but optfix "
-                               f"cannot resolve its base class ({bases}) to tf.keras's Optimizer through the imports: not migrated; "
+                               f"cannot resolve its base class ({bases}) to tf.keras's Optimizer through the imports: not migrated to Keras 3; "
                                "name tf.keras.optimizers.legacy.Optimizer as its base and run optfix again")
 
     def _names(self):

@@ -85,11 +85,9 @@ class Build:
                                           orelse=orelse, test=statement.test.visit(self.migration.translator()))
         call = expression_of(statement)
         if loop_variable is not None and isinstance(call, cst.Call) and self_method(call) == "add_slot":
+            self.placed.add(id(call))
             slot = self._slot(call, loop_variable)
-            if slot is not None:
-                self.placed.add(id(call))
-                return statement.with_changes(body=[cst.Expr(slot)])
-            return statement
+            return statement if slot is None else statement.with_changes(body=[cst.Expr(slot)])
         assignment = assignment_of(statement)
         if assignment is not None and isinstance(assignment[0], cst.Name):
             initializer = self._initializer(assignment[1], loop_variable, quiet=True)

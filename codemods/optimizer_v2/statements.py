@@ -40,13 +40,14 @@ class Statements:
         if not isinstance(node, cst.Call):
             return None
         func = node.func
-        if isinstance(func, cst.Attribute) and func.attr.value in api.ASSIGN_METHODS and not is_self_attribute(func):
+        qualified = self.migration.qualified(func) or ""
+        if qualified in api.ASSIGN_FUNCTIONS:
+            ref, value = _argument(node, 0, "ref"), _argument(node, 1, "value")
+            return (api.ASSIGN_FUNCTIONS[qualified], ref, value) if ref is not None and value is not None else None
+        if (isinstance(func, cst.Attribute) and func.attr.value in api.ASSIGN_METHODS and not is_self_attribute(func)
+                and not qualified.startswith("tensorflow.")):
             value = _argument(node, 0, "value")
             return (func.attr.value, func.value, value) if value is not None else None
-        method = api.ASSIGN_FUNCTIONS.get(self.migration.qualified(func) or "")
-        if method is not None:
-            ref, value = _argument(node, 0, "ref"), _argument(node, 1, "value")
-            return (method, ref, value) if ref is not None and value is not None else None
         return None
 
     def _is_group(self, node: cst.CSTNode) -> bool:
@@ -66,7 +67,11 @@ class Statements:
                 if all(self._collects(node, block) for node in descendants(block, cst.Name) if node.value == name)}
 
     def _collects(self, name: cst.Name, block: cst.CSTNode) -> bool:
-        """Whether this occurrence of a list's name only binds, fills, groups or returns it."""
+        """Whether this occurrence of a list's name only binds, fills, groups, orders after or
+        returns it."""
+        for item in descendants(block, cst.WithItem):
+            if self._orders(item) and any(arg.value is name for arg in item.item.args):
+                return True
         for line in descendants(block, cst.SimpleStatementLine):
             for small in line.body:
                 if isinstance(small, cst.Assign) and any(t.target is name for t in small.targets):
@@ -107,8 +112,16 @@ class Statements:
 
     def _block(self, statements, tail: bool) -> list[cst.BaseStatement]:
         result = []
+        carried = []  # the blank lines and comments above statements that went
         for index, statement in enumerate(statements):
-            result += self._statement(statement, tail and index == len(statements) - 1)
+            made = self._statement(statement, tail and index == len(statements) - 1)
+            if not made:
+                carried += list(getattr(statement, "leading_lines", ()))
+                continue
+            if carried:
+                made = _with_leading(made, carried)
+                carried = []
+            result += made
         return result
 
     def _suite(self, suite: cst.BaseSuite, tail: bool) -> cst.BaseSuite:
@@ -260,6 +273,13 @@ def _listed(node: cst.BaseExpression) -> list[cst.Element]:
 
 
 def _with_leading(statements: list[cst.BaseStatement], leading) -> list[cst.BaseStatement]:
+    """`leading` (the lines above a statement that went) put above the first of `statements`,
+    one blank line where both had one."""
     if statements:
-        statements[0] = statements[0].with_changes(leading_lines=[*leading, *statements[0].leading_lines])
+        lines = []
+        for line in [*leading, *statements[0].leading_lines]:
+            if line.comment is None and lines and lines[-1].comment is None:
+                continue
+            lines.append(line)
+        statements[0] = statements[0].with_changes(leading_lines=lines)
     return statements

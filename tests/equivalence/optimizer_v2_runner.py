@@ -26,8 +26,10 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 
 import numpy as np  # noqa: E402
 import tensorflow as tf  # noqa: E402
+import tensorflow.keras.optimizers  # noqa: E402  (the module `from tensorflow.keras.optimizers import ...` reads)
 
-tf.keras.optimizers.Optimizer = tf.keras.optimizers.legacy.Optimizer
+for _namespace in (tf.keras.optimizers, sys.modules["tensorflow.keras.optimizers"]):
+    _namespace.Optimizer = tf.keras.optimizers.legacy.Optimizer
 
 
 def optimizer_class(path: str) -> type:

@@ -6,7 +6,8 @@ Cases: default arguments and non-default ones (every float changed, every flag f
 of two scales, time-based decay > 0, and, for a class that had a sparse method, the gradient of an
 embedding (a tf.IndexedSlices with a repeated row). Both sides run in float64; OptimizerV2 holds
 hyperparameters as float32 variables, so the non-default values are ones float32 holds exactly.
-The parameters must agree at every one of 20 steps to 1e-6 (normwise, relative). Each migrated
+The parameters must agree at every one of 20 steps to 1e-6 of how far the original moved them
+(normwise: the largest distance between the two over the distance the original covered). Each migrated
 class also survives from_config(get_config()) (with decay too), and trains a model with fit, saved
 and loaded. Classes shaped like tf.keras 2's own SGD and Adam must equal Keras 3's built-ins.
 """
@@ -26,7 +27,6 @@ import numpy as np
 import pytest
 
 from conftest import REPO, require
-from optfix.verify.keras3 import compare
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 FIXTURES = REPO / "fixtures" / "optimizer-v2"
@@ -100,8 +100,7 @@ def _cases() -> list[Case]:
         for scale_name, scale in SCALES.items():
             cases.append(Case(path, f"default arguments, {scale_name}", {}, scale))
             cases.append(Case(path, f"non-default arguments, {scale_name}", _non_default(path), scale))
-        if _decays(path):
-            cases.append(Case(path, "decay > 0", {"decay": DECAY}))
+        cases.append(Case(path, "decay > 0", {"decay": DECAY}))  # ignored by classes that never read the decayed rate
         if _has_sparse_method(path):
             cases.append(Case(path, "sparse gradient", {}, sparse=True))
             cases.append(Case(path, "sparse gradient, non-default arguments", _non_default(path), sparse=True))
@@ -147,9 +146,22 @@ def _keras3_run(cls, kwargs: dict, initial, gradients) -> list[list[np.ndarray]]
         keras.config.set_floatx(saved)
 
 
+def _flat(values) -> np.ndarray:
+    return np.concatenate([np.ravel(v) for v in values])
+
+
+def _difference(reference: list, other: list, initial: list) -> float:
+    """The largest distance between two runs over the steps, as a share of the distance the
+    reference run moved the parameters from where they started."""
+    moved = np.linalg.norm(_flat(reference[-1]) - _flat(initial))
+    assert moved > 1e-12, "the reference run did not train: the comparison would prove nothing"
+    return max(float(np.linalg.norm(_flat(a) - _flat(b))) for a, b in zip(reference, other)) / moved
+
+
 def test_the_fixtures_cover_the_constructs() -> None:
     assert len(MIGRATED) >= 4
     assert sum(_decays(p) for p in MIGRATED) >= 3
+    assert any(not _decays(p) for p in MIGRATED)
     assert any(_has_sparse_method(p) for p in MIGRATED)
 
 
@@ -158,19 +170,17 @@ def test_the_migrated_class_computes_what_the_original_computed(case, originals)
     original = originals[case]
     assert not isinstance(original, str), f"the original did not run:\n{original}"
     initial, gradients = case.gradients()
-    moved = max(np.linalg.norm(after - before) / np.linalg.norm(before) for after, before in zip(original[-1], initial))
-    assert moved > 1e-9, "the original did not train: the comparison would prove nothing"
     migrated = _keras3_run(_migrated_class(case.path), case.kwargs, initial, gradients)
-    difference = compare(original, migrated)
-    assert difference <= TOLERANCE, f"{case.path.stem} ({case.name}): the migrated class differs by {difference:.2e}"
+    difference = _difference(original, migrated, initial)
+    assert difference <= TOLERANCE, f"{case.path.stem} ({case.name}): the migrated class differs by {difference:.2e} of the movement"
 
 
 @pytest.mark.parametrize("path", [p for p in MIGRATED if _decays(p)], ids=lambda p: p.stem)
 def test_decay_changes_what_the_original_computed(path, originals) -> None:
     """The decay case proves something: without decay, the original computes otherwise."""
-    plain = originals[next(c for c in CASES if c.path == path and c.name.startswith("default arguments, normal"))]
+    case = next(c for c in CASES if c.path == path and c.name.startswith("default arguments, normal"))
     decayed = originals[next(c for c in CASES if c.path == path and c.name == "decay > 0")]
-    assert compare(plain, decayed) > 100 * TOLERANCE
+    assert _difference(originals[case], decayed, case.gradients()[0]) > 100 * TOLERANCE
 
 
 def _round_trip(cls, kwargs: dict) -> bool:
@@ -232,4 +242,4 @@ def test_a_class_shaped_like_a_tf_keras_built_in_migrates_to_keras_3s(stem) -> N
     for kwargs in variants:
         ours = _keras3_run(_migrated_class(FIXTURES / f"{stem}.py"), kwargs, initial, gradients)
         theirs = _keras3_run(getattr(keras.optimizers, built_in), kwargs, initial, gradients)
-        assert compare(theirs, ours) <= TOLERANCE, (stem, kwargs)
+        assert _difference(theirs, ours, initial) <= TOLERANCE, (stem, kwargs)
