@@ -226,11 +226,13 @@ def test_the_migrated_class_trains_a_model_and_saves(path, tmp_path) -> None:
     assert type(loaded.optimizer) is cls and int(loaded.optimizer.iterations) == 4
 
 
-# Fixtures written as tf.keras 2 writes its own SGD and Adam: migrated, they are Keras 3's built-ins
-# (to float64 rounding: Keras 3's built-ins round some Python constants to float32 on the way).
+# Fixtures written as tf.keras 2 writes its own SGD and Adam: migrated, they are Keras 3's built-ins.
+# Keras 3's Adam rounds `1 - beta` to float32 even for float64 variables, so its arguments here are
+# ones float32 holds exactly.
+_EXACT_ADAM = {"learning_rate": 2.0**-10, "beta_1": 0.875, "beta_2": 1 - 2.0**-10, "epsilon": 2.0**-20}
 BUILT_INS = {
     "sgd_style": ("SGD", [{}, {"momentum": 0.5}, {"momentum": 0.5, "nesterov": True}]),
-    "adam_style": ("Adam", [{}, {"beta_1": 0.5, "beta_2": 0.875, "epsilon": 1e-3}, {"amsgrad": True}]),
+    "adam_style": ("Adam", [_EXACT_ADAM, {**_EXACT_ADAM, "amsgrad": True}, {**_EXACT_ADAM, "epsilon": 0.5}]),
 }
 
 
