@@ -133,10 +133,15 @@ class Migration:
         return self.node.with_changes(body=self.node.body.with_changes(body=body))
 
     def _refuse_machinery(self, methods: dict[str, cst.FunctionDef]) -> None:
+        overridden = [name for name in methods if name in api.REFUSED_OVERRIDES]
+        if len(overridden) == 1:
+            self.problem(methods[overridden[0]], f"it overrides {overridden[0]}(): {api.REFUSED_OVERRIDES[overridden[0]]}")
+        elif overridden:
+            listed = ", ".join(f"{name}()" for name in overridden[:-1]) + f" and {overridden[-1]}()"
+            self.problem(methods[overridden[0]], f"it overrides {listed}: tf.keras 2 optimizer machinery that Keras 3 "
+                                                 "optimizers neither have nor call")
         for name, method in methods.items():
-            if name in api.REFUSED_OVERRIDES:
-                self.problem(method, f"it overrides {name}(): {api.REFUSED_OVERRIDES[name]}")
-            elif name in api.KERAS3_METHODS:
+            if name in api.KERAS3_METHODS:
                 self.problem(method, f"it defines {name}(), a method of Keras 3's Optimizer the migration writes or relies on")
         if "apply_gradients" in methods and not self._only_calls_super(methods["apply_gradients"]):
             self.problem(methods["apply_gradients"], "it overrides apply_gradients() to do more than call the base class's: "

@@ -215,8 +215,9 @@ class OptimizerV2Rule(Rule):
         migrated = migration.run()
         if migrated is None:
             problems = migration.located_problems()
-            reasons = "; also: ".join(p.message for p in problems)
-            self.report(problems[0].node, f"{original.name.value} not migrated to Keras 3: {reasons}")
+            reasons = "; also: ".join(p.message for p in problems[:3]) + (f" (and {len(problems) - 3} more)" if len(problems) > 3 else "")
+            where = problems[0].node if len(problems) == 1 else original.name  # one finding for the class
+            self.report(where, f"{original.name.value} not migrated to Keras 3: {reasons}")
             return updated
         migrated = self._declaration(migrated, base, names)
         message = f"{original.name.value}: the tf.keras 2 optimizer API -> build + update_step (the Keras 3 optimizer API)"
@@ -243,10 +244,11 @@ class OptimizerV2Rule(Rule):
         (an alias chosen at import time, a class factory's parameter): reported, not guessed at."""
         methods = {s.name.value for s in node.body.body if isinstance(s, cst.FunctionDef)}
         sets_hypers = any(isinstance(c.func, cst.Attribute) and c.func.attr.value == "_set_hyper" for c in descendants(node, cst.Call))
-        if api.DENSE not in methods or not (api.SLOTS in methods or sets_hypers) or not node.bases:
-            return
-        if any((self.file.imports.resolved_name(arg.value) or "").startswith(_LEFT_ALONE) for arg in node.bases):
-            return
+        if api.DENSE not in methods or not sets_hypers or not node.bases:
+            return  # TensorFlow 1's optimizers have _resource_apply_dense too, but no _set_hyper
+        if any(self.file.imports.qualified_name(arg.value) is not None and self.file.imports.project_import(
+                self.file.imports.qualified_name(arg.value)) is None for arg in node.bases):
+            return  # a base class the imports name: not tf.keras's (tf_keras's, TensorFlow 1's, another library's)
         bases = ", ".join(code(arg.value) for arg in node.bases)
         self.report(node.name, f"{node.name.value} is written against the tf.keras 2 optimizer API (_resource_apply_dense), but optfix "
                                f"cannot resolve its base class ({bases}) to tf.keras's Optimizer through the imports: not migrated to Keras 3; "
