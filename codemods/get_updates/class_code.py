@@ -1,26 +1,11 @@
 """Reading the code of a Keras 2 optimizer class in libcst: the lists `get_updates` fills and the
 graph-only blocks it wraps them in. The readings every optimizer-class rule shares live in
-optfix.rulekit.class_code (imported from here too)."""
+optfix.rulekit.class_code."""
 
 from __future__ import annotations
 
 from optfix.lazy import libcst as cst
-from optfix.rulekit.class_code import (  # noqa: F401 (the readings get-updates' modules take from here)
-    LEARNING_RATES,
-    Problem,
-    assignment_of,
-    attributes_named,
-    calls_in,
-    descendant_ids,
-    expression_of,
-    flat,
-    is_docstring,
-    is_self_attribute,
-    is_super_call,
-    is_super_init,
-    merges_base_config,
-    names_in,
-)
+from optfix.rulekit.class_code import assignment_of, calls_in
 
 
 def unwrap_with(statements, is_graph_only) -> list:

@@ -23,25 +23,22 @@ from dataclasses import dataclass, field
 
 from optfix.analysis.tree import code
 from optfix.rulekit.calls import NOT_CONSTANT, constant
-from optfix.codemods.get_updates.checkpoint_order import ITERATIONS, Unit, in_checkpoint_order, made_order, only_adjusts_the_list, split_loop, weights_order
-from optfix.codemods.get_updates.class_code import (
+from optfix.codemods.get_updates.checkpoint_order import ITERATIONS, Unit, in_checkpoint_order, made_order, split_loop, weights_order
+from optfix.codemods.get_updates.class_code import appended, appended_in_order, branch_lines, empty_lists, unwrap_with
+from optfix.rulekit.class_code import (
     LEARNING_RATES,
     Problem,
-    appended,
-    appended_in_order,
     assignment_of,
     attributes_named,
-    branch_lines,
     calls_in,
     descendant_ids,
-    empty_lists,
     expression_of,
     flat,
     is_self_attribute,
     is_super_init,
-    merges_base_config,
     names_in,
-    unwrap_with,
+    merges_base_config,
+    only_adjusts_the_list,
 )
 from optfix.knowledge import backend as facts
 from optfix.knowledge.namespaces import keras_member

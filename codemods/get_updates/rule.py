@@ -6,7 +6,7 @@ import ast
 import re
 
 from optfix.analysis.tree import code, descendants, reads
-from optfix.codemods.get_updates.class_code import is_super_call
+from optfix.rulekit.class_code import is_super_call
 from optfix.knowledge.backend import BASE_CLASSES
 from optfix.knowledge.namespaces import keras_member
 from optfix.lazy import lazy_import

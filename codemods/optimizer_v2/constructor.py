@@ -16,7 +16,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from optfix.analysis.tree import code, descendants
-from optfix.codemods.optimizer_v2.expressions import argument, literal, self_method
+from optfix.codemods.optimizer_v2.expressions import literal, self_method
 from optfix.lazy import libcst as cst
 from optfix.rulekit.class_code import LEARNING_RATES, expression_of, is_super_init
 

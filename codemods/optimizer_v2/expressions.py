@@ -68,7 +68,7 @@ class Translate(cst.CSTTransformer):
             if (not any(arg.star for arg in args) and len(positional) <= row.positional
                     and all(arg.keyword.value in row.keywords for arg in args if arg.keyword is not None)):
                 self.migration.uses_ops = True
-                return updated.with_changes(func=cst.parse_expression(f"{self.migration.names.ops}.{row.ops}"), args=_last_comma(args))
+                return updated.with_changes(func=cst.parse_expression(f"{self.migration.names.ops}.{row.ops}"), args=args)
             return updated
         member = keras_member(qualified) or ""
         target = api.BACKEND_CONFIG.get(member.removeprefix("src."))

@@ -19,9 +19,8 @@ from optfix.codemods.optimizer_v2.sparse import LAZY, WHOLE, lazy_message, spars
 from optfix.codemods.optimizer_v2.statements import Statements
 from optfix.codemods.optimizer_v2.update_step import UpdateStep
 from optfix.knowledge import optimizer_v2 as api
-from optfix.knowledge.backend import BASE_ATTRIBUTES
 from optfix.lazy import libcst as cst
-from optfix.rulekit.class_code import Problem, assignment_of, descendant_ids, is_docstring, is_super_call
+from optfix.rulekit.class_code import Problem, assignment_of, descendant_ids, is_docstring, is_super_call, only_adjusts_the_list
 from optfix.rulekit.rule import FileContext
 
 # Calls that drive an optimizer: made on another object than self, they are a wrapper's.
@@ -98,15 +97,16 @@ class Migration:
         taken = set(methods) | {t.target.attr.value for t in descendants(self.node, cst.AssignTarget)
                                 if isinstance(t.target, cst.Attribute) and isinstance(t.target.value, cst.Name) and t.target.value.value == "self"}
         self.hypers = hyperparameters(self, init)
-        self.renamed = {name: f"{name}_" for name in (set(self.hypers) | taken) & BASE_ATTRIBUTES}
+        self.renamed = {name: f"{name}_" for name in (set(self.hypers) | taken) - set(methods) & api.KERAS3_MEMBERS - api.KERAS3_OVERRIDABLE}
         create = methods.get(api.SLOTS)
         self.slots = slot_attributes(create, taken | set(self.hypers)) if create is not None else {}
-        replaced: dict[int, cst.BaseStatement | None] = {id(methods[name]): None for name in (api.PREPARE, *api.SPARSE) if name in methods}
+        replaced: dict[int, cst.BaseStatement | None] = {id(methods[name]): None for name in (api.PREPARE, *api.SPARSE, "set_weights")
+                                                        if name in methods}
         if create is not None:
             replaced[id(create)] = Build(self, create).build()
         sparse = [methods[name] for name in api.SPARSE if name in methods]
         replaced[id(dense)] = UpdateStep(self, dense, methods.get(api.PREPARE), densify=bool(sparse)).build()
-        self._review_variable_names(dense)
+        self._review_variable_names(methods)
         for method in sparse:
             self._sparse(method)
         trivial = methods.get("apply_gradients")
@@ -133,7 +133,7 @@ class Migration:
         return self.node.with_changes(body=self.node.body.with_changes(body=body))
 
     def _refuse_machinery(self, methods: dict[str, cst.FunctionDef]) -> None:
-        overridden = [name for name in methods if name in api.REFUSED_OVERRIDES]
+        overridden = [name for name in methods if name in api.REFUSED_OVERRIDES and not self._only_pads_weights(methods[name])]
         if len(overridden) == 1:
             self.problem(methods[overridden[0]], f"it overrides {overridden[0]}(): {api.REFUSED_OVERRIDES[overridden[0]]}")
         elif overridden:
@@ -141,8 +141,8 @@ class Migration:
             self.problem(methods[overridden[0]], f"it overrides {listed}: tf.keras 2 optimizer machinery that Keras 3 "
                                                  "optimizers neither have nor call")
         for name, method in methods.items():
-            if name in api.KERAS3_METHODS:
-                self.problem(method, f"it defines {name}(), a method of Keras 3's Optimizer the migration writes or relies on")
+            if name in api.KERAS3_MEMBERS - api.KERAS3_OVERRIDABLE - set(api.REFUSED_OVERRIDES) - {"apply_gradients", "set_weights"}:
+                self.problem(method, f"it defines {name}(), which Keras 3's Optimizer has: it would replace the base class's")
         if "apply_gradients" in methods and not self._only_calls_super(methods["apply_gradients"]):
             self.problem(methods["apply_gradients"], "it overrides apply_gradients() to do more than call the base class's: "
                                                      "Keras 3's apply_gradients(grads_and_vars) runs apply(), which calls update_step")
@@ -154,6 +154,16 @@ class Migration:
                                    "updates; for a moving average of the weights use use_ema=True (ema_momentum=...), for "
                                    "accumulated gradients gradient_accumulation_steps=; otherwise rebuild it on Keras 3's apply()")
                 return
+
+    def _only_pads_weights(self, method: cst.FunctionDef) -> bool:
+        """A set_weights() that only reshapes a list in the legacy layout (a checkpoint of
+        tf.keras 1's optimizers) before the base class's: it goes, with a finding."""
+        if method.name.value != "set_weights" or not only_adjusts_the_list(method):
+            return False
+        self.reviews.append(Problem(method, "set_weights() override removed: it only reshaped a list in the legacy layout (an "
+                                            "older checkpoint's) before the base class's set_weights(); Keras 3's takes "
+                                            "optimizer.variables (iterations, learning rate, then the slots), which a legacy list fits neither way"))
+        return True
 
     def _only_calls_super(self, method: cst.FunctionDef) -> bool:
         body = [s for s in method.body.body if not is_docstring(s)]
@@ -172,12 +182,16 @@ class Migration:
                                                 "embedding made dense; this method updates whole variables as the dense one does, "
                                                 "but optfix does not prove it computes the same: compare the two"))
 
-    def _review_variable_names(self, dense: cst.FunctionDef) -> None:
-        params = [p.name.value for p in dense.params.params]
-        for node in descendants(dense, cst.Attribute):
-            if node.attr.value == "name" and len(params) > 2 and isinstance(node.value, cst.Name) and node.value.value == params[2]:
-                self.reviews.append(Problem(node, f"{code(node)}: Keras 3 names a variable by its layer's attribute ('kernel', not "
-                                                  "'dense/kernel:0'): check what is matched against it"))
+    def _review_variable_names(self, methods: dict[str, cst.FunctionDef]) -> None:
+        """`var.name` of a parameter of the update or of a helper it calls: the name of a variable."""
+        for name, method in methods.items():
+            if name in ("__init__", "get_config", api.SLOTS):
+                continue
+            params = {p.name.value for p in method.params.params} - {"self"}
+            for node in descendants(method, cst.Attribute):
+                if node.attr.value == "name" and isinstance(node.value, cst.Name) and node.value.value in params:
+                    self.reviews.append(Problem(node, f"{code(node)}: Keras 3 names a variable by its layer's attribute ('kernel', "
+                                                      "not 'dense/kernel:0'): check what is matched against it"))
 
     def _other_method(self, method: cst.FunctionDef) -> cst.FunctionDef:
         statements = Statements(self, self.translator(), updates=False)

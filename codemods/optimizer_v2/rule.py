@@ -60,9 +60,11 @@ class OptimizerV2Rule(Rule):
       where it merges the base class's config, which holds the learning rate (or the schedule that
       carries the decay), its own `learning_rate`, `lr` and `decay` entries go. Its keys are checked
       against the migrated `__init__`, since `from_config(config)` calls `cls(**config)`.
-    - the class is registered with `keras.saving.register_keras_serializable()`, attributes the
-      Keras 3 base class owns (`weight_decay`, `clipnorm`, ...) are renamed (`weight_decay_`), and
-      imports are reconciled.
+    - a `set_weights` that only reshapes a list in the legacy layout before the base class's (as
+      tf.keras 2's Adam did for older checkpoints) goes, with a finding; `_HAS_AGGREGATE_GRAD` goes.
+    - the class is registered with `keras.saving.register_keras_serializable()`, its attributes
+      named as members of Keras 3's Optimizer (`weight_decay`, `exclude_from_weight_decay`, a
+      method there, ...) are renamed (`weight_decay_`), and imports are reconciled.
 
     Why
     ---
@@ -151,8 +153,9 @@ class OptimizerV2Rule(Rule):
     Safe, applied by default; there is no unsafe fix. A class is migrated whole or not at all: where
     one construct cannot be translated faithfully the class is left as it is, with one finding that
     says why. Migrated with a finding: a sparse method that writes whole variables (optfix does not
-    prove it computes what the dense one does), reads of a variable's `.name` (Keras 3 names a Dense
-    kernel `kernel`, tf.keras `dense/kernel:0`), get_config keys that would not round-trip.
+    prove it computes what the dense one does), a dropped `set_weights`, reads of a variable's
+    `.name` (Keras 3 names a Dense kernel `kernel`, tf.keras `dense/kernel:0`), get_config keys that
+    would not round-trip.
 
     What the tests prove: tests/equivalence/test_optimizer_v2_equivalence.py runs every migrated
     fixture as written on tf_keras's OptimizerV2 (the real tf.keras 2 code) and as migrated on Keras 3,

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from optfix.analysis.tree import code, descendants
+from optfix.analysis.tree import descendants
 from optfix.codemods.optimizer_v2.expressions import Translate, literal
 from optfix.codemods.optimizer_v2.statements import Statements
 from optfix.lazy import libcst as cst

@@ -41,13 +41,45 @@ REFUSED_OVERRIDES = {
     "_create_or_restore_slot_variable": "Keras 3 restores optimizer variables by their order",
 }
 
-# Members of Keras 3's Optimizer that a migrated class must not define as its own methods.
-KERAS3_METHODS = frozenset({"build", "update_step", "apply", "assign", "assign_add", "assign_sub", "add_variable",
-                            "add_variable_from_reference", "stateless_apply", "scale_loss", "finalize_variable_values"})
+# Every member of Keras 3's Optimizer (on the TensorFlow backend): its methods, properties, and the
+# attributes its __init__ sets. A migrated class's own attribute of one of these names would shadow
+# the base class's (`exclude_from_weight_decay` is a method there), so it is renamed; its own method
+# of one of these names would replace the base class's.
+KERAS3_MEMBERS = frozenset({
+    '_add_trackable_child', '_add_variable_with_custom_getter', '_all_reduce_sum_gradients',
+    '_api_export_path', '_api_export_symbol_id', '_apply_weight_decay', '_backend_apply_gradients',
+    '_backend_increment_gradient_accumulators', '_backend_reset_gradient_accumulators',
+    '_backend_update_step', '_check_super_called', '_check_variables_are_known', '_checkpoint_adapter',
+    '_checkpoint_dependencies', '_clip_by_norm', '_clip_gradients', '_copy_trackable_to_cpu',
+    '_deferred_dependencies', '_delete_tracking', '_deserialization_dependencies', '_deserialize_from_proto',
+    '_distributed_tf_update_step', '_distribution_strategy', '_export_to_saved_model_graph',
+    '_filter_empty_gradients', '_gather_saveables_for_checkpoint', '_get_current_learning_rate',
+    '_get_variable_index', '_handle_deferred_dependencies', '_iterations', '_learning_rate', '_lock',
+    '_lookup_dependency', '_maybe_initialize_trackable', '_name_based_attribute_restore',
+    '_name_based_restores', '_no_dependency', '_obj_type', '_object_identifier',
+    '_overwrite_model_variables_with_average_value', '_overwrite_variable_with_gradient',
+    '_overwrite_variables_directly_with_gradients', '_preload_simple_restoration', '_restore_from_tensors',
+    '_self_name_based_restores', '_self_saveable_object_factories', '_self_setattr_tracking',
+    '_self_unconditional_checkpoint_dependencies', '_self_unconditional_deferred_dependencies',
+    '_self_unconditional_dependency_names', '_self_update_uid', '_serialize_to_proto',
+    '_serialize_to_tensors', '_setattr_tracking', '_tf_api_names', '_tf_api_names_v1', '_track_trackable',
+    '_track_variable', '_trackable_children', '_tracker', '_trainable_variables',
+    '_trainable_variables_indices', '_unconditional_checkpoint_dependencies',
+    '_unconditional_dependency_names', '_unpickle_model', '_untrack_variable',
+    '_update_model_variables_moving_average', '_update_uid', '_use_weight_decay', '_var_key', '_variables',
+    'add_optimizer_variables', 'add_variable', 'add_variable_from_reference', 'apply', 'apply_gradients',
+    'assign', 'assign_add', 'assign_sub', 'build', 'built', 'clipnorm', 'clipvalue', 'ema_momentum',
+    'ema_overwrite_frequency', 'exclude_from_weight_decay', 'finalize_variable_values', 'from_config',
+    'get_config', 'global_clipnorm', 'gradient_accumulation_steps', 'iterations', 'learning_rate',
+    'load_own_variables', 'loss_scale_factor', 'name', 'save_own_variables', 'scale_loss', 'set_weights',
+    'stateless_apply', 'update_step', 'use_ema', 'variables', 'weight_decay'
+})
+# The base-class members a migrated class may define or set as the legacy class did.
+KERAS3_OVERRIDABLE = frozenset({"get_config", "from_config", "learning_rate", "iterations"})
 
 # Attributes of an OptimizerV2 that Keras 3 does not have (or that mean something else there).
-LEGACY_ATTRIBUTES = frozenset({"_hyper", "_slots", "_slot_names", "_weights", "weights", "_use_locking",
-                               "_distribution_strategy", "_initial_decay", "_hypers_created"})
+LEGACY_ATTRIBUTES = frozenset({"_hyper", "_slots", "_slot_names", "_weights", "weights", "_use_locking", "_initial_decay",
+                               "_hypers_created"})
 
 # Class attributes only OptimizerV2 reads: dropped.
 DROPPED_CLASS_ATTRIBUTES = frozenset({"_HAS_AGGREGATE_GRAD"})
