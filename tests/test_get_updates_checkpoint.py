@@ -46,6 +46,8 @@ PADDING = {  # set_weights bodies -> whether the migration may drop the override
     "n = len(weights)\nif n == len(self.weights) + 1:\n    weights = weights[1:]\nelif n < len(self.weights):\n    weights = list(weights)\n"
     "else:\n    pass_through = weights\nreturn super().set_weights(weights)": True,
     '"""Old checkpoints."""\nsuper().set_weights(weights)': True,
+    "params = self.weights\nnum_vars = int((len(params) - 1) / 2)\nif len(weights) == 3 * num_vars + 1:\n    weights = weights[: len(params)]\n"
+    "super().set_weights(weights)": True,  # tf.keras 2's Adam
     "K.batch_set_value(zip(self.weights, weights))": False,
     "self.loaded = True\nsuper().set_weights(weights)": False,
     "weights = convert(weights)\nsuper().set_weights(weights)": False,
@@ -59,7 +61,7 @@ PADDING = {  # set_weights bodies -> whether the migration may drop the override
 def test_only_a_set_weights_that_reshapes_its_list_for_the_base_class_is_dropped(body, droppable) -> None:
     import libcst as cst
 
-    from optfix.codemods.get_updates.checkpoint_order import only_adjusts_the_list
+    from optfix.rulekit.class_code import only_adjusts_the_list
 
     indented = "".join(f"    {line}\n" for line in body.splitlines())
     method = cst.parse_statement(f"def set_weights(self, weights):\n{indented}")

@@ -19,9 +19,10 @@
 - update_step: update_step(gradient, variable, learning_rate), `K.update*` as `self.assign*`.
 - get_config: get_config() reads attributes instead of `K.get_value`, and leaves the learning rate
   to the base class's config where it merges that.
-- config_keys: the migrated get_config's keys checked against the migrated `__init__`.
 - backend_calls: everywhere, `K.<function>` as its `keras.ops` / `keras.config` counterpart.
-- class_code: reading the class's code (assignments, `self.` attributes, calls, lists filled).
+- class_code: the lists `get_updates` fills. Readings every optimizer-class rule shares (assignments,
+  `self.` attributes, base-class calls; get_config's keys checked against `__init__`) are in
+  optfix.rulekit (class_code, config_round_trip).
 """
 
 from optfix.codemods.get_updates.rule import GetUpdatesRule

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from optfix.analysis.tree import code
-from optfix.codemods.get_updates.class_code import LEARNING_RATES, is_self_attribute
+from optfix.rulekit.class_code import LEARNING_RATES, is_self_attribute
 from optfix.knowledge import backend as facts
 from optfix.lazy import libcst as cst
 

@@ -8,17 +8,8 @@ from typing import TYPE_CHECKING
 from optfix.analysis.tree import code
 from optfix.codemods.get_updates.backend_calls import BackendCalls, untranslatable
 from optfix.codemods.get_updates.checkpoint_order import ITERATIONS, Unit, in_checkpoint_order, made_order, split_loop
-from optfix.codemods.get_updates.class_code import (
-    Problem,
-    appended_in_order,
-    assignment_of,
-    branch_lines,
-    calls_in,
-    empty_lists,
-    expression_of,
-    flat,
-    names_in,
-)
+from optfix.codemods.get_updates.class_code import appended_in_order, branch_lines, empty_lists
+from optfix.rulekit.class_code import Problem, assignment_of, calls_in, expression_of, flat, names_in
 from optfix.knowledge import backend as facts
 from optfix.lazy import libcst as cst
 from optfix.rulekit.calls import NOT_CONSTANT, constant

@@ -5,7 +5,6 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from optfix.codemods.get_updates.class_code import assignment_of, calls_in, flat, is_docstring, is_super_call
 from optfix.lazy import libcst as cst
 
 ITERATIONS = "self.iterations"
@@ -109,39 +108,3 @@ def in_checkpoint_order(units: list[Unit], order: list[str]) -> list[Unit] | Non
     if any(len(unit.makes) > 1 for unit in makers) or any(unit.reads & made for unit in others):
         return None
     return others + sorted(makers, key=lambda unit: rank.get(unit.makes[0], len(rank)))
-
-
-def only_adjusts_the_list(method: cst.FunctionDef) -> bool:
-    """`set_weights(self, weights)` that only rebinds local names (padding or trimming the list,
-    reading len() and self.weights) and then hands its list to the base class's set_weights."""
-    params = method.params
-    plain = [p.name.value for p in params.params]
-    if len(plain) != 2 or plain[0] != "self" or params.kwonly_params or params.star_kwarg or isinstance(params.star_arg, cst.Param):
-        return False
-    *adjusting, last = [s for s in method.body.body if not is_docstring(s)] or [None]
-    small = last.body[0] if isinstance(last, cst.SimpleStatementLine) and len(last.body) == 1 else None
-    handed = small.value if isinstance(small, (cst.Expr, cst.Return)) else None
-    return (
-        isinstance(handed, cst.Call) and is_super_call(handed, "set_weights")
-        and [flat(arg) for arg in handed.args] == [plain[1]]
-        and all(_rebinds_locals(statement) for statement in adjusting)
-    )
-
-
-def _rebinds_locals(statement: cst.CSTNode) -> bool:
-    """An assignment to a plain name computed without calls beyond len() and array makers, or an
-    if statement of such assignments."""
-    if isinstance(statement, cst.If):
-        orelse = statement.orelse
-        blocks = [statement.body] + ([orelse.body] if isinstance(orelse, cst.Else) else [])
-        return (
-            all(isinstance(block, cst.IndentedBlock) for block in blocks) and _harmless(statement.test)
-            and all(_rebinds_locals(line) for block in blocks for line in block.body)
-            and (not isinstance(orelse, cst.If) or _rebinds_locals(orelse))  # elif
-        )
-    assignment = assignment_of(statement)
-    return assignment is not None and isinstance(assignment[0], cst.Name) and _harmless(assignment[1])
-
-
-def _harmless(expression: cst.BaseExpression) -> bool:
-    return all(flat(call.func).split(".")[-1] in ("len", "list", "array", "asarray") for call in calls_in(expression))

@@ -1,36 +1,11 @@
-"""What a Keras 2 optimizer class's code says, read in libcst: assignments, `self.` attributes, calls, lists filled."""
+"""Reading the code of a Keras 2 optimizer class in libcst: the lists `get_updates` fills and the
+graph-only blocks it wraps them in. The readings every optimizer-class rule shares live in
+optfix.rulekit.class_code."""
 
 from __future__ import annotations
 
-import re
-from dataclasses import dataclass
-
 from optfix.lazy import libcst as cst
-from optfix.analysis.tree import code, descendants, reads
-
-LEARNING_RATES = ("lr", "learning_rate")
-
-
-@dataclass
-class Problem:
-    node: cst.CSTNode
-    message: str
-
-
-def flat(node: cst.CSTNode) -> str:
-    return re.sub(r"\s+", "", code(node))
-
-
-def is_self_attribute(node: cst.CSTNode, names: tuple[str, ...] | None = None) -> bool:
-    return (
-        isinstance(node, cst.Attribute) and isinstance(node.value, cst.Name) and node.value.value == "self"
-        and (names is None or node.attr.value in names)
-    )
-
-
-def names_in(node: cst.CSTNode) -> set[str]:
-    """Every name in `node` but attributes' names: what it reads, and keywords and imported names too."""
-    return {name.value for name in reads(node, every_name=True)}
+from optfix.rulekit.class_code import assignment_of, calls_in
 
 
 def unwrap_with(statements, is_graph_only) -> list:
@@ -42,44 +17,6 @@ def unwrap_with(statements, is_graph_only) -> list:
         else:
             result.append(statement)
     return result
-
-
-def expression_of(statement: cst.CSTNode) -> cst.BaseExpression | None:
-    if isinstance(statement, cst.SimpleStatementLine) and len(statement.body) == 1 and isinstance(statement.body[0], cst.Expr):
-        return statement.body[0].value
-    return None
-
-
-def assignment_of(statement: cst.CSTNode) -> tuple[cst.BaseExpression, cst.BaseExpression] | None:
-    """(target, value) of a one-target assignment statement."""
-    if isinstance(statement, cst.SimpleStatementLine) and len(statement.body) == 1:
-        small = statement.body[0]
-        if isinstance(small, cst.Assign) and len(small.targets) == 1:
-            return small.targets[0].target, small.value
-    return None
-
-
-def is_super_init(call: cst.Call) -> bool:
-    return is_super_call(call, "__init__")
-
-
-def is_super_call(call: cst.Call, method: str) -> bool:
-    """`super(...).<method>(...)`."""
-    func = call.func
-    return (
-        isinstance(func, cst.Attribute) and func.attr.value == method and isinstance(func.value, cst.Call)
-        and flat(func.value.func) == "super"
-    )
-
-
-def is_docstring(statement: cst.CSTNode) -> bool:
-    value = expression_of(statement)
-    return isinstance(value, (cst.SimpleString, cst.ConcatenatedString))
-
-
-def merges_base_config(function: cst.FunctionDef) -> bool:
-    """Whether get_config calls the base class's get_config (whose result it then merges)."""
-    return any(is_super_call(call, "get_config") for call in calls_in(function))
 
 
 def empty_lists(statement: cst.CSTNode) -> set[str]:
@@ -121,16 +58,3 @@ def appended(node: cst.CSTNode) -> set[str]:
         call.func.value.value for call in calls_in(node)
         if isinstance(call.func, cst.Attribute) and call.func.attr.value == "append" and isinstance(call.func.value, cst.Name)
     }
-
-
-def attributes_named(node: cst.CSTNode, name: str) -> list[cst.Attribute]:
-    """The `x.<name>` inside `node`."""
-    return [attribute for attribute in descendants(node, cst.Attribute) if attribute.attr.value == name]
-
-
-def descendant_ids(node: cst.CSTNode) -> set[int]:
-    return {id(child) for child in descendants(node, cst.CSTNode)}
-
-
-def calls_in(node: cst.CSTNode) -> list[cst.Call]:
-    return descendants(node, cst.Call)

@@ -6,7 +6,7 @@ import re
 from typing import TYPE_CHECKING
 
 from optfix.codemods.get_updates.backend_calls import BackendCalls
-from optfix.codemods.get_updates.class_code import LEARNING_RATES, assignment_of, flat, is_self_attribute, merges_base_config
+from optfix.rulekit.class_code import LEARNING_RATES, assignment_of, flat, is_self_attribute, merges_base_config
 from optfix.lazy import libcst as cst
 
 if TYPE_CHECKING:

@@ -7,7 +7,8 @@ from typing import TYPE_CHECKING
 
 from optfix.analysis.tree import code
 from optfix.codemods.get_updates.backend_calls import BackendCalls
-from optfix.codemods.get_updates.class_code import (
+from optfix.codemods.get_updates.class_code import unwrap_with
+from optfix.rulekit.class_code import (
     LEARNING_RATES,
     assignment_of,
     expression_of,
@@ -15,7 +16,6 @@ from optfix.codemods.get_updates.class_code import (
     is_self_attribute,
     is_super_init,
     names_in,
-    unwrap_with,
 )
 from optfix.lazy import libcst as cst
 

@@ -6,15 +6,15 @@ from dataclasses import dataclass, field
 
 from optfix.analysis.tree import code
 from optfix.codemods.get_updates.backend_calls import BackendCalls
-from optfix.codemods.get_updates.checkpoint_order import only_adjusts_the_list
-from optfix.codemods.get_updates.class_code import (
+from optfix.rulekit.class_code import only_adjusts_the_list
+from optfix.codemods.get_updates.class_code import unwrap_with
+from optfix.rulekit.class_code import (
     Problem,
     assignment_of,
     attributes_named,
     calls_in,
     descendant_ids,
     is_self_attribute,
-    unwrap_with,
 )
 from optfix.codemods.get_updates.get_config import migrated_get_config
 from optfix.codemods.get_updates.hyperparameters import hyperparameters, migrated_init

@@ -6,7 +6,7 @@ import ast
 import re
 
 from optfix.analysis.tree import code, descendants, reads
-from optfix.codemods.get_updates.class_code import is_super_call
+from optfix.rulekit.class_code import is_super_call
 from optfix.knowledge.backend import BASE_CLASSES
 from optfix.knowledge.namespaces import keras_member
 from optfix.lazy import lazy_import
@@ -16,7 +16,7 @@ from optfix.analysis.ast_nodes import every_node, quiet_parse
 
 # The migration itself, loaded with libcst when a file needs it: not when optfix starts.
 migration_module = lazy_import("optfix.codemods.get_updates.migration")
-config_keys = lazy_import("optfix.codemods.get_updates.config_keys")
+config_keys = lazy_import("optfix.rulekit.config_round_trip")
 
 _LEGACY_DECORATORS = ("legacy_get_updates_support", "symbolic")
 _PATCHED = ("get_updates", "get_gradients")  # the Keras 2 methods Keras 3 never calls

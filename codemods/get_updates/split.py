@@ -6,17 +6,15 @@ from typing import TYPE_CHECKING
 
 from optfix.codemods.get_updates.build import build_method
 from optfix.codemods.get_updates.checkpoint_order import weights_order
-from optfix.codemods.get_updates.class_code import (
-    appended,
+from optfix.codemods.get_updates.class_code import appended, empty_lists, unwrap_with
+from optfix.rulekit.class_code import (
     assignment_of,
     attributes_named,
     calls_in,
-    empty_lists,
     expression_of,
     flat,
     is_self_attribute,
     names_in,
-    unwrap_with,
 )
 from optfix.codemods.get_updates.hyperparameters import is_decay
 from optfix.codemods.get_updates.update_step import once_per_step_method, update_step_method

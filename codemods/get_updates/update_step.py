@@ -6,14 +6,7 @@ from typing import TYPE_CHECKING
 
 from optfix.analysis.tree import code
 from optfix.codemods.get_updates.backend_calls import BackendCalls
-from optfix.codemods.get_updates.class_code import (
-    Problem,
-    assignment_of,
-    attributes_named,
-    expression_of,
-    flat,
-    names_in,
-)
+from optfix.rulekit.class_code import Problem, assignment_of, attributes_named, expression_of, flat, names_in
 from optfix.knowledge import backend as facts
 from optfix.lazy import libcst as cst
 

@@ -29,6 +29,7 @@ from optfix.knowledge.keras import (
     KERAS2_SIGNATURES,
     KERAS3_SIGNATURES,
     TF_KERAS_DIFFERENCES,
+    OPTIMIZER_V2_API,
     keras2_defaults,
 )
 from optfix.knowledge.namespaces import keras_member
@@ -78,10 +79,11 @@ class Keras2OptimizerRule(ValueReferences, Rule):
     evidence that leaves out a default Keras 3 changed (`Adadelta()`) is reported where other
     calls of the same file were written for Keras 2.2, with the old values to write.
 
-    A class derived from a Keras optimizer that is written against tf.keras 2's optimizer API
-    (it defines `_resource_apply_dense`, `_create_slots`, `update_step(gradient, variable)`, or
-    calls `self._set_hyper(...)`, ...) is reported, and its base class is left as it is: moved to a
-    Keras 3 class, its overrides would never be called.
+    A class derived from a Keras optimizer that is written against tf.keras 2's optimizer APIs
+    keeps its base class as it is: moved to a Keras 3 class, its overrides would never be called.
+    One written for tf.keras 2.11-2.15 (`update_step(gradient, variable)`) is reported; one
+    written against OptimizerV2 only (`_resource_apply_dense`, `_create_slots`, `self._set_hyper(...)`,
+    ...) is left to rule optimizer-v2, which migrates it or says why it cannot.
 
     Why
     ---
@@ -169,6 +171,8 @@ class Keras2OptimizerRule(ValueReferences, Rule):
         if not bases or not used:
             return
         self.kept_bases.update(id(arg.value) for arg in bases)
+        if set(used) <= OPTIMIZER_V2_API:
+            return  # rule optimizer-v2 migrates such a class, or says why it cannot
         self.report(node.name, f"{node.name.value} is written against the tf.keras 2 optimizer API ({', '.join(used)}), "
                                "which Keras 3's optimizers neither have nor call: port it to build(var_list) and "
                                "update_step(gradient, variable, learning_rate); its base class is left as it is, "

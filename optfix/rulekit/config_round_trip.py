@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from optfix.analysis.tree import code, descendants, walk
-from optfix.codemods.get_updates.class_code import LEARNING_RATES, Problem, is_self_attribute, is_super_call, is_super_init, merges_base_config
+from optfix.rulekit.class_code import LEARNING_RATES, Problem, is_self_attribute, is_super_call, is_super_init, merges_base_config
 from optfix.knowledge.keras import KERAS3_BASE_CONFIG, KERAS3_BASE_PARAMETERS
 from optfix.lazy import libcst as cst
 

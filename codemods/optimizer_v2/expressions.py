@@ -1,0 +1,174 @@
+"""Expressions of an OptimizerV2 class as Keras 3 writes them: TensorFlow math as `keras.ops`
+where the counterpart is exact, hyperparameters as attributes, slots as lists indexed by the
+variable, the learning rate as update_step's argument. What has no Keras 3 form becomes a problem
+of the migration."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from optfix.analysis.tree import code, descendants
+from optfix.knowledge import optimizer_v2 as api
+from optfix.knowledge.backend import CALLS as BACKEND_CALLS
+from optfix.knowledge.namespaces import keras_member
+from optfix.knowledge.tf_math import COUNTERPARTS, IDENTITY
+from optfix.lazy import libcst as cst
+from optfix.rulekit.class_code import LEARNING_RATES, is_self_attribute
+
+if TYPE_CHECKING:
+    from optfix.codemods.optimizer_v2.migration import Migration
+
+
+def literal(node: cst.BaseExpression) -> str | None:
+    """The value of a plain string literal."""
+    if isinstance(node, cst.SimpleString) and node.prefix.lower() in ("", "u"):
+        value = node.evaluated_value
+        return value if isinstance(value, str) else None
+    return None
+
+
+def argument(call: cst.Call, position: int, keyword: str) -> cst.BaseExpression | None:
+    """The argument given at `position` or as `keyword=`."""
+    for index, arg in enumerate(call.args):
+        if arg.keyword is not None and arg.keyword.value == keyword:
+            return arg.value
+        if arg.keyword is None and not arg.star and index == position:
+            return arg.value
+    return None
+
+
+def self_method(call: cst.Call) -> str | None:
+    """`name` of `self.name(...)`."""
+    return call.func.attr.value if is_self_attribute(call.func) else None
+
+
+class Translate(cst.CSTTransformer):
+    """One method's expressions to Keras 3. `learning_rate` is what the current learning rate reads
+    as here: update_step's argument there, `self.learning_rate` elsewhere."""
+
+    def __init__(self, migration: Migration, learning_rate: str) -> None:
+        super().__init__()
+        self.migration = migration
+        self.learning_rate = learning_rate
+
+    # -- calls ---------------------------------------------------------------------------------
+
+    def leave_Call(self, original: cst.Call, updated: cst.Call) -> cst.BaseExpression:
+        updated = updated.with_changes(args=_without(updated.args, "use_locking", "read_value"))
+        method = self_method(original)
+        if method is not None:
+            return self._self_call(method, original, updated)
+        qualified = self.migration.qualified(original.func) or ""
+        if qualified in IDENTITY and len(updated.args) == 1 and not updated.args[0].keyword:
+            return updated.args[0].value
+        row = COUNTERPARTS.get(qualified)
+        if row is not None:
+            args = _without(updated.args, "name")
+            positional = [arg for arg in args if arg.keyword is None]
+            if (not any(arg.star for arg in args) and len(positional) <= row.positional
+                    and all(arg.keyword.value in row.keywords for arg in args if arg.keyword is not None)):
+                self.migration.uses_ops = True
+                return updated.with_changes(func=cst.parse_expression(f"{self.migration.names.ops}.{row.ops}"), args=args)
+            return updated
+        member = keras_member(qualified) or ""
+        target = api.BACKEND_CONFIG.get(member.removeprefix("src."))
+        if target is not None:
+            return updated.with_changes(func=cst.parse_expression(self._keras3(target)))
+        if member.startswith("backend.") and member[len("backend."):] in BACKEND_CALLS:
+            return updated.with_changes(func=cst.parse_expression(self._keras3(BACKEND_CALLS[member[len("backend."):]])))
+        if member.startswith("backend"):
+            self.migration.problem(original, f"{code(original.func)}() of the tf.keras 2 backend has no Keras 3 counterpart optfix knows")
+        if qualified.startswith(("tensorflow.raw_ops.", "tensorflow.python.training.", "tensorflow.python.ops.gen_training_ops")) or ".training_ops." in qualified:
+            inside = {id(node) for node in descendants(original, cst.CSTNode)}
+            self.migration.problems = [p for p in self.migration.problems if id(p.node) not in inside]  # its handles, its locking
+            self.migration.problem(original, f"{code(original.func)}() is a TensorFlow kernel that updates variables through their "
+                                             "handles: Keras 3 variables are updated with self.assign*(); write its math out")
+        return updated
+
+    def _keras3(self, target: str) -> str:
+        """`ops.sqrt` / `config.epsilon` as this file reaches Keras 3."""
+        if target.startswith("ops."):
+            self.migration.uses_ops = True
+            return f"{self.migration.names.ops}.{target[len('ops.'):]}"
+        return f"{self.migration.names.keras}.{target}"
+
+    def _self_call(self, method: str, original: cst.Call, updated: cst.Call) -> cst.BaseExpression:
+        migration = self.migration
+        if method == "_get_hyper":
+            name = literal(original.args[0].value) if original.args else None
+            dtype = argument(updated, 1, "dtype")
+            if name is None:
+                migration.problem(original, "_get_hyper() of a name that is not a string literal: optfix cannot tell which attribute it reads")
+                return updated
+            if name in LEARNING_RATES:
+                migration.raw_reads.append(original)
+                value = self.learning_rate
+            elif name in migration.hypers:
+                value = f"self.{migration.attribute(name)}"
+            else:
+                migration.problem(original, f"_get_hyper({name!r}) reads a hyperparameter __init__ does not set with _set_hyper()")
+                return updated
+            return self._cast(value, dtype)
+        if method == "_decayed_lr":
+            migration.decayed_reads.append(original)
+            return self._cast(self.learning_rate, argument(updated, 0, "var_dtype"))
+        if method == "_serialize_hyperparameter":
+            name = literal(original.args[0].value) if original.args else None
+            if name is None or name not in migration.hypers:
+                migration.problem(original, "_serialize_hyperparameter() of a name that is not a hyperparameter set in __init__")
+                return updated
+            return cst.parse_expression(f"self.{migration.attribute(name)}")
+        if method == "get_slot":
+            return self._slot(original, updated)
+        if method in api.REFUSED_OVERRIDES or method in ("add_slot", "get_slot_names", "_fallback_apply_state", "_set_hyper", "_prepare_local",
+                                                         "_resource_apply_dense", *api.SPARSE, "_create_slots"):
+            migration.problem(original, f"self.{method}() is tf.keras 2 optimizer machinery that Keras 3 does not have")
+        return updated
+
+    def _slot(self, original: cst.Call, updated: cst.Call) -> cst.BaseExpression:
+        name = literal(argument(original, 1, "slot_name") or cst.Name("_"))
+        variable = argument(updated, 0, "var")
+        if name is None or variable is None:
+            self.migration.problem(original, "get_slot() of a slot name that is not a string literal")
+            return updated
+        if name not in self.migration.slots:
+            self.migration.problem(original, f"get_slot(..., {name!r}) reads a slot _create_slots() does not make with add_slot()")
+            return updated
+        return cst.parse_expression(f"self.{self.migration.slots[name]}[self._get_variable_index({code(variable)})]")
+
+    def _cast(self, value: str, dtype: cst.BaseExpression | None) -> cst.BaseExpression:
+        if dtype is None:
+            return cst.parse_expression(value)
+        self.migration.uses_ops = True
+        return cst.parse_expression(f"{self.migration.names.ops}.cast({value}, {code(dtype)})")
+
+    # -- attributes ----------------------------------------------------------------------------
+
+    def leave_Attribute(self, original: cst.Attribute, updated: cst.Attribute) -> cst.BaseExpression:
+        if original.attr.value == "base_dtype" and isinstance(original.value, cst.Attribute) and original.value.attr.value == "dtype":
+            return updated.value  # Keras 3 dtypes are names ("float32"), with no base_dtype
+        if original.attr.value == "handle":
+            self.migration.problem(original, f"{code(original)}: Keras 3 variables have no TensorFlow resource handle to pass to kernels")
+        if not is_self_attribute(original):
+            return updated
+        name = original.attr.value
+        if name in LEARNING_RATES:
+            self.migration.raw_reads.append(original)
+            return updated.with_changes(attr=cst.Name("learning_rate"))
+        if name in api.LEGACY_ATTRIBUTES:
+            self.migration.problem(original, f"{code(original)} is state of the tf.keras 2 optimizer that Keras 3 optimizers do not have")
+        if name in self.migration.renamed:
+            return updated.with_changes(attr=cst.Name(self.migration.renamed[name]))
+        return updated
+
+
+def _without(args, *keywords: str) -> list[cst.Arg]:
+    kept = [arg for arg in args if not (arg.keyword is not None and arg.keyword.value in keywords)]
+    return _last_comma(kept) if len(kept) < len(args) else list(args)
+
+
+def _last_comma(args) -> list[cst.Arg]:
+    args = list(args)
+    if args:
+        args[-1] = args[-1].with_changes(comma=cst.MaybeSentinel.DEFAULT)
+    return args

@@ -1,0 +1,208 @@
+"""A tf.keras 2 optimizer class (OptimizerV2 API) rewritten as a Keras 3 one, whole or not at all.
+
+`run()` returns the Keras 3 class, or None with `problems` saying, construct by construct, why it
+cannot. Each method has its module: constructor (`__init__`), slots (`_create_slots` -> build),
+update_step (`_prepare_local` + `_resource_apply_dense`), sparse (what becomes of the sparse
+methods), config (`get_config`); statements and expressions translate what they hold.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from optfix.analysis.tree import code, descendants
+from optfix.codemods.optimizer_v2.config import get_config
+from optfix.codemods.optimizer_v2.constructor import Constructor, hyperparameters
+from optfix.codemods.optimizer_v2.expressions import Translate
+from optfix.codemods.optimizer_v2.slots import Build, slot_attributes
+from optfix.codemods.optimizer_v2.sparse import LAZY, WHOLE, lazy_message, sparse_kind
+from optfix.codemods.optimizer_v2.statements import Statements
+from optfix.codemods.optimizer_v2.update_step import UpdateStep
+from optfix.knowledge import optimizer_v2 as api
+from optfix.lazy import libcst as cst
+from optfix.rulekit.class_code import Problem, assignment_of, descendant_ids, is_docstring, is_super_call, only_adjusts_the_list
+from optfix.rulekit.rule import FileContext
+
+# Calls that drive an optimizer: made on another object than self, they are a wrapper's.
+_DRIVING = frozenset({"apply_gradients", "minimize", "_resource_apply_dense", "_resource_apply_sparse", "_create_slots",
+                      "_prepare_local", "_distributed_apply", "_create_all_weights", "_create_hypers", "_prepare", "add_slot"})
+
+
+@dataclass
+class Names:
+    """How the migrated code reaches Keras 3, in the file's terms."""
+
+    ops: str  # `ops` or `keras.ops`
+    keras: str  # the expression for the `keras` package
+
+
+class Migration:
+    def __init__(self, file: FileContext, node: cst.ClassDef, names: Names) -> None:
+        self.file, self.node, self.names = file, node, names
+        self.problems: list[Problem] = []
+        self.reviews: list[Problem] = []  # migrated, but a person should look here
+        self.hypers: dict[str, cst.Call] = {}
+        self.slots: dict[str, str] = {}  # slot name -> the attribute holding its list
+        self.renamed: dict[str, str] = {}  # attributes the Keras 3 base class owns -> the class's own name for them
+        self.decayed_reads: list[cst.CSTNode] = []  # reads of the learning rate with OptimizerV2's decay
+        self.raw_reads: list[cst.CSTNode] = []  # reads of it without
+        self.uses_ops = False
+        self.imports_tensorflow = False  # the migrated class needs `import tensorflow as tf` added
+
+    def problem(self, node: cst.CSTNode, message: str) -> None:
+        self.problems.append(Problem(node, message))
+
+    def located_problems(self) -> list[Problem]:
+        """The problems, each at a node of the original class (or at the class), once."""
+        originals = descendant_ids(self.node)
+        located = [p if id(p.node) in originals else Problem(self.node.name, p.message) for p in self.problems]
+        return list({(id(p.node), p.message): p for p in located}.values())
+
+    def qualified(self, node: cst.CSTNode) -> str | None:
+        return self.file.imports.qualified_name(node)
+
+    def attribute(self, hyperparameter: str) -> str:
+        return self.renamed.get(hyperparameter, hyperparameter)
+
+    def string(self, text: str) -> str:
+        """`text` as a string literal in the quotes the class writes most."""
+        quotes = [s.quote for s in descendants(self.node, cst.SimpleString) if not s.prefix]
+        quote = "'" if quotes.count("'") > quotes.count('"') else '"'
+        return f"{quote}{text}{quote}"
+
+    def tensorflow(self) -> str:
+        """The file's name for TensorFlow, `tf` (imported where needed) if it has none."""
+        name = self.file.imports.name_for("tensorflow")
+        if name is None:
+            self.imports_tensorflow = True
+            name = "tf"
+        return name
+
+    def translator(self, learning_rate: str = "self.learning_rate") -> Translate:
+        return Translate(self, learning_rate)
+
+    # -- the whole class -----------------------------------------------------------------------
+
+    def run(self) -> cst.ClassDef | None:
+        methods = {s.name.value: s for s in self.node.body.body if isinstance(s, cst.FunctionDef)}
+        self._refuse_machinery(methods)
+        if self.problems:
+            return None  # what follows would only restate it
+        init, dense = methods.get("__init__"), methods.get(api.DENSE)
+        if init is None or dense is None:
+            missing = "__init__" if init is None else api.DENSE
+            self.problem(self.node.name, f"it defines no {missing}: optfix migrates classes that set their hyperparameters in "
+                                         "__init__ and update a variable in _resource_apply_dense")
+            return None
+        taken = set(methods) | {t.target.attr.value for t in descendants(self.node, cst.AssignTarget)
+                                if isinstance(t.target, cst.Attribute) and isinstance(t.target.value, cst.Name) and t.target.value.value == "self"}
+        self.hypers = hyperparameters(self, init)
+        self.renamed = {name: f"{name}_" for name in (set(self.hypers) | taken) - set(methods) & api.KERAS3_MEMBERS - api.KERAS3_OVERRIDABLE}
+        create = methods.get(api.SLOTS)
+        self.slots = slot_attributes(create, taken | set(self.hypers)) if create is not None else {}
+        replaced: dict[int, cst.BaseStatement | None] = {id(methods[name]): None for name in (api.PREPARE, *api.SPARSE, "set_weights")
+                                                        if name in methods}
+        if create is not None:
+            replaced[id(create)] = Build(self, create).build()
+        sparse = [methods[name] for name in api.SPARSE if name in methods]
+        replaced[id(dense)] = UpdateStep(self, dense, methods.get(api.PREPARE), densify=bool(sparse)).build()
+        self._review_variable_names(methods)
+        for method in sparse:
+            self._sparse(method)
+        trivial = methods.get("apply_gradients")
+        if trivial is not None:
+            replaced[id(trivial)] = None if self._only_calls_super(trivial) else trivial
+        if "get_config" in methods:
+            replaced[id(methods["get_config"])] = get_config(self, methods["get_config"])
+        for name, method in methods.items():
+            if id(method) not in replaced and name != "__init__":
+                replaced[id(method)] = self._other_method(method)
+        if self.decayed_reads and self.raw_reads:
+            self.problem(self.raw_reads[0], "it reads the learning rate both with OptimizerV2's time-based decay (_decayed_lr) and "
+                                            "without it (_get_hyper, self.lr): Keras 3 gives one learning rate")
+        replaced[id(init)] = Constructor(self, init, self.hypers, fold_decay=bool(self.decayed_reads)).build()
+        if self.problems:
+            return None
+        body = []
+        for statement in self.node.body.body:
+            if id(statement) in replaced:
+                if replaced[id(statement)] is not None:
+                    body.append(replaced[id(statement)])
+            elif not self._dropped_class_attribute(statement):
+                body.append(statement)
+        return self.node.with_changes(body=self.node.body.with_changes(body=body))
+
+    def _refuse_machinery(self, methods: dict[str, cst.FunctionDef]) -> None:
+        overridden = [name for name in methods if name in api.REFUSED_OVERRIDES and not self._only_pads_weights(methods[name])]
+        if len(overridden) == 1:
+            self.problem(methods[overridden[0]], f"it overrides {overridden[0]}(): {api.REFUSED_OVERRIDES[overridden[0]]}")
+        elif overridden:
+            listed = ", ".join(f"{name}()" for name in overridden[:-1]) + f" and {overridden[-1]}()"
+            self.problem(methods[overridden[0]], f"it overrides {listed}: tf.keras 2 optimizer machinery that Keras 3 "
+                                                 "optimizers neither have nor call")
+        for name, method in methods.items():
+            if name in api.KERAS3_MEMBERS - api.KERAS3_OVERRIDABLE - set(api.REFUSED_OVERRIDES) - {"apply_gradients", "set_weights"}:
+                self.problem(method, f"it defines {name}(), which Keras 3's Optimizer has: it would replace the base class's")
+        if "apply_gradients" in methods and not self._only_calls_super(methods["apply_gradients"]):
+            self.problem(methods["apply_gradients"], "it overrides apply_gradients() to do more than call the base class's: "
+                                                     "Keras 3's apply_gradients(grads_and_vars) runs apply(), which calls update_step")
+        for call in descendants(self.node, cst.Call):
+            func = call.func
+            if (isinstance(func, cst.Attribute) and func.attr.value in _DRIVING and not (isinstance(func.value, cst.Name) and func.value.value == "self")
+                    and not (isinstance(func.value, cst.Call) and code(func.value.func) == "super")):
+                self.problem(call, f"it wraps another optimizer ({code(func)}()): a Keras 3 optimizer cannot drive another's "
+                                   "updates; for a moving average of the weights use use_ema=True (ema_momentum=...), for "
+                                   "accumulated gradients gradient_accumulation_steps=; otherwise rebuild it on Keras 3's apply()")
+                return
+
+    def _only_pads_weights(self, method: cst.FunctionDef) -> bool:
+        """A set_weights() that only reshapes a list in the legacy layout (a checkpoint of
+        tf.keras 1's optimizers) before the base class's: it goes, with a finding."""
+        if method.name.value != "set_weights" or not only_adjusts_the_list(method):
+            return False
+        self.reviews.append(Problem(method, "set_weights() override removed: it only reshaped a list in the legacy layout (an "
+                                            "older checkpoint's) before the base class's set_weights(); Keras 3's takes "
+                                            "optimizer.variables (iterations, learning rate, then the slots), which a legacy list fits neither way"))
+        return True
+
+    def _only_calls_super(self, method: cst.FunctionDef) -> bool:
+        body = [s for s in method.body.body if not is_docstring(s)]
+        if len(body) != 1 or not isinstance(body[0], cst.SimpleStatementLine) or len(body[0].body) != 1:
+            return False
+        small = body[0].body[0]
+        value = small.value if isinstance(small, (cst.Return, cst.Expr)) else None
+        return isinstance(value, cst.Call) and is_super_call(value, method.name.value)
+
+    def _sparse(self, method: cst.FunctionDef) -> None:
+        kind, evidence = sparse_kind(self, method)
+        if kind == LAZY:
+            self.problem(evidence, lazy_message(method, evidence))
+        elif kind == WHOLE:
+            self.reviews.append(Problem(method, f"{method.name.value}() removed: Keras 3 gives update_step the gradient of an "
+                                                "embedding made dense; this method updates whole variables as the dense one does, "
+                                                "but optfix does not prove it computes the same: compare the two"))
+
+    def _review_variable_names(self, methods: dict[str, cst.FunctionDef]) -> None:
+        """`var.name` of a parameter of the update or of a helper it calls: the name of a variable."""
+        for name, method in methods.items():
+            if name in ("__init__", "get_config", api.SLOTS):
+                continue
+            params = {p.name.value for p in method.params.params} - {"self"}
+            for node in descendants(method, cst.Attribute):
+                if node.attr.value == "name" and isinstance(node.value, cst.Name) and node.value.value in params:
+                    self.reviews.append(Problem(node, f"{code(node)}: Keras 3 names a variable by its layer's attribute ('kernel', "
+                                                      "not 'dense/kernel:0'): check what is matched against it"))
+
+    def _other_method(self, method: cst.FunctionDef) -> cst.FunctionDef:
+        statements = Statements(self, self.translator(), updates=False)
+        body = method.body
+        if isinstance(body, cst.IndentedBlock):
+            return method.with_changes(body=body.with_changes(body=statements.body(list(body.body))),
+                                       decorators=[d.visit(self.translator()) for d in method.decorators])
+        return method.visit(self.translator())
+
+    @staticmethod
+    def _dropped_class_attribute(statement: cst.BaseStatement) -> bool:
+        assignment = assignment_of(statement)
+        return assignment is not None and isinstance(assignment[0], cst.Name) and assignment[0].value in api.DROPPED_CLASS_ATTRIBUTES
+

@@ -1,0 +1,73 @@
+"""What becomes of an OptimizerV2's sparse methods (`_resource_apply_sparse`, and
+`_resource_apply_sparse_duplicate_indices`) in Keras 3, which has none: it passes the gradient of
+an embedding (a `tf.IndexedSlices`) to update_step, whose math reads it as the dense gradient,
+zero in the rows the batch did not touch.
+
+- A sparse method that hands the gradient, made dense, to `_resource_apply_dense`, or that only
+  raises, computes what update_step computes: it goes.
+- One that writes the variable only at the gradient's rows (a scatter, a sparse kernel) is a lazy
+  update, as LazyAdam's: rows without a gradient keep their values, where the dense update moves
+  them too (momentum, decay). Keras 3 would change the math for embeddings: not migrated.
+- One that writes whole variables, as the dense method does, goes, with a finding: optfix does
+  not prove that it computes what the dense method computes.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from optfix.analysis.tree import code, descendants
+from optfix.codemods.optimizer_v2.expressions import argument, self_method
+from optfix.lazy import libcst as cst
+from optfix.rulekit.class_code import is_docstring
+
+if TYPE_CHECKING:
+    from optfix.codemods.optimizer_v2.migration import Migration
+
+SAME, WHOLE, LAZY = "same as dense", "whole variables", "rows only"
+_SCATTERS = ("scatter_add", "scatter_sub", "scatter_update", "scatter_nd_add", "scatter_nd_sub", "scatter_nd_update",
+             "scatter_max", "scatter_min", "scatter_mul", "scatter_div")
+
+
+def sparse_kind(migration: Migration, method: cst.FunctionDef) -> tuple[str, cst.CSTNode | None]:
+    """SAME, WHOLE or LAZY, with the node that shows a lazy update."""
+    params = [p.name.value for p in method.params.params]
+    variable = params[2] if len(params) > 2 else None
+    body = [s for s in method.body.body if not is_docstring(s)]
+    calls = [c for s in body for c in descendants(s, cst.Call)]
+    if body and all(isinstance(s, cst.SimpleStatementLine) and all(isinstance(small, cst.Raise) for small in s.body) for s in body):
+        return SAME, None
+    for call in calls:
+        writes_rows = _writes_rows(migration, call, variable)
+        if writes_rows:
+            return LAZY, call
+    delegated = [c for c in calls if self_method(c) in ("_resource_apply_dense", "_resource_apply_sparse")]
+    if delegated and len(body) <= 3 and not any(_updates(c) for c in calls):
+        return SAME, None
+    return WHOLE, None
+
+
+def _writes_rows(migration: Migration, call: cst.Call, variable: str | None) -> bool:
+    """A write of the variable at some rows: a scatter of it, or a sparse TensorFlow kernel."""
+    target = argument(call, 0, "resource") or argument(call, 0, "ref") or argument(call, 0, "x")
+    of_variable = isinstance(target, cst.Name) and target.value == variable
+    method = self_method(call)
+    if method is not None and method.startswith("_resource_scatter") and of_variable:
+        return True
+    func = call.func
+    if isinstance(func, cst.Attribute) and func.attr.value in _SCATTERS:
+        return isinstance(func.value, cst.Name) and func.value.value == variable or of_variable
+    qualified = migration.qualified(func) or ""
+    return "Sparse" in qualified.rpartition(".")[2] or "_sparse_" in qualified.rpartition(".")[2]
+
+
+def _updates(call: cst.Call) -> bool:
+    func = call.func
+    return isinstance(func, cst.Attribute) and func.attr.value in ("assign", "assign_add", "assign_sub", *_SCATTERS)
+
+
+def lazy_message(method: cst.FunctionDef, evidence: cst.CSTNode) -> str:
+    return (f"{method.name.value}() updates the variable only at the rows of a sparse gradient ({code(evidence.func)}), a lazy "
+            "update as for embeddings; Keras 3 gives update_step the gradient made dense, whose update moves the other rows "
+            "too, so the math would change for embeddings: migrate it by hand (update_step can test for tf.IndexedSlices) "
+            "or keep it on tf_keras")
