@@ -88,6 +88,12 @@ def _in_legacy_order(migration: Migration, units: list[Unit]) -> list[Unit]:
                                                 "variables (its checkpoint) may be in another order than the legacy self.weights"))
         return units
     target = [name for name in order if name != ITERATIONS]
+    if migration.weights_in_loop:
+        if target:
+            migration.reviews.append(Problem(statement, "self.weights lists slot lists and, in the loop over the parameters, the "
+                                                        "slots made there: optfix cannot follow that order, so the optimizer's "
+                                                        "variables (its checkpoint) may be in another order than the legacy ones"))
+        return units  # build() makes each parameter's slots in turn, as the legacy loop did
     if order.count(ITERATIONS) and order[0] != ITERATIONS:
         migration.reviews.append(Problem(statement, "self.weights lists self.iterations after slots: Keras 3's step counter is always "
                                                     "the first of optimizer.variables, so the checkpoint's order differs"))

@@ -48,6 +48,7 @@ class Migration:
     dtypes: dict[str, cst.BaseExpression] = field(default_factory=dict)  # the dtype= given to those K.variable calls
     state: dict[str, cst.BaseExpression] = field(default_factory=dict)  # those updated once per step
     weights: list[tuple[cst.BaseStatement, list[str] | None]] = field(default_factory=list)  # `self.weights = ...`, its order
+    weights_in_loop: bool = False  # the loop over the parameters lists the slots it makes in self.weights, as it makes them
 
     def problem(self, node: cst.CSTNode, message: str) -> None:
         self.problems.append(Problem(node, message))

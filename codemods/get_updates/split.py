@@ -6,6 +6,8 @@ from typing import TYPE_CHECKING
 
 from optfix.codemods.get_updates.build import build_method
 from optfix.codemods.get_updates.checkpoint_order import weights_order
+from optfix.codemods.get_updates.comprehensions import as_loops
+from optfix.codemods.get_updates.loop_slots import with_loop_slots
 from optfix.codemods.get_updates.class_code import (
     appended,
     assignment_of,
@@ -15,6 +17,7 @@ from optfix.codemods.get_updates.class_code import (
     expression_of,
     flat,
     is_self_attribute,
+    names_bound,
     names_in,
     unwrap_with,
 )
@@ -49,11 +52,11 @@ def split_get_updates(migration: Migration, function: cst.FunctionDef) -> list[c
     grads = None
     build: list[cst.BaseStatement] = []
     before: list[cst.BaseStatement] = []
-    loop: cst.For | None = None
+    loops: list[cst.For] = []  # over zip(params, grads, ...): comprehensions become one loop each
     build_locals: set[str] = set()
     step_updates: list[cst.BaseStatement] = []  # of state kept once per step, not per variable
     pending: list[cst.BaseStatement] = []  # empty lists, which a loop may fill with slots
-    for statement in unwrap_with(function.body.body, migration.is_graph_only):
+    for statement in as_loops(migration, unwrap_with(function.body.body, migration.is_graph_only)):
         if _is_bookkeeping(migration, statement) or _is_weights_list(migration, statement):
             continue
         assignment = assignment_of(statement)
@@ -70,7 +73,7 @@ def split_get_updates(migration: Migration, function: cst.FunctionDef) -> list[c
         if empty_lists(statement):
             pending.append(statement)  # `ms, vs = [], []`, filled by a loop over the parameters, or not
             continue
-        if isinstance(statement, cst.For) and isinstance(statement.iter, cst.Name) and statement.iter.value == param_list and loop is None:
+        if isinstance(statement, cst.For) and isinstance(statement.iter, cst.Name) and statement.iter.value == param_list and not loops:
             filled = appended(statement) & set().union(*(empty_lists(p) for p in pending))
             if not filled or not migration.makes_state(statement) or grads and grads in names_in(statement):
                 migration.problem(statement, "a loop over the parameters that does not only make slot lists")
@@ -80,9 +83,7 @@ def split_get_updates(migration: Migration, function: cst.FunctionDef) -> list[c
             pending = [p for p in pending if not empty_lists(p) & filled]
             continue
         if isinstance(statement, cst.For):
-            if loop is not None:
-                migration.problem(statement, "a second loop over the parameters: optfix migrates one")
-            loop = statement
+            loops.append(statement)
             continue
         assignment = assignment_of(statement)
         used = names_in(statement)
@@ -94,8 +95,8 @@ def split_get_updates(migration: Migration, function: cst.FunctionDef) -> list[c
             if not migration.makes_state(assignment[1]):
                 build_locals.add(assignment[0].value)
             continue
-        if loop is None and _is_state_update(migration, statement):
-            step_updates.append(statement)
+        if _is_state_update(migration, statement):
+            step_updates.append(statement)  # before or after the loop: made after every update_step
             continue
         if "self.updates" in flat(statement):
             migration.problem(statement, "self.updates used in a way optfix does not translate")
@@ -103,30 +104,48 @@ def split_get_updates(migration: Migration, function: cst.FunctionDef) -> list[c
         if grads is not None and grads in used or param_list in used:
             migration.problem(statement, "a computation over all gradients or parameters at once: Keras 3 updates one variable at a time (update_step)")
             continue
-        if loop is not None:
-            migration.problem(statement, "a statement after the loop over the parameters")
+        if loops:
+            migration.problem(statement, "a statement after the loop over the parameters that is not once-per-step "
+                                         "bookkeeping (the step counter, an update of state kept in __init__)")
             continue
         if build_locals & used:
             migration.problem(statement, f"{', '.join(sorted(build_locals & used))} is needed in both build() and update_step()")
         before.append(statement)
     before = pending + before
-    for statement in [*build, *before, *([loop] if loop else [])]:
+    loops = with_loop_slots(migration, loops, param_list, build)
+    for statement in [*build, *before, *loops]:
         for node in attributes_named(statement, "weights"):
             if is_self_attribute(node):
                 migration.problem(node, "self.weights used in a way optfix does not translate (Keras 3 optimizers have none; "
                                         "optimizer.variables holds their state)")
-    if loop is None or grads is None:
+    if not loops or grads is None:
         migration.problem(function, "get_updates has no `for ... in zip(params, grads, ...)` loop over the parameters")
         return None
     if loss in set().union(*(names_in(s) for s in before)):
         migration.problem(function, "the loss is used other than to take gradients")
     between = [cst.EmptyLine(indent=False)] * max(1, sum(1 for line in function.leading_lines if not line.comment))
     build_function = build_method(migration, build, param_list).with_changes(leading_lines=function.leading_lines)
-    step_function = update_step_method(migration, before, loop, param_list, grads)
+    _no_loop_leaks(migration, loops, step_updates)
+    step_function = update_step_method(migration, before, loops, param_list, grads)
     methods = [build_function, step_function.with_changes(leading_lines=between)]
     if step_updates:
         methods.append(once_per_step_method(migration, before, step_updates).with_changes(leading_lines=between))
     return methods
+
+
+def _no_loop_leaks(migration: Migration, loops: list[cst.For], step_updates: list[cst.BaseStatement]) -> None:
+    """Each loop, and each update made once per step, reads nothing a loop before it left
+    behind (a name of its last iteration): in update_step every loop's body runs for the one
+    variable, so such a value would be the current variable's, not the last parameter's."""
+    left: set[str] = set()
+    for item in [*loops, *step_updates]:
+        own = names_bound(item.target) | names_bound(item.body) if isinstance(item, cst.For) else set()
+        leaked = (names_in(item) - own) & left
+        if leaked:
+            migration.problem(item, f"it reads {', '.join(sorted(leaked))} as a loop over the parameters left it (the value of "
+                                    "the last parameter): a per-variable update_step cannot express that")
+        if isinstance(item, cst.For):
+            left |= own
 
 
 def _is_state_update(migration: Migration, statement: cst.BaseStatement) -> bool:

@@ -38,6 +38,13 @@ INITIALIZERS = {"zeros": "zeros", "zeros_like": "zeros", "ones": "ones", "ones_l
 # The legacy way to emit an update, and the Keras 3 optimizer method that does it now.
 UPDATES = {"update": "assign", "update_add": "assign_add", "update_sub": "assign_sub"}
 
+# The same updates written with TensorFlow 1's own functions, by their qualified names.
+TF_UPDATES = {
+    f"{module}.{function}": method
+    for module in ("tensorflow", "tensorflow.compat.v1", "tensorflow.python.ops.state_ops")
+    for function, method in (("assign", "assign"), ("assign_add", "assign_add"), ("assign_sub", "assign_sub"))
+}
+
 # Backend functions that read or write a value eagerly while the graph is built (`K.eval(self.iterations)`
 # in get_updates): Keras 3 builds no graph, so a migration cannot keep what they meant.
 EAGER = {"eval", "get_value", "batch_get_value", "set_value", "batch_set_value", "gradients", "function"}
