@@ -54,6 +54,11 @@ def migrated_init(migration: Migration, init: cst.FunctionDef) -> cst.FunctionDe
         migration.problem(init, "__init__ takes no **kwargs: Keras 3 gives name and clipping arguments through them (from_config too)")
         return init
     lr = learning_rate.value
+    default = next((p.default for p in (*params.posonly_params, *params.params, *params.kwonly_params) if p.name.value == lr), None)
+    if isinstance(default, _NOT_NUMBERS):
+        migration.problem(default, f"the learning rate's default, {code(default)}, is not a number: Keras 3's base class takes one "
+                                   "number or schedule as learning_rate")
+        return init
     statements = []
     super_seen = False
     deferred = []  # `self.x = ...` before the base class's __init__, which Keras 3 forbids
@@ -92,6 +97,10 @@ def migrated_init(migration: Migration, init: cst.FunctionDef) -> cst.FunctionDe
     if not super_seen:
         migration.problem(init, "__init__ does not call the base class's __init__")
     return init.with_changes(body=init.body.with_changes(body=statements))
+
+
+_NOT_NUMBERS = (cst.List, cst.Tuple, cst.Dict, cst.Set, cst.SimpleString, cst.ConcatenatedString, cst.FormattedString,
+                cst.ListComp, cst.DictComp, cst.SetComp, cst.GeneratorExp, cst.Lambda)
 
 
 def _dropped(migration: Migration, statement: cst.CSTNode) -> bool:

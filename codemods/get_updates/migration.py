@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 
 from optfix.analysis.tree import code
 from optfix.codemods.get_updates.backend_calls import BackendCalls
+from optfix.codemods.get_updates.bound_names import unbound_reads
 from optfix.codemods.get_updates.checkpoint_order import only_adjusts_the_list
 from optfix.codemods.get_updates.class_code import (
     Problem,
@@ -138,7 +139,9 @@ class Migration:
             return None
         migrated = self.node.with_changes(body=self.node.body.with_changes(body=body))
         owned = {name: f"{name}_" for name in self._assigned_attributes(init) & facts.BASE_ATTRIBUTES}
-        return migrated.visit(_Rename(owned)) if owned else migrated
+        migrated = migrated.visit(_Rename(owned)) if owned else migrated
+        self.problems += unbound_reads(self.node, migrated)
+        return None if self.problems else migrated
 
     def _assigned_attributes(self, init: cst.FunctionDef) -> set[str]:
         return {

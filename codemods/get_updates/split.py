@@ -22,7 +22,7 @@ from optfix.codemods.get_updates.class_code import (
     unwrap_with,
 )
 from optfix.codemods.get_updates.hyperparameters import is_decay
-from optfix.codemods.get_updates.update_step import once_per_step_method, update_step_method
+from optfix.codemods.get_updates.update_step import once_per_step_method, update_step_method, written_update
 from optfix.lazy import libcst as cst
 
 if TYPE_CHECKING:
@@ -126,6 +126,7 @@ def split_get_updates(migration: Migration, function: cst.FunctionDef) -> list[c
     between = [cst.EmptyLine(indent=False)] * max(1, sum(1 for line in function.leading_lines if not line.comment))
     build_function = build_method(migration, build, param_list).with_changes(leading_lines=function.leading_lines)
     _no_loop_leaks(migration, loops, step_updates)
+    _nothing_carried(migration, before, loops)
     step_function = update_step_method(migration, before, loops, param_list, grads)
     methods = [build_function, step_function.with_changes(leading_lines=between)]
     if step_updates:
@@ -146,6 +147,23 @@ def _no_loop_leaks(migration: Migration, loops: list[cst.For], step_updates: lis
                                     "the last parameter): a per-variable update_step cannot express that")
         if isinstance(item, cst.For):
             left |= own
+
+
+def _nothing_carried(migration: Migration, before: list[cst.BaseStatement], loops: list[cst.For]) -> None:
+    """No loop over the parameters carries a value from one parameter to the next: a name bound
+    before the loop that the loop rebinds (`lr_t = multiplier(lr_t, p)`, or a rate chosen by
+    `p.name` and kept for the parameters after it) and reads before rebinding it in the same
+    iteration. update_step starts afresh for each variable, so it cannot carry anything."""
+    earlier = set().union(*(names_bound(s) for s in before)) if before else set()
+    for loop in loops:
+        for name in sorted(names_bound(loop.body) & earlier):
+            first = next(s for s in loop.body.body if name in names_in(s))
+            assignment = assignment_of(first)
+            fresh = assignment and isinstance(assignment[0], cst.Name) and assignment[0].value == name and name not in names_in(assignment[1])
+            if not fresh:
+                migration.problem(first, f"{name} is changed inside the loop over the parameters and the change is kept for the "
+                                         "parameters after it: Keras 3's update_step starts afresh for each variable, so it cannot "
+                                         "carry a value from one to the next; compute it from the variable alone")
 
 
 def _is_state_update(migration: Migration, statement: cst.BaseStatement) -> bool:
@@ -203,11 +221,16 @@ def _is_weights_list(migration: Migration, statement: cst.BaseStatement) -> bool
 
 
 def _counts_steps(migration: Migration, node: cst.BaseExpression) -> bool:
-    """`K.update_add(self.iterations, 1)`."""
-    return (
-        isinstance(node, cst.Call) and migration.backend(node.func) == "update_add" and len(node.args) == 2
-        and flat(node.args[0].value) == "self.iterations" and flat(node.args[1].value) in ("1", "1.0", "1.")
-    )
+    """`K.update_add(self.iterations, 1)`, `K.update(self.iterations, self.iterations + 1)` (or
+    `tf.assign_add`, a `(variable, value)` pair): the step counter, which Keras 3's base class
+    advances after every update_step, where the legacy graph's reads all saw the value before."""
+    update = written_update(migration, node)
+    if update is None or flat(update[1][0]) != "self.iterations":
+        return False
+    method, (_, value) = update
+    one = ("1", "1.0", "1.")
+    return (method == "assign_add" and flat(value) in one
+            or method == "assign" and any(flat(value) in (f"self.iterations+{n}", f"{n}+self.iterations") for n in one))
 
 
 def _branches_make_slots(migration: Migration, statement: cst.If) -> bool:
