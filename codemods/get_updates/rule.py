@@ -16,6 +16,7 @@ from optfix.analysis.ast_nodes import every_node, quiet_parse
 
 # The migration itself, loaded with libcst when a file needs it: not when optfix starts.
 migration_module = lazy_import("optfix.codemods.get_updates.migration")
+family_module = lazy_import("optfix.codemods.get_updates.family")
 config_keys = lazy_import("optfix.codemods.get_updates.config_keys")
 
 _LEGACY_DECORATORS = ("legacy_get_updates_support", "symbolic")
@@ -200,8 +201,12 @@ class GetUpdatesRule(Rule):
     def __init__(self, file) -> None:
         super().__init__(file)
         self._keras: str | None = None  # the name the migrated classes reach Keras 3 by, once chosen
+        self._families: dict[int, object] = {}  # by id of the family's base class
 
     def leave_ClassDef(self, original: cst.ClassDef, updated: cst.ClassDef) -> cst.ClassDef:
+        parent = family_module.parent_of(self.file.module, original, lambda node: self._legacy_base(node) is not None)
+        if parent is not None:
+            return self._leave_family_member(original, updated, parent)
         if not _is_candidate(original):
             self._report_gradients_override(original)
             return updated
@@ -224,6 +229,32 @@ class GetUpdatesRule(Rule):
         migrated = self._declaration(migrated, base, names)
         message = f"{original.name.value}: get_updates -> build + update_step (the Keras 3 optimizer API)"
         result = self.rewrite(original, updated, migrated, message)
+        if result is migrated:
+            self._reconcile_imports(names, dropped=set(_first_uses(original)) - set(_first_uses(migrated)))
+            for review in [*migration.reviews, *config_keys.config_problems(original, migrated)]:
+                self.report(review.node, f"{original.name.value}: {review.message}")
+        return result
+
+    def _leave_family_member(self, original: cst.ClassDef, updated: cst.ClassDef, parent: cst.ClassDef) -> cst.ClassDef:
+        """A member of a family of Keras 2 optimizers of this file (a base class and its
+        subclasses): migrated if every member can be, reported otherwise."""
+        family = self._families.get(id(parent))
+        if family is None:
+            blocked = [m for m in family_module.subclasses(self.file.module, parent.name.value) + [parent]
+                       if self.file.suppressed(self.id, m) or self._unproven_project_imports(m)]
+            names = self._names()
+            family = self._families[id(parent)] = None if blocked else family_module.migrate_family(self.file, parent, names)
+        if family is None:
+            return updated
+        if not family.migrated:
+            for problem in family.problems(original):
+                self.report(problem.node, f"{original.name.value} not migrated: {problem.message}")
+            return updated
+        names = self._names()
+        migration, migrated = family.migrations[id(original)], family.results[id(original)]
+        migrated = self._declaration(migrated, self._legacy_base(original) if original is parent else None, names)
+        what = "get_updates -> build + update_step" if original is not parent else "its __init__ for Keras 3, with its subclasses"
+        result = self.rewrite(original, updated, migrated, f"{original.name.value}: {what} (the Keras 3 optimizer API)")
         if result is migrated:
             self._reconcile_imports(names, dropped=set(_first_uses(original)) - set(_first_uses(migrated)))
             for review in [*migration.reviews, *config_keys.config_problems(original, migrated)]:
@@ -361,7 +392,7 @@ class GetUpdatesRule(Rule):
             return False
         return migration_module.Migration(self.file, node, migration_module.Names(ops="ops", keras=keras)).run() is not None
 
-    def _declaration(self, node: cst.ClassDef, base: cst.Arg, names: migration_module.Names) -> cst.ClassDef:
+    def _declaration(self, node: cst.ClassDef, base: cst.Arg | None, names: migration_module.Names) -> cst.ClassDef:
         bases = [arg.with_changes(value=cst.parse_expression(f"{names.keras}.optimizers.Optimizer")) if arg is base else arg for arg in node.bases]
         decorators = list(node.decorators)
         if not any("register_keras_serializable" in code(d.decorator) for d in decorators):
