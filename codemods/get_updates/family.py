@@ -53,11 +53,11 @@ def _is_parent(module: cst.Module, node: cst.ClassDef, is_legacy: Callable[[cst.
             and any("get_updates" in methods_of(child) for child in subclasses(module, node.name.value)))
 
 
-def migrate_family(file: FileContext, parent: cst.ClassDef, names: Names) -> Family:
+def migrate_family(file: FileContext, parent: cst.ClassDef, names: Names, global_norm: bool) -> Family:
     """The parent's migration, then each subclass's with what it needs of the parent's."""
     children = subclasses(file.module, parent.name.value)
     family = Family(parent, [parent, *children])
-    migration = Migration(file, parent, names)
+    migration = Migration(file, parent, names, global_norm=global_norm)
     family.migrations[id(parent)] = migration
     family.results[id(parent)] = migration.run()
     if family.results[id(parent)] is None:

@@ -148,6 +148,9 @@ def _held_in_local(migration: Migration, statement, taken: set[str]):
 def _before_super(migration: Migration, lr: str, kwargs: str, given: str) -> list[cst.BaseStatement]:
     """What comes before the base class's __init__, which is given the learning rate as `given`."""
     lines = []
+    if migration.global_norm:
+        lines.append(f"if {kwargs}.get('clipnorm'):  # Keras 2 clipped the norm of all the gradients together\n"
+                     f"{migration.file.module.default_indent}{kwargs}['global_clipnorm'] = {kwargs}.pop('clipnorm')")
     if lr != "learning_rate":
         lines.append(f"{lr} = {kwargs}.pop('learning_rate', {lr})")
     if given != lr:
@@ -155,10 +158,12 @@ def _before_super(migration: Migration, lr: str, kwargs: str, given: str) -> lis
     if migration.decay is not None:
         schedules = f"{migration.names.keras}.optimizers.schedules"
         decay = code(migration.decay)
-        lines.append(
-            f"if {decay} > 0 and not isinstance({lr}, {schedules}.LearningRateSchedule):\n"
-            f"{migration.file.module.default_indent}{given} = {schedules}.InverseTimeDecay({lr}, decay_steps=1, decay_rate={decay})"
-        )
+        indent = migration.file.module.default_indent
+        condition = f"if {decay} > 0 and not isinstance({lr}, {schedules}.LearningRateSchedule):\n"
+        if given != lr:  # __init__ reads the number later: from from_config, it comes back inside the schedule
+            condition = (f"if {decay} > 0 and isinstance({lr}, {schedules}.InverseTimeDecay):\n"
+                         f"{indent}{lr} = {lr}.initial_learning_rate\nel{condition}")
+        lines.append(f"{condition}{indent}{given} = {schedules}.InverseTimeDecay({lr}, decay_steps=1, decay_rate={decay})")
     return [cst.parse_statement(line + "\n", config=migration.file.module.config_for_parsing) for line in lines]
 
 

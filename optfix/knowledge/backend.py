@@ -186,5 +186,14 @@ switch symbolic tanh temporal_padding tile to_dense transpose truncated_normal u
 v1_variable_initialization var variable zeros zeros_like
 """.split())
 
+# Modules of standalone Keras 2 that Keras 3 removed, and where what they held is now: an import
+# of them left in a migrated file makes the file fail to import.
+REMOVED_MODULES = {
+    "keras.utils.generic_utils": "keras.saving (serialize_keras_object, deserialize_keras_object, get_custom_objects)",
+    "keras.legacy.interfaces": "nothing: its decorators only translated Keras 1 arguments",
+    "keras.engine": "keras.layers, keras.Model and keras.saving",
+    "keras.backend.tensorflow_backend": "keras.ops",
+}
+
 # Keras 2 optimizer base classes a custom optimizer derives from, as `keras_member` spells them.
 BASE_CLASSES = {"optimizers.Optimizer", "optimizer_v1.Optimizer", "optimizers.optimizer_v1.Optimizer"}

@@ -285,7 +285,8 @@ def _module(name, package=False, **members):
 
 _custom_objects: dict = {}
 _interfaces = _module("keras.legacy.interfaces", legacy_get_updates_support=lambda function: function)
-_generic_utils = _module("keras.utils.generic_utils", get_custom_objects=lambda: _custom_objects)
+_generic_utils = _module("keras.utils.generic_utils", get_custom_objects=lambda: _custom_objects,
+                         serialize_keras_object=lambda instance: {"class_name": type(instance).__name__, "config": instance.get_config()})
 _KERAS = {
     "": _module("keras", True, backend=backend, __version__="2.2.4"),
     ".backend": backend,
