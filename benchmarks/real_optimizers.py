@@ -24,6 +24,8 @@ import zipfile
 from pathlib import Path
 
 KERAS = {  # release -> the file of its built-ins, and the lines from the first class to the first left out
+    "keras==2.0.8": ("keras/optimizers.py", "class SGD(Optimizer):", "class TFOptimizer(Optimizer):"),
+    "keras==2.1.6": ("keras/optimizers.py", "class SGD(Optimizer):", "class TFOptimizer(Optimizer):"),
     "keras==2.2.4": ("keras/optimizers.py", "class SGD(Optimizer):", "class TFOptimizer(Optimizer):"),
     "keras==2.3.1": ("keras/optimizers.py", "class SGD(Optimizer):", "class TFOptimizer(Optimizer):"),
 }
@@ -40,6 +42,8 @@ PACKAGES = {  # release -> its package folder inside the archive
     "svrg-optimizer-keras==0.1.0": "SVRGoptimizerKeras",
     "keras-gradient-noise==0.11": "keras_gradient_noise",  # a class factory overriding get_gradients
     "keras-rl==0.4.2": "rl",
+    "keras-rectified-adam==0.17.0": "keras_radam",  # RAdam on keras.optimizers.Optimizer, a later layout
+    "bert4keras==0.7.9": "bert4keras",  # Adam, AdaFactor over a base class, and class factories
 }
 ARGUMENTS = {"AdamWarmup": {"decay_steps": 100, "warmup_steps": 10}}  # keras-bert's: steps, no defaults
 DECAY = {"decay": 0.01}  # the built-ins again, with Keras 2's time-based decay

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import TYPE_CHECKING
 
 from optfix.analysis.tree import code
@@ -35,13 +36,45 @@ class BackendCalls(cst.CSTTransformer):
         if name == "switch":  # Keras 2 took a branch as a value or as a function giving it
             updated = updated.with_changes(args=[_called(arg) for arg in updated.args])
         if name in facts.CALLS:
-            target = facts.CALLS[name].replace("ops.", names.ops + ".", 1).replace("config.", names.keras + ".config.", 1)
-            return updated.with_changes(func=cst.parse_expression(target))
+            return self._counterpart(original, updated, name, facts.CALLS[name])
         if name in facts.EXPRESSIONS and len(updated.args) == 1 and not updated.args[0].keyword:
-            template = facts.EXPRESSIONS[name].replace("ops.", names.ops + ".").replace("config.", names.keras + ".config.")
-            return cst.parse_expression(template.format(code(updated.args[0].value)))
+            return cst.parse_expression(self._spelled(facts.EXPRESSIONS[name]).format(code(updated.args[0].value)))
         self.migration.problem(original, untranslatable(name))
         return updated
+
+    def _spelled(self, text: str) -> str:
+        """`ops.x`, `config.x`, `backend.x` of the tables as the migrated file reaches them."""
+        names = self.migration.names
+        for prefix, spelled in (("ops.", names.ops + "."), ("config.", names.keras + ".config."), ("backend.", names.keras + ".backend.")):
+            text = re.sub(rf"(?<![\w.]){re.escape(prefix)}", spelled, text)
+        return text
+
+    def _counterpart(self, original: cst.Call, updated: cst.Call, name: str, counterpart: facts.Counterpart) -> cst.BaseExpression:
+        """The call with the counterpart's name, its arguments renamed, moved to keywords and
+        completed where Keras 3's function needs it; a problem where an argument has no counterpart."""
+        args = list(updated.args)
+        if any(arg.star for arg in args):
+            self.migration.problem(original, f"K.{name}() with unpacked arguments: optfix cannot tell which parameters they fill")
+            return updated
+        given = []
+        for index, arg in enumerate(args):
+            parameter = arg.keyword.value if arg.keyword else (counterpart.parameters[index] if index < len(counterpart.parameters) else None)
+            if parameter is None or parameter not in counterpart.parameters:
+                what = f"the argument {parameter}=" if arg.keyword else f"more than {len(counterpart.parameters)} positional arguments"
+                takes = ", ".join(counterpart.parameters) or "no arguments"
+                self.migration.problem(original, f"K.{name}() called with {what}: its Keras 3 counterpart, "
+                                                 f"{self._spelled(counterpart.target)}(), takes only {takes} of Keras 2's parameters")
+                return updated
+            given.append(parameter)
+            if arg.keyword or index >= counterpart.keeps_position:
+                keyword = counterpart.renamed.get(parameter, parameter)
+                args[index] = arg.with_changes(keyword=cst.Name(keyword), equal=_EQUAL)
+        for parameter, default in counterpart.defaults.items():
+            if parameter not in given:
+                if args:
+                    args[-1] = args[-1].with_changes(comma=cst.Comma(whitespace_after=cst.SimpleWhitespace(" ")))
+                args.append(cst.Arg(cst.parse_expression(self._spelled(default)), keyword=cst.Name(counterpart.renamed.get(parameter, parameter)), equal=_EQUAL))
+        return updated.with_changes(func=cst.parse_expression(self._spelled(counterpart.target)), args=args)
 
     def leave_Attribute(self, original: cst.Attribute, updated: cst.Attribute) -> cst.BaseExpression:
         if self.learning_rate and is_self_attribute(original, LEARNING_RATES):
@@ -59,6 +92,9 @@ class BackendCalls(cst.CSTTransformer):
         return True
 
 
+_EQUAL = cst.AssignEqual(cst.SimpleWhitespace(""), cst.SimpleWhitespace(""))
+
+
 def _called(arg: cst.Arg) -> cst.Arg:
     """`lambda: x` as `x`."""
     value = arg.value
@@ -73,4 +109,6 @@ def untranslatable(name: str) -> str:
         return f"K.{name}() reads or writes a value while the graph is built: Keras 3 has no graph-building phase to run it in"
     if name in facts.STATE:
         return f"K.{name}() makes state where optfix cannot tell what it holds (only slot lists over the parameters, and hyperparameters in __init__, are migrated)"
+    if name in facts.NO_COUNTERPART:
+        return f"K.{name}() has no exact Keras 3 counterpart: {facts.NO_COUNTERPART[name]}"
     return f"K.{name}() has no Keras 3 counterpart optfix knows"

@@ -79,6 +79,12 @@ def _in_legacy_order(migration: Migration, units: list[Unit]) -> list[Unit]:
                                                 "variables (its checkpoint) may be in another order than the legacy self.weights"))
         return units
     target = [name for name in order if name != ITERATIONS]
+    if migration.weights_in_loop:
+        if target:
+            migration.reviews.append(Problem(statement, "self.weights lists slot lists and, in the loop over the parameters, the "
+                                                        "slots made there: optfix cannot follow that order, so the optimizer's "
+                                                        "variables (its checkpoint) may be in another order than the legacy ones"))
+        return units  # build() makes each parameter's slots in turn, as the legacy loop did
     if order.count(ITERATIONS) and order[0] != ITERATIONS:
         migration.reviews.append(Problem(statement, "self.weights lists self.iterations after slots: Keras 3's step counter is always "
                                                     "the first of optimizer.variables, so the checkpoint's order differs"))
@@ -148,14 +154,19 @@ def _in_build(migration: Migration, statement: cst.BaseStatement, param_list: st
 
 class _Slots(cst.CSTTransformer):
     """Inside a slot list: `K.zeros(K.int_shape(p), dtype=K.dtype(p))` over `params` ->
-    `self.add_variable_from_reference(p, name=...)` over `var_list`."""
+    `self.add_variable_from_reference(p, name=...)` over `var_list`; another slot list it is
+    made from is the optimizer's attribute."""
 
     def __init__(self, migration: Migration, name: str, param_list: str) -> None:
         super().__init__()
         self.migration, self.name, self.param_list = migration, name, param_list
 
-    def leave_Name(self, original: cst.Name, updated: cst.Name) -> cst.Name:
-        return updated.with_changes(value="var_list") if original.value == self.param_list else updated
+    def leave_Name(self, original: cst.Name, updated: cst.Name) -> cst.BaseExpression:
+        if original.value == self.param_list:
+            return updated.with_changes(value="var_list")
+        if original.value in self.migration.slots and original.value != self.name:  # `[K.zeros([]) for _ in moments]`
+            return cst.parse_expression(f"self.{original.value}")
+        return updated
 
     def leave_Call(self, original: cst.Call, updated: cst.Call) -> cst.BaseExpression:
         function = self.migration.backend(original.func)

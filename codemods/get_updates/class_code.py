@@ -5,6 +5,7 @@ optfix.rulekit.class_code."""
 from __future__ import annotations
 
 from optfix.lazy import libcst as cst
+from optfix.analysis.tree import children
 from optfix.rulekit.class_code import assignment_of, calls_in
 
 
@@ -58,3 +59,36 @@ def appended(node: cst.CSTNode) -> set[str]:
         call.func.value.value for call in calls_in(node)
         if isinstance(call.func, cst.Attribute) and call.func.attr.value == "append" and isinstance(call.func.value, cst.Name)
     }
+
+def names_bound(node: cst.CSTNode) -> set[str]:
+    """The names `node` binds by assignment (`=`, `+=`, `:=`, a `for` target, `with ... as`),
+    outside the functions, lambdas and comprehensions inside it, which have scopes of their own."""
+    found: set[str] = set()
+    stack = [node]
+    while stack:
+        current = stack.pop()
+        if isinstance(current, (cst.FunctionDef, cst.Lambda, cst.ListComp, cst.SetComp, cst.DictComp, cst.GeneratorExp, cst.ClassDef)):
+            continue
+        targets = []
+        if isinstance(current, cst.Assign):
+            targets = [t.target for t in current.targets]
+        elif isinstance(current, (cst.AugAssign, cst.AnnAssign, cst.NamedExpr)):
+            targets = [current.target]
+        elif isinstance(current, cst.For):
+            targets = [current.target]
+        elif isinstance(current, cst.AsName):
+            targets = [current.name]
+        for target in targets:
+            found |= _target_names(target)
+        stack.extend(children(current))
+    return found
+
+
+def _target_names(target: cst.CSTNode) -> set[str]:
+    if isinstance(target, cst.Name):
+        return {target.value}
+    if isinstance(target, (cst.Tuple, cst.List)):
+        return set().union(*(_target_names(e.value) for e in target.elements)) if target.elements else set()
+    if isinstance(target, cst.StarredElement):
+        return _target_names(target.value)
+    return set()

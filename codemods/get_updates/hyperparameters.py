@@ -41,12 +41,19 @@ def hyperparameters(migration: Migration, init: cst.FunctionDef) -> dict[str, cs
 
 def migrated_init(migration: Migration, init: cst.FunctionDef) -> cst.FunctionDef:
     """The Keras 3 __init__: the learning rate given to the base class's __init__, before which
-    nothing is set on `self`; the hyperparameters plain values, the base class's state gone."""
+    nothing is set on `self`; the hyperparameters plain values, the base class's state gone. A
+    subclass of a migrated base class of the file (`migration.parent`) leaves the learning rate
+    to that class's __init__."""
     hyper = migration.hyper
     learning_rate = next((hyper[name] for name in LEARNING_RATES if name in hyper), None)
     params = init.params
     names = {p.name.value for p in (*params.posonly_params, *params.params, *params.kwonly_params)}
     kwargs = params.star_kwarg.name.value if isinstance(params.star_kwarg, cst.Param) else None
+    if migration.parent is not None:
+        if kwargs is None:
+            migration.problem(init, "__init__ takes no **kwargs: Keras 3 gives name and clipping arguments through them (from_config too)")
+            return init
+        return _init_body(migration, init, names | {kwargs}, None)
     if not isinstance(learning_rate, cst.Name) or learning_rate.value not in names:
         migration.problem(init, "the learning rate is not a parameter of __init__ held in K.variable(...): optfix cannot pass it to the Keras 3 base class")
         return init
@@ -54,18 +61,30 @@ def migrated_init(migration: Migration, init: cst.FunctionDef) -> cst.FunctionDe
         migration.problem(init, "__init__ takes no **kwargs: Keras 3 gives name and clipping arguments through them (from_config too)")
         return init
     lr = learning_rate.value
-    statements = []
-    super_seen = False
-    deferred = []  # `self.x = ...` before the base class's __init__, which Keras 3 forbids
+    default = next((p.default for p in (*params.posonly_params, *params.params, *params.kwonly_params) if p.name.value == lr), None)
+    if isinstance(default, _NOT_NUMBERS):
+        migration.problem(default, f"the learning rate's default, {code(default)}, is not a number: Keras 3's base class takes one "
+                                   "number or schedule as learning_rate")
+        return init
     lines = unwrap_with(init.body.body, migration.is_graph_only)
     base_init = next((i for i, line in enumerate(lines) if isinstance(call := expression_of(line), cst.Call) and is_super_init(call)), None)
     read_later = base_init is not None and any(lr in names_in(line) for line in lines[base_init + 1:] if not _dropped(migration, line))
     # the schedule gets a name of its own where __init__ goes on to read the number
     given = _free_name(f"{lr}_schedule", names | names_in(init.body)) if read_later and migration.decay is not None else lr
-    for statement in lines:
+    return _init_body(migration, init, names | {lr, kwargs}, (lr, kwargs, given))
+
+
+def _init_body(migration: Migration, init: cst.FunctionDef, taken: set[str], learning_rate: tuple[str, str, str] | None) -> cst.FunctionDef:
+    """__init__'s statements migrated; `learning_rate`: the parameter holding it, the **kwargs,
+    and the name to give the base class (None: the base class of the file's own takes it)."""
+    hyper = migration.hyper
+    statements = []
+    super_seen = False
+    deferred = []  # `self.x = ...` before the base class's __init__, which Keras 3 forbids
+    for statement in unwrap_with(init.body.body, migration.is_graph_only):
         assignment = assignment_of(statement)
         if assignment and is_self_attribute(assignment[0]) and not super_seen:
-            statement, attribute = _held_in_local(migration, statement, names | {lr, kwargs} | names_in(init.body))
+            statement, attribute = _held_in_local(migration, statement, taken | names_in(init.body))
             if statement is None:
                 return init
             deferred.append(attribute)
@@ -80,11 +99,12 @@ def migrated_init(migration: Migration, init: cst.FunctionDef) -> cst.FunctionDe
         call = expression_of(statement)
         if isinstance(call, cst.Call) and is_super_init(call):
             super_seen = True
-            statements += _before_super(migration, lr, kwargs, given)
-            keyword = cst.Arg(cst.Name(given), keyword=cst.Name("learning_rate"),
-                              equal=cst.AssignEqual(cst.SimpleWhitespace(""), cst.SimpleWhitespace("")))
-            call = call.with_changes(args=[keyword, *call.args])
-            statement = statement.with_changes(body=[statement.body[0].with_changes(value=call)])
+            if learning_rate is not None:
+                statements += _before_super(migration, *learning_rate)
+                keyword = cst.Arg(cst.Name(learning_rate[2]), keyword=cst.Name("learning_rate"),
+                                  equal=cst.AssignEqual(cst.SimpleWhitespace(""), cst.SimpleWhitespace("")))
+                call = call.with_changes(args=[keyword, *call.args])
+                statement = statement.with_changes(body=[statement.body[0].with_changes(value=call)])
             statements.append(statement.visit(BackendCalls(migration)))
             statements += [cst.parse_statement(f"self.{attribute} = {attribute}\n") for attribute in deferred]
             continue
@@ -92,6 +112,10 @@ def migrated_init(migration: Migration, init: cst.FunctionDef) -> cst.FunctionDe
     if not super_seen:
         migration.problem(init, "__init__ does not call the base class's __init__")
     return init.with_changes(body=init.body.with_changes(body=statements))
+
+
+_NOT_NUMBERS = (cst.List, cst.Tuple, cst.Dict, cst.Set, cst.SimpleString, cst.ConcatenatedString, cst.FormattedString,
+                cst.ListComp, cst.DictComp, cst.SetComp, cst.GeneratorExp, cst.Lambda)
 
 
 def _dropped(migration: Migration, statement: cst.CSTNode) -> bool:
@@ -124,6 +148,9 @@ def _held_in_local(migration: Migration, statement, taken: set[str]):
 def _before_super(migration: Migration, lr: str, kwargs: str, given: str) -> list[cst.BaseStatement]:
     """What comes before the base class's __init__, which is given the learning rate as `given`."""
     lines = []
+    if migration.global_norm:
+        lines.append(f"if {kwargs}.get('clipnorm'):  # Keras 2 clipped the norm of all the gradients together\n"
+                     f"{migration.file.module.default_indent}{kwargs}['global_clipnorm'] = {kwargs}.pop('clipnorm')")
     if lr != "learning_rate":
         lines.append(f"{lr} = {kwargs}.pop('learning_rate', {lr})")
     if given != lr:
@@ -131,10 +158,12 @@ def _before_super(migration: Migration, lr: str, kwargs: str, given: str) -> lis
     if migration.decay is not None:
         schedules = f"{migration.names.keras}.optimizers.schedules"
         decay = code(migration.decay)
-        lines.append(
-            f"if {decay} > 0 and not isinstance({lr}, {schedules}.LearningRateSchedule):\n"
-            f"{migration.file.module.default_indent}{given} = {schedules}.InverseTimeDecay({lr}, decay_steps=1, decay_rate={decay})"
-        )
+        indent = migration.file.module.default_indent
+        condition = f"if {decay} > 0 and not isinstance({lr}, {schedules}.LearningRateSchedule):\n"
+        if given != lr:  # __init__ reads the number later: from from_config, it comes back inside the schedule
+            condition = (f"if {decay} > 0 and isinstance({lr}, {schedules}.InverseTimeDecay):\n"
+                         f"{indent}{lr} = {lr}.initial_learning_rate\nel{condition}")
+        lines.append(f"{condition}{indent}{given} = {schedules}.InverseTimeDecay({lr}, decay_steps=1, decay_rate={decay})")
     return [cst.parse_statement(line + "\n", config=migration.file.module.config_for_parsing) for line in lines]
 
 
@@ -152,6 +181,8 @@ def is_decay(migration: Migration, statement: cst.If) -> bool:
     match = re.fullmatch(rf"(\w+)=(\w+)\*{decayed}|(\w+)\*={decayed}", small)
     if not match or match.group(1) != match.group(2) and match.group(3) is None:
         return False
+    if migration.parent is not None:  # the base class of the file's own made the schedule, or not
+        return migration.parent.decays
     migration.decay = _init_value(migration, "initial_decay")
     return migration.decay is not None
 

@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 
 from optfix.analysis.tree import code
 from optfix.codemods.get_updates.backend_calls import BackendCalls
+from optfix.codemods.get_updates.bound_names import unbound_reads
 from optfix.rulekit.class_code import only_adjusts_the_list
 from optfix.codemods.get_updates.class_code import unwrap_with
 from optfix.rulekit.class_code import (
@@ -17,6 +18,7 @@ from optfix.rulekit.class_code import (
     is_self_attribute,
 )
 from optfix.codemods.get_updates.get_config import migrated_get_config
+from optfix.codemods.get_updates.hierarchy import HelperCalls, Parent, decay_helper
 from optfix.codemods.get_updates.hyperparameters import hyperparameters, migrated_init
 from optfix.codemods.get_updates.split import split_get_updates
 from optfix.knowledge import backend as facts
@@ -48,6 +50,10 @@ class Migration:
     dtypes: dict[str, cst.BaseExpression] = field(default_factory=dict)  # the dtype= given to those K.variable calls
     state: dict[str, cst.BaseExpression] = field(default_factory=dict)  # those updated once per step
     weights: list[tuple[cst.BaseStatement, list[str] | None]] = field(default_factory=list)  # `self.weights = ...`, its order
+    global_norm: bool = False  # its Keras 2 base class clipped the global norm for clipnorm (standalone Keras)
+    parent: Parent | None = None  # the base class of the file's own it derives from, migrated with it
+    helpers: set[str] = field(default_factory=set)  # of a base class: its methods that decayed the learning rate
+    weights_in_loop: bool = False  # the loop over the parameters lists the slots it makes in self.weights, as it makes them
 
     def problem(self, node: cst.CSTNode, message: str) -> None:
         self.problems.append(Problem(node, message))
@@ -81,7 +87,9 @@ class Migration:
         return method.with_changes(body=method.body.with_changes(body=[*method.body.body, *body]))
 
     def run(self) -> cst.ClassDef | None:
-        """The Keras 3 class; None where something in it cannot be migrated (`problems` says what)."""
+        """The Keras 3 class; None where something in it cannot be migrated (`problems` says what).
+        A class without get_updates is a base class of the file's own: its __init__ is migrated
+        and its helpers that decayed the learning rate go."""
         methods = {
             statement.name.value: statement
             for statement in self.node.body.body
@@ -107,23 +115,34 @@ class Migration:
                 self.problem(methods[name], f"{name}() is overridden: {why}; move its logic by hand")
         for name, method in methods.items():
             if name not in ("__init__", "get_updates", *overridden):
+                for call in calls_in(method):
+                    if self.parent and is_self_attribute(call.func, tuple(self.parent.helpers)):
+                        self.problem(call, f"{name}() calls {code(call.func)}(), which the migrated base class no longer has")
                 for node in attributes_named(method, "weights") + attributes_named(method, "updates"):
                     if is_self_attribute(node):
                         instead = ("their state is optimizer.variables: the base class's iterations and learning rate, then the slots"
                                    if node.attr.value == "weights" else "they make their updates in apply()")
                         self.problem(node, f"{name}() reads {code(node)}, which Keras 3 optimizers do not have ({instead})")
         init = methods.get("__init__")
-        updates = methods["get_updates"]
-        if init is None:
+        updates = methods.get("get_updates")  # none in a base class of the file's own
+        if init is None and self.parent is None:
             self.problem(self.node, "no __init__: optfix needs it to give Keras 3 the learning rate")
             return None
-        self.hyper = hyperparameters(self, init)
-        update_methods = split_get_updates(self, updates)
+        if self.parent is not None:
+            self.hyper, self.dtypes = dict(self.parent.hyper), dict(self.parent.dtypes)
+        if init is not None:
+            self.hyper.update(hyperparameters(self, init))
+        if updates is None:
+            self.helpers = {name for name, method in methods.items() if decay_helper(self, method)}
+            update_methods = []
+        else:
+            helpers = self.parent.helpers if self.parent else set()
+            update_methods = split_get_updates(self, updates.visit(HelperCalls(helpers)) if helpers else updates)
         if self.problems or update_methods is None:
             return None
         body = []
         for statement in self.node.body.body:
-            if statement is dropped:
+            if statement is dropped or isinstance(statement, cst.FunctionDef) and statement.name.value in self.helpers:
                 continue
             if statement is init:
                 body.append(migrated_init(self, init))
@@ -137,9 +156,17 @@ class Migration:
             return None
         migrated = self.node.with_changes(body=self.node.body.with_changes(body=body))
         owned = {name: f"{name}_" for name in self._assigned_attributes(init) & facts.BASE_ATTRIBUTES}
-        return migrated.visit(_Rename(owned)) if owned else migrated
+        migrated = migrated.visit(_Rename(owned)) if owned else migrated
+        self.problems += unbound_reads(self.node, migrated)
+        return None if self.problems else migrated
 
-    def _assigned_attributes(self, init: cst.FunctionDef) -> set[str]:
+    def as_parent(self) -> Parent:
+        """What the subclasses' migrations need of this (base class's) migration, once run."""
+        return Parent(self.node, dict(self.hyper), dict(self.dtypes), set(self.helpers), self.decay is not None)
+
+    def _assigned_attributes(self, init: cst.FunctionDef | None) -> set[str]:
+        if init is None:
+            return set()
         return {
             assignment[0].attr.value
             for statement in unwrap_with(init.body.body, self.is_graph_only)

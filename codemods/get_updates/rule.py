@@ -7,7 +7,7 @@ import re
 
 from optfix.analysis.tree import code, descendants, reads
 from optfix.rulekit.class_code import is_super_call
-from optfix.knowledge.backend import BASE_CLASSES
+from optfix.knowledge.backend import BASE_CLASSES, REMOVED_MODULES
 from optfix.knowledge.namespaces import keras_member
 from optfix.lazy import lazy_import
 from optfix.lazy import libcst as cst
@@ -16,6 +16,7 @@ from optfix.analysis.ast_nodes import every_node, quiet_parse
 
 # The migration itself, loaded with libcst when a file needs it: not when optfix starts.
 migration_module = lazy_import("optfix.codemods.get_updates.migration")
+family_module = lazy_import("optfix.codemods.get_updates.family")
 config_keys = lazy_import("optfix.rulekit.config_round_trip")
 
 _LEGACY_DECORATORS = ("legacy_get_updates_support", "symbolic")
@@ -35,12 +36,25 @@ class GetUpdatesRule(Rule):
     - `__init__`: hyperparameters held in `K.variable(...)` become plain attributes; the class's
       `iterations` and `lr` variables go and the learning rate is given to the base class, which
       Keras 3 requires; `learning_rate=` is accepted from callers; `K.name_scope` blocks are
-      unwrapped; time-based decay becomes an `InverseTimeDecay` schedule.
+      unwrapped; time-based decay becomes an `InverseTimeDecay` schedule (which `from_config`
+      gives back). Where the base class was standalone Keras's, whose `clipnorm` clipped the
+      norm of all the gradients together, a caller's `clipnorm` is passed on as Keras 3's
+      `global_clipnorm` (tf.keras's clipped each gradient, as Keras 3's `clipnorm` does).
+    - `get_updates` may make its updates in a loop over `zip(params, grads, ...)`, in list
+      comprehensions over such zips (`updates = [K.update(p, p - lr * g) for p, g in zip(params,
+      grads)]`, `self.updates += [...]`, `return [...]`), into `self.updates` or a list of its
+      own, with `K.update*`, `tf.assign*`, `tf.compat.v1.assign*` or `state_ops.assign*`. Several
+      loops become one update_step; as in Keras 2's graph, where every update read the values
+      from before the step, an update that a later statement reads is assigned at the end.
     - `get_updates` becomes `build(var_list)`, one `add_variable_from_reference` per slot list,
       and `update_step(gradient, variable, learning_rate)`: the statements before the loop over
       the parameters, then the loop's body, with the slots looked up by the variable's index,
       `K.update*` as `self.assign*` and `K.*` math as `keras.ops.*`. What the base class does now
       (gradients, clipping, the step counter, constraints, `self.weights`, `self.updates`) goes.
+      A variable made inside the loop (`m = K.zeros(K.int_shape(p))`) is a slot of each
+      parameter; a slot list may be made from another (`[K.zeros([]) for _ in moments]`); state
+      of `__init__` updated once per step, before or after the loop, is updated after every
+      variable's update_step, and a step counter advanced last goes like one advanced first.
     - `build()` makes the slots in the order the legacy `self.weights` lists them (moving the
       statements that make them, splitting a loop that fills several lists into one loop per
       list), so `optimizer.variables`, after the base class's iterations and learning rate, is the
@@ -50,7 +64,16 @@ class GetUpdatesRule(Rule):
       entries go. Its keys are then checked against the migrated `__init__`, since
       `from_config(config)` calls `cls(**config)`.
     - the class is registered with `keras.saving.register_keras_serializable()`, legacy
-      decorators go, and imports are reconciled.
+      decorators go, and imports are reconciled: an import of a module Keras 3 removed
+      (`keras.utils.generic_utils`) goes where nothing reads it, and is reported where something does.
+    - a base class of the same file that is itself a Keras 2 optimizer (`class _Base(Optimizer)`
+      holding `__init__` and a helper that returns the decayed learning rate) is migrated with
+      its subclasses that define get_updates: its `__init__` as above, the helper dropped and a
+      subclass's call of it read as update_step's `learning_rate`; all of them, or none.
+    - `K.*` functions become their exact Keras 3 counterparts (`K.relu(x)` -> `ops.relu(x)`,
+      `K.clip(x, min_value=a)` -> `ops.clip(x, x_min=a)`, `K.argmax(x)` -> `ops.argmax(x, axis=-1)`):
+      the table covers all of Keras 2.3's `keras.backend`, and names what has no exact counterpart.
+    - last, every method of the migrated class is checked to read no name it does not bind.
 
     Keras reached through a module of the project's own counts as Keras where optfix can prove
     it: for `from .backend import keras, backend as K` (or `from . import backend as K`, or
@@ -105,6 +128,8 @@ class GetUpdatesRule(Rule):
     @keras.saving.register_keras_serializable()
     class MomentumSGD(keras.optimizers.Optimizer):
         def __init__(self, lr=0.01, momentum=0.9, **kwargs):
+            if kwargs.get('clipnorm'):  # Keras 2 clipped the norm of all the gradients together
+                kwargs['global_clipnorm'] = kwargs.pop('clipnorm')
             lr = kwargs.pop('learning_rate', lr)
             super().__init__(learning_rate=lr, **kwargs)
             self.momentum = momentum
@@ -128,17 +153,17 @@ class GetUpdatesRule(Rule):
     ----------
     Safe, applied by default; there is no unsafe fix. A class is migrated whole or not at all:
     where one construct cannot be translated faithfully (a wrapper around another optimizer, a
-    `get_gradients` override, an update made once per step after the loop over the parameters,
-    a computation over all parameters at once), the whole class is left as it is, with a finding
-    at each such construct. A migrated class whose code reads a parameter's `.name` is rewritten
-    with a finding there; so is one whose `get_config` would not round-trip (a key `__init__`
+    `get_gradients` override, a statement after the loop over the parameters that is not
+    once-per-step bookkeeping, a computation over all parameters at once, a value carried from
+    one parameter to the next, such as a learning rate chosen by `p.name` and kept for the
+    parameters after it), the whole class is left as it is, with a finding at each such
+    construct. A migrated class whose code reads a parameter's `.name` is rewritten with a
+    finding there; so is one whose `get_config` would not round-trip (a key `__init__`
     does not accept, such as one for a renamed parameter; a key written twice; a read of the
     removed `self.lr`, where the base class's config is not merged; a base-class key such as
     `weight_decay` that `from_config` would give to a parameter of the class's own), and one
-    whose `self.weights` order build() cannot follow. Two differences of Keras itself remain:
-    Keras 2's `K.sqrt` clipped negative arguments to 0, `keras.ops.sqrt` does not; Keras 2.2's
-    `clipnorm` clipped the global norm, Keras 3's clips each gradient (callers who relied on it
-    pass `global_clipnorm`).
+    whose `self.weights` order build() cannot follow. One difference of Keras itself remains:
+    Keras 2's `K.sqrt` clipped negative arguments to 0, `keras.ops.sqrt` does not.
 
     How it is checked: each migrated example is run, from its original source, on a numpy
     implementation of the Keras 2 backend (itself checked against tf_keras in graph mode), and as
@@ -147,10 +172,12 @@ class GetUpdatesRule(Rule):
     with `fit` and survives `get_config`/`from_config` (or, where the rule reports that it cannot,
     shows that it does not) and saving. For optimizers that make their slots in another order
     than they list them, the migrated optimizer's variables are the legacy `self.weights` in
-    order, shape and value. Generated optimizers in many spellings (import styles, `super()`
-    forms, slot lists built by comprehension or loop, decay) are checked the same way: migrated
-    to the same math, or left byte-identical with findings. `optfix verify` runs this check on
-    your own classes.
+    order, shape and value; with `clipnorm=0.5` the migrated optimizer clips as the legacy base
+    class did, and with decay `from_config(get_config())` rebuilds one that decays alike. Each
+    migrated class is compiled and read for names it does not bind. Generated optimizers in
+    many spellings (import styles, `super()` forms, slot lists built by comprehension or loop,
+    decay) are checked the same way: migrated to the same math, or left byte-identical with
+    findings. `optfix verify` runs this check on your own classes.
 
     Known problems
     --------------
@@ -165,10 +192,13 @@ class GetUpdatesRule(Rule):
     Keras 2 optimizer that only overrides `get_gradients` (a class factory's gradient noise:
     Keras 3 never calls it, so it would be skipped silently), monkey-patches (`opt.get_gradients
     = f`, `setattr(Adam, 'get_updates', f)` in a file that imports Keras or TensorFlow), other
-    methods that read `self.weights` or `self.updates`, updates made once per step after the loop over
-    the parameters (keras-adamw's annealing state), computations over all parameters at once, eager reads
+    methods that read `self.weights` or `self.updates`, statements after the loop over the
+    parameters other than the step counter and updates of `__init__`'s state (keras-adamw's
+    annealing), computations over all parameters at once, values carried from one parameter to
+    the next, learning-rate defaults that are not numbers (a list of rates), eager reads
     (`K.eval`, `K.get_value`), Keras 1 `get_updates(params, constraints, loss)`, backend
-    functions with no Keras 3 counterpart. Migrated with a finding: reads of a parameter's
+    functions with no exact Keras 3 counterpart (named in the finding, with why), class
+    factories. Migrated with a finding: reads of a parameter's
     `.name` (Keras 3 names a Dense kernel `kernel`, tf.keras `dense/kernel:0`, so patterns
     matched against it may match other variables); get_config keys that would not round-trip;
     a `self.weights` grown by `+=`, `.extend()` or more than one assignment, whose order optfix does
@@ -176,8 +206,7 @@ class GetUpdatesRule(Rule):
     constant rate) and state updated once per step (Nadam's `m_schedule`) if `self.weights` left
     it out; the dummy `K.zeros(1)` slots of `amsgrad=False` stay, one (1,) variable per parameter,
     as in the legacy checkpoint. Keras 2's `K.sqrt` clipped negative arguments to 0,
-    `keras.ops.sqrt` does not. Keras 2.2's `clipnorm` clipped the global norm, Keras 3's clips
-    each gradient (`global_clipnorm` is the old behaviour): callers choose.
+    `keras.ops.sqrt` does not.
     """
 
     id = "get-updates"
@@ -200,8 +229,13 @@ class GetUpdatesRule(Rule):
     def __init__(self, file) -> None:
         super().__init__(file)
         self._keras: str | None = None  # the name the migrated classes reach Keras 3 by, once chosen
+        self._families: dict[int, object] = {}  # by id of the family's base class
+        self._removed_modules: dict[str, str] = {}  # names imported from modules Keras 3 removed, in a migrated file
 
     def leave_ClassDef(self, original: cst.ClassDef, updated: cst.ClassDef) -> cst.ClassDef:
+        parent = family_module.parent_of(self.file.module, original, lambda node: self._legacy_base(node) is not None)
+        if parent is not None:
+            return self._leave_family_member(original, updated, parent)
         if not _is_candidate(original):
             self._report_gradients_override(original)
             return updated
@@ -215,7 +249,7 @@ class GetUpdatesRule(Rule):
             self._report_unresolved(original)
             return updated
         names = self._names()
-        migration = migration_module.Migration(self.file, original, names)
+        migration = migration_module.Migration(self.file, original, names, global_norm=self._clips_global_norm(base))
         migrated = migration.run()
         if migrated is None:
             for problem in migration.located_problems():
@@ -224,6 +258,33 @@ class GetUpdatesRule(Rule):
         migrated = self._declaration(migrated, base, names)
         message = f"{original.name.value}: get_updates -> build + update_step (the Keras 3 optimizer API)"
         result = self.rewrite(original, updated, migrated, message)
+        if result is migrated:
+            self._reconcile_imports(names, dropped=set(_first_uses(original)) - set(_first_uses(migrated)))
+            for review in [*migration.reviews, *config_keys.config_problems(original, migrated)]:
+                self.report(review.node, f"{original.name.value}: {review.message}")
+        return result
+
+    def _leave_family_member(self, original: cst.ClassDef, updated: cst.ClassDef, parent: cst.ClassDef) -> cst.ClassDef:
+        """A member of a family of Keras 2 optimizers of this file (a base class and its
+        subclasses): migrated if every member can be, reported otherwise."""
+        family = self._families.get(id(parent))
+        if family is None:
+            blocked = [m for m in family_module.subclasses(self.file.module, parent.name.value) + [parent]
+                       if self.file.suppressed(self.id, m) or self._unproven_project_imports(m)]
+            names = self._names()
+            global_norm = self._clips_global_norm(self._legacy_base(parent))
+            family = self._families[id(parent)] = None if blocked else family_module.migrate_family(self.file, parent, names, global_norm)
+        if family is None:
+            return updated
+        if not family.migrated:
+            for problem in family.problems(original):
+                self.report(problem.node, f"{original.name.value} not migrated: {problem.message}")
+            return updated
+        names = self._names()
+        migration, migrated = family.migrations[id(original)], family.results[id(original)]
+        migrated = self._declaration(migrated, self._legacy_base(original) if original is parent else None, names)
+        what = "get_updates -> build + update_step" if original is not parent else "its __init__ for Keras 3, with its subclasses"
+        result = self.rewrite(original, updated, migrated, f"{original.name.value}: {what} (the Keras 3 optimizer API)")
         if result is migrated:
             self._reconcile_imports(names, dropped=set(_first_uses(original)) - set(_first_uses(migrated)))
             for review in [*migration.reviews, *config_keys.config_problems(original, migrated)]:
@@ -299,6 +360,14 @@ class GetUpdatesRule(Rule):
                 return arg
         return None
 
+    def _clips_global_norm(self, base: cst.Arg) -> bool:
+        """Whether the Keras 2 base class is standalone Keras's, whose `clipnorm` clipped the norm
+        of all the gradients together (tf.keras's clipped each gradient, as Keras 3's does)."""
+        head = base.value
+        while isinstance(head, cst.Attribute):
+            head = head.value
+        return isinstance(head, cst.Name) and self.file.imports.bindings.get(head.value, "").split(".")[0] == "keras"
+
     def _report_unresolved(self, node: cst.ClassDef) -> None:
         """A get_updates optimizer whose base class optfix cannot read as Keras 2's: reported,
         not guessed at."""
@@ -361,7 +430,7 @@ class GetUpdatesRule(Rule):
             return False
         return migration_module.Migration(self.file, node, migration_module.Names(ops="ops", keras=keras)).run() is not None
 
-    def _declaration(self, node: cst.ClassDef, base: cst.Arg, names: migration_module.Names) -> cst.ClassDef:
+    def _declaration(self, node: cst.ClassDef, base: cst.Arg | None, names: migration_module.Names) -> cst.ClassDef:
         bases = [arg.with_changes(value=cst.parse_expression(f"{names.keras}.optimizers.Optimizer")) if arg is base else arg for arg in node.bases]
         decorators = list(node.decorators)
         if not any("register_keras_serializable" in code(d.decorator) for d in decorators):
@@ -378,8 +447,28 @@ class GetUpdatesRule(Rule):
         self.file.use_keras(imports.name_for("keras", "tensorflow.keras") is None, name=names.keras)
         for name, origin in imports.origins.items():
             member = keras_member(imports.binding(name)) or ""
-            if name in dropped or member in ("backend", "optimizers") or member in BASE_CLASSES or member.endswith("interfaces"):
+            removed = next((m for m in REMOVED_MODULES if imports.binding(name) == m or imports.binding(name).startswith(m + ".")), None)
+            if removed is not None and name not in imports.rebound:
+                self._removed_modules[name] = removed
+            if name in dropped or member in ("backend", "optimizers") or member in BASE_CLASSES or member.endswith("interfaces") or removed:
                 self.file.remove_import_if_unused(*origin)
+
+    def leave_Module(self, original: cst.Module, updated: cst.Module) -> cst.Module:
+        """An import of a module Keras 3 removed that the migrated file still reads: reported
+        (an unread one goes with the migration's other imports)."""
+        still_read = {name.value for name in reads(updated)} & set(self._removed_modules)
+        for statement in original.body:
+            if not (isinstance(statement, cst.SimpleStatementLine) and isinstance(statement.body[0], (cst.Import, cst.ImportFrom))):
+                continue
+            names = statement.body[0].names
+            for alias in names if isinstance(names, (list, tuple)) else ():
+                bound = code(alias.asname.name) if alias.asname else code(alias.name).split(".")[0]
+                if bound in still_read:
+                    module = self._removed_modules[bound]
+                    self.report(statement, f"{bound} is imported from {module}, which Keras 3 removed, and this file, migrated to "
+                                           f"Keras 3, still uses it: the file would fail to import; take it from "
+                                           f"{REMOVED_MODULES[module]}")
+        return updated
 
 
 def _is_setattr(node: ast.AST) -> bool:

@@ -6,7 +6,9 @@ from typing import TYPE_CHECKING
 
 from optfix.codemods.get_updates.build import build_method
 from optfix.codemods.get_updates.checkpoint_order import weights_order
-from optfix.codemods.get_updates.class_code import appended, empty_lists, unwrap_with
+from optfix.codemods.get_updates.comprehensions import as_loops
+from optfix.codemods.get_updates.loop_slots import with_loop_slots
+from optfix.codemods.get_updates.class_code import appended, empty_lists, names_bound, unwrap_with
 from optfix.rulekit.class_code import (
     assignment_of,
     attributes_named,
@@ -17,7 +19,7 @@ from optfix.rulekit.class_code import (
     names_in,
 )
 from optfix.codemods.get_updates.hyperparameters import is_decay
-from optfix.codemods.get_updates.update_step import once_per_step_method, update_step_method
+from optfix.codemods.get_updates.update_step import once_per_step_method, update_step_method, written_update
 from optfix.lazy import libcst as cst
 
 if TYPE_CHECKING:
@@ -47,11 +49,11 @@ def split_get_updates(migration: Migration, function: cst.FunctionDef) -> list[c
     grads = None
     build: list[cst.BaseStatement] = []
     before: list[cst.BaseStatement] = []
-    loop: cst.For | None = None
+    loops: list[cst.For] = []  # over zip(params, grads, ...): comprehensions become one loop each
     build_locals: set[str] = set()
     step_updates: list[cst.BaseStatement] = []  # of state kept once per step, not per variable
     pending: list[cst.BaseStatement] = []  # empty lists, which a loop may fill with slots
-    for statement in unwrap_with(function.body.body, migration.is_graph_only):
+    for statement in as_loops(migration, unwrap_with(function.body.body, migration.is_graph_only)):
         if _is_bookkeeping(migration, statement) or _is_weights_list(migration, statement):
             continue
         assignment = assignment_of(statement)
@@ -68,7 +70,7 @@ def split_get_updates(migration: Migration, function: cst.FunctionDef) -> list[c
         if empty_lists(statement):
             pending.append(statement)  # `ms, vs = [], []`, filled by a loop over the parameters, or not
             continue
-        if isinstance(statement, cst.For) and isinstance(statement.iter, cst.Name) and statement.iter.value == param_list and loop is None:
+        if isinstance(statement, cst.For) and isinstance(statement.iter, cst.Name) and statement.iter.value == param_list and not loops:
             filled = appended(statement) & set().union(*(empty_lists(p) for p in pending))
             if not filled or not migration.makes_state(statement) or grads and grads in names_in(statement):
                 migration.problem(statement, "a loop over the parameters that does not only make slot lists")
@@ -78,9 +80,7 @@ def split_get_updates(migration: Migration, function: cst.FunctionDef) -> list[c
             pending = [p for p in pending if not empty_lists(p) & filled]
             continue
         if isinstance(statement, cst.For):
-            if loop is not None:
-                migration.problem(statement, "a second loop over the parameters: optfix migrates one")
-            loop = statement
+            loops.append(statement)
             continue
         assignment = assignment_of(statement)
         used = names_in(statement)
@@ -92,8 +92,8 @@ def split_get_updates(migration: Migration, function: cst.FunctionDef) -> list[c
             if not migration.makes_state(assignment[1]):
                 build_locals.add(assignment[0].value)
             continue
-        if loop is None and _is_state_update(migration, statement):
-            step_updates.append(statement)
+        if _is_state_update(migration, statement):
+            step_updates.append(statement)  # before or after the loop: made after every update_step
             continue
         if "self.updates" in flat(statement):
             migration.problem(statement, "self.updates used in a way optfix does not translate")
@@ -101,30 +101,66 @@ def split_get_updates(migration: Migration, function: cst.FunctionDef) -> list[c
         if grads is not None and grads in used or param_list in used:
             migration.problem(statement, "a computation over all gradients or parameters at once: Keras 3 updates one variable at a time (update_step)")
             continue
-        if loop is not None:
-            migration.problem(statement, "a statement after the loop over the parameters")
+        if loops:
+            migration.problem(statement, "a statement after the loop over the parameters that is not once-per-step "
+                                         "bookkeeping (the step counter, an update of state kept in __init__)")
             continue
         if build_locals & used:
             migration.problem(statement, f"{', '.join(sorted(build_locals & used))} is needed in both build() and update_step()")
         before.append(statement)
     before = pending + before
-    for statement in [*build, *before, *([loop] if loop else [])]:
+    loops = with_loop_slots(migration, loops, param_list, build)
+    for statement in [*build, *before, *loops]:
         for node in attributes_named(statement, "weights"):
             if is_self_attribute(node):
                 migration.problem(node, "self.weights used in a way optfix does not translate (Keras 3 optimizers have none; "
                                         "optimizer.variables holds their state)")
-    if loop is None or grads is None:
+    if not loops or grads is None:
         migration.problem(function, "get_updates has no `for ... in zip(params, grads, ...)` loop over the parameters")
         return None
     if loss in set().union(*(names_in(s) for s in before)):
         migration.problem(function, "the loss is used other than to take gradients")
     between = [cst.EmptyLine(indent=False)] * max(1, sum(1 for line in function.leading_lines if not line.comment))
     build_function = build_method(migration, build, param_list).with_changes(leading_lines=function.leading_lines)
-    step_function = update_step_method(migration, before, loop, param_list, grads)
+    _no_loop_leaks(migration, loops, step_updates)
+    _nothing_carried(migration, before, loops)
+    step_function = update_step_method(migration, before, loops, param_list, grads)
     methods = [build_function, step_function.with_changes(leading_lines=between)]
     if step_updates:
         methods.append(once_per_step_method(migration, before, step_updates).with_changes(leading_lines=between))
     return methods
+
+
+def _no_loop_leaks(migration: Migration, loops: list[cst.For], step_updates: list[cst.BaseStatement]) -> None:
+    """Each loop, and each update made once per step, reads nothing a loop before it left
+    behind (a name of its last iteration): in update_step every loop's body runs for the one
+    variable, so such a value would be the current variable's, not the last parameter's."""
+    left: set[str] = set()
+    for item in [*loops, *step_updates]:
+        own = names_bound(item.target) | names_bound(item.body) if isinstance(item, cst.For) else set()
+        leaked = (names_in(item) - own) & left
+        if leaked:
+            migration.problem(item, f"it reads {', '.join(sorted(leaked))} as a loop over the parameters left it (the value of "
+                                    "the last parameter): a per-variable update_step cannot express that")
+        if isinstance(item, cst.For):
+            left |= own
+
+
+def _nothing_carried(migration: Migration, before: list[cst.BaseStatement], loops: list[cst.For]) -> None:
+    """No loop over the parameters carries a value from one parameter to the next: a name bound
+    before the loop that the loop rebinds (`lr_t = multiplier(lr_t, p)`, or a rate chosen by
+    `p.name` and kept for the parameters after it) and reads before rebinding it in the same
+    iteration. update_step starts afresh for each variable, so it cannot carry anything."""
+    earlier = set().union(*(names_bound(s) for s in before)) if before else set()
+    for loop in loops:
+        for name in sorted(names_bound(loop.body) & earlier):
+            first = next(s for s in loop.body.body if name in names_in(s))
+            assignment = assignment_of(first)
+            fresh = assignment and isinstance(assignment[0], cst.Name) and assignment[0].value == name and name not in names_in(assignment[1])
+            if not fresh:
+                migration.problem(first, f"{name} is changed inside the loop over the parameters and the change is kept for the "
+                                         "parameters after it: Keras 3's update_step starts afresh for each variable, so it cannot "
+                                         "carry a value from one to the next; compute it from the variable alone")
 
 
 def _is_state_update(migration: Migration, statement: cst.BaseStatement) -> bool:
@@ -182,11 +218,16 @@ def _is_weights_list(migration: Migration, statement: cst.BaseStatement) -> bool
 
 
 def _counts_steps(migration: Migration, node: cst.BaseExpression) -> bool:
-    """`K.update_add(self.iterations, 1)`."""
-    return (
-        isinstance(node, cst.Call) and migration.backend(node.func) == "update_add" and len(node.args) == 2
-        and flat(node.args[0].value) == "self.iterations" and flat(node.args[1].value) in ("1", "1.0", "1.")
-    )
+    """`K.update_add(self.iterations, 1)`, `K.update(self.iterations, self.iterations + 1)` (or
+    `tf.assign_add`, a `(variable, value)` pair): the step counter, which Keras 3's base class
+    advances after every update_step, where the legacy graph's reads all saw the value before."""
+    update = written_update(migration, node)
+    if update is None or flat(update[1][0]) != "self.iterations":
+        return False
+    method, (_, value) = update
+    one = ("1", "1.0", "1.")
+    return (method == "assign_add" and flat(value) in one
+            or method == "assign" and any(flat(value) in (f"self.iterations+{n}", f"{n}+self.iterations") for n in one))
 
 
 def _branches_make_slots(migration: Migration, statement: cst.If) -> bool:

@@ -6,6 +6,7 @@ from typing import TYPE_CHECKING
 
 from optfix.analysis.tree import code
 from optfix.codemods.get_updates.backend_calls import BackendCalls
+from optfix.codemods.get_updates.pre_step import read_before_the_step
 from optfix.rulekit.class_code import Problem, assignment_of, attributes_named, expression_of, flat, names_in
 from optfix.knowledge import backend as facts
 from optfix.lazy import libcst as cst
@@ -14,35 +15,47 @@ if TYPE_CHECKING:
     from optfix.codemods.get_updates.migration import Migration
 
 
-def update_step_method(migration: Migration, before, loop: cst.For, param_list: str, grads: str) -> cst.FunctionDef:
-    """update_step(gradient, variable, learning_rate): the statements before the loop over the
-    parameters, then the loop's body, for one variable and its slots."""
-    target, zipped = loop.target, loop.iter
-    if not (isinstance(zipped, cst.Call) and flat(zipped.func) == "zip" and all(isinstance(a.value, cst.Name) and not a.star for a in zipped.args)):
-        migration.problem(loop, "the loop is not over zip(params, grads, slot lists...)")
-        return loop
-    sources = [a.value.value for a in zipped.args]
-    if param_list not in sources or grads not in sources or any(s not in (param_list, grads, *migration.slots) for s in sources):
-        migration.problem(loop, "the loop zips lists other than the parameters, gradients and slot lists")
-        return loop
-    if not isinstance(target, cst.Tuple) or len(target.elements) != len(sources):
-        migration.problem(loop, "the loop's target does not unpack one name per zipped list")
-        return loop
-    variable_name = target.elements[sources.index(param_list)].value
-    for node in attributes_named(loop.body, "name"):
-        if isinstance(node.value, cst.Name) and isinstance(variable_name, cst.Name) and node.value.value == variable_name.value:
-            migration.reviews.append(Problem(node, f"{code(node)}: Keras 3 names variables by their layer's attribute "
-                                                   "('kernel', not 'dense/kernel:0'): check what is matched against it"))
-    values = []
-    for source in sources:
-        values.append("variable" if source == param_list else "gradient" if source == grads else f"self.{source}[index]")
+def update_step_method(migration: Migration, before, loops: list[cst.For], param_list: str, grads: str) -> cst.FunctionDef:
+    """update_step(gradient, variable, learning_rate): the statements before the loops over the
+    parameters, then each loop's body, for one variable and its slots."""
     header = [f"learning_rate = {migration.names.ops}.cast(learning_rate, variable.dtype)"]
     if migration.slots:
         header.append("index = self._get_variable_index(variable)")
-    header.append(f"{code(target).strip()} = {', '.join(values)}")
     translate = BackendCalls(migration, learning_rate="learning_rate")
-    body = [s.visit(translate) for s in before] + _loop_body(migration, loop.body.body, translate, {param_list, grads})
-    return migration.method("update_step(self, gradient, variable, learning_rate)", header, body)
+    body = [s.visit(translate) for s in before]
+    for number, loop in enumerate(loops):
+        unpacked = _unpacked(migration, loop, param_list, grads)
+        if unpacked is None:
+            return loop
+        if number == 0:
+            header.append(unpacked)
+        else:
+            body.append(cst.parse_statement(unpacked + "\n").with_changes(leading_lines=loop.leading_lines))
+        body += _loop_body(migration, loop.body.body, translate, {param_list, grads})
+    return migration.method("update_step(self, gradient, variable, learning_rate)", header, read_before_the_step(migration, body))
+
+
+def _unpacked(migration: Migration, loop: cst.For, param_list: str, grads: str) -> str | None:
+    """`p, g, m = variable, gradient, self.moments[index]`: the loop's target for one variable."""
+    target, zipped = loop.target, loop.iter
+    if not (isinstance(zipped, cst.Call) and flat(zipped.func) == "zip" and all(isinstance(a.value, cst.Name) and not a.star for a in zipped.args)):
+        migration.problem(loop, "the loop is not over zip(params, grads, slot lists...)")
+        return None
+    sources = [a.value.value for a in zipped.args]
+    if any(s not in (param_list, grads, *migration.slots) for s in sources) or len(set(sources)) != len(sources):
+        migration.problem(loop, "the loop zips lists other than the parameters, gradients and slot lists")
+        return None
+    if not isinstance(target, cst.Tuple) or len(target.elements) != len(sources):
+        migration.problem(loop, "the loop's target does not unpack one name per zipped list")
+        return None
+    if param_list in sources:
+        variable_name = target.elements[sources.index(param_list)].value
+        for node in attributes_named(loop.body, "name"):
+            if isinstance(node.value, cst.Name) and isinstance(variable_name, cst.Name) and node.value.value == variable_name.value:
+                migration.reviews.append(Problem(node, f"{code(node)}: Keras 3 names variables by their layer's attribute "
+                                                       "('kernel', not 'dense/kernel:0'): check what is matched against it"))
+    values = ["variable" if source == param_list else "gradient" if source == grads else f"self.{source}[index]" for source in sources]
+    return f"{code(target).strip()} = {', '.join(values)}"
 
 
 def _loop_body(migration: Migration, statements, translate: BackendCalls, whole_lists: set[str]) -> list[cst.BaseStatement]:
@@ -92,21 +105,31 @@ def _assignments(migration: Migration, statement, call: cst.Call, translate: Bac
     items = [e.value for e in argument.elements] if flat(call.func).endswith("extend") and isinstance(argument, (cst.List, cst.Tuple)) else [argument]
     result = []
     for index, item in enumerate(items):
-        if isinstance(item, cst.Call) and migration.backend(item.func) in facts.UPDATES and len(item.args) == 2:
-            method, args = facts.UPDATES[migration.backend(item.func)], item.args
-        elif isinstance(item, cst.Tuple) and len(item.elements) == 2:
-            method, args = "assign", [cst.Arg(e.value) for e in item.elements]
-        else:
+        update = written_update(migration, item)
+        if update is None:
             migration.problem(statement, f"an update optfix does not recognise: {code(item)}")
             continue
+        method, (target, value) = update
         written = cst.Call(cst.parse_expression(f"self.{method}"), [
-            cst.Arg(args[0].value, comma=cst.Comma(whitespace_after=cst.SimpleWhitespace(" "))), cst.Arg(args[1].value)
+            cst.Arg(target, comma=cst.Comma(whitespace_after=cst.SimpleWhitespace(" "))), cst.Arg(value)
         ]).visit(translate)
         line = statement.with_changes(body=[cst.Expr(written)])
         if index:
             line = line.with_changes(leading_lines=[])
         result.append(line)
     return result
+
+
+def written_update(migration: Migration, item: cst.BaseExpression) -> tuple[str, tuple[cst.BaseExpression, cst.BaseExpression]] | None:
+    """The Keras 3 optimizer method that makes an update of get_updates (`K.update(m, m_t)`,
+    `tf.compat.v1.assign_add(v, d)`, Keras 2.2's `(m, m_t)`), and its variable and value."""
+    if isinstance(item, cst.Call) and len(item.args) == 2 and not any(arg.star or arg.keyword for arg in item.args):
+        method = facts.UPDATES.get(migration.backend(item.func)) or facts.TF_UPDATES.get(migration.file.imports.qualified_name(item.func))
+        if method is not None:
+            return method, (item.args[0].value, item.args[1].value)
+    if isinstance(item, cst.Tuple) and len(item.elements) == 2 and not any(isinstance(e, cst.StarredElement) for e in item.elements):
+        return "assign", (item.elements[0].value, item.elements[1].value)
+    return None
 
 
 def once_per_step_method(migration: Migration, before, updates) -> cst.FunctionDef:

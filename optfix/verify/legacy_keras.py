@@ -285,7 +285,8 @@ def _module(name, package=False, **members):
 
 _custom_objects: dict = {}
 _interfaces = _module("keras.legacy.interfaces", legacy_get_updates_support=lambda function: function)
-_generic_utils = _module("keras.utils.generic_utils", get_custom_objects=lambda: _custom_objects)
+_generic_utils = _module("keras.utils.generic_utils", get_custom_objects=lambda: _custom_objects,
+                         serialize_keras_object=lambda instance: {"class_name": type(instance).__name__, "config": instance.get_config()})
 _KERAS = {
     "": _module("keras", True, backend=backend, __version__="2.2.4"),
     ".backend": backend,
@@ -296,11 +297,44 @@ _KERAS = {
     ".utils.generic_utils": _generic_utils,
 }
 _KERAS[""].__dict__.update(optimizers=_KERAS[".optimizers"], legacy=_KERAS[".legacy"], utils=_KERAS[".utils"])
-_FAKE_TENSORFLOW = {
-    "tensorflow": _module("tensorflow", True, keras=_KERAS[""]),
-    "tensorflow.python": _module("tensorflow.python", True, keras=_KERAS[""]),
+# TensorFlow 1's own way to write an update (`tf.assign`, `tf.compat.v1.assign_add`, `state_ops`).
+_ASSIGNS = {
+    "assign": lambda ref, value, *args, **kwargs: _Update(ref, value),
+    "assign_add": lambda ref, value, *args, **kwargs: _Update(ref, _value(ref) + _value(value)),
+    "assign_sub": lambda ref, value, *args, **kwargs: _Update(ref, _value(ref) - _value(value)),
 }
-_FAKE_TENSORFLOW["tensorflow"].python = _FAKE_TENSORFLOW["tensorflow.python"]
+
+
+class _Overlay(types.ModuleType):
+    """A TensorFlow module as legacy code sees it: the stand-in's members first, then those of
+    the real module, where TensorFlow was imported already (never imported here)."""
+
+    def __init__(self, name, real, **members):
+        super().__init__(name)
+        self.__dict__.update(members)
+        self.__path__ = []
+        self._real = real
+
+    def __getattr__(self, name):
+        if self._real is None:
+            raise AttributeError(f"module {self.__name__!r} has no attribute {name!r} (TensorFlow is not imported)")
+        return getattr(self._real, name)
+
+
+def _tensorflow_overlays() -> dict:
+    """`tensorflow`, `tensorflow.compat.v1`, `tensorflow.python.ops.state_ops` and their parents."""
+    real = sys.modules.get
+    modules = {"tensorflow.python.ops.state_ops": _Overlay("tensorflow.python.ops.state_ops", real("tensorflow.python.ops.state_ops"), **_ASSIGNS)}
+    modules["tensorflow.python.ops"] = _Overlay("tensorflow.python.ops", real("tensorflow.python.ops"),
+                                                state_ops=modules["tensorflow.python.ops.state_ops"])
+    modules["tensorflow.python"] = _Overlay("tensorflow.python", real("tensorflow.python"), keras=_KERAS[""], ops=modules["tensorflow.python.ops"])
+    modules["tensorflow.compat.v1"] = _Overlay("tensorflow.compat.v1", real("tensorflow.compat.v1"), keras=_KERAS[""], **_ASSIGNS)
+    modules["tensorflow.compat"] = _Overlay("tensorflow.compat", real("tensorflow.compat"), v1=modules["tensorflow.compat.v1"])
+    modules["tensorflow"] = _Overlay("tensorflow", real("tensorflow"), keras=_KERAS[""], compat=modules["tensorflow.compat"],
+                                     python=modules["tensorflow.python"], **_ASSIGNS)
+    return modules
+
+
 _MISSING = object()
 
 
@@ -308,15 +342,14 @@ _MISSING = object()
 def legacy_modules():
     """Make `keras`, `tensorflow.keras` and `tensorflow.python.keras` imports resolve to the stand-in.
 
-    A real `tensorflow` that is already imported stays; only its `.keras` names are aliased, so
-    `from tensorflow.keras import backend` gets the stand-in but the attribute `tf.keras` does not.
-    Otherwise a stand-in `tensorflow` package is installed for the duration. On exit every
+    `tensorflow` (and `tensorflow.compat.v1`, `tensorflow.python.ops.state_ops`) are overlays for
+    the duration: their `keras` and variable updates (`assign*`) are the stand-in's, anything
+    else comes from the real module where TensorFlow was imported already. On exit every
     `sys.modules` entry under these names is exactly what it was before.
     """
     prefixes = ("keras", "tensorflow.keras", "tensorflow.python.keras")
     names = {prefix + suffix: module for prefix in prefixes for suffix, module in _KERAS.items()}
-    if "tensorflow" not in sys.modules:
-        names.update(_FAKE_TENSORFLOW)
+    names.update(_tensorflow_overlays())
     with installed(names):
         yield
 
