@@ -90,6 +90,8 @@ KEYS = {
 def read_table(path: Path) -> dict[str, Any] | None:
     """The `[tool.optfix]` table of a pyproject.toml, or None if it has none."""
     try:
+        if path.exists() and not path.is_file():  # a FIFO or device could block or never end
+            raise ConfigError(f"{path}: cannot read: not a regular file")
         text = path.read_bytes().decode("utf-8")
     except (OSError, UnicodeDecodeError) as error:
         raise ConfigError(f"{path}: cannot read: {getattr(error, 'strerror', None) or error}") from None
