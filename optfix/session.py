@@ -3,7 +3,11 @@
 from __future__ import annotations
 
 import os
+import signal
 import sys
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 from optfix.engine import journey, pool
@@ -33,6 +37,11 @@ def selected_rules(select: tuple[str, ...], ignore: tuple[str, ...]) -> list[typ
 
 
 def execute(settings: Settings) -> int:
+    with _stopped_cleanly():
+        return _execute(settings)
+
+
+def _execute(settings: Settings) -> int:
     rules = selected_rules(settings.select, settings.ignore)
     if settings.summary is not None and not settings.summary.parent.is_dir():
         raise UsageError(f"cannot write the summary {settings.summary}: no folder {settings.summary.parent}")
@@ -106,3 +115,24 @@ def _write(result: FileResult) -> None:
         replace_bytes(result.path, result.updated, result.original)
     except WriteError as error:
         result.error("write-error", str(error))
+
+
+@contextmanager
+def _stopped_cleanly() -> Iterator[None]:
+    """SIGTERM and SIGHUP (a CI runner cancelling a job, an editor stopping a tool) stop the
+    workers, then leave through SystemExit: a write under way removes its temporary file, and
+    the file it was replacing stays whole."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    previous = {stop: signal.signal(stop, _stop) for stop in pool.STOP_SIGNALS}
+    try:
+        yield
+    finally:
+        for stop, handler in previous.items():
+            signal.signal(stop, handler)
+
+
+def _stop(signum: int, frame) -> None:
+    pool.stop_workers()
+    raise SystemExit(128 + signum)

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import gc
 import multiprocessing
+import os
+import signal
 import sys
 from collections import deque
 from collections.abc import Iterable, Iterator, Sequence
@@ -39,7 +41,7 @@ def run(files: Iterable[Path], rules: Sequence[type[Rule]], *, jobs: int, option
         return
     rule_ids = tuple(rule.id for rule in rules)
     paths = iter(files)
-    with ProcessPoolExecutor(jobs, mp_context=_POOL_CONTEXT, initializer=_init_worker) as pool:
+    with ProcessPoolExecutor(jobs, mp_context=_POOL_CONTEXT, initializer=_init_worker, initargs=(os.getpid(),)) as pool:
         chunks: deque[Future] = deque()  # of _prefilter_chunk results
         pending: deque[FileResult | Future] = deque()
         try:
@@ -81,10 +83,40 @@ def _process(path: Path, rule_ids: tuple[str, ...], options: FixOptions) -> File
     return journey.guarded(path, work)
 
 
-def _init_worker() -> None:
+def _init_worker(parent: int) -> None:
+    _die_with_parent(parent)
+    for stop in STOP_SIGNALS:  # the parent's handlers (see stop_workers), inherited by the fork
+        signal.signal(stop, signal.SIG_DFL)
     # The trees libcst builds are acyclic: the cyclic collector only costs time.
     gc.freeze()
     gc.set_threshold(100_000, 50, 50)
+
+
+# The signals that stop a run (a CI runner cancelling a job, an editor stopping a tool, a
+# terminal closing); Ctrl-C (SIGINT) reaches the workers too, as the terminal signals the group.
+STOP_SIGNALS = tuple(getattr(signal, name) for name in ("SIGTERM", "SIGHUP") if hasattr(signal, name))
+
+
+def stop_workers() -> None:
+    """Kill the worker processes now (they only read files): for a parent that is stopping."""
+    for child in multiprocessing.active_children():
+        child.kill()
+
+
+def _die_with_parent(parent: int) -> None:
+    """Have the kernel kill this worker when its parent dies, however it dies (SIGKILL too):
+    otherwise the worker waits forever for work, holding the parent's stdout and stderr open."""
+    if sys.platform != "linux":
+        return
+    import ctypes
+
+    pr_set_pdeathsig = 1
+    try:
+        ctypes.CDLL(None, use_errno=True).prctl(pr_set_pdeathsig, signal.SIGKILL, 0, 0, 0)
+    except (OSError, AttributeError):
+        return
+    if os.getppid() != parent:  # the parent died before the request was made
+        os._exit(1)
 
 
 def _resolved(item: FileResult | Future) -> FileResult:
