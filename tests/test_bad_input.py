@@ -437,7 +437,7 @@ RACING_RUN = """
 import sys
 from pathlib import Path
 
-import optfix.engine.pool as engine
+import optfix.engine.journey as engine
 
 processed = engine.process_bytes
 

@@ -3,7 +3,8 @@
 Folders are walked recursively, honouring every .gitignore from the repository root down and
 skipping virtualenvs, caches and build output, and meeting only regular files (not FIFOs,
 sockets, devices). A file named on the command line is always processed. Symlinks met while walking are not followed (the file behind them is processed
-where it lives, if it is inside the tree).
+where it lives, if it is inside the tree). A file with several names (hard links, or a symlink
+named on the command line) is processed once, under the first name met.
 """
 
 from __future__ import annotations
@@ -137,7 +138,7 @@ def discover(
     cwd = Path.cwd() if cwd is None else cwd
     excluded = pathspec.GitIgnoreSpec.from_lines(exclude)
     root = cwd if exclude_root is None else exclude_root
-    seen: set[str] = set()
+    seen: set[object] = set()
     for given in paths:
         path = given if given.is_absolute() else cwd / given
         if path.is_dir():
@@ -145,7 +146,16 @@ def discover(
         else:
             found = iter([] if force_exclude and _excluded(path, False, excluded, root) else [path])
         for file in found:
-            key = os.path.realpath(file)
+            key = _identity(file)
             if key not in seen:
                 seen.add(key)
                 yield file
+
+
+def _identity(path: Path) -> object:
+    """What makes two paths one file: a symlink and its target, or two hard links, are one."""
+    try:
+        info = os.stat(path)
+    except OSError:
+        return os.path.realpath(path)
+    return info.st_dev, info.st_ino
