@@ -8,6 +8,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import replace
 from pathlib import Path
 
+from optfix.analysis.ast_nodes import quiet_parse
 from optfix.engine.prefilter import ast_stage, code_bytes_stage, prefilter
 from optfix.files import notebook
 from optfix.files.source import DecodeError, decode, read_file
@@ -82,6 +83,11 @@ def _process_notebook(path: Path, data: bytes, rules: Sequence[type[Rule]], opti
 def _transform(result: FileResult, text: str, rules: Sequence[type[Rule]], options: FixOptions) -> str | None:
     """The rewritten text, its findings put in `result`; None if it cannot be rewritten (then
     `result` holds the error)."""
+    rejected = _python_rejects(text)
+    if rejected is not None:
+        line, col, message = rejected
+        result.error("syntax-error", f"cannot parse: {message}", line, col)
+        return None
     rules = ast_stage(text, rules)
     if not rules:
         return text
@@ -109,3 +115,30 @@ def _transform(result: FileResult, text: str, rules: Sequence[type[Rule]], optio
         return None
     result.findings = outcome.findings
     return outcome.text
+
+
+def _python_rejects(text: str) -> tuple[int, int, str] | None:
+    """Where and why the Python running optfix cannot parse the code, or None if it can. libcst
+    reads some code Python refuses (a NUL byte, parentheses nested past Python's limit): such
+    code is never rewritten, as the rewrite would be no more valid than the original."""
+    try:
+        quiet_parse(text)
+    except SyntaxError as error:
+        if "null bytes" in str(error.msg):
+            return (*_first_nul(text), "a NUL byte in the source (Python refuses it)")
+        message = error.msg
+        if "too many nested" in message or "too complex" in message:
+            message = f"nested too deeply ({message})"
+        return error.lineno or 1, error.offset or 1, message
+    except ValueError:  # a NUL byte, before Python 3.12
+        return (*_first_nul(text), "a NUL byte in the source (Python refuses it)")
+    except (RecursionError, MemoryError):
+        return 1, 1, "nested too deeply (Python's parser ran out of stack)"
+    return None
+
+
+def _first_nul(text: str) -> tuple[int, int]:
+    offset = text.find("\0")
+    if offset < 0:
+        return 1, 1
+    return text.count("\n", 0, offset) + 1, offset - text.rfind("\n", 0, offset)
