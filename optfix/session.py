@@ -14,7 +14,7 @@ from optfix.engine import journey, pool
 from optfix.files.discover import discover, is_excluded
 from optfix.findings import FileResult
 from optfix.output import Output, Run, for_format
-from optfix.output.text import shows_diff
+from optfix.output.text import lists_changes, shows_diff
 from optfix.output.progress import Progress
 from optfix.output.report import Tally, display_path
 from optfix.rulekit.rule import Rule
@@ -78,7 +78,7 @@ def _execute(settings: Settings) -> int:
                 _write(result)
             for output in outputs:
                 output.file(path, result)
-            tally.add(result)
+            tally.add(result, path)
             progress.advance()
         progress.close()
         for output in outputs:
@@ -94,7 +94,7 @@ def _execute(settings: Settings) -> int:
         return 2
     finally:
         progress.close()
-    sys.stderr.write(tally.summary(settings.mode) + "\n")
+    sys.stderr.write(tally.summary(settings.mode, lists_changes(settings)) + "\n")
     return tally.exit_code(settings.mode)
 
 
