@@ -17,6 +17,7 @@ from pathlib import Path
 from optfix.engine import journey
 from optfix.engine.prefilter import prefilter_path
 from optfix.engine.registry import rules_by_id
+from optfix.files.per_file_ignores import PerFileIgnores
 from optfix.files.source import read_file
 from optfix.findings import FileResult
 from optfix.rulekit.rule import FixOptions, Rule
@@ -27,8 +28,10 @@ _POOL_CONTEXT = multiprocessing.get_context("fork") if sys.platform == "linux" e
 _CHUNK = 32  # paths per prefilter message: small messages, few of them
 
 
-def run(files: Iterable[Path], rules: Sequence[type[Rule]], *, jobs: int, options: FixOptions = FixOptions()) -> Iterator[FileResult]:
-    """Yield one result per file, in the order of `files`, working on up to `jobs` at once.
+def run(files: Iterable[Path], rules: Sequence[type[Rule]], *, jobs: int, options: FixOptions = FixOptions(),
+        ignores: PerFileIgnores | None = None) -> Iterator[FileResult]:
+    """Yield one result per file, in the order of `files`, working on up to `jobs` at once; a
+    file runs the `rules` that `ignores` does not name for it.
 
     Workers read and prefilter files in chunks of paths; each file that some rule may change is
     then sent back to the pool on its own, so that a few slow files cannot hold up a chunk of fast
@@ -36,7 +39,7 @@ def run(files: Iterable[Path], rules: Sequence[type[Rule]], *, jobs: int, option
     """
     if jobs <= 1:
         for path in files:
-            passed = prefilter_path(path, rules)
+            passed = prefilter_path(path, for_file(rules, ignores, path))
             yield passed if isinstance(passed, FileResult) else _process(path, passed, options)
         return
     rule_ids = tuple(rule.id for rule in rules)
@@ -47,7 +50,7 @@ def run(files: Iterable[Path], rules: Sequence[type[Rule]], *, jobs: int, option
         try:
             while True:
                 while len(chunks) < jobs * 2 and (chunk := list(islice(paths, _CHUNK))):
-                    chunks.append(pool.submit(_prefilter_chunk, chunk, rule_ids))
+                    chunks.append(pool.submit(_prefilter_chunk, chunk, rule_ids, ignores))
                 if not chunks:
                     break
                 for path, passed in chunks.popleft().result():
@@ -63,11 +66,19 @@ def run(files: Iterable[Path], rules: Sequence[type[Rule]], *, jobs: int, option
                     item.cancel()
 
 
-def _prefilter_chunk(paths: list[Path], rule_ids: tuple[str, ...]) -> list[tuple[Path, FileResult | tuple[str, ...]]]:
+def for_file(rules: Sequence[type[Rule]], ignores: PerFileIgnores | None, path: Path) -> Sequence[type[Rule]]:
+    """The rules that run on the file at `path`."""
+    if ignores is None:
+        return rules
+    ignored = ignores.ignored(path)
+    return [rule for rule in rules if rule.id not in ignored] if ignored else rules
+
+
+def _prefilter_chunk(paths: list[Path], rule_ids: tuple[str, ...], ignores: PerFileIgnores | None) -> list[tuple[Path, FileResult | tuple[str, ...]]]:
     """A worker's first part: each file's final result, or the ids of the rules that may act on it."""
     by_id = rules_by_id()
     rules = [by_id[rule_id] for rule_id in rule_ids]
-    return [(path, journey.guarded(path, lambda path=path: prefilter_path(path, rules))) for path in paths]
+    return [(path, journey.guarded(path, lambda path=path: prefilter_path(path, for_file(rules, ignores, path)))) for path in paths]
 
 
 def _process(path: Path, rule_ids: tuple[str, ...], options: FixOptions) -> FileResult:

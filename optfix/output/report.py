@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from optfix.findings import FileResult, Finding, Kind
-from optfix.settings import Mode
+from optfix.settings import Mode, Settings
 
 
 def display_path(path: Path, cwd: Path) -> str:
@@ -83,3 +83,13 @@ class Tally:
         if self.review or (self.changed and mode is not Mode.FIX):
             return 1
         return 0
+
+
+def exit_status(tally: Tally, settings: Settings) -> int:
+    """The run's exit status, after --exit-non-zero-on-fix and --exit-zero (which leaves 2 as it is)."""
+    status = tally.exit_code(settings.mode)
+    if status == 0 and settings.exit_non_zero_on_fix and settings.mode is Mode.FIX and tally.changed:
+        status = 1
+    if status == 1 and settings.exit_zero:
+        status = 0
+    return status

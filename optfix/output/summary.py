@@ -34,7 +34,8 @@ def link(record: Record) -> str:
 
 def reproduce_command(settings: Settings) -> str:
     words = ["optfix", settings.mode.value]
-    for option, values in (("--select", settings.select), ("--ignore", settings.ignore), ("--exclude", settings.exclude)):
+    for option, values in (("--select", settings.select), ("--extend-select", settings.extend_select), ("--ignore", settings.ignore),
+                           ("--exclude", settings.exclude), ("--extend-exclude", settings.extend_exclude)):
         for value in values:
             words += [option, value]
     if settings.unsafe_fixes:
