@@ -9,7 +9,9 @@ from dataclasses import replace
 from pathlib import Path
 
 from optfix.analysis.ast_nodes import quiet_parse
+from optfix.analysis.file_ignores import file_ignores
 from optfix.engine.prefilter import ast_stage, code_bytes_stage, prefilter
+from optfix.engine.registry import rules_by_id
 from optfix.files import notebook
 from optfix.files.source import DecodeError, decode, read_file
 from optfix.findings import FileResult
@@ -34,8 +36,16 @@ def process_given(path: Path, data: bytes, rules: Sequence[type[Rule]], options:
     return guarded(path, lambda: process_bytes(path, data, [rule for rule in rules if rule.id in passed], options))
 
 
+# Spelled apart so that this file does not carry the marker itself.
+GENERATED_MARKER = b"@" + b"generated"
+
+
 def process_bytes(path: Path, data: bytes, rules: Sequence[type[Rule]], options: FixOptions = FixOptions()) -> FileResult:
-    """The journey after the bytes stage: `rules` are those that passed it."""
+    """The journey after the bytes stage: `rules` are those that passed it. A generated file (one
+    that carries GENERATED_MARKER, as libcst's codemod command honours) is left alone: the next
+    generation would undo a fix."""
+    if GENERATED_MARKER in data:
+        return FileResult(path)
     if notebook.is_notebook(path):
         return _process_notebook(path, data, rules, options)
     result = FileResult(path)
@@ -83,6 +93,12 @@ def _process_notebook(path: Path, data: bytes, rules: Sequence[type[Rule]], opti
 def _transform(result: FileResult, text: str, rules: Sequence[type[Rule]], options: FixOptions) -> str | None:
     """The rewritten text, its findings put in `result`; None if it cannot be rewritten (then
     `result` holds the error)."""
+    ignored = file_ignores(text, frozenset(rules_by_id()))
+    if ignored is not None:
+        result.findings += ignored.findings
+        rules = [rule for rule in rules if ignored.keeps(rule.id)]
+        if not rules:
+            return text
     rejected = _python_rejects(text)
     if rejected is not None:
         line, col, message = rejected
@@ -113,7 +129,7 @@ def _transform(result: FileResult, text: str, rules: Sequence[type[Rule]], optio
     except UnparsableOutput as error:
         result.error("internal-error", f"the rewrite would not parse ({error}); file left unchanged")
         return None
-    result.findings = outcome.findings
+    result.findings = sorted(result.findings + outcome.findings)
     return outcome.text
 
 
