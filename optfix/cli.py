@@ -34,6 +34,7 @@ NoProgress = Annotated[bool, typer.Option("--no-progress", help="Never show a pr
 Quiet = Annotated[bool, typer.Option("--quiet", "-q", help="Do not print the diff.")]
 Format = Annotated[OutputFormat, typer.Option("--output-format", help="text: the diff and findings; json, github, sarif: one machine-readable report on stdout, no diff.", case_sensitive=False)]
 Summary = Annotated[Optional[Path], typer.Option("--summary", metavar="FILE.md", help="Also write a Markdown summary of the run, fit for a pull-request description.", dir_okay=False)]
+SummaryRef = Annotated[Optional[str], typer.Option("--summary-ref", metavar="REF", help="The commit or branch the summary's links point into, on GitHub (default: GITHUB_SHA).")]
 UnsafeFixes = Annotated[Optional[bool], typer.Option("--unsafe-fixes/--no-unsafe-fixes", help="Also apply fixes that change behaviour; each is reported.", show_default=False)]
 StdinFilename = Annotated[Optional[Path], typer.Option("--stdin-filename", metavar="PATH", help="With PATH `-`: the path of the source read on stdin, for messages and excludes.")]
 ConfigPath = Annotated[Optional[Path], typer.Option("--config", metavar="PYPROJECT", help="Read [tool.optfix] from this file instead of searching for one.")]
@@ -58,6 +59,7 @@ def _command(mode: Mode, summary: str, short: str):
         unsafe_fixes: UnsafeFixes = None,
         output_format: Format = OutputFormat.TEXT,
         summary_file: Summary = None,
+        summary_ref: SummaryRef = None,
         stdin_filename: StdinFilename = None,
         config: ConfigPath = None,
         isolated: Isolated = False,
@@ -85,6 +87,7 @@ def _command(mode: Mode, summary: str, short: str):
             "stdin_filename": stdin_filename,
             "output_format": output_format,
             "summary": summary_file,
+            "summary_ref": summary_ref,
             "extend_select": tuple(extend_select) if extend_select else None,
             "extend_exclude": tuple(extend_exclude) if extend_exclude else None,
             "exit_zero": exit_zero or None,

@@ -65,6 +65,7 @@ class Settings:
     unsafe_fixes: bool = False
     output_format: OutputFormat = OutputFormat.TEXT
     summary: Path | None = None  # where to write the Markdown summary
+    summary_ref: str | None = None  # the commit or branch the summary's links point into (else GITHUB_SHA)
     keras_import: KerasImport = KerasImport.KERAS
     stdin_filename: Path | None = None  # the path shown for source read on stdin (paths: `-`)
     extend_select: tuple[str, ...] = ()  # rules run besides `select`
