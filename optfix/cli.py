@@ -3,6 +3,7 @@ out, no logic beyond that."""
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import Annotated, Optional
 
@@ -13,7 +14,8 @@ from optfix.settings import Color, Mode, OutputFormat
 
 app = typer.Typer(
     help="Rewrite legacy TensorFlow/Keras optimizer code into Keras 3, keeping the math.",
-    add_completion=False,
+    add_completion=True,
+    rich_markup_mode=None,
     no_args_is_help=True,
     pretty_exceptions_enable=False,
     context_settings={"help_option_names": ["-h", "--help"]},
@@ -21,8 +23,10 @@ app = typer.Typer(
 
 Paths = Annotated[Optional[list[Path]], typer.Argument(help="Files or folders to process (default: .).", show_default=False)]
 Select = Annotated[Optional[list[str]], typer.Option("--select", metavar="RULE", help="Run only this rule (repeatable).")]
+ExtendSelect = Annotated[Optional[list[str]], typer.Option("--extend-select", metavar="RULE", help="Run this rule too, besides those selected (repeatable).")]
 Ignore = Annotated[Optional[list[str]], typer.Option("--ignore", metavar="RULE", help="Do not run this rule (repeatable).")]
 Exclude = Annotated[Optional[list[str]], typer.Option("--exclude", metavar="GLOB", help="Skip paths matching this gitignore-style pattern (repeatable).")]
+ExtendExclude = Annotated[Optional[list[str]], typer.Option("--extend-exclude", metavar="GLOB", help="Skip paths matching this pattern too, keeping the configured excludes (repeatable).")]
 ForceExclude = Annotated[Optional[bool], typer.Option("--force-exclude/--no-force-exclude", help="Apply the excludes to files named on the command line too.", show_default=False)]
 Jobs = Annotated[Optional[int], typer.Option("--jobs", "-j", min=1, help="Worker processes (default: all cores).", show_default=False)]
 ColorOption = Annotated[Optional[Color], typer.Option("--color", help="Color the diff and findings [default: auto].", case_sensitive=False, show_default=False)]
@@ -30,13 +34,18 @@ NoProgress = Annotated[bool, typer.Option("--no-progress", help="Never show a pr
 Quiet = Annotated[bool, typer.Option("--quiet", "-q", help="Do not print the diff.")]
 Format = Annotated[OutputFormat, typer.Option("--output-format", help="text: the diff and findings; json, github, sarif: one machine-readable report on stdout, no diff.", case_sensitive=False)]
 Summary = Annotated[Optional[Path], typer.Option("--summary", metavar="FILE.md", help="Also write a Markdown summary of the run, fit for a pull-request description.", dir_okay=False)]
+SummaryRef = Annotated[Optional[str], typer.Option("--summary-ref", metavar="REF", help="The commit or branch the summary's links point into, on GitHub (default: GITHUB_SHA).")]
 UnsafeFixes = Annotated[Optional[bool], typer.Option("--unsafe-fixes/--no-unsafe-fixes", help="Also apply fixes that change behaviour; each is reported.", show_default=False)]
 StdinFilename = Annotated[Optional[Path], typer.Option("--stdin-filename", metavar="PATH", help="With PATH `-`: the path of the source read on stdin, for messages and excludes.")]
 ConfigPath = Annotated[Optional[Path], typer.Option("--config", metavar="PYPROJECT", help="Read [tool.optfix] from this file instead of searching for one.")]
 Isolated = Annotated[bool, typer.Option("--isolated", help="Ignore configuration files.")]
+ExitZero = Annotated[bool, typer.Option("--exit-zero", help="Exit 0 even when there are changes or findings (2 stays 2).")]
+ExitNonZeroOnFix = Annotated[bool, typer.Option("--exit-non-zero-on-fix", help="fix: exit 1 when a file was changed.")]
+Statistics = Annotated[bool, typer.Option("--statistics", help="Count the changes and findings of each rule, on stderr.")]
+ShowSettings = Annotated[bool, typer.Option("--show-settings", help="Print the configuration file read and every setting, then stop.")]
 
 
-def _command(mode: Mode, summary: str):
+def _command(mode: Mode, summary: str, short: str):
     def command(
         paths: Paths = None,
         select: Select = None,
@@ -50,9 +59,16 @@ def _command(mode: Mode, summary: str):
         unsafe_fixes: UnsafeFixes = None,
         output_format: Format = OutputFormat.TEXT,
         summary_file: Summary = None,
+        summary_ref: SummaryRef = None,
         stdin_filename: StdinFilename = None,
         config: ConfigPath = None,
         isolated: Isolated = False,
+        extend_select: ExtendSelect = None,
+        extend_exclude: ExtendExclude = None,
+        exit_zero: ExitZero = False,
+        exit_non_zero_on_fix: ExitNonZeroOnFix = False,
+        statistics: Statistics = False,
+        show_settings: ShowSettings = False,
     ) -> None:
         from optfix import config as configuration
         from optfix.session import UsageError, execute
@@ -71,6 +87,13 @@ def _command(mode: Mode, summary: str):
             "stdin_filename": stdin_filename,
             "output_format": output_format,
             "summary": summary_file,
+            "summary_ref": summary_ref,
+            "extend_select": tuple(extend_select) if extend_select else None,
+            "extend_exclude": tuple(extend_exclude) if extend_exclude else None,
+            "exit_zero": exit_zero or None,
+            "exit_non_zero_on_fix": exit_non_zero_on_fix or None,
+            "statistics": statistics or None,
+            "show_settings": show_settings or None,
         }
         try:
             settings = configuration.settings(mode, given, configuration.load(Path.cwd(), config, isolated))
@@ -81,12 +104,16 @@ def _command(mode: Mode, summary: str):
         raise typer.Exit(code)
 
     command.__doc__ = summary
-    app.command(mode.value)(command)
+    app.command(mode.value, short_help=short)(command)
 
 
-_command(Mode.DIFF, "Print the changes as a unified diff on stdout; write nothing. Exit 1 if there are any.")
-_command(Mode.FIX, "Rewrite files in place and print the diff applied. Exit 1 if findings need review.")
-_command(Mode.CHECK, "Write nothing; exit 1 if anything would change or needs review, 0 if not.")
+# The short help of each command fits the command list at 80 columns (a longer one is cut).
+_command(Mode.DIFF, "Print the changes as a unified diff on stdout; write nothing. Exit 1 if there are any.",
+         "Print the changes as a diff; write nothing.")
+_command(Mode.FIX, "Rewrite files in place and print the diff applied. Exit 1 if findings need review.",
+         "Rewrite files in place; print the diff applied.")
+_command(Mode.CHECK, "Write nothing; exit 1 if anything would change or needs review, 0 if not.",
+         "Write nothing; exit 1 if anything needs work.")
 
 
 _VERIFY_HELP = (
@@ -96,11 +123,11 @@ _VERIFY_HELP = (
     "gradients (20 steps at two scales, float64); a table gives each class's largest relative difference "
     "and a verdict (equal: at most 1e-6).\n\n"
     "This RUNS YOUR CODE: the modules that define the migrated optimizers are executed. "
-    "Needs Keras 3 and TensorFlow: pip install 'optfix\\[verify]'."
+    "Needs Keras 3 and TensorFlow: pip install 'optfix[verify]'."
 )
 
 
-@app.command("verify", help=_VERIFY_HELP)
+@app.command("verify", help=_VERIFY_HELP, short_help="Run migrated custom optimizers beside their originals.")
 def verify(paths: Paths = None, exclude: Exclude = None) -> None:
     from optfix.verify.command import execute
 
@@ -118,7 +145,7 @@ def list_rules() -> None:
         typer.echo(f"{rule.id:<{width}}  {rule.summary()}")
 
 
-@app.command("explain")
+@app.command("explain", short_help="Print a rule's documentation.")
 def explain(
     rule: Annotated[Optional[str], typer.Argument(metavar="RULE-ID", help="The rule to explain (`optfix rules` lists them).", show_default=False)] = None,
     every: Annotated[bool, typer.Option("--all", help="Explain every rule.")] = False,
@@ -148,5 +175,17 @@ def _main(
     pass
 
 
+_COMPLETE = "_OPTFIX_COMPLETE"
+
+
+def _accept_click_completion_order() -> None:
+    """`_OPTFIX_COMPLETE=bash_source` (Click's order, as its documentation and most tools spell
+    it) as well as Typer's `source_bash`."""
+    shell, _, instruction = os.environ.get(_COMPLETE, "").partition("_")
+    if shell in ("bash", "zsh", "fish", "powershell", "pwsh") and instruction in ("source", "complete"):
+        os.environ[_COMPLETE] = f"{instruction}_{shell}"
+
+
 def main() -> None:
+    _accept_click_completion_order()
     app()

@@ -2,8 +2,9 @@
 
 The file is the first pyproject.toml with a `[tool.optfix]` table in the working directory or a
 folder above it, up to the repository root (a folder holding `.git`) or the filesystem root.
-Keys are spelled as on the command line (`unsafe-fixes`); `exclude` patterns are relative to
-the folder of the pyproject.toml. A flag given on the command line replaces the key's value.
+Keys are spelled as on the command line (`unsafe-fixes`); `exclude`, `extend-exclude` and
+`per-file-ignores` patterns are relative to the folder of the pyproject.toml. A flag given on
+the command line replaces the key's value.
 """
 
 from __future__ import annotations
@@ -73,11 +74,26 @@ def _choice(kind):
     return parse
 
 
+def _per_file_ignores(value: Any) -> tuple[tuple[str, tuple[str, ...]], ...] | None:
+    if not isinstance(value, dict):
+        return None
+    entries = []
+    for pattern, ids in value.items():
+        parsed = _rule_ids(ids)
+        if parsed is None:
+            raise ValueError(f"{pattern!r} must map to a list of rule ids, not {ids!r}")
+        entries.append((pattern, parsed))
+    return tuple(entries)
+
+
 # key -> (Settings field, parser returning None for a value of the wrong type, what it expects)
 KEYS = {
     "select": ("select", _rule_ids, "a list of rule ids"),
+    "extend-select": ("extend_select", _rule_ids, "a list of rule ids"),
     "ignore": ("ignore", _rule_ids, "a list of rule ids"),
     "exclude": ("exclude", _strings, "a list of gitignore-style patterns"),
+    "extend-exclude": ("extend_exclude", _strings, "a list of gitignore-style patterns"),
+    "per-file-ignores": ("per_file_ignores", _per_file_ignores, "a table of gitignore-style pattern = [rule ids]"),
     "force-exclude": ("force_exclude", _flag, "true or false"),
     "unsafe-fixes": ("unsafe_fixes", _flag, "true or false"),
     "jobs": ("jobs", _jobs, "an integer"),
@@ -90,6 +106,8 @@ KEYS = {
 def read_table(path: Path) -> dict[str, Any] | None:
     """The `[tool.optfix]` table of a pyproject.toml, or None if it has none."""
     try:
+        if path.exists() and not path.is_file():  # a FIFO or device could block or never end
+            raise ConfigError(f"{path}: cannot read: not a regular file")
         text = path.read_bytes().decode("utf-8")
     except (OSError, UnicodeDecodeError) as error:
         raise ConfigError(f"{path}: cannot read: {getattr(error, 'strerror', None) or error}") from None
@@ -122,8 +140,10 @@ def parse(path: Path, table: dict[str, Any]) -> Config:
         if parsed is None:
             raise ConfigError(f"{path}: [tool.optfix] {key} must be {expected}, not {value!r}")
         values[name] = parsed
-    if "exclude" in values:
-        values["exclude_root"] = path.parent
+    for patterns, root in (("exclude", "exclude_root"), ("extend_exclude", "extend_exclude_root"),
+                           ("per_file_ignores", "per_file_ignores_root")):
+        if patterns in values:
+            values[root] = path.parent
     return Config(path, values)
 
 
@@ -153,8 +173,9 @@ def load(cwd: Path, path: Path | None = None, isolated: bool = False) -> Config:
 
 def settings(mode: Mode, given: dict[str, Any], config: Config) -> Settings:
     """One Settings: each option given on the command line (not None) over the configuration."""
-    values = {**config.values}
-    if given.get("exclude") is not None:
-        values.pop("exclude_root", None)  # command-line patterns are relative to the working directory
+    values = {**config.values, "config_path": config.path}
+    for patterns, root in (("exclude", "exclude_root"), ("extend_exclude", "extend_exclude_root")):
+        if given.get(patterns) is not None:
+            values.pop(root, None)  # command-line patterns are relative to the working directory
     values.update({name: value for name, value in given.items() if value is not None})
     return Settings(mode=mode, **values)

@@ -2,17 +2,25 @@
 
 from __future__ import annotations
 
+import json
 import os
+import signal
 import sys
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import fields
+from enum import Enum
 from pathlib import Path
 
 from optfix.engine import journey, pool
 from optfix.files.discover import discover, is_excluded
+from optfix.files.per_file_ignores import PerFileIgnores
 from optfix.findings import FileResult
 from optfix.output import Output, Run, for_format
-from optfix.output.text import shows_diff
+from optfix.output.text import lists_changes, shows_diff
 from optfix.output.progress import Progress
-from optfix.output.report import Tally, display_path
+from optfix.output.report import Tally, display_path, exit_status
 from optfix.rulekit.rule import Rule
 from optfix.engine.registry import all_rules
 from optfix.settings import Mode, OutputFormat, Settings
@@ -23,17 +31,26 @@ class UsageError(Exception):
     pass
 
 
-def selected_rules(select: tuple[str, ...], ignore: tuple[str, ...]) -> list[type[Rule]]:
+def selected_rules(select: tuple[str, ...], ignore: tuple[str, ...], extend_select: tuple[str, ...] = ()) -> list[type[Rule]]:
     rules = all_rules()
     known = {rule.id for rule in rules}
-    unknown = sorted((set(select) | set(ignore)) - known)
+    unknown = sorted((set(select) | set(ignore) | set(extend_select)) - known)
     if unknown:
         raise UsageError(f"unknown rule {', '.join(unknown)}; `optfix rules` lists them")
-    return [rule for rule in rules if (not select or rule.id in select) and rule.id not in ignore]
+    chosen = set(select) | set(extend_select)
+    return [rule for rule in rules if (not select or rule.id in chosen) and rule.id not in ignore]
 
 
 def execute(settings: Settings) -> int:
-    rules = selected_rules(settings.select, settings.ignore)
+    with _stopped_cleanly():
+        return _execute(settings)
+
+
+def _execute(settings: Settings) -> int:
+    rules = selected_rules(settings.select, settings.ignore, settings.extend_select)
+    if settings.show_settings:
+        sys.stdout.write(describe(settings, rules))
+        return 0
     if settings.summary is not None and not settings.summary.parent.is_dir():
         raise UsageError(f"cannot write the summary {settings.summary}: no folder {settings.summary.parent}")
     cwd = Path.cwd()
@@ -47,8 +64,9 @@ def execute(settings: Settings) -> int:
         files = []
     else:
         stdin = None
-        files = list(discover(settings.paths, settings.exclude, cwd, settings.exclude_root, settings.force_exclude, leftovers=True))
-        results = pool.run(files, rules, jobs=settings.jobs, options=settings.fix_options)
+        files = list(discover(settings.paths, settings.exclude, cwd, settings.exclude_root, settings.force_exclude, leftovers=True,
+                              extend_exclude=settings.extend_exclude, extend_exclude_root=settings.extend_exclude_root))
+        results = pool.run(files, rules, jobs=settings.jobs, options=settings.fix_options, ignores=_per_file_ignores(settings, cwd))
     diff_on_stdout = settings.output_format is OutputFormat.TEXT and shows_diff(settings)
     # The bar shares the terminal with nothing: only when the diff does not go there too.
     progress = Progress(len(files), settings.progress and not (diff_on_stdout and sys.stdout.isatty()))
@@ -58,6 +76,10 @@ def execute(settings: Settings) -> int:
         from optfix.output.summary import SummaryOutput
 
         outputs.append(SummaryOutput(run))
+    if settings.statistics:
+        from optfix.output.statistics import StatisticsOutput
+
+        outputs.append(StatisticsOutput(run))
     tally = Tally()
     try:
         for result in results:
@@ -69,8 +91,8 @@ def execute(settings: Settings) -> int:
                 _write(result)
             for output in outputs:
                 output.file(path, result)
-            tally.add(result)
-            progress.advance()
+            tally.add(result, path)
+            progress.advance(path)
         progress.close()
         for output in outputs:
             output.finish(tally)
@@ -85,8 +107,8 @@ def execute(settings: Settings) -> int:
         return 2
     finally:
         progress.close()
-    sys.stderr.write(tally.summary(settings.mode) + "\n")
-    return tally.exit_code(settings.mode)
+    sys.stderr.write(tally.summary(settings.mode, lists_changes(settings)) + "\n")
+    return exit_status(tally, settings)
 
 
 def _read_stdin(settings: Settings, rules: list[type[Rule]], cwd: Path) -> tuple[bytes, list[FileResult]]:
@@ -95,10 +117,44 @@ def _read_stdin(settings: Settings, rules: list[type[Rule]], cwd: Path) -> tuple
         raise UsageError("`-` (read stdin) cannot be mixed with other paths")
     data = sys.stdin.buffer.read()
     path = cwd / (settings.stdin_filename or "-")
-    exclude_root = settings.exclude_root or cwd
-    if settings.stdin_filename is not None and is_excluded(path, settings.exclude, exclude_root):
+    more = (settings.extend_exclude_root or cwd, settings.extend_exclude)
+    if settings.stdin_filename is not None and is_excluded(path, settings.exclude, settings.exclude_root or cwd, more):
         return data, [FileResult(path)]
+    rules = pool.for_file(rules, _per_file_ignores(settings, cwd), path)
     return data, [journey.process_given(path, data, rules, settings.fix_options)]
+
+
+def _per_file_ignores(settings: Settings, cwd: Path) -> PerFileIgnores | None:
+    if not settings.per_file_ignores:
+        return None
+    return PerFileIgnores(settings.per_file_ignores_root or cwd, settings.per_file_ignores)
+
+
+def describe(settings: Settings, rules: list[type[Rule]]) -> str:
+    """`--show-settings`: the configuration file read, and every setting in force, as `key = value`."""
+    if settings.config_path is not None:
+        lines = [f"# configuration: {settings.config_path}"]
+    else:
+        lines = ["# configuration: none (no pyproject.toml with [tool.optfix] here or above, or --isolated)"]
+    for field in fields(settings):
+        if field.name in ("config_path", "show_settings"):
+            continue
+        value = getattr(settings, field.name)
+        if field.name.endswith("_root") and value is None:
+            value = Path.cwd()
+        lines.append(f"{field.name.replace('_', '-')} = {json.dumps(_plain(value))}")
+    lines.append(f"# rules in force: {', '.join(rule.id for rule in rules)}")
+    return "\n".join(lines) + "\n"
+
+
+def _plain(value):
+    if isinstance(value, Enum):
+        return value.value
+    if isinstance(value, Path):
+        return value.as_posix()
+    if isinstance(value, tuple):
+        return [_plain(item) for item in value]
+    return value
 
 
 def _write(result: FileResult) -> None:
@@ -106,3 +162,24 @@ def _write(result: FileResult) -> None:
         replace_bytes(result.path, result.updated, result.original)
     except WriteError as error:
         result.error("write-error", str(error))
+
+
+@contextmanager
+def _stopped_cleanly() -> Iterator[None]:
+    """SIGTERM and SIGHUP (a CI runner cancelling a job, an editor stopping a tool) stop the
+    workers, then leave through SystemExit: a write under way removes its temporary file, and
+    the file it was replacing stays whole."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    previous = {stop: signal.signal(stop, _stop) for stop in pool.STOP_SIGNALS}
+    try:
+        yield
+    finally:
+        for stop, handler in previous.items():
+            signal.signal(stop, handler)
+
+
+def _stop(signum: int, frame) -> None:
+    pool.stop_workers()
+    raise SystemExit(128 + signum)

@@ -65,8 +65,19 @@ class Settings:
     unsafe_fixes: bool = False
     output_format: OutputFormat = OutputFormat.TEXT
     summary: Path | None = None  # where to write the Markdown summary
+    summary_ref: str | None = None  # the commit or branch the summary's links point into (else GITHUB_SHA)
     keras_import: KerasImport = KerasImport.KERAS
     stdin_filename: Path | None = None  # the path shown for source read on stdin (paths: `-`)
+    extend_select: tuple[str, ...] = ()  # rules run besides `select`
+    extend_exclude: tuple[str, ...] = ()  # patterns excluded besides `exclude`
+    extend_exclude_root: Path | None = None  # the folder they are relative to (None: the working directory)
+    per_file_ignores: tuple[tuple[str, tuple[str, ...]], ...] = ()  # (pattern, rule ids not run on files it matches)
+    per_file_ignores_root: Path | None = None
+    exit_zero: bool = False  # exit 0 where changes or findings would make it 1
+    exit_non_zero_on_fix: bool = False  # `fix` exits 1 when it changed a file
+    statistics: bool = False  # count changes and findings by rule
+    show_settings: bool = False  # print these settings and stop
+    config_path: Path | None = None  # the pyproject.toml read (None: none)
 
     @property
     def fix_options(self) -> FixOptions:

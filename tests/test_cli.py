@@ -242,6 +242,8 @@ def test_summary_is_the_last_line_of_stderr(optfix, tmp_path, mode, verb):
     write_tree(tmp_path, {"a.py": FIXABLE, "b.py": CLEAN, "c.py": AMBIGUOUS})
     result = optfix(mode, cwd=tmp_path)
     lines = stderr_lines(result)
+    if mode == "check":  # no diff shows the change: it is listed
+        assert FINDING.match(lines.pop(0)).group("path") == "a.py"
     assert FINDING.match(lines[0]) and lines[0].startswith("c.py:")
     assert len(lines) == 2
     assert lines[-1].startswith(f"1 file {verb}")

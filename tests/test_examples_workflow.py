@@ -13,7 +13,7 @@ from pathlib import Path
 import yaml
 
 import fixture_tree
-from conftest import REPO, run_optfix
+from conftest import OPTFIX, REPO
 
 WORKFLOW = REPO / "examples" / "github-actions" / "optfix-upgrade.yml"
 GIT_ENV = {"GIT_CONFIG_NOSYSTEM": "1", "GIT_CONFIG_GLOBAL": os.devnull}
@@ -25,6 +25,10 @@ for argument in "$@"; do
     previous=$argument
 done
 """
+
+
+# What GitHub's runner sets for every job (GITHUB_SHA: the commit the workflow runs on).
+RUNNER = {"GITHUB_SERVER_URL": "https://github.com", "GITHUB_REPOSITORY": "someone/project", "GITHUB_SHA": "0123abc"}
 
 
 def git(*args: str, cwd: Path) -> str:
@@ -60,10 +64,10 @@ def run_workflow(tmp_path: Path, work: Path) -> Path:
     # The values GitHub would give the job's ${{ }} expressions.
     values = {"PATHS": ".", "BASE": "main", "BRANCH": "optfix/keras3-1", "SUMMARY": str(runner_temp / "optfix-summary.md"), "GH_TOKEN": "unused"}
     assert set(job["env"]) == set(values)
-    env = {**os.environ, **GIT_ENV, **values, "GH_RECORD": str(record), "NO_COLOR": "1",
+    env = {**os.environ, **GIT_ENV, **values, **RUNNER, "GH_RECORD": str(record), "NO_COLOR": "1",
            "PATH": os.pathsep.join([str(stubs), str(Path(sys.executable).parent), os.environ["PATH"]])}
     steps = [step for step in job["steps"] if "run" in step]
-    assert steps[0]["run"].startswith("python -m pip install optfix")
+    assert steps[0]["run"].startswith('python -m pip install "git+https://github.com/')  # not on a package index
     for step in steps[1:]:
         script = tmp_path / "step.sh"
         script.write_text(step["run"])
@@ -92,9 +96,14 @@ def test_workflow_commits_the_fixes_on_a_branch_and_opens_a_pr_with_the_summary(
     # The body is the summary of this run: the same as optfix writes for a fresh copy of the project.
     fresh = tmp_path / "fresh"
     fixture_tree.build(fresh)
-    run_optfix("fix", "--summary", "expected.md", ".", cwd=fresh)
-    assert (record / "body").read_text() == (fresh / "expected.md").read_text()
-    assert all(f"[{path}:" in (record / "body").read_text() for path in committed)
+    (fresh / ".git").mkdir()  # the links' paths are from the repository's root
+    subprocess.run([str(OPTFIX), "fix", "--summary", "expected.md", "--summary-ref", "optfix/keras3-1", "."], cwd=fresh,
+                   env={**os.environ, **RUNNER}, capture_output=True, check=False)
+    body = (record / "body").read_text()
+    assert body == (fresh / "expected.md").read_text()
+    # Each change links to its line in the pushed branch, where the fixed file is.
+    for path in committed:
+        assert f"](https://github.com/someone/project/blob/optfix/keras3-1/{path}" in body
 
 
 def test_workflow_opens_no_pr_when_nothing_changes(tmp_path):

@@ -1,8 +1,8 @@
 """`# optfix: ignore` and `# optfix: ignore[rule-a, rule-b]` comments, read from the CST.
 
 A comment suppresses the rules it names (all rules when it names none) for every node that spans
-its line: such a node is neither rewritten nor reported. Only a file whose text contains MARK
-is searched for the comments, and only one that has one has its positions resolved early.
+its line: such a node is neither rewritten nor reported. The comment is read in any case. Only a
+file whose text contains MARK (in any case) is searched for the comments, and only one that has one has its positions resolved early.
 """
 
 from __future__ import annotations
@@ -15,8 +15,14 @@ import libcst as cst
 from optfix.findings import Finding
 from optfix.analysis.tree import walk
 
-MARK = "optfix:"
-_COMMENT = re.compile(r"#\s*optfix:\s*ignore(?:\[(?P<ids>[^\]]*)\])?(?![\w\-\[])")
+MARK = "optfix:"  # in any case: `# OPTFIX: IGNORE` is a suppression too
+_MARK = re.compile(re.escape(MARK), re.IGNORECASE)
+_COMMENT = re.compile(r"#\s*optfix:\s*ignore(?:\[(?P<ids>[^\]]*)\])?(?![\w\-\[])", re.IGNORECASE)
+
+
+def may_suppress(text: str) -> bool:
+    """Whether the code may hold a suppression comment (cheap: a search for MARK in any case)."""
+    return _MARK.search(text) is not None
 UNKNOWN = "unknown-suppression"
 
 
@@ -46,7 +52,7 @@ class Suppressions:
         if ids is None:
             self.lines[line] = None
             return
-        named = frozenset(part.strip() for part in ids.split(",") if part.strip())
+        named = frozenset(part.strip().lower() for part in ids.split(",") if part.strip())
         for unknown in sorted(named - known):
             self.findings.append(Finding(line, col, UNKNOWN, f"# optfix: ignore[...] names {unknown!r}, which is not a rule; `optfix rules` lists them"))
         if not named:

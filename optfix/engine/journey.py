@@ -8,7 +8,10 @@ from collections.abc import Callable, Sequence
 from dataclasses import replace
 from pathlib import Path
 
+from optfix.analysis.ast_nodes import quiet_parse
+from optfix.analysis.file_ignores import file_ignores
 from optfix.engine.prefilter import ast_stage, code_bytes_stage, prefilter
+from optfix.engine.registry import rules_by_id
 from optfix.files import notebook
 from optfix.files.source import DecodeError, decode, read_file
 from optfix.findings import FileResult
@@ -33,8 +36,16 @@ def process_given(path: Path, data: bytes, rules: Sequence[type[Rule]], options:
     return guarded(path, lambda: process_bytes(path, data, [rule for rule in rules if rule.id in passed], options))
 
 
+# Spelled apart so that this file does not carry the marker itself.
+GENERATED_MARKER = b"@" + b"generated"
+
+
 def process_bytes(path: Path, data: bytes, rules: Sequence[type[Rule]], options: FixOptions = FixOptions()) -> FileResult:
-    """The journey after the bytes stage: `rules` are those that passed it."""
+    """The journey after the bytes stage: `rules` are those that passed it. A generated file (one
+    that carries GENERATED_MARKER, as libcst's codemod command honours) is left alone: the next
+    generation would undo a fix."""
+    if GENERATED_MARKER in data:
+        return FileResult(path)
     if notebook.is_notebook(path):
         return _process_notebook(path, data, rules, options)
     result = FileResult(path)
@@ -82,6 +93,17 @@ def _process_notebook(path: Path, data: bytes, rules: Sequence[type[Rule]], opti
 def _transform(result: FileResult, text: str, rules: Sequence[type[Rule]], options: FixOptions) -> str | None:
     """The rewritten text, its findings put in `result`; None if it cannot be rewritten (then
     `result` holds the error)."""
+    ignored = file_ignores(text, frozenset(rules_by_id()))
+    if ignored is not None:
+        result.findings += ignored.findings
+        rules = [rule for rule in rules if ignored.keeps(rule.id)]
+        if not rules:
+            return text
+    rejected = _python_rejects(text)
+    if rejected is not None:
+        line, col, message = rejected
+        result.error("syntax-error", f"cannot parse: {message}", line, col)
+        return None
     rules = ast_stage(text, rules)
     if not rules:
         return text
@@ -107,5 +129,32 @@ def _transform(result: FileResult, text: str, rules: Sequence[type[Rule]], optio
     except UnparsableOutput as error:
         result.error("internal-error", f"the rewrite would not parse ({error}); file left unchanged")
         return None
-    result.findings = outcome.findings
+    result.findings = sorted(result.findings + outcome.findings)
     return outcome.text
+
+
+def _python_rejects(text: str) -> tuple[int, int, str] | None:
+    """Where and why the Python running optfix cannot parse the code, or None if it can. libcst
+    reads some code Python refuses (a NUL byte, parentheses nested past Python's limit): such
+    code is never rewritten, as the rewrite would be no more valid than the original."""
+    try:
+        quiet_parse(text)
+    except SyntaxError as error:
+        if "null bytes" in str(error.msg):
+            return (*_first_nul(text), "a NUL byte in the source (Python refuses it)")
+        message = error.msg
+        if "too many nested" in message or "too complex" in message:
+            message = f"nested too deeply ({message})"
+        return error.lineno or 1, error.offset or 1, message
+    except ValueError:  # a NUL byte, before Python 3.12
+        return (*_first_nul(text), "a NUL byte in the source (Python refuses it)")
+    except (RecursionError, MemoryError):
+        return 1, 1, "nested too deeply (Python's parser ran out of stack)"
+    return None
+
+
+def _first_nul(text: str) -> tuple[int, int]:
+    offset = text.find("\0")
+    if offset < 0:
+        return 1, 1
+    return text.count("\n", 0, offset) + 1, offset - text.rfind("\n", 0, offset)

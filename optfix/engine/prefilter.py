@@ -12,7 +12,7 @@ from pathlib import Path
 from optfix.analysis.ast_nodes import quiet_parse
 from optfix.files import notebook
 from optfix.files.source import read_file
-from optfix.files.write import TEMPORARY_SUFFIX, is_leftover
+from optfix.files.write import is_leftover, leftover_advice
 from optfix.findings import FileResult, Finding
 from optfix.rulekit.rule import Rule
 
@@ -69,9 +69,6 @@ def prefilter_path(path: Path, rules: Sequence[type[Rule]]) -> FileResult | tupl
 
 
 def _leftover(path: Path) -> FileResult:
-    target = path.name[1:].removesuffix(TEMPORARY_SUFFIX).rpartition(".")[0]
     result = FileResult(path)
-    result.findings.append(Finding(1, 1, "leftover-temporary-file", f"left by an optfix run that was stopped before it "
-                                   f"could rename it over {target} ({target} itself is whole: as it was, or completely "
-                                   "rewritten); delete it, unless an optfix run is writing here right now"))
+    result.findings.append(Finding(1, 1, "leftover-temporary-file", leftover_advice(path.name)))
     return result

@@ -16,7 +16,7 @@ from optfix.analysis.positions import positions as node_positions
 from optfix.analysis.ast_nodes import quiet_parse
 from optfix.engine.registry import rules_by_id
 from optfix.rulekit.rule import FileContext, FixOptions, Rule
-from optfix.analysis.suppressions import MARK, Suppressions
+from optfix.analysis.suppressions import Suppressions, may_suppress
 from optfix.analysis.tree import code, reads, skippable, transformed
 
 
@@ -92,7 +92,7 @@ def transform(text: str, rules: Sequence[type[Rule]], options: FixOptions = FixO
     ParserSyntaxError, RuleError or UnparsableOutput."""
     module = cst.parse_module(text)
     file = FileContext(module, text, options, path=path)
-    if MARK in text:
+    if may_suppress(text):
         file.suppressions = Suppressions.of(module, frozenset(rules_by_id()))
     traversal = _Traversal([rule(file) for rule in rules], file)
     rewritten = transformed(module, traversal, skippable(frozenset(traversal.visitors) | frozenset(traversal.leavers)))

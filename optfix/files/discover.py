@@ -3,7 +3,8 @@
 Folders are walked recursively, honouring every .gitignore from the repository root down and
 skipping virtualenvs, caches and build output, and meeting only regular files (not FIFOs,
 sockets, devices). A file named on the command line is always processed. Symlinks met while walking are not followed (the file behind them is processed
-where it lives, if it is inside the tree).
+where it lives, if it is inside the tree). A file with several names (hard links, or a symlink
+named on the command line) is processed once, under the first name met.
 """
 
 from __future__ import annotations
@@ -82,8 +83,16 @@ def _is_virtualenv(folder: Path) -> bool:
     return (folder / "pyvenv.cfg").is_file()
 
 
-def _walk(folder: Path, ignores: _Ignores, excluded: pathspec.GitIgnoreSpec, root: Path, suffixes: tuple[str, ...],
-          leftovers: bool) -> Iterator[Path]:
+# Exclude patterns, each group with the folder its patterns are relative to.
+Excludes = tuple[tuple[Path, pathspec.GitIgnoreSpec], ...]
+
+
+def excludes(*groups: tuple[Path, Iterable[str]]) -> Excludes:
+    compiled = ((root, pathspec.GitIgnoreSpec.from_lines(patterns)) for root, patterns in groups)
+    return tuple((root, spec) for root, spec in compiled if spec.patterns)
+
+
+def _walk(folder: Path, ignores: _Ignores, excluded: Excludes, suffixes: tuple[str, ...], leftovers: bool) -> Iterator[Path]:
     ignores = ignores.with_gitignore(folder)
     try:
         entries = sorted(os.scandir(folder), key=lambda entry: entry.name)
@@ -100,52 +109,64 @@ def _walk(folder: Path, ignores: _Ignores, excluded: pathspec.GitIgnoreSpec, roo
             continue
         if not is_dir and not entry.is_file():  # a FIFO, socket or device: reading it could block
             continue
-        if ignores.ignores(path, is_dir) or _excluded(path, is_dir, excluded, root):
+        if ignores.ignores(path, is_dir) or _excluded(path, is_dir, excluded):
             continue
         if is_dir:
-            yield from _walk(path, ignores, excluded, root, suffixes, leftovers)
+            yield from _walk(path, ignores, excluded, suffixes, leftovers)
         else:
             yield path
 
 
-def _excluded(path: Path, is_dir: bool, excluded: pathspec.GitIgnoreSpec, root: Path) -> bool:
-    if not excluded.patterns:
-        return False
-    try:
-        relative = path.relative_to(root).as_posix()
-    except ValueError:
-        relative = path.as_posix()
-    return excluded.match_file(relative + "/" if is_dir else relative)
+def _excluded(path: Path, is_dir: bool, excluded: Excludes) -> bool:
+    for root, spec in excluded:
+        try:
+            relative = path.relative_to(root).as_posix()
+        except ValueError:
+            relative = path.as_posix()
+        if spec.match_file(relative + "/" if is_dir else relative):
+            return True
+    return False
 
 
-def is_excluded(path: Path, exclude: Iterable[str], root: Path) -> bool:
-    """Whether the file `path` matches one of the `exclude` patterns, relative to `root`."""
-    return _excluded(path, False, pathspec.GitIgnoreSpec.from_lines(exclude), root)
+def is_excluded(path: Path, exclude: Iterable[str], root: Path, *more: tuple[Path, Iterable[str]]) -> bool:
+    """Whether the file `path` matches one of the `exclude` patterns, relative to `root` (or one
+    of `more`, each patterns relative to its folder)."""
+    return _excluded(path, False, excludes((root, exclude), *more))
 
 
 def discover(
     paths: Iterable[Path], exclude: Iterable[str] = (), cwd: Path | None = None, exclude_root: Path | None = None,
     force_exclude: bool = False, suffixes: tuple[str, ...] = SOURCE_SUFFIXES, leftovers: bool = False,
+    extend_exclude: Iterable[str] = (), extend_exclude_root: Path | None = None,
 ) -> Iterator[Path]:
     """Yield each file once, in command-line order, folders walked in name order (for files
     ending in `suffixes`, and with `leftovers` the temporary files an interrupted run of optfix
-    left in them). `exclude` patterns are relative to `exclude_root` (default: `cwd`); they apply
-    to files named in `paths` only with `force_exclude` (as pre-commit names every file it checks).
+    left in them). `exclude` patterns are relative to `exclude_root`, `extend_exclude` patterns
+    to `extend_exclude_root` (default: `cwd`, both); they apply to files named in `paths` only
+    with `force_exclude` (as pre-commit names every file it checks).
 
     A path that does not exist is yielded as is, so that reading it reports the problem.
     """
     cwd = Path.cwd() if cwd is None else cwd
-    excluded = pathspec.GitIgnoreSpec.from_lines(exclude)
-    root = cwd if exclude_root is None else exclude_root
-    seen: set[str] = set()
+    excluded = excludes((exclude_root or cwd, exclude), (extend_exclude_root or cwd, extend_exclude))
+    seen: set[object] = set()
     for given in paths:
         path = given if given.is_absolute() else cwd / given
         if path.is_dir():
-            found = _walk(path, _ignores_above(path), excluded, root, suffixes, leftovers)
+            found = _walk(path, _ignores_above(path), excluded, suffixes, leftovers)
         else:
-            found = iter([] if force_exclude and _excluded(path, False, excluded, root) else [path])
+            found = iter([] if force_exclude and _excluded(path, False, excluded) else [path])
         for file in found:
-            key = os.path.realpath(file)
+            key = _identity(file)
             if key not in seen:
                 seen.add(key)
                 yield file
+
+
+def _identity(path: Path) -> object:
+    """What makes two paths one file: a symlink and its target, or two hard links, are one."""
+    try:
+        info = os.stat(path)
+    except OSError:
+        return os.path.realpath(path)
+    return info.st_dev, info.st_ino

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import codecs
 import io
+import os
+import stat
 import tokenize
 from dataclasses import dataclass
 from pathlib import Path
@@ -59,8 +61,34 @@ def decode(data: bytes) -> Source:
 
 
 def read_file(path: Path) -> bytes | FileResult:
-    """The file's bytes, or the result that reports why they cannot be read."""
+    """The file's bytes, or the result that reports why they cannot be read. Only a regular file
+    is read: a FIFO, socket or device named on the command line could block or never end."""
     try:
-        return path.read_bytes()
+        # O_NONBLOCK: opening a FIFO with no writer returns at once rather than waiting for one.
+        descriptor = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0))
     except OSError as error:
         return FileResult(path).error("read-error", f"cannot read: {error.strerror or error}")
+    try:
+        kind = _special_kind(os.fstat(descriptor).st_mode)
+        if kind is not None:
+            return FileResult(path).error("read-error", f"not read: a {kind}, not a regular file")
+        with os.fdopen(descriptor, "rb", closefd=False) as stream:
+            return stream.read()
+    except OSError as error:
+        return FileResult(path).error("read-error", f"cannot read: {error.strerror or error}")
+    finally:
+        os.close(descriptor)
+
+
+def _special_kind(mode: int) -> str | None:
+    if stat.S_ISREG(mode):
+        return None
+    if stat.S_ISFIFO(mode):
+        return "FIFO"
+    if stat.S_ISSOCK(mode):
+        return "socket"
+    if stat.S_ISCHR(mode) or stat.S_ISBLK(mode):
+        return "device"
+    if stat.S_ISDIR(mode):
+        return "folder"
+    return "special file"

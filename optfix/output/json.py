@@ -7,7 +7,7 @@ import json
 from optfix import __version__
 from optfix.findings import FileResult, Kind
 from optfix.output import Output, Record, Run, records
-from optfix.output.report import Tally
+from optfix.output.report import Tally, exit_status
 
 SCHEMA_VERSION = 1
 
@@ -54,7 +54,7 @@ class JsonOutput(Output):
                 "changes": count(Kind.CHANGE),
                 "findings": count(Kind.REVIEW),
                 "errors": count(Kind.ERROR),
-                "exit_code": tally.exit_code(mode),
+                "exit_code": exit_status(tally, self.run.settings),
             },
         }
         self.run.stdout.write(json.dumps(document, indent=2, ensure_ascii=False).encode() + b"\n")

@@ -1,14 +1,19 @@
 """`--summary FILE.md`: the run as a Markdown pull-request description.
 
-Links are `[path:line](path#Lline)`, relative to the working directory: they lead to the line in
-a pull request's body when optfix runs at the repository's root.
+Links are absolute (`SERVER/REPOSITORY/blob/REF/path#Lline`, the path from the repository's root)
+when GitHub's environment names the server and repository and a commit or branch is known
+(`--summary-ref`, else GITHUB_SHA): a pull request's body resolves relative links against the
+pull request's own address, not the repository's files. Otherwise they are relative to the
+working directory. A notebook's link leads to the cell's line in the notebook's plain text.
 """
 
 from __future__ import annotations
 
+import os
 import re
 import shlex
 from collections import Counter, defaultdict
+from pathlib import Path
 from urllib.parse import quote
 
 from optfix import __version__
@@ -17,6 +22,7 @@ from optfix.findings import FileResult, Kind
 from optfix.output import Output, Record, Run, records
 from optfix.output.report import UNSAFE_FIX_NOTE, Tally
 from optfix.settings import Mode, Settings
+from optfix.files.notebook_lines import cell_source_line
 from optfix.files.write import write_bytes
 
 _MARKDOWN = re.compile(r"([\\`*_\[\]<>|~#])")
@@ -26,15 +32,54 @@ def escape(text: str) -> str:
     return _MARKDOWN.sub(r"\\\1", text)
 
 
-def link(record: Record) -> str:
-    if record.cell is not None:  # a notebook: GitHub shows it rendered, without line anchors
-        return f"[{escape(record.path)}, cell {record.cell}, line {record.line}]({quote(record.path)})"
-    return f"[{escape(record.path)}:{record.line}]({quote(record.path)}#L{record.line})"
+class Links:
+    """The link to each record's place, absolute where the repository's address is known."""
+
+    def __init__(self, run: Run, environ=os.environ) -> None:
+        self.cwd = run.cwd
+        self.base = blob_base(run.settings.summary_ref, environ)
+        self.root = repository_root(run.cwd, environ) if self.base else run.cwd
+        self.notebook_texts: dict[str, str | None] = {}
+
+    def __call__(self, record: Record) -> str:
+        place = Path(os.path.relpath(self.cwd / record.path, self.root)).as_posix() if self.base else record.path
+        target = (self.base or "") + quote(place)
+        if record.cell is None:
+            return f"[{escape(record.path)}:{record.line}]({target}#L{record.line})"
+        text = f"[{escape(record.path)}, cell {record.cell}, line {record.line}]"
+        line = self._notebook_line(record)
+        return f"{text}({target}?plain=1#L{line})" if line and self.base else f"{text}({target})"
+
+    def _notebook_line(self, record: Record) -> int | None:
+        if record.path not in self.notebook_texts:
+            try:
+                self.notebook_texts[record.path] = (self.cwd / record.path).read_text(encoding="utf-8")
+            except (OSError, UnicodeDecodeError):
+                self.notebook_texts[record.path] = None
+        text = self.notebook_texts[record.path]
+        return None if text is None else cell_source_line(text, record.cell, record.line)
+
+
+def blob_base(ref: str | None, environ) -> str | None:
+    """`SERVER/OWNER/REPOSITORY/blob/REF/`, or None unless all three are known."""
+    server, repository = environ.get("GITHUB_SERVER_URL"), environ.get("GITHUB_REPOSITORY")
+    ref = ref or environ.get("GITHUB_SHA")
+    if not (server and repository and ref):
+        return None
+    return f"{server.rstrip('/')}/{repository}/blob/{quote(ref)}/"
+
+
+def repository_root(cwd: Path, environ) -> Path:
+    """The folder holding `.git` at or above `cwd`; else GitHub's workspace; else `cwd`."""
+    found = next((folder for folder in [cwd, *cwd.parents] if (folder / ".git").exists()), None)
+    workspace = environ.get("GITHUB_WORKSPACE")
+    return found or (Path(workspace) if workspace else cwd)
 
 
 def reproduce_command(settings: Settings) -> str:
     words = ["optfix", settings.mode.value]
-    for option, values in (("--select", settings.select), ("--ignore", settings.ignore), ("--exclude", settings.exclude)):
+    for option, values in (("--select", settings.select), ("--extend-select", settings.extend_select), ("--ignore", settings.ignore),
+                           ("--exclude", settings.exclude), ("--extend-exclude", settings.extend_exclude)):
         for value in values:
             words += [option, value]
     if settings.unsafe_fixes:
@@ -48,6 +93,7 @@ class SummaryOutput(Output):
         super().__init__(run)
         self.changes: dict[str, list[Record]] = defaultdict(list)  # by path, in run order
         self.needs_person: dict[str, list[Record]] = defaultdict(list)  # by rule
+        self.link = Links(run)
 
     def file(self, path: str, result: FileResult) -> None:
         for record in records(path, result, self.run.settings.mode):
@@ -69,7 +115,7 @@ class SummaryOutput(Output):
             out.append("")
             for path, changes in self.changes.items():
                 out.append(f"- `{path}`: {len(changes)} change{'' if len(changes) == 1 else 's'}")
-                out += [f"  - {link(record)} `{record.rule}`: {escape(record.message)}" for record in changes]
+                out += [f"  - {self.link(record)} `{record.rule}`: {escape(record.message)}" for record in changes]
             out.append("")
         if self.needs_person:
             out += ["## Needs a person", ""]
@@ -78,7 +124,7 @@ class SummaryOutput(Output):
                 out += [f"### `{rule}` ({len(items)})", ""]
                 for record in items:
                     note = UNSAFE_FIX_NOTE if record.fix is not None else ""
-                    out.append(f"- {link(record)} {escape(record.message + note)}")
+                    out.append(f"- {self.link(record)} {escape(record.message + note)}")
                 out.append("")
         if by_rule:
             out += ["## What was proven", ""]
