@@ -1,5 +1,5 @@
-"""optfix/knowledge/keras.py against the installed Keras 3 and tf_keras, and its Keras 2.2 column
-against the transcription of Keras 2.2's optimizers that the equivalence test runs."""
+"""optfix/knowledge/keras.py against the installed Keras 3 and tf_keras (its Keras 2.2 column, against
+the transcription of Keras 2.2's optimizers: tests/unit/test_knowledge_tables.py)."""
 
 from __future__ import annotations
 
@@ -10,10 +10,6 @@ import pytest
 
 from conftest import require
 from optfix.knowledge.keras import (
-    KERAS2_EPSILON,
-    KERAS2_FACTORIES,
-    KERAS2_IMPLIED,
-    KERAS2_SIGNATURES,
     KERAS3_BASE_CONFIG,
     KERAS3_BASE_PARAMETERS,
     KERAS3_OPTIMIZERS,
@@ -22,7 +18,6 @@ from optfix.knowledge.keras import (
     TF_KERAS_NEW_API,
     TF_KERAS_SIGNATURES,
 )
-from test_keras2_equivalence import KERAS2_CLASSES
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 
@@ -57,27 +52,6 @@ def test_keras3_signatures_are_the_installed_ones(name) -> None:
 def test_tf_keras_signatures_are_optimizer_v2s(name) -> None:
     tf_keras = require("tf_keras")
     assert list(TF_KERAS_SIGNATURES[name]) == _parameters(getattr(tf_keras.optimizers.legacy, name))
-
-
-@pytest.mark.parametrize("cls", KERAS2_CLASSES, ids=lambda cls: cls.__name__)
-def test_keras2_signatures_match_the_transcribed_optimizers(cls) -> None:
-    assert list(KERAS2_SIGNATURES[cls.__name__]) == _parameters(cls)
-    assert KERAS2_FACTORIES[cls.__name__.lower()] == cls.__name__
-
-
-def test_keras2_epsilon_is_keras3s_default_epsilon() -> None:
-    """`epsilon=None` is dropped because the value it stood for is what Keras 3 uses."""
-    for name, parameters in KERAS3_SIGNATURES.items():
-        defaults = dict(parameters)
-        if name in KERAS2_SIGNATURES and "epsilon" in defaults:
-            assert defaults["epsilon"] == KERAS2_EPSILON, name
-
-
-def test_implied_state_names_keras3_keywords_with_other_defaults() -> None:
-    for name, implied in KERAS2_IMPLIED.items():
-        defaults = dict(KERAS3_SIGNATURES[name])
-        for keyword, value in implied.items():
-            assert keyword in defaults and defaults[keyword] != value
 
 
 def test_the_tf_keras_subclass_apis_are_tf_keras_s_and_not_keras_3s() -> None:
