@@ -27,6 +27,8 @@ OPTFIX = Path(sys.executable).with_name("optfix")
 
 FOLDER_MARKERS = {"cli": "e2e", "equivalence": "tf"}
 HEAVY_LIBRARIES = ("tensorflow", "keras", "tf_keras")
+NOT_E2E = "this test starts a process: mark it e2e, or move it to tests/cli/"
+NOT_TF = "this test imported {}: mark it tf, or move it to tests/equivalence/"
 UPDATED_FIXTURES = pytest.StashKey[list]()
 CALL_FAILED = pytest.StashKey[bool]()
 
@@ -65,8 +67,9 @@ def pytest_configure(config: pytest.Config) -> None:
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     for item in items:
-        if item.path.is_relative_to(TESTS) and item.path.relative_to(TESTS).parts[0] in FOLDER_MARKERS:
-            item.add_marker(FOLDER_MARKERS[item.path.relative_to(TESTS).parts[0]])
+        folder = item.path.relative_to(TESTS).parts[0] if item.path.is_relative_to(TESTS) else None
+        if folder in FOLDER_MARKERS:
+            item.add_marker(FOLDER_MARKERS[folder])
     if config.getoption("update_fixtures"):
         harness = [item for item in items if "update_fixtures" in getattr(item, "fixturenames", ())]
         config.hook.pytest_deselected(items=[item for item in items if item not in harness])
@@ -85,10 +88,6 @@ def pytest_collection_finish(session: pytest.Session) -> None:
 
 def _heavy_libraries_loaded() -> list[str]:
     return [name for name in HEAVY_LIBRARIES if name in sys.modules]
-
-
-NOT_E2E = "this test starts a process: mark it e2e, or move it to tests/cli/"
-NOT_TF = "this test imported {}: mark it tf, or move it to tests/equivalence/"
 
 
 def _refuse_processes(monkeypatch: pytest.MonkeyPatch, attempts: list[str]) -> None:
