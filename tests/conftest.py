@@ -7,9 +7,10 @@ and the --update-fixtures option.
     tests/cli/          a subprocess (the optfix command, python, git): marker e2e
     tests/equivalence/  TensorFlow, Keras or tf_keras: marker tf
 
-A test elsewhere that needs TensorFlow or a subprocess carries the marker itself.
-`pytest -m "not tf and not e2e"` is the fast selection; in it, a test that starts a process or
-imports TensorFlow, Keras or tf_keras fails, naming the marker it lacks.
+A test elsewhere that needs TensorFlow or a subprocess carries the marker itself. A test marked
+neither that starts a process or imports TensorFlow, Keras or tf_keras fails, naming the marker
+it lacks. The fast selection, `pytest -m "not tf and not e2e and not slow"`, also leaves out the
+property suite (marker slow).
 """
 
 from __future__ import annotations

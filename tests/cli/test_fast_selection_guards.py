@@ -102,7 +102,7 @@ def test_a_test_module_that_imports_tensorflow_stops_the_run(tmp_path) -> None:
 
 
 def test_an_unknown_marker_is_refused(tmp_path) -> None:
-    root = _project(tmp_path, {"unit/test_marked.py": "import pytest\n\n\n@pytest.mark.slow\ndef test_x():\n    pass\n"})
+    root = _project(tmp_path, {"unit/test_marked.py": "import pytest\n\n\n@pytest.mark.tensorflow\ndef test_x():\n    pass\n"})
     result = _pytest(root)
     assert result.returncode != 0
-    assert "'slow' not found in `markers` configuration option" in result.stdout + result.stderr
+    assert "'tensorflow' not found in `markers` configuration option" in result.stdout + result.stderr
