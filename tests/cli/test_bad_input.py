@@ -437,9 +437,9 @@ RACING_RUN = """
 import sys
 from pathlib import Path
 
-import optfix.engine.pool as engine
+import optfix.engine.journey as journey
 
-processed = engine.process_bytes
+processed = journey.process_bytes
 
 
 def racing(path, data, *args, **kwargs):
@@ -449,7 +449,7 @@ def racing(path, data, *args, **kwargs):
     return result
 
 
-engine.process_bytes = racing
+journey.process_bytes = racing
 from optfix.cli import main
 
 sys.argv = ["optfix", "fix", "--jobs", "1", "--no-progress", "."]
