@@ -14,6 +14,7 @@ and loaded. Classes shaped like tf.keras 2's own SGD and Adam must equal Keras 3
 
 from __future__ import annotations
 
+import ast
 import inspect
 import os
 import pickle
@@ -75,14 +76,22 @@ def _migrated_class(path: Path) -> type:
 
 
 def _non_default(path: Path) -> dict:
-    """Every float parameter changed to another value float32 holds exactly, every flag flipped."""
+    """Every float parameter changed to another value float32 holds exactly, every flag flipped.
+    Read from the migrated class's source, so that collecting the cases imports no Keras."""
+    tree = ast.parse(_expected(path).read_text())
+    [init] = [node for node in ast.walk(tree) if isinstance(node, ast.FunctionDef) and node.name == "__init__"]
+    positional = init.args.args[len(init.args.args) - len(init.args.defaults):]
+    pairs = [*zip(positional, init.args.defaults), *((a, d) for a, d in zip(init.args.kwonlyargs, init.args.kw_defaults) if d)]
     changed = {}
-    for name, parameter in inspect.signature(_migrated_class(path).__init__).parameters.items():
-        default = parameter.default
+    for argument, node in pairs:
+        try:
+            default = ast.literal_eval(node)
+        except ValueError:
+            continue
         if isinstance(default, bool):
-            changed[name] = not default
+            changed[argument.arg] = not default
         elif isinstance(default, float):
-            changed[name] = 0.5 if default == 0.0 else float(np.float32(default * 0.75))
+            changed[argument.arg] = 0.5 if default == 0.0 else float(np.float32(default * 0.75))
     return changed
 
 

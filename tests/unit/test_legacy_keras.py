@@ -1,72 +1,23 @@
 """The legacy side of the proof for get-updates: optfix.verify.legacy_keras, a numpy stand-in
-for the Keras 2 backend, runs the fixtures' legacy optimizers as written, and computes what
-real tf_keras computes for the same unmodified source in TF1 graph mode.
-
-Both sides run in float64, so a difference is the math, not the rounding. The graph-mode side
-runs in one subprocess for all fixtures (tests/legacy_graph_runner.py): graph mode is global to
-a process, and no Keras 3 may be imported there.
+for the Keras 2 backend, runs the fixtures' legacy optimizers as written, with Keras 2's
+semantics (in float64). That it computes what real tf_keras computes in TF1 graph mode is
+tests/equivalence/test_legacy_backend.py.
 """
 
 from __future__ import annotations
 
 import ast
 import inspect
-import json
-import os
-import subprocess
 import sys
-from pathlib import Path
 
 import numpy as np
 import pytest
 
-from conftest import REPO, require
 from optfix.verify import legacy_keras
-from optfix.verify.keras3 import compare, gradient_sequence, run_keras3
+from optfix.verify.keras3 import compare, gradient_sequence
 from optfix.verify.legacy_keras import backend as K
 from optfix.verify.legacy_keras import legacy_modules, load_legacy, optimizer_classes, run_legacy
-
-FIXTURES = REPO / "fixtures" / "get-updates"
-RUNNER = Path(__file__).with_name("legacy_graph_runner.py")
-SHAPES = ((5,), (3, 2))
-STEPS = 20
-
-# Each fixture's defaults, plus settings that take its other branches (decay, nesterov, amsgrad,
-# warm-up, clipping, ...).
-CONFIGS = {
-    "sgd": [{}, {"lr": 0.05, "momentum": 0.9, "decay": 0.01}, {"lr": 0.05, "momentum": 0.9, "nesterov": True, "clipnorm": 1.0}],
-    "adam": [{}, {"lr": 0.01, "amsgrad": True, "decay": 0.01}, {"clipvalue": 0.5}],
-    "adamax": [{}, {"decay": 0.05}],
-    "nadam": [{}, {"schedule_decay": 0.04, "clipnorm": 2.0}],
-    "rmsprop": [{}, {"rho": 0.8, "decay": 0.01}],
-    "adagrad": [{}, {"lr": 0.1, "epsilon": 1e-4, "decay": 0.1}],
-    "adadelta": [{}, {"rho": 0.9, "decay": 0.01}],
-    "adamw": [{}, {"weight_decay": 0.1, "batch_size": 32, "samples_per_epoch": 1024, "epochs": 10}],
-    "adabound": [{}, {"amsbound": True, "weight_decay": 1e-3, "final_lr": 0.01, "gamma": 0.1}],
-    "radam": [{}, {"total_steps": 30, "warmup_proportion": 0.2, "min_lr": 1e-5, "weight_decay": 0.01}],
-    "lion": [{}, {"lr": 1e-3, "weight_decay": 0.1, "decay": 0.01}],
-    "lamb": [{}, {"exclude_from_weight_decay": ["param_1"], "lr": 0.01}],
-    "yogi": [{}, {"lr": 0.05, "decay": 0.01, "epsilon": 1e-3}],
-    "adamod": [{}, {"beta_3": 0.9, "lr": 0.01}],
-    "adafactor": [{}, {"relative_step": False, "scale_parameter": False, "lr": 0.01, "clip_threshold": 0.5}],
-}
-RUNS = [(name, kwargs) for name, configs in CONFIGS.items() for kwargs in configs]
-RUN_IDS = [f"{name}-{i}" for name, configs in CONFIGS.items() for i in range(len(configs))]
-
-
-def _fixture_paths() -> list[Path]:
-    # This suite's optimizers; the directory also holds the rule's own cases (wrappers, ...).
-    return [FIXTURES / f"{name}.py" for name in CONFIGS]
-
-
-def _load(name: str) -> type:
-    path = FIXTURES / f"{name}.py"
-    [cls] = optimizer_classes(load_legacy(path.read_text(), str(path))).values()
-    return cls
-
-
-def _flat(steps) -> np.ndarray:
-    return np.array([np.concatenate([np.ravel(p) for p in step]) for step in steps])
+from stand_in_runs import CONFIGS, RUN_IDS, RUNS, SHAPES, STEPS, fixture_paths, load
 
 
 @pytest.fixture(autouse=True)
@@ -206,7 +157,7 @@ def test_base_optimizer_is_keras_2_2_4s():
 
 
 def test_weights_round_trip():
-    probe = _probe(_load("adam"))
+    probe = _probe(load("adam"))
     run_legacy(probe, {}, *gradient_sequence(SHAPES, 2, seed=1))
     optimizer = probe.seen[0][0]
     weights = optimizer.get_weights()
@@ -248,46 +199,18 @@ def test_legacy_modules_resolve_every_spelling_and_restore_sys_modules():
     assert after.keys() == before.keys() and all(after[k] is before[k] for k in before)
 
 
-def test_real_keras_3_works_after_the_stand_in_in_the_same_process():
-    keras = require("keras")
-    before = _entries()
-    with legacy_modules():
-        from tensorflow.keras import backend as fake
-
-        assert fake is K
-    assert _entries() == before
-    import keras as again
-
-    assert again is keras and float(keras.ops.add(1.0, 2.0)) == 3.0
-
-
-def test_the_stand_in_imports_neither_tensorflow_nor_keras():
-    script = (
-        "import sys; from pathlib import Path\n"
-        "from optfix.verify.legacy_keras import load_legacy, optimizer_classes, run_legacy\n"
-        "from optfix.verify.keras3 import gradient_sequence\n"
-        f"for name in ('adam', 'rmsprop', 'nadam'):\n"
-        f"    path = Path({str(FIXTURES)!r}) / (name + '.py')\n"
-        "    [cls] = optimizer_classes(load_legacy(path.read_text(), str(path))).values()\n"
-        "    run_legacy(cls, {}, *gradient_sequence(((3,),), 2))\n"
-        "loaded = [m for m in sys.modules if m.split('.')[0] in ('tensorflow', 'keras', 'tf_keras')]\n"
-        "assert not loaded, loaded\n"
-    )
-    subprocess.run([sys.executable, "-c", script], check=True, cwd=REPO, timeout=120)
-
-
 # -- the fixtures --------------------------------------------------------------------------------
 
 def test_the_suite_covers_at_least_14_fixtures():
-    assert len(CONFIGS) >= 14 and all(path.exists() for path in _fixture_paths())
+    assert len(CONFIGS) >= 14 and all(path.exists() for path in fixture_paths())
 
 
-@pytest.mark.parametrize("path", _fixture_paths(), ids=lambda p: p.stem)
+@pytest.mark.parametrize("path", fixture_paths(), ids=lambda p: p.stem)
 def test_fixture_is_one_legacy_optimizer_with_defaults(path):
     tree = ast.parse(path.read_text())
     classes = [node for node in tree.body if isinstance(node, ast.ClassDef)]
     assert len(classes) == 1
-    cls = _load(path.stem)
+    cls = load(path.stem)
     assert cls.__name__ == classes[0].name
     signature = inspect.signature(cls.__init__)
     assert all(p.default is not p.empty for p in signature.parameters.values()
@@ -298,63 +221,12 @@ def test_fixture_is_one_legacy_optimizer_with_defaults(path):
 @pytest.mark.parametrize("name, kwargs", RUNS, ids=RUN_IDS)
 def test_fixture_trains_on_the_stand_in(name, kwargs):
     initial, gradients = gradient_sequence(SHAPES, STEPS, seed=11)
-    steps = run_legacy(_load(name), kwargs, initial, gradients)
+    steps = run_legacy(load(name), kwargs, initial, gradients)
     assert len(steps) == STEPS
     for before, after in zip(initial, steps[-1]):
         assert after.shape == before.shape and after.dtype == np.float64
         assert np.all(np.isfinite(after))
         assert not np.allclose(after, before, rtol=0, atol=1e-9)
-
-
-# -- the stand-in against tf_keras in TF1 graph mode ---------------------------------------------
-
-@pytest.fixture(scope="module")
-def graph_mode(tmp_path_factory):
-    require("tensorflow")
-    require("tf_keras")
-    work = tmp_path_factory.mktemp("graph")
-    initial, gradients = gradient_sequence(SHAPES, STEPS, seed=23)
-    arrays = {f"initial_{i}": value for i, value in enumerate(initial)}
-    arrays.update({f"gradients_{i}": np.array([step[i] for step in gradients]) for i in range(len(SHAPES))})
-    np.savez(work / "gradients.npz", **arrays)
-    runs = [{"path": str(FIXTURES / f"{name}.py"), "kwargs": kwargs} for name, kwargs in RUNS]
-    (work / "runs.json").write_text(json.dumps(runs))
-    env = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3", "CUDA_VISIBLE_DEVICES": ""}
-    done = subprocess.run([sys.executable, str(RUNNER), str(work / "runs.json"), str(work / "gradients.npz"),
-                           str(work / "out.npz")], capture_output=True, text=True, env=env, timeout=900)
-    assert done.returncode == 0, done.stderr[-4000:]
-    out = np.load(work / "out.npz")
-    return initial, gradients, {key: out[key] for key in out.files}
-
-
-@pytest.mark.parametrize("index", range(len(RUNS)), ids=RUN_IDS)
-def test_stand_in_computes_what_tf_keras_graph_mode_computes(index, graph_mode):
-    initial, gradients, results = graph_mode
-    assert f"error_{index}" not in results, str(results[f"error_{index}"])
-    name, kwargs = RUNS[index]
-    graph = results[f"run_{index}"]
-    ours = _flat(run_legacy(_load(name), kwargs, initial, gradients))
-    start = np.concatenate([np.ravel(v) for v in initial])
-    difference = np.linalg.norm(ours - graph, axis=1)
-    assert compare([[row] for row in graph], [[row] for row in ours]) <= 1e-6  # relative to the values
-    assert np.all(difference <= 1e-6 * np.linalg.norm(graph - start, axis=1))  # and to how far they moved
-
-
-# -- the two sides of a proof together -----------------------------------------------------------
-
-@pytest.mark.parametrize("name, legacy_kwargs, keras3_name, keras3_kwargs", [
-    ("sgd", {"lr": 0.05, "momentum": 0.9, "nesterov": True}, "SGD", {"learning_rate": 0.05, "momentum": 0.9, "nesterov": True}),
-    ("adamax", {"lr": 0.002}, "Adamax", {"learning_rate": 0.002, "epsilon": 1e-7}),
-    ("adam", {"amsgrad": True}, "Adam", {"learning_rate": 0.001, "epsilon": 1e-7, "amsgrad": True}),
-])
-def test_legacy_fixture_agrees_with_the_keras_3_builtin(name, legacy_kwargs, keras3_name, keras3_kwargs):
-    keras = require("keras")
-    initial, gradients = gradient_sequence(SHAPES, STEPS, seed=2)
-    old = run_legacy(_load(name), legacy_kwargs, initial, gradients)
-    new = run_keras3(getattr(keras.optimizers, keras3_name), keras3_kwargs, initial, gradients)
-    assert new[0][0].dtype == np.float64
-    assert compare(old, new) <= 1e-6
-    assert compare(old, run_keras3(keras.optimizers.SGD, {"learning_rate": 0.5}, initial, gradients)) > 1e-3
 
 
 def test_compare_and_gradient_sequence():

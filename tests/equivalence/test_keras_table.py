@@ -1,5 +1,5 @@
-"""optfix/knowledge/keras.py against the installed Keras 3 and tf_keras, and its Keras 2.2 column
-against the transcription of Keras 2.2's optimizers that the equivalence test runs."""
+"""optfix/knowledge/keras.py against the installed Keras 3 and tf_keras (its Keras 2.2 column, against
+the transcription of Keras 2.2's optimizers: tests/unit/test_knowledge_tables.py)."""
 
 from __future__ import annotations
 
@@ -10,8 +10,6 @@ import pytest
 
 from conftest import require
 from optfix.knowledge.keras import (
-    KERAS2_EPSILON,
-    KERAS2_FACTORIES,
     KERAS3_BASE_CONFIG,
     KERAS3_BASE_PARAMETERS,
     KERAS3_OPTIMIZERS,
@@ -19,7 +17,6 @@ from optfix.knowledge.keras import (
     OPTIMIZER_V2_API,
     TF_KERAS_NEW_API,
 )
-from test_keras2_equivalence import KERAS2_CLASSES
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 
@@ -55,31 +52,6 @@ def test_keras3_signatures_are_the_installed_ones(row) -> None:
 def test_tf_keras_signatures_are_optimizer_v2s(row) -> None:
     tf_keras = require("tf_keras")
     assert list(row.tf_keras) == _parameters(getattr(tf_keras.optimizers.legacy, row.name))
-
-
-@pytest.mark.parametrize("cls", KERAS2_CLASSES, ids=lambda cls: cls.__name__)
-def test_keras2_signatures_match_the_transcribed_optimizers(cls) -> None:
-    assert list(KERAS_OPTIMIZERS[cls.__name__].keras2) == _parameters(cls)
-    assert KERAS2_FACTORIES[cls.__name__.lower()] == cls.__name__
-
-
-def test_every_keras2_row_is_a_transcribed_optimizer() -> None:
-    assert {row.name for row in KERAS_OPTIMIZERS.values() if row.keras2 is not None} == {cls.__name__ for cls in KERAS2_CLASSES}
-
-
-def test_keras2_epsilon_is_keras3s_default_epsilon() -> None:
-    """`epsilon=None` is dropped because the value it stood for is what Keras 3 uses."""
-    for row in KERAS_OPTIMIZERS.values():
-        defaults = dict(row.keras3)
-        if row.keras2 is not None and "epsilon" in defaults:
-            assert defaults["epsilon"] == KERAS2_EPSILON, row.name
-
-
-def test_implied_state_names_keras3_keywords_with_other_defaults() -> None:
-    for row in KERAS_OPTIMIZERS.values():
-        defaults = dict(row.keras3)
-        for keyword, value in row.keras2_implied.items():
-            assert keyword in defaults and defaults[keyword] != value, row.name
 
 
 def test_the_tf_keras_subclass_apis_are_tf_keras_s_and_not_keras_3s() -> None:

@@ -9,8 +9,6 @@ from pathlib import Path
 import pytest
 
 from conftest import REPO
-from optfix.rulekit.rule import Rule
-from optfix.engine.transform import transform
 from test_cli import AMBIGUOUS, FIXABLE, FIXED, findings, write_tree
 
 IGNORE = "  # optfix: ignore"
@@ -103,38 +101,6 @@ def test_a_suppression_for_another_rule_inside_the_class_does_not_stop_its_migra
     assert result.returncode == 0, result.stderr
     assert "def update_step(" in after and "def get_updates(" not in after
     assert comment in after
-
-
-class ReplacesRegardless(Rule):
-    """Test rule: renames `old` to `new`, returning the replacement whatever rewrite() says."""
-
-    id = "replaces-regardless"
-
-    def leave_Name(self, original, updated):
-        if original.value != "old":
-            return updated
-        replacement = updated.with_changes(value="new")
-        self.rewrite(original, updated, replacement, "old -> new")
-        return replacement
-
-
-def test_a_rule_that_ignores_what_rewrite_returns_is_still_held_to_the_suppression():
-    source = "a = old" + IGNORE + "\nb = old\n"
-    outcome = transform(source, [ReplacesRegardless])
-    assert outcome.text == "a = old" + IGNORE + "\nb = new\n"
-    assert [(f.line, f.rule) for f in outcome.findings] == [(2, "replaces-regardless")]
-
-
-def test_a_file_without_the_marker_is_not_given_suppressions(monkeypatch):
-    from optfix.engine import transform as module
-
-    def fail(*args):
-        raise AssertionError("positions resolved for a file without a suppression comment")
-
-    monkeypatch.setattr(module.Suppressions, "of", classmethod(fail))
-    assert transform("a = old\n", [ReplacesRegardless]).text == "a = new\n"
-    with pytest.raises(AssertionError):
-        transform("a = old  # optfix: ignore\n", [ReplacesRegardless])
 
 
 def test_a_comment_alone_on_a_line_suppresses_nothing_on_the_next(optfix, tmp_path):

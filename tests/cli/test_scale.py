@@ -42,32 +42,6 @@ def test_diff_into_a_closed_pipe_exits_cleanly(tmp_path):
     assert b"Traceback" not in stderr and b"BrokenPipe" not in stderr, stderr.decode()[-2000:]
 
 
-def test_diff_is_written_file_by_file_as_the_results_come(tmp_path, monkeypatch, capfdbinary):
-    """Each file's diff is on stdout before the next file's result is asked for: nothing is held
-    back to be joined at the end."""
-    import sys
-
-    from optfix import cli, session
-
-    for index in range(5):
-        (tmp_path / f"m{index}.py").write_text("model.compile(optimizer='sdg')\n")
-    real_run = session.pool.run
-    written_before: list[bytes] = []
-
-    def run(*args, **kwargs):
-        for result in real_run(*args, **kwargs):
-            yield result
-            written_before.append(capfdbinary.readouterr().out)
-
-    monkeypatch.setattr(session.pool, "run", run)
-    monkeypatch.chdir(tmp_path)
-    monkeypatch.setattr(sys, "argv", ["optfix", "diff", "--jobs", "1", "--no-progress", "--color", "never", "."])
-    with pytest.raises(SystemExit):
-        cli.main()
-    assert [chunk.split(b"\n")[0] for chunk in written_before] == [f"--- a/m{index}.py".encode() for index in range(5)]
-    assert all(chunk.count(b"--- a/") == 1 for chunk in written_before)
-
-
 def _installed_sources(destination: Path) -> Path:
     """A copy of the .py files of the installed keras, tf_keras and tensorflow."""
     import importlib.util
@@ -86,6 +60,7 @@ def _snapshot(root: Path) -> dict[Path, bytes]:
     return {path: path.read_bytes() for path in root.rglob("*.py")}
 
 
+@pytest.mark.tf
 @pytest.mark.parametrize("unsafe", [False, True], ids=["safe", "unsafe-fixes"])
 def test_fix_over_real_code_no_one_here_wrote(optfix, tmp_path, unsafe):
     corpus = _installed_sources(tmp_path / "corpus")

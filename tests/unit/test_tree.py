@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import libcst as cst
 import pytest
 
+from conftest import REPO
 from optfix.analysis.tree import children, descendants, skippable, transformed, trivia, walk
 
-REPO = Path(__file__).resolve().parent.parent
 EVERY_CONSTRUCT = '''\
 @d(1)
 async def f(a, /, b=2, *c, d: int = 1, **e) -> "x":
@@ -70,8 +68,9 @@ class _Record(cst.CSTVisitor):
         self.calls.append(("leave", id(node)))
 
 
-@pytest.fixture(params=SOURCES.values(), ids=SOURCES.keys())
+@pytest.fixture(scope="module", params=SOURCES.values(), ids=SOURCES.keys())
 def module(request) -> cst.Module:
+    """Parsed once for all the tests here: a libcst tree is immutable, and none is changed in place."""
     return cst.parse_module(request.param)
 
 

@@ -245,13 +245,6 @@ def test_backend_value_functions_on_keras_3_variables(keras, tf_keras, root, fun
         assert float(result) == pytest.approx(START)
 
 
-def test_backend_function_recognises_only_value_functions() -> None:
-    assert backend_function("keras.backend.floatx") is None
-    assert backend_function("mylib.backend.get_value") is None
-    assert backend_function("tensorflow.compat.v1.keras.backend.eval") == ("tensorflow.compat.v1.keras", "eval")
-    assert backend_function(None) is None
-
-
 def test_renamed_attributes_are_the_same_state_under_the_new_name(keras, tf_keras) -> None:
     modern, legacy = keras.optimizers.Adam(START), tf_keras.optimizers.legacy.Adam(START)
     for old, new in RENAMED_ATTRIBUTES.items():

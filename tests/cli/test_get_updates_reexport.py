@@ -141,6 +141,7 @@ def _train_under_keras3(root: Path, module: str, name: str) -> list[list[float]]
     return [value for step in json.loads(result.stdout.decode().splitlines()[-1]) for value in step]
 
 
+@pytest.mark.tf
 def test_fix_migrates_through_the_projects_module_and_imports_keras_3_directly(project, optfix) -> None:
     require("keras")
     untouched = {name: (project / name).read_bytes() for name in ("pkg/__init__.py", "pkg/backend.py", "pkg/helpers.py", "compat/__init__.py")}
@@ -180,6 +181,7 @@ def test_fix_migrates_through_the_projects_module_and_imports_keras_3_directly(p
     assert _train_under_keras3(project, "compat.plain", "PlainSGD") == pytest.approx(expected, rel=1e-6)
 
 
+@pytest.mark.tf
 def test_verify_runs_a_package_directory_and_never_runs_the_projects_module(project, optfix) -> None:
     require("keras")
     # Were the user's module run, verify would fail: proven names are all it takes from it.

@@ -8,9 +8,8 @@ from pathlib import Path
 
 import pytest
 
-REPO = Path(__file__).resolve().parents[1]
-if not (REPO / "optfix").is_dir():
-    REPO = REPO.parent
+from conftest import REPO
+
 
 # The role of each part of optfix; the front is every module directly in optfix/ but these.
 SHARED = {"optfix", "optfix.findings", "optfix.lazy"}  # the version, results, lazy imports: for everyone

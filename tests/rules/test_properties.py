@@ -25,6 +25,7 @@ import warnings
 from pathlib import Path
 
 import hypothesmith
+import pytest
 from hypothesis import HealthCheck, Phase, example, given, settings
 from hypothesis import strategies as st
 from libcst import ParserSyntaxError
@@ -38,6 +39,10 @@ from optfix.knowledge.tf1 import TF1_DEFINING_MODULES, TF1_OPTIMIZERS
 from optfix.engine.registry import all_rules
 from optfix.files.source import DecodeError, decode
 from optfix.engine.transform import RuleError, UnparsableOutput, transform
+
+# Some 500 generated programs through every rule, a third of the in-process tests' time: they
+# search for what no one thought of, so they run in the full suite and not in the fast one.
+pytestmark = pytest.mark.slow
 
 RULES = all_rules()
 PATH = Path("generated.py")

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from pathlib import Path
+import functools
 
 import libcst
 import libcst as cst
@@ -10,9 +10,9 @@ import libcst.metadata
 import pytest
 from libcst.metadata import MetadataWrapper, PositionProvider
 
+from conftest import REPO
 from optfix.analysis.positions import positions
 
-REPO = Path(__file__).resolve().parent.parent
 SOURCES = {
     "every fixture": "\n".join(p.read_text() for p in sorted((REPO / "fixtures").rglob("*.py"))),
     "this package's engine": "\n".join(p.read_text() for p in sorted((REPO / "optfix" / "engine").glob("*.py"))),
@@ -23,7 +23,10 @@ SOURCES = {
 }
 
 
+@functools.cache
 def _expected(source: str):
+    """The tree and libcst's own positions, made once per source for all the tests here (the
+    tree is immutable, and `positions` keeps nothing between calls)."""
     module = cst.parse_module(source)
     return module, MetadataWrapper(module, unsafe_skip_copy=True).resolve(PositionProvider)
 

@@ -1,47 +1,49 @@
-"""Every fixtures/<rule-id>/ case, found automatically.
-
-NAME.py is the input. NAME.expected.py is the output of a default run; without it the file must
-come out byte-identical. NAME.unsafe.expected.py, if present, is the output with --unsafe-fixes
-(otherwise that run must give the default output). NAME.findings lists the findings a default run
-prints (none if absent).
+"""Every fixtures/<rule-id>/ case, found automatically, and what its files say a run must give
+(fixture_files.py says how they say it). `pytest --update-fixtures` rewrites those files from what
+the rules give now, instead of checking them.
 """
 
 from __future__ import annotations
 
 import ast
+import functools
 from pathlib import Path
 
 import libcst
 import pytest
 
+import fixture_files
 from conftest import REPO
-from optfix.rulekit.rule import FixOptions
+from fixture_files import EXPECTED, FINDINGS, OUTPUT_SUFFIXES, Outcome, inputs, sibling
 from optfix.engine.journey import process_bytes
 from optfix.engine.prefilter import bytes_stage
-from optfix.findings import Kind
-from optfix.output.report import format_finding
 from optfix.engine.registry import all_rules, rules_by_id
 from optfix.files.source import decode
+from optfix.findings import FileResult, Kind
+from optfix.output.report import format_finding
+from optfix.rulekit.rule import FixOptions
 
 FIXTURES = REPO / "fixtures"
-OUTPUT_SUFFIXES = (".unsafe.expected.py", ".expected.py")  # longest first
 
 
 def _inputs() -> list[Path]:
-    return sorted(
-        path for path in FIXTURES.glob("*/*.py") if not path.name.endswith(OUTPUT_SUFFIXES)
-    )
+    return inputs(FIXTURES)
 
 
-def _sibling(path: Path, suffix: str) -> Path:
-    return path.with_name(path.name[: -len(".py")] + suffix)
+@functools.cache
+def _processed(path: Path, data: bytes, rule_ids: tuple[str, ...], unsafe: bool) -> FileResult:
+    """One run of the rules on the bytes. The same runs come back in several tests below (all the
+    rules together are often the fixture's rule alone, once the prefilter has chosen): each is
+    made once a session."""
+    by_id = rules_by_id()
+    return process_bytes(path, data, [by_id[rule_id] for rule_id in rule_ids], FixOptions(unsafe_fixes=unsafe))
 
 
 def _run(path: Path, data: bytes, unsafe: bool = False):
     """Run the fixture's rule on the file, whatever the prefilter says, and check that the
     prefilter would have let the file through wherever the rule has work."""
     rule = rules_by_id()[path.parent.name]
-    result = process_bytes(path, data, [rule], FixOptions(unsafe_fixes=unsafe))
+    result = _processed(path, data, (rule.id,), unsafe)
     if result.changed or result.findings:
         assert rule.wants(data), f"{path.name}: the prefilter would skip a file the rule has work in"
     assert not result.failed, [f.message for f in result.findings]
@@ -55,32 +57,23 @@ def _parses(data: bytes) -> None:
 
 
 @pytest.mark.parametrize("path", _inputs(), ids=lambda p: f"{p.parent.name}/{p.stem}")
-def test_fixture(path: Path) -> None:
+def test_fixture(path: Path, update_fixtures: list[Path] | None) -> None:
     data = path.read_bytes()
-    expected_path = _sibling(path, ".expected.py")
-    expected = expected_path.read_bytes() if expected_path.exists() else data
-    if expected_path.exists():
-        assert expected != data, f"{expected_path.name} equals its input: delete it to declare a no-op case"
-
     result, output = _run(path, data)
-    assert output.decode() == expected.decode()
-    assert output == expected
-    _parses(output)
-
-    findings_path = _sibling(path, ".findings")
-    wanted = findings_path.read_text().splitlines() if findings_path.exists() else []
-    printed = [format_finding(path.name, f) for f in result.findings if f.kind is not Kind.CHANGE]
-    assert printed == wanted
-
-    again, second = _run(path, output)
-    assert second == output, "a second run changed the output"
-
-    unsafe_path = _sibling(path, ".unsafe.expected.py")
-    unsafe_expected = unsafe_path.read_bytes() if unsafe_path.exists() else expected
     _, unsafe_output = _run(path, data, unsafe=True)
-    assert unsafe_output == unsafe_expected
-    _parses(unsafe_output)
-    assert _run(path, unsafe_output, unsafe=True)[1] == unsafe_output
+    printed = tuple(format_finding(path.name, f) for f in result.findings if f.kind is not Kind.CHANGE)
+    for fixed, unsafe in ((output, False), (unsafe_output, True)):
+        _parses(fixed)
+        assert _run(path, fixed, unsafe)[1] == fixed, f"a second run changed the output (unsafe fixes: {unsafe})"
+
+    if update_fixtures is not None:
+        update_fixtures.extend(fixture_files.write(path, Outcome(output, unsafe_output, printed)))
+    assert not fixture_files.redundant(path), fixture_files.redundant(path)
+    expected = fixture_files.expected(path)
+    assert output.decode() == expected.fixed.decode()
+    assert output == expected.fixed
+    assert printed == expected.findings
+    assert unsafe_output == expected.fixed_unsafe
 
 
 def test_every_fixture_folder_names_a_rule() -> None:
@@ -90,14 +83,14 @@ def test_every_fixture_folder_names_a_rule() -> None:
 
 def test_every_rule_has_fixtures_that_change_and_that_must_not() -> None:
     for rule_id in rules_by_id():
-        inputs = [path for path in _inputs() if path.parent.name == rule_id]
-        assert any(_sibling(p, ".expected.py").exists() for p in inputs), rule_id
-        assert any(not _sibling(p, ".expected.py").exists() for p in inputs), rule_id
+        cases = [path for path in _inputs() if path.parent.name == rule_id]
+        assert any(sibling(p, EXPECTED).exists() for p in cases), rule_id
+        assert any(not sibling(p, EXPECTED).exists() for p in cases), rule_id
 
 
 def test_no_orphan_outputs() -> None:
     for output in FIXTURES.glob("*/*"):
-        suffix = next((s for s in (*OUTPUT_SUFFIXES, ".findings") if output.name.endswith(s)), None)
+        suffix = next((s for s in (*OUTPUT_SUFFIXES, FINDINGS) if output.name.endswith(s)), None)
         if suffix:
             source = output.with_name(output.name[: -len(suffix)] + ".py")
             assert source.exists(), f"{output} has no input {source.name}"
@@ -111,11 +104,11 @@ def test_all_rules_together_settle_in_one_run(unsafe) -> None:
     unsettled = []
     for path in _inputs():
         data = path.read_bytes()
-        first = process_bytes(path, data, bytes_stage(data, all_rules()), FixOptions(unsafe_fixes=unsafe))
+        first = _processed(path, data, tuple(rule.id for rule in bytes_stage(data, all_rules())), unsafe)
         assert not first.failed, (path, [f.message for f in first.findings])
         if first.changed:
             _parses(first.updated)
-            second = process_bytes(path, first.updated, bytes_stage(first.updated, all_rules()), FixOptions(unsafe_fixes=unsafe))
+            second = _processed(path, first.updated, tuple(rule.id for rule in bytes_stage(first.updated, all_rules())), unsafe)
             if second.changed:
                 unsettled.append(f"{path.parent.name}/{path.name}")
     assert not unsettled, unsettled

@@ -108,6 +108,3 @@ def test_summary_that_cannot_be_written_exits_2_and_the_fixes_stand(optfix, tmp_
     assert "summary.md" in result.stderr.decode().splitlines()[-1]
     assert fixture_tree.on_disk(tmp_path, files) == {path: e.fixed for path, e in files.items()}
 
-
-def test_first_sentences_keep_abbreviations_and_code_together():
-    assert first_sentences("One (a.py). Two `x`. Three.\n\nOther.") == "One (a.py). Two `x`."

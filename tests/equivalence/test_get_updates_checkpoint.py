@@ -39,30 +39,3 @@ def test_variables_follow_the_legacy_weights(path) -> None:
     assert [a.shape for a in new[:len(old)]] == [a.shape for a in old], paths
     worst = max(_relative(a, b) if np.any(b) else float(np.abs(a).max()) for a, b in zip(new, old))
     assert worst <= 1e-6, f"the variables are not the legacy weights in order: {paths}"
-
-
-PADDING = {  # set_weights bodies -> whether the migration may drop the override
-    "if len(self.weights) == len(weights) + 1:\n    weights = [np.array(0)] + weights\nsuper(A, self).set_weights(weights)": True,
-    "n = len(weights)\nif n == len(self.weights) + 1:\n    weights = weights[1:]\nelif n < len(self.weights):\n    weights = list(weights)\n"
-    "else:\n    pass_through = weights\nreturn super().set_weights(weights)": True,
-    '"""Old checkpoints."""\nsuper().set_weights(weights)': True,
-    "params = self.weights\nnum_vars = int((len(params) - 1) / 2)\nif len(weights) == 3 * num_vars + 1:\n    weights = weights[: len(params)]\n"
-    "super().set_weights(weights)": True,  # tf.keras 2's Adam
-    "K.batch_set_value(zip(self.weights, weights))": False,
-    "self.loaded = True\nsuper().set_weights(weights)": False,
-    "weights = convert(weights)\nsuper().set_weights(weights)": False,
-    "if len(weights) > 3: weights = weights[1:]\nsuper().set_weights(weights)": False,  # a one-line body: not read
-    "super().set_weights(weights[1:])": False,
-    "if len(weights) > 3:\n    weights = weights[1:]\nelse:\n    self.fresh = True\nsuper().set_weights(weights)": False,
-}
-
-
-@pytest.mark.parametrize("body, droppable", PADDING.items(), ids=range(len(PADDING)))
-def test_only_a_set_weights_that_reshapes_its_list_for_the_base_class_is_dropped(body, droppable) -> None:
-    import libcst as cst
-
-    from optfix.rulekit.class_code import only_adjusts_the_list
-
-    indented = "".join(f"    {line}\n" for line in body.splitlines())
-    method = cst.parse_statement(f"def set_weights(self, weights):\n{indented}")
-    assert only_adjusts_the_list(method) is droppable

@@ -1,5 +1,5 @@
 """The Keras 3 side of the tensorflow_addons table, checked against the installed Keras (tfa
-itself cannot be installed next to it: the tfa side is checked by tests/test_tfa_equivalence.py)."""
+itself cannot be installed next to it: the tfa side is checked by test_tfa_equivalence.py)."""
 
 from __future__ import annotations
 
@@ -34,21 +34,6 @@ def test_keras_target_keywords_and_defaults(row) -> None:
     assert used <= set(row.keras_defaults), "every default compared is a Keras default the table states"
 
 
-@pytest.mark.parametrize(
-    "legacy, written",
-    [
-        ("AdamW", {}),
-        ("SGDW", {"learning_rate": 0.001}),  # Keras 3 SGD: 0.01
-        ("LazyAdam", {}),
-        ("LAMB", {"epsilon": 1e-06}),  # Keras 3 Lamb: 1e-7
-        ("ProximalAdagrad", {"epsilon": 0.0}),  # tfa has no epsilon
-    ],
-)
-def test_old_defaults_written_explicitly(legacy, written) -> None:
-    # optimizer-semantics.md §4.
-    assert TFA_OPTIMIZERS[legacy].explicit_defaults() == written
-
-
 def test_adamw_default_weight_decay_must_be_overridden() -> None:
     # Keras 3 AdamW decays by default; the rewrite always writes weight_decay.
     assert _keras_parameters("AdamW")["weight_decay"] == 0.004
@@ -78,26 +63,3 @@ def test_keras_names_in_the_advice_exist() -> None:
     assert callable(keras.optimizers.SGD().exclude_from_weight_decay)
 
 
-@pytest.mark.parametrize(
-    "qualified, name",
-    [
-        ("tensorflow_addons.optimizers.AdamW", "AdamW"),
-        ("tensorflow_addons.optimizers.weight_decay_optimizers.AdamW", "AdamW"),
-        ("tensorflow_addons.optimizers.Yogi", "Yogi"),
-        ("tensorflow_addons.optimizers", None),
-        ("tensorflow_addons.layers.AdamW", None),
-        ("tensorflow_addons.optimizers.AdamW.from_config", None),
-        ("keras.optimizers.AdamW", None),
-        (None, None),
-    ],
-)
-def test_tfa_name(qualified, name) -> None:
-    assert tfa_name(qualified) == name
-
-
-def test_tables_do_not_overlap() -> None:
-    assert not set(TFA_OPTIMIZERS) & set(TFA_NO_EQUIVALENT)
-    for row in ROWS:
-        names = [p.name for p in (*row.params, *row.kwargs)]
-        assert len(names) == len(set(names)), row.legacy
-        assert not {"lr", "decay"} & set(names), row.legacy

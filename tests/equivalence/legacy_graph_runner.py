@@ -1,6 +1,6 @@
 """Run legacy `get_updates` optimizers, unmodified, on real tf_keras in TF1 graph mode.
 
-A subprocess of tests/test_legacy_backend.py (graph mode is process-global, and a Keras 3
+A subprocess of tests/equivalence/test_legacy_backend.py (graph mode is process-global, and a Keras 3
 `import keras` must not happen here):
 
     python legacy_graph_runner.py RUNS.json GRADIENTS.npz OUT.npz

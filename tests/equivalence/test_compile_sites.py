@@ -23,7 +23,7 @@ from pathlib import Path
 
 import pytest
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))  # conftest, when run as a script
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # conftest, when run as a script
 from conftest import REPO, require
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
@@ -41,7 +41,13 @@ def _input(expected: Path) -> Path:
     return expected.with_name(expected.name.removesuffix(".expected.py") + ".py")
 
 
-@pytest.mark.parametrize("expected", CASES, ids=lambda p: f"{p.parent.name}/{p.name.removesuffix('.expected.py')}")
+def _case(expected: Path):
+    """A fixture in the legacy namespaces runs in a subprocess (marker e2e)."""
+    marks = [pytest.mark.e2e] if LEGACY_NAMESPACES.search(expected.read_text()) else []
+    return pytest.param(expected, marks=marks, id=f"{expected.parent.name}/{expected.name.removesuffix('.expected.py')}")
+
+
+@pytest.mark.parametrize("expected", [_case(path) for path in CASES])
 def test_every_fixed_site_runs(expected: Path) -> None:
     require("tensorflow")
     if LEGACY_NAMESPACES.search(expected.read_text()):

@@ -3,10 +3,11 @@ written under the Keras it was written for, and as rewritten under the installed
 
 The Keras it was written for: tf.keras 2 is the real thing, tf_keras's OptimizerV2
 (`tf_keras.optimizers.legacy`), installed under the `tensorflow.keras` names the fixtures
-import; Keras 2.2, which no longer installs, is the numpy transcription below of the update
-rules in its `keras/optimizers.py`, with its signatures and defaults. Every optimizer on a line
-without a finding must agree to 1e-6 (normwise, relative, float64), for normal and for small
-gradients; every optimizer on a line whose finding says the math differs must differ.
+import; Keras 2.2, which no longer installs, is the numpy transcription of the update rules in
+its `keras/optimizers.py`, with its signatures and defaults (tests/keras2_transcription.py).
+Every optimizer on a line without a finding must agree to 1e-6 (normwise, relative, float64),
+for normal and for small gradients; every optimizer on a line whose finding says the math
+differs must differ.
 
 Both sides compute in double precision, so what differs is the math, not the rounding. One
 deviation is Keras 3's own and no rewrite's: its Adam steps are about 1e-5 (relative) shorter
@@ -25,6 +26,7 @@ import numpy as np
 import pytest
 
 from conftest import REPO, require
+from keras2_transcription import DTYPE, KERAS2_CLASSES, Keras2Optimizer
 from optfix.rulekit.rule import FixOptions
 from optfix.findings import Kind
 from optfix.engine.registry import rules_by_id
@@ -36,156 +38,6 @@ STEPS = 20
 SHAPES = ((6,), (3,))
 SCALES = {"normal gradients": 1.0, "gradients near 1e-4": 1e-4}
 DIFFERENCE_WORDS = ("differ", "no argument expresses", "clipped the global norm")
-DTYPE = np.float64  # both sides in double precision: what differs is the math, not the rounding
-
-
-# -- Keras 2.2.4, in numpy ---------------------------------------------------------------------
-
-class _Keras2Optimizer:
-    def __init__(self, **kwargs):
-        for key in kwargs:
-            if key not in ("clipnorm", "clipvalue"):
-                raise TypeError("Unexpected keyword argument passed to optimizer: " + key)
-        self.clipnorm, self.clipvalue = kwargs.get("clipnorm", 0), kwargs.get("clipvalue", 0)
-        self.iterations, self.state = 0, None
-
-    def step(self, params, grads):
-        if self.clipnorm:
-            norm = np.sqrt(sum(np.sum(np.square(g)) for g in grads))
-            grads = [g * DTYPE(self.clipnorm) / norm if norm >= self.clipnorm else g for g in grads]
-        if self.clipvalue:
-            grads = [np.clip(g, -self.clipvalue, self.clipvalue) for g in grads]
-        lr = DTYPE(self.lr)
-        if getattr(self, "decay", 0):
-            lr = lr * DTYPE(1.0 / (1.0 + self.decay * self.iterations))
-        if self.state is None:
-            self.state = [self.slots(p) for p in params]
-        for p, g, s in zip(params, grads, self.state):
-            p[...] = self.update(p, g, s, lr, self.iterations + 1)
-        self.iterations += 1
-
-
-def _epsilon(epsilon):
-    return DTYPE(1e-7 if epsilon is None else epsilon)
-
-
-class SGD(_Keras2Optimizer):
-    def __init__(self, lr=0.01, momentum=0.0, decay=0.0, nesterov=False, **kwargs):
-        super().__init__(**kwargs)
-        self.lr, self.momentum, self.decay, self.nesterov = lr, momentum, decay, nesterov
-
-    def slots(self, p):
-        return {"m": np.zeros_like(p)}
-
-    def update(self, p, g, s, lr, t):
-        v = DTYPE(self.momentum) * s["m"] - lr * g
-        s["m"] = v
-        return p + DTYPE(self.momentum) * v - lr * g if self.nesterov else p + v
-
-
-class RMSprop(_Keras2Optimizer):
-    def __init__(self, lr=0.001, rho=0.9, epsilon=None, decay=0.0, **kwargs):
-        super().__init__(**kwargs)
-        self.lr, self.rho, self.epsilon, self.decay = lr, rho, _epsilon(epsilon), decay
-
-    def slots(self, p):
-        return {"a": np.zeros_like(p)}
-
-    def update(self, p, g, s, lr, t):
-        s["a"] = DTYPE(self.rho) * s["a"] + DTYPE(1 - self.rho) * np.square(g)
-        return p - lr * g / (np.sqrt(s["a"]) + self.epsilon)
-
-
-class Adagrad(_Keras2Optimizer):
-    def __init__(self, lr=0.01, epsilon=None, decay=0.0, **kwargs):
-        super().__init__(**kwargs)
-        self.lr, self.epsilon, self.decay = lr, _epsilon(epsilon), decay
-
-    def slots(self, p):
-        return {"a": np.zeros_like(p)}
-
-    def update(self, p, g, s, lr, t):
-        s["a"] = s["a"] + np.square(g)
-        return p - lr * g / (np.sqrt(s["a"]) + self.epsilon)
-
-
-class Adadelta(_Keras2Optimizer):
-    def __init__(self, lr=1.0, rho=0.95, epsilon=None, decay=0.0, **kwargs):
-        super().__init__(**kwargs)
-        self.lr, self.rho, self.epsilon, self.decay = lr, rho, _epsilon(epsilon), decay
-
-    def slots(self, p):
-        return {"a": np.zeros_like(p), "d": np.zeros_like(p)}
-
-    def update(self, p, g, s, lr, t):
-        rho = DTYPE(self.rho)
-        s["a"] = rho * s["a"] + (1 - rho) * np.square(g)
-        step = g * np.sqrt(s["d"] + self.epsilon) / np.sqrt(s["a"] + self.epsilon)
-        s["d"] = rho * s["d"] + (1 - rho) * np.square(step)
-        return p - lr * step
-
-
-class Adam(_Keras2Optimizer):
-    def __init__(self, lr=0.001, beta_1=0.9, beta_2=0.999, epsilon=None, decay=0.0, amsgrad=False, **kwargs):
-        super().__init__(**kwargs)
-        self.lr, self.beta_1, self.beta_2, self.epsilon = lr, beta_1, beta_2, _epsilon(epsilon)
-        self.decay, self.amsgrad = decay, amsgrad
-
-    def slots(self, p):
-        return {"m": np.zeros_like(p), "v": np.zeros_like(p), "vhat": np.zeros_like(p)}
-
-    def update(self, p, g, s, lr, t):
-        b1, b2 = DTYPE(self.beta_1), DTYPE(self.beta_2)
-        lr_t = lr * np.sqrt(1 - b2**t) / (1 - b1**t)
-        s["m"] = b1 * s["m"] + (1 - b1) * g
-        s["v"] = b2 * s["v"] + (1 - b2) * np.square(g)
-        if self.amsgrad:
-            s["vhat"] = np.maximum(s["vhat"], s["v"])
-            return p - lr_t * s["m"] / (np.sqrt(s["vhat"]) + self.epsilon)
-        return p - lr_t * s["m"] / (np.sqrt(s["v"]) + self.epsilon)
-
-
-class Adamax(_Keras2Optimizer):
-    def __init__(self, lr=0.002, beta_1=0.9, beta_2=0.999, epsilon=None, decay=0.0, **kwargs):
-        super().__init__(**kwargs)
-        self.lr, self.beta_1, self.beta_2, self.epsilon, self.decay = lr, beta_1, beta_2, _epsilon(epsilon), decay
-
-    def slots(self, p):
-        return {"m": np.zeros_like(p), "u": np.zeros_like(p)}
-
-    def update(self, p, g, s, lr, t):
-        b1, b2 = DTYPE(self.beta_1), DTYPE(self.beta_2)
-        s["m"] = b1 * s["m"] + (1 - b1) * g
-        s["u"] = np.maximum(b2 * s["u"], np.abs(g))
-        return p - lr / (1 - b1**t) * s["m"] / (s["u"] + self.epsilon)
-
-
-class Nadam(_Keras2Optimizer):
-    def __init__(self, lr=0.002, beta_1=0.9, beta_2=0.999, epsilon=None, schedule_decay=0.004, **kwargs):
-        super().__init__(**kwargs)
-        self.lr, self.beta_1, self.beta_2, self.epsilon = lr, beta_1, beta_2, _epsilon(epsilon)
-        self.schedule_decay, self.m_schedule = schedule_decay, 1.0
-
-    def slots(self, p):
-        return {"m": np.zeros_like(p), "v": np.zeros_like(p)}
-
-    def step(self, params, grads):
-        t = self.iterations + 1
-        self.cache = [self.beta_1 * (1 - 0.5 * 0.96 ** (k * self.schedule_decay)) for k in (t, t + 1)]
-        super().step(params, grads)
-        self.m_schedule *= self.cache[0]
-
-    def update(self, p, g, s, lr, t):
-        b1, b2 = DTYPE(self.beta_1), DTYPE(self.beta_2)
-        now, following = (DTYPE(c) for c in self.cache)
-        schedule_new, schedule_next = DTYPE(self.m_schedule) * now, DTYPE(self.m_schedule) * now * following
-        s["m"] = b1 * s["m"] + (1 - b1) * g
-        s["v"] = b2 * s["v"] + (1 - b2) * np.square(g)
-        m_bar = (1 - now) * g / (1 - schedule_new) + following * s["m"] / (1 - schedule_next)
-        return p - lr * m_bar / (np.sqrt(s["v"] / (1 - b2**t)) + self.epsilon)
-
-
-KERAS2_CLASSES = (SGD, RMSprop, Adagrad, Adadelta, Adam, Adamax, Nadam)
 
 
 # -- running both sides --------------------------------------------------------------------------
@@ -247,7 +99,7 @@ def _initial() -> list[np.ndarray]:
 
 
 def _trajectory(optimizer, gradients, keras, tf) -> np.ndarray:
-    if isinstance(optimizer, _Keras2Optimizer):
+    if isinstance(optimizer, Keras2Optimizer):
         params = _initial()
         steps = []
         for grads in gradients:
@@ -276,7 +128,7 @@ def _lines(source: str) -> dict[str, int]:
 
 
 def _optimizers(namespace: dict, keras) -> dict[str, object]:
-    kinds = (_Keras2Optimizer, keras.optimizers.Optimizer, require("tf_keras").optimizers.Optimizer,
+    kinds = (Keras2Optimizer, keras.optimizers.Optimizer, require("tf_keras").optimizers.Optimizer,
              require("tf_keras").optimizers.legacy.Optimizer)
     return {name: value for name, value in namespace.items() if isinstance(value, kinds)}
 

@@ -6,6 +6,7 @@ import ast
 
 import pytest
 
+from conftest import REPO
 from optfix.analysis.dotted_names import PossibleNames, possible_names
 
 CASES = [  # (source, a name it must hold, a name it must not)
@@ -37,10 +38,8 @@ def test_names_of_one_expression_follow_every_binding() -> None:
 
 
 def test_every_node_is_ast_walk_in_order_and_read_once() -> None:
-    from pathlib import Path
-
     from optfix.analysis.ast_nodes import every_node
 
-    tree = ast.parse(max((Path(__file__).parent.parent / "optfix").rglob("*.py"), key=lambda p: p.stat().st_size).read_text())
+    tree = ast.parse(max((REPO / "optfix").rglob("*.py"), key=lambda p: p.stat().st_size).read_text())
     assert [id(node) for node in every_node(tree)] == [id(node) for node in ast.walk(tree)]
     assert every_node(tree) is every_node(tree)
