@@ -113,14 +113,18 @@ class Keras2OptimizerRule(ValueReferences, Rule):
     Safe, applied by default: `lr=` renamed, `decay=` as an `InverseTimeDecay` schedule (evaluated
     at the step count before the update, as Keras 2 evaluated `decay`), `epsilon=None` dropped,
     positional arguments passed by their Keras 2 meaning, changed defaults written out, factories
-    and removed namespaces replaced. Unsafe, applied only with --unsafe-fixes: dropping Nadam's
-    `schedule_decay` (Keras 3 Nadam has no such schedule), and Keras 2.2's `clipnorm` as
-    `global_clipnorm` (Keras 2.2 clipped the global norm; tf.keras and Keras 2.4+ clipped each
-    gradient, as Keras 3's `clipnorm` does). Reported only, because no argument expresses it: Keras 2
-    RMSprop and Adagrad put epsilon outside the square root (tf.keras 2 RMSprop too, without
-    momentum), Keras 2 Nadam's momentum schedule, and, in any call (Keras 3 raises ValueError
-    whatever Keras the code was written for), `clipnorm` together with `clipvalue`; also calls
-    whose positional arguments fit both readings.
+    and removed namespaces replaced; `clipnorm` of a lowercase factory (`keras.optimizers.adam`,
+    which only Keras 2.2 and 2.3 had, and which clipped the global norm) as `global_clipnorm`.
+    Unsafe, applied only with --unsafe-fixes, and then to the whole call (by default the call is
+    left as written, so the next run still sees what it was written for): dropping Nadam's
+    `schedule_decay` (Keras 3 Nadam has no such schedule), other standalone Keras 2 `clipnorm` as
+    `global_clipnorm` (Keras 2.2 and 2.3 clipped the global norm; tf.keras and Keras 2.4+ clipped
+    each gradient, as Keras 3's `clipnorm` does), and every call whose math no argument keeps,
+    which is also reported: Keras 2 RMSprop and Adagrad put epsilon outside the square root
+    (tf.keras 2 RMSprop too, without momentum), Keras 2 and tf.keras 2 (OptimizerV2) Nadam's
+    momentum schedule. Reported only: in any call (Keras 3 raises ValueError whatever Keras the
+    code was written for), `clipnorm` together with `clipvalue`; also calls whose positional
+    arguments fit both readings.
 
     How the math is checked: each fixture runs as written under the Keras it was written for
     (tf.keras 2 as tf_keras's legacy OptimizerV2 optimizers, Keras 2.2 as a numpy transcription of
@@ -331,8 +335,12 @@ class Keras2OptimizerRule(ValueReferences, Rule):
                     unsafe[target] = None
                     why_unsafe.append("schedule_decay has no Keras 3 counterpart: dropping it changes the math")
                 elif target == "clipnorm" and era == KERAS2 and "clipvalue" not in given:
-                    unsafe[target] = "global_clipnorm"
-                    why_unsafe.append(f"clipnorm -> global_clipnorm: {KERAS2_CLIPNORM}")
+                    if _factory(site):  # only Keras 2.2 and 2.3 had the factories: their clipnorm was global
+                        target = "global_clipnorm"
+                        done.append("clipnorm -> global_clipnorm (Keras 2.2 and 2.3 clipped the global norm, as global_clipnorm does)")
+                    else:
+                        unsafe[target] = "global_clipnorm"
+                        why_unsafe.append(f"clipnorm -> global_clipnorm: {KERAS2_CLIPNORM}")
                 args.append((target, arg))
         if place_rate:
             args.insert(0, ("learning_rate", new_keyword("learning_rate", 0).with_changes(value=rate)))
@@ -340,15 +348,18 @@ class Keras2OptimizerRule(ValueReferences, Rule):
             for keyword, value in KERAS2_IMPLIED.get(site.name, {}).items():
                 args.append((keyword, new_keyword(keyword, value)))
                 done.append(f"{keyword}={value!r} written out ({era} state; Keras 3 default: {keras3[keyword]!r})")
-        self._report_differences(original, site, era, given)
+        if self._report_differences(original, site, era, given):
+            why_unsafe.append(f"Keras 3's {site.name} computes differently, as reported at this call")
 
         safe = self._call(updated, site, args, done, era, merged)
         if why_unsafe:
+            # Whole or not at all: a partial rewrite would erase the evidence the findings rest on.
             full_args = [(unsafe.get(t, t), a) for t, a in args if not (t in unsafe and unsafe[t] is None)]
             full = self._call(updated, site, full_args, [], era, merged)
             message = f"{site.name} ({era}): " + "; ".join(done + why_unsafe)
             if self.rewrite(original, updated, full, message, safe=False) is full:
                 return self._imports_for(original, site, full)
+            return updated
         if not done:
             return updated
         self.rewrite(original, updated, safe, f"{site.name} ({era}): " + "; ".join(done))
@@ -394,13 +405,17 @@ class Keras2OptimizerRule(ValueReferences, Rule):
         self.file.use_keras(self._needs_keras, original.func if site.move and result.func is not original.func else None)
         return result
 
-    def _report_differences(self, call: cst.Call, site: Site, era: str, given: dict[str, cst.Arg]) -> None:
+    def _report_differences(self, call: cst.Call, site: Site, era: str, given: dict[str, cst.Arg]) -> bool:
+        """Report what no argument can keep of the era's math; whether there is any."""
         if era == KERAS2 and site.name in KERAS2_DIFFERENCES:
             self.report(call, f"{site.name}: {KERAS2_DIFFERENCES[site.name]}")
-        elif era == TF_KERAS and site.name in TF_KERAS_DIFFERENCES:
+            return True
+        if era == TF_KERAS and site.name in TF_KERAS_DIFFERENCES:
             momentum = given.get("momentum")
-            if momentum is None or constant(momentum.value) in (0, 0.0):
+            if site.name != "RMSprop" or momentum is None or constant(momentum.value) in (0, 0.0):
                 self.report(call, f"{site.name}: {TF_KERAS_DIFFERENCES[site.name]}")
+                return True
+        return False
 
     # -- classes passed around ----------------------------------------------------------------
 
@@ -431,6 +446,11 @@ def _namespace(func: cst.BaseExpression, site: Site) -> cst.BaseExpression | Non
     if not moved and isinstance(func, cst.Attribute) and isinstance(func.value, cst.Attribute) and func.value.attr.value == "optimizers":
         return func.value.value
     return None
+
+
+def _factory(site: Site) -> bool:
+    """A lowercase factory (`keras.optimizers.adam`): only Keras 2.2 and 2.3 had them."""
+    return bool(site.move) and site.move.rsplit(".", 1)[-1] in KERAS2_FACTORIES
 
 
 def _has_evidence(call: cst.Call) -> bool:
