@@ -7,7 +7,7 @@ import ast
 import re
 
 from optfix.analysis.ast_nodes import every_node
-from optfix.codemods.learning_rate_api.watched import ATTRIBUTE_FUNCTIONS, RENAMED_OR_REMOVED, WATCHED
+from optfix.codemods.learning_rate_api.watched import ATTRIBUTE_FUNCTIONS, RENAMED_OR_REMOVED, VALUE_WATCHED, VARIABLE_WATCHED
 from optfix.knowledge.runtime import VALUE_FUNCTIONS
 from optfix.rulekit.optimizer_sites import GAP
 
@@ -19,7 +19,7 @@ _NAMED = re.compile(rb"\b(\w+)" + _GAP + rb"\." + _GAP + rb"(?:lr|decay)\b")
 _ATTRIBUTE = re.compile(rb"\." + _GAP + rb"(?:lr|decay)\b")  # where _NAMED may match: searched first, it is fast
 _VALUE_FUNCTIONS = tuple(name.encode() for name in VALUE_FUNCTIONS)
 _VALUE_CALL = re.compile(rb"\b(?:get_value|set_value|eval)\b")
-_VARIABLE = re.compile(rb"\." + _GAP + rb"(?:lr|learning_rate|iterations)\b")
+_VARIABLE = re.compile(rb"\." + _GAP + rb"(?:%s)\b" % "|".join(sorted({"lr", *VARIABLE_WATCHED})).encode())
 _ATTRIBUTE_CALLS = tuple(name.encode() for name in sorted(ATTRIBUTE_FUNCTIONS))
 _KEY = re.compile(rb"""['"](?:lr|decay)['"]""")
 
@@ -61,7 +61,7 @@ def relevant(tree: ast.Module) -> bool:
             return True
         if isinstance(node, ast.Call):
             function = node.func.attr if isinstance(node.func, ast.Attribute) else getattr(node.func, "id", None)
-            if function in VALUE_FUNCTIONS and any(isinstance(arg, ast.Attribute) and arg.attr in WATCHED for arg in node.args):
+            if function in VALUE_FUNCTIONS and any(isinstance(arg, ast.Attribute) and arg.attr in VALUE_WATCHED for arg in node.args):
                 return True
             if function in ATTRIBUTE_FUNCTIONS and len(node.args) > 1 and _is_string(node.args[1], RENAMED_OR_REMOVED):
                 return may_be_optimizer(node.args[0])

@@ -17,10 +17,13 @@ from optfix.knowledge.runtime import (
     OPTIMIZER_CLASS_NAMES,
     OPTIMIZER_CLASSES,
     OPTIMIZER_CONSTRUCTORS,
+    PLAIN_ATTRIBUTE,
+    PLAIN_ATTRIBUTES,
     REMOVED_ATTRIBUTES,
     RENAMED_ATTRIBUTES,
     VALUE_FUNCTIONS,
     VARIABLE_ATTRIBUTES,
+    NOT_IN_KERAS3,
     backend_function,
 )
 from optfix.lazy import libcst as cst
@@ -58,7 +61,10 @@ class LearningRateApiRule(ImportContext, Rule):
       an optimizer class's `from_config` (`keras.optimizers.Adam.from_config({'lr': 0.1})`), the
       key `'lr'` becomes `'learning_rate'`, quotes kept.
 
-    `opt.decay` and a `'decay'` key in a config are reported with what to write instead.
+    `opt.decay` and a `'decay'` key in a config are reported with what to write instead, and so is
+    a backend value function given a hyperparameter Keras 3 keeps as a plain value
+    (`K.set_value(opt.momentum, x)`, `beta_1`, `rho`, ...): no backend function serves it, and a
+    value set once the train step is traced is never seen.
 
     Why
     ---
@@ -139,6 +145,7 @@ class LearningRateApiRule(ImportContext, Rule):
         self.targets: set[int] = set()  # ids of attributes assigned to
         self.value_calls: dict[int, tuple[str, str, int]] = {}  # id(call) -> (root, function, argument index)
         self.value_arguments: set[int] = set()  # ids of the `x.lr` those calls take: the call rewrites them
+        self.plain_calls: dict[int, tuple[str | None, str, cst.Attribute]] = {}  # id(call) -> (root, function, `opt.momentum`)
         self.identifiers: set[int] = set()  # ids of dicts given as optimizer identifiers
         self.configs: set[int] = set()  # ids of dicts given to an optimizer class's from_config
 
@@ -202,6 +209,8 @@ class LearningRateApiRule(ImportContext, Rule):
                     self.value_calls[id(node)] = (root, function, index)
                     if root is not None:  # else what is known is done: `opt.lr` is renamed on its own
                         self.value_arguments.add(id(value))
+                elif isinstance(value, cst.Attribute) and value.attr.value in PLAIN_ATTRIBUTES:
+                    self.plain_calls[id(node)] = (root, function, value)
             return
         index = None
         if keras_member(qualified) in ("optimizers.get", "optimizers.deserialize"):
@@ -232,6 +241,8 @@ class LearningRateApiRule(ImportContext, Rule):
         return updated
 
     def leave_Call(self, original: cst.Call, updated: cst.Call) -> cst.BaseExpression:
+        if id(original) in self.plain_calls:
+            self._plain_value_call(original, *self.plain_calls[id(original)])
         if id(original) in self.value_calls:
             return self._value_call(original, updated, *self.value_calls[id(original)])
         func = original.func
@@ -304,6 +315,25 @@ class LearningRateApiRule(ImportContext, Rule):
         if failure and result is replacement:
             self.file.use_keras(needs_keras, original.func)
         return result
+
+    def _plain_value_call(self, call: cst.Call, root: str | None, function: str, argument: cst.Attribute) -> None:
+        """`K.set_value(opt.momentum, x)`: a hyperparameter Keras 3 keeps as a plain value (a
+        tf.keras backend's get_value still reads one)."""
+        if function != "set_value" and root is not None and function not in BACKEND_VALUE_FAILURES[root]:
+            return
+        base = argument.value
+        if isinstance(base, cst.Name) and base.value == "self":
+            return  # a custom Keras 2 optimizer's own variable: get-updates' business
+        if argument.attr.value in REMOVED_ATTRIBUTES and self._is_optimizer(base):
+            return  # reported at the attribute, with what to do instead
+        known = self._is_optimizer(base)
+        missing = function != "set_value" or (root is not None and BACKEND_VALUE_FAILURES[root].get(function) == NOT_IN_KERAS3)
+        failure = NOT_IN_KERAS3 if missing else "cannot set a plain value"
+        message = PLAIN_ATTRIBUTE.format(attribute=argument.attr.value, function=_code(call.func), failure=failure, expression=_code(argument))
+        condition = "" if known else f"{_code(base)} is not known to be a Keras optimizer; if it is one: "
+        if root is None:
+            condition += f"{_code(call.func.value)} is not known to be a Keras backend; if it is keras.backend: "
+        self.report(call, f"{_code(call.func)}({_code(argument)}{', ...' if function == 'set_value' else ''}): {condition}{message}")
 
     def _unknown_backend(self, call: cst.Call, function: str, argument: cst.Attribute) -> None:
         """`K.get_value(opt.lr)` where K comes from a package that may re-export keras.backend or
