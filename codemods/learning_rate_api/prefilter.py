@@ -21,6 +21,7 @@ _VALUE_FUNCTIONS = tuple(name.encode() for name in VALUE_FUNCTIONS)
 _VALUE_CALL = re.compile(rb"\b(?:get_value|set_value|eval)\b")
 _VARIABLE = re.compile(rb"\." + _GAP + rb"(?:%s)\b" % "|".join(sorted({"lr", *VARIABLE_WATCHED})).encode())
 _ATTRIBUTE_CALLS = tuple(name.encode() for name in sorted(ATTRIBUTE_FUNCTIONS))
+_RESULT = re.compile(rb"\)" + _GAP + rb"\." + _GAP + rb"(?:lr|decay)\b")  # `self._optimizer().lr`
 _KEY = re.compile(rb"""['"](?:lr|decay)['"]""")
 
 
@@ -30,7 +31,7 @@ def wants(data: bytes) -> bool:
         return True  # K.set_value(x.lr, ...), a finding even where x is unknown
     if b"lr" not in data and b"decay" not in data:
         return False
-    if b"optimizer" in data and (b"keras" in data or b"tensorflow" in data) and _CHAIN.search(data):
+    if b"optimizer" in data and (b"keras" in data or b"tensorflow" in data) and (_CHAIN.search(data) or _RESULT.search(data)):
         return True
     if b"optimizers" in data and _ATTRIBUTE.search(data):
         if any(_assigned(base, data) for base in {m.group(1) for m in _NAMED.finditer(data)}):
@@ -52,7 +53,8 @@ def relevant(tree: ast.Module) -> bool:
     }
 
     def may_be_optimizer(node: ast.expr) -> bool:
-        return (isinstance(node, ast.Attribute) and node.attr == "optimizer") or (isinstance(node, ast.Name) and node.id in assigned)
+        return (isinstance(node, ast.Attribute) and node.attr == "optimizer") or (isinstance(node, ast.Name) and node.id in assigned) \
+            or isinstance(node, ast.Call)  # what a function of the file returns
 
     for node in every_node(tree):
         if isinstance(node, ast.Attribute) and node.attr in RENAMED_OR_REMOVED and may_be_optimizer(node.value):

@@ -8,7 +8,7 @@ import re
 from optfix.analysis.tree import code
 from optfix.codemods.learning_rate_api import prefilter
 from optfix.codemods.learning_rate_api.literals import is_zero, raw_string, renamed_string, string_keys
-from optfix.codemods.learning_rate_api.survey import Survey
+from optfix.codemods.learning_rate_api.survey import Survey, optimizer_functions
 from optfix.codemods.learning_rate_api.watched import ATTRIBUTE_FUNCTIONS, WATCHED
 from optfix.knowledge.namespaces import keras_member
 from optfix.knowledge.runtime import (
@@ -47,8 +47,9 @@ class LearningRateApiRule(ImportContext, Rule):
     What it does
     ------------
     Where the object is evidently a Keras optimizer (an attribute chain ending in `.optimizer`,
-    such as `self.model.optimizer`, in a file that imports Keras or TensorFlow; or a name that its
-    scope assigns only Keras optimizer constructors or such chains):
+    such as `self.model.optimizer`, in a file that imports Keras or TensorFlow; a call of a function
+    or method of the file that returns only such values, `self._optimizer()`; or a name that its
+    scope assigns only Keras optimizer constructors, such chains or such calls):
     - `opt.lr` becomes `opt.learning_rate`, read, assigned or `.assign()`ed, and so does the
       string `'lr'` given to `hasattr`, `getattr` and `setattr`;
     - the Keras 2 backend's value functions, reached through any import of a Keras backend:
@@ -142,6 +143,7 @@ class LearningRateApiRule(ImportContext, Rule):
         # Text, not imports: the `import keras` a rewrite may add must not change this on a second run.
         self.keras_file = _MENTIONS_KERAS.search(file.text) is not None
         self.trusted: dict[int, bool] | None = None  # id(Name) -> names an optimizer; filled on demand
+        self.returning: frozenset[str] | None = None  # the file's functions that return an optimizer; on demand
         self.targets: set[int] = set()  # ids of attributes assigned to
         self.value_calls: dict[int, tuple[str, str, int]] = {}  # id(call) -> (root, function, argument index)
         self.value_arguments: set[int] = set()  # ids of the `x.lr` those calls take: the call rewrites them
@@ -171,7 +173,7 @@ class LearningRateApiRule(ImportContext, Rule):
 
     def _holds_optimizer(self, value: cst.BaseExpression) -> bool:
         """Whether a value assigned to a name is evidently a Keras optimizer."""
-        return self._constructs(value) or self._is_chain(value)
+        return self._constructs(value) or self._is_chain(value) or self._returns_optimizer(value)
 
     def _is_optimizer(self, node: cst.BaseExpression) -> bool:
         """Whether the object of `node.lr` (or of `hasattr(node, 'lr')`) is evidently a Keras optimizer."""
@@ -179,7 +181,23 @@ class LearningRateApiRule(ImportContext, Rule):
             if self.trusted is None:
                 self.trusted = Survey(self._holds_optimizer).run(self.file.module)
             return self.trusted.get(id(node), False)
-        return self._is_chain(node)
+        return self._is_chain(node) or self._returns_optimizer(node)
+
+    def _returns_optimizer(self, node: cst.BaseExpression) -> bool:
+        """`self._optimizer()`, `get_optimizer(model)`: a call of a function or method of the file
+        each of whose returns is evidently a Keras optimizer (`return self.model.optimizer`)."""
+        if not isinstance(node, cst.Call):
+            return False
+        func = node.func
+        if isinstance(func, cst.Attribute) and isinstance(func.value, cst.Name) and func.value.value in ("self", "cls"):
+            name = func.attr.value
+        elif isinstance(func, cst.Name):
+            name = func.value
+        else:
+            return False
+        if self.returning is None:
+            self.returning = optimizer_functions(self.file.module, lambda value: self._constructs(value) or self._is_chain(value))
+        return name in self.returning
 
     # -- bookkeeping on the way down -------------------------------------------------------------
 
