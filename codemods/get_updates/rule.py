@@ -21,7 +21,8 @@ config_keys = lazy_import("optfix.codemods.get_updates.config_keys")
 _LEGACY_DECORATORS = ("legacy_get_updates_support", "symbolic")
 _PATCHED = ("get_updates", "get_gradients")  # the Keras 2 methods Keras 3 never calls
 # One of them defined, or assigned to an object (monkey-patching), by attribute or by setattr().
-_DEFINED_OR_PATCHED = re.compile(rb"def\s+get_(?:updates|gradients)\b|\.\s*get_(?:updates|gradients)\s*=|get_(?:updates|gradients)['\"]")
+_DEFINED_OR_PATCHED = re.compile(rb"def\s+get_(?:updates|gradients)\b|\.\s*get_(?:updates|gradients)\s*=|get_(?:updates|gradients)['\"]"
+                                 rb"|\.\s*get_updates\s*\(")  # or called
 
 
 class GetUpdatesRule(Rule):
@@ -164,7 +165,9 @@ class GetUpdatesRule(Rule):
     2.3's built-ins did for Keras 2.2.4 checkpoints, is dropped with a finding instead), a
     Keras 2 optimizer that only overrides `get_gradients` (a class factory's gradient noise:
     Keras 3 never calls it, so it would be skipped silently), monkey-patches (`opt.get_gradients
-    = f`, `setattr(Adam, 'get_updates', f)` in a file that imports Keras or TensorFlow), other
+    = f`, `setattr(Adam, 'get_updates', f)` in a file that imports Keras or TensorFlow), calls of
+    `get_updates()` outside an optimizer class (a training loop on the Keras 2 optimizer API, Keras
+    1's `get_updates(params, constraints, loss)` too), other
     methods that read `self.weights` or `self.updates`, updates made once per step after the loop over
     the parameters (keras-adamw's annealing state), computations over all parameters at once, eager reads
     (`K.eval`, `K.get_value`), Keras 1 `get_updates(params, constraints, loss)`, backend
@@ -194,14 +197,17 @@ class GetUpdatesRule(Rule):
             and any(isinstance(item, ast.FunctionDef) and item.name in _PATCHED for item in node.body)
             or isinstance(node, ast.Attribute) and node.attr in _PATCHED and isinstance(node.ctx, ast.Store)
             or _is_setattr(node)
+            or isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr == "get_updates"
             for node in every_node(tree)
         )
 
     def __init__(self, file) -> None:
         super().__init__(file)
         self._keras: str | None = None  # the name the migrated classes reach Keras 3 by, once chosen
+        self.classes: list[cst.ClassDef] = []  # the classes the traversal is in
 
     def leave_ClassDef(self, original: cst.ClassDef, updated: cst.ClassDef) -> cst.ClassDef:
+        self.classes.pop()
         if not _is_candidate(original):
             self._report_gradients_override(original)
             return updated
@@ -259,19 +265,40 @@ class GetUpdatesRule(Rule):
         if isinstance(target, cst.Attribute) and target.attr.value in _PATCHED:
             self._report_patch(node, target.attr.value)
 
+    def visit_ClassDef(self, node: cst.ClassDef) -> None:
+        self.classes.append(node)
+
     def visit_Call(self, node: cst.Call) -> None:
         args = node.args
+        if isinstance(node.func, cst.Attribute) and node.func.attr.value == "get_updates" and not self._in_optimizer():
+            self._report_get_updates_call(node)
         if isinstance(node.func, cst.Name) and node.func.value == "setattr" and len(args) == 3:
             name = args[1].value
             if isinstance(name, cst.SimpleString) and name.raw_value in _PATCHED:  # raw: evaluating may warn on escapes
                 self._report_patch(node, name.raw_value)
 
+    def _report_get_updates_call(self, node: cst.Call) -> None:
+        """`opt.get_updates(loss, params)` outside a class: a training loop built on the Keras 2
+        optimizer API, which Keras 3 removed."""
+        if not self._imports_keras() or self.file.suppressed(self.id, node):
+            return
+        positional = sum(arg.keyword is None and not arg.star for arg in node.args)
+        keras1 = " (Keras 1's get_updates(params, constraints, loss))" if positional == 3 else ""
+        self.report(node, f"{code(node.func)}(...){keras1}: Keras 3 optimizers have no get_updates() (AttributeError); compute "
+                          "the gradients with a GradientTape (or keras.ops) and call optimizer.apply_gradients(zip(grads, "
+                          "variables)), or train with model.fit")
+
+    def _in_optimizer(self) -> bool:
+        """Inside an optimizer class (its own get_updates, a base class's), which the migration handles."""
+        return any(_is_candidate(node) or self._legacy_base(node) for node in self.classes)
+
+    def _imports_keras(self) -> bool:
+        return any(binding.split(".")[0] in ("keras", "tensorflow", "tf_keras") for binding in map(self.file.imports.binding, self.file.imports.origins))
+
     def _report_patch(self, node: cst.CSTNode, method: str) -> None:
         """`opt.get_gradients = f`: in a file that imports Keras or TensorFlow, a Keras 2 optimizer
         patched; Keras 3 never calls the method, so the patch would do nothing, silently."""
-        if self.file.suppressed(self.id, node) or not any(
-            binding.split(".")[0] in ("keras", "tensorflow", "tf_keras") for binding in map(self.file.imports.binding, self.file.imports.origins)
-        ):
+        if self.file.suppressed(self.id, node) or not self._imports_keras():
             return
         self.report(node, f"{method} set on an object (monkey-patching): Keras 3 optimizers never call {method}(), so the "
                           "function set would never run, without an error; not rewritten: move its logic into a Keras 3 "
