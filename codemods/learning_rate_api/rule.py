@@ -7,6 +7,7 @@ import re
 
 from optfix.analysis.tree import code
 from optfix.codemods.learning_rate_api import prefilter
+from optfix.codemods.learning_rate_api.configs import named_configs
 from optfix.codemods.learning_rate_api.literals import is_zero, raw_string, renamed_string, string_keys
 from optfix.codemods.learning_rate_api.survey import Survey, optimizer_functions
 from optfix.codemods.learning_rate_api.watched import ATTRIBUTE_FUNCTIONS, WATCHED
@@ -60,7 +61,8 @@ class LearningRateApiRule(ImportContext, Rule):
       `opt.iterations` given to these functions;
     - in an optimizer config dict, `{'class_name': 'adam', 'config': {'lr': 0.1}}`, or one given to
       an optimizer class's `from_config` (`keras.optimizers.Adam.from_config({'lr': 0.1})`), the
-      key `'lr'` becomes `'learning_rate'`, quotes kept.
+      key `'lr'` becomes `'learning_rate'`, quotes kept; so does one reached through a name
+      (`settings = {'lr': 0.1}` given as `'config': settings`, `cfg = {...}` given to `compile`).
 
     `opt.decay` and a `'decay'` key in a config are reported with what to write instead, and so is
     a backend value function given a hyperparameter Keras 3 keeps as a plain value
@@ -150,6 +152,7 @@ class LearningRateApiRule(ImportContext, Rule):
         self.plain_calls: dict[int, tuple[str | None, str, cst.Attribute]] = {}  # id(call) -> (root, function, `opt.momentum`)
         self.identifiers: set[int] = set()  # ids of dicts given as optimizer identifiers
         self.configs: set[int] = set()  # ids of dicts given to an optimizer class's from_config
+        self.named_configs: dict[int, bool] = {}  # id of a config dict reached through a name -> class_name literal
 
     # -- what is an optimizer ------------------------------------------------------------------
 
@@ -230,12 +233,8 @@ class LearningRateApiRule(ImportContext, Rule):
                 elif isinstance(value, cst.Attribute) and value.attr.value in PLAIN_ATTRIBUTES:
                     self.plain_calls[id(node)] = (root, function, value)
             return
-        index = None
-        if keras_member(qualified) in ("optimizers.get", "optimizers.deserialize"):
-            index = _argument(node, ("identifier", "config"), position=0)
-        elif isinstance(node.func, cst.Attribute) and node.func.attr.value == "compile":
-            index = _argument(node, ("optimizer",), position=0 if self.file.imports.qualified_name(node.func.value) is None else None)
-        elif isinstance(node.func, cst.Attribute) and node.func.attr.value == "from_config":
+        index = self._identifier_index(node, qualified)
+        if isinstance(node.func, cst.Attribute) and node.func.attr.value == "from_config":
             if self._optimizers_member(node.func.value) in OPTIMIZER_CLASSES:  # `keras.optimizers.Adam.from_config({...})`
                 index = _argument(node, ("config",), position=0)
                 if index is not None and isinstance(node.args[index].value, cst.Dict):
@@ -243,6 +242,25 @@ class LearningRateApiRule(ImportContext, Rule):
             return
         if index is not None and isinstance(node.args[index].value, cst.Dict):
             self.identifiers.add(id(node.args[index].value))
+
+    def _identifier_index(self, node: cst.Call, qualified: str | None) -> int | None:
+        """Where `compile`, `optimizers.get` or `optimizers.deserialize` takes the optimizer."""
+        if keras_member(qualified) in ("optimizers.get", "optimizers.deserialize"):
+            return _argument(node, ("identifier", "config"), position=0)
+        if isinstance(node.func, cst.Attribute) and node.func.attr.value == "compile":
+            return _argument(node, ("optimizer",), position=0 if self.file.imports.qualified_name(node.func.value) is None else None)
+        return None
+
+    def visit_Module(self, node: cst.Module) -> None:
+        if "config" not in self.file.text:
+            return
+
+        def identifier(call: cst.Call) -> cst.BaseExpression | None:
+            index = self._identifier_index(call, self._qualified(call.func))
+            return None if index is None else call.args[index].value
+
+        identifiers, self.named_configs = named_configs(node, identifier, _names_optimizer)
+        self.identifiers |= identifiers
 
     # -- rewrites on the way up --------------------------------------------------------------------
 
@@ -388,9 +406,11 @@ class LearningRateApiRule(ImportContext, Rule):
 
     def leave_Dict(self, original: cst.Dict, updated: cst.Dict) -> cst.Dict:
         """`{'class_name': 'adam', 'config': {'lr': 0.1}}`, and `{'lr': 0.1}` given to `Adam.from_config`."""
-        if id(original) in self.configs:
+        if id(original) in self.configs or id(original) in self.named_configs:
+            literal = self.named_configs.get(id(original), True)
             renamed = self._renamed_config(original, updated)
-            return updated if renamed is None else self.rewrite(renamed[1], updated, renamed[0], _CONFIG_LR)
+            message = _CONFIG_LR + ("" if literal else _NOT_LITERAL)
+            return updated if renamed is None else self.rewrite(renamed[1], updated, renamed[0], message, safe=literal)
         keys = string_keys(original)
         if "class_name" not in keys or "config" not in keys:
             return updated
@@ -398,11 +418,8 @@ class LearningRateApiRule(ImportContext, Rule):
         class_name = original.elements[keys["class_name"]].value
         if not isinstance(config, cst.Dict):
             return updated
-        if isinstance(class_name, cst.SimpleString) and "b" not in class_name.prefix.lower():
-            try:
-                if class_name.evaluated_value.lower() not in OPTIMIZER_CLASS_NAMES:
-                    return updated
-            except (SyntaxError, ValueError):
+        if isinstance(class_name, cst.SimpleString):
+            if not _names_optimizer(class_name):
                 return updated
             literal = True
         elif id(original) in self.identifiers:
@@ -417,7 +434,7 @@ class LearningRateApiRule(ImportContext, Rule):
         elements[keys["config"]] = elements[keys["config"]].with_changes(value=new_config)
         message = _CONFIG_LR
         if not literal:
-            message += "; class_name is not a literal: if it names an optimizer class of the project's own whose constructor takes lr, keep 'lr'"
+            message += _NOT_LITERAL
         return self.rewrite(key, updated, updated.with_changes(elements=elements), message, safe=literal)
 
     def _renamed_config(self, config: cst.Dict, updated: cst.Dict) -> tuple[cst.Dict, cst.SimpleString] | None:
@@ -437,6 +454,19 @@ class LearningRateApiRule(ImportContext, Rule):
         items = list(updated.elements)
         items[settings["lr"]] = items[settings["lr"]].with_changes(key=renamed_string(key, "learning_rate"))
         return updated.with_changes(elements=items), key
+
+
+_NOT_LITERAL = "; class_name is not a literal: if it names an optimizer class of the project's own whose constructor takes lr, keep 'lr'"
+
+
+def _names_optimizer(class_name: cst.BaseExpression) -> bool:
+    """A string literal naming an optimizer class Keras 3 builds."""
+    if not isinstance(class_name, cst.SimpleString) or "b" in class_name.prefix.lower():
+        return False
+    try:
+        return class_name.evaluated_value.lower() in OPTIMIZER_CLASS_NAMES
+    except (SyntaxError, ValueError):
+        return False
 
 
 def _code(node: cst.CSTNode) -> str:
