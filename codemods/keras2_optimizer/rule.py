@@ -5,7 +5,7 @@ from __future__ import annotations
 import ast
 
 from optfix.analysis.tree import code
-from optfix.codemods.keras2_optimizer import prefilter
+from optfix.codemods.keras2_optimizer import dynamic, prefilter
 from optfix.codemods.keras2_optimizer.signatures import (
     CLIPS,
     KERAS2,
@@ -78,6 +78,13 @@ class Keras2OptimizerRule(ValueReferences, Rule):
     evidence that leaves out a default Keras 3 changed (`Adadelta()`) is reported where other
     calls of the same file were written for Keras 2.2, with the old values to write.
 
+    A class looked up on a Keras optimizers module at run time (`getattr(keras.optimizers,
+    name)(lr=0.01, decay=1e-6)`) is a Keras optimizer whatever the name: its `lr=`, `decay=` and
+    `epsilon=None` are mapped as for every class; what depends on the class (positional arguments,
+    `schedule_decay`, standalone Keras's `clipnorm`) is reported. Keras 2 keywords given to a class
+    optfix cannot tell (`params['optimizer'](lr=0.01)`, given to `compile` directly or through a
+    name) or to a wrapper that builds a Keras optimizer class it is handed
+    (`LearningRateMultiplier(SGD, lr=0.01)`) are reported.
     A class derived from a Keras optimizer that is written against tf.keras 2's optimizer API
     (it defines `_resource_apply_dense`, `_create_slots`, `update_step(gradient, variable)`, or
     calls `self._set_hyper(...)`, ...) is reported, and its base class is left as it is: moved to a
@@ -160,6 +167,7 @@ class Keras2OptimizerRule(ValueReferences, Rule):
         self.kept_bases: set[int] = set()  # ids of base classes that must stay as they are
         self.keras2_calls = 0  # calls read as Keras 2.2 code
         self.unproven: list[tuple[cst.Call, list[str]]] = []  # Keras 2.2 classes called with no evidence
+        self.built_elsewhere = dynamic.BuiltElsewhere()
 
     def _site_of(self, node: cst.BaseExpression) -> Site | None:
         return site_for(self.file.imports.resolved_name(node))
@@ -190,6 +198,14 @@ class Keras2OptimizerRule(ValueReferences, Rule):
     def on_call(self, original: cst.Call, updated: cst.Call) -> cst.BaseExpression:
         site = self._site_of(original.func)
         if site is None:
+            module = dynamic.looked_up_module(original, self.file.imports)
+            if module is not None:
+                return dynamic.rewrite_looked_up(self, original, updated, module)
+            wrapped = dynamic.wrapped_class(original, self.file.imports)
+            if wrapped:
+                self.report(original, f"{code(original.func)}(...) builds {wrapped} with Keras 2 keywords "
+                                      f"({', '.join(dynamic.legacy_keywords(original))}), which Keras 3 rejects (ValueError: "
+                                      "Argument(s) not recognized): give it learning_rate= (decay as an InverseTimeDecay schedule)")
             self._report_unknown_optimizer(original)
             return updated
         if CLIPS <= {arg.keyword.value for arg in original.args if arg.keyword is not None}:
@@ -228,6 +244,8 @@ class Keras2OptimizerRule(ValueReferences, Rule):
             self.unproven.append((call, changed))
 
     def leave_Module(self, original: cst.Module, updated: cst.Module) -> cst.Module:
+        for built in self.built_elsewhere.reaching_compile():
+            self._report_built_elsewhere(built)
         if self.keras2_calls:  # the file is Keras 2.2 code: its other calls may be too
             for call, changed in self.unproven:
                 name = code(call.func)
@@ -242,8 +260,18 @@ class Keras2OptimizerRule(ValueReferences, Rule):
         rejects them."""
         index = optimizer_argument(call, self.file.imports)
         built = call.args[index].value if index is not None else None
+        if isinstance(built, cst.Name):
+            self.built_elsewhere.compiled.add(built.value)
         if not isinstance(built, cst.Call) or self.file.imports.resolved_name(built.func) is not None:
             return
+        if dynamic.looked_up_module(built, self.file.imports) is not None:
+            return
+        self._report_built_elsewhere(built)
+
+    def visit_Assign(self, node: cst.Assign) -> None:
+        self.built_elsewhere.assigned(node, self.file.imports)
+
+    def _report_built_elsewhere(self, built: cst.Call) -> None:
         legacy = [arg.keyword.value for arg in built.args if arg.keyword is not None and arg.keyword.value in LEGACY_KEYWORDS]
         if legacy:
             func = code(built.func)
