@@ -5,6 +5,7 @@ from __future__ import annotations
 import ast
 import re
 
+from optfix.analysis.tree import code, descendants
 from optfix.lazy import libcst as cst
 
 from optfix.rulekit.calls import as_keyword, bind, constant, new_keyword, with_args
@@ -72,8 +73,8 @@ class TfaOptimizerRule(ValueReferences, Rule):
     with --unsafe-fixes: weight decay with a learning rate or weight decay that is not a literal
     number (a name, an attribute, arithmetic of them), because `wd / lr` keeps tfa's decay only
     while both keep their values. Reported only, with no fix: a learning rate or weight decay
-    computed by a call or a lambda (often a schedule, which `/` cannot divide, and not to be
-    evaluated twice), LAMB with weight decay or excluded variables, ProximalAdagrad with l1/l2,
+    computed by a call or a lambda, or held in a name the file assigns one (often a schedule,
+    which `/` cannot divide, and not to be evaluated twice), LAMB with weight decay or excluded variables, ProximalAdagrad with l1/l2,
     MovingAverage, the optimizers and schedules with no Keras 3 counterpart, tfa classes used as
     values, and calls whose arguments cannot be bound (`*args`, `**kwargs`, `lr=`, `decay=`).
 
@@ -93,6 +94,10 @@ class TfaOptimizerRule(ValueReferences, Rule):
     """
 
     id = "tfa-optimizer"
+
+    def __init__(self, file) -> None:
+        super().__init__(file)
+        self._assignments: dict[str, list[cst.BaseExpression]] | None = None  # read when a name needs it
 
     @classmethod
     def wants(cls, data: bytes) -> bool:
@@ -181,6 +186,17 @@ class TfaOptimizerRule(ValueReferences, Rule):
             self.file.use_keras(needs_keras, original.func)
         return result
 
+    def _bound_kind(self, node: cst.BaseExpression | None) -> str:
+        """`_kind`, where a name or attribute the file assigns anything but arithmetic on numbers
+        (`schedule = ExponentialDecay(...)`) counts as computed: `wd / schedule` would not run."""
+        kind = _kind(node)
+        if kind == "expression" and isinstance(node, (cst.Name, cst.Attribute)):
+            if self._assignments is None:
+                self._assignments = _assigned_values(self.file.module)
+            if any(not _pure(value) for value in self._assignments.get(code(node), ())):
+                return "computed"
+        return kind
+
     def _decoupled(
         self, row: TfaOptimizer, values: dict[str, cst.BaseExpression], updated_args: dict[str, cst.Arg], args: list[cst.Arg]
     ) -> tuple[list[cst.Arg] | None, str]:
@@ -193,7 +209,7 @@ class TfaOptimizerRule(ValueReferences, Rule):
         wd = values["weight_decay"]
         if constant(wd) in (0, 0.0):
             return args, ""  # no decay: nothing to scale
-        kinds = {"learning_rate": _kind(values.get("learning_rate")), "weight_decay": _kind(wd)}
+        kinds = {name: self._bound_kind(node) for name, node in (("learning_rate", values.get("learning_rate")), ("weight_decay", wd))}
         computed = [name for name, kind in kinds.items() if kind == "computed"]
         if computed:
             return None, (
@@ -220,6 +236,16 @@ class TfaOptimizerRule(ValueReferences, Rule):
 
 def _subject(names: list[str]) -> str:
     return " and ".join(names) + (" are" if len(names) > 1 else " is")
+
+
+def _assigned_values(module: cst.Module) -> dict[str, list[cst.BaseExpression]]:
+    """Every value the file assigns to each name or attribute, in any scope."""
+    found: dict[str, list[cst.BaseExpression]] = {}
+    for node in descendants(module, cst.Assign):
+        for target in node.targets:
+            if isinstance(target.target, (cst.Name, cst.Attribute)):
+                found.setdefault(code(target.target), []).append(node.value)
+    return found
 
 
 def _kind(node: cst.BaseExpression | None) -> str:
