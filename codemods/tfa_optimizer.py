@@ -68,9 +68,9 @@ class TfaOptimizerRule(ValueReferences, Rule):
     Fix safety
     ----------
     Safe where Keras 3 computes the same updates: arguments bound by tfa's signature, weight decay
-    as `wd / lr` with literal numbers, tfa defaults written out. LazyAdam is rewritten (it is Adam
-    for dense gradients) with a finding: Keras 3 has no lazy sparse update. Unsafe, applied only
-    with --unsafe-fixes: weight decay with a learning rate or weight decay that is not a literal
+    as `wd / lr` with literal numbers, tfa defaults written out. Unsafe, applied only with
+    --unsafe-fixes: LazyAdam as Adam (exact for dense gradients, but Keras 3 has no lazy sparse
+    update), weight decay with a learning rate or weight decay that is not a literal
     number (a name, an attribute, arithmetic of them), because `wd / lr` keeps tfa's decay only
     while both keep their values. Reported only, with no fix: a learning rate or weight decay
     computed by a call or a lambda, or held in a name the file assigns one (often a schedule,
@@ -176,12 +176,12 @@ class TfaOptimizerRule(ValueReferences, Rule):
             if args is None:  # no rewrite at all
                 self.report(original, f"tfa {row.legacy}: {unsafe}")
                 return updated
+        if row.note:  # exact only for some uses: a default run keeps the call, so the next still reports it
+            unsafe = f"{unsafe}; {row.note}" if unsafe else row.note
         target, needs_keras = self.file.keras_reference(f"optimizers.{row.keras}")
         replacement = with_args(updated, args).with_changes(func=target)
         message = f"tfa {row.legacy} -> keras.optimizers.{row.keras}" + (f": {unsafe}" if unsafe else "")
         result = self.rewrite(original, updated, replacement, message, safe=not unsafe)
-        if row.note:
-            self.report(original, row.note)
         if result is replacement:
             self.file.use_keras(needs_keras, original.func)
         return result
