@@ -203,9 +203,10 @@ class Keras2OptimizerRule(ValueReferences, Rule):
                 return dynamic.rewrite_looked_up(self, original, updated, module)
             wrapped = dynamic.wrapped_class(original, self.file.imports)
             if wrapped:
-                self.report(original, f"{code(original.func)}(...) builds {wrapped} with Keras 2 keywords "
-                                      f"({', '.join(dynamic.legacy_keywords(original))}), which Keras 3 rejects (ValueError: "
-                                      "Argument(s) not recognized): give it learning_rate= (decay as an InverseTimeDecay schedule)")
+                self.report(original, f"{code(original.func)}(...) is given the class {wrapped} and Keras 2 keywords "
+                                      f"({', '.join(dynamic.legacy_keywords(original))}): if it builds {wrapped} with them, Keras 3 "
+                                      "rejects them (ValueError: Argument(s) not recognized): give it learning_rate= (decay as an "
+                                      "InverseTimeDecay schedule)")
             self._report_unknown_optimizer(original)
             return updated
         if CLIPS <= {arg.keyword.value for arg in original.args if arg.keyword is not None}:
