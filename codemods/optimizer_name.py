@@ -81,8 +81,8 @@ class OptimizerNameRule(Rule):
     (`'adadelta'`: `keras.optimizers.Adadelta(learning_rate=1.0)`), and one whose math no argument
     keeps (`'rmsprop'`, `'adagrad'`, `'nadam'`: epsilon outside the square root, the momentum
     schedule) is reported, as in a file written for tf.keras 2 for the names whose math changed
-    there. In a file that imports standalone `keras` and shows no era, such a name is reported
-    with the defaults standalone Keras 2.2 and 2.3 gave it. Reported only: a name equally
+    there. In a file that shows no era, the name is left as it is: the same string is valid
+    Keras 3 code. Reported only: a name equally
     close to two optimizers (`'adamx'`: adamax or adamw?) or close to none (the finding names the
     candidates); a class of the file whose `__init__` needs arguments, or whose name something else
     in the file binds; `'lamb'` in a file that uses tf_keras, which has no Lamb.
@@ -163,14 +163,7 @@ class OptimizerNameRule(Rule):
             if result is not updated:
                 self.file.use_keras(missing)
             return result
-        elif era is None and defaults and self._imports_standalone_keras():
-            changed = ", ".join(f"{key}={old!r} (Keras 3: {new!r})" for key, (old, new) in defaults.items())
-            self.report(literal, f"'{written}': if this code was written for standalone Keras 2.2 or 2.3, it trained {name} with "
-                                 f"{changed}: write keras.optimizers.{name}(...) with them to keep the old math")
         return updated
-
-    def _imports_standalone_keras(self) -> bool:
-        return any(qualified.split(".")[0] == "keras" for qualified in self.file.imports.bindings.values())
 
     def _instance(self, written: str, literal: cst.SimpleString) -> tuple[cst.Call | None, str]:
         """For a string naming an optimizer class that Keras does not look strings up among (one
