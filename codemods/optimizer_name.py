@@ -9,7 +9,15 @@ from optfix.lazy import libcst as cst
 
 from optfix.knowledge.identifiers import REGISTERED, RENAMED, UNREGISTERED, UNSERVED
 from optfix.rulekit.optimizer_sites import SPACE, FileNames, optimizer_argument, site_matches
+from optfix.knowledge.keras import KERAS2_DIFFERENCES, KERAS3_OPTIMIZERS, TF_KERAS_DIFFERENCES, keras2_defaults
+from optfix.rulekit.calls import new_keyword
+from optfix.rulekit.era import STANDALONE, TF_KERAS, keras2_era
 from optfix.rulekit.rule import FileContext, Rule
+
+REGISTERED_CLASSES = {name.lower(): name for name in KERAS3_OPTIMIZERS if name.lower() in REGISTERED}
+# Registered names whose class Keras 2 built with other defaults or math.
+_ERA_DEPENDENT = frozenset(key for key, name in REGISTERED_CLASSES.items()
+                           if keras2_defaults(name) or name in KERAS2_DIFFERENCES or name in TF_KERAS_DIFFERENCES)
 
 # The prefilter: string literals at the optimizer sites. A file has work only if one of them is
 # not a registered name, so files that spell every optimizer right are never parsed.
@@ -67,7 +75,14 @@ class OptimizerNameRule(Rule):
     ----------
     Safe: the original string names no optimizer, so the code could not run; the fix names the one
     optimizer it can have meant. There is no unsafe fix. Valid names in any letter case (`'Adam'`,
-    `'RMSProp'`) are left as written, and so is the quote style. Reported only: a name equally
+    `'RMSProp'`) are left as written, and so is the quote style, except in a file written for
+    standalone Keras 2 (a Keras 2 keyword such as `lr=` given in it, with `keras` imported): there a
+    name whose class Keras 2.2 built with other defaults becomes the class with them written out
+    (`'adadelta'`: `keras.optimizers.Adadelta(learning_rate=1.0)`), and one whose math no argument
+    keeps (`'rmsprop'`, `'adagrad'`, `'nadam'`: epsilon outside the square root, the momentum
+    schedule) is reported, as in a file written for tf.keras 2 for the names whose math changed
+    there. In a file that shows no era, the name is left as it is: the same string is valid
+    Keras 3 code. Reported only: a name equally
     close to two optimizers (`'adamx'`: adamax or adamw?) or close to none (the finding names the
     candidates); a class of the file whose `__init__` needs arguments, or whose name something else
     in the file binds; `'lamb'` in a file that uses tf_keras, which has no Lamb.
@@ -109,7 +124,7 @@ class OptimizerNameRule(Rule):
         except (SyntaxError, ValueError):  # an invalid escape: not a name anyone meant
             return updated
         if written.lower() in REGISTERED:
-            return updated
+            return self._keras2_defaults(original, updated, index, written, literal)
         instance, message = self._instance(written, literal)
         if instance is None and not message:
             replacement, message = interpret(written)
@@ -122,6 +137,33 @@ class OptimizerNameRule(Rule):
         args = list(updated.args)
         args[index] = args[index].with_changes(value=instance)
         return self.rewrite(literal, updated, updated.with_changes(args=args), message)
+
+    def _keras2_defaults(self, original: cst.Call, updated: cst.Call, index: int, written: str, literal: cst.SimpleString) -> cst.Call:
+        """A registered name in a file written for Keras 2, whose class Keras 2 built with other
+        defaults or math: the class with the old defaults written out where that is exact
+        (`'adadelta'` in standalone Keras 2: `Adadelta(learning_rate=1.0)`), else a finding."""
+        name = REGISTERED_CLASSES.get(written.lower())
+        era = keras2_era(self.file.text, self.file.imports)
+        if name is None:
+            return updated
+        defaults = keras2_defaults(name)
+        if era == STANDALONE and name in KERAS2_DIFFERENCES:
+            self.report(literal, f"'{written}' builds {name} with its defaults, and this file was written for Keras 2: {KERAS2_DIFFERENCES[name]}")
+        elif era == TF_KERAS and name in TF_KERAS_DIFFERENCES:
+            self.report(literal, f"'{written}' builds {name} with its defaults, and this file was written for tf.keras 2: {TF_KERAS_DIFFERENCES[name]}")
+        elif era == STANDALONE and defaults:
+            reference, missing = self.file.keras_reference(f"optimizers.{name}")
+            keywords = [new_keyword(key, old) for key, (old, _) in defaults.items()]
+            instance = cst.Call(reference, args=with_commas(keywords), lpar=literal.lpar, rpar=literal.rpar)
+            args = list(updated.args)
+            args[index] = args[index].with_changes(value=instance)
+            written_out = ", ".join(f"{key}={old!r} (Keras 3: {new!r})" for key, (old, new) in defaults.items())
+            result = self.rewrite(literal, updated, updated.with_changes(args=args), f"'{written}' in a file written for Keras 2: "
+                                  f"{code(instance)}, its Keras 2 defaults written out: {written_out}")
+            if result is not updated:
+                self.file.use_keras(missing)
+            return result
+        return updated
 
     def _instance(self, written: str, literal: cst.SimpleString) -> tuple[cst.Call | None, str]:
         """For a string naming an optimizer class that Keras does not look strings up among (one
@@ -147,9 +189,11 @@ class OptimizerNameRule(Rule):
 
 
 def _maybe_misspelled(match: re.Match) -> bool:
+    """A string that may not be a registered name, or names a class Keras 2 built otherwise."""
     body = next((group for group in match.groups() if group is not None), b"")
     # A literal with an escape sequence may still spell a name: let libcst read it.
-    return b"\\" in body or body.decode("latin-1").lower() not in REGISTERED
+    key = body.decode("latin-1").lower()
+    return b"\\" in body or key not in REGISTERED or key in _ERA_DEPENDENT
 
 
 def interpret(written: str) -> tuple[str | None, str]:
@@ -205,3 +249,8 @@ def edit_distance(a: str, b: str) -> int:
             if i > 1 and j > 1 and a[i - 1] == b[j - 2] and a[i - 2] == b[j - 1]:
                 row[j] = min(row[j], before[j - 2] + 1)
     return row[len(b)]
+
+
+def with_commas(args: list[cst.Arg]) -> list[cst.Arg]:
+    comma = cst.Comma(whitespace_after=cst.SimpleWhitespace(" "))
+    return [arg.with_changes(comma=comma) for arg in args[:-1]] + args[-1:]

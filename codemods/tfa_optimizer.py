@@ -5,6 +5,7 @@ from __future__ import annotations
 import ast
 import re
 
+from optfix.analysis.tree import code, descendants
 from optfix.lazy import libcst as cst
 
 from optfix.rulekit.calls import as_keyword, bind, constant, new_keyword, with_args
@@ -68,13 +69,13 @@ class TfaOptimizerRule(ValueReferences, Rule):
     Fix safety
     ----------
     Safe where Keras 3 computes the same updates: arguments bound by tfa's signature, weight decay
-    as `wd / lr` with literal numbers, tfa defaults written out. LazyAdam is rewritten (it is Adam
-    for dense gradients) with a finding: Keras 3 has no lazy sparse update. Unsafe, applied only
-    with --unsafe-fixes: weight decay with a learning rate or weight decay that is not a literal
+    as `wd / lr` with literal numbers, tfa defaults written out. Unsafe, applied only with
+    --unsafe-fixes: LazyAdam as Adam (exact for dense gradients, but Keras 3 has no lazy sparse
+    update), weight decay with a learning rate or weight decay that is not a literal
     number (a name, an attribute, arithmetic of them), because `wd / lr` keeps tfa's decay only
     while both keep their values. Reported only, with no fix: a learning rate or weight decay
-    computed by a call or a lambda (often a schedule, which `/` cannot divide, and not to be
-    evaluated twice), LAMB with weight decay or excluded variables, ProximalAdagrad with l1/l2,
+    computed by a call or a lambda, or held in a name the file assigns one (often a schedule,
+    which `/` cannot divide, and not to be evaluated twice), LAMB with weight decay or excluded variables, ProximalAdagrad with l1/l2,
     MovingAverage, the optimizers and schedules with no Keras 3 counterpart, tfa classes used as
     values, and calls whose arguments cannot be bound (`*args`, `**kwargs`, `lr=`, `decay=`).
 
@@ -94,6 +95,10 @@ class TfaOptimizerRule(ValueReferences, Rule):
     """
 
     id = "tfa-optimizer"
+
+    def __init__(self, file) -> None:
+        super().__init__(file)
+        self._assignments: dict[str, list[cst.BaseExpression]] | None = None  # read when a name needs it
 
     @classmethod
     def wants(cls, data: bytes) -> bool:
@@ -172,15 +177,26 @@ class TfaOptimizerRule(ValueReferences, Rule):
             if args is None:  # no rewrite at all
                 self.report(original, f"tfa {row.legacy}: {unsafe}")
                 return updated
+        if row.note:  # exact only for some uses: a default run keeps the call, so the next still reports it
+            unsafe = f"{unsafe}; {row.note}" if unsafe else row.note
         target, needs_keras = self.file.keras_reference(f"optimizers.{row.keras}")
         replacement = with_args(updated, args).with_changes(func=target)
         message = f"tfa {row.legacy} -> keras.optimizers.{row.keras}" + (f": {unsafe}" if unsafe else "")
         result = self.rewrite(original, updated, replacement, message, safe=not unsafe)
-        if row.note:
-            self.report(original, row.note)
         if result is replacement:
             self.file.use_keras(needs_keras, original.func)
         return result
+
+    def _bound_kind(self, node: cst.BaseExpression | None) -> str:
+        """`_kind`, where a name or attribute the file assigns anything but arithmetic on numbers
+        (`schedule = ExponentialDecay(...)`) counts as computed: `wd / schedule` would not run."""
+        kind = _kind(node)
+        if kind == "expression" and isinstance(node, (cst.Name, cst.Attribute)):
+            if self._assignments is None:
+                self._assignments = _assigned_values(self.file.module)
+            if any(not _pure(value) for value in self._assignments.get(code(node), ())):
+                return "computed"
+        return kind
 
     def _decoupled(
         self, row: TfaOptimizer, values: dict[str, cst.BaseExpression], updated_args: dict[str, cst.Arg], args: list[cst.Arg]
@@ -194,7 +210,7 @@ class TfaOptimizerRule(ValueReferences, Rule):
         wd = values["weight_decay"]
         if constant(wd) in (0, 0.0):
             return args, ""  # no decay: nothing to scale
-        kinds = {"learning_rate": _kind(values.get("learning_rate")), "weight_decay": _kind(wd)}
+        kinds = {name: self._bound_kind(node) for name, node in (("learning_rate", values.get("learning_rate")), ("weight_decay", wd))}
         computed = [name for name, kind in kinds.items() if kind == "computed"]
         if computed:
             return None, (
@@ -221,6 +237,16 @@ class TfaOptimizerRule(ValueReferences, Rule):
 
 def _subject(names: list[str]) -> str:
     return " and ".join(names) + (" are" if len(names) > 1 else " is")
+
+
+def _assigned_values(module: cst.Module) -> dict[str, list[cst.BaseExpression]]:
+    """Every value the file assigns to each name or attribute, in any scope."""
+    found: dict[str, list[cst.BaseExpression]] = {}
+    for node in descendants(module, cst.Assign):
+        for target in node.targets:
+            if isinstance(target.target, (cst.Name, cst.Attribute)):
+                found.setdefault(code(target.target), []).append(node.value)
+    return found
 
 
 def _kind(node: cst.BaseExpression | None) -> str:

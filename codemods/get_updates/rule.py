@@ -6,6 +6,7 @@ import ast
 import re
 
 from optfix.analysis.tree import code, descendants, reads
+from optfix.codemods.get_updates.outside_classes import PATCHED, OutsideClasses
 from optfix.rulekit.class_code import is_super_call
 from optfix.knowledge.backend import BASE_CLASSES, REMOVED_MODULES
 from optfix.knowledge.namespaces import keras_member
@@ -20,12 +21,12 @@ family_module = lazy_import("optfix.codemods.get_updates.family")
 config_keys = lazy_import("optfix.rulekit.config_round_trip")
 
 _LEGACY_DECORATORS = ("legacy_get_updates_support", "symbolic")
-_PATCHED = ("get_updates", "get_gradients")  # the Keras 2 methods Keras 3 never calls
 # One of them defined, or assigned to an object (monkey-patching), by attribute or by setattr().
-_DEFINED_OR_PATCHED = re.compile(rb"def\s+get_(?:updates|gradients)\b|\.\s*get_(?:updates|gradients)\s*=|get_(?:updates|gradients)['\"]")
+_DEFINED_ORPATCHED = re.compile(rb"def\s+get_(?:updates|gradients)\b|\.\s*get_(?:updates|gradients)\s*=|get_(?:updates|gradients)['\"]"
+                                 rb"|\.\s*get_updates\s*\(")  # or called
 
 
-class GetUpdatesRule(Rule):
+class GetUpdatesRule(OutsideClasses, Rule):
     """Migrate custom optimizers from Keras 2's get_updates(loss, params) to Keras 3's build and update_step.
 
     What it does
@@ -191,8 +192,9 @@ class GetUpdatesRule(Rule):
     2.3's built-ins did for Keras 2.2.4 checkpoints, is dropped with a finding instead), a
     Keras 2 optimizer that only overrides `get_gradients` (a class factory's gradient noise:
     Keras 3 never calls it, so it would be skipped silently), monkey-patches (`opt.get_gradients
-    = f`, `setattr(Adam, 'get_updates', f)` in a file that imports Keras or TensorFlow), other
-    methods that read `self.weights` or `self.updates`, statements after the loop over the
+    = f`, `setattr(Adam, 'get_updates', f)` in a file that imports Keras or TensorFlow), calls of
+    `get_updates()` outside an optimizer class (a training loop on the Keras 2 optimizer API, Keras
+    1's `get_updates(params, constraints, loss)` too), other methods that read `self.weights` or `self.updates`, statements after the loop over the
     parameters other than the step counter and updates of `__init__`'s state (keras-adamw's
     annealing), computations over all parameters at once, values carried from one parameter to
     the next, learning-rate defaults that are not numbers (a list of rates), eager reads
@@ -214,15 +216,16 @@ class GetUpdatesRule(Rule):
     @classmethod
     def wants(cls, data: bytes) -> bool:
         # substrings first: `in` is many times faster than the pattern
-        return (b"get_updates" in data or b"get_gradients" in data) and _DEFINED_OR_PATCHED.search(data) is not None
+        return (b"get_updates" in data or b"get_gradients" in data) and _DEFINED_ORPATCHED.search(data) is not None
 
     @classmethod
     def relevant(cls, tree: ast.Module) -> bool:
         return any(
             isinstance(node, ast.ClassDef)
-            and any(isinstance(item, ast.FunctionDef) and item.name in _PATCHED for item in node.body)
-            or isinstance(node, ast.Attribute) and node.attr in _PATCHED and isinstance(node.ctx, ast.Store)
+            and any(isinstance(item, ast.FunctionDef) and item.name in PATCHED for item in node.body)
+            or isinstance(node, ast.Attribute) and node.attr in PATCHED and isinstance(node.ctx, ast.Store)
             or _is_setattr(node)
+            or isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr == "get_updates"
             for node in every_node(tree)
         )
 
@@ -233,6 +236,7 @@ class GetUpdatesRule(Rule):
         self._removed_modules: dict[str, str] = {}  # names imported from modules Keras 3 removed, in a migrated file
 
     def leave_ClassDef(self, original: cst.ClassDef, updated: cst.ClassDef) -> cst.ClassDef:
+        self.classes.pop()
         parent = family_module.parent_of(self.file.module, original, lambda node: self._legacy_base(node) is not None)
         if parent is not None:
             return self._leave_family_member(original, updated, parent)
@@ -315,28 +319,8 @@ class GetUpdatesRule(Rule):
                 return node.lineno
         return 1
 
-    def visit_AssignTarget(self, node: cst.AssignTarget) -> None:
-        target = node.target
-        if isinstance(target, cst.Attribute) and target.attr.value in _PATCHED:
-            self._report_patch(node, target.attr.value)
-
-    def visit_Call(self, node: cst.Call) -> None:
-        args = node.args
-        if isinstance(node.func, cst.Name) and node.func.value == "setattr" and len(args) == 3:
-            name = args[1].value
-            if isinstance(name, cst.SimpleString) and name.raw_value in _PATCHED:  # raw: evaluating may warn on escapes
-                self._report_patch(node, name.raw_value)
-
-    def _report_patch(self, node: cst.CSTNode, method: str) -> None:
-        """`opt.get_gradients = f`: in a file that imports Keras or TensorFlow, a Keras 2 optimizer
-        patched; Keras 3 never calls the method, so the patch would do nothing, silently."""
-        if self.file.suppressed(self.id, node) or not any(
-            binding.split(".")[0] in ("keras", "tensorflow", "tf_keras") for binding in map(self.file.imports.binding, self.file.imports.origins)
-        ):
-            return
-        self.report(node, f"{method} set on an object (monkey-patching): Keras 3 optimizers never call {method}(), so the "
-                          "function set would never run, without an error; not rewritten: move its logic into a Keras 3 "
-                          "optimizer's update_step() or apply()")
+    def in_optimizer_class(self, node: cst.ClassDef) -> bool:
+        return _is_candidate(node) or self._legacy_base(node) is not None
 
     def _report_gradients_override(self, node: cst.ClassDef) -> None:
         """A Keras 2 optimizer that changes only its gradients (`get_gradients`, calling the base
@@ -475,7 +459,7 @@ def _is_setattr(node: ast.AST) -> bool:
     """`setattr(x, 'get_updates', ...)`."""
     return (
         isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id == "setattr" and len(node.args) == 3
-        and isinstance(node.args[1], ast.Constant) and node.args[1].value in _PATCHED
+        and isinstance(node.args[1], ast.Constant) and node.args[1].value in PATCHED
     )
 
 

@@ -114,6 +114,10 @@ def relevant(tree: ast.Module) -> bool:
                 return True
             if legacy and id(node) in built_at_sites:
                 return True
+            # a class looked up at run time (`getattr(keras.optimizers, name)(lr=...)`,
+            # `params['optimizer'](lr=...)`), or handed to a wrapper with the keywords
+            if legacy and (not isinstance(node.func, (ast.Name, ast.Attribute)) or any(ast_last_name(arg) in names for arg in node.args)):
+                return True
         if isinstance(node, ast.ClassDef) and legacy_subclass_methods(node):
             bindings = bindings or PossibleNames(tree)
             if any(_may_be_keras(name) for base in node.bases for name in bindings.of(base)):

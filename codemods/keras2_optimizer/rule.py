@@ -5,7 +5,7 @@ from __future__ import annotations
 import ast
 
 from optfix.analysis.tree import code
-from optfix.codemods.keras2_optimizer import prefilter
+from optfix.codemods.keras2_optimizer import dynamic, prefilter
 from optfix.codemods.keras2_optimizer.signatures import (
     CLIPS,
     KERAS2,
@@ -79,6 +79,14 @@ class Keras2OptimizerRule(ValueReferences, Rule):
     evidence that leaves out a default Keras 3 changed (`Adadelta()`) is reported where other
     calls of the same file were written for Keras 2.2, with the old values to write.
 
+    A class looked up on a Keras optimizers module at run time (`getattr(keras.optimizers,
+    name)(lr=0.01, decay=1e-6)`) is a Keras optimizer whatever the name: its `lr=`, `decay=` and
+    `epsilon=None` are mapped as for every class; what depends on the class (positional arguments,
+    `schedule_decay`, standalone Keras's `clipnorm`) is reported. Keras 2 keywords given to a class
+    optfix cannot tell (`params['optimizer'](lr=0.01)`, given to `compile` directly or through a
+    name) or to a wrapper that builds a Keras optimizer class it is handed
+    (`LearningRateMultiplier(SGD, lr=0.01)`) are reported.
+
     A class derived from a Keras optimizer that is written against tf.keras 2's optimizer APIs
     keeps its base class as it is: moved to a Keras 3 class, its overrides would never be called.
     One written for tf.keras 2.11-2.15 (`update_step(gradient, variable)`) is reported; one
@@ -115,14 +123,18 @@ class Keras2OptimizerRule(ValueReferences, Rule):
     Safe, applied by default: `lr=` renamed, `decay=` as an `InverseTimeDecay` schedule (evaluated
     at the step count before the update, as Keras 2 evaluated `decay`), `epsilon=None` dropped,
     positional arguments passed by their Keras 2 meaning, changed defaults written out, factories
-    and removed namespaces replaced. Unsafe, applied only with --unsafe-fixes: dropping Nadam's
-    `schedule_decay` (Keras 3 Nadam has no such schedule), and Keras 2.2's `clipnorm` as
-    `global_clipnorm` (Keras 2.2 clipped the global norm; tf.keras and Keras 2.4+ clipped each
-    gradient, as Keras 3's `clipnorm` does). Reported only, because no argument expresses it: Keras 2
-    RMSprop and Adagrad put epsilon outside the square root (tf.keras 2 RMSprop too, without
-    momentum), Keras 2 Nadam's momentum schedule, and, in any call (Keras 3 raises ValueError
-    whatever Keras the code was written for), `clipnorm` together with `clipvalue`; also calls
-    whose positional arguments fit both readings.
+    and removed namespaces replaced; `clipnorm` of a lowercase factory (`keras.optimizers.adam`,
+    which only Keras 2.2 and 2.3 had, and which clipped the global norm) as `global_clipnorm`.
+    Unsafe, applied only with --unsafe-fixes, and then to the whole call (by default the call is
+    left as written, so the next run still sees what it was written for): dropping Nadam's
+    `schedule_decay` (Keras 3 Nadam has no such schedule), other standalone Keras 2 `clipnorm` as
+    `global_clipnorm` (Keras 2.2 and 2.3 clipped the global norm; tf.keras and Keras 2.4+ clipped
+    each gradient, as Keras 3's `clipnorm` does), and every call whose math no argument keeps,
+    which is also reported: Keras 2 RMSprop and Adagrad put epsilon outside the square root
+    (tf.keras 2 RMSprop too, without momentum), Keras 2 and tf.keras 2 (OptimizerV2) Nadam's
+    momentum schedule. Reported only: in any call (Keras 3 raises ValueError whatever Keras the
+    code was written for), `clipnorm` together with `clipvalue`; also calls whose positional
+    arguments fit both readings.
 
     How the math is checked: each fixture runs as written under the Keras it was written for
     (tf.keras 2 as tf_keras's legacy OptimizerV2 optimizers, Keras 2.2 as a numpy transcription of
@@ -158,6 +170,7 @@ class Keras2OptimizerRule(ValueReferences, Rule):
         self.kept_bases: set[int] = set()  # ids of base classes that must stay as they are
         self.keras2_calls = 0  # calls read as Keras 2.2 code
         self.unproven: list[tuple[cst.Call, list[str]]] = []  # Keras 2.2 classes called with no evidence
+        self.built_elsewhere = dynamic.BuiltElsewhere()
 
     def _site_of(self, node: cst.BaseExpression) -> Site | None:
         return site_for(self.file.imports.resolved_name(node))
@@ -190,6 +203,15 @@ class Keras2OptimizerRule(ValueReferences, Rule):
     def on_call(self, original: cst.Call, updated: cst.Call) -> cst.BaseExpression:
         site = self._site_of(original.func)
         if site is None:
+            module = dynamic.looked_up_module(original, self.file.imports)
+            if module is not None:
+                return dynamic.rewrite_looked_up(self, original, updated, module)
+            wrapped = dynamic.wrapped_class(original, self.file.imports)
+            if wrapped:
+                self.report(original, f"{code(original.func)}(...) is given the class {wrapped} and Keras 2 keywords "
+                                      f"({', '.join(dynamic.legacy_keywords(original))}): if it builds {wrapped} with them, Keras 3 "
+                                      "rejects them (ValueError: Argument(s) not recognized): give it learning_rate= (decay as an "
+                                      "InverseTimeDecay schedule)")
             self._report_unknown_optimizer(original)
             return updated
         if CLIPS <= {arg.keyword.value for arg in original.args if arg.keyword is not None}:
@@ -228,6 +250,8 @@ class Keras2OptimizerRule(ValueReferences, Rule):
             self.unproven.append((call, changed))
 
     def leave_Module(self, original: cst.Module, updated: cst.Module) -> cst.Module:
+        for built in self.built_elsewhere.reaching_compile():
+            self._report_built_elsewhere(built)
         if self.keras2_calls:  # the file is Keras 2.2 code: its other calls may be too
             for call, changed in self.unproven:
                 name = code(call.func)
@@ -242,8 +266,18 @@ class Keras2OptimizerRule(ValueReferences, Rule):
         rejects them."""
         index = optimizer_argument(call, self.file.imports)
         built = call.args[index].value if index is not None else None
+        if isinstance(built, cst.Name):
+            self.built_elsewhere.compiled.add(built.value)
         if not isinstance(built, cst.Call) or self.file.imports.resolved_name(built.func) is not None:
             return
+        if dynamic.looked_up_module(built, self.file.imports) is not None:
+            return
+        self._report_built_elsewhere(built)
+
+    def visit_Assign(self, node: cst.Assign) -> None:
+        self.built_elsewhere.assigned(node, self.file.imports)
+
+    def _report_built_elsewhere(self, built: cst.Call) -> None:
         legacy = [arg.keyword.value for arg in built.args if arg.keyword is not None and arg.keyword.value in LEGACY_KEYWORDS]
         if legacy:
             func = code(built.func)
@@ -335,8 +369,12 @@ class Keras2OptimizerRule(ValueReferences, Rule):
                     unsafe[target] = None
                     why_unsafe.append("schedule_decay has no Keras 3 counterpart: dropping it changes the math")
                 elif target == "clipnorm" and era == KERAS2 and "clipvalue" not in given:
-                    unsafe[target] = "global_clipnorm"
-                    why_unsafe.append(f"clipnorm -> global_clipnorm: {KERAS2_CLIPNORM}")
+                    if _factory(site):  # only Keras 2.2 and 2.3 had the factories: their clipnorm was global
+                        target = "global_clipnorm"
+                        done.append("clipnorm -> global_clipnorm (Keras 2.2 and 2.3 clipped the global norm, as global_clipnorm does)")
+                    else:
+                        unsafe[target] = "global_clipnorm"
+                        why_unsafe.append(f"clipnorm -> global_clipnorm: {KERAS2_CLIPNORM}")
                 args.append((target, arg))
         if place_rate:
             args.insert(0, ("learning_rate", new_keyword("learning_rate", 0).with_changes(value=rate)))
@@ -344,15 +382,18 @@ class Keras2OptimizerRule(ValueReferences, Rule):
             for keyword, value in KERAS2_IMPLIED.get(site.name, {}).items():
                 args.append((keyword, new_keyword(keyword, value)))
                 done.append(f"{keyword}={value!r} written out ({era} state; Keras 3 default: {keras3[keyword]!r})")
-        self._report_differences(original, site, era, given)
+        if self._report_differences(original, site, era, given):
+            why_unsafe.append(f"Keras 3's {site.name} computes differently, as reported at this call")
 
         safe = self._call(updated, site, args, done, era, merged)
         if why_unsafe:
+            # Whole or not at all: a partial rewrite would erase the evidence the findings rest on.
             full_args = [(unsafe.get(t, t), a) for t, a in args if not (t in unsafe and unsafe[t] is None)]
             full = self._call(updated, site, full_args, [], era, merged)
             message = f"{site.name} ({era}): " + "; ".join(done + why_unsafe)
             if self.rewrite(original, updated, full, message, safe=False) is full:
                 return self._imports_for(original, site, full)
+            return updated
         if not done:
             return updated
         self.rewrite(original, updated, safe, f"{site.name} ({era}): " + "; ".join(done))
@@ -398,13 +439,17 @@ class Keras2OptimizerRule(ValueReferences, Rule):
         self.file.use_keras(self._needs_keras, original.func if site.move and result.func is not original.func else None)
         return result
 
-    def _report_differences(self, call: cst.Call, site: Site, era: str, given: dict[str, cst.Arg]) -> None:
+    def _report_differences(self, call: cst.Call, site: Site, era: str, given: dict[str, cst.Arg]) -> bool:
+        """Report what no argument can keep of the era's math; whether there is any."""
         if era == KERAS2 and site.name in KERAS2_DIFFERENCES:
             self.report(call, f"{site.name}: {KERAS2_DIFFERENCES[site.name]}")
-        elif era == TF_KERAS and site.name in TF_KERAS_DIFFERENCES:
+            return True
+        if era == TF_KERAS and site.name in TF_KERAS_DIFFERENCES:
             momentum = given.get("momentum")
-            if momentum is None or constant(momentum.value) in (0, 0.0):
+            if site.name != "RMSprop" or momentum is None or constant(momentum.value) in (0, 0.0):
                 self.report(call, f"{site.name}: {TF_KERAS_DIFFERENCES[site.name]}")
+                return True
+        return False
 
     # -- classes passed around ----------------------------------------------------------------
 
@@ -435,6 +480,11 @@ def _namespace(func: cst.BaseExpression, site: Site) -> cst.BaseExpression | Non
     if not moved and isinstance(func, cst.Attribute) and isinstance(func.value, cst.Attribute) and func.value.attr.value == "optimizers":
         return func.value.value
     return None
+
+
+def _factory(site: Site) -> bool:
+    """A lowercase factory (`keras.optimizers.adam`): only Keras 2.2 and 2.3 had them."""
+    return bool(site.move) and site.move.rsplit(".", 1)[-1] in KERAS2_FACTORIES
 
 
 def _has_evidence(call: cst.Call) -> bool:

@@ -7,7 +7,7 @@ import ast
 import re
 
 from optfix.analysis.ast_nodes import every_node
-from optfix.codemods.learning_rate_api.watched import ATTRIBUTE_FUNCTIONS, RENAMED_OR_REMOVED, WATCHED
+from optfix.codemods.learning_rate_api.watched import ATTRIBUTE_FUNCTIONS, RENAMED_OR_REMOVED, VALUE_WATCHED, VARIABLE_WATCHED
 from optfix.knowledge.runtime import VALUE_FUNCTIONS
 from optfix.rulekit.optimizer_sites import GAP
 
@@ -19,8 +19,9 @@ _NAMED = re.compile(rb"\b(\w+)" + _GAP + rb"\." + _GAP + rb"(?:lr|decay)\b")
 _ATTRIBUTE = re.compile(rb"\." + _GAP + rb"(?:lr|decay)\b")  # where _NAMED may match: searched first, it is fast
 _VALUE_FUNCTIONS = tuple(name.encode() for name in VALUE_FUNCTIONS)
 _VALUE_CALL = re.compile(rb"\b(?:get_value|set_value|eval)\b")
-_VARIABLE = re.compile(rb"\." + _GAP + rb"(?:lr|learning_rate|iterations)\b")
+_VARIABLE = re.compile(rb"\." + _GAP + rb"(?:%s)\b" % "|".join(sorted({"lr", *VARIABLE_WATCHED})).encode())
 _ATTRIBUTE_CALLS = tuple(name.encode() for name in sorted(ATTRIBUTE_FUNCTIONS))
+_RESULT = re.compile(rb"\)" + _GAP + rb"\." + _GAP + rb"(?:lr|decay)\b")  # `self._optimizer().lr`
 _KEY = re.compile(rb"""['"](?:lr|decay)['"]""")
 
 
@@ -30,7 +31,7 @@ def wants(data: bytes) -> bool:
         return True  # K.set_value(x.lr, ...), a finding even where x is unknown
     if b"lr" not in data and b"decay" not in data:
         return False
-    if b"optimizer" in data and (b"keras" in data or b"tensorflow" in data) and _CHAIN.search(data):
+    if b"optimizer" in data and (b"keras" in data or b"tensorflow" in data) and (_CHAIN.search(data) or _RESULT.search(data)):
         return True
     if b"optimizers" in data and _ATTRIBUTE.search(data):
         if any(_assigned(base, data) for base in {m.group(1) for m in _NAMED.finditer(data)}):
@@ -52,7 +53,8 @@ def relevant(tree: ast.Module) -> bool:
     }
 
     def may_be_optimizer(node: ast.expr) -> bool:
-        return (isinstance(node, ast.Attribute) and node.attr == "optimizer") or (isinstance(node, ast.Name) and node.id in assigned)
+        return (isinstance(node, ast.Attribute) and node.attr == "optimizer") or (isinstance(node, ast.Name) and node.id in assigned) \
+            or isinstance(node, ast.Call)  # what a function of the file returns
 
     for node in every_node(tree):
         if isinstance(node, ast.Attribute) and node.attr in RENAMED_OR_REMOVED and may_be_optimizer(node.value):
@@ -61,7 +63,7 @@ def relevant(tree: ast.Module) -> bool:
             return True
         if isinstance(node, ast.Call):
             function = node.func.attr if isinstance(node.func, ast.Attribute) else getattr(node.func, "id", None)
-            if function in VALUE_FUNCTIONS and any(isinstance(arg, ast.Attribute) and arg.attr in WATCHED for arg in node.args):
+            if function in VALUE_FUNCTIONS and any(isinstance(arg, ast.Attribute) and arg.attr in VALUE_WATCHED for arg in node.args):
                 return True
             if function in ATTRIBUTE_FUNCTIONS and len(node.args) > 1 and _is_string(node.args[1], RENAMED_OR_REMOVED):
                 return may_be_optimizer(node.args[0])

@@ -7,8 +7,9 @@ import re
 
 from optfix.analysis.tree import code
 from optfix.codemods.learning_rate_api import prefilter
+from optfix.codemods.learning_rate_api.configs import named_configs
 from optfix.codemods.learning_rate_api.literals import is_zero, raw_string, renamed_string, string_keys
-from optfix.codemods.learning_rate_api.survey import Survey
+from optfix.codemods.learning_rate_api.survey import Survey, optimizer_functions
 from optfix.codemods.learning_rate_api.watched import ATTRIBUTE_FUNCTIONS, WATCHED
 from optfix.knowledge.namespaces import keras_member
 from optfix.knowledge.runtime import (
@@ -17,10 +18,13 @@ from optfix.knowledge.runtime import (
     OPTIMIZER_CLASS_NAMES,
     OPTIMIZER_CLASSES,
     OPTIMIZER_CONSTRUCTORS,
+    PLAIN_ATTRIBUTE,
+    PLAIN_ATTRIBUTES,
     REMOVED_ATTRIBUTES,
     RENAMED_ATTRIBUTES,
     VALUE_FUNCTIONS,
     VARIABLE_ATTRIBUTES,
+    NOT_IN_KERAS3,
     backend_function,
 )
 from optfix.lazy import libcst as cst
@@ -43,8 +47,9 @@ class LearningRateApiRule(ImportContext, Rule):
     What it does
     ------------
     Where the object is evidently a Keras optimizer (an attribute chain ending in `.optimizer`,
-    such as `self.model.optimizer`, in a file that imports Keras or TensorFlow; or a name that its
-    scope assigns only Keras optimizer constructors or such chains):
+    such as `self.model.optimizer`, in a file that imports Keras or TensorFlow; a call of a function
+    or method of the file that returns only such values, `self._optimizer()`; or a name that its
+    scope assigns only Keras optimizer constructors, such chains or such calls):
     - `opt.lr` becomes `opt.learning_rate`, read, assigned or `.assign()`ed, and so does the
       string `'lr'` given to `hasattr`, `getattr` and `setattr`;
     - the Keras 2 backend's value functions, reached through any import of a Keras backend:
@@ -55,9 +60,13 @@ class LearningRateApiRule(ImportContext, Rule):
       `opt.iterations` given to these functions;
     - in an optimizer config dict, `{'class_name': 'adam', 'config': {'lr': 0.1}}`, or one given to
       an optimizer class's `from_config` (`keras.optimizers.Adam.from_config({'lr': 0.1})`), the
-      key `'lr'` becomes `'learning_rate'`, quotes kept.
+      key `'lr'` becomes `'learning_rate'`, quotes kept; so does one reached through a name
+      (`settings = {'lr': 0.1}` given as `'config': settings`, `cfg = {...}` given to `compile`).
 
-    `opt.decay` and a `'decay'` key in a config are reported with what to write instead.
+    `opt.decay` and a `'decay'` key in a config are reported with what to write instead, and so is
+    a backend value function given a hyperparameter Keras 3 keeps as a plain value
+    (`K.set_value(opt.momentum, x)`, `beta_1`, `rho`, ...): no backend function serves it, and a
+    value set once the train step is traced is never seen.
 
     Why
     ---
@@ -135,11 +144,14 @@ class LearningRateApiRule(ImportContext, Rule):
         # Text, not imports: the `import keras` a rewrite may add must not change this on a second run.
         self.keras_file = _MENTIONS_KERAS.search(file.text) is not None
         self.trusted: dict[int, bool] | None = None  # id(Name) -> names an optimizer; filled on demand
+        self.returning: frozenset[str] | None = None  # the file's functions that return an optimizer; on demand
         self.targets: set[int] = set()  # ids of attributes assigned to
         self.value_calls: dict[int, tuple[str, str, int]] = {}  # id(call) -> (root, function, argument index)
         self.value_arguments: set[int] = set()  # ids of the `x.lr` those calls take: the call rewrites them
+        self.plain_calls: dict[int, tuple[str | None, str, cst.Attribute]] = {}  # id(call) -> (root, function, `opt.momentum`)
         self.identifiers: set[int] = set()  # ids of dicts given as optimizer identifiers
         self.configs: set[int] = set()  # ids of dicts given to an optimizer class's from_config
+        self.named_configs: dict[int, bool] = {}  # id of a config dict reached through a name -> class_name literal
 
     # -- what is an optimizer ------------------------------------------------------------------
 
@@ -162,7 +174,7 @@ class LearningRateApiRule(ImportContext, Rule):
 
     def _holds_optimizer(self, value: cst.BaseExpression) -> bool:
         """Whether a value assigned to a name is evidently a Keras optimizer."""
-        return self._constructs(value) or self._is_chain(value)
+        return self._constructs(value) or self._is_chain(value) or self._returns_optimizer(value)
 
     def _is_optimizer(self, node: cst.BaseExpression) -> bool:
         """Whether the object of `node.lr` (or of `hasattr(node, 'lr')`) is evidently a Keras optimizer."""
@@ -170,7 +182,23 @@ class LearningRateApiRule(ImportContext, Rule):
             if self.trusted is None:
                 self.trusted = Survey(self._holds_optimizer).run(self.file.module)
             return self.trusted.get(id(node), False)
-        return self._is_chain(node)
+        return self._is_chain(node) or self._returns_optimizer(node)
+
+    def _returns_optimizer(self, node: cst.BaseExpression) -> bool:
+        """`self._optimizer()`, `get_optimizer(model)`: a call of a function or method of the file
+        each of whose returns is evidently a Keras optimizer (`return self.model.optimizer`)."""
+        if not isinstance(node, cst.Call):
+            return False
+        func = node.func
+        if isinstance(func, cst.Attribute) and isinstance(func.value, cst.Name) and func.value.value in ("self", "cls"):
+            name = func.attr.value
+        elif isinstance(func, cst.Name):
+            name = func.value
+        else:
+            return False
+        if self.returning is None:
+            self.returning = optimizer_functions(self.file.module, lambda value: self._constructs(value) or self._is_chain(value))
+        return name in self.returning
 
     # -- bookkeeping on the way down -------------------------------------------------------------
 
@@ -200,13 +228,11 @@ class LearningRateApiRule(ImportContext, Rule):
                     self.value_calls[id(node)] = (root, function, index)
                     if root is not None:  # else what is known is done: `opt.lr` is renamed on its own
                         self.value_arguments.add(id(value))
+                elif isinstance(value, cst.Attribute) and value.attr.value in PLAIN_ATTRIBUTES:
+                    self.plain_calls[id(node)] = (root, function, value)
             return
-        index = None
-        if keras_member(qualified) in ("optimizers.get", "optimizers.deserialize"):
-            index = _argument(node, ("identifier", "config"), position=0)
-        elif isinstance(node.func, cst.Attribute) and node.func.attr.value == "compile":
-            index = _argument(node, ("optimizer",), position=0 if self.file.imports.qualified_name(node.func.value) is None else None)
-        elif isinstance(node.func, cst.Attribute) and node.func.attr.value == "from_config":
+        index = self._identifier_index(node, qualified)
+        if isinstance(node.func, cst.Attribute) and node.func.attr.value == "from_config":
             if self._optimizers_member(node.func.value) in OPTIMIZER_CLASSES:  # `keras.optimizers.Adam.from_config({...})`
                 index = _argument(node, ("config",), position=0)
                 if index is not None and isinstance(node.args[index].value, cst.Dict):
@@ -214,6 +240,25 @@ class LearningRateApiRule(ImportContext, Rule):
             return
         if index is not None and isinstance(node.args[index].value, cst.Dict):
             self.identifiers.add(id(node.args[index].value))
+
+    def _identifier_index(self, node: cst.Call, qualified: str | None) -> int | None:
+        """Where `compile`, `optimizers.get` or `optimizers.deserialize` takes the optimizer."""
+        if keras_member(qualified) in ("optimizers.get", "optimizers.deserialize"):
+            return _argument(node, ("identifier", "config"), position=0)
+        if isinstance(node.func, cst.Attribute) and node.func.attr.value == "compile":
+            return _argument(node, ("optimizer",), position=0 if self.file.imports.qualified_name(node.func.value) is None else None)
+        return None
+
+    def visit_Module(self, node: cst.Module) -> None:
+        if "config" not in self.file.text:
+            return
+
+        def identifier(call: cst.Call) -> cst.BaseExpression | None:
+            index = self._identifier_index(call, self._qualified(call.func))
+            return None if index is None else call.args[index].value
+
+        identifiers, self.named_configs = named_configs(node, identifier, _names_optimizer)
+        self.identifiers |= identifiers
 
     # -- rewrites on the way up --------------------------------------------------------------------
 
@@ -230,6 +275,8 @@ class LearningRateApiRule(ImportContext, Rule):
         return updated
 
     def leave_Call(self, original: cst.Call, updated: cst.Call) -> cst.BaseExpression:
+        if id(original) in self.plain_calls:
+            self._plain_value_call(original, *self.plain_calls[id(original)])
         if id(original) in self.value_calls:
             return self._value_call(original, updated, *self.value_calls[id(original)])
         func = original.func
@@ -303,6 +350,25 @@ class LearningRateApiRule(ImportContext, Rule):
             self.file.use_keras(needs_keras, original.func)
         return result
 
+    def _plain_value_call(self, call: cst.Call, root: str | None, function: str, argument: cst.Attribute) -> None:
+        """`K.set_value(opt.momentum, x)`: a hyperparameter Keras 3 keeps as a plain value (a
+        tf.keras backend's get_value still reads one)."""
+        if function != "set_value" and root is not None and function not in BACKEND_VALUE_FAILURES[root]:
+            return
+        base = argument.value
+        if isinstance(base, cst.Name) and base.value == "self":
+            return  # a custom Keras 2 optimizer's own variable: get-updates' business
+        if argument.attr.value in REMOVED_ATTRIBUTES and self._is_optimizer(base):
+            return  # reported at the attribute, with what to do instead
+        known = self._is_optimizer(base)
+        missing = function != "set_value" or (root is not None and BACKEND_VALUE_FAILURES[root].get(function) == NOT_IN_KERAS3)
+        failure = NOT_IN_KERAS3 if missing else "cannot set a plain value"
+        message = PLAIN_ATTRIBUTE.format(attribute=argument.attr.value, function=_code(call.func), failure=failure, expression=_code(argument))
+        condition = "" if known else f"{_code(base)} is not known to be a Keras optimizer; if it is one: "
+        if root is None:
+            condition += f"{_code(call.func.value)} is not known to be a Keras backend; if it is keras.backend: "
+        self.report(call, f"{_code(call.func)}({_code(argument)}{', ...' if function == 'set_value' else ''}): {condition}{message}")
+
     def _unknown_backend(self, call: cst.Call, function: str, argument: cst.Attribute) -> None:
         """`K.get_value(opt.lr)` where K comes from a package that may re-export keras.backend or
         tf.keras.backend (`from keras_lookahead.backend import backend as K`): a finding."""
@@ -338,9 +404,11 @@ class LearningRateApiRule(ImportContext, Rule):
 
     def leave_Dict(self, original: cst.Dict, updated: cst.Dict) -> cst.Dict:
         """`{'class_name': 'adam', 'config': {'lr': 0.1}}`, and `{'lr': 0.1}` given to `Adam.from_config`."""
-        if id(original) in self.configs:
+        if id(original) in self.configs or id(original) in self.named_configs:
+            literal = self.named_configs.get(id(original), True)
             renamed = self._renamed_config(original, updated)
-            return updated if renamed is None else self.rewrite(renamed[1], updated, renamed[0], _CONFIG_LR)
+            message = _CONFIG_LR + ("" if literal else _NOT_LITERAL)
+            return updated if renamed is None else self.rewrite(renamed[1], updated, renamed[0], message, safe=literal)
         keys = string_keys(original)
         if "class_name" not in keys or "config" not in keys:
             return updated
@@ -348,11 +416,8 @@ class LearningRateApiRule(ImportContext, Rule):
         class_name = original.elements[keys["class_name"]].value
         if not isinstance(config, cst.Dict):
             return updated
-        if isinstance(class_name, cst.SimpleString) and "b" not in class_name.prefix.lower():
-            try:
-                if class_name.evaluated_value.lower() not in OPTIMIZER_CLASS_NAMES:
-                    return updated
-            except (SyntaxError, ValueError):
+        if isinstance(class_name, cst.SimpleString):
+            if not _names_optimizer(class_name):
                 return updated
             literal = True
         elif id(original) in self.identifiers:
@@ -367,7 +432,7 @@ class LearningRateApiRule(ImportContext, Rule):
         elements[keys["config"]] = elements[keys["config"]].with_changes(value=new_config)
         message = _CONFIG_LR
         if not literal:
-            message += "; class_name is not a literal: if it names an optimizer class of the project's own whose constructor takes lr, keep 'lr'"
+            message += _NOT_LITERAL
         return self.rewrite(key, updated, updated.with_changes(elements=elements), message, safe=literal)
 
     def _renamed_config(self, config: cst.Dict, updated: cst.Dict) -> tuple[cst.Dict, cst.SimpleString] | None:
@@ -387,6 +452,19 @@ class LearningRateApiRule(ImportContext, Rule):
         items = list(updated.elements)
         items[settings["lr"]] = items[settings["lr"]].with_changes(key=renamed_string(key, "learning_rate"))
         return updated.with_changes(elements=items), key
+
+
+_NOT_LITERAL = "; class_name is not a literal: if it names an optimizer class of the project's own whose constructor takes lr, keep 'lr'"
+
+
+def _names_optimizer(class_name: cst.BaseExpression) -> bool:
+    """A string literal naming an optimizer class Keras 3 builds."""
+    if not isinstance(class_name, cst.SimpleString) or "b" in class_name.prefix.lower():
+        return False
+    try:
+        return class_name.evaluated_value.lower() in OPTIMIZER_CLASS_NAMES
+    except (SyntaxError, ValueError):
+        return False
 
 
 def _code(node: cst.CSTNode) -> str:

@@ -87,3 +87,30 @@ class Survey:
             scope = _Scope(scope, is_class=True)
         for child in children(node):
             self._walk(child, scope)
+
+
+def optimizer_functions(module: cst.Module, is_optimizer: Callable[[cst.BaseExpression], bool]) -> frozenset[str]:
+    """The names of the file's functions and methods that return a value, and only values that
+    `is_optimizer` accepts (`def _optimizer(self): return self.model.optimizer`)."""
+    found = set()
+    stack: list[cst.CSTNode] = [module]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, cst.FunctionDef):
+            values = [ret.value for ret in _returns(node.body)]
+            if values and all(value is not None and is_optimizer(value) for value in values):
+                found.add(node.name.value)
+        stack.extend(children(node))
+    return frozenset(found)
+
+
+def _returns(node: cst.CSTNode) -> list[cst.Return]:
+    """The return statements of a function body, not of the functions nested in it."""
+    found, stack = [], [node]
+    while stack:
+        current = stack.pop()
+        if isinstance(current, cst.Return):
+            found.append(current)
+        elif not isinstance(current, (cst.FunctionDef, cst.Lambda, cst.ClassDef)):
+            stack.extend(children(current))
+    return found

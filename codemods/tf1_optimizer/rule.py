@@ -88,9 +88,13 @@ class Tf1OptimizerRule(ValueReferences, Rule):
     values when the class alone cannot carry TF1's defaults. Reported only, with no fix:
     AdagradDA, SyncReplicas, Proximal optimizers with non-zero l1/l2, `tf.contrib.opt`, the TF1
     base class, `None` for a numeric hyperparameter. An optimizer that flows into `minimize()`,
-    `compute_gradients()`, `apply_gradients(global_step=...)` or a TF1 wrapper in the same scope is
-    left as it is, with a finding at each such call: rewriting only the constructor would break the
-    file.
+    `compute_gradients()`, `apply_gradients(global_step=...)`, `get_slot()`, a TF1 wrapper
+    (`CrossShardOptimizer`) or a library that drives it the TF1 way (tf_agents agents) is left as it
+    is, with a finding at each such call: rewriting only the constructor would break the file. In a
+    file that drives optimizers the TF1 way anywhere, every TF1 optimizer or class that leaves what
+    the rule follows (returned, a default argument, stored on an attribute or in a container,
+    passed to a call the rule does not follow) may be one of them, so it stays TF1 too, with a
+    finding; so does one whose learning rate is a TF1 tensor (`tf.train.exponential_decay`).
 
     What the tests prove: the fixtures' TF1 optimizers (run eagerly on the installed TensorFlow)
     and their rewrites under Keras 3 run side by side on the same float32 gradients, normal and
@@ -101,9 +105,11 @@ class Tf1OptimizerRule(ValueReferences, Rule):
 
     Known problems
     --------------
-    Flows are followed by name within a function (and by attribute, such as `self.opt`, within
-    the file); an optimizer passed to another function is not followed. A learning rate counts as
-    constant only when it is a literal or a name assigned only literals.
+    Flows are followed by name within a function (a name it does not bind is the module's), by
+    attribute (`self.opt`) within the file, through what the file's functions return, and one step
+    into a function of the file it is passed to; in a file with no TF1-only use, an optimizer that
+    leaves the file is rewritten. A learning rate counts as constant only when it is a literal or a
+    name assigned only literals.
     """
 
     id = "tf1-optimizer"
@@ -157,7 +163,8 @@ class Tf1OptimizerRule(ValueReferences, Rule):
         row = TF1_OPTIMIZERS.get(name)
         if row is None:
             return updated
-        why = self._graph_code() or self.blocked.get(id(original))
+        # An optimizer with no Keras 3 counterpart is reported as such wherever its object goes.
+        why = self._graph_code() or (self.blocked.get(id(original)) if row.keras else "")
         if why:
             self.report(original, f"{name} left as it is: {why}")
             return updated
@@ -241,7 +248,7 @@ class Tf1OptimizerRule(ValueReferences, Rule):
             extra = f": {row.advice}" if row.advice else ""
             self.report(original, f"{name} class used as a value has no exact Keras 3 equivalent{extra}")
             return updated
-        why = self._graph_code() or self.escape_reason
+        why = self._graph_code() or (f"the class is used as a value, and {self.escape_reason}" if self.escape_reason else "")
         if why:
             self.report(original, f"{name} left as it is: {why}")
             return updated

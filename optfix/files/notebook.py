@@ -18,13 +18,17 @@ import re
 from dataclasses import dataclass, field, replace
 
 from optfix.findings import Finding
+from optfix.files.ipython import is_automagic, names_read
 
 SUFFIX = ".ipynb"
 
 _CELL_MARK = "__optfix_cell__({})\n"
-_IPYTHON_MARK = "__optfix_ipython__({})"
+# A placeholder reads the names its IPython line may read, so that no import they need is removed,
+# and no rule touches it.
+_IPYTHON_MARK = "__optfix_ipython__({})  # optfix: ignore"
 _CELL_LINE = re.compile(r"__optfix_cell__\((\d+)\)\n")
-_IPYTHON_LINE = re.compile(r"[ \t]*__optfix_ipython__\((\d+)\)(\r\n|\r|\n)?")
+_IPYTHON_LINE = re.compile(r"[ \t]*__optfix_ipython__\((\d+)[\w, ]*\)  # optfix: ignore(\r\n|\r|\n)?")
+_IMPORT_LINE = re.compile(r"(?:import|from)\s")
 _LINE_NUMBER = re.compile(r"\bline (\d+)\b")  # in Python's syntax errors
 _LINE = re.compile(r"[^\r\n]*(?:\r\n|\r|\n)|[^\r\n]+")  # Python's line ends, not str.splitlines'
 
@@ -53,6 +57,8 @@ class _Cell:
     index: int  # 1-based, among all the notebook's cells
     source: list[str]  # its lines as Python counts them
     ends_with_newline: bool
+    magic: bool = False  # a cell magic's (`%%bash`): one placeholder in the program
+    has_imports: bool = False  # a top-level import statement of its own
 
 
 @dataclass
@@ -90,7 +96,7 @@ class Notebook:
         """The notebook's bytes with the code cells of `program`; untouched cells keep their bytes."""
         dumps = _layout(self.text, self.document)
         cells = self.document["cells"]
-        for cell, lines in zip(self.cells, self._segments(program)):
+        for cell, lines in zip(self.cells, _imports_moved(self._segments(program), self.cells)):
             lines = self._restored(cell, lines)
             if lines == cell.source:
                 continue
@@ -120,13 +126,44 @@ class Notebook:
             mark = _IPYTHON_LINE.fullmatch(line)
             if mark:
                 original = self.ipython[int(mark.group(1))]
-                line = original.rstrip("\r\n") + (mark.group(2) or "")
+                out += lines_of(original.rstrip("\r\n") + (mark.group(2) or ""))  # a cell magic's: the whole cell
+                continue
             out.append(line)
         while out and not out[-1].strip() and _blank_tail(out) > _blank_tail(cell.source):
             out.pop()
         if out and not cell.ends_with_newline:
             out[-1] = out[-1].rstrip("\r\n")
         return out
+
+
+def _imports_moved(segments: list[list[str]], cells: list[_Cell]) -> list[list[str]]:
+    """The program's cells, with the imports the rewrite added to a cell before the first one that
+    has imports (a title or license cell, a cell magic) moved to the top of that one."""
+    target = next((i for i, cell in enumerate(cells) if cell.has_imports), None)
+    if target is None:
+        target = next((i for i, cell in enumerate(cells) if not cell.magic), 0)
+    moved = []
+    for i in range(target):
+        kept, after_import = [], False
+        # blank lines the rewrite put after the import block, which go with it
+        extra_blanks = sum(not line.strip() for line in segments[i]) - sum(not line.strip() for line in cells[i].source)
+        for line in segments[i]:
+            if _IMPORT_LINE.match(line) and line not in cells[i].source:
+                moved.append(line)
+                after_import = True
+            elif after_import and not line.strip() and extra_blanks > 0:
+                extra_blanks -= 1
+            else:
+                after_import = False
+                kept.append(line)
+        segments[i] = kept
+    if moved:
+        lines = segments[target]
+        # at the top of the cell: after its comments and `from __future__` imports, before any
+        # statement (inside a parenthesized import would not parse)
+        top = next((j for j, line in enumerate(lines) if line.strip() and not line.startswith(("#", "from __future__ "))), len(lines))
+        segments[target] = lines[:top] + moved + lines[top:]
+    return segments
 
 
 def _blank_tail(lines: list[str]) -> int:
@@ -182,15 +219,17 @@ def _build_program(notebook: Notebook, cells: list[dict]) -> None:
             source = "".join(source)
         if not isinstance(source, str):
             raise NotebookError("notebook-error", "not a Jupyter notebook: its source is not text", cell=index)
-        if source.startswith("%%") or not source.strip():  # another language, or nothing to hold an import
+        if not source.strip():  # nothing to hold an import
             continue
         if notebook.cells:
             previous = notebook.cells[-1]
             program.append(_CELL_MARK.format(index))
             notebook.where.append((previous.index, len(previous.source) + 1))
         lines = lines_of(source)
-        notebook.cells.append(_Cell(index, lines, not lines or lines[-1].endswith(("\n", "\r"))))
-        python = _with_placeholders(lines, notebook.ipython)
+        magic = source.startswith("%%")  # another language, or Python run by IPython: one placeholder
+        notebook.cells.append(_Cell(index, lines, not lines or lines[-1].endswith(("\n", "\r")), magic,
+                                    not magic and any(_IMPORT_LINE.match(line) for line in lines)))
+        python = [_placeholder(source, notebook.ipython)] if magic else _with_placeholders(lines, notebook.ipython)
         if python and not python[-1].endswith(("\n", "\r")):
             python[-1] += "\n"
         program += python
@@ -198,15 +237,21 @@ def _build_program(notebook: Notebook, cells: list[dict]) -> None:
     notebook.program = "".join(program)
 
 
+def _placeholder(text: str, ipython: list[str]) -> str:
+    """The statement standing for IPython `text` (a line, or a whole cell), which it keeps."""
+    indent = text[: len(text) - len(text.lstrip(" \t"))]
+    body = text.rstrip("\r\n")
+    ipython.append(text)
+    return indent + _IPYTHON_MARK.format(", ".join([str(len(ipython) - 1), *names_read(body)])) + text[len(body):]
+
+
 def _with_placeholders(lines: list[str], ipython: list[str]) -> list[str]:
     out = []
     statements = _Statements()
     for line in lines:
         body = line.strip()
-        if statements.at_start and body and (_SHELL_OR_MAGIC.match(body) or _HELP.fullmatch(body)):
-            indent = line[: len(line) - len(line.lstrip(" \t"))]
-            out.append(indent + _IPYTHON_MARK.format(len(ipython)) + line[len(line.rstrip("\r\n")):])
-            ipython.append(line)
+        if statements.at_start and body and (_SHELL_OR_MAGIC.match(body) or _HELP.fullmatch(body) or is_automagic(body)):
+            out.append(_placeholder(line, ipython))
         else:
             statements.feed(line)
             out.append(line)

@@ -101,6 +101,11 @@ KERAS_OPTIMIZERS = {
                 "beta_1*(1 - 0.5*0.96**t): about 12% of the movement over 20 steps; no argument expresses "
                 "it: keeping the old math needs a Keras 3 Nadam subclass with the legacy momentum schedule"
             ),
+            tf_keras_difference=(
+                "tf.keras 2 Nadam (OptimizerV2) keeps Keras 2's momentum schedule, beta_1*(1 - 0.5*0.96**(0.004*t)), "
+                "Keras 3's is beta_1*(1 - 0.5*0.96**t): about 6% of the movement over 20 steps; no argument expresses "
+                "it: keeping the old math needs a Keras 3 Nadam subclass with the legacy momentum schedule"
+            ),
         ),
         KerasOptimizer(
             "Ftrl",

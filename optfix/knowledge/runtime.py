@@ -27,6 +27,20 @@ REMOVED_ATTRIBUTES = {
 # sets through the backend's value functions.
 VARIABLE_ATTRIBUTES = frozenset({"learning_rate", "iterations"})
 
+# Keras 2 optimizer hyperparameters that were backend variables (`K.set_value(opt.momentum, x)`)
+# and are plain Python values in Keras 3 (`learning_rate` aside): no backend function reads or
+# sets them, and a value set once the train step is traced is never seen.
+PLAIN_ATTRIBUTES = frozenset({
+    "momentum", "beta_1", "beta_2", "rho", "epsilon", "nesterov", "amsgrad", "centered", "initial_accumulator_value",
+    "schedule_decay", "decay", "weight_decay", "clipnorm", "clipvalue",
+})
+PLAIN_ATTRIBUTE = (
+    "Keras 3 keeps {attribute} as a plain Python value, not a variable: no backend value function "
+    "serves it ({function} {failure}), and a value set after the train step is traced (tf.function, "
+    "jit_compile) is never seen; read {expression} directly, and set it before training (or rebuild "
+    "the optimizer)"
+)
+
 # The Keras 2 backend's value functions: whether each reads or writes its first argument.
 VALUE_FUNCTIONS = {"get_value": "read", "eval": "read", "set_value": "write"}
 

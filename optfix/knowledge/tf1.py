@@ -197,6 +197,26 @@ WRAPPERS = {
     "tensorflow.contrib.tpu.CrossShardOptimizer": "use a tf.distribute.TPUStrategy instead",
 }
 
+
+def wrapper_advice(qualified: str) -> str | None:
+    """What to do instead of the TF1 wrapper `qualified` names, reached through any TensorFlow
+    module that defines or re-exports it (`tensorflow.contrib.tpu.python.tpu.tpu_optimizer`)."""
+    if qualified in WRAPPERS:
+        return WRAPPERS[qualified]
+    name = qualified.rpartition(".")[2]
+    if qualified.startswith("tensorflow."):
+        return next((advice for known, advice in WRAPPERS.items() if known.rpartition(".")[2] == name), None)
+    return None
+
+
+# Libraries outside TensorFlow that drive the optimizer they are given (keyword `optimizer=`)
+# the TF1 way, by the prefix of their qualified names.
+TF1_DRIVING_LIBRARIES = {
+    "tf_agents.agents": "tf_agents agents call apply_gradients(..., global_step=...) on the optimizer "
+                        "they are given (tf_agents 0.3 and earlier) and run on tf.keras 2: Keras 3's "
+                        "apply_gradients() takes no global_step; keep a TF1 or tf_keras optimizer here",
+}
+
 # TensorFlow APIs outside Keras that take an optimizer and work with a Keras 3 one as well;
 # any other `tensorflow.*` function given a TF1 optimizer is taken to need a TF1 optimizer.
 KERAS_AWARE_TF_APIS = frozenset({

@@ -67,7 +67,7 @@ TFA_OPTIMIZERS = {
             keras="Adam",
             keras_defaults={**_ADAM_DEFAULTS, "amsgrad": False},
             kwargs=_CLIPPING,
-            note="tfa LazyAdam -> keras.optimizers.Adam is exact for dense gradients, but Keras 3 has no lazy "
+            note="exact for dense gradients, but Keras 3 has no lazy "
                  "sparse update: for sparse gradients (embeddings) tfa updated only the rows in the batch, "
                  "Keras 3 Adam moves every row (their moments keep decaying); check training that relies on it",
         ),

@@ -219,8 +219,8 @@ def test_sarif_is_valid_and_holds_every_result(optfix, tmp_path, mode):
 def test_a_notebook_finding_names_its_cell_in_every_format(optfix, tmp_path):
     from test_notebooks import new_code_cell, new_markdown_cell, write_notebook
 
-    write_notebook(tmp_path / "train.ipynb", new_code_cell("from keras.optimizers import RMSprop"),
-                   new_markdown_cell("# Training"), new_code_cell("x = 1\nopt = RMSprop(lr=0.1)"))
+    write_notebook(tmp_path / "train.ipynb", new_code_cell("from keras.optimizers import SGD"),
+                   new_markdown_cell("# Training"), new_code_cell("x = 1\nopt = SGD(lr=0.1, clipnorm=1.0, clipvalue=0.5)"))
     _, document = run_json(optfix, tmp_path, "check")
     records = document["results"]
     assert records and all(r["path"] == "train.ipynb" and r["cell"] == 3 and r["line"] == 2 for r in records)
