@@ -163,16 +163,9 @@ def module_bindings(module: Path) -> dict[str, list[tuple[str | None, int]]] | s
     """Each module-level name of `module` with every value a statement may bind it to (a dotted
     path, relative ones as written, or None for a value optfix cannot read) and the line; or,
     as a string, why the module cannot be read."""
-    try:
-        text = module.read_bytes()
-    except OSError as error:
-        return f"cannot be read ({error.strerror or error})"
-    try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            tree = ast.parse(text)
-    except (SyntaxError, ValueError, RecursionError, MemoryError) as error:
-        return f"cannot be parsed ({getattr(error, 'msg', None) or type(error).__name__})"
+    tree = parsed_module(module)
+    if isinstance(tree, str):
+        return tree
     bindings: dict[str, list[tuple[str | None, int]]] = {}
     stars: list[int] = []  # lines of star imports
     for binding in module_level_bindings(tree):
@@ -184,6 +177,21 @@ def module_bindings(module: Path) -> dict[str, list[tuple[str | None, int]]] | s
     if stars:
         return f"has a star import at line {stars[0]}, which may bind any name"
     return bindings
+
+
+@cache
+def parsed_module(module: Path) -> ast.Module | str:
+    """The `ast` of `module`, or as a string why it cannot be read."""
+    try:
+        text = module.read_bytes()
+    except OSError as error:
+        return f"cannot be read ({error.strerror or error})"
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            return ast.parse(text)
+    except (SyntaxError, ValueError, RecursionError, MemoryError) as error:
+        return f"cannot be parsed ({getattr(error, 'msg', None) or type(error).__name__})"
 
 
 def _through(chain: tuple[str, ...], bindings: dict[str, list[tuple[str | None, int]]]) -> list[str | None]:

@@ -82,7 +82,7 @@ def _process_notebook(path: Path, data: bytes, rules: Sequence[type[Rule]], opti
 def _transform(result: FileResult, text: str, rules: Sequence[type[Rule]], options: FixOptions) -> str | None:
     """The rewritten text, its findings put in `result`; None if it cannot be rewritten (then
     `result` holds the error)."""
-    rules = ast_stage(text, rules)
+    rules = ast_stage(text, rules, result.path)
     if not rules:
         return text
     from libcst import ParserSyntaxError
