@@ -20,7 +20,7 @@ from pathlib import Path
 from optfix.analysis.ast_nodes import every_node
 from optfix.analysis.bindings import STAR, imports_and_aliases
 from optfix.analysis.chains import ast_chain
-from optfix.analysis.star_imports import is_project_star, star_bindings
+from optfix.analysis.star_imports import is_project_star, star_bindings, star_module
 
 
 def read_from(tree: ast.Module, path: Path | None) -> None:
@@ -44,8 +44,7 @@ class PossibleNames:
             if binding.chain:  # an alias: `v1 = tf.compat.v1`
                 self.bindings[binding.name].update(self._expansions(list(binding.chain)))
             elif binding.name == STAR:
-                module = binding.imported.removesuffix(STAR)  # `.imports.` for `from .imports import *`, `..`
-                module = module[:-1] if module.strip(".") else module
+                module = star_module(binding.imported)
                 if path is not None and is_project_star(path, module):
                     for name, qualified in (star_bindings(path, module) or {}).items():
                         if qualified is not None:

@@ -9,9 +9,11 @@ every binding of it in the module agrees on: an import's path (`tensorflow`, `nu
 Keras name through another project module (project_imports.py); where the branches of an `if` or
 a `try` import different Keras roots for the same member, the Keras name spelled from `keras`.
 Any other name the module binds (a function, an assignment optfix cannot read, different things in
-different branches) is bound to something unknown: the importing file cannot trust it. A module
-that cannot be found, read or parsed, that has a star import of its own, or whose `__all__` optfix
-cannot read, tells nothing: the names stay as they are without it.
+different branches) is bound to something unknown: the importing file cannot trust it. The
+module's own star imports of project modules count as the names they bind; one of any other
+module may bind names optfix cannot list, so of the names bound before it, none is told. A module
+that cannot be found, read or parsed, or whose `__all__` optfix cannot read, tells nothing: the
+names stay as they are without it.
 """
 
 from __future__ import annotations
@@ -21,11 +23,12 @@ import re
 from functools import cache
 from pathlib import Path
 
-from optfix.analysis.bindings import STAR, from_module
-from optfix.analysis.project_imports import is_project_path, module_bindings, parsed_module, resolve
+from optfix.analysis.bindings import STAR
+from optfix.analysis.project_imports import bindings_and_stars, is_project_path, parsed_module, resolve
 from optfix.knowledge.namespaces import KERAS_ROOTS, keras_member
 
 # A star import's module in a file's bytes: `from .imports import *`, `from pkg.common import *`.
+_MAX_DEPTH = 8  # project modules star-importing each other, or in a cycle
 _STAR_IMPORT = re.compile(rb"^[ \t]*from[ \t]+(\.*[\w.]*)[ \t]+import[ \t]*\*", re.MULTILINE)
 
 
@@ -34,24 +37,41 @@ def is_project_star(importer: Path, module: str) -> bool:
     return bool(module) and is_project_path(importer, module)
 
 
-def star_bindings(importer: Path, module: str) -> dict[str, str | None] | None:
+def star_bindings(importer: Path, module: str, depth: int = 0) -> dict[str, str | None] | None:
     """The names `from module import *` binds in the file `importer`, each with the dotted name it
     stands for (None: something optfix cannot prove); None when the module tells nothing."""
     found = resolve(importer, module).module
-    return None if found is None else _exported(found)
+    return None if found is None or depth >= _MAX_DEPTH else _exported(found, depth)
 
 
 @cache
-def _exported(module: Path) -> dict[str, str | None] | None:
-    bindings = module_bindings(module)
+def _exported(module: Path, depth: int) -> dict[str, str | None] | None:
+    read = bindings_and_stars(module)
     tree = parsed_module(module)
-    if isinstance(bindings, str) or isinstance(tree, str):
+    if isinstance(read, str) or isinstance(tree, str):
         return None
     declared = _declared_all(tree)
     if declared is None:
         return None
-    public = declared if declared else [name for name in bindings if not name.startswith("_")]
-    return {name: _value(module, bindings[name]) for name in public if name in bindings}
+    values = {name: list(bound) for name, bound in read[0].items()}
+    unknown_until = 0  # the line of the last star import that may bind names optfix cannot list
+    for star in read[1]:
+        source = star_module(star.imported)
+        nested = star_bindings(module, source, depth + 1) if is_project_star(module, source) else None
+        if nested is None:
+            unknown_until = star.line
+            continue
+        for name, value in nested.items():
+            values.setdefault(name, []).append((value, star.line))
+    public = declared if declared else [name for name in values if not name.startswith("_")]
+    return {name: _value(module, values[name]) for name in public
+            if name in values and all(line > unknown_until for _, line in values[name])}
+
+
+def star_module(imported: str) -> str:
+    """`.imports` for the `.imports.*` a star import binds, `..` for `..*`."""
+    module = imported.removesuffix(STAR)
+    return module[:-1] if module.strip(".") else module
 
 
 def _declared_all(tree: ast.Module) -> list[str] | None:
@@ -92,12 +112,6 @@ def _value(module: Path, values: list[tuple[str | None, int]]) -> str | None:
         return None
     member = members.pop()
     return f"keras.{member}" if member else "keras"
-
-
-def star_modules(tree: ast.Module) -> list[str]:
-    """The modules `tree`'s star imports read, as written (`.imports`, `pkg.common`)."""
-    return [from_module(node) for node in ast.walk(tree)
-            if isinstance(node, ast.ImportFrom) and any(alias.name == STAR for alias in node.names)]
 
 
 def equivalent_imports(importer: Path, data: bytes) -> bytes:

@@ -31,7 +31,12 @@ def test_all_limits_the_names(tmp_path) -> None:
     assert star_bindings(importer, ".imports") == {"keras": "keras"}
 
 
-@pytest.mark.parametrize("module", ["from keras import *\n", "x = (\n", "__all__ = []\n__all__ += ['tf']\nimport tensorflow as tf\n"])
+def test_only_names_bound_after_another_library_s_star_import_are_told(tmp_path) -> None:
+    importer = _tree(tmp_path, "import keras\nfrom keras.layers import *\nimport tensorflow as tf\n")
+    assert star_bindings(importer, ".imports") == {"tf": "tensorflow"}
+
+
+@pytest.mark.parametrize("module", ["x = (\n", "__all__ = []\n__all__ += ['tf']\nimport tensorflow as tf\n"])
 def test_a_module_optfix_cannot_read_tells_nothing(tmp_path, module) -> None:
     assert star_bindings(_tree(tmp_path, module), ".imports") is None
 
