@@ -27,8 +27,8 @@ from optfix.analysis.bindings import STAR
 from optfix.analysis.project_imports import bindings_and_stars, is_project_path, parsed_module, resolve
 from optfix.knowledge.namespaces import KERAS_ROOTS, keras_member
 
-# A star import's module in a file's bytes: `from .imports import *`, `from pkg.common import *`.
 _MAX_DEPTH = 8  # project modules star-importing each other, or in a cycle
+# A star import's module in a file's bytes: `from .imports import *`, `from pkg.common import *`.
 _STAR_IMPORT = re.compile(rb"^[ \t]*from[ \t]+(\.*[\w.]*)[ \t]+import[ \t]*\*", re.MULTILINE)
 
 

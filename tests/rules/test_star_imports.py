@@ -139,3 +139,10 @@ def test_a_module_optfix_cannot_read_proves_nothing_and_breaks_nothing(tmp_path,
         assert "keras.optimizers.Adam(learning_rate=0.01)" in _text(result)
     else:
         assert _text(result) is None
+
+
+def test_an_import_a_rewrite_adds_does_not_shadow_a_star_imported_name(tmp_path) -> None:
+    package = _package(tmp_path, {"imports.py": "keras = object()\n", "train.py": (
+        "import tensorflow as tf\nfrom .imports import *\n\nopt = tf.compat.v1.train.AdamOptimizer(0.01)\nprint(keras)\n")})
+    rewritten = _text(_run(package / "train.py", "tf1-optimizer"))
+    assert "import keras as keras3" in rewritten and "keras3.optimizers.Adam(" in rewritten and "print(keras)" in rewritten
