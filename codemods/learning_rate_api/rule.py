@@ -142,7 +142,9 @@ class LearningRateApiRule(ImportContext, Rule):
     def __init__(self, file: FileContext) -> None:
         super().__init__(file)
         # Text, not imports: the `import keras` a rewrite may add must not change this on a second run.
-        self.keras_file = _MENTIONS_KERAS.search(file.text) is not None
+        # A star import of a project module that imports Keras makes a file about Keras too.
+        self.keras_file = _MENTIONS_KERAS.search(file.text) is not None or any(
+            _MENTIONS_KERAS.match(qualified) for qualified in file.imports.through_stars.values())
         self.trusted: dict[int, bool] | None = None  # id(Name) -> names an optimizer; filled on demand
         self.returning: frozenset[str] | None = None  # the file's functions that return an optimizer; on demand
         self.targets: set[int] = set()  # ids of attributes assigned to

@@ -5,7 +5,9 @@ what `ImportTable` resolves.
 `tensorflow.compat.v1.train.AdamOptimizer`. Every name is also taken as written, and every
 binding of a name counts (imports anywhere, alias assignments such as `v1 = tf.compat.v1`), so
 the set holds every name the table could give, and more: a prefilter built on it may let a file
-through for nothing, never keep one out that a rule would act on.
+through for nothing, never keep one out that a rule would act on. Given the path of the file the
+tree was read from (`read_from`), a star import of a project module counts as the imports it stands
+for (star_imports.py).
 """
 
 from __future__ import annotations
@@ -13,10 +15,22 @@ from __future__ import annotations
 import ast
 from collections import defaultdict
 from collections.abc import Iterator
+from pathlib import Path
 
 from optfix.analysis.ast_nodes import every_node
-from optfix.analysis.bindings import imports_and_aliases
+from optfix.analysis.bindings import STAR, imports_and_aliases
 from optfix.analysis.chains import ast_chain
+from optfix.analysis.star_imports import is_project_star, star_bindings, star_module
+
+
+def read_from(tree: ast.Module, path: Path | None) -> None:
+    """Note that `tree` is the code of the file at `path`, whose star imports of the project's own
+    modules are then followed."""
+    tree.optfix_source_path = path
+
+
+def source_path(tree: ast.Module) -> Path | None:
+    return tree.__dict__.get("optfix_source_path")
 
 
 class PossibleNames:
@@ -25,9 +39,16 @@ class PossibleNames:
     def __init__(self, tree: ast.Module) -> None:
         self.bindings: dict[str, set[str]] = defaultdict(set)
         self.imported: set[str] = set()  # what the imports import: `from a.b import c` gives `a.b.c`
+        path = source_path(tree)
         for binding in imports_and_aliases(tree):
             if binding.chain:  # an alias: `v1 = tf.compat.v1`
                 self.bindings[binding.name].update(self._expansions(list(binding.chain)))
+            elif binding.name == STAR:
+                module = star_module(binding.imported)
+                if path is not None and is_project_star(path, module):
+                    for name, qualified in (star_bindings(path, module) or {}).items():
+                        if qualified is not None:
+                            self.bindings[name].add(qualified)
             else:
                 self.imported.add(binding.imported)
                 self.bindings[binding.name].add(binding.path)

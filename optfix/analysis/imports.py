@@ -8,7 +8,8 @@ that anything else binds anywhere in the file (an assignment, a parameter, a def
 variable, a lambda parameter, a comprehension target, `:=`, a match capture) is not trusted: it
 resolves to None, so no rule rewrites what it may not be. Given the file's path, a name imported
 from a module of the project's own resolves to what that module binds it to, where it proves
-that to be Keras (project_imports.py): `from .backend import keras` can be `keras`.
+that to be Keras (project_imports.py): `from .backend import keras` can be `keras`; and a star
+import of such a module binds the names that module binds (star_imports.py).
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from optfix.analysis.ast_nodes import every_node, quiet_parse
 from optfix.analysis.bindings import import_binding, member_path
 from optfix.analysis.chains import cst_chain, cst_dotted
 from optfix.analysis.project_imports import Resolution, is_project_path, resolve
+from optfix.analysis.star_imports import is_project_star, star_bindings
 from optfix.analysis.tree import walk
 
 
@@ -36,6 +38,7 @@ class ImportTable(cst.CSTVisitor):
         self.origins: dict[str, tuple[str, str | None, str | None]] = {}
         self.rebound: set[str] = set()
         self.path: Path | None = None  # the file's, to find the project's own modules from
+        self.through_stars: dict[str, str] = {}  # name -> what a star import of a project module binds it to
         self._project: dict[str, Resolution] = {}
 
     @classmethod
@@ -43,9 +46,9 @@ class ImportTable(cst.CSTVisitor):
         """The table of `module`, whose source is `text` (the code of the module if not given),
         read from the file `path` (None: imports of the project's own modules are not followed)."""
         table = cls()
+        table.path = path
         walk(module, table)
         table.rebound |= expression_bindings(module.code if text is None else text, module)
-        table.path = path
         return table
 
     def project_import(self, dotted: str) -> Resolution | None:
@@ -66,8 +69,10 @@ class ImportTable(cst.CSTVisitor):
                 self._bind(*import_binding(dotted, asname), (dotted, None, asname))
             return False
         if isinstance(node, cst.ImportFrom):
-            if not isinstance(node.names, cst.ImportStar):
-                base = "." * len(node.relative) + (cst_dotted(node.module) if node.module else "")
+            base = "." * len(node.relative) + (cst_dotted(node.module) if node.module else "")
+            if isinstance(node.names, cst.ImportStar):
+                self._bind_star(base)
+            else:
                 for alias in node.names:
                     name, asname = cst_dotted(alias.name), _asname(alias)
                     self._bind(asname or name, member_path(base, name), (base, name, asname))
@@ -124,6 +129,17 @@ class ImportTable(cst.CSTVisitor):
         if name not in self.bindings:
             self.bindings[name] = qualified
             self.origins[name] = origin
+
+    def _bind_star(self, module: str) -> None:
+        """`from module import *` of a project module: its names as the module binds them, and
+        those it binds to something unproven distrusted (star_imports.py)."""
+        if self.path is None or not is_project_star(self.path, module):
+            return
+        for name, qualified in (star_bindings(self.path, module) or {}).items():
+            if qualified is None:
+                self.rebound.add(name)
+            elif name not in self.bindings:
+                self.bindings[name] = self.through_stars[name] = qualified
 
     def head_origin(self, node: cst.CSTNode) -> tuple[str, str | None, str | None] | None:
         """The import that binds the leftmost name of a Name or Attribute chain."""

@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 
-from optfix.analysis.bindings import STAR, module_level_bindings
+from optfix.analysis.bindings import STAR, Binding, module_level_bindings
 from optfix.knowledge.namespaces import KERAS_ROOTS, keras_member
 
 # Absolute imports that are never the project's: Keras itself.
@@ -158,11 +158,39 @@ def _shown(module: Path) -> str:
     return f"{module.parent.name}/{module.name}" if module.name == "__init__.py" else module.name
 
 
-@cache
 def module_bindings(module: Path) -> dict[str, list[tuple[str | None, int]]] | str:
     """Each module-level name of `module` with every value a statement may bind it to (a dotted
     path, relative ones as written, or None for a value optfix cannot read) and the line; or,
     as a string, why the module cannot be read."""
+    read = bindings_and_stars(module)
+    if isinstance(read, str):
+        return read
+    bindings, stars = read
+    if stars:
+        return f"has a star import at line {stars[0].line}, which may bind any name"
+    return bindings
+
+
+@cache
+def bindings_and_stars(module: Path) -> tuple[dict[str, list[tuple[str | None, int]]], list[Binding]] | str:
+    """`module_bindings`, star imports aside, and the module's star imports; or why it cannot be read."""
+    tree = parsed_module(module)
+    if isinstance(tree, str):
+        return tree
+    bindings: dict[str, list[tuple[str | None, int]]] = {}
+    stars: list[Binding] = []
+    for binding in module_level_bindings(tree):
+        if binding.name == STAR:
+            stars.append(binding)
+            continue
+        values = _through(binding.chain, bindings) if binding.chain else [binding.path]
+        bindings.setdefault(binding.name, []).extend((value, binding.line) for value in values)
+    return bindings, stars
+
+
+@cache
+def parsed_module(module: Path) -> ast.Module | str:
+    """The `ast` of `module`, or as a string why it cannot be read."""
     try:
         text = module.read_bytes()
     except OSError as error:
@@ -170,20 +198,9 @@ def module_bindings(module: Path) -> dict[str, list[tuple[str | None, int]]] | s
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
-            tree = ast.parse(text)
+            return ast.parse(text)
     except (SyntaxError, ValueError, RecursionError, MemoryError) as error:
         return f"cannot be parsed ({getattr(error, 'msg', None) or type(error).__name__})"
-    bindings: dict[str, list[tuple[str | None, int]]] = {}
-    stars: list[int] = []  # lines of star imports
-    for binding in module_level_bindings(tree):
-        if binding.name == STAR:
-            stars.append(binding.line)
-            continue
-        values = _through(binding.chain, bindings) if binding.chain else [binding.path]
-        bindings.setdefault(binding.name, []).extend((value, binding.line) for value in values)
-    if stars:
-        return f"has a star import at line {stars[0]}, which may bind any name"
-    return bindings
 
 
 def _through(chain: tuple[str, ...], bindings: dict[str, list[tuple[str | None, int]]]) -> list[str | None]:

@@ -104,7 +104,7 @@ def _transform(result: FileResult, text: str, rules: Sequence[type[Rule]], optio
         line, col, message = rejected
         result.error("syntax-error", f"cannot parse: {message}", line, col)
         return None
-    rules = ast_stage(text, rules)
+    rules = ast_stage(text, rules, result.path)
     if not rules:
         return text
     from libcst import ParserSyntaxError

@@ -10,6 +10,8 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from optfix.analysis.ast_nodes import quiet_parse
+from optfix.analysis.dotted_names import read_from
+from optfix.analysis.star_imports import equivalent_imports
 from optfix.files import notebook
 from optfix.files.source import read_file
 from optfix.files.write import is_leftover, leftover_advice
@@ -26,13 +28,15 @@ def bytes_stage(data: bytes, rules: Sequence[type[Rule]]) -> list[type[Rule]]:
     return [rule for rule in rules if rule.wants(data)]
 
 
-def ast_stage(text: str, rules: Sequence[type[Rule]]) -> list[type[Rule]]:
+def ast_stage(text: str, rules: Sequence[type[Rule]], path: Path | None = None) -> list[type[Rule]]:
     """The rules the ast stage keeps. Code `ast` cannot parse (a newer Python than this one, or
-    invalid) goes to libcst as it is, which reads newer syntax and reports invalid code."""
+    invalid) goes to libcst as it is, which reads newer syntax and reports invalid code. With the
+    file's `path`, star imports of the project's own modules are followed."""
     try:
         tree = quiet_parse(text)
     except (SyntaxError, ValueError, RecursionError, MemoryError):
         return list(rules)
+    read_from(tree, path)
     return [rule for rule in rules if rule.relevant(tree)]
 
 
@@ -45,7 +49,8 @@ def code_bytes_stage(path: Path, data: bytes, rules: Sequence[type[Rule]]) -> tu
             data = notebook.parse(data).program.encode("utf-8", "surrogatepass")
         except notebook.NotebookError:
             return list(rules), 0
-    return bytes_stage(data, rules), len(data)
+    # A star import of a project module is read as the imports it stands for.
+    return bytes_stage(data + equivalent_imports(path, data), rules), len(data)
 
 
 def prefilter(path: Path, data: bytes, rules: Sequence[type[Rule]]) -> FileResult | tuple[str, ...]:
