@@ -53,6 +53,8 @@ def import_keras():
         with _native_stderr_silenced():
             import numpy  # noqa: F401
             import keras
+
+            keras.ops.convert_to_tensor(0.0)  # the backend opens its devices now, while fd 2 is silenced
         major = int(str(keras.__version__).split(".")[0])
     except ImportError:
         major = 0
