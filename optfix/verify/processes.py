@@ -53,3 +53,29 @@ def main(run_one, argv: list[str]) -> None:
             results.append(traceback.format_exc())
     with open(out_path, "wb") as file:
         pickle.dump(results, file)
+
+
+def batched_side(module: str, env: dict[str, str], base: dict, entries: list[tuple[str, dict]]):
+    """A side (see pair.py) whose runs were all made at once, in one process: every class of
+    `entries` (name, constructor arguments), in every dtype, at every scale."""
+    from optfix.verify.pair import DTYPES, SideError, failing, runs
+
+    jobs, index = [], {}
+    for name, kwargs in entries:
+        for dtype in DTYPES:
+            for scale, (initial, gradients) in enumerate(runs(dtype)):
+                index[name, dtype, scale] = len(jobs)
+                jobs.append({**base, "name": name, "kwargs": kwargs, "initial": initial, "gradients": gradients})
+    try:
+        results = run_jobs(module, jobs, env) if jobs else []
+    except (ProcessError, subprocess.TimeoutExpired, OSError) as error:
+        return failing(f"{type(error).__name__}: {error}")
+
+    def run(name: str, kwargs: dict, dtype: str, data: list) -> list:
+        found = [results[index[name, dtype, scale]] for scale in range(len(data))]
+        for result in found:
+            if isinstance(result, str):
+                raise SideError(error_line(result))
+        return found
+
+    return run

@@ -30,8 +30,11 @@ def _namespace(path: str, source: str) -> dict:
     """The module, executed once however many jobs read it."""
     key = (path, source)
     if key not in _modules:
+        from optfix.verify.placeholders import placeholders
+
         namespace = {"__name__": "legacy_" + os.path.basename(path)[:-3], "__file__": path}
-        exec(compile(source, path, "exec"), namespace)
+        with placeholders(source):
+            exec(compile(source, path, "exec"), namespace)
         _modules[key] = namespace
     return _modules[key]
 
@@ -45,6 +48,8 @@ def optimizer_class(job: dict) -> type:
             source = file.read()
     namespace = _namespace(job["path"], source)
     if job.get("name"):
+        if not isinstance(namespace.get(job["name"]), type):
+            raise LookupError(f"{job['name']} is not a class at module level")
         return namespace[job["name"]]
     [cls] = [value for value in namespace.values() if isinstance(value, type) and issubclass(value, tf.keras.optimizers.legacy.Optimizer)
              and value.__module__ == namespace["__name__"]]
