@@ -92,6 +92,8 @@ def in_process(classes: dict[str, type], train) -> Side:
     """A side that trains the classes of a module loaded here with `train(cls, kwargs, initial, gradients)`."""
 
     def run(name: str, kwargs: dict, dtype: str, data: list) -> list:
+        if name not in classes:
+            raise SideError(f"{name} is not an optimizer class at module level")
         try:
             with user_code():
                 return [train(classes[name], kwargs, initial, gradients) for initial, gradients in data]
