@@ -117,21 +117,27 @@ _command(Mode.CHECK, "Write nothing; exit 1 if anything would change or needs re
 
 
 _VERIFY_HELP = (
-    "Run each custom optimizer that get-updates migrates beside its original; exit 1 if any differs.\n\n"
+    "Run each custom optimizer that get-updates or optimizer-v2 migrates beside its original; exit 1 "
+    "unless every one is equal.\n\n"
     "The migration is made in memory (nothing is written). The original class runs on a numpy Keras 2 "
-    "backend, the migrated one under Keras 3, both constructed with no arguments, on the same synthetic "
-    "gradients (20 steps at two scales, float64); a table gives each class's largest relative difference "
-    "and a verdict (equal: at most 1e-6).\n\n"
+    "backend (get_updates) or on tf_keras (OptimizerV2), the migrated one under Keras 3, both constructed "
+    "with no arguments, on the same synthetic gradients (20 steps at two scales, float64); a table gives "
+    "each class's largest relative difference and a verdict (equal: at most 1e-6, DIFFERENT, FAILED: "
+    "the migration raised, not run: why, not migrated).\n\n"
     "This RUNS YOUR CODE: the modules that define the migrated optimizers are executed. "
     "Needs Keras 3 and TensorFlow: pip install 'optfix[verify]'."
 )
+Backend = Annotated[str, typer.Option("--backend", metavar="tensorflow|jax", help="The Keras 3 backend the migrations run on (jax: pip install 'optfix[verify-jax]').")]
 
 
 @app.command("verify", help=_VERIFY_HELP, short_help="Run migrated custom optimizers beside their originals.")
-def verify(paths: Paths = None, exclude: Exclude = None) -> None:
-    from optfix.verify.command import execute
+def verify(paths: Paths = None, exclude: Exclude = None, backend: Backend = "tensorflow") -> None:
+    from optfix.verify.command import BACKENDS, execute
 
-    raise typer.Exit(execute(tuple(paths or [Path(".")]), tuple(exclude or ())))
+    if backend not in BACKENDS:
+        typer.echo(f"optfix: --backend must be one of {', '.join(BACKENDS)}, not {backend!r}", err=True)
+        raise typer.Exit(2)
+    raise typer.Exit(execute(tuple(paths or [Path(".")]), tuple(exclude or ()), backend))
 
 
 @app.command("rules")

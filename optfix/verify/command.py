@@ -1,4 +1,4 @@
-"""`optfix verify`: every custom optimizer that get-updates migrates, run beside its original.
+"""`optfix verify`: every custom optimizer that get-updates or optimizer-v2 migrates, run beside its original.
 
 Files are found as by the other commands; each is verified by source_file, one row per class.
 The table goes to stdout, errors and a one-line summary to stderr. Keras is imported here, when
@@ -15,14 +15,21 @@ from pathlib import Path
 
 from optfix.files.discover import discover
 from optfix.output.report import display_path, format_finding
-from optfix.verify.pair import STEPS, Row
+from optfix.verify.pair import KINDS, STEPS, Row
 
 NEEDS_KERAS = "optfix verify needs Keras 3 and TensorFlow: pip install 'optfix[verify]'"
 
 
-def execute(paths: Iterable[Path], exclude: Iterable[str] = ()) -> int:
+BACKENDS = ("tensorflow", "jax")
+NEEDS_JAX = "optfix verify --backend jax needs JAX: pip install 'optfix[verify-jax]'"
+
+
+def execute(paths: Iterable[Path], exclude: Iterable[str] = (), backend: str = "tensorflow") -> int:
     keras = import_keras()
     if keras is None:
+        return 2
+    if backend != "tensorflow" and not _importable(backend):
+        sys.stderr.write(NEEDS_JAX + "\n")
         return 2
     from optfix.verify.source_file import verify_file
 
@@ -31,7 +38,7 @@ def execute(paths: Iterable[Path], exclude: Iterable[str] = ()) -> int:
     files = failed = 0
     for path in discover(paths, exclude, cwd, suffixes=(".py",)):
         shown = display_path(path, cwd)
-        found, errors = verify_file(path, shown, keras)
+        found, errors = verify_file(path, shown, keras, backend=backend)
         rows += found
         for error in errors:
             sys.stderr.write(format_finding(shown, error) + "\n")
@@ -46,6 +53,12 @@ def execute(paths: Iterable[Path], exclude: Iterable[str] = ()) -> int:
     return 2 if failed else 0 if all(row.equal for row in rows) else 1
 
 
+def _importable(module: str) -> bool:
+    import importlib.util
+
+    return importlib.util.find_spec(module) is not None
+
+
 def import_keras():
     """Keras 3, or None after one line that says what to install."""
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
@@ -53,6 +66,8 @@ def import_keras():
         with _native_stderr_silenced():
             import numpy  # noqa: F401
             import keras
+
+            keras.ops.convert_to_tensor(0.0)  # the backend opens its devices now, while fd 2 is silenced
         major = int(str(keras.__version__).split(".")[0])
     except ImportError:
         major = 0
@@ -108,6 +123,6 @@ def summary(rows: list[Row], files: int, failed: int) -> str:
         tail += f", {plural(failed, 'file')} could not be processed"
     if not rows:
         return f"No migrated optimizer to verify ({tail})."
-    kinds = [row.verdict.split(":")[0] for row in rows]
-    counts = ", ".join(f"{kinds.count(kind)} {kind}" for kind in ("equal", "DIFFERENT", "not run", "not migrated") if kind in kinds)
+    kinds = [row.kind for row in rows]
+    counts = ", ".join(f"{kinds.count(kind)} {kind}" for kind in KINDS if kind in kinds)
     return f"{plural(len(rows), 'optimizer')}: {counts} ({tail})."

@@ -1,13 +1,16 @@
 """One file for `optfix verify`: migrate it in memory, load both versions, one row per class.
 
-A class gets a row when get-updates migrated it or reported on it. The original module runs on
-the numpy Keras 2 backend, the migrated one in a fresh namespace under the real Keras 3; neither
-is written anywhere, and a file with nothing migrated is never executed.
+A class gets a row when get-updates or optimizer-v2 migrated it or reported on it. A get_updates
+original runs on the numpy Keras 2 backend here, an OptimizerV2 original on tf_keras in a process
+of its own; the migrated module runs in a fresh namespace under the real Keras 3, here on
+TensorFlow, in a process of its own on another backend. Nothing is written anywhere, and a file
+with nothing migrated is never executed.
 """
 
 from __future__ import annotations
 
 import ast
+import re
 from pathlib import Path
 
 from optfix.engine.prefilter import MAX_PARSE_BYTES, bytes_stage
@@ -16,27 +19,33 @@ from optfix.findings import Finding, Kind
 from optfix.files.notebook import is_notebook
 from optfix.files.source import decode
 from optfix.analysis.ast_nodes import quiet_parse
-from optfix.verify.pair import Row, describe, run_pair, user_code
+from optfix.verify.arguments import mapping_arguments
+from optfix.verify.pair import Row, Side, describe, failing, in_process, judge, unbound, user_code
+from optfix.verify.placeholders import placeholders
 from optfix.verify.project_modules import module_name, stand_ins
 
 
-def verify_file(path: Path, shown: str, keras, arguments: dict[str, dict] | None = None) -> tuple[list[Row], list[Finding]]:
+def verify_file(path: Path, shown: str, keras, arguments: dict[str, dict] | None = None,
+                backend: str = "tensorflow") -> tuple[list[Row], list[Finding]]:
     """The rows of one file, or the errors that kept it from being verified. `arguments`: the
-    constructor's keyword arguments, by class name (none by default)."""
+    constructor's keyword arguments, by class name (none by default, but for what
+    arguments.py can supply); `backend`: the Keras 3 backend the migrations run on."""
     from optfix.codemods.get_updates.rule import GetUpdatesRule
+    from optfix.codemods.optimizer_v2.rule import OptimizerV2Rule
 
+    rules = [GetUpdatesRule, OptimizerV2Rule]
     if is_notebook(path):
         return [], [Finding(1, 1, "read-error", "not verified: optfix verify runs .py files, not notebooks", Kind.ERROR)]
     try:
         data = path.read_bytes()
     except OSError as error:
         return [], [Finding(1, 1, "read-error", f"cannot read: {error.strerror or error}", Kind.ERROR)]
-    if not bytes_stage(data, [GetUpdatesRule]):
+    if not bytes_stage(data, rules):
         return [], []
     if len(data) > MAX_PARSE_BYTES:
         return [], [Finding(1, 1, "file-too-large", f"not verified: over the {MAX_PARSE_BYTES >> 20} MiB optfix parses", Kind.ERROR)]
     # process_bytes is transform() with the error reporting of the other commands.
-    result = process_bytes(path, data, [GetUpdatesRule])
+    result = process_bytes(path, data, rules)
     errors = [f for f in result.findings if f.kind is Kind.ERROR]
     if errors or not result.findings:
         return [], errors
@@ -46,46 +55,111 @@ def verify_file(path: Path, shown: str, keras, arguments: dict[str, dict] | None
     except SyntaxError as error:  # libcst reads syntax newer than this Python; exec could not
         return [], [Finding(error.lineno or 1, error.offset or 1, "syntax-error", f"cannot compile: {error.msg}", Kind.ERROR)]
     classes = _reported_classes(tree, result.findings)
-    legacy, migrated, legacy_error, migrated_error = {}, {}, None, None
-    if result.changed:
-        legacy, legacy_error = _load(_legacy_classes, original, path)
-        migrated, migrated_error = _load(_migrated_classes, decode(result.updated).text, path, keras)
+    migrated_text = decode(result.updated).text if result.changed else ""
+    kwargs = {node.name: {**mapping_arguments(node), **(arguments or {}).get(node.name, {})}
+              for node, _, message in classes if message is None}
+    sides = _Sides(path, original, migrated_text, keras, backend, kwargs, {node.name: rule for node, rule, m in classes if m is None})
     rows = []
-    for node, message in classes:
+    for node, rule, message in classes:
         where = f"{shown}:{node.lineno}"
         if message is not None:
             rows.append(Row(where, node.name, f"not migrated: {message}"))
-        elif legacy_error or migrated_error:
-            side = "original" if legacy_error else "migrated"
-            rows.append(Row(where, node.name, f"not run: the {side} module raised {legacy_error or migrated_error}"))
-        elif node.name not in legacy or node.name not in migrated:
-            rows.append(Row(where, node.name, "not run: not an optimizer class at module level"))
+            continue
+        verdict = sides.not_runnable(node.name, rule)
+        if verdict:
+            rows.append(Row(where, node.name, verdict))
         else:
-            rows.append(run_pair(where, node.name, legacy[node.name], migrated[node.name], (arguments or {}).get(node.name, {})))
+            rows.append(judge(where, node.name, sides.original(rule), sides.migrated(), kwargs[node.name]))
     return rows, []
 
 
-def _reported_classes(tree: ast.Module, findings: list[Finding]) -> list[tuple[ast.ClassDef, str | None]]:
-    """The classes defining get_updates that the rule migrated (message None) or reported on
-    (its first message), in source order. A finding belongs to the innermost class around it."""
+class _Sides:
+    """How the original and the migrated classes of one file run: in this process where the
+    Keras they need is the one loaded here, in a process of their own where it is not."""
+
+    def __init__(self, path: Path, original: str, migrated: str, keras, backend: str, kwargs: dict[str, dict], rules: dict[str, str]):
+        self.path, self.original_text, self.migrated_text = path, original, migrated
+        self.keras, self.backend, self.kwargs, self.rules = keras, backend, kwargs, rules
+        self._made: dict[str, object] = {}
+
+    def _once(self, key: str, make):
+        if key not in self._made:
+            self._made[key] = make()
+        return self._made[key]
+
+    def legacy_classes(self) -> tuple[dict[str, type], str | None]:
+        return self._once("legacy", lambda: _load(_legacy_classes, self.original_text, self.path))
+
+    def migrated_classes(self) -> tuple[dict[str, type], str | None]:
+        return self._once("migrated", lambda: _load(migrated_classes, self.migrated_text, self.path, self.keras))
+
+    def not_runnable(self, name: str, rule: str) -> str | None:
+        """A verdict reached without running: the classes cannot take the arguments, or the
+        class is not one verify can reach."""
+        legacy = migrated = None
+        if rule == "get-updates":
+            found, error = self.legacy_classes()
+            if error is None and name not in found:
+                return "not run: not an optimizer class at module level"
+            legacy = found.get(name)
+        if self.backend == "tensorflow":
+            migrated = self.migrated_classes()[0].get(name)
+        return unbound(legacy, migrated, self.kwargs[name])
+
+    def original(self, rule: str) -> Side:
+        if rule == "get-updates":
+            from optfix.verify.legacy_keras import run_legacy
+
+            found, error = self.legacy_classes()
+            return failing(f"{error} (loading its module)") if error else in_process(found, run_legacy)
+        from optfix.verify.processes import batched_side
+        from optfix.verify.tf_keras_runner import ENVIRONMENT, MODULE
+
+        entries = [(name, self.kwargs[name]) for name, r in self.rules.items() if r == rule]
+        return self._once("tf_keras", lambda: batched_side(MODULE, ENVIRONMENT, {"path": str(self.path), "source": self.original_text}, entries))
+
+    def migrated(self) -> Side:
+        if self.backend == "tensorflow":
+            from optfix.verify.keras3 import run_keras3
+
+            found, error = self.migrated_classes()
+            return failing(f"{error} (loading its module)") if error else in_process(found, run_keras3)
+        from optfix.verify.keras3_runner import MODULE, environment
+        from optfix.verify.processes import batched_side
+
+        entries = list(self.kwargs.items())
+        return self._once(self.backend, lambda: batched_side(MODULE, environment(self.backend),
+                                                             {"path": str(self.path), "source": self.migrated_text}, entries))
+
+
+_RULE_OF_METHOD = {"get_updates": "get-updates", "_resource_apply_dense": "optimizer-v2", "_create_slots": "optimizer-v2"}
+
+
+def _reported_classes(tree: ast.Module, findings: list[Finding]) -> list[tuple[ast.ClassDef, str, str | None]]:
+    """The optimizer classes (defining get_updates, or OptimizerV2's methods) that their rule
+    migrated (message None) or reported on (its first message), in source order, with the rule.
+    A finding belongs to the innermost class around it."""
     spans = []
+    rule_of: dict[ast.ClassDef, str] = {}
     for node in ast.walk(tree):
-        if isinstance(node, ast.ClassDef) and any(isinstance(s, ast.FunctionDef) and s.name == "get_updates" for s in node.body):
+        rules = [_RULE_OF_METHOD[s.name] for s in node.body if isinstance(s, ast.FunctionDef) and s.name in _RULE_OF_METHOD] if isinstance(node, ast.ClassDef) else []
+        if rules:
+            rule_of[node] = rules[0]
             start = min([node.lineno] + [d.lineno for d in node.decorator_list])
             spans.append((start, node.end_lineno or node.lineno, node))
     mine: dict[ast.ClassDef, list[Finding]] = {}
     for finding in findings:
         around = [span for span in spans if span[0] <= finding.line <= span[1]]
-        if finding.rule == "get-updates" and around:
+        if around and finding.rule == rule_of[min(around, key=lambda span: span[1] - span[0])[2]]:
             mine.setdefault(min(around, key=lambda span: span[1] - span[0])[2], []).append(finding)
     classes = []
     for _, _, node in sorted(spans, key=lambda span: span[0]):
         found = mine.get(node, [])
         review = [f.message for f in found if f.kind is Kind.REVIEW]
         if any(f.kind is Kind.CHANGE for f in found):
-            classes.append((node, None))
+            classes.append((node, rule_of[node], None))
         elif review:
-            classes.append((node, review[0].removeprefix(f"{node.name} not migrated: ")))
+            classes.append((node, rule_of[node], re.sub(rf"^{re.escape(node.name)} not migrated( to Keras 3)?: ", "", review[0])))
     return classes
 
 
@@ -102,15 +176,17 @@ def _legacy_classes(text: str, path: Path) -> dict[str, type]:
     from optfix.verify.legacy_keras import load_legacy, optimizer_classes
 
     name, package = module_name(path)
-    return optimizer_classes(load_legacy(text, str(path), name, package, lambda: stand_ins(path, text, package)))
+    with placeholders(text, {"keras", "tensorflow"}):
+        return optimizer_classes(load_legacy(text, str(path), name, package, lambda: stand_ins(path, text, package)))
 
 
-def _migrated_classes(text: str, path: Path, keras) -> dict[str, type]:
+def migrated_classes(text: str, path: Path, keras) -> dict[str, type]:
+    """The Keras 3 optimizer classes the migrated module `text` of `path` defines."""
     from optfix.verify.legacy_keras import installed
 
     name, package = module_name(path)
     namespace = {"__name__": name, "__file__": str(path), "__package__": package}
-    with installed(stand_ins(path, text, package)):
+    with installed(stand_ins(path, text, package)), placeholders(text):
         exec(compile(text, str(path), "exec"), namespace)
     return {name: value for name, value in namespace.items()
             if isinstance(value, type) and issubclass(value, keras.optimizers.Optimizer)

@@ -1,7 +1,7 @@
 """Proof that optimizer-v2 keeps the math, by running the original.
 
 Each migrated fixture runs twice on the same gradients: as written, on tf_keras's OptimizerV2 (the
-real tf.keras 2 code, in a process of its own: optimizer_v2_runner.py), and as migrated, on Keras 3.
+real tf.keras 2 code, in a process of its own: optfix/verify/tf_keras_runner.py, as `optfix verify` runs it), and as migrated, on Keras 3.
 Cases: default arguments and non-default ones (every float changed, every flag flipped), gradients
 of two scales, time-based decay > 0, and, for a class that had a sparse method, the gradient of an
 embedding (a tf.IndexedSlices with a repeated row). Both sides run in float64; OptimizerV2 holds
@@ -17,9 +17,6 @@ from __future__ import annotations
 import ast
 import inspect
 import os
-import pickle
-import subprocess
-import sys
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
@@ -31,7 +28,6 @@ from conftest import REPO, require
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 FIXTURES = REPO / "fixtures" / "optimizer-v2"
-RUNNER = Path(__file__).with_name("optimizer_v2_runner.py")
 MIGRATED = sorted(p for p in FIXTURES.glob("*.py") if not p.name.endswith(".expected.py") and p.with_suffix(".expected.py").exists())
 STEPS = 20
 SHAPES = ((5,), (3, 2))
@@ -120,17 +116,18 @@ CASES = _cases()
 
 
 @pytest.fixture(scope="module")
-def originals(tmp_path_factory) -> dict[Case, list]:
+def originals() -> dict[Case, list]:
     """What every case gives on tf_keras's OptimizerV2: one process runs them all."""
     require("tf_keras")
-    folder = tmp_path_factory.mktemp("optimizer_v2")
+    from optfix.verify.processes import run_jobs
+    from optfix.verify.tf_keras_runner import ENVIRONMENT, MODULE
+
     jobs = []
     for case in CASES:
         initial, gradients = case.gradients()
         jobs.append({"path": str(case.path), "kwargs": case.kwargs, "initial": initial, "gradients": gradients})
-    (folder / "jobs.pickle").write_bytes(pickle.dumps(jobs))
-    subprocess.run([sys.executable, str(RUNNER), str(folder / "jobs.pickle"), str(folder / "out.pickle")], check=True, timeout=900)
-    return dict(zip(CASES, pickle.loads((folder / "out.pickle").read_bytes())))
+    results = run_jobs(MODULE, jobs, ENVIRONMENT)
+    return dict(zip(CASES, results))
 
 
 def _keras3_run(cls, kwargs: dict, initial, gradients) -> list[list[np.ndarray]]:

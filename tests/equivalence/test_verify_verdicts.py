@@ -1,0 +1,211 @@
+"""`optfix verify`'s verdicts, each reached on a class written for it: equal (also where it takes
+float32, a required dict parameter, or imports unrelated to the optimizer), DIFFERENT, FAILED (the
+migration raises under Keras 3), not run (only the original raises), not migrated; OptimizerV2
+classes run on tf_keras; `--backend jax` runs the migration on JAX."""
+
+from __future__ import annotations
+
+import importlib.util
+import shutil
+from pathlib import Path
+
+import pytest
+
+from conftest import REPO, require
+
+V2_FIXTURES = REPO / "fixtures" / "optimizer-v2"
+
+# Faithfully migrated, but the user's module-level code gives the update nothing to multiply by under Keras 3.
+BREAKS_ON_KERAS_3 = '''\
+import keras
+from keras import backend as K
+from keras.optimizers import Optimizer
+
+SCALE = 1.0 if keras.__version__.startswith("2.") else None
+
+
+class BreaksOnKeras3(Optimizer):
+    def __init__(self, lr=0.01, **kwargs):
+        super(BreaksOnKeras3, self).__init__(**kwargs)
+        self.lr = K.variable(lr, name='lr')
+
+    def get_updates(self, loss, params):
+        grads = self.get_gradients(loss, params)
+        self.updates = []
+        for p, g in zip(params, grads):
+            self.updates.append(K.update(p, p - SCALE * self.lr * g))
+        return self.updates
+'''
+
+# The mirror image: only the original cannot step.
+BREAKS_ON_KERAS_2 = '''\
+import keras
+from keras import backend as K
+from keras.optimizers import Optimizer
+
+SCALE = None if keras.__version__.startswith("2.") else 1.0
+
+
+class BreaksOnKeras2(Optimizer):
+    def __init__(self, lr=0.01, **kwargs):
+        super(BreaksOnKeras2, self).__init__(**kwargs)
+        self.lr = K.variable(lr, name='lr')
+
+    def get_updates(self, loss, params):
+        grads = self.get_gradients(loss, params)
+        self.updates = []
+        for p, g in zip(params, grads):
+            self.updates.append(K.update(p, p - SCALE * self.lr * g))
+        return self.updates
+'''
+
+# A required parameter read as a dict, an import of a package that is not installed, and a part of Keras 2 the numpy backend lacks.
+DICT_ARGUMENT = '''\
+import some_package_that_is_not_installed
+from keras import backend as K
+from keras.layers import Dense
+from keras.optimizers import Optimizer
+
+
+class Multiplied(Optimizer):
+    def __init__(self, multipliers, lr=0.01, **kwargs):
+        super(Multiplied, self).__init__(**kwargs)
+        self.lr = K.variable(lr, name='lr')
+        self.multipliers = multipliers
+        self.skipped = [name for name in multipliers if multipliers.get(name) == 0]
+
+    def get_updates(self, loss, params):
+        grads = self.get_gradients(loss, params)
+        self.updates = []
+        for p, g in zip(params, grads):
+            self.updates.append(K.update(p, p - self.lr * g))
+        return self.updates
+'''
+
+# Casts the gradient to float32: Keras 3 on TensorFlow refuses to multiply it with a float64 variable.
+DTYPE_MIX = '''\
+from keras import backend as K
+from keras.optimizers import Optimizer
+
+
+class Float32Gradients(Optimizer):
+    def __init__(self, lr=0.01, **kwargs):
+        super(Float32Gradients, self).__init__(**kwargs)
+        self.lr = K.variable(lr, name='lr')
+
+    def get_updates(self, loss, params):
+        grads = self.get_gradients(loss, params)
+        self.updates = []
+        for p, g in zip(params, grads):
+            self.updates.append(K.update(p, p - self.lr * K.cast(g, 'float32')))
+        return self.updates
+'''
+
+# Computes something else on JAX than on TensorFlow: only a run on JAX can tell.
+BACKEND_DEPENDENT = '''\
+import keras
+from keras import backend as K
+from keras.optimizers import Optimizer
+
+SCALE = 1.0 if keras.backend.backend() == "tensorflow" else 2.0
+
+
+class ScaledOnJax(Optimizer):
+    def __init__(self, lr=0.01, **kwargs):
+        super(ScaledOnJax, self).__init__(**kwargs)
+        self.lr = K.variable(lr, name='lr')
+
+    def get_updates(self, loss, params):
+        grads = self.get_gradients(loss, params)
+        self.updates = []
+        for p, g in zip(params, grads):
+            self.updates.append(K.update(p, p - SCALE * self.lr * g))
+        return self.updates
+'''
+
+
+def verify(tmp_path: Path, name: str, text: str | None = None, backend: str = "tensorflow"):
+    """The rows of one file, by class name, verified in this process."""
+    keras = require("keras")
+    from optfix.verify.source_file import verify_file
+
+    path = tmp_path / name
+    if text is not None:
+        path.write_text(text)
+    rows, errors = verify_file(path, name, keras, backend=backend)
+    assert not errors, errors
+    return {row.name: row for row in rows}
+
+
+def test_a_migration_that_raises_under_keras_3_is_failed_even_though_the_original_ran(tmp_path) -> None:
+    row = verify(tmp_path, "breaks.py", BREAKS_ON_KERAS_3)["BreaksOnKeras3"]
+    assert row.kind == "FAILED" and row.difference is None
+    assert row.verdict.startswith("FAILED: the migrated class raised ValueError")
+
+
+def test_a_migration_whose_module_cannot_load_is_failed(tmp_path) -> None:
+    text = BREAKS_ON_KERAS_3.replace("SCALE = ", 'assert keras.__version__.startswith("2."), "Keras 2 only"\nSCALE = ')
+    row = verify(tmp_path, "keras2_only.py", text)["BreaksOnKeras3"]
+    assert row.verdict == "FAILED: the migrated class raised AssertionError: Keras 2 only (loading its module)"
+
+
+def test_an_original_that_cannot_run_beside_a_migration_that_does_is_not_run(tmp_path) -> None:
+    row = verify(tmp_path, "mirror.py", BREAKS_ON_KERAS_2)["BreaksOnKeras2"]
+    assert row.verdict.startswith("not run: the original raised TypeError: unsupported operand")
+
+
+def test_a_required_dict_parameter_and_unrelated_imports_do_not_keep_it_from_running(tmp_path) -> None:
+    row = verify(tmp_path, "multiplied.py", DICT_ARGUMENT)["Multiplied"]
+    assert row.verdict == "equal" and row.difference <= 1e-6
+
+
+def test_a_required_parameter_that_is_not_a_dict_still_needs_arguments(tmp_path) -> None:
+    text = DICT_ARGUMENT.replace("multipliers.get(name) == 0", "name == 0").replace("for name in multipliers", "for name in range(multipliers)")
+    row = verify(tmp_path, "counted.py", text)["Multiplied"]
+    assert row.verdict.startswith("not run: needs constructor arguments (missing a required argument: 'multipliers')")
+
+
+def test_code_that_cannot_run_in_float64_is_compared_in_float32(tmp_path) -> None:
+    row = verify(tmp_path, "float32.py", DTYPE_MIX)["Float32Gradients"]
+    assert row.kind == "equal" and row.difference <= 1e-4
+    assert row.verdict.startswith("equal (in float32: in float64 the migrated class raised InvalidArgumentError")
+
+
+def test_a_migration_that_computes_something_else_is_different(tmp_path) -> None:
+    text = BACKEND_DEPENDENT.replace('keras.backend.backend() == "tensorflow"', 'keras.__version__.startswith("2.")')
+    row = verify(tmp_path, "scaled.py", text)["ScaledOnJax"]
+    assert row.verdict == "DIFFERENT" and row.difference > 1e-3
+
+
+def test_optimizer_v2_classes_run_on_tf_keras_beside_their_migration(tmp_path) -> None:
+    require("tf_keras")
+    for name in ("sgd_style.py", "lazy_sparse.py"):
+        shutil.copy(V2_FIXTURES / name, tmp_path / name)
+    equal = verify(tmp_path, "sgd_style.py")["SGDStyle"]
+    assert equal.verdict == "equal" and equal.difference <= 1e-6
+    reported = verify(tmp_path, "lazy_sparse.py")["LazyMomentum"]
+    assert reported.verdict.startswith("not migrated: _resource_apply_sparse() updates the variable only at the rows")
+
+
+needs_jax = pytest.mark.skipif(importlib.util.find_spec("jax") is None, reason="JAX is not installed: pip install 'optfix[verify-jax]'")
+
+
+@needs_jax
+def test_with_backend_jax_the_migration_runs_on_jax(tmp_path, optfix) -> None:
+    require("keras")
+    (tmp_path / "scaled.py").write_text(BACKEND_DEPENDENT)
+    shutil.copy(REPO / "fixtures" / "get-updates" / "adam.py", tmp_path / "adam.py")
+    on_tensorflow = verify(tmp_path, "scaled.py")["ScaledOnJax"]
+    assert on_tensorflow.verdict == "equal"
+    result = optfix("verify", "--backend", "jax", cwd=tmp_path)
+    assert result.returncode == 1, result.stderr
+    lines = {line.split()[1]: line for line in result.stdout.decode().splitlines()[1:]}
+    assert lines["ScaledOnJax"].endswith("DIFFERENT")
+    assert lines["Adam"].endswith("equal")
+    assert result.stderr.decode().endswith("2 optimizers: 1 equal, 1 DIFFERENT (2 files checked).\n")
+
+
+def test_an_unknown_backend_is_a_usage_error(tmp_path, optfix) -> None:
+    result = optfix("verify", "--backend", "torch", cwd=tmp_path)
+    assert result.returncode == 2
+    assert result.stderr.decode() == "optfix: --backend must be one of tensorflow, jax, not 'torch'\n"
