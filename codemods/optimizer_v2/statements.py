@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING
 from optfix.analysis.tree import descendants
 from optfix.knowledge import optimizer_v2 as api
 from optfix.lazy import libcst as cst
+from optfix.codemods.optimizer_v2.expressions import argument
 from optfix.rulekit.class_code import is_self_attribute
 
 if TYPE_CHECKING:
@@ -42,11 +43,11 @@ class Statements:
         func = node.func
         qualified = self.migration.qualified(func) or ""
         if qualified in api.ASSIGN_FUNCTIONS:
-            ref, value = _argument(node, 0, "ref"), _argument(node, 1, "value")
+            ref, value = argument(node, 0, "ref"), argument(node, 1, "value")
             return (api.ASSIGN_FUNCTIONS[qualified], ref, value) if ref is not None and value is not None else None
         if (isinstance(func, cst.Attribute) and func.attr.value in api.ASSIGN_METHODS and not is_self_attribute(func)
                 and not qualified.startswith("tensorflow.")):
-            value = _argument(node, 0, "value")
+            value = argument(node, 0, "value")
             return (func.attr.value, func.value, value) if value is not None else None
         return None
 
@@ -246,14 +247,6 @@ class Statements:
                 self.migration.problem(call, "a variable update inside an expression: optfix moves updates only where they are statements")
                 return
 
-
-def _argument(call: cst.Call, position: int, keyword: str) -> cst.BaseExpression | None:
-    for index, arg in enumerate(call.args):
-        if arg.keyword is not None and arg.keyword.value == keyword:
-            return arg.value
-        if arg.keyword is None and not arg.star and index == position:
-            return arg.value
-    return None
 
 
 def _operations(node: cst.BaseExpression) -> list[cst.Name]:
