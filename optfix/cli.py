@@ -125,9 +125,9 @@ _VERIFY_HELP = (
     "each class's largest relative difference and a verdict (equal: at most 1e-6, DIFFERENT, FAILED: "
     "the migration raised, not run: why, not migrated).\n\n"
     "This RUNS YOUR CODE: the modules that define the migrated optimizers are executed. "
-    "Needs Keras 3 and TensorFlow: pip install 'optfix[verify]'."
+    "Needs Keras 3, TensorFlow and tf_keras: the verify extra (from a checkout: pip install '.[verify]')."
 )
-Backend = Annotated[str, typer.Option("--backend", metavar="tensorflow|jax", help="The Keras 3 backend the migrations run on (jax: pip install 'optfix[verify-jax]').")]
+Backend = Annotated[str, typer.Option("--backend", metavar="tensorflow|jax", help="The Keras 3 backend the migrations run on (jax: the verify-jax extra, pip install '.[verify-jax]' from a checkout).")]
 
 
 @app.command("verify", help=_VERIFY_HELP, short_help="Run migrated custom optimizers beside their originals.")

@@ -17,11 +17,11 @@ from optfix.files.discover import discover
 from optfix.output.report import display_path, format_finding
 from optfix.verify.pair import KINDS, STEPS, Row
 
-NEEDS_KERAS = "optfix verify needs Keras 3 and TensorFlow: pip install 'optfix[verify]'"
+NEEDS_KERAS = "optfix verify needs Keras 3, TensorFlow and tf_keras: the verify extra (from a checkout: pip install '.[verify]')"
 
 
 BACKENDS = ("tensorflow", "jax")
-NEEDS_JAX = "optfix verify --backend jax needs JAX: pip install 'optfix[verify-jax]'"
+NEEDS_JAX = "optfix verify --backend jax needs JAX: the verify-jax extra (from a checkout: pip install '.[verify-jax]')"
 
 
 def execute(paths: Iterable[Path], exclude: Iterable[str] = (), backend: str = "tensorflow") -> int:

@@ -47,7 +47,7 @@ def test_bracketed_words_are_not_lost_to_markup(tmp_path):
     text = " ".join(help_text("check", tmp_path=tmp_path).split())
     assert "Read [tool.optfix] from this file" in text
     assert "[default: auto]" in text
-    assert "pip install 'optfix[verify]'" in " ".join(help_text("verify", tmp_path=tmp_path).split())
+    assert "pip install '.[verify]'" in " ".join(help_text("verify", tmp_path=tmp_path).split())
 
 
 def test_the_command_list_gives_each_summary_whole(tmp_path):

@@ -15,7 +15,7 @@ import pytest
 from conftest import OPTFIX, REPO, require
 
 FIXTURES = REPO / "fixtures" / "get-updates"
-NEEDS_KERAS = "optfix verify needs Keras 3 and TensorFlow: pip install 'optfix[verify]'"
+NEEDS_KERAS = "optfix verify needs Keras 3, TensorFlow and tf_keras: the verify extra (from a checkout: pip install '.[verify]')"
 ROW = re.compile(r"^(?P<location>\S+)\s+(?P<name>\S+)\s+(?P<steps>\S+)\s+(?P<difference>\S+)\s+(?P<verdict>\S.*)$")
 
 # The user's own module-level code reads the Keras version, so under Keras 3 it takes the other
@@ -151,4 +151,4 @@ def test_help_says_it_runs_the_users_code(tmp_path, optfix) -> None:
     result = optfix("verify", "--help", cwd=tmp_path)
     assert result.returncode == 0
     text = " ".join(result.stdout.decode().split())
-    assert "This RUNS YOUR CODE" in text and "pip install 'optfix[verify]'" in text
+    assert "This RUNS YOUR CODE" in text and "pip install '.[verify]'" in text

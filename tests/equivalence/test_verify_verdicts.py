@@ -187,7 +187,7 @@ def test_optimizer_v2_classes_run_on_tf_keras_beside_their_migration(tmp_path) -
     assert reported.verdict.startswith("not migrated: _resource_apply_sparse() updates the variable only at the rows")
 
 
-needs_jax = pytest.mark.skipif(importlib.util.find_spec("jax") is None, reason="JAX is not installed: pip install 'optfix[verify-jax]'")
+needs_jax = pytest.mark.skipif(importlib.util.find_spec("jax") is None, reason="JAX is not installed: the verify-jax extra")
 
 
 @needs_jax
