@@ -5,7 +5,8 @@ PositionProvider computes a line and column for every node of the module, throug
 machinery: on a large file that costs several times the parse. Findings need the positions of a
 handful of nodes, so code is generated with a state that notes only how many tokens came before
 each of them, and the lines and columns of those few places are counted afterwards. Generation
-stops once the last of them has been generated: nothing after it moves it.
+stops once the last of them has been generated: nothing after it moves it, unless the module's code is wanted too
+(`positions_and_code`).
 """
 
 from __future__ import annotations
@@ -30,14 +31,16 @@ class _TokenCountingState(PositionProvidingCodegenState):
     """Code generation that records, for the wanted nodes only, the token counts at which they
     start and end, syntactically where the node says so, else with their whitespace."""
 
-    __slots__ = ("wanted", "remaining", "spans", "starts")
+    __slots__ = ("wanted", "remaining", "spans", "starts", "whole", "last_popped")
 
-    def __init__(self, module: cst.Module, wanted: set[int]) -> None:
+    def __init__(self, module: cst.Module, wanted: set[int], whole: bool = False) -> None:
         super().__init__(default_indent=module.default_indent, default_newline=module.default_newline, provider=None)
         self.wanted = wanted
         self.remaining = set(wanted)  # the nodes asked for that have not been generated yet
         self.spans: dict[int, tuple[int, int]] = {}
         self.starts: dict[int, list[int]] = {}
+        self.whole = whole  # generate all of the module, not only up to the last node wanted
+        self.last_popped = False  # the module's code leaves out the last token (no final newline)
 
     def add_indent_tokens(self) -> None:
         self.tokens.extend(self.indent_tokens)
@@ -46,7 +49,8 @@ class _TokenCountingState(PositionProvidingCodegenState):
         self.tokens.append(value)
 
     def pop_trailing_newline(self) -> None:
-        pass  # positions count it, as PositionProvider's do; the code itself is not wanted
+        # positions count it, as PositionProvider's do; the code leaves it out
+        self.last_popped = bool(self.tokens)
 
     def before_codegen(self, node: cst.CSTNode) -> None:
         if id(node) in self.wanted:
@@ -57,7 +61,7 @@ class _TokenCountingState(PositionProvidingCodegenState):
             start = self.starts[id(node)].pop()
             self.spans.setdefault(id(node), (start, len(self.tokens)))
             self.remaining.discard(id(node))
-            if not self.remaining:
+            if not self.remaining and not self.whole:
                 raise _AllGenerated
 
     def record_syntactic_position(self, node: cst.CSTNode, *, start_node=None, end_node=None):
@@ -91,6 +95,17 @@ def positions(module: cst.Module, nodes: Iterable[cst.CSTNode]) -> dict[cst.CSTN
             module._codegen(state)
     places = _places(state.tokens, {count for span in state.spans.values() for count in span})
     return {node: CodeRange(places[state.spans[id(node)][0]], places[state.spans[id(node)][1]]) for node in nodes}
+
+
+def positions_and_code(module: cst.Module, nodes: Iterable[cst.CSTNode]) -> tuple[dict[cst.CSTNode, CodeRange], str]:
+    """`positions`, and the code of `module` (`module.code`), from one generation of it."""
+    nodes = list(nodes)
+    state = _TokenCountingState(module, {id(node) for node in nodes}, whole=True)
+    module._codegen(state)
+    tokens = state.tokens
+    places = _places(tokens, {count for span in state.spans.values() for count in span})
+    found = {node: CodeRange(places[state.spans[id(node)][0]], places[state.spans[id(node)][1]]) for node in nodes}
+    return found, "".join(tokens[:-1] if state.last_popped else tokens)
 
 
 def _places(tokens: list[str], counts: set[int]) -> dict[int, CodePosition]:
