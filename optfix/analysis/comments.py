@@ -106,17 +106,16 @@ def lost_comments(old: cst.CSTNode, new: cst.CSTNode) -> Counter[str]:
             _count_comments(after, added)
             continue
         old_children, new_children = list(children(before)), list(children(after))
-        if len(old_children) == len(new_children):
-            pairs.extend(zip(old_children, new_children))
-            continue
-        # Children only one side has, paired up between the ones both have (pairing only saves
-        # work: a comment counted on both sides cancels out).
+        # Children only one side has, paired up between the ones both have, from the end of each
+        # run (a statement inserted or removed is mostly before the one it edits). Pairing only
+        # saves work: a comment counted on both sides cancels out.
         old_ids, new_ids = {id(child) for child in old_children}, {id(child) for child in new_children}
-        for old_part, new_part in zip_longest(_between_shared(old_children, new_ids), _between_shared(new_children, old_ids), fillvalue=[]):
-            pairs.extend(zip(old_part, new_part))
-            for child in old_part[len(new_part):]:
+        for old_run, new_run in zip_longest(_between_shared(old_children, new_ids), _between_shared(new_children, old_ids), fillvalue=[]):
+            paired = min(len(old_run), len(new_run))
+            pairs.extend(zip(old_run[len(old_run) - paired:], new_run[len(new_run) - paired:]))
+            for child in old_run[:len(old_run) - paired]:
                 _count_comments(child, gone)
-            for child in new_part[len(old_part):]:
+            for child in new_run[:len(new_run) - paired]:
                 _count_comments(child, added)
     return gone - added
 

@@ -1,7 +1,6 @@
 """The CST stage of a file's journey: parse once, all rules in one traversal, imports edited
-(optfix.engine.import_edits), code generated once for the output and once for the original
-(the findings' positions and the check that libcst reproduces the file), the result re-parsed
-as a safety net."""
+(optfix.engine.import_edits), code generated once (the output, the findings' positions and the
+check that libcst reproduces the file), the result re-parsed as a safety net."""
 
 from __future__ import annotations
 
@@ -17,7 +16,7 @@ from libcst.metadata import CodeRange
 from optfix.analysis.ast_nodes import quiet_parse
 from optfix.analysis.comments import lost_comments, restore_import_comments
 from optfix.analysis.positions import positions as node_positions
-from optfix.analysis.positions import positions_and_code
+from optfix.analysis.positions import generate
 from optfix.analysis.suppressions import MARK, Suppressions
 from optfix.analysis.tree import skippable, transformed
 from optfix.engine.import_edits import Edited, edit_imports
@@ -107,20 +106,19 @@ def transform(text: str, rules: Sequence[type[Rule]], options: FixOptions = FixO
         return Outcome(text, _locate(module, file))
     edited = edit_imports(rewritten, file)
     del rewritten
-    new_text = edited.module.code
-    positions = None
-    if new_text != text:
-        # One generation of the original gives the findings' positions and tells whether libcst
-        # reproduces the file.
-        positions, baseline = _positions_and_code(module, file)
-        if new_text == baseline:  # libcst's own normalisation, not a rule's change
-            new_text = text
-        elif baseline != text:
-            raise UnfaithfulParse("libcst cannot reproduce this file exactly (unusual line endings?)")
-        else:
-            _check_parses(new_text, text)
+    # One generation gives the rewrite's code, the original's (does libcst reproduce the file?)
+    # and the findings' positions.
+    positions, baseline, new_text = _generated(module, file, edited.module)
+    if new_text != text and new_text == baseline:  # libcst's own normalisation, not a rule's change
+        new_text = text
+    elif new_text != text and baseline != text:
+        raise UnfaithfulParse("libcst cannot reproduce this file exactly (unusual line endings?)")
     findings = _locate(module, file, positions)
-    if new_text != text and (file.imports_to_remove or file.imports_to_drop) and _may_have_lost_comments(text, module, edited):
+    restore = new_text != text and bool(file.imports_to_remove or file.imports_to_drop) and _may_have_lost_comments(text, module, edited)
+    del module, file, traversal, edited, positions, baseline  # the trees: before the output's tree is parsed
+    if new_text != text:
+        _check_parses(new_text, text)
+    if restore:
         new_text, lost = restore_import_comments(text, new_text)
         findings += [Finding(line, 1, "comment-lost", f"the comment {comment!r} was on an import line the rewrite removed "
                              "and could not be put back safely: restore it by hand") for line, comment in lost]
@@ -170,12 +168,12 @@ def _check_parses(new_text: str, old_text: str) -> None:
     raise UnparsableOutput(f"line {first_error.lineno}: {first_error.msg}")
 
 
-def _positions_and_code(module: cst.Module, file: FileContext) -> tuple[dict[cst.CSTNode, CodeRange] | None, str]:
-    """The positions of the notes' nodes (None where the suppressions resolved them), and the
-    module's code."""
+def _generated(module: cst.Module, file: FileContext, rewritten: cst.Module) -> tuple[dict[cst.CSTNode, CodeRange] | None, str, str]:
+    """The positions of the notes' nodes (None where the suppressions resolved them), the
+    module's code and the rewrite's."""
     if file.suppressions is not None:
-        return None, positions_and_code(module, [])[1]
-    return positions_and_code(module, [note.node for note in file.notes])
+        return None, *generate(module, [], rewritten)[1:]
+    return generate(module, [note.node for note in file.notes], rewritten)
 
 
 def _locate(module: cst.Module, file: FileContext, positions: dict[cst.CSTNode, CodeRange] | None = None) -> list[Finding]:

@@ -1,6 +1,6 @@
-"""What one code generation of the original module gives the engine: the findings' positions
-(as `positions` gives them) and the module's code (as `module.code` gives it), and what the two
-trees of a rewrite tell about its comments (as their text tells it)."""
+"""What one code generation gives the engine for a rewritten file: the findings' positions (as
+`positions` gives them), the original's code and the rewrite's (as `module.code` gives them); and
+what the two trees of a rewrite tell about its comments (as their text tells it)."""
 
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ import libcst as cst
 import pytest
 
 from optfix.analysis.comments import lost_comments
-from optfix.analysis.positions import positions, positions_and_code
+from optfix.analysis.positions import generate, positions
 
 REPO = Path(__file__).resolve().parents[2]
 SOURCES = {
@@ -30,9 +30,29 @@ SOURCES = {
 def test_one_generation_gives_the_code_and_the_positions(source) -> None:
     module = cst.parse_module(source)
     names = [node for node in _nodes(module) if type(node) is cst.Name][::7]
-    found, text = positions_and_code(module, names)
-    assert text == module.code
+    found, text, rewritten = generate(module, names, module)
+    assert text == rewritten == module.code
     assert found == positions(module, names)
+
+
+REWRITES = {
+    "the last statement edited": lambda module: module.with_changes(
+        body=[*module.body[:-1], *(statement.with_changes(leading_lines=()) for statement in module.body[-1:])]),
+    "a statement added first": lambda module: module.with_changes(body=[cst.parse_statement("import os"), *module.body]),
+    "the first statement removed": lambda module: module.with_changes(body=module.body[1:]),
+    "the final newline dropped": lambda module: module.with_changes(has_trailing_newline=False),
+    "the final newline added": lambda module: module.with_changes(has_trailing_newline=True),
+    "every statement removed": lambda module: module.with_changes(body=[]),
+    "the header and footer changed": lambda module: module.with_changes(header=[cst.EmptyLine(comment=cst.Comment("# new"))], footer=[]),
+}
+
+
+@pytest.mark.parametrize("rewrite", REWRITES.values(), ids=REWRITES.keys())
+@pytest.mark.parametrize("source", SOURCES.values(), ids=SOURCES.keys())
+def test_the_rewrite_s_code_shares_the_original_s_generation(source, rewrite) -> None:
+    module = cst.parse_module(source)
+    rewritten = rewrite(module)
+    assert generate(module, [], rewritten)[1:] == (module.code, rewritten.code)
 
 
 def _nodes(module: cst.Module) -> list[cst.CSTNode]:
