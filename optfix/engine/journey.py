@@ -8,6 +8,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import replace
 from pathlib import Path
 
+from optfix.analysis.ast_nodes import quiet_parse
 from optfix.engine.prefilter import ast_stage, code_bytes_stage, prefilter
 from optfix.files import notebook
 from optfix.files.source import DecodeError, decode, read_file
@@ -82,6 +83,13 @@ def _process_notebook(path: Path, data: bytes, rules: Sequence[type[Rule]], opti
 def _transform(result: FileResult, text: str, rules: Sequence[type[Rule]], options: FixOptions) -> str | None:
     """The rewritten text, its findings put in `result`; None if it cannot be rewritten (then
     `result` holds the error)."""
+    try:
+        return _stages(result, text, rules, options)
+    finally:
+        quiet_parse.cache_clear()  # the file's `ast`, shared by its stages, is not kept past its journey
+
+
+def _stages(result: FileResult, text: str, rules: Sequence[type[Rule]], options: FixOptions) -> str | None:
     rules = ast_stage(text, rules)
     if not rules:
         return text
