@@ -34,7 +34,7 @@ class _TokenCountingState(PositionProvidingCodegenState):
     """Code generation that records, for the wanted nodes only, the token counts at which they
     start and end, syntactically where the node says so, else with their whitespace."""
 
-    __slots__ = ("wanted", "remaining", "spans", "starts", "tops", "pieces", "last_popped")
+    __slots__ = ("wanted", "remaining", "spans", "starts", "tops", "pieces", "last_popped", "marked")
 
     def __init__(self, module: cst.Module, wanted: set[int], tops: set[int] | None = None) -> None:
         super().__init__(default_indent=module.default_indent, default_newline=module.default_newline, provider=None)
@@ -47,6 +47,7 @@ class _TokenCountingState(PositionProvidingCodegenState):
         self.tops = tops
         self.pieces: dict[int, tuple[int, int]] = {}
         self.last_popped = False  # the module's code leaves out the last token (no final newline)
+        self.marked = wanted | tops if tops is not None else wanted  # either: most nodes are neither
 
     def add_indent_tokens(self) -> None:
         self.tokens.extend(self.indent_tokens)
@@ -59,12 +60,16 @@ class _TokenCountingState(PositionProvidingCodegenState):
         self.last_popped = bool(self.tokens)
 
     def before_codegen(self, node: cst.CSTNode) -> None:
+        if id(node) not in self.marked:
+            return
         if id(node) in self.wanted:
             self.starts.setdefault(id(node), []).append(len(self.tokens))
         if self.tops is not None and id(node) in self.tops:
             self.pieces[id(node)] = (len(self.tokens), -1)
 
     def after_codegen(self, node: cst.CSTNode) -> None:
+        if id(node) not in self.marked:
+            return
         if self.tops is not None and id(node) in self.tops:
             self.pieces[id(node)] = (self.pieces[id(node)][0], len(self.tokens))
         if id(node) in self.wanted:
@@ -82,6 +87,7 @@ class _TokenCountingState(PositionProvidingCodegenState):
         for child in (start_node, end_node):
             if child is not None:
                 self.wanted.add(id(child))
+                self.marked.add(id(child))
         return self._recording(node, start_node, end_node)
 
     @contextlib.contextmanager
@@ -143,16 +149,22 @@ def _places(tokens: list[str], counts: set[int]) -> dict[int, CodePosition]:
     """The line (from 1) and column (from 0) after each of `counts` first tokens."""
     places: dict[int, CodePosition] = {}
     line, column = 1, 0
-    wanted = sorted(counts)
     index = 0
-    for count in wanted:
-        for token in tokens[index:count]:
-            segments = _NEWLINE.split(token)
-            if len(segments) == 1:
-                column += len(token)
-            else:
-                line += len(segments) - 1
-                column = len(segments[-1])
+    for count in sorted(counts):
+        text = "".join(tokens[index:count])
+        if "\r" in text:  # token by token: a token ending in \r before one starting with \n is two lines
+            for token in tokens[index:count]:
+                segments = _NEWLINE.split(token)
+                if len(segments) == 1:
+                    column += len(token)
+                else:
+                    line += len(segments) - 1
+                    column = len(segments[-1])
+        elif "\n" in text:
+            line += text.count("\n")
+            column = len(text) - text.rfind("\n") - 1
+        else:
+            column += len(text)
         index = count
         places[count] = CodePosition(line, column)
     return places

@@ -10,13 +10,12 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import libcst as cst
-
 from libcst.metadata import CodeRange
 
 from optfix.analysis.ast_nodes import quiet_parse
 from optfix.analysis.comments import lost_comments, restore_import_comments
-from optfix.analysis.positions import positions as node_positions
 from optfix.analysis.positions import generate
+from optfix.analysis.positions import positions as node_positions
 from optfix.analysis.suppressions import MARK, Suppressions
 from optfix.analysis.tree import skippable, transformed
 from optfix.engine.import_edits import Edited, edit_imports
