@@ -20,8 +20,8 @@ def quiet_parse(text: str) -> ast.Module:
 def every_node(tree: ast.AST) -> list[ast.AST]:
     """The nodes `ast.walk(tree)` yields, in its order (breadth first), listed once per tree
     however many prefilters read them."""
-    nodes = tree.__dict__.get("_every_node")
-    if nodes is None:
+    below = tree.__dict__.get("_every_node")
+    if below is None:
         nodes = [tree]
         for node in nodes:  # the list grows as it is read
             for name in node._fields:
@@ -30,5 +30,7 @@ def every_node(tree: ast.AST) -> list[ast.AST]:
                     nodes.append(value)
                 elif isinstance(value, list):
                     nodes.extend(item for item in value if isinstance(item, ast.AST))
-        tree._every_node = nodes
-    return nodes
+        # Kept without the tree itself: a tree holding itself is freed only by the cyclic
+        # collector, which the workers run seldom (a large file's tree is tens of MB).
+        tree._every_node = below = nodes[1:]
+    return [tree, *below]

@@ -6,6 +6,10 @@ machinery: on a large file that costs several times the parse. Findings need the
 handful of nodes, so code is generated with a state that notes only how many tokens came before
 each of them, and the lines and columns of those few places are counted afterwards. Generation
 stops once the last of them has been generated: nothing after it moves it.
+
+A rewritten file needs the positions, the original's code (libcst must reproduce the file) and
+the rewrite's code: `generate` gives all three from one generation of the original, as the
+rewrite shares the module-level statements it left alone, whose code is the same in both.
 """
 
 from __future__ import annotations
@@ -31,14 +35,20 @@ class _TokenCountingState(position_codegen_state()):
     """Code generation that records, for the wanted nodes only, the token counts at which they
     start and end, syntactically where the node says so, else with their whitespace."""
 
-    __slots__ = ("wanted", "remaining", "spans", "starts")
+    __slots__ = ("wanted", "remaining", "spans", "starts", "tops", "pieces", "last_popped", "marked")
 
-    def __init__(self, module: cst.Module, wanted: set[int]) -> None:
+    def __init__(self, module: cst.Module, wanted: set[int], tops: set[int] | None = None) -> None:
         super().__init__(default_indent=module.default_indent, default_newline=module.default_newline, provider=None)
         self.wanted = wanted
         self.remaining = set(wanted)  # the nodes asked for that have not been generated yet
         self.spans: dict[int, tuple[int, int]] = {}
         self.starts: dict[int, list[int]] = {}
+        # Module-level nodes whose tokens are wanted (`pieces`: their ranges); given, the whole
+        # module is generated, not only up to the last node wanted.
+        self.tops = tops
+        self.pieces: dict[int, tuple[int, int]] = {}
+        self.last_popped = False  # the module's code leaves out the last token (no final newline)
+        self.marked = wanted | tops if tops is not None else wanted  # either: most nodes are neither
 
     def add_indent_tokens(self) -> None:
         self.tokens.extend(self.indent_tokens)
@@ -47,18 +57,27 @@ class _TokenCountingState(position_codegen_state()):
         self.tokens.append(value)
 
     def pop_trailing_newline(self) -> None:
-        pass  # positions count it, as PositionProvider's do; the code itself is not wanted
+        # positions count it, as PositionProvider's do; the code leaves it out
+        self.last_popped = bool(self.tokens)
 
     def before_codegen(self, node: cst.CSTNode) -> None:
+        if id(node) not in self.marked:
+            return
         if id(node) in self.wanted:
             self.starts.setdefault(id(node), []).append(len(self.tokens))
+        if self.tops is not None and id(node) in self.tops:
+            self.pieces[id(node)] = (len(self.tokens), -1)
 
     def after_codegen(self, node: cst.CSTNode) -> None:
+        if id(node) not in self.marked:
+            return
+        if self.tops is not None and id(node) in self.tops:
+            self.pieces[id(node)] = (self.pieces[id(node)][0], len(self.tokens))
         if id(node) in self.wanted:
             start = self.starts[id(node)].pop()
             self.spans.setdefault(id(node), (start, len(self.tokens)))
             self.remaining.discard(id(node))
-            if not self.remaining:
+            if not self.remaining and self.tops is None:
                 raise _AllGenerated
 
     def record_syntactic_position(self, node: cst.CSTNode, *, start_node=None, end_node=None):
@@ -69,6 +88,7 @@ class _TokenCountingState(position_codegen_state()):
         for child in (start_node, end_node):
             if child is not None:
                 self.wanted.add(id(child))
+                self.marked.add(id(child))
         return self._recording(node, start_node, end_node)
 
     @contextlib.contextmanager
@@ -94,20 +114,58 @@ def positions(module: cst.Module, nodes: Iterable[cst.CSTNode]) -> dict[cst.CSTN
     return {node: CodeRange(places[state.spans[id(node)][0]], places[state.spans[id(node)][1]]) for node in nodes}
 
 
+def generate(module: cst.Module, nodes: Iterable[cst.CSTNode], rewritten: cst.Module) -> tuple[dict[cst.CSTNode, CodeRange], str, str]:
+    """`positions(module, nodes)`, `module.code` and `rewritten.code`, where `rewritten` is a
+    rewrite of `module`: of its module-level statements, only those not in `module` are generated."""
+    nodes = list(nodes)
+    tops = {id(node) for node in (*module.header, *module.body, *module.footer)}
+    state = _TokenCountingState(module, {id(node) for node in nodes}, tops)
+    module._codegen(state)
+    tokens = state.tokens
+    places = _places(tokens, {count for span in state.spans.values() for count in span})
+    found = {node: CodeRange(places[state.spans[id(node)][0]], places[state.spans[id(node)][1]]) for node in nodes}
+    return found, "".join(tokens[:-1] if state.last_popped else tokens), _code(rewritten, tokens, state.pieces)
+
+
+def _code(module: cst.Module, tokens: list[str], pieces: dict[int, tuple[int, int]]) -> str:
+    """`module.code`, taking the tokens of the module-level nodes in `pieces` from `tokens`."""
+    generated: list[str] = []
+    for node in (*module.header, *module.body, *module.footer):
+        piece = pieces.get(id(node))
+        if piece is None:
+            state = _TokenCountingState(module, set())
+            node._codegen(state)
+            generated += state.tokens
+        else:
+            generated += tokens[piece[0]:piece[1]]
+    if module.has_trailing_newline:  # as Module._codegen_impl ends
+        if not generated:
+            generated.append(module.default_newline)
+    elif generated:
+        generated.pop()
+    return "".join(generated)
+
+
 def _places(tokens: list[str], counts: set[int]) -> dict[int, CodePosition]:
     """The line (from 1) and column (from 0) after each of `counts` first tokens."""
     places: dict[int, CodePosition] = {}
     line, column = 1, 0
-    wanted = sorted(counts)
     index = 0
-    for count in wanted:
-        for token in tokens[index:count]:
-            segments = _NEWLINE.split(token)
-            if len(segments) == 1:
-                column += len(token)
-            else:
-                line += len(segments) - 1
-                column = len(segments[-1])
+    for count in sorted(counts):
+        text = "".join(tokens[index:count])
+        if "\r" in text:  # token by token: a token ending in \r before one starting with \n is two lines
+            for token in tokens[index:count]:
+                segments = _NEWLINE.split(token)
+                if len(segments) == 1:
+                    column += len(token)
+                else:
+                    line += len(segments) - 1
+                    column = len(segments[-1])
+        elif "\n" in text:
+            line += text.count("\n")
+            column = len(text) - text.rfind("\n") - 1
+        else:
+            column += len(text)
         index = count
         places[count] = CodePosition(line, column)
     return places

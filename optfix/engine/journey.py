@@ -93,6 +93,13 @@ def _process_notebook(path: Path, data: bytes, rules: Sequence[type[Rule]], opti
 def _transform(result: FileResult, text: str, rules: Sequence[type[Rule]], options: FixOptions) -> str | None:
     """The rewritten text, its findings put in `result`; None if it cannot be rewritten (then
     `result` holds the error)."""
+    try:
+        return _stages(result, text, rules, options)
+    finally:
+        quiet_parse.cache_clear()  # the file's `ast`, shared by its stages, is not kept past its journey
+
+
+def _stages(result: FileResult, text: str, rules: Sequence[type[Rule]], options: FixOptions) -> str | None:
     ignored = file_ignores(text, frozenset(rules_by_id()))
     if ignored is not None:
         result.findings += ignored.findings

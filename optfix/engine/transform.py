@@ -1,5 +1,6 @@
-"""The CST stage of a file's journey: parse once, all rules in one traversal, imports
-reconciled, code generated, the result re-parsed as a safety net."""
+"""The CST stage of a file's journey: parse once, all rules in one traversal, imports edited
+(optfix.engine.import_edits), code generated once (the output, the findings' positions and the
+check that libcst reproduces the file), the result re-parsed as a safety net."""
 
 from __future__ import annotations
 
@@ -9,15 +10,18 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import libcst as cst
+from libcst.metadata import CodeRange
 
-from optfix.analysis.comments import restore_import_comments
-from optfix.findings import Finding, Kind
-from optfix.analysis.positions import positions as node_positions
 from optfix.analysis.ast_nodes import quiet_parse
-from optfix.engine.registry import rules_by_id
-from optfix.rulekit.rule import FileContext, FixOptions, Rule
+from optfix.analysis.comments import lost_comments, restore_import_comments
+from optfix.analysis.positions import generate
+from optfix.analysis.positions import positions as node_positions
 from optfix.analysis.suppressions import Suppressions, may_suppress
-from optfix.analysis.tree import code, reads, skippable, transformed
+from optfix.analysis.tree import skippable, transformed
+from optfix.engine.import_edits import Edited, edit_imports
+from optfix.engine.registry import rules_by_id
+from optfix.findings import Finding, Kind
+from optfix.rulekit.rule import FileContext, FixOptions, Rule
 
 
 class RuleError(Exception):
@@ -99,18 +103,21 @@ def transform(text: str, rules: Sequence[type[Rule]], options: FixOptions = FixO
     if not any(note.kind is Kind.CHANGE for note in file.notes):
         # Rules change the tree only through Rule.rewrite(): nothing to generate.
         return Outcome(text, _locate(module, file))
-    rewritten = _reconcile_imports(rewritten, file)
-    new_text = rewritten.code
+    edited = edit_imports(rewritten, file)
+    del rewritten
+    # One generation gives the rewrite's code, the original's (does libcst reproduce the file?)
+    # and the findings' positions.
+    positions, baseline, new_text = _generated(module, file, edited.module)
+    if new_text != text and new_text == baseline:  # libcst's own normalisation, not a rule's change
+        new_text = text
+    elif new_text != text and baseline != text:
+        raise UnfaithfulParse("libcst cannot reproduce this file exactly (unusual line endings?)")
+    findings = _locate(module, file, positions)
+    restore = new_text != text and bool(file.imports_to_remove or file.imports_to_drop) and _may_have_lost_comments(text, module, edited)
+    del module, file, traversal, edited, positions, baseline  # the trees: before the output's tree is parsed
     if new_text != text:
-        baseline = module.code
-        if new_text == baseline:  # libcst's own normalisation, not a rule's change
-            new_text = text
-        elif baseline != text:
-            raise UnfaithfulParse("libcst cannot reproduce this file exactly (unusual line endings?)")
-        else:
-            _check_parses(new_text, text)
-    findings = _locate(module, file)
-    if new_text != text and (file.imports_to_remove or file.imports_to_drop):
+        _check_parses(new_text, text)
+    if restore:
         new_text, lost = restore_import_comments(text, new_text)
         findings += [Finding(line, 1, "comment-lost", f"the comment {comment!r} was on an import line the rewrite removed "
                              "and could not be put back safely: restore it by hand") for line, comment in lost]
@@ -130,89 +137,22 @@ def syntax_error_position(text: str, error: cst.ParserSyntaxError) -> tuple[int,
     return error.raw_line, error.raw_column + 1, error.message
 
 
-def _reconcile_imports(module: cst.Module, file: FileContext) -> cst.Module:
-    if file.imports_to_drop:
-        module = module.visit(_DropImports(file.imports_to_drop))
-    if not (file.imports_to_add or file.imports_to_remove):
-        return module
-    # libcst's RemoveImportsVisitor never removes `from . import x`: dropped here when nothing reads x.
-    read = {name.value for name in reads(module)}
-    package_imports = [r for r in file.imports_to_remove if not r[0].strip(".") and r[1] is not None]
-    unread = [r for r in package_imports if (r[2] or r[1]) not in read]
-    if unread:
-        module = module.visit(_DropImports(unread))
-    from libcst.codemod import CodemodContext
-    from libcst.codemod.visitors import AddImportsVisitor, RemoveImportsVisitor
-
-    if file.imports_to_add:
-        context = CodemodContext()
-        for module_name, name, alias in file.imports_to_add:
-            AddImportsVisitor.add_needed_import(context, module_name, name, alias)
-        module = AddImportsVisitor(context).transform_module(module)
-    for removals in _removal_rounds(file.imports_to_remove):
-        # libcst matches a relative import by its absolute name: this package stands for the file's.
-        context = CodemodContext(full_module_name=f"{_PACKAGE}.module", full_package_name=_PACKAGE)
-        for module_name, name, alias in removals:
-            RemoveImportsVisitor.remove_unused_import(context, _absolute(module_name), name, alias)
-        module = RemoveImportsVisitor(context).transform_module(module)
-    return module
-
-
-class _DropImports(cst.CSTTransformer):
-    """`from module import name [as alias]` out of the module-level imports, for each one given."""
-
-    def __init__(self, drops: list[tuple[str, str | None, str | None]]) -> None:
-        super().__init__()
-        self.drops = set(drops)
-
-    def leave_ImportFrom(self, original: cst.ImportFrom, updated: cst.ImportFrom):
-        if isinstance(updated.names, cst.ImportStar):
-            return updated
-        module = "." * len(updated.relative) + (code(updated.module) if updated.module else "")
-        kept = [alias for alias in updated.names
-                if (module, alias.evaluated_name, alias.evaluated_alias) not in self.drops]
-        if len(kept) == len(updated.names):
-            return updated
-        if not kept:
-            return cst.RemoveFromParent()
-        return updated.with_changes(names=[*kept[:-1], kept[-1].with_changes(comma=cst.MaybeSentinel.DEFAULT)])
-
-    def visit_FunctionDef(self, node: cst.FunctionDef) -> bool:
-        return False
-
-    def visit_ClassDef(self, node: cst.ClassDef) -> bool:
-        return False
-
-
-_PACKAGE = ".".join(f"_optfix_{level}" for level in range(16))
-
-
-def _absolute(module_name: str) -> str:
-    """`.backend` as libcst spells it from inside _PACKAGE."""
-    level = len(module_name) - len(module_name.lstrip("."))
-    if not level:
-        return module_name
-    parts = _PACKAGE.split(".")[: 16 - (level - 1)] + [part for part in module_name[level:].split(".") if part]
-    return ".".join(parts)
-
-
-def _removal_rounds(removals: list[tuple[str, str | None, str | None]]) -> list[list[tuple[str, str | None, str | None]]]:
-    """libcst's RemoveImportsVisitor keeps one alias per imported module, so `import m` and
-    `import m as x` are removed in separate passes (almost always there is one)."""
-    rounds: list[list[tuple[str, str | None, str | None]]] = []
-    for module_name, name, alias in dict.fromkeys(removals):
-        clash = name is None
-        target = next((r for r in rounds if not (clash and any(m == module_name and n is None for m, n, _ in r))), None)
-        if target is None:
-            rounds.append(target := [])
-        target.append((module_name, name, alias))
-    return rounds
+def _may_have_lost_comments(text: str, module: cst.Module, edited: Edited) -> bool:
+    """Whether restore_import_comments may change the rewrite (or raise): unless the trees show
+    that no comment was lost, and the text reads as libcst and `ast` read it."""
+    if not edited.direct or ("\r" in text and text.count("\r") != text.count("\r\n")):
+        return True
+    try:
+        quiet_parse(text)
+    except Exception:
+        return True
+    return bool(lost_comments(module, edited.module))
 
 
 def _check_parses(new_text: str, old_text: str) -> None:
     """Re-parse the output: `ast` first (cheap); libcst where this Python is older than the code."""
     try:
-        quiet_parse(new_text)
+        quiet_parse.__wrapped__(new_text)  # not cached: nothing else reads the output's tree
         return
     except SyntaxError as error:
         first_error = error
@@ -227,13 +167,21 @@ def _check_parses(new_text: str, old_text: str) -> None:
     raise UnparsableOutput(f"line {first_error.lineno}: {first_error.msg}")
 
 
-def _locate(module: cst.Module, file: FileContext) -> list[Finding]:
+def _generated(module: cst.Module, file: FileContext, rewritten: cst.Module) -> tuple[dict[cst.CSTNode, CodeRange] | None, str, str]:
+    """The positions of the notes' nodes (None where the suppressions resolved them), the
+    module's code and the rewrite's."""
+    if file.suppressions is not None:
+        return None, *generate(module, [], rewritten)[1:]
+    return generate(module, [note.node for note in file.notes], rewritten)
+
+
+def _locate(module: cst.Module, file: FileContext, positions: dict[cst.CSTNode, CodeRange] | None = None) -> list[Finding]:
     findings = list(file.suppressions.findings) if file.suppressions is not None else []
     if not file.notes:
         return sorted(findings)
     if file.suppressions is not None:  # positions already resolved
         positions = file.suppressions.positions
-    else:
+    elif positions is None:
         positions = node_positions(module, [note.node for note in file.notes])
     for note in file.notes:
         where = positions[note.node]

@@ -41,5 +41,27 @@ def test_every_node_is_ast_walk_in_order_and_read_once() -> None:
     from optfix.analysis.ast_nodes import every_node
 
     tree = ast.parse(max((REPO / "optfix").rglob("*.py"), key=lambda p: p.stat().st_size).read_text())
-    assert [id(node) for node in every_node(tree)] == [id(node) for node in ast.walk(tree)]
-    assert every_node(tree) is every_node(tree)
+    listed = [id(node) for node in every_node(tree)]
+    assert listed == [id(node) for node in ast.walk(tree)]
+    tree.body = []  # a second walk would find no statements
+    assert [id(node) for node in every_node(tree)] == listed
+
+
+def test_a_listed_tree_is_freed_as_soon_as_it_is_dropped() -> None:
+    """Not left to the cyclic collector, which the workers run seldom: a large file's tree is tens of MB."""
+    import gc
+    import weakref
+
+    from optfix.analysis.ast_nodes import every_node
+
+    tree = ast.parse("import keras\nopt = keras.optimizers.Adam(lr=0.1)\n")
+    every_node(tree)
+    dropped = weakref.ref(tree)
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        del tree
+        assert dropped() is None
+    finally:
+        if enabled:
+            gc.enable()
