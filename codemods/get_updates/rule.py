@@ -19,6 +19,7 @@ from optfix.analysis.ast_nodes import every_node, quiet_parse
 migration_module = lazy_import("optfix.codemods.get_updates.migration")
 family_module = lazy_import("optfix.codemods.get_updates.family")
 config_keys = lazy_import("optfix.rulekit.config_round_trip")
+migrated_module = lazy_import("optfix.codemods.get_updates.migrated")
 
 _LEGACY_DECORATORS = ("legacy_get_updates_support", "symbolic")
 # One of them defined, or assigned to an object (monkey-patching), by attribute or by setattr().
@@ -163,7 +164,10 @@ class GetUpdatesRule(OutsideClasses, Rule):
     does not accept, such as one for a renamed parameter; a key written twice; a read of the
     removed `self.lr`, where the base class's config is not merged; a base-class key such as
     `weight_decay` that `from_config` would give to a parameter of the class's own), and one
-    whose `self.weights` order build() cannot follow. One difference of Keras itself remains:
+    whose `self.weights` order build() cannot follow. A later run recognises the classes it
+    migrated (registered, with `build(var_list)` and an update_step that unpacks `variable` into
+    the loop's names) and reports again what is still in their code: a `.name` read, a get_config
+    that would not round-trip. One difference of Keras itself remains:
     Keras 2's `K.sqrt` clipped negative arguments to 0, `keras.ops.sqrt` does not.
 
     How it is checked: each migrated example is run, from its original source, on a numpy
@@ -216,13 +220,14 @@ class GetUpdatesRule(OutsideClasses, Rule):
     @classmethod
     def wants(cls, data: bytes) -> bool:
         # substrings first: `in` is many times faster than the pattern
-        return (b"get_updates" in data or b"get_gradients" in data) and _DEFINED_ORPATCHED.search(data) is not None
+        return ((b"get_updates" in data or b"get_gradients" in data) and _DEFINED_ORPATCHED.search(data) is not None
+                or b"update_step" in data and b"register_keras_serializable" in data)  # a class it migrated, read again
 
     @classmethod
     def relevant(cls, tree: ast.Module) -> bool:
         return any(
             isinstance(node, ast.ClassDef)
-            and any(isinstance(item, ast.FunctionDef) and item.name in PATCHED for item in node.body)
+            and any(isinstance(item, ast.FunctionDef) and item.name in (*PATCHED, "update_step") for item in node.body)
             or isinstance(node, ast.Attribute) and node.attr in PATCHED and isinstance(node.ctx, ast.Store)
             or _is_setattr(node)
             or isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr == "get_updates"
@@ -242,6 +247,9 @@ class GetUpdatesRule(OutsideClasses, Rule):
             return self._leave_family_member(original, updated, parent)
         if not _is_candidate(original):
             self._report_gradients_override(original)
+            if self._legacy_base(original) is not None:
+                for review in migrated_module.residual_problems(original):
+                    self.report(review.node, f"{original.name.value}: {review.message}")
             return updated
         unproven = self._unproven_project_imports(original)
         for node, message in unproven:
