@@ -34,12 +34,9 @@ INPUTS = sorted(p for p in FIXTURES.glob("*/*.py") if not p.name.endswith(".expe
 
 _ERA = ("which Keras a file was written for is read from Keras 2 keywords in it, which the fix rewrites; "
         "a declared source version (--source, issue 16 part E) will keep it known")
-_REMOVED_IMPORT = ("get-updates reports an import of a module Keras 3 removed only in a file it migrates; once migrated, "
-                   "the file no longer reaches the rule's prefilter (the import should be reported in any file)")
 AWAITING = {
     "keras2-optimizer/unproven_defaults": _ERA,
     "optimizer-instance/keras2_defaults": _ERA,
-    "get-updates/removed_module_used": _REMOVED_IMPORT,
 }
 
 
