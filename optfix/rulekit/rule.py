@@ -59,6 +59,9 @@ class FileContext:
     options: FixOptions = FixOptions()
     suppressions: Suppressions | None = None
     path: Path | None = None  # the file's, where it has one: imports of the project's modules are followed from it
+    # The ids of the rules run on this file: a rule that leaves a case to another rule reports it
+    # itself where that one does not run (not selected, or ignored).
+    rules: frozenset[str] = frozenset()
     notes: list[Note] = field(default_factory=list)
     imports_to_add: list[tuple[str, str | None, str | None]] = field(default_factory=list)
     imports_to_remove: list[tuple[str, str | None, str | None]] = field(default_factory=list)
