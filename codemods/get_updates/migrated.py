@@ -4,16 +4,18 @@ reporting it until the code changes.
 
 The migration's own output is recognised by its shape: a registered Keras optimizer subclass
 with `build(self, var_list)` and `update_step(self, gradient, variable, learning_rate)`, whose
-update_step unpacks the loop's names from `variable` and `gradient` (`p, g, m = variable,
-gradient, self.moments[index]`)."""
+update_step begins by casting the learning rate to the variable's dtype and unpacks the loop's
+names from `variable` and `gradient` (`p, g, m = variable, gradient, self.moments[index]`)."""
 
 from __future__ import annotations
+
+import re
 
 from optfix.analysis.tree import code
 from optfix.codemods.get_updates.update_step import variable_name_review
 from optfix.lazy import libcst as cst
 from optfix.codemods.get_updates.hierarchy import methods_of
-from optfix.rulekit.class_code import Problem, attributes_named
+from optfix.rulekit.class_code import Problem, attributes_named, flat
 from optfix.rulekit.config_round_trip import config_problems
 
 
@@ -37,7 +39,15 @@ def _migrated_shape(node: cst.ClassDef, methods: dict[str, cst.FunctionDef]) -> 
         and _parameters(methods.get("build")) == ["self", "var_list"]
         and _parameters(methods.get("update_step")) == ["self", "gradient", "variable", "learning_rate"]
         and any("register_keras_serializable" in code(d.decorator) for d in node.decorators)
+        and _casts_the_rate_first(methods["update_step"])
     )
+
+
+def _casts_the_rate_first(step: cst.FunctionDef) -> bool:
+    """update_step begins as this rule writes it: `learning_rate = ops.cast(learning_rate, variable.dtype)`."""
+    first = step.body.body[0] if step.body.body else None
+    return (isinstance(first, cst.SimpleStatementLine) and isinstance(first.body[0], cst.Assign)
+            and re.fullmatch(r"learning_rate=[\w.]*\bcast\(learning_rate,variable\.dtype\)", flat(first.body[0])) is not None)
 
 
 def _parameters(method: cst.FunctionDef | None) -> list[str] | None:

@@ -169,9 +169,9 @@ class GetUpdatesRule(RemovedImports, OutsideClasses, Rule):
     removed `self.lr`, where the base class's config is not merged; a base-class key such as
     `weight_decay` that `from_config` would give to a parameter of the class's own), and one
     whose `self.weights` order build() cannot follow. A later run recognises the classes it
-    migrated (registered, with `build(var_list)` and an update_step that unpacks `variable` into
-    the loop's names) and reports again what is still in their code: a `.name` read, a get_config
-    that would not round-trip. One difference of Keras itself remains:
+    migrated (registered, with `build(var_list)` and an update_step that begins by casting the
+    learning rate and unpacks `variable` into the loop's names) and reports again what is still
+    in their code: a `.name` read, a get_config that would not round-trip. One difference of Keras itself remains:
     Keras 2's `K.sqrt` clipped negative arguments to 0, `keras.ops.sqrt` does not.
 
     How it is checked: each migrated example is run, from its original source, on a numpy
