@@ -35,7 +35,6 @@ from optfix.knowledge.keras import (
 from optfix.knowledge.namespaces import keras_member
 from optfix.lazy import libcst as cst
 from optfix.rulekit.calls import NOT_CONSTANT, as_keyword, constant, new_keyword, with_args
-from optfix.rulekit.class_code import keras2_api_class
 from optfix.rulekit.optimizer_sites import optimizer_argument
 from optfix.rulekit.references import ValueReferences
 from optfix.rulekit.rule import Rule
@@ -182,8 +181,8 @@ class Keras2OptimizerRule(ValueReferences, Rule):
     def visit_ClassDef(self, node: cst.ClassDef) -> None:
         super().visit_ClassDef(node)
         bases = [arg for arg in node.bases if self._is_optimizer_class(arg.value)]
-        used = legacy_subclass_api(node)
-        if not bases or not used or keras2_api_class(self.file.module, node):  # Keras 2.2's API: rule get-updates'
+        used = legacy_subclass_api(node, self.file.module)
+        if not bases or not used:
             return
         self.kept_bases.update(id(arg.value) for arg in bases)
         if set(used) <= OPTIMIZER_V2_API and "optimizer-v2" in self.file.rules:

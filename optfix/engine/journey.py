@@ -143,14 +143,6 @@ def _stages(result: FileResult, text: str, rules: Sequence[type[Rule]], options:
     return outcome.text
 
 
-def _unread_star_imports(path: Path, text: str) -> list[Finding]:
-    """Star imports of project modules optfix cannot read: what they bind no rule can check."""
-    return [Finding(line, 1, "unread-star-import", f"from {module} import *: {module} {why}, so optfix cannot tell what the "
-                    "names it binds are, and checks nothing reached through them (keras, K, tf, an optimizer class); "
-                    "import those directly, or make the module readable")
-            for line, module, why in unread_star_imports(path, text.encode("utf-8", "surrogatepass"))]
-
-
 def _python_rejects(text: str) -> tuple[int, int, str] | None:
     """Where and why the Python running optfix cannot parse the code, or None if it can. libcst
     reads some code Python refuses (a NUL byte, parentheses nested past Python's limit): such
@@ -176,3 +168,11 @@ def _first_nul(text: str) -> tuple[int, int]:
     if offset < 0:
         return 1, 1
     return text.count("\n", 0, offset) + 1, offset - text.rfind("\n", 0, offset)
+
+
+def _unread_star_imports(path: Path, text: str) -> list[Finding]:
+    """Star imports of project modules optfix cannot read: what they bind no rule can check."""
+    return [Finding(line, 1, "unread-star-import", f"from {module} import *: {module} {why}, so optfix cannot tell what the "
+                    "names it binds are, and checks nothing reached through them (keras, K, tf, an optimizer class); "
+                    "import those directly, or make the module readable")
+            for line, module, why in unread_star_imports(path, text.encode("utf-8", "surrogatepass"))]

@@ -59,15 +59,15 @@ class FileContext:
     options: FixOptions = FixOptions()
     suppressions: Suppressions | None = None
     path: Path | None = None  # the file's, where it has one: imports of the project's modules are followed from it
-    # The ids of the rules run on this file: a rule that leaves a case to another rule reports it
-    # itself where that one does not run (not selected, or ignored).
-    rules: frozenset[str] = frozenset()
     notes: list[Note] = field(default_factory=list)
     imports_to_add: list[tuple[str, str | None, str | None]] = field(default_factory=list)
     imports_to_remove: list[tuple[str, str | None, str | None]] = field(default_factory=list)
     imports_to_drop: list[tuple[str, str | None, str | None]] = field(default_factory=list)
     _imports: ImportTable | None = None
     _keras_name: str | None = None
+    # The ids of the rules run on this file: a rule that leaves a case to another rule reports it
+    # itself where that one does not run (not selected, or ignored).
+    rules: frozenset[str] = frozenset()
 
     @property
     def imports(self) -> ImportTable:
