@@ -5,7 +5,9 @@ reporting it until the code changes.
 The migration's own output is recognised by its shape: a registered Keras optimizer subclass
 with `build(self, var_list)` and `update_step(self, gradient, variable, learning_rate)`, whose
 update_step begins by casting the learning rate to the variable's dtype and unpacks the loop's
-names from `variable` and `gradient` (`p, g, m = variable, gradient, self.moments[index]`)."""
+names from `variable` and `gradient` (`p, g, m = variable, gradient, self.moments[index]`); and
+the base class of a family migrated together, a registered class with `__init__` of which such
+a class of the module derives."""
 
 from __future__ import annotations
 
@@ -14,17 +16,19 @@ import re
 from optfix.analysis.tree import code
 from optfix.codemods.get_updates.update_step import variable_name_review
 from optfix.lazy import libcst as cst
-from optfix.codemods.get_updates.hierarchy import methods_of
+from optfix.codemods.get_updates.hierarchy import methods_of, subclasses
 from optfix.rulekit.class_code import Problem, attributes_named, flat
 from optfix.rulekit.config_round_trip import config_problems
 
 
-def residual_problems(node: cst.ClassDef) -> list[Problem]:
-    """The findings a migrated class still deserves; none for a class of any other shape."""
+def residual_problems(module: cst.Module, node: cst.ClassDef) -> list[Problem]:
+    """The findings a migrated class of `module` still deserves; none for a class of any other shape."""
     methods = methods_of(node)
     step = methods.get("update_step")
-    if not _migrated_shape(node, methods) or step is None:
-        return []
+    if not _migrated_shape(node, methods):
+        family_base = _registered(node) and "__init__" in methods and "get_updates" not in methods and any(
+            _migrated_shape(child, methods_of(child)) for child in subclasses(module, node.name.value))
+        return config_problems(node, node) if family_base else []
     problems = [variable_name_review(attribute) for name in _unpacked_variables(step)
                 for attribute in attributes_named(step.body, "name")
                 if isinstance(attribute.value, cst.Name) and attribute.value.value == name]
@@ -38,9 +42,13 @@ def _migrated_shape(node: cst.ClassDef, methods: dict[str, cst.FunctionDef]) -> 
         "get_updates" not in methods
         and _parameters(methods.get("build")) == ["self", "var_list"]
         and _parameters(methods.get("update_step")) == ["self", "gradient", "variable", "learning_rate"]
-        and any("register_keras_serializable" in code(d.decorator) for d in node.decorators)
+        and _registered(node)
         and _casts_the_rate_first(methods["update_step"])
     )
+
+
+def _registered(node: cst.ClassDef) -> bool:
+    return any("register_keras_serializable" in code(d.decorator) for d in node.decorators)
 
 
 def _casts_the_rate_first(step: cst.FunctionDef) -> bool:

@@ -252,7 +252,7 @@ class GetUpdatesRule(RemovedImports, OutsideClasses, Rule):
         if not _is_candidate(original):
             self._report_gradients_override(original)
             if self._legacy_base(original) is not None:
-                for review in migrated_module.residual_problems(original):
+                for review in migrated_module.residual_problems(self.file.module, original):
                     self.report(review.node, f"{original.name.value}: {review.message}")
             return updated
         unproven = self._unproven_project_imports(original)
