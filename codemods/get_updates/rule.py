@@ -7,8 +7,9 @@ import re
 
 from optfix.analysis.tree import code, descendants, reads
 from optfix.codemods.get_updates.outside_classes import PATCHED, OutsideClasses
+from optfix.codemods.get_updates.removed_imports import RemovedImports, imports_removed, may_import_removed
 from optfix.rulekit.class_code import is_super_call
-from optfix.knowledge.backend import BASE_CLASSES, REMOVED_MODULES
+from optfix.knowledge.backend import BASE_CLASSES
 from optfix.knowledge.namespaces import keras_member
 from optfix.lazy import lazy_import
 from optfix.lazy import libcst as cst
@@ -19,6 +20,7 @@ from optfix.analysis.ast_nodes import every_node, quiet_parse
 migration_module = lazy_import("optfix.codemods.get_updates.migration")
 family_module = lazy_import("optfix.codemods.get_updates.family")
 config_keys = lazy_import("optfix.rulekit.config_round_trip")
+migrated_module = lazy_import("optfix.codemods.get_updates.migrated")
 
 _LEGACY_DECORATORS = ("legacy_get_updates_support", "symbolic")
 # One of them defined, or assigned to an object (monkey-patching), by attribute or by setattr().
@@ -26,7 +28,7 @@ _DEFINED_ORPATCHED = re.compile(rb"def\s+get_(?:updates|gradients)\b|\.\s*get_(?
                                  rb"|\.\s*get_updates\s*\(")  # or called
 
 
-class GetUpdatesRule(OutsideClasses, Rule):
+class GetUpdatesRule(RemovedImports, OutsideClasses, Rule):
     """Migrate custom optimizers from Keras 2's get_updates(loss, params) to Keras 3's build and update_step.
 
     What it does
@@ -67,6 +69,9 @@ class GetUpdatesRule(OutsideClasses, Rule):
     - the class is registered with `keras.saving.register_keras_serializable()`, legacy
       decorators go, and imports are reconciled: an import of a module Keras 3 removed
       (`keras.utils.generic_utils`) goes where nothing reads it, and is reported where something does.
+      In any other file, such an import (`keras.legacy.interfaces`, `keras.optimizers.TFOptimizer`,
+      ... : the list is optfix's knowledge of Keras) is reported, since the file would fail to import;
+      one inside a `try` is left alone (its `except` is the fallback).
     - a base class of the same file that is itself a Keras 2 optimizer (`class _Base(Optimizer)`
       holding `__init__` and a helper that returns the decayed learning rate) is migrated with
       its subclasses that define get_updates: its `__init__` as above, the helper dropped and a
@@ -163,7 +168,10 @@ class GetUpdatesRule(OutsideClasses, Rule):
     does not accept, such as one for a renamed parameter; a key written twice; a read of the
     removed `self.lr`, where the base class's config is not merged; a base-class key such as
     `weight_decay` that `from_config` would give to a parameter of the class's own), and one
-    whose `self.weights` order build() cannot follow. One difference of Keras itself remains:
+    whose `self.weights` order build() cannot follow. A later run recognises the classes it
+    migrated (registered, with `build(var_list)` and an update_step that begins by casting the
+    learning rate and unpacks `variable` into the loop's names) and reports again what is still
+    in their code: a `.name` read, a get_config that would not round-trip. One difference of Keras itself remains:
     Keras 2's `K.sqrt` clipped negative arguments to 0, `keras.ops.sqrt` does not.
 
     How it is checked: each migrated example is run, from its original source, on a numpy
@@ -216,13 +224,15 @@ class GetUpdatesRule(OutsideClasses, Rule):
     @classmethod
     def wants(cls, data: bytes) -> bool:
         # substrings first: `in` is many times faster than the pattern
-        return (b"get_updates" in data or b"get_gradients" in data) and _DEFINED_ORPATCHED.search(data) is not None
+        return ((b"get_updates" in data or b"get_gradients" in data) and _DEFINED_ORPATCHED.search(data) is not None
+                or b"update_step" in data and b"register_keras_serializable" in data  # a class it migrated, read again
+                or may_import_removed(data))
 
     @classmethod
     def relevant(cls, tree: ast.Module) -> bool:
-        return any(
+        return imports_removed(tree) or any(
             isinstance(node, ast.ClassDef)
-            and any(isinstance(item, ast.FunctionDef) and item.name in PATCHED for item in node.body)
+            and any(isinstance(item, ast.FunctionDef) and item.name in (*PATCHED, "update_step") for item in node.body)
             or isinstance(node, ast.Attribute) and node.attr in PATCHED and isinstance(node.ctx, ast.Store)
             or _is_setattr(node)
             or isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr == "get_updates"
@@ -233,7 +243,6 @@ class GetUpdatesRule(OutsideClasses, Rule):
         super().__init__(file)
         self._keras: str | None = None  # the name the migrated classes reach Keras 3 by, once chosen
         self._families: dict[int, object] = {}  # by id of the family's base class
-        self._removed_modules: dict[str, str] = {}  # names imported from modules Keras 3 removed, in a migrated file
 
     def leave_ClassDef(self, original: cst.ClassDef, updated: cst.ClassDef) -> cst.ClassDef:
         self.classes.pop()
@@ -242,6 +251,9 @@ class GetUpdatesRule(OutsideClasses, Rule):
             return self._leave_family_member(original, updated, parent)
         if not _is_candidate(original):
             self._report_gradients_override(original)
+            if self._legacy_base(original) is not None:
+                for review in migrated_module.residual_problems(self.file.module, original):
+                    self.report(review.node, f"{original.name.value}: {review.message}")
             return updated
         unproven = self._unproven_project_imports(original)
         for node, message in unproven:
@@ -431,28 +443,9 @@ class GetUpdatesRule(OutsideClasses, Rule):
         self.file.use_keras(imports.name_for("keras", "tensorflow.keras") is None, name=names.keras)
         for name, origin in imports.origins.items():
             member = keras_member(imports.binding(name)) or ""
-            removed = next((m for m in REMOVED_MODULES if imports.binding(name) == m or imports.binding(name).startswith(m + ".")), None)
-            if removed is not None and name not in imports.rebound:
-                self._removed_modules[name] = removed
-            if name in dropped or member in ("backend", "optimizers") or member in BASE_CLASSES or member.endswith("interfaces") or removed:
+            if name in dropped or member in ("backend", "optimizers") or member in BASE_CLASSES or member.endswith("interfaces"):
                 self.file.remove_import_if_unused(*origin)
-
-    def leave_Module(self, original: cst.Module, updated: cst.Module) -> cst.Module:
-        """An import of a module Keras 3 removed that the migrated file still reads: reported
-        (an unread one goes with the migration's other imports)."""
-        still_read = {name.value for name in reads(updated)} & set(self._removed_modules)
-        for statement in original.body:
-            if not (isinstance(statement, cst.SimpleStatementLine) and isinstance(statement.body[0], (cst.Import, cst.ImportFrom))):
-                continue
-            names = statement.body[0].names
-            for alias in names if isinstance(names, (list, tuple)) else ():
-                bound = code(alias.asname.name) if alias.asname else code(alias.name).split(".")[0]
-                if bound in still_read:
-                    module = self._removed_modules[bound]
-                    self.report(statement, f"{bound} is imported from {module}, which Keras 3 removed, and this file, migrated to "
-                                           f"Keras 3, still uses it: the file would fail to import; take it from "
-                                           f"{REMOVED_MODULES[module]}")
-        return updated
+        self.removed_imports_go_if_unread()
 
 
 def _is_setattr(node: ast.AST) -> bool:

@@ -52,10 +52,15 @@ def _unpacked(migration: Migration, loop: cst.For, param_list: str, grads: str) 
         variable_name = target.elements[sources.index(param_list)].value
         for node in attributes_named(loop.body, "name"):
             if isinstance(node.value, cst.Name) and isinstance(variable_name, cst.Name) and node.value.value == variable_name.value:
-                migration.reviews.append(Problem(node, f"{code(node)}: Keras 3 names variables by their layer's attribute "
-                                                       "('kernel', not 'dense/kernel:0'): check what is matched against it"))
+                migration.reviews.append(variable_name_review(node))
     values = ["variable" if source == param_list else "gradient" if source == grads else f"self.{source}[index]" for source in sources]
     return f"{code(target).strip()} = {', '.join(values)}"
+
+
+def variable_name_review(node: cst.Attribute) -> Problem:
+    """`p.name` of a parameter: Keras 3 names it otherwise than Keras 2 did."""
+    return Problem(node, f"{code(node)}: Keras 3 names variables by their layer's attribute ('kernel', not 'dense/kernel:0'): "
+                         "check what is matched against it")
 
 
 def _loop_body(migration: Migration, statements, translate: BackendCalls, whole_lists: set[str]) -> list[cst.BaseStatement]:

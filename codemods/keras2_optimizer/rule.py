@@ -91,7 +91,8 @@ class Keras2OptimizerRule(ValueReferences, Rule):
     keeps its base class as it is: moved to a Keras 3 class, its overrides would never be called.
     One written for tf.keras 2.11-2.15 (`update_step(gradient, variable)`) is reported; one
     written against OptimizerV2 only (`_resource_apply_dense`, `_create_slots`, `self._set_hyper(...)`,
-    ...) is left to rule optimizer-v2, which migrates it or says why it cannot.
+    ...) is left to rule optimizer-v2, which migrates it or says why it cannot; where that rule
+    does not run (`--ignore optimizer-v2`), it is reported here.
 
     Why
     ---
@@ -180,11 +181,11 @@ class Keras2OptimizerRule(ValueReferences, Rule):
     def visit_ClassDef(self, node: cst.ClassDef) -> None:
         super().visit_ClassDef(node)
         bases = [arg for arg in node.bases if self._is_optimizer_class(arg.value)]
-        used = legacy_subclass_api(node)
+        used = legacy_subclass_api(node, self.file.module)
         if not bases or not used:
             return
         self.kept_bases.update(id(arg.value) for arg in bases)
-        if set(used) <= OPTIMIZER_V2_API:
+        if set(used) <= OPTIMIZER_V2_API and "optimizer-v2" in self.file.rules:
             return  # rule optimizer-v2 migrates such a class, or says why it cannot
         self.report(node.name, f"{node.name.value} is written against the tf.keras 2 optimizer API ({', '.join(used)}), "
                                "which Keras 3's optimizers neither have nor call: port it to build(var_list) and "

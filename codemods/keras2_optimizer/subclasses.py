@@ -8,14 +8,16 @@ import ast
 from optfix.analysis.tree import descendants
 from optfix.knowledge.keras import OPTIMIZER_V2_API, TF_KERAS_NEW_API
 from optfix.lazy import libcst as cst
+from optfix.rulekit.class_code import keras2_api_class
 
 SUBCLASS_API = OPTIMIZER_V2_API | TF_KERAS_NEW_API
 
 
-def legacy_subclass_api(node: cst.ClassDef) -> list[str]:
-    """What a class defines or calls of the tf.keras 2 optimizer APIs that Keras 3 removed, in order."""
-    if any(isinstance(s, cst.FunctionDef) and s.name.value == "get_updates" for s in node.body.body):
-        return []  # Keras 2.2's API: rule get-updates migrates it
+def legacy_subclass_api(node: cst.ClassDef, module: cst.Module) -> list[str]:
+    """What a class of `module` defines or calls of the tf.keras 2 optimizer APIs that Keras 3
+    removed, in order."""
+    if keras2_api_class(module, node):
+        return []  # Keras 2.2's API (get_updates, itself or in a subclass): rule get-updates migrates it
     used = []
     for statement in node.body.body:
         if not isinstance(statement, cst.FunctionDef):

@@ -12,6 +12,7 @@ from optfix.knowledge.keras import KERAS3_OPTIMIZERS, OPTIMIZER_V2_API, TF_KERAS
 from optfix.knowledge.namespaces import keras_member
 from optfix.lazy import lazy_import
 from optfix.lazy import libcst as cst
+from optfix.rulekit.class_code import keras2_api_class
 from optfix.rulekit.rule import Rule
 
 # The migration, loaded with libcst when a file needs it: not when optfix starts.
@@ -199,7 +200,7 @@ class OptimizerV2Rule(Rule):
 
     def leave_ClassDef(self, original: cst.ClassDef, updated: cst.ClassDef) -> cst.ClassDef:
         methods = {s.name.value for s in original.body.body if isinstance(s, cst.FunctionDef)}
-        if not _api_used(original) or methods & {"get_updates", "update_step"}:
+        if not _api_used(original) or "update_step" in methods or keras2_api_class(self.file.module, original):
             return updated  # Keras 2.2's API (rule get-updates), or Keras 3's / tf.keras 2.11's (rule keras2-optimizer)
         base = self._base(original)
         if base is None:

@@ -130,6 +130,50 @@ def equivalent_imports(importer: Path, data: bytes) -> bytes:
     return "".join(lines).encode()
 
 
+# A name used as Keras's or TensorFlow's namespace, which a star import may be what binds.
+_NAMESPACE_USE = re.compile(rb"\b(?:keras|tensorflow|tf|K|optimizers)\s*\.\s*[A-Za-z_]")
+
+
+def may_reach_unread_names(importer: Path, data: bytes) -> bool:
+    """For the bytes stage: a file that reads Keras-like namespaces (`K.`, `keras.`, `tf.`) and
+    star-imports a project module optfix cannot read, which may be what binds them."""
+    return b"import" in data and b"*" in data and _NAMESPACE_USE.search(data) is not None and bool(unread_star_imports(importer, data))
+
+
+def unread_star_imports(importer: Path, data: bytes) -> list[tuple[int, str, str]]:
+    """The star imports of project modules in `data` that tell nothing: (line, module, why), so
+    that the names reached through them, which no rule can check, are said to be unchecked."""
+    if b"import *" not in data and b"import*" not in data:
+        return []
+    found = []
+    for match in _STAR_IMPORT.finditer(data):
+        module = match.group(1).decode("ascii", "replace")
+        if is_project_star(importer, module) and star_bindings(importer, module) is None and not _compiled(importer, module):
+            found.append((data.count(b"\n", 0, match.start()) + 1, module, _why_unread(importer, module)))
+    return found
+
+
+def _compiled(importer: Path, module: str) -> bool:
+    """A relative import of an extension module or a stub (`from ._ext import *` beside `_ext.*.so`):
+    not Python source, and no place to import Keras from."""
+    level = len(module) - len(module.lstrip("."))
+    parts = module[level:].split(".")
+    if not level or not parts[-1]:
+        return False
+    folder = importer.parent.joinpath(*([".."] * (level - 1)), *parts[:-1])
+    return any(path.suffix in (".so", ".pyd", ".pyi") for path in folder.glob(parts[-1] + ".*"))
+
+
+def _why_unread(importer: Path, module: str) -> str:
+    found = resolve(importer, module).module
+    if found is None:
+        return "is not found"
+    for read in (parsed_module(found), bindings_and_stars(found)):
+        if isinstance(read, str):
+            return read
+    return "declares an __all__ optfix cannot read" if _declared_all(parsed_module(found)) is None else "re-exports too deeply"
+
+
 def _import_line(name: str, path: str) -> str:
     module, _, member = path.rpartition(".")
     return f"from {module} import {member} as {name}\n" if module else f"import {path} as {name}\n"

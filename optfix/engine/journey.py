@@ -10,11 +10,12 @@ from pathlib import Path
 
 from optfix.analysis.ast_nodes import quiet_parse
 from optfix.analysis.file_ignores import file_ignores
+from optfix.analysis.star_imports import unread_star_imports
 from optfix.engine.prefilter import ast_stage, code_bytes_stage, prefilter
 from optfix.engine.registry import rules_by_id
 from optfix.files import notebook
 from optfix.files.source import DecodeError, decode, read_file
-from optfix.findings import FileResult
+from optfix.findings import FileResult, Finding
 from optfix.rulekit.rule import FixOptions, Rule
 
 
@@ -111,6 +112,8 @@ def _stages(result: FileResult, text: str, rules: Sequence[type[Rule]], options:
         line, col, message = rejected
         result.error("syntax-error", f"cannot parse: {message}", line, col)
         return None
+    if result.path is not None:
+        result.findings += _unread_star_imports(result.path, text)
     rules = ast_stage(text, rules, result.path)
     if not rules:
         return text
@@ -165,3 +168,11 @@ def _first_nul(text: str) -> tuple[int, int]:
     if offset < 0:
         return 1, 1
     return text.count("\n", 0, offset) + 1, offset - text.rfind("\n", 0, offset)
+
+
+def _unread_star_imports(path: Path, text: str) -> list[Finding]:
+    """Star imports of project modules optfix cannot read: what they bind no rule can check."""
+    return [Finding(line, 1, "unread-star-import", f"from {module} import *: {module} {why}, so optfix cannot tell what the "
+                    "names it binds are, and checks nothing reached through them (keras, K, tf, an optimizer class); "
+                    "import those directly, or make the module readable")
+            for line, module, why in unread_star_imports(path, text.encode("utf-8", "surrogatepass"))]

@@ -11,7 +11,7 @@ from pathlib import Path
 
 from optfix.analysis.ast_nodes import quiet_parse
 from optfix.analysis.dotted_names import read_from
-from optfix.analysis.star_imports import equivalent_imports
+from optfix.analysis.star_imports import equivalent_imports, may_reach_unread_names
 from optfix.files import notebook
 from optfix.files.source import read_file
 from optfix.files.write import is_leftover, leftover_advice
@@ -49,8 +49,12 @@ def code_bytes_stage(path: Path, data: bytes, rules: Sequence[type[Rule]]) -> tu
             data = notebook.parse(data).program.encode("utf-8", "surrogatepass")
         except notebook.NotebookError:
             return list(rules), 0
-    # A star import of a project module is read as the imports it stands for.
-    return bytes_stage(data + equivalent_imports(path, data), rules), len(data)
+    # A star import of a project module is read as the imports it stands for; one optfix cannot
+    # read lets the file through, for the journey to say that what it binds goes unchecked.
+    passed = bytes_stage(data + equivalent_imports(path, data), rules)
+    if not passed and may_reach_unread_names(path, data):
+        passed = list(rules)
+    return passed, len(data)
 
 
 def prefilter(path: Path, data: bytes, rules: Sequence[type[Rule]]) -> FileResult | tuple[str, ...]:

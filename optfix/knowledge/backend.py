@@ -186,13 +186,16 @@ switch symbolic tanh temporal_padding tile to_dense transpose truncated_normal u
 v1_variable_initialization var variable zeros zeros_like
 """.split())
 
-# Modules of standalone Keras 2 that Keras 3 removed, and where what they held is now: an import
-# of them left in a migrated file makes the file fail to import.
+# Modules (and names) of Keras 2 that Keras 3 removed, with what to do instead: an import of
+# one makes the file fail to import on Keras 3.
 REMOVED_MODULES = {
-    "keras.utils.generic_utils": "keras.saving (serialize_keras_object, deserialize_keras_object, get_custom_objects)",
-    "keras.legacy.interfaces": "nothing: its decorators only translated Keras 1 arguments",
-    "keras.engine": "keras.layers, keras.Model and keras.saving",
-    "keras.backend.tensorflow_backend": "keras.ops",
+    "keras.utils.generic_utils": "take serialize_keras_object, deserialize_keras_object and get_custom_objects from keras.saving",
+    "keras.legacy.interfaces": "drop it: its decorators only translated Keras 1 arguments",
+    "keras.engine": "take layers from keras.layers, Model and Input from keras, saving from keras.saving",
+    "keras.backend.tensorflow_backend": "use keras.ops (or TensorFlow itself)",
+    "keras.optimizer_v1": "derive from keras.optimizers.Optimizer, whose API is build and update_step",
+    "keras.optimizers.TFOptimizer": "use a Keras optimizer, or TensorFlow's own training loop",
+    "keras.utils.np_utils": "take to_categorical and normalize from keras.utils",
 }
 
 # Keras 2 optimizer base classes a custom optimizer derives from, as `keras_member` spells them.

@@ -28,6 +28,7 @@ BUILT_IN = {
     "write-error": "The rewrite could not be written; the file was left as it was.",
     "internal-error": "optfix failed on this file (a rule raised, or its output would not parse); the file was left as it was.",
     "file-too-large": "The file is larger than optfix parses; review it by hand.",
+    "unread-star-import": "A star import of a project module optfix cannot read: the names it binds are not checked.",
 }
 
 

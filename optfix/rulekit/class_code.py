@@ -30,6 +30,20 @@ def is_self_attribute(node: cst.CSTNode, names: tuple[str, ...] | None = None) -
     )
 
 
+def keras2_api_class(module: cst.Module, node: cst.ClassDef) -> bool:
+    """Whether a class is written against Keras 2.2's optimizer API (get_updates): it defines
+    get_updates, or a class of the module derives from it by name and does (a base class holding
+    `__init__` and a `_decayed_lr` helper). Rule get-updates migrates such classes together, or
+    says why it cannot; the other rules leave them to it."""
+    def defines(cls: cst.ClassDef) -> bool:
+        return any(isinstance(s, cst.FunctionDef) and s.name.value == "get_updates" for s in cls.body.body)
+
+    return defines(node) or any(
+        isinstance(s, cst.ClassDef) and defines(s) and any(isinstance(a.value, cst.Name) and a.value.value == node.name.value for a in s.bases)
+        for s in module.body
+    )
+
+
 def names_in(node: cst.CSTNode) -> set[str]:
     """Every name in `node` but attributes' names: what it reads, and keywords and imported names too."""
     return {name.value for name in reads(node, every_name=True)}

@@ -65,6 +65,9 @@ class FileContext:
     imports_to_drop: list[tuple[str, str | None, str | None]] = field(default_factory=list)
     _imports: ImportTable | None = None
     _keras_name: str | None = None
+    # The ids of the rules run on this file: a rule that leaves a case to another rule reports it
+    # itself where that one does not run (not selected, or ignored).
+    rules: frozenset[str] = frozenset()
 
     @property
     def imports(self) -> ImportTable:

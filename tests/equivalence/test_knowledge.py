@@ -8,6 +8,7 @@ import os
 import pytest
 
 from conftest import require
+from optfix.knowledge.backend import REMOVED_MODULES
 from optfix.knowledge.identifiers import REGISTERED, RENAMED, UNREGISTERED, UNSERVED
 from optfix.knowledge.keras import KERAS3_OPTIMIZERS
 from optfix.knowledge.namespaces import KERAS_ROOTS, keras_member
@@ -82,3 +83,20 @@ def _reach(dotted: str):
         return getattr(_reach(parent), name)
 
 
+
+
+@pytest.mark.parametrize("dotted", sorted(REMOVED_MODULES))
+def test_removed_modules_and_names_are_gone_from_keras_3(keras, dotted) -> None:
+    # a module that does not import, or a name its still-existing module does not hold
+    parent, _, name = dotted.rpartition(".")
+    try:
+        importlib.import_module(dotted)
+    except ImportError:
+        pass
+    else:
+        pytest.fail(f"{dotted} imports on Keras {keras.__version__}")
+    try:
+        holder = importlib.import_module(parent)
+    except ImportError:
+        return
+    assert not hasattr(holder, name), f"{parent} holds {name} on Keras {keras.__version__}"

@@ -135,6 +135,10 @@ def test_a_module_optfix_cannot_read_proves_nothing_and_breaks_nothing(tmp_path,
     package = _package(tmp_path, {**modules, "train.py": f"from .imports import *\n\n{site}"})
     result = _run(package / "train.py", rule_id)
     assert not result.failed, result.findings
+    # said once, at the star import, where optfix could not read the module itself (a module it
+    # read, whose names a library's star import may rebind, binds them to nothing it trusts)
+    unread = [(f.line, f.rule) for f in result.findings if f.rule == "unread-star-import"]
+    assert unread == ([] if "layers import *" in modules.get("imports.py", "") else [(1, "unread-star-import")])
     if rule_id == "keras2-optimizer on keras":  # as without the star import: `keras` written out is the package
         assert "keras.optimizers.Adam(learning_rate=0.01)" in _text(result)
     else:
@@ -146,3 +150,26 @@ def test_an_import_a_rewrite_adds_does_not_shadow_a_star_imported_name(tmp_path)
         "import tensorflow as tf\nfrom .imports import *\n\nopt = tf.compat.v1.train.AdamOptimizer(0.01)\nprint(keras)\n")})
     rewritten = _text(_run(package / "train.py", "tf1-optimizer"))
     assert "import keras as keras3" in rewritten and "keras3.optimizers.Adam(" in rewritten and "print(keras)" in rewritten
+
+
+def test_an_unread_star_import_is_said_once_with_why(tmp_path) -> None:
+    package = _package(tmp_path, {"broken.py": "def broken(:\n", "imports.py": KERAS_IMPORTS, "train.py": (
+        "from .missing import *\nfrom .broken import *\nfrom .imports import *\nfrom numpy import *\n\nopt = Adam(lr=0.01)\n")})
+    result = _run(package / "train.py", "keras2-optimizer")
+    unread = [(f.line, f.message.split(":")[1]) for f in result.findings if f.rule == "unread-star-import"]
+    assert unread == [(1, " .missing is not found, so optfix cannot tell what the names it binds are, and checks nothing reached "
+                          "through them (keras, K, tf, an optimizer class); import those directly, or make the module readable"),
+                      (2, " .broken cannot be parsed (invalid syntax), so optfix cannot tell what the names it binds are, and checks "
+                          "nothing reached through them (keras, K, tf, an optimizer class); import those directly, or make the "
+                          "module readable")]
+
+
+def test_an_unread_star_import_is_said_only_where_it_may_bind_keras(tmp_path) -> None:
+    package = _package(tmp_path, {
+        "_ext.cpython-311-x86_64-linux-gnu.so": "",  # an extension module: not Python to read
+        "keras_use.py": "from ._ext import *\nfrom .missing import *\n\ndef halve(model):\n    K.set_value(model.optimizer.lr, 0.1)\n",
+        "no_keras.py": "from .missing import *\n\ndef total(x):\n    return x.sum()\n",
+    })
+    found = {name: [(f.line, f.rule) for f in _run(package / name, "learning-rate-api").findings]
+             for name in ("keras_use.py", "no_keras.py")}
+    assert found == {"keras_use.py": [(2, "unread-star-import")], "no_keras.py": []}
