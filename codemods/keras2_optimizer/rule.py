@@ -17,6 +17,7 @@ from optfix.codemods.keras2_optimizer.signatures import (
     meanings,
     positional_names,
 )
+from optfix.codemods.keras2_optimizer.evidence import declared_era, era_dependent, has_evidence
 from optfix.codemods.keras2_optimizer.sites import LEFT_ALONE, Site, site_for
 from optfix.codemods.keras2_optimizer.subclasses import legacy_subclass_api
 from optfix.knowledge.keras import (
@@ -35,6 +36,7 @@ from optfix.knowledge.keras import (
 from optfix.knowledge.namespaces import keras_member
 from optfix.lazy import libcst as cst
 from optfix.rulekit.calls import NOT_CONSTANT, as_keyword, constant, new_keyword, with_args
+from optfix.rulekit.era import source_era
 from optfix.rulekit.optimizer_sites import optimizer_argument
 from optfix.rulekit.references import ValueReferences
 from optfix.rulekit.rule import Rule
@@ -171,6 +173,7 @@ class Keras2OptimizerRule(ValueReferences, Rule):
         self.keras2_calls = 0  # calls read as Keras 2.2 code
         self.unproven: list[tuple[cst.Call, list[str]]] = []  # Keras 2.2 classes called with no evidence
         self.built_elsewhere = dynamic.BuiltElsewhere()
+        self.undecided: list[cst.Call] = []  # calls whose defaults differ between eras, that nothing decided
 
     def _site_of(self, node: cst.BaseExpression) -> Site | None:
         return site_for(self.file.imports.resolved_name(node))
@@ -216,13 +219,16 @@ class Keras2OptimizerRule(ValueReferences, Rule):
             return updated
         if CLIPS <= {arg.keyword.value for arg in original.args if arg.keyword is not None}:
             self.report(original, f"{site.name}: {CLIP_BOTH}")  # Keras 3 raises, whoever wrote the call
-        era = site.era or (site.guess if _has_evidence(original) else None)
+        era = site.era or declared_era(original, site, self.file.options.source) or (site.guess if has_evidence(original) else None)
         positional = [arg for arg in original.args if arg.keyword is None and not arg.star]
         if era is None:
             era = self._reading(original, site, positional)
             if era in (None, KERAS3) and not site.move:
-                if era is None and site.guess == KERAS2:
+                undecided = era is None and source_era(self.file.options.source, site.guess == KERAS2) is None
+                if undecided and site.guess == KERAS2:
                     self._note_unproven(original, site, positional)
+                if undecided and era_dependent(original, site):
+                    self.undecided.append(original)
                 return updated
         self.keras2_calls += era == KERAS2
         if any(arg.star == "*" for arg in original.args):
@@ -252,6 +258,8 @@ class Keras2OptimizerRule(ValueReferences, Rule):
     def leave_Module(self, original: cst.Module, updated: cst.Module) -> cst.Module:
         for built in self.built_elsewhere.reaching_compile():
             self._report_built_elsewhere(built)
+        reported = {id(call) for call, _ in self.unproven} if self.keras2_calls else set()
+        self.file.era_dependent += sum(id(call) not in reported for call in self.undecided)
         if self.keras2_calls:  # the file is Keras 2.2 code: its other calls may be too
             for call, changed in self.unproven:
                 name = code(call.func)
@@ -369,7 +377,8 @@ class Keras2OptimizerRule(ValueReferences, Rule):
                     unsafe[target] = None
                     why_unsafe.append("schedule_decay has no Keras 3 counterpart: dropping it changes the math")
                 elif target == "clipnorm" and era == KERAS2 and "clipvalue" not in given:
-                    if _factory(site):  # only Keras 2.2 and 2.3 had the factories: their clipnorm was global
+                    if _factory(site) or source_era(self.file.options.source, True) == KERAS2:
+                        # Only Keras 2.2 and 2.3 had the factories; the source says the same: their clipnorm was global.
                         target = "global_clipnorm"
                         done.append("clipnorm -> global_clipnorm (Keras 2.2 and 2.3 clipped the global norm, as global_clipnorm does)")
                     else:
@@ -485,10 +494,3 @@ def _namespace(func: cst.BaseExpression, site: Site) -> cst.BaseExpression | Non
 def _factory(site: Site) -> bool:
     """A lowercase factory (`keras.optimizers.adam`): only Keras 2.2 and 2.3 had them."""
     return bool(site.move) and site.move.rsplit(".", 1)[-1] in KERAS2_FACTORIES
-
-
-def _has_evidence(call: cst.Call) -> bool:
-    """`lr=`, `decay=`, `schedule_decay=` or `epsilon=None`: Keras 2 wrote the call."""
-    keywords = {arg.keyword.value: arg.value for arg in call.args if arg.keyword is not None}
-    return bool(LEGACY_KEYWORDS & set(keywords)) or ("epsilon" in keywords and constant(keywords["epsilon"]) is None)
-

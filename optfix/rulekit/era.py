@@ -1,27 +1,37 @@
-"""Which Keras a file shows it was written for, where a call alone does not say: Keras 2 keywords
-given anywhere in it (`lr=`, `decay=`, `schedule_decay=`, `epsilon=None`) or a Keras 2.2
+"""Which Keras code was written for, where a call alone does not say: Keras 2 keywords given
+anywhere in the file (`lr=`, `decay=`, `schedule_decay=`, `epsilon=None`) or a Keras 2.2
 lowercase factory, read with the file's imports (the standalone `keras` package, or only
-TensorFlow's)."""
+TensorFlow's); failing those, the run's source version (`--source`, optfix.knowledge.sources)."""
 
 from __future__ import annotations
 
 import re
 
 from optfix.knowledge.keras import KERAS2_FACTORIES
+from optfix.knowledge.sources import KERAS2_ERA, SOURCES, TF_KERAS_ERA
 
-STANDALONE = "Keras 2"
-TF_KERAS = "tf.keras 2"
+STANDALONE = KERAS2_ERA
+TF_KERAS = TF_KERAS_ERA
 
 _KEYWORD = re.compile(r"[(,]\s*(?:#[^\n]*\n\s*)*(?:lr|decay|schedule_decay)\s*=(?!=)|[(,]\s*epsilon\s*=\s*None\b")
 _FACTORY = re.compile(r"\boptimizers\s*\.\s*(?:%s)\s*\(" % "|".join(sorted(KERAS2_FACTORIES)))
 
 
-def keras2_era(text: str, imports) -> str | None:
-    """STANDALONE, TF_KERAS or None: the Keras 2 the file's evidence points to. The standalone
-    package where the file imports it, else tf.keras."""
-    if not (_KEYWORD.search(text) or _FACTORY.search(text)):
+def source_era(source: str | None, standalone: bool) -> str | None:
+    """STANDALONE, TF_KERAS or None: the Keras 2 that `source` says a call without evidence of its
+    own was written for, through the standalone `keras` package (`standalone`) or `tf.keras`."""
+    row = SOURCES.get(source) if source else None
+    if row is None:
         return None
+    return row.standalone if standalone else row.tf_keras
+
+
+def keras2_era(text: str, imports, source: str | None = None) -> str | None:
+    """STANDALONE, TF_KERAS or None: the Keras 2 the file's evidence points to, else its source.
+    The standalone package where the file imports it (or imports no TensorFlow), else tf.keras."""
     roots = {qualified.split(".")[0] for qualified in imports.bindings.values()}
+    if not (_KEYWORD.search(text) or _FACTORY.search(text)):
+        return source_era(source, "keras" in roots or "tensorflow" not in roots)
     if "keras" in roots:
         return STANDALONE
     return TF_KERAS if "tensorflow" in roots else None
