@@ -94,7 +94,11 @@ class OptimizerInstanceRule(Rule):
     gave Adadelta, Adagrad, Adamax and Nadam other defaults than Keras 3 (`Adadelta()` had a
     learning rate of 1.0, Keras 3's has 0.001), so where such a class comes from
     `keras.optimizers`, the finding names the old defaults to write if the code was written for
-    those versions; adding them unasked would be wrong for code written for Keras 3. Reported only:
+    those versions; adding them unasked would be wrong for code written for Keras 3. With a source
+    version (`--source`, or read from the project's requirements) the instance is built as that
+    version built it (keras-2.2: `Adadelta(learning_rate=1.0)`), and where no argument keeps its
+    math (Keras 2's RMSprop and Adagrad epsilon, Nadam's momentum schedule) the fix is unsafe: by
+    default the class is left as written, with the finding. Reported only:
     a class of the file whose `__init__` requires arguments (or inherits one from the abstract
     `Optimizer`, or cannot be read); the finding asks for an instance.
 

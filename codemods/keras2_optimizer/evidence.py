@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from optfix.codemods.keras2_optimizer.signatures import CLIPS, KERAS2, LEGACY_KEYWORDS, SIGNATURES, TF_KERAS
 from optfix.codemods.keras2_optimizer.sites import Site
-from optfix.knowledge.keras import KERAS2_DIFFERENCES, KERAS3_OPTIMIZERS, TF_KERAS_DIFFERENCES, keras2_defaults
+from optfix.knowledge.keras import KERAS2_DIFFERENCES, KERAS2_FACTORIES, KERAS3_OPTIMIZERS, TF_KERAS_DIFFERENCES, keras2_defaults
 from optfix.lazy import libcst as cst
 from optfix.rulekit.calls import constant
 from optfix.rulekit.era import source_era
@@ -42,3 +42,8 @@ def era_dependent(call: cst.Call, site: Site) -> bool:
         return site.name in TF_KERAS_DIFFERENCES
     given = {arg.keyword.value for arg in call.args if arg.keyword is not None}
     return bool(keras2_defaults(site.name)) or site.name in KERAS2_DIFFERENCES or "clipnorm" in given
+
+
+def is_factory(site: Site) -> bool:
+    """A lowercase factory (`keras.optimizers.adam`): only Keras 2.2 and 2.3 had them."""
+    return bool(site.move) and site.move.rsplit(".", 1)[-1] in KERAS2_FACTORIES

