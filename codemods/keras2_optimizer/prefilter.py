@@ -95,7 +95,7 @@ _TRIGGERS = (
         rb"|self\s*\.\s*(?:" + "|".join(sorted(SUBCLASS_API)).encode() + rb")\s*\(")),
     # a call whose defaults a source version decides (or that a run without one counts):
     # a class whose defaults differ between eras, or clipnorm given to an optimizer
-    ((b"optimizers",), re.compile(rb"\b(?:" + "|".join(sorted(ERA_DEPENDENT_CLASSES)).encode() + rb")\s*\(")),
+    ((b"optimizers",), re.compile(rb"\b(?:" + "|".join(sorted(ERA_DEPENDENT_CLASSES)).encode() + rb")(?:\s*\(|\s+as\s)")),
     ((b"clipnorm",), _AllOf(_Keyword(rb"clipnorm"), _OptimizerCalled)),
 )
 
@@ -113,7 +113,8 @@ def relevant(tree: ast.Module) -> bool:
             if ast_last_name(node.func) in ("compile", "get"):
                 built_at_sites.update(id(value) for value in [*node.args, *(k.value for k in node.keywords)])
             legacy = any(k.arg in LEGACY_KEYWORDS or (k.arg == "epsilon" and _is_none(k.value)) for k in node.keywords)
-            era_dependent = ast_last_name(node.func) in ERA_DEPENDENT_CLASSES or "clipnorm" in {k.arg for k in node.keywords}
+            era_dependent = (ast_last_name(node.func) in ERA_DEPENDENT_CLASSES | names - _OPTIMIZER_NAMES
+                             or "clipnorm" in {k.arg for k in node.keywords})
             if ast_last_name(node.func) in names and (legacy or era_dependent or len(node.args) >= 2):
                 return True
             if legacy and id(node) in built_at_sites:

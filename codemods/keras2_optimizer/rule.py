@@ -408,7 +408,7 @@ class Keras2OptimizerRule(ValueReferences, Rule):
             if self.rewrite(original, updated, full, message, safe=False) is full:
                 return self._imports_for(original, site, full)
             return updated
-        if not done:
+        if not done or safe.deep_equals(updated):  # `SGD(0.01)` read as Keras 2: the same code
             return updated
         self.rewrite(original, updated, safe, f"{site.name} ({era}): " + "; ".join(done))
         return self._imports_for(original, site, safe)

@@ -4,6 +4,7 @@ what a source means for a call through each namespace."""
 
 from __future__ import annotations
 
+import ast
 from pathlib import Path
 
 import pytest
@@ -170,3 +171,18 @@ def test_the_configuration_takes_a_source_and_rejects_others(tmp_path):
     pyproject.write_text("[tool.optfix]\nsource = 'keras-2.4'\n")
     with pytest.raises(config.ConfigError, match="source: must be one of 'keras-2.2', 'keras-2.3', 'tf-keras-2', 'tf-1'"):
         config.load(tmp_path)
+
+
+def test_the_prefilter_lets_through_calls_a_source_decides():
+    from optfix.engine.journey import process_bytes
+    from optfix.engine.registry import rules_by_id
+    from optfix.rulekit.rule import FixOptions
+
+    rule = rules_by_id()["keras2-optimizer"]
+    aliased = b"from keras.optimizers import Adadelta as A\n\nopt = A()\n"
+    clipped = b"import keras\n\nopt = keras.optimizers.Adam(clipnorm=1.0)\n"
+    for data, fixed in ((aliased, b"opt = A(learning_rate=1.0)"), (clipped, b"Adam(global_clipnorm=1.0)")):
+        assert rule.wants(data) and rule.relevant(ast.parse(data))
+        result = process_bytes(Path("train.py"), data, [rule], FixOptions(source="keras-2.2"))
+        assert fixed in result.updated
+        assert not process_bytes(Path("train.py"), data, [rule], FixOptions(source="tf-keras-2")).changed
