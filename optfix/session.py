@@ -150,7 +150,7 @@ def describe(settings: Settings, rules: list[type[Rule]]) -> str:
     else:
         lines = ["# configuration: none (no pyproject.toml with [tool.optfix] here or above, or --isolated)"]
     for field in fields(settings):
-        if field.name in ("config_path", "show_settings"):
+        if field.name in ("config_path", "show_settings", "source_origin"):
             continue
         value = getattr(settings, field.name)
         if field.name.endswith("_root") and value is None:

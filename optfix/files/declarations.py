@@ -36,9 +36,13 @@ class Declaration:
 def project_folders(paths: tuple[Path, ...]) -> list[Path]:
     """The folders from each path up to its project's root, nearest first, each once."""
     folders: list[Path] = []
+    starts = set()
     for path in paths:
         start = path.resolve()
         start = start if start.is_dir() else start.parent
+        if start in starts:  # many files of one folder (pre-commit names each)
+            continue
+        starts.add(start)
         chain = [start, *start.parents]
         root = next((i for i, folder in enumerate(chain) if any((folder / marker).exists() for marker in ROOT_MARKERS)), None)
         for folder in chain[: 1 if root is None else root + 1]:
