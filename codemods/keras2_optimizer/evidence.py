@@ -16,6 +16,10 @@ ERA_DEPENDENT_CLASSES = frozenset(name for name in KERAS3_OPTIMIZERS
                                   if keras2_defaults(name) or name in KERAS2_DIFFERENCES or name in TF_KERAS_DIFFERENCES)
 
 
+# What tf.keras 2's OptimizerV2 took besides each class's own parameters (its **kwargs).
+_OPTIMIZER_V2_KEYWORDS = frozenset({"lr", "decay", "global_clipnorm"})
+
+
 def has_evidence(call: cst.Call) -> bool:
     """`lr=`, `decay=`, `schedule_decay=` or `epsilon=None`: Keras 2 wrote the call."""
     keywords = {arg.keyword.value: arg.value for arg in call.args if arg.keyword is not None}
@@ -30,6 +34,8 @@ def declared_era(call: cst.Call, site: Site, source: str | None) -> str | None:
     if era is None:
         return None
     known = {name for name, _ in SIGNATURES[era].get(site.name, ())} | CLIPS
+    if era == TF_KERAS:
+        known |= _OPTIMIZER_V2_KEYWORDS
     if any(arg.keyword is not None and arg.keyword.value not in known for arg in call.args):
         return None
     return era

@@ -1,7 +1,8 @@
-"""Which Keras code was written for, where a call alone does not say: Keras 2 keywords given
-anywhere in the file (`lr=`, `decay=`, `schedule_decay=`, `epsilon=None`) or a Keras 2.2
-lowercase factory, read with the file's imports (the standalone `keras` package, or only
-TensorFlow's); failing those, the run's source version (`--source`, optfix.knowledge.sources)."""
+"""Which Keras code was written for, where a call alone does not say: the run's source version
+(`--source`, optfix.knowledge.sources) for the namespace the file's imports use (the standalone
+`keras` package, or only TensorFlow's); without one, Keras 2 keywords given anywhere in the file
+(`lr=`, `decay=`, `schedule_decay=`, `epsilon=None`) or a Keras 2.2 lowercase factory. A Keras 2
+keyword says Keras 2 but not which: `lr=` was accepted by Keras 2.2 and by tf.keras 2 alike."""
 
 from __future__ import annotations
 
@@ -27,11 +28,13 @@ def source_era(source: str | None, standalone: bool) -> str | None:
 
 
 def keras2_era(text: str, imports, source: str | None = None) -> str | None:
-    """STANDALONE, TF_KERAS or None: the Keras 2 the file's evidence points to, else its source.
-    The standalone package where the file imports it (or imports no TensorFlow), else tf.keras."""
+    """STANDALONE, TF_KERAS or None: the Keras 2 the source gives the file's namespace (the
+    standalone package where the file imports it or imports no TensorFlow, else tf.keras), else
+    the one its evidence points to."""
     roots = {qualified.split(".")[0] for qualified in imports.bindings.values()}
-    if not (_KEYWORD.search(text) or _FACTORY.search(text)):
-        return source_era(source, "keras" in roots or "tensorflow" not in roots)
+    declared = source_era(source, "keras" in roots or "tensorflow" not in roots)
+    if declared is not None or not (_KEYWORD.search(text) or _FACTORY.search(text)):
+        return declared
     if "keras" in roots:
         return STANDALONE
     return TF_KERAS if "tensorflow" in roots else None

@@ -151,9 +151,10 @@ def _imports(text: str) -> ImportTable:
     return ImportTable.of(cst.parse_module(text), text)
 
 
-def test_a_file_s_own_evidence_comes_before_its_source():
+def test_the_source_says_which_keras_2_a_file_s_namespace_was():
     keras2 = "import keras\nopt = keras.optimizers.SGD(lr=0.1)\n"
-    assert keras2_era(keras2, _imports(keras2), "tf-keras-2") == STANDALONE
+    assert keras2_era(keras2, _imports(keras2), None) == STANDALONE  # lr=: Keras 2, read as 2.2
+    assert keras2_era(keras2, _imports(keras2), "tf-keras-2") == TF_KERAS  # Keras 2.4+ was tf.keras
     plain = "import keras\nopt = keras.optimizers.SGD()\n"
     assert keras2_era(plain, _imports(plain), "tf-keras-2") == TF_KERAS
     assert keras2_era(plain, _imports(plain), None) is None
@@ -186,3 +187,16 @@ def test_the_prefilter_lets_through_calls_a_source_decides():
         result = process_bytes(Path("train.py"), data, [rule], FixOptions(source="keras-2.2"))
         assert fixed in result.updated
         assert not process_bytes(Path("train.py"), data, [rule], FixOptions(source="tf-keras-2")).changed
+
+
+def test_a_tf_keras_2_source_reads_keras_2_keywords_as_tf_keras_2():
+    from optfix.engine.journey import process_bytes
+    from optfix.engine.registry import rules_by_id
+    from optfix.rulekit.rule import FixOptions
+
+    data = b"import keras\n\nopt = keras.optimizers.SGD(lr=0.1, clipnorm=1.0)\n"
+    rule = rules_by_id()["keras2-optimizer"]
+    tf_keras = process_bytes(Path("train.py"), data, [rule], FixOptions(source="tf-keras-2"))
+    assert b"SGD(learning_rate=0.1, clipnorm=1.0)" in tf_keras.updated  # per-gradient clipping, as Keras 3's
+    keras22 = process_bytes(Path("train.py"), data, [rule], FixOptions(source="keras-2.2"))
+    assert b"SGD(learning_rate=0.1, global_clipnorm=1.0)" in keras22.updated
