@@ -155,8 +155,9 @@ class Keras2OptimizerRule(ValueReferences, Rule):
     --------------
     Keras 2.3 made `epsilon` and `decay` keyword-only (`Adam(lr, beta_1, beta_2, amsgrad)`), so a
     fourth positional argument meant `amsgrad` there and `epsilon` in Keras 2.2: positional
-    arguments are read the Keras 2.2 way. `decay` combined with a learning rate that is already
-    a schedule cannot be expressed by one schedule. TensorFlow 2.11-2.15 silently ignored `lr=`
+    arguments are read the Keras 2.2 way, under a keras-2.3 source too, where a call passing
+    `learning_rate=` (which 2.3 also took) is read as Keras 3 code. `decay` combined with a
+    learning rate that is already a schedule cannot be expressed by one schedule. TensorFlow 2.11-2.15 silently ignored `lr=`
     on `tf.keras.optimizers.X` (it trained with the default): the rewrite follows what the code
     says, the learning rate it wrote. Optimizers built from `**kwargs` keep what
     the dictionary holds; calls with `*args` are reported.
