@@ -87,7 +87,7 @@ def _text(file: Path) -> str | None:
 def _requirements(text: str) -> list[tuple[str, str]]:
     found = []
     for line in text.splitlines():
-        line = re.sub(r"(^|\s)#.*", "", line).strip()
+        line = re.sub(r"(^|\s)#.*", "", line).split(" --")[0].strip()  # no comment, no `--hash=...`
         if line and not line.startswith(("-", "git+", "http:", "https:", "file:")):
             found.append((line, line))
     return found

@@ -93,7 +93,7 @@ class Tally:
         if self.era_dependent:
             calls = _plural(self.era_dependent, "call")
             note += (f" {calls} whose defaults differ between Keras versions left as written: "
-                     "--source (keras-2.2, keras-2.3, tf-keras-2, tf-1) would decide them.")
+                     f"--source (keras-2.2, keras-2.3, tf-keras-2, tf-1) would decide {'it' if self.era_dependent == 1 else 'them'}.")
         return note
 
     def exit_code(self, mode: Mode) -> int:

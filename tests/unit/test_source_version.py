@@ -66,6 +66,7 @@ def test_requirements_that_say_nothing_of_the_era_are_skipped(requirement):
 
 @pytest.mark.parametrize("name, text", [
     ("requirements.txt", "numpy==1.16  # arrays\n-r base.txt\nkeras==2.2.4\n"),
+    ("requirements.txt", "keras==2.2.4 --hash=sha256:0123abcd\n"),
     ("requirements-gpu.txt", "tensorflow-gpu==1.14\nkeras==2.2.4\n"),
     ("setup.py", "from setuptools import setup\nsetup(name='x', install_requires=['numpy', 'keras==2.2.4'])\n"),
     ("setup.py", "from setuptools import setup\nREQUIRED = ['keras>=2.2,<2.3']\nsetup(install_requires=REQUIRED)\n"),
@@ -200,3 +201,17 @@ def test_a_tf_keras_2_source_reads_keras_2_keywords_as_tf_keras_2():
     assert b"SGD(learning_rate=0.1, clipnorm=1.0)" in tf_keras.updated  # per-gradient clipping, as Keras 3's
     keras22 = process_bytes(Path("train.py"), data, [rule], FixOptions(source="keras-2.2"))
     assert b"SGD(learning_rate=0.1, global_clipnorm=1.0)" in keras22.updated
+
+
+def test_the_summary_line_names_the_source_or_counts_what_one_would_decide():
+    from optfix.output.report import Tally
+    from optfix.rulekit.source import SourceChoice
+
+    assert Tally(files=1, source=SourceChoice("keras-2.2", "requirements.txt: keras==2.2.4")).summary(Mode.CHECK) == (
+        "Nothing to change in 1 file. Source keras-2.2 (requirements.txt: keras==2.2.4).")
+    assert Tally(files=1).summary(Mode.CHECK) == "Nothing to change in 1 file."
+    counted = Tally(files=2, era_dependent=1, source=SourceChoice(None, "setup.py: keras>=2.2 allows 2.2.0 and also 3+, which is Keras 3"))
+    assert counted.summary(Mode.CHECK) == (
+        "Nothing to change in 2 files. No source version (setup.py: keras>=2.2 allows 2.2.0 and also 3+, which is Keras 3). "
+        "1 call whose defaults differ between Keras versions left as written: --source (keras-2.2, keras-2.3, tf-keras-2, tf-1) "
+        "would decide it.")
