@@ -40,7 +40,8 @@ def test_declarations_that_disagree_are_named_in_the_summary(optfix, tmp_path):
                           "train.py": TRAIN})
     summary = _summary(optfix("check", cwd=tmp_path))
     assert summary.startswith("Nothing to change in 2 files. No source version (declarations disagree: ")
-    assert summary.endswith("1 call whose defaults differ between Keras versions left as written: --source (keras-2.2, keras-2.3, tf-keras-2, tf-1) would decide it.")
+    assert summary.endswith("1 call whose defaults differ between Keras versions left as written: "
+                            "--source (keras-2.2, keras-2.3, tf-keras-2, tf-1) would decide it.")
 
 
 def test_json_carries_the_source_and_the_count(optfix, tmp_path):
