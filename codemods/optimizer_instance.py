@@ -9,10 +9,12 @@ from optfix.analysis.tree import code
 from optfix.lazy import libcst as cst
 
 from optfix.analysis.dotted_names import PossibleNames
-from optfix.knowledge.keras import KERAS3_OPTIMIZERS, keras2_defaults
+from optfix.knowledge.keras import KERAS2_DIFFERENCES, KERAS3_OPTIMIZERS, TF_KERAS_DIFFERENCES, keras2_defaults
 from optfix.knowledge.tf1 import TF1_OPTIMIZERS, tf1_class
 from optfix.knowledge.tfa import TFA_NAMES, tfa_name
 from optfix.rulekit.optimizer_sites import BASE_CLASS, GAP, SPACE, FileNames, keras_optimizer_class, optimizer_argument, site_matches
+from optfix.rulekit.calls import new_keyword, with_commas
+from optfix.rulekit.era import STANDALONE, source_era
 from optfix.rulekit.rule import FileContext, Rule
 from optfix.analysis.ast_nodes import every_node
 
@@ -92,7 +94,11 @@ class OptimizerInstanceRule(Rule):
     gave Adadelta, Adagrad, Adamax and Nadam other defaults than Keras 3 (`Adadelta()` had a
     learning rate of 1.0, Keras 3's has 0.001), so where such a class comes from
     `keras.optimizers`, the finding names the old defaults to write if the code was written for
-    those versions; adding them unasked would be wrong for code written for Keras 3. Reported only:
+    those versions; adding them unasked would be wrong for code written for Keras 3. With a source
+    version (`--source`, or read from the project's requirements) the instance is built as that
+    version built it (keras-2.2: `Adadelta(learning_rate=1.0)`), and where no argument keeps its
+    math (Keras 2's RMSprop and Adagrad epsilon, Nadam's momentum schedule) the fix is unsafe: by
+    default the class is left as written, with the finding. Reported only:
     a class of the file whose `__init__` requires arguments (or inherits one from the abstract
     `Optimizer`, or cannot be read); the finding asks for an instance.
 
@@ -190,10 +196,30 @@ class OptimizerInstanceRule(Rule):
         call = cst.Call(value.with_changes(lpar=[], rpar=[]), lpar=value.lpar, rpar=value.rpar)  # `(Adam)` -> `(Adam())`
         args[index] = args[index].with_changes(value=call)
         shown = code(reference)
-        if name is not None and qualified == f"keras.optimizers.{name}":
+        message = f"the class {shown} is given where Keras needs an instance: {shown}()"
+        standalone = qualified == f"keras.optimizers.{name}"
+        era = source_era(self.file.options.source, standalone) if standalone or qualified == f"tensorflow.keras.optimizers.{name}" else None
+        if era is not None:
+            return self._instance_of_source(reference, updated, index, call, name, era, message)
+        if name is not None and standalone:
             self._report_keras2_defaults(reference, name)
-        return self.rewrite(reference, updated, updated.with_changes(args=args),
-                            f"the class {shown} is given where Keras needs an instance: {shown}()")
+        return self.rewrite(reference, updated, updated.with_changes(args=args), message)
+
+    def _instance_of_source(self, reference: cst.BaseExpression, updated: cst.Call, index: int, call: cst.Call, name: str,
+                            era: str, message: str) -> cst.Call:
+        """The instance as the run's source version built it: Keras 2's defaults written out
+        (`Adadelta(learning_rate=1.0)`); where no argument keeps its math (Keras 2's RMSprop,
+        Nadam's momentum schedule), an unsafe fix, so that the code stays as written, with its finding."""
+        changed = keras2_defaults(name) if era == STANDALONE else {}
+        if changed:
+            call = call.with_changes(args=with_commas([new_keyword(key, old) for key, (old, _) in changed.items()]))
+            message = f"{message.rpartition(': ')[0]}: {code(call)}, {era}'s defaults written out (source {self.file.options.source})"
+        args = list(updated.args)
+        args[index] = args[index].with_changes(value=call)
+        difference = (KERAS2_DIFFERENCES if era == STANDALONE else TF_KERAS_DIFFERENCES).get(name)
+        if difference:
+            message += f"; {difference}"
+        return self.rewrite(reference, updated, updated.with_changes(args=args), message, safe=not difference)
 
     def _report_keras2_defaults(self, reference: cst.BaseExpression, name: str) -> None:
         changed = keras2_defaults(name)

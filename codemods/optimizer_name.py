@@ -10,7 +10,7 @@ from optfix.lazy import libcst as cst
 from optfix.knowledge.identifiers import REGISTERED, RENAMED, UNREGISTERED, UNSERVED
 from optfix.rulekit.optimizer_sites import SPACE, FileNames, optimizer_argument, site_matches
 from optfix.knowledge.keras import KERAS2_DIFFERENCES, KERAS3_OPTIMIZERS, TF_KERAS_DIFFERENCES, keras2_defaults
-from optfix.rulekit.calls import new_keyword
+from optfix.rulekit.calls import new_keyword, with_commas
 from optfix.rulekit.era import STANDALONE, TF_KERAS, keras2_era
 from optfix.rulekit.rule import FileContext, Rule
 
@@ -82,7 +82,10 @@ class OptimizerNameRule(Rule):
     keeps (`'rmsprop'`, `'adagrad'`, `'nadam'`: epsilon outside the square root, the momentum
     schedule) is reported, as in a file written for tf.keras 2 for the names whose math changed
     there. In a file that shows no era, the name is left as it is: the same string is valid
-    Keras 3 code. Reported only: a name equally
+    Keras 3 code, unless the run has a source version (`--source`, or the version the project's
+    requirements declare), which then stands for the file's era: `'adadelta'` becomes
+    `keras.optimizers.Adadelta(learning_rate=1.0)` under keras-2.2, keras-2.3 and tf-1 in a file
+    that imports the standalone `keras` package or no TensorFlow. Reported only: a name equally
     close to two optimizers (`'adamx'`: adamax or adamw?) or close to none (the finding names the
     candidates); a class of the file whose `__init__` needs arguments, or whose name something else
     in the file binds; `'lamb'` in a file that uses tf_keras, which has no Lamb.
@@ -143,9 +146,11 @@ class OptimizerNameRule(Rule):
         defaults or math: the class with the old defaults written out where that is exact
         (`'adadelta'` in standalone Keras 2: `Adadelta(learning_rate=1.0)`), else a finding."""
         name = REGISTERED_CLASSES.get(written.lower())
-        era = keras2_era(self.file.text, self.file.imports)
+        era = keras2_era(self.file.text, self.file.imports, self.file.options.source)
         if name is None:
             return updated
+        if era is None and written.lower() in _ERA_DEPENDENT:
+            self.file.era_dependent += 1
         defaults = keras2_defaults(name)
         if era == STANDALONE and name in KERAS2_DIFFERENCES:
             self.report(literal, f"'{written}' builds {name} with its defaults, and this file was written for Keras 2: {KERAS2_DIFFERENCES[name]}")
@@ -250,7 +255,3 @@ def edit_distance(a: str, b: str) -> int:
                 row[j] = min(row[j], before[j - 2] + 1)
     return row[len(b)]
 
-
-def with_commas(args: list[cst.Arg]) -> list[cst.Arg]:
-    comma = cst.Comma(whitespace_after=cst.SimpleWhitespace(" "))
-    return [arg.with_changes(comma=comma) for arg in args[:-1]] + args[-1:]

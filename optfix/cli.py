@@ -42,6 +42,7 @@ Isolated = Annotated[bool, typer.Option("--isolated", help="Ignore configuration
 ExitZero = Annotated[bool, typer.Option("--exit-zero", help="Exit 0 even when there are changes or findings (2 stays 2).")]
 ExitNonZeroOnFix = Annotated[bool, typer.Option("--exit-non-zero-on-fix", help="fix: exit 1 when a file was changed.")]
 Statistics = Annotated[bool, typer.Option("--statistics", help="Count the changes and findings of each rule, on stderr.")]
+SourceOption = Annotated[Optional[str], typer.Option("--source", metavar="VERSION", help="The version the code was written for: keras-2.2, keras-2.3, tf-keras-2 or tf-1 (default: read from the project's requirements, setup.py, setup.cfg, pyproject.toml, Pipfile or environment.yml). It decides defaults that changed where a call shows no era.", show_default=False)]
 ShowSettings = Annotated[bool, typer.Option("--show-settings", help="Print the configuration file read and every setting, then stop.")]
 
 
@@ -69,6 +70,7 @@ def _command(mode: Mode, summary: str, short: str):
         exit_non_zero_on_fix: ExitNonZeroOnFix = False,
         statistics: Statistics = False,
         show_settings: ShowSettings = False,
+        source: SourceOption = None,
     ) -> None:
         from optfix import config as configuration
         from optfix.session import UsageError, execute
@@ -94,8 +96,11 @@ def _command(mode: Mode, summary: str, short: str):
             "exit_non_zero_on_fix": exit_non_zero_on_fix or None,
             "statistics": statistics or None,
             "show_settings": show_settings or None,
+            "source": source,
         }
         try:
+            if source is not None:
+                _check_source(source)
             settings = configuration.settings(mode, given, configuration.load(Path.cwd(), config, isolated))
             code = execute(settings)
         except (UsageError, configuration.ConfigError) as error:
@@ -105,6 +110,16 @@ def _command(mode: Mode, summary: str, short: str):
 
     command.__doc__ = summary
     app.command(mode.value, short_help=short)(command)
+
+
+def _check_source(source: str) -> None:
+    from optfix.rulekit.source import check_source
+    from optfix.session import UsageError
+
+    try:
+        check_source(source)
+    except ValueError as error:
+        raise UsageError(f"--source {error}") from None
 
 
 # The short help of each command fits the command list at 80 columns (a longer one is cut).

@@ -74,6 +74,12 @@ def _choice(kind):
     return parse
 
 
+def _source(value: Any) -> str | None:
+    from optfix.rulekit.source import check_source
+
+    return check_source(value) if isinstance(value, str) else None
+
+
 def _per_file_ignores(value: Any) -> tuple[tuple[str, tuple[str, ...]], ...] | None:
     if not isinstance(value, dict):
         return None
@@ -100,6 +106,7 @@ KEYS = {
     "color": ("color", _choice(Color), "a string"),
     "progress": ("progress", _flag, "true or false"),
     "keras-import": ("keras_import", _choice(KerasImport), "a string"),
+    "source": ("source", _source, "a string"),
 }
 
 
@@ -177,5 +184,7 @@ def settings(mode: Mode, given: dict[str, Any], config: Config) -> Settings:
     for patterns, root in (("exclude", "exclude_root"), ("extend_exclude", "extend_exclude_root")):
         if given.get(patterns) is not None:
             values.pop(root, None)  # command-line patterns are relative to the working directory
+    if given.get("source") is None and "source" in values:
+        values["source_origin"] = f"[tool.optfix] in {config.path}"
     values.update({name: value for name, value in given.items() if value is not None})
     return Settings(mode=mode, **values)

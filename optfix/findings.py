@@ -32,6 +32,7 @@ class FileResult:
     original: bytes | None = None  # set only when the file changes
     updated: bytes | None = None
     findings: list[Finding] = field(default_factory=list)
+    era_dependent: int = 0  # calls whose defaults differ between Keras versions, which no source version decided
 
     @property
     def changed(self) -> bool:

@@ -9,7 +9,7 @@ import sys
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import fields
+from dataclasses import fields, replace
 from enum import Enum
 from pathlib import Path
 
@@ -21,7 +21,9 @@ from optfix.output import Output, Run, for_format
 from optfix.output.text import lists_changes, shows_diff
 from optfix.output.progress import Progress
 from optfix.output.report import Tally, display_path, exit_status
-from optfix.rulekit.rule import Rule
+from optfix.files.declarations import declarations
+from optfix.rulekit.rule import FixOptions, Rule
+from optfix.rulekit.source import SourceChoice, choose
 from optfix.engine.registry import all_rules
 from optfix.settings import Mode, OutputFormat, Settings
 from optfix.files.write import WriteError, replace_bytes
@@ -59,14 +61,16 @@ def _execute(settings: Settings) -> int:
     source_out = settings.reads_stdin and settings.mode is Mode.FIX  # `fix -` prints the source, not a diff
     if source_out and settings.output_format is not OutputFormat.TEXT:
         raise UsageError("`fix -` writes the fixed source on stdout: it takes no --output-format")
+    source = _source(settings, cwd)
+    options = replace(settings.fix_options, source=source.source)
     if settings.reads_stdin:
-        stdin, results = _read_stdin(settings, rules, cwd)
+        stdin, results = _read_stdin(settings, rules, cwd, options)
         files = []
     else:
         stdin = None
         files = list(discover(settings.paths, settings.exclude, cwd, settings.exclude_root, settings.force_exclude, leftovers=True,
                               extend_exclude=settings.extend_exclude, extend_exclude_root=settings.extend_exclude_root))
-        results = pool.run(files, rules, jobs=settings.jobs, options=settings.fix_options, ignores=_per_file_ignores(settings, cwd))
+        results = pool.run(files, rules, jobs=settings.jobs, options=options, ignores=_per_file_ignores(settings, cwd))
     diff_on_stdout = settings.output_format is OutputFormat.TEXT and shows_diff(settings)
     # The bar shares the terminal with nothing: only when the diff does not go there too.
     progress = Progress(len(files), settings.progress and not (diff_on_stdout and sys.stdout.isatty()))
@@ -80,7 +84,7 @@ def _execute(settings: Settings) -> int:
         from optfix.output.statistics import StatisticsOutput
 
         outputs.append(StatisticsOutput(run))
-    tally = Tally()
+    tally = Tally(source=source)
     try:
         for result in results:
             path = display_path(result.path, cwd)
@@ -111,7 +115,16 @@ def _execute(settings: Settings) -> int:
     return exit_status(tally, settings)
 
 
-def _read_stdin(settings: Settings, rules: list[type[Rule]], cwd: Path) -> tuple[bytes, list[FileResult]]:
+def _source(settings: Settings, cwd: Path) -> SourceChoice:
+    """The source version given, or the one the project's declarations agree on."""
+    if settings.source is not None:
+        return SourceChoice(settings.source, settings.source_origin)
+    paths = (cwd / (settings.stdin_filename or "."),) if settings.reads_stdin else tuple(cwd / path for path in settings.paths)
+    found = [(d.file, d.requirement, d.written) for d in declarations(paths)]
+    return choose(None, found, cwd)
+
+
+def _read_stdin(settings: Settings, rules: list[type[Rule]], cwd: Path, options: FixOptions) -> tuple[bytes, list[FileResult]]:
     """`-`: the source on stdin, as the file `--stdin-filename` names (unless excluded)."""
     if settings.paths != (Path("-"),):
         raise UsageError("`-` (read stdin) cannot be mixed with other paths")
@@ -121,7 +134,7 @@ def _read_stdin(settings: Settings, rules: list[type[Rule]], cwd: Path) -> tuple
     if settings.stdin_filename is not None and is_excluded(path, settings.exclude, settings.exclude_root or cwd, more):
         return data, [FileResult(path)]
     rules = pool.for_file(rules, _per_file_ignores(settings, cwd), path)
-    return data, [journey.process_given(path, data, rules, settings.fix_options)]
+    return data, [journey.process_given(path, data, rules, options)]
 
 
 def _per_file_ignores(settings: Settings, cwd: Path) -> PerFileIgnores | None:
@@ -137,7 +150,7 @@ def describe(settings: Settings, rules: list[type[Rule]]) -> str:
     else:
         lines = ["# configuration: none (no pyproject.toml with [tool.optfix] here or above, or --isolated)"]
     for field in fields(settings):
-        if field.name in ("config_path", "show_settings"):
+        if field.name in ("config_path", "show_settings", "source_origin"):
             continue
         value = getattr(settings, field.name)
         if field.name.endswith("_root") and value is None:

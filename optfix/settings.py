@@ -78,10 +78,12 @@ class Settings:
     statistics: bool = False  # count changes and findings by rule
     show_settings: bool = False  # print these settings and stop
     config_path: Path | None = None  # the pyproject.toml read (None: none)
+    source: str | None = None  # --source: the version the code was written for (None: read the project's declarations)
+    source_origin: str = "--source"  # where `source` was given
 
     @property
     def fix_options(self) -> FixOptions:
-        return FixOptions(self.unsafe_fixes, self.keras_import.value)
+        return FixOptions(self.unsafe_fixes, self.keras_import.value, self.source)
 
     @property
     def reads_stdin(self) -> bool:

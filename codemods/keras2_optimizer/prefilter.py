@@ -9,7 +9,8 @@ import re
 from optfix.analysis.ast_nodes import every_node
 from optfix.analysis.chains import ast_last_name
 from optfix.analysis.dotted_names import PossibleNames
-from optfix.codemods.keras2_optimizer.signatures import CLIPS, LEGACY_KEYWORDS
+from optfix.codemods.keras2_optimizer.evidence import ERA_DEPENDENT_CLASSES
+from optfix.codemods.keras2_optimizer.signatures import LEGACY_KEYWORDS
 from optfix.codemods.keras2_optimizer.sites import LEFT_ALONE, site_for
 from optfix.codemods.keras2_optimizer.subclasses import SUBCLASS_API, legacy_subclass_methods
 from optfix.knowledge.keras import KERAS2_FACTORIES, KERAS2_SIGNATURES, KERAS3_OPTIMIZERS, KERAS3_SIGNATURES
@@ -92,8 +93,10 @@ _TRIGGERS = (
         rb"def\s+(?:" + "|".join(sorted(SUBCLASS_API)).encode() + rb")\b"
         rb"|def\s+update_step\s*\([^(),]*,[^(),]*,[^(),]*\)"
         rb"|self\s*\.\s*(?:" + "|".join(sorted(SUBCLASS_API)).encode() + rb")\s*\(")),
-    # both clips given to a call of an optimizer class, or of one imported under another name
-    ((b"clipnorm",), _AllOf(_Keyword(rb"clipnorm"), _Keyword(rb"clipvalue"), _OptimizerCalled)),
+    # a call whose defaults a source version decides (or that a run without one counts):
+    # a class whose defaults differ between eras, or clipnorm given to an optimizer
+    ((b"optimizers",), re.compile(rb"\b(?:" + "|".join(sorted(ERA_DEPENDENT_CLASSES)).encode() + rb")(?:\s*\(|\s+as\s)")),
+    ((b"clipnorm",), _AllOf(_Keyword(rb"clipnorm"), _OptimizerCalled)),
 )
 
 
@@ -110,7 +113,9 @@ def relevant(tree: ast.Module) -> bool:
             if ast_last_name(node.func) in ("compile", "get"):
                 built_at_sites.update(id(value) for value in [*node.args, *(k.value for k in node.keywords)])
             legacy = any(k.arg in LEGACY_KEYWORDS or (k.arg == "epsilon" and _is_none(k.value)) for k in node.keywords)
-            if ast_last_name(node.func) in names and (legacy or CLIPS <= {k.arg for k in node.keywords} or len(node.args) >= 2):
+            era_dependent = (ast_last_name(node.func) in ERA_DEPENDENT_CLASSES | names - _OPTIMIZER_NAMES
+                             or "clipnorm" in {k.arg for k in node.keywords})
+            if ast_last_name(node.func) in names and (legacy or era_dependent or len(node.args) >= 2):
                 return True
             if legacy and id(node) in built_at_sites:
                 return True

@@ -17,6 +17,7 @@ from optfix.codemods.keras2_optimizer.signatures import (
     meanings,
     positional_names,
 )
+from optfix.codemods.keras2_optimizer.evidence import declared_era, era_dependent, has_evidence, is_factory
 from optfix.codemods.keras2_optimizer.sites import LEFT_ALONE, Site, site_for
 from optfix.codemods.keras2_optimizer.subclasses import legacy_subclass_api
 from optfix.knowledge.keras import (
@@ -35,6 +36,7 @@ from optfix.knowledge.keras import (
 from optfix.knowledge.namespaces import keras_member
 from optfix.lazy import libcst as cst
 from optfix.rulekit.calls import NOT_CONSTANT, as_keyword, constant, new_keyword, with_args
+from optfix.rulekit.era import source_era
 from optfix.rulekit.optimizer_sites import optimizer_argument
 from optfix.rulekit.references import ValueReferences
 from optfix.rulekit.rule import Rule
@@ -75,9 +77,13 @@ class Keras2OptimizerRule(ValueReferences, Rule):
     namespaces mean tf.keras 2 (OptimizerV2, whose defaults are Keras 3's). A call without
     evidence is left alone, unless its positional arguments can only be read one way: a literal
     that cannot fill the Keras 3 parameter at its position (`SGD(0.01, 0.9, 1e-6)`) reads the
-    Keras 2 way; where both readings fit, nothing is guessed: it is reported. A call without
-    evidence that leaves out a default Keras 3 changed (`Adadelta()`) is reported where other
-    calls of the same file were written for Keras 2.2, with the old values to write.
+    Keras 2 way; where both readings fit, nothing is guessed: it is reported. With a source version
+    (`--source`, or read from the project's requirements), a call without evidence is read in the
+    era the source gives its namespace (keras-2.2, keras-2.3, tf-1: `keras.optimizers` is Keras
+    2.2, so `Adadelta()` becomes `Adadelta(learning_rate=1.0)` and `clipnorm` `global_clipnorm`;
+    tf-keras-2: tf.keras 2), unless it passes a keyword that era did not have. Without one, a call
+    that leaves out a default Keras 3 changed is reported where other calls of the same file were
+    written for Keras 2.2, and otherwise counted in the run's summary.
 
     A class looked up on a Keras optimizers module at run time (`getattr(keras.optimizers,
     name)(lr=0.01, decay=1e-6)`) is a Keras optimizer whatever the name: its `lr=`, `decay=` and
@@ -125,7 +131,8 @@ class Keras2OptimizerRule(ValueReferences, Rule):
     at the step count before the update, as Keras 2 evaluated `decay`), `epsilon=None` dropped,
     positional arguments passed by their Keras 2 meaning, changed defaults written out, factories
     and removed namespaces replaced; `clipnorm` of a lowercase factory (`keras.optimizers.adam`,
-    which only Keras 2.2 and 2.3 had, and which clipped the global norm) as `global_clipnorm`.
+    which only Keras 2.2 and 2.3 had, and which clipped the global norm), or of any standalone
+    Keras 2 call under a keras-2.2, keras-2.3 or tf-1 source, as `global_clipnorm`.
     Unsafe, applied only with --unsafe-fixes, and then to the whole call (by default the call is
     left as written, so the next run still sees what it was written for): dropping Nadam's
     `schedule_decay` (Keras 3 Nadam has no such schedule), other standalone Keras 2 `clipnorm` as
@@ -149,8 +156,9 @@ class Keras2OptimizerRule(ValueReferences, Rule):
     --------------
     Keras 2.3 made `epsilon` and `decay` keyword-only (`Adam(lr, beta_1, beta_2, amsgrad)`), so a
     fourth positional argument meant `amsgrad` there and `epsilon` in Keras 2.2: positional
-    arguments are read the Keras 2.2 way. `decay` combined with a learning rate that is already
-    a schedule cannot be expressed by one schedule. TensorFlow 2.11-2.15 silently ignored `lr=`
+    arguments are read the Keras 2.2 way, under a keras-2.3 source too, where a call passing
+    `learning_rate=` (which 2.3 also took) is read as Keras 3 code. `decay` combined with a
+    learning rate that is already a schedule cannot be expressed by one schedule. TensorFlow 2.11-2.15 silently ignored `lr=`
     on `tf.keras.optimizers.X` (it trained with the default): the rewrite follows what the code
     says, the learning rate it wrote. Optimizers built from `**kwargs` keep what
     the dictionary holds; calls with `*args` are reported.
@@ -172,6 +180,7 @@ class Keras2OptimizerRule(ValueReferences, Rule):
         self.keras2_calls = 0  # calls read as Keras 2.2 code
         self.unproven: list[tuple[cst.Call, list[str]]] = []  # Keras 2.2 classes called with no evidence
         self.built_elsewhere = dynamic.BuiltElsewhere()
+        self.undecided: list[cst.Call] = []  # calls whose defaults differ between eras, that nothing decided
 
     def _site_of(self, node: cst.BaseExpression) -> Site | None:
         return site_for(self.file.imports.resolved_name(node))
@@ -217,13 +226,16 @@ class Keras2OptimizerRule(ValueReferences, Rule):
             return updated
         if CLIPS <= {arg.keyword.value for arg in original.args if arg.keyword is not None}:
             self.report(original, f"{site.name}: {CLIP_BOTH}")  # Keras 3 raises, whoever wrote the call
-        era = site.era or (site.guess if _has_evidence(original) else None)
+        era = site.era or declared_era(original, site, self.file.options.source) or (site.guess if has_evidence(original) else None)
         positional = [arg for arg in original.args if arg.keyword is None and not arg.star]
         if era is None:
             era = self._reading(original, site, positional)
             if era in (None, KERAS3) and not site.move:
-                if era is None and site.guess == KERAS2:
+                undecided = era is None and source_era(self.file.options.source, site.guess == KERAS2) is None
+                if undecided and site.guess == KERAS2:
                     self._note_unproven(original, site, positional)
+                if undecided and era_dependent(original, site):
+                    self.undecided.append(original)
                 return updated
         self.keras2_calls += era == KERAS2
         if any(arg.star == "*" for arg in original.args):
@@ -253,6 +265,8 @@ class Keras2OptimizerRule(ValueReferences, Rule):
     def leave_Module(self, original: cst.Module, updated: cst.Module) -> cst.Module:
         for built in self.built_elsewhere.reaching_compile():
             self._report_built_elsewhere(built)
+        reported = {id(call) for call, _ in self.unproven} if self.keras2_calls else set()
+        self.file.era_dependent += sum(id(call) not in reported for call in self.undecided)
         if self.keras2_calls:  # the file is Keras 2.2 code: its other calls may be too
             for call, changed in self.unproven:
                 name = code(call.func)
@@ -370,7 +384,8 @@ class Keras2OptimizerRule(ValueReferences, Rule):
                     unsafe[target] = None
                     why_unsafe.append("schedule_decay has no Keras 3 counterpart: dropping it changes the math")
                 elif target == "clipnorm" and era == KERAS2 and "clipvalue" not in given:
-                    if _factory(site):  # only Keras 2.2 and 2.3 had the factories: their clipnorm was global
+                    if is_factory(site) or source_era(self.file.options.source, True) == KERAS2:
+                        # Only Keras 2.2 and 2.3 had the factories; the source says the same: their clipnorm was global.
                         target = "global_clipnorm"
                         done.append("clipnorm -> global_clipnorm (Keras 2.2 and 2.3 clipped the global norm, as global_clipnorm does)")
                     else:
@@ -395,7 +410,7 @@ class Keras2OptimizerRule(ValueReferences, Rule):
             if self.rewrite(original, updated, full, message, safe=False) is full:
                 return self._imports_for(original, site, full)
             return updated
-        if not done:
+        if not done or safe.deep_equals(updated):  # `SGD(0.01)` read as Keras 2: the same code
             return updated
         self.rewrite(original, updated, safe, f"{site.name} ({era}): " + "; ".join(done))
         return self._imports_for(original, site, safe)
@@ -481,15 +496,3 @@ def _namespace(func: cst.BaseExpression, site: Site) -> cst.BaseExpression | Non
     if not moved and isinstance(func, cst.Attribute) and isinstance(func.value, cst.Attribute) and func.value.attr.value == "optimizers":
         return func.value.value
     return None
-
-
-def _factory(site: Site) -> bool:
-    """A lowercase factory (`keras.optimizers.adam`): only Keras 2.2 and 2.3 had them."""
-    return bool(site.move) and site.move.rsplit(".", 1)[-1] in KERAS2_FACTORIES
-
-
-def _has_evidence(call: cst.Call) -> bool:
-    """`lr=`, `decay=`, `schedule_decay=` or `epsilon=None`: Keras 2 wrote the call."""
-    keywords = {arg.keyword.value: arg.value for arg in call.args if arg.keyword is not None}
-    return bool(LEGACY_KEYWORDS & set(keywords)) or ("epsilon" in keywords and constant(keywords["epsilon"]) is None)
-

@@ -140,6 +140,7 @@ def _stages(result: FileResult, text: str, rules: Sequence[type[Rule]], options:
         result.error("internal-error", f"the rewrite would not parse ({error}); file left unchanged")
         return None
     result.findings = sorted(result.findings + outcome.findings)
+    result.era_dependent = outcome.era_dependent
     return outcome.text
 
 

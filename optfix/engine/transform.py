@@ -44,6 +44,7 @@ class UnfaithfulParse(Exception):
 class Outcome:
     text: str
     findings: list[Finding]
+    era_dependent: int = 0  # FileContext.era_dependent
 
 
 class _Traversal(cst.CSTTransformer):
@@ -102,7 +103,7 @@ def transform(text: str, rules: Sequence[type[Rule]], options: FixOptions = FixO
     rewritten = transformed(module, traversal, skippable(frozenset(traversal.visitors) | frozenset(traversal.leavers)))
     if not any(note.kind is Kind.CHANGE for note in file.notes):
         # Rules change the tree only through Rule.rewrite(): nothing to generate.
-        return Outcome(text, _locate(module, file))
+        return Outcome(text, _locate(module, file), file.era_dependent)
     edited = edit_imports(rewritten, file)
     del rewritten
     # One generation gives the rewrite's code, the original's (does libcst reproduce the file?)
@@ -113,6 +114,7 @@ def transform(text: str, rules: Sequence[type[Rule]], options: FixOptions = FixO
     elif new_text != text and baseline != text:
         raise UnfaithfulParse("libcst cannot reproduce this file exactly (unusual line endings?)")
     findings = _locate(module, file, positions)
+    era_dependent = file.era_dependent
     restore = new_text != text and bool(file.imports_to_remove or file.imports_to_drop) and _may_have_lost_comments(text, module, edited)
     del module, file, traversal, edited, positions, baseline  # the trees: before the output's tree is parsed
     if new_text != text:
@@ -121,7 +123,7 @@ def transform(text: str, rules: Sequence[type[Rule]], options: FixOptions = FixO
         new_text, lost = restore_import_comments(text, new_text)
         findings += [Finding(line, 1, "comment-lost", f"the comment {comment!r} was on an import line the rewrite removed "
                              "and could not be put back safely: restore it by hand") for line, comment in lost]
-    return Outcome(new_text, sorted(findings))
+    return Outcome(new_text, sorted(findings), era_dependent)
 
 
 def syntax_error_position(text: str, error: cst.ParserSyntaxError) -> tuple[int, int, str]:

@@ -55,7 +55,9 @@ class JsonOutput(Output):
                 "findings": count(Kind.REVIEW),
                 "errors": count(Kind.ERROR),
                 "exit_code": exit_status(tally, self.run.settings),
+                "era_dependent_calls": tally.era_dependent,
             },
+            "source": {"version": tally.source.source, "reason": tally.source.reason},
         }
         self.run.stdout.write(json.dumps(document, indent=2, ensure_ascii=False).encode() + b"\n")
         self.run.stdout.flush()

@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from optfix.findings import FileResult, Finding, Kind
+from optfix.rulekit.source import SourceChoice
 from optfix.settings import Mode, Settings
 
 
@@ -44,6 +45,10 @@ def _plural(count: int, noun: str) -> str:
     return f"{count} {noun}{'' if count == 1 else 's'}"
 
 
+def _sentence(text: str) -> str:
+    return text[:1].upper() + text[1:] + ("" if text.endswith(".") else ".")
+
+
 @dataclass
 class Tally:
     files: int = 0
@@ -51,19 +56,22 @@ class Tally:
     review: int = 0
     failed: int = 0
     changed_paths: list[str] = field(default_factory=list)  # as displayed
+    era_dependent: int = 0  # calls left as written whose defaults differ between Keras versions
+    source: SourceChoice = SourceChoice(None, "")  # the source version the run used, and why
 
     def add(self, result: FileResult, path: str = "") -> None:
         self.files += 1
         self.changed += result.changed
         self.failed += result.failed
         self.review += sum(f.kind is Kind.REVIEW for f in result.findings)
+        self.era_dependent += result.era_dependent
         if result.changed:
             self.changed_paths.append(path)
 
     def summary(self, mode: Mode, name_files: bool = False) -> str:
         """One line; with `name_files`, the files changed (or to be) are named in it."""
         if not (self.changed or self.review or self.failed):
-            return f"Nothing to change in {_plural(self.files, 'file')}."
+            return f"Nothing to change in {_plural(self.files, 'file')}.{self.source_note()}"
         parts = []
         if self.changed:
             verb = "fixed" if mode is Mode.FIX else "would be changed"
@@ -75,7 +83,18 @@ class Tally:
         line = ", ".join(parts) + f" ({_plural(self.files, 'file')} checked)."
         if name_files and self.changed_paths:
             line += f" {'Fixed' if mode is Mode.FIX else 'Would change'}: {_listed(self.changed_paths)}."
-        return line
+        return line + self.source_note()
+
+    def source_note(self) -> str:
+        """The source version used and why; without one, the calls it would have decided."""
+        if self.source.source is not None:
+            return f" {_sentence(self.source.describe())}"
+        note = f" {_sentence(self.source.describe())}" if self.source.reason else ""
+        if self.era_dependent:
+            calls = _plural(self.era_dependent, "call")
+            note += (f" {calls} whose defaults differ between Keras versions left as written: "
+                     f"--source (keras-2.2, keras-2.3, tf-keras-2, tf-1) would decide {'it' if self.era_dependent == 1 else 'them'}.")
+        return note
 
     def exit_code(self, mode: Mode) -> int:
         if self.failed:

@@ -84,6 +84,8 @@ def reproduce_command(settings: Settings) -> str:
             words += [option, value]
     if settings.unsafe_fixes:
         words.append("--unsafe-fixes")
+    if settings.source:
+        words += ["--source", settings.source]
     words += [path.as_posix() for path in settings.paths]
     return shlex.join(words)
 

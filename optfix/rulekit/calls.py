@@ -48,6 +48,12 @@ def new_keyword(name: str, value: object) -> cst.Arg:
     return cst.Arg(cst.parse_expression(repr(value)), keyword=cst.Name(name), equal=cst.AssignEqual(_no_space(), _no_space()))
 
 
+def with_commas(args: list[cst.Arg]) -> list[cst.Arg]:
+    """New arguments separated as `a, b`."""
+    comma = cst.Comma(whitespace_after=cst.SimpleWhitespace(" "))
+    return [arg.with_changes(comma=comma) for arg in args[:-1]] + args[-1:]
+
+
 def with_args(call: cst.Call, args: Sequence[cst.Arg], merged: Mapping[int, int] | None = None) -> cst.Call:
     """`call` with `args`, which may drop, reorder or add arguments: commas and the whitespace
     before `)` follow the call's layout (one line, or one argument a line with a trailing comma).

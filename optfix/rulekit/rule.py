@@ -48,6 +48,7 @@ class FixOptions:
 
     unsafe_fixes: bool = False  # apply fixes that change behaviour
     keras_import: str = "keras"  # how add_keras_import() writes the import: "keras" or "tensorflow"
+    source: str | None = None  # the version the code was written for (optfix.knowledge.sources), None: unknown
 
 
 @dataclass
@@ -60,6 +61,7 @@ class FileContext:
     suppressions: Suppressions | None = None
     path: Path | None = None  # the file's, where it has one: imports of the project's modules are followed from it
     notes: list[Note] = field(default_factory=list)
+    era_dependent: int = 0  # calls whose defaults differ between the Keras versions, left as they are: no source decides them
     imports_to_add: list[tuple[str, str | None, str | None]] = field(default_factory=list)
     imports_to_remove: list[tuple[str, str | None, str | None]] = field(default_factory=list)
     imports_to_drop: list[tuple[str, str | None, str | None]] = field(default_factory=list)

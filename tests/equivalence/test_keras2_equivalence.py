@@ -138,13 +138,21 @@ def _optimizers(namespace: dict, keras) -> dict[str, object]:
 # --unsafe-fixes, where it is rewritten and must be shown to differ.
 RUNNABLE = [(name, False) for name in ("namespaces", "kwargs", "lr_decay", "looked_up")]
 RUNNABLE += [(name, True) for name in ("arguments", "positional", "namespaces", "factories", "tf_keras_era", "kwargs", "lr_decay", "unsafe", "looked_up")]
+# Runs given a source version (NAME.source) whose standalone `keras` is Keras 2.2, as the
+# transcription installed for the original is.
+RUNNABLE += [("source_keras22", False), ("source_keras22", True), ("source_tf1", False)]
+
+
+def _source(name: str) -> str | None:
+    declared = FIXTURES / f"{name}.source"
+    return declared.read_text().strip() if declared.exists() else None
 
 
 @pytest.mark.parametrize("name, unsafe", RUNNABLE, ids=[f"{n}{'-unsafe' if u else ''}" for n, u in RUNNABLE])
 def test_rewritten_optimizers_compute_what_the_original_computed(name, unsafe, keras, request, monkeypatch):
     tf = require("tensorflow")
     before = (FIXTURES / f"{name}.py").read_text()
-    outcome = transform(before, [rules_by_id()["keras2-optimizer"]], FixOptions(unsafe_fixes=unsafe))
+    outcome = transform(before, [rules_by_id()["keras2-optimizer"]], FixOptions(unsafe_fixes=unsafe, source=_source(name)))
     reviews = [f for f in outcome.findings if f.kind is Kind.REVIEW]
     reported = {f.line for f in reviews}
     differing = {f.line for f in reviews if any(word in f.message for word in DIFFERENCE_WORDS)}

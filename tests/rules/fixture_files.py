@@ -3,8 +3,9 @@
 fixtures/<rule-id>/NAME.py is the input. NAME.expected.py is the output of a default run; without
 it the file must come out byte-identical. NAME.unsafe.expected.py, if present, is the output with
 --unsafe-fixes (otherwise that run must give the default output). NAME.findings lists the findings
-a default run prints, one a line (none if absent). A file that would state what its absence states
-is not kept.
+a default run prints, one a line (none if absent). NAME.source, if present, holds the source
+version the runs are given (`--source`, one line: `keras-2.2`); without it they have none. A file
+that would state what its absence states is not kept.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from pathlib import Path
 EXPECTED = ".expected.py"
 UNSAFE_EXPECTED = ".unsafe.expected.py"
 FINDINGS = ".findings"
+SOURCE = ".source"
 OUTPUT_SUFFIXES = (UNSAFE_EXPECTED, EXPECTED)  # longest first
 
 
@@ -40,6 +42,12 @@ def expected(path: Path) -> Outcome:
     findings = sibling(path, FINDINGS)
     lines = tuple(findings.read_text(encoding="utf-8").splitlines()) if findings.exists() else ()
     return Outcome(fixed, _read(sibling(path, UNSAFE_EXPECTED), fixed), lines)
+
+
+def source(path: Path) -> str | None:
+    """The source version the input `path`'s runs are given, if its NAME.source names one."""
+    file = sibling(path, SOURCE)
+    return file.read_text(encoding="utf-8").strip() if file.exists() else None
 
 
 def redundant(path: Path) -> list[str]:

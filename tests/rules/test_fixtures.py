@@ -14,7 +14,7 @@ import pytest
 
 import fixture_files
 from conftest import REPO
-from fixture_files import EXPECTED, FINDINGS, OUTPUT_SUFFIXES, Outcome, inputs, sibling
+from fixture_files import EXPECTED, FINDINGS, OUTPUT_SUFFIXES, SOURCE, Outcome, inputs, sibling
 from optfix.engine.journey import process_bytes
 from optfix.engine.prefilter import bytes_stage
 from optfix.engine.registry import all_rules, rules_by_id
@@ -32,11 +32,12 @@ def _inputs() -> list[Path]:
 
 @functools.cache
 def _processed(path: Path, data: bytes, rule_ids: tuple[str, ...], unsafe: bool) -> FileResult:
-    """One run of the rules on the bytes. The same runs come back in several tests below (all the
-    rules together are often the fixture's rule alone, once the prefilter has chosen): each is
-    made once a session."""
+    """One run of the rules on the bytes, with the fixture's source version. The same runs come
+    back in several tests below (all the rules together are often the fixture's rule alone, once
+    the prefilter has chosen): each is made once a session."""
     by_id = rules_by_id()
-    return process_bytes(path, data, [by_id[rule_id] for rule_id in rule_ids], FixOptions(unsafe_fixes=unsafe))
+    options = FixOptions(unsafe_fixes=unsafe, source=fixture_files.source(path))
+    return process_bytes(path, data, [by_id[rule_id] for rule_id in rule_ids], options)
 
 
 def _run(path: Path, data: bytes, unsafe: bool = False):
@@ -90,7 +91,7 @@ def test_every_rule_has_fixtures_that_change_and_that_must_not() -> None:
 
 def test_no_orphan_outputs() -> None:
     for output in FIXTURES.glob("*/*"):
-        suffix = next((s for s in (*OUTPUT_SUFFIXES, FINDINGS) if output.name.endswith(s)), None)
+        suffix = next((s for s in (*OUTPUT_SUFFIXES, FINDINGS, SOURCE) if output.name.endswith(s)), None)
         if suffix:
             source = output.with_name(output.name[: -len(suffix)] + ".py")
             assert source.exists(), f"{output} has no input {source.name}"
