@@ -89,12 +89,13 @@ class OptimizerInstanceRule(Rule):
     Fix safety
     ----------
     Safe: the original cannot run in any Keras, so no behaviour is lost, and an instance with
-    default arguments is what the code can have meant. There is no unsafe fix. Where those defaults
-    depend on the Keras version, the fix is made and a finding says so: standalone Keras 2.2 and 2.3
-    gave Adadelta, Adagrad, Adamax and Nadam other defaults than Keras 3 (`Adadelta()` had a
-    learning rate of 1.0, Keras 3's has 0.001), so where such a class comes from
-    `keras.optimizers`, the finding names the old defaults to write if the code was written for
-    those versions; adding them unasked would be wrong for code written for Keras 3. With a source
+    default arguments is what the code can have meant. Unsafe where those defaults depend on the
+    Keras version: standalone Keras 2.2 and 2.3 gave Adadelta, Adagrad, Adamax and Nadam other
+    defaults than Keras 3 (`Adadelta()` had a learning rate of 1.0, Keras 3's has 0.001), so where
+    such a class comes from `keras.optimizers` and the run has no source version, the class is
+    left as written by default, with a finding that names the old defaults to write if the code
+    was written for those versions; adding them unasked would be wrong for code written for
+    Keras 3, and `--unsafe-fixes` writes the Keras 3 defaults' `Adadelta()`. With a source
     version (`--source`, or read from the project's requirements) the instance is built as that
     version built it (keras-2.2: `Adadelta(learning_rate=1.0)`), and where no argument keeps its
     math (Keras 2's RMSprop and Adagrad epsilon, Nadam's momentum schedule) the fix is unsafe: by
@@ -201,9 +202,10 @@ class OptimizerInstanceRule(Rule):
         era = source_era(self.file.options.source, standalone) if standalone or qualified == f"tensorflow.keras.optimizers.{name}" else None
         if era is not None:
             return self._instance_of_source(reference, updated, index, call, name, era, message)
-        if name is not None and standalone:
+        era_dependent = name is not None and standalone and bool(keras2_defaults(name))
+        if era_dependent:
             self._report_keras2_defaults(reference, name)
-        return self.rewrite(reference, updated, updated.with_changes(args=args), message)
+        return self.rewrite(reference, updated, updated.with_changes(args=args), message, safe=not era_dependent)
 
     def _instance_of_source(self, reference: cst.BaseExpression, updated: cst.Call, index: int, call: cst.Call, name: str,
                             era: str, message: str) -> cst.Call:
