@@ -35,7 +35,7 @@ _METHODS = frozenset({
 })
 # Methods of OptimizerV2 a class may call on itself; those only OptimizerV2 has, and their uses.
 _FACTORY_METHODS = frozenset({"add_slot", "get_slot", "get_slot_names", "_get_hyper", "_set_hyper", "get_gradients"})
-_OPTIMIZER_V2_ONLY = frozenset({"add_slot", "_get_hyper", "_set_hyper"})
+_OPTIMIZER_V2_ONLY = frozenset({"add_slot", "_get_hyper", "_set_hyper", "get_gradients"})  # TF1's have none
 _OPTIMIZER_V2_USE = re.compile(r"\bself\.(?:add_slot|_get_hyper|_set_hyper)\(")
 _NOT_INSTANCES = frozenset({"self", "cls"})  # inside an optimizer class these are its own methods
 # `optimizer`, `self._optimizer`, `actor_optimizer`, `opt`, `g_opt`, `opt_clip`
@@ -281,7 +281,8 @@ class OptimizerApiRule(MinimizeStatements, Rule):
     def _made_from_given_class(self, call: cst.Call, method: str, receiver: str, scope) -> bool:
         """A call of an OptimizerV2 method on `self` (or on the base itself) in a class that a
         function derives from the class it is given: reported, as that class is an optimizer
-        class where the method is add_slot, _get_hyper or _set_hyper, or where the class uses one."""
+        class where the method is add_slot, _get_hyper, _set_hyper or get_gradients, or where the
+        class uses one of the first three."""
         base = self.values.factory_base(scope)
         if base is None or receiver not in ("self", base):
             return False

@@ -24,7 +24,9 @@ from optfix.rulekit.optimizer_sites import OPTIMIZER_MODULES, FileNames, keras_o
 
 _MENTIONS_KERAS = re.compile(r"\b(?:tf_)?keras\b|\btensorflow\b")
 # TF1 optimizer classes, and the TF1 base class or module (a wrapper of TF1 optimizers).
-_TF1_CLASSES = re.compile(r"\b(?:%s)\b|\bcompat\.v1\.train\b|\btrain\.Optimizer\b|\btraining import optimizer\b" % "|".join(TF1_OPTIMIZERS))
+# The TF1 train module named without one of its members (`from tensorflow.compat.v1 import train`)
+# counts; `tf.compat.v1.train.get_global_step()` does not.
+_TF1_CLASSES = re.compile(r"\b(?:%s)\b|\bcompat\.v1\.train\b(?!\.)|\btrain\.Optimizer\b|\btraining import optimizer\b" % "|".join(TF1_OPTIMIZERS))
 _DISTRIBUTE = re.compile(r"\bdistribute\b|\bexperimental_run_v2\b")
 _ADDONS_OPTIMIZERS = "tensorflow_addons.optimizers."
 # An imported class whose module path or name mentions Keras and whose name ends in Optimizer.
