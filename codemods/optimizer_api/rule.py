@@ -265,6 +265,8 @@ class OptimizerApiRule(MinimizeStatements, Rule):
         an optimizer has the method, where the object is named like one (outside files that build
         TF1 optimizers, which have minimize, get_slot and variables() too), or where it is built
         from another package's class named like a Keras optimizer."""
+        if any(arg.keyword is not None and arg.keyword.value == "global_step" for arg in call.args):
+            return  # minimize or apply_gradients of a TF1 optimizer: tf1-optimizer's
         if method in _ADVICE:
             self.report(call, f"{receiver}.{method}(...): if {receiver} is a Keras optimizer, Keras 3's has no {method} "
                               f"(AttributeError); {_ADVICE[method](receiver)}")
