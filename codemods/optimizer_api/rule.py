@@ -38,8 +38,10 @@ _FACTORY_METHODS = frozenset({"add_slot", "get_slot", "get_slot_names", "_get_hy
 _OPTIMIZER_V2_ONLY = frozenset({"add_slot", "_get_hyper", "_set_hyper", "get_gradients"})  # TF1's have none
 _OPTIMIZER_V2_USE = re.compile(r"\bself\.(?:add_slot|_get_hyper|_set_hyper)\(")
 _NOT_INSTANCES = frozenset({"self", "cls"})  # inside an optimizer class these are its own methods
-# `optimizer`, `self._optimizer`, `actor_optimizer`, `opt`, `g_opt`, `opt_clip`
-_NAMED_LIKE_ONE = re.compile(r"optimi[sz]er|(?:^|_)opt(?:_|$)", re.IGNORECASE)
+# `optimizer`, `self._optimizer`, `actor_optimizer`; for a call, `opt`, `g_opt`, `opt_clip` too (not
+# for `.weights`: `opt.weights` is as often the weights file given on a command line).
+_NAMED_LIKE_ONE = re.compile(r"optimi[sz]er", re.IGNORECASE)
+_ABBREVIATED = re.compile(r"(?:^|_)opt(?:_|$)", re.IGNORECASE)
 _TRIGGER = re.compile(
     rb"\b(?:minimize|get_scaled_loss|get_unscaled_gradients|_decayed_lr|get_weights|weights|variables|get_slot"
     rb"|get_slot_names|add_slot|get_gradients|_get_hyper|_set_hyper|LossScaleOptimizer|experimental_aggregate_gradients"
@@ -435,7 +437,7 @@ class OptimizerApiRule(MinimizeStatements, Rule):
         scope = self.values.scope_of.get(id(original))
         kind = self.values.kind(original.value, scope) if scope is not None else Kind.UNKNOWN
         receiver = one_line(original.value)
-        if kind is Kind.FOREIGN or kind is Kind.UNKNOWN and _named_like_optimizer(original.value) and not self.values.tf1_file:
+        if kind is Kind.FOREIGN or kind is Kind.UNKNOWN and _named_like_optimizer(original.value, strict=True) and not self.values.tf1_file:
             self.report(original, f"{receiver}.weights, if {receiver} is a Keras optimizer: Keras 3 optimizers have no weights "
                                   f"attribute (AttributeError): read {receiver}.variables; {LAYOUT}")
         if not kind.keras:
@@ -444,10 +446,11 @@ class OptimizerApiRule(MinimizeStatements, Rule):
         return self.rewrite(original, updated, replacement, f"{receiver}.weights -> {receiver}.variables: Keras 3 optimizers "
                             f"have no weights attribute (AttributeError); {LAYOUT}", safe=False)
 
-def _named_like_optimizer(receiver: cst.BaseExpression) -> bool:
-    """Whether an object's name (a name, or an attribute's last name) says it is an optimizer."""
+def _named_like_optimizer(receiver: cst.BaseExpression, strict: bool = False) -> bool:
+    """Whether an object's name (a name, or an attribute's last name) says it is an optimizer:
+    `optimizer` in it, or (unless strict) `opt` as a word of it."""
     name = receiver.value if isinstance(receiver, cst.Name) else receiver.attr.value if isinstance(receiver, cst.Attribute) else ""
-    return _NAMED_LIKE_ONE.search(name) is not None
+    return _NAMED_LIKE_ONE.search(name) is not None or not strict and _ABBREVIATED.search(name) is not None
 
 
 def _maybe_instance(receiver: cst.BaseExpression) -> bool:
