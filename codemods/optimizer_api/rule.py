@@ -280,7 +280,10 @@ class OptimizerApiRule(MinimizeStatements, Rule):
                                   "of a tf.distribute strategy: drop the keyword (and an all-reduce of your own)")
         elif method in _UNKNOWN_ADVICE and (foreign or method in _ONLY_OPTIMIZERS
                                                   or _named_like_optimizer(call.func.value) and not self.values.tf1_file):
-            self.report(call, f"{receiver}.{method}(...), if {receiver} is a Keras optimizer: {_UNKNOWN_ADVICE[method]}")
+            condition = (f"{receiver} is built from another package's class named like a Keras optimizer, whose "
+                         f"{method} may do more than the built-in's (not rewritten)") if foreign else \
+                f"if {receiver} is a Keras optimizer"
+            self.report(call, f"{receiver}.{method}(...), {condition}: {_UNKNOWN_ADVICE[method]}")
 
     def _made_from_given_class(self, call: cst.Call, method: str, receiver: str, scope) -> bool:
         """A call of an OptimizerV2 method on `self` (or on the base itself) in a class that a
