@@ -14,6 +14,7 @@ from optfix.knowledge.optimizer_api import (
     EXPERIMENTAL_LOSS_SCALE_CLASS,
     LAYOUT,
     REPORTED_METHODS,
+    SKIPPED_STEPS,
     TF2_LOSS_SCALE_CLASS,
 )
 from optfix.lazy import libcst as cst
@@ -23,16 +24,24 @@ from optfix.rulekit.rule import FileContext, Rule
 from optfix.codemods.optimizer_api import loss_scale
 from optfix.codemods.optimizer_api.minimize import NO_MINIMIZE, Minimize, MinimizeStatements, one_line
 from optfix.codemods.optimizer_api.values import Kind, OptimizerValues
+from optfix.codemods.optimizer_api.var_lists import VariableLists
 
 # Methods only TF 2.x Keras optimizers have: a call of one on an object the file does not show to
 # be an optimizer is still reported, as what it calls can only be one.
-_ONLY_OPTIMIZERS = frozenset({"get_scaled_loss", "get_unscaled_gradients", "_decayed_lr"})
+_ONLY_OPTIMIZERS = frozenset({"get_scaled_loss", "get_unscaled_gradients", "_decayed_lr", "_get_hyper", "_set_hyper"})
 _METHODS = frozenset({
     "minimize", "get_scaled_loss", "get_unscaled_gradients", "apply_gradients", "_decayed_lr", "get_weights",
     "variables", *REPORTED_METHODS,
 })
+# Methods of OptimizerV2 a class may call on itself; those only OptimizerV2 has, and their uses.
+_FACTORY_METHODS = frozenset({"add_slot", "get_slot", "get_slot_names", "_get_hyper", "_set_hyper", "get_gradients"})
+_OPTIMIZER_V2_ONLY = frozenset({"add_slot", "_get_hyper", "_set_hyper", "get_gradients"})  # TF1's have none
+_OPTIMIZER_V2_USE = re.compile(r"\bself\.(?:add_slot|_get_hyper|_set_hyper)\(")
 _NOT_INSTANCES = frozenset({"self", "cls"})  # inside an optimizer class these are its own methods
-_NAMED_LIKE_ONE = re.compile(r"optimi[sz]er", re.IGNORECASE)  # `optimizer`, `self._optimizer`, `actor_optimizer`
+# `optimizer`, `self._optimizer`, `actor_optimizer`; for a call, `opt`, `g_opt`, `opt_clip` too (not
+# for `.weights`: `opt.weights` is as often the weights file given on a command line).
+_NAMED_LIKE_ONE = re.compile(r"optimi[sz]er", re.IGNORECASE)
+_ABBREVIATED = re.compile(r"(?:^|_)opt(?:_|$)", re.IGNORECASE)
 _TRIGGER = re.compile(
     rb"\b(?:minimize|get_scaled_loss|get_unscaled_gradients|_decayed_lr|get_weights|weights|variables|get_slot"
     rb"|get_slot_names|add_slot|get_gradients|_get_hyper|_set_hyper|LossScaleOptimizer|experimental_aggregate_gradients"
@@ -73,9 +82,17 @@ class OptimizerApiRule(MinimizeStatements, Rule):
 
     Reported with the Keras 3 way: `get_slot`, `get_slot_names`, `add_slot`, `get_gradients`,
     `_get_hyper` and `_set_hyper` on an optimizer object, and what the rewrites above cannot keep.
-    `get_scaled_loss`, `get_unscaled_gradients` and `_decayed_lr` on any other object but `self`
-    are reported too (only optimizers have them), and so are the calls above on an object named
-    like an optimizer (`optimizer`, `self._optimizer`) in a file that builds no TF1 optimizer.
+    `get_scaled_loss`, `get_unscaled_gradients`, `_decayed_lr`, `_get_hyper` and `_set_hyper` on
+    any other object but `self` are reported too (only optimizers have them), and so are the calls
+    above on an object named like an optimizer (`optimizer`, `self._optimizer`, `opt`, `g_opt`) in
+    a file that builds no TF1 optimizer, or built from another package's class named like a Keras
+    optimizer (`dp_optimizer_keras.DPKerasSGDOptimizer`: such a class may do more in minimize than
+    a gradient step, so it is never rewritten). One optimizer stepped with two variable lists
+    (`opt.minimize(l1, var_list=a)`, then `var_list=b`) is reported at the second: Keras 3 builds
+    an optimizer for the variables of its first step and raises `ValueError: Unknown variable`
+    on others. Every LossScaleOptimizer is reported (or its rewrite says so): Keras 3's does not
+    count a step it skips for non-finite gradients in `iterations`, TF 2.x's did, so schedules
+    and Adam's bias correction fall one step behind per skipped step.
 
     Why
     ---
@@ -140,9 +157,10 @@ class OptimizerApiRule(MinimizeStatements, Rule):
     strategy set up in another file is not seen: `experimental_aggregate_gradients=False` is then
     dropped though Keras 3 will sum the gradients again. A custom training step on
     `model.optimizer` under a mixed precision policy that computes gradients without scaling the
-    loss is not reported. Keras 3 builds an optimizer for the variables of its first step and
-    refuses others (`ValueError: Unknown variable`), where TF 2.x's took any: one optimizer
-    minimizing several variable lists needs one optimizer per list, which is not reported.
+    loss is not reported. Variable lists are compared as written: two spellings of one list are
+    reported, and one call stepping different lists (in a loop over models) is not. The TF 2.1-2.3
+    `mixed_precision.experimental` LossScaleOptimizer cannot run on tf_keras 2.21: its rewrite is
+    checked against the arguments TF 2.4-2.12 translated it to.
     """
 
     id = "optimizer-api"
@@ -150,7 +168,7 @@ class OptimizerApiRule(MinimizeStatements, Rule):
 
     @classmethod
     def wants(cls, data: bytes) -> bool:
-        if b"ptimizer" not in data and not any(method.encode() in data for method in _ONLY_OPTIMIZERS):
+        if b"ptimizer" not in data and b"opt" not in data and not any(method.encode() in data for method in _ONLY_OPTIMIZERS):
             return False
         return _TRIGGER.search(data) is not None
 
@@ -179,6 +197,15 @@ class OptimizerApiRule(MinimizeStatements, Rule):
 
     def visit_Module(self, node: cst.Module) -> None:
         self.values = OptimizerValues(node, self.file.imports, self.file.text)
+        self.variable_lists = VariableLists(self.values)
+
+    def leave_Module(self, original: cst.Module, updated: cst.Module) -> cst.Module:
+        for call, written, first in self.variable_lists.conflicts:
+            receiver = one_line(call.func.value)
+            self.report(call, f"{receiver}.{call.func.attr.value}(...) steps {written}, where an earlier call steps {first}: "
+                              f"a Keras 3 optimizer is built for the variables of its first step and refuses others "
+                              f"(ValueError: Unknown variable): use one optimizer per variable list")
+        return super().leave_Module(original, updated)
 
     def visit_Call(self, node: cst.Call) -> None:
         self.called.add(id(node.func))
@@ -222,20 +249,27 @@ class OptimizerApiRule(MinimizeStatements, Rule):
         kind = self.values.kind(func.value, scope)
         receiver = one_line(func.value)
         if not kind.keras:
-            if kind is Kind.UNKNOWN and _maybe_instance(func.value):
-                self._report_unknown(original, method, receiver)
+            if method in _FACTORY_METHODS and self._made_from_given_class(original, method, receiver, scope):
+                return updated
+            if kind is Kind.FOREIGN or (kind is Kind.UNKNOWN and _maybe_instance(func.value)):
+                self._report_unknown(original, method, receiver, foreign=kind is Kind.FOREIGN)
             return updated
+        if method in ("minimize", "apply_gradients"):
+            self.variable_lists.note(original, scope)
         if method in REPORTED_METHODS:
             self.report(original, f"{receiver}.{method}(...): {REPORTED_METHODS[method]}")
             return updated
         handler = getattr(self, f"_{method.lstrip('_')}")
         return handler(original, updated, receiver, kind, scope)
 
-    def _report_unknown(self, call: cst.Call, method: str, receiver: str) -> None:
-        """A call on an object the file does not show to be an optimizer: reported where only an
-        optimizer has the method, or where the object is named like one (outside files that build
-        TF1 optimizers, which have minimize, get_slot and variables() too)."""
-        if method in _ONLY_OPTIMIZERS:
+    def _report_unknown(self, call: cst.Call, method: str, receiver: str, foreign: bool = False) -> None:
+        """A call on an object the file does not show to be a Keras optimizer: reported where only
+        an optimizer has the method, where the object is named like one (outside files that build
+        TF1 optimizers, which have minimize, get_slot and variables() too), or where it is built
+        from another package's class named like a Keras optimizer."""
+        if any(arg.keyword is not None and arg.keyword.value == "global_step" for arg in call.args):
+            return  # minimize or apply_gradients of a TF1 optimizer: tf1-optimizer's
+        if method in _ADVICE:
             self.report(call, f"{receiver}.{method}(...): if {receiver} is a Keras optimizer, Keras 3's has no {method} "
                               f"(AttributeError); {_ADVICE[method](receiver)}")
         elif method == "apply_gradients":
@@ -244,8 +278,32 @@ class OptimizerApiRule(MinimizeStatements, Rule):
                 self.report(call, f"{receiver}.apply_gradients(..., {keywords[0]}=...): if {receiver} is a Keras optimizer, "
                                   f"Keras 3's takes no {keywords[0]} (TypeError) and always sums the gradients over the replicas "
                                   "of a tf.distribute strategy: drop the keyword (and an all-reduce of your own)")
-        elif method in _UNKNOWN_ADVICE and _named_like_optimizer(call.func.value) and not self.values.tf1_file:
-            self.report(call, f"{receiver}.{method}(...), if {receiver} is a Keras optimizer: {_UNKNOWN_ADVICE[method]}")
+        elif method in _UNKNOWN_ADVICE and (foreign or method in _ONLY_OPTIMIZERS
+                                                  or _named_like_optimizer(call.func.value) and not self.values.tf1_file):
+            condition = (f"{receiver} is built from another package's class named like a Keras optimizer, whose "
+                         f"{method} may do more than the built-in's (not rewritten)") if foreign else \
+                f"if {receiver} is a Keras optimizer"
+            self.report(call, f"{receiver}.{method}(...), {condition}: {_UNKNOWN_ADVICE[method]}")
+
+    def _made_from_given_class(self, call: cst.Call, method: str, receiver: str, scope) -> bool:
+        """A call of an OptimizerV2 method on `self` (or on the base itself) in a class that a
+        function derives from the class it is given: reported, as that class is an optimizer
+        class where the method is add_slot, _get_hyper, _set_hyper or get_gradients, or where the
+        class uses one of the first three."""
+        base = self.values.factory_base(scope)
+        if base is None or receiver not in ("self", base):
+            return False
+        if method in _OPTIMIZER_V2_ONLY or _OPTIMIZER_V2_USE.search(code(self._class_of(scope))):
+            self.report(call, f"{receiver}.{method}(...), in a class derived from the optimizer class given as {base}: "
+                              f"{REPORTED_METHODS[method]}; the class is tf.keras 2 optimizer machinery to move to "
+                              "Keras 3's Optimizer (build(), update_step())")
+        return True
+
+    @staticmethod
+    def _class_of(scope) -> cst.ClassDef:
+        while not scope.is_class:
+            scope = scope.parent
+        return scope.node
 
     def _get_scaled_loss(self, original, updated, receiver, kind, scope) -> cst.Call:
         if len(original.args) != 1 or isinstance(original.args[0].value, cst.Lambda):
@@ -352,6 +410,7 @@ class OptimizerApiRule(MinimizeStatements, Rule):
             self.report(original, f"{func}(...): {arguments.problem}")
             return updated
         if not arguments.changed:
+            self.report(original, f"{func}(...): Keras 3's LossScaleOptimizer {SKIPPED_STEPS}")
             return updated
         new_func, referenced, needs_keras = updated.func, False, False
         if experimental:
@@ -362,7 +421,8 @@ class OptimizerApiRule(MinimizeStatements, Rule):
                 (new_func, needs_keras), referenced = self.file.keras_reference("optimizers.LossScaleOptimizer"), True
         replacement = with_args(updated.with_changes(func=new_func), arguments.args)
         message = (f"{func}(...) -> {one_line(replacement)}: Keras 3's LossScaleOptimizer takes the inner optimizer, "
-                   "initial_scale= and dynamic_growth_steps=, and is always dynamic with TF 2.x's defaults")
+                   "initial_scale= and dynamic_growth_steps=, and is always dynamic with TF 2.x's defaults; but it "
+                   f"{SKIPPED_STEPS}")
         result = self.rewrite(original, updated, replacement, message)
         if result is replacement and referenced:
             if needs_keras:
@@ -380,7 +440,7 @@ class OptimizerApiRule(MinimizeStatements, Rule):
         scope = self.values.scope_of.get(id(original))
         kind = self.values.kind(original.value, scope) if scope is not None else Kind.UNKNOWN
         receiver = one_line(original.value)
-        if kind is Kind.UNKNOWN and _named_like_optimizer(original.value) and not self.values.tf1_file:
+        if kind is Kind.FOREIGN or kind is Kind.UNKNOWN and _named_like_optimizer(original.value, strict=True) and not self.values.tf1_file:
             self.report(original, f"{receiver}.weights, if {receiver} is a Keras optimizer: Keras 3 optimizers have no weights "
                                   f"attribute (AttributeError): read {receiver}.variables; {LAYOUT}")
         if not kind.keras:
@@ -389,10 +449,11 @@ class OptimizerApiRule(MinimizeStatements, Rule):
         return self.rewrite(original, updated, replacement, f"{receiver}.weights -> {receiver}.variables: Keras 3 optimizers "
                             f"have no weights attribute (AttributeError); {LAYOUT}", safe=False)
 
-def _named_like_optimizer(receiver: cst.BaseExpression) -> bool:
-    """Whether an object's name (a name, or an attribute's last name) says it is an optimizer."""
+def _named_like_optimizer(receiver: cst.BaseExpression, strict: bool = False) -> bool:
+    """Whether an object's name (a name, or an attribute's last name) says it is an optimizer:
+    `optimizer` in it, or (unless strict) `opt` as a word of it."""
     name = receiver.value if isinstance(receiver, cst.Name) else receiver.attr.value if isinstance(receiver, cst.Attribute) else ""
-    return _NAMED_LIKE_ONE.search(name) is not None
+    return _NAMED_LIKE_ONE.search(name) is not None or not strict and _ABBREVIATED.search(name) is not None
 
 
 def _maybe_instance(receiver: cst.BaseExpression) -> bool:

@@ -24,9 +24,13 @@ from optfix.rulekit.optimizer_sites import OPTIMIZER_MODULES, FileNames, keras_o
 
 _MENTIONS_KERAS = re.compile(r"\b(?:tf_)?keras\b|\btensorflow\b")
 # TF1 optimizer classes, and the TF1 base class or module (a wrapper of TF1 optimizers).
-_TF1_CLASSES = re.compile(r"\b(?:%s)\b|\bcompat\.v1\.train\b|\btrain\.Optimizer\b|\btraining import optimizer\b" % "|".join(TF1_OPTIMIZERS))
+# The TF1 train module named without one of its members (`from tensorflow.compat.v1 import train`)
+# counts; `tf.compat.v1.train.get_global_step()` does not.
+_TF1_CLASSES = re.compile(r"\b(?:%s)\b|\bcompat\.v1\.train\b(?!\.)|\btrain\.Optimizer\b|\btraining import optimizer\b" % "|".join(TF1_OPTIMIZERS))
 _DISTRIBUTE = re.compile(r"\bdistribute\b|\bexperimental_run_v2\b")
 _ADDONS_OPTIMIZERS = "tensorflow_addons.optimizers."
+# An imported class whose module path or name mentions Keras and whose name ends in Optimizer.
+_FOREIGN_KERAS_CLASS = re.compile(r"(?i:keras)[\w.]*Optimizer$")
 # Calls that scale a loss or unscale gradients: a function with one of them knows about loss scaling.
 SCALING_METHODS = frozenset({"get_scaled_loss", "scale_loss", "get_unscaled_gradients"})
 
@@ -36,6 +40,10 @@ class Kind(Enum):
     LOSS_SCALE = "a LossScaleOptimizer"
     KERAS = "a Keras optimizer of a class not known here"  # `model.optimizer`: may scale losses
     TF1 = "a TF1 optimizer"
+    # Built from a class of another package whose name says it is a Keras optimizer
+    # (`dp_optimizer_keras.DPKerasSGDOptimizer`): its methods may do more than the built-ins', so
+    # its calls are reported, never rewritten.
+    FOREIGN = "a Keras optimizer of another package"
     UNKNOWN = "not known to be an optimizer"
 
     @property
@@ -50,6 +58,8 @@ def combine(kinds: list[Kind]) -> Kind:
         return Kind.UNKNOWN
     if Kind.TF1 in found:
         return Kind.TF1  # tf1-optimizer's business wherever it may be one
+    if Kind.FOREIGN in found:
+        return Kind.FOREIGN
     if Kind.UNKNOWN in found:
         return Kind.UNKNOWN
     return found.pop() if len(found) == 1 else Kind.KERAS
@@ -146,6 +156,8 @@ class OptimizerValues:
             return Kind.TF1
         if qualified and qualified.startswith(_ADDONS_OPTIMIZERS):
             return Kind.PLAIN
+        if qualified and _FOREIGN_KERAS_CLASS.search(qualified):
+            return Kind.FOREIGN
         if isinstance(call.func, cst.Name) and qualified is None:
             name = call.func.value
             if name in self.local_classes:
@@ -174,6 +186,31 @@ class OptimizerValues:
         if any(not isinstance(b, Kind) and not isinstance(b[0], (cst.FunctionDef, cst.Lambda)) for b in bindings):
             return "value"
         return "function" if all(not isinstance(b, Kind) for b in bindings) else "unknown"
+
+    def binding_scope(self, name: str, scope: Scope) -> Scope | None:
+        """The scope whose bindings `name`, read in `scope`, refers to (None where none binds it)."""
+        innermost = scope
+        while scope is not None:
+            if (scope is innermost or not scope.is_class) and name in scope.bindings:
+                return scope
+            scope = scope.parent
+        return None
+
+    def factory_base(self, scope: Scope) -> str | None:
+        """The parameter that the class around `scope` derives from, where that class is made by
+        a function from the class it is given (`def make(cls): class Wrapped(cls): ...`)."""
+        while scope is not None and not scope.is_class:
+            scope = scope.parent
+        if scope is None or scope.parent is None or not isinstance(scope.node, cst.ClassDef):
+            return None
+        maker = scope.parent.function().node
+        if not isinstance(maker, cst.FunctionDef):
+            return None
+        parameters = {param.name.value for param in (*maker.params.posonly_params, *maker.params.params)}
+        for base in scope.node.bases:
+            if base.keyword is None and isinstance(base.value, cst.Name) and base.value.value in parameters:
+                return base.value.value
+        return None
 
     def _lookup(self, name: str, scope: Scope):
         innermost = scope

@@ -87,3 +87,12 @@ NO_FIXED_SCALE = (
     "Keras 3 has no fixed loss scale (its LossScaleOptimizer is always dynamic): for a fixed "
     "scale S use the inner optimizer, multiply the loss by S and divide the gradients by S"
 )
+
+# What Keras 3's LossScaleOptimizer does otherwise, whatever its arguments: TF 2.x's (tf_keras's
+# LossScaleOptimizer and LossScaleOptimizerV3) add 1 to iterations on a step skipped for non-finite
+# gradients, Keras 3's leaves it.
+SKIPPED_STEPS = (
+    "does not count a step it skips (non-finite gradients) in iterations, where "
+    "TF 2.x's did: after each skipped step a learning-rate schedule, or Adam's bias correction, runs one step "
+    "behind TF 2.x's"
+)

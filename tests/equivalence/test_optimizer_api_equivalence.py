@@ -38,7 +38,8 @@ FIXTURES = REPO / "fixtures" / "optimizer-api"
 TOLERANCE = 1e-6
 # The fixtures that run, by the TF 2.x they were written for: "2.10" for the OptimizerV2 API
 # (tf.keras.optimizers.X was what tf_keras keeps as tf.keras.optimizers.legacy.X), "2.11" for the
-# optimizers of 2.11-2.15 (tf_keras's tf.keras.optimizers.X as installed).
+# optimizers of 2.11-2.15 (tf_keras's tf.keras.optimizers.X as installed), "2.3" for the OptimizerV2
+# API with TF 2.1-2.3's `mixed_precision.experimental.LossScaleOptimizer(opt, loss_scale)`.
 RUNNABLE = {
     "minimize_lambda": "2.10",
     "minimize_loop": "2.10",
@@ -49,6 +50,7 @@ RUNNABLE = {
     "skip_aggregation": "2.11",
     "decayed_lr": "2.10",
     "decayed_lr_keras": "2.10",
+    "loss_scale_experimental_loop": "2.3",
 }
 
 # Runs each script given (era, path) and prints, as JSON, what each leaves at module level:
@@ -82,10 +84,32 @@ def use_optimizer_v2():
             if legacy is not None and hasattr(legacy, name):
                 setattr(module, name, getattr(legacy, name))
 
+def experimental_loss_scale():
+    # tf_keras 2.21 no longer has the experimental class. TF 2.4-2.12 kept it as a thin front
+    # of the final LossScaleOptimizer, mapping loss_scale to its arguments as below; that mapping
+    # stands in for the class here.
+    import types
+    from tf_keras import mixed_precision
+
+    def LossScaleOptimizer(optimizer, loss_scale):
+        if loss_scale == "dynamic":
+            return mixed_precision.LossScaleOptimizer(optimizer)
+        if isinstance(loss_scale, tf.compat.v1.mixed_precision.DynamicLossScale):
+            assert loss_scale.multiplier == 2, "the final class doubles the scale only"
+            return mixed_precision.LossScaleOptimizer(optimizer, initial_scale=loss_scale.initial_loss_scale,
+                                                      dynamic_growth_steps=loss_scale.increment_period)
+        return mixed_precision.LossScaleOptimizer(optimizer, dynamic=False, initial_scale=loss_scale)
+
+    tf.keras.mixed_precision.experimental = types.SimpleNamespace(LossScaleOptimizer=LossScaleOptimizer)
+    experimental = types.SimpleNamespace(DynamicLossScale=tf.compat.v1.mixed_precision.DynamicLossScale)
+    tf.mixed_precision = types.SimpleNamespace(experimental=experimental)  # gone from TensorFlow 2.21
+
 era, results = sys.argv[1], {}
 for path in sys.argv[2:]:
-    if era == "2.10":
+    if era in ("2.10", "2.3"):
         use_optimizer_v2()
+    if era == "2.3":
+        experimental_loss_scale()
     namespace = runpy.run_path(path, run_name="__fixture__")
     found = {name: value(item) for name, item in namespace.items() if not name.startswith("_")}
     results[os.path.basename(path)] = {name: found for name, found in found.items() if found is not None}
@@ -155,6 +179,33 @@ def test_the_original_fails_on_keras_3(tmp_path):
                                  env={**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3", "CUDA_VISIBLE_DEVICES": "-1"}, timeout=600)
         assert process.returncode != 0, name
         assert "AttributeError" in process.stderr or "TypeError" in process.stderr, process.stderr[-2000:]
+
+
+def test_one_optimizer_refuses_a_second_variable_list(tmp_path):
+    """The case behind the several-variable-lists finding: TF 2.x's optimizer steps both lists,
+    Keras 3's is built for the first and raises on the second."""
+    require("tensorflow")
+    fixture = FIXTURES / "several_variable_lists.py"
+    before = _run("2.10", [fixture], tmp_path)["several_variable_lists.py"]
+    assert before["generator"] != [1.0, 2.0] and before["critic"] != [3.0]
+    env = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3", "CUDA_VISIBLE_DEVICES": "-1"}
+    env.pop("TF_USE_LEGACY_KERAS", None)
+    process = subprocess.run([sys.executable, str(fixture)], cwd=tmp_path, capture_output=True, text=True, env=env, timeout=600)
+    assert process.returncode != 0
+    assert "ValueError: Unknown variable" in process.stderr, process.stderr[-2000:]
+
+
+def test_keras_3_does_not_count_skipped_steps(tmp_path):
+    """The fact behind the finding on every LossScaleOptimizer: a step skipped for overflowing
+    gradients adds 1 to iterations on tf_keras, not on Keras 3 (the variables agree above)."""
+    rewritten = tmp_path / "loss_scale_experimental_loop.py"
+    rewritten.write_text(_rewrite("loss_scale_experimental_loop") + "\nsteps = int(tuned.iterations)\n")
+    original = tmp_path / "original" / "loss_scale_experimental_loop.py"
+    original.parent.mkdir()
+    original.write_text((FIXTURES / "loss_scale_experimental_loop.py").read_text() + "\nsteps = int(tuned.iterations)\n")
+    before = _run("2.3", [original], tmp_path)["loss_scale_experimental_loop.py"]
+    after = _run(None, [rewritten], tmp_path)["loss_scale_experimental_loop.py"]
+    assert before["steps"] == 8 and 0 < after["steps"] < 8
 
 
 def test_the_unsafe_rewrite_lists_other_variables(tmp_path):
