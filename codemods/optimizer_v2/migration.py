@@ -14,6 +14,7 @@ from optfix.analysis.tree import code, descendants
 from optfix.codemods.optimizer_v2.config import get_config
 from optfix.codemods.optimizer_v2.constructor import Constructor, hyperparameters
 from optfix.codemods.optimizer_v2.expressions import Translate
+from optfix.codemods.optimizer_v2.kernels import written_out
 from optfix.codemods.optimizer_v2.slots import Build, slot_attributes
 from optfix.codemods.optimizer_v2.sparse import LAZY, WHOLE, lazy_message, sparse_kind
 from optfix.codemods.optimizer_v2.statements import Statements
@@ -105,7 +106,7 @@ class Migration:
         if create is not None:
             replaced[id(create)] = Build(self, create).build()
         sparse = [methods[name] for name in api.SPARSE if name in methods]
-        replaced[id(dense)] = UpdateStep(self, dense, methods.get(api.PREPARE), densify=bool(sparse)).build()
+        replaced[id(dense)] = UpdateStep(self, written_out(self, dense), methods.get(api.PREPARE), densify=bool(sparse)).build()
         self._review_variable_names(methods)
         for method in sparse:
             self._sparse(method)
