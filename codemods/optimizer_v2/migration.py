@@ -29,6 +29,9 @@ _DRIVING = frozenset({"apply_gradients", "minimize", "_resource_apply_dense", "_
                       "_prepare_local", "_distributed_apply", "_create_all_weights", "_create_hypers", "_prepare", "add_slot"})
 
 
+_TF2_API = "tensorflow.compat.v2."
+
+
 @dataclass
 class Names:
     """How the migrated code reaches Keras 3, in the file's terms."""
@@ -60,7 +63,9 @@ class Migration:
         return list({(id(p.node), p.message): p for p in located}.values())
 
     def qualified(self, node: cst.CSTNode) -> str | None:
-        return self.file.imports.qualified_name(node)
+        """The name through the imports, TensorFlow 2's API as `tensorflow.` (`import tensorflow.compat.v2 as tf`)."""
+        name = self.file.imports.qualified_name(node)
+        return f"tensorflow.{name[len(_TF2_API):]}" if name is not None and name.startswith(_TF2_API) else name
 
     def attribute(self, hyperparameter: str) -> str:
         return self.renamed.get(hyperparameter, hyperparameter)
