@@ -71,7 +71,7 @@ def _ftrl(shrinkage: bool, by_lr: bool) -> tuple[str, ...]:
         "new_accum = accum + ops.square(grad)",
         linear,
         quadratic,
-        f"self.assign(var, ops.where(ops.abs(linear) > {threshold}, ({threshold} * ops.sign(linear) - linear) / quadratic, ops.zeros_like(linear)))",
+        f"self.assign(var, ops.where(ops.abs(linear) > {threshold}, ({threshold} * ops.sign(linear) - linear) / quadratic, ops.zeros_like(new_accum)))",
         "self.assign(accum, new_accum)",
     )
 
