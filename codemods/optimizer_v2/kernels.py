@@ -5,7 +5,8 @@ update_step.
 
 A kernel call made as a statement (`K(...)`, `return K(...)`, `x = K(...)`) is replaced by its
 statements, each argument put where the kernel reads it: a variable (`m.handle`, or `m`) as the
-variable, a value as its expression, `use_locking` gone, a boolean attribute given as an
+variable, a value as its expression (computed first into a local where it is more than a name or
+an item, or reads a variable the kernel updates), `use_locking` gone, a boolean attribute given as an
 expression (`use_nesterov=self.nesterov`) as an `if` over the statements of each value.
 Temporaries get names the class does not use. A call the table does not know, or whose
 arguments optfix cannot match, stays, and the migration refuses it.
@@ -16,6 +17,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from optfix.analysis.tree import descendants
+from optfix.codemods.optimizer_v2.expressions import literal
 from optfix.knowledge.training_kernels import DROPPED_ARGUMENTS, SPARSE, Kernel, Sparse, kernel_named
 from optfix.lazy import libcst as cst
 
@@ -51,7 +53,10 @@ class _WriteOut(cst.CSTTransformer):
     def __init__(self, migration: Migration) -> None:
         super().__init__()
         self.migration = migration
-        self.taken = {n.value for n in descendants(migration.node, cst.Name)}
+        node = migration.node
+        labels = {id(a.keyword) for a in descendants(node, cst.Arg) if a.keyword} | {id(a.attr) for a in descendants(node, cst.Attribute)}
+        self.taken = {n.value for n in descendants(node, cst.Name) if id(n) not in labels}  # names, not keywords or attributes
+        self.taken |= {literal(s) for s in descendants(node, cst.SimpleString)} - {None}  # coefficient keys become locals too
 
     def leave_SimpleStatementLine(self, original, updated):
         if len(updated.body) != 1:
@@ -87,19 +92,21 @@ class _WriteOut(cst.CSTTransformer):
                     return None
             values[name] = value
         updated = {values[name].value for name in row.variables}
-        for name in set(row.arguments) - set(row.variables):
-            if updated & {n.value for n in descendants(values[name], cst.Name)}:
-                return None  # a value computed from a variable the kernel updates: read before, not after, the update
-            if type(values[name]).__name__ not in _ATOMIC:
-                values[name] = values[name].with_changes(lpar=[cst.LeftParen()], rpar=[cst.RightParen()])
+        prelude = []  # values the kernel reads once, before its updates: computed once, first
+        for name in row.arguments:
+            value = values[name]
+            if name not in row.variables and (type(value).__name__ not in _ATOMIC
+                                              or updated & {n.value for n in descendants(value, cst.Name)}):
+                values[name] = cst.Name(self._fresh(name))
+                prelude.append(cst.SimpleStatementLine([cst.Assign([cst.AssignTarget(values[name])], value)]))
         flag = given.get(row.flag) if row.flag else None
         if row.flag is None:
-            return self._made(row.update[None], values, target, row)
+            return prelude + self._made(row.update[None], values, target, row)
         if flag is None or isinstance(flag, cst.Name) and flag.value in ("True", "False"):
             choice = row.flag_default if flag is None else flag.value == "True"
-            return self._made(row.update[choice], values, target, row)
+            return prelude + self._made(row.update[choice], values, target, row)
         branches = [cst.IndentedBlock(self._made(row.update[choice], values, target, row)) for choice in (True, False)]
-        return [cst.If(test=flag, body=branches[0], orelse=cst.Else(body=branches[1]))]
+        return [*prelude, cst.If(test=flag, body=branches[0], orelse=cst.Else(body=branches[1]))]
 
     def _made(self, templates, values, target: str | None, row: Kernel) -> list[cst.BaseStatement]:
         temporaries = {t.target.value for text in templates for t in descendants(cst.parse_statement(text), cst.AssignTarget)}
