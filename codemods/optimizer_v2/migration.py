@@ -14,6 +14,7 @@ from optfix.analysis.tree import code, descendants
 from optfix.codemods.optimizer_v2.config import get_config
 from optfix.codemods.optimizer_v2.constructor import Constructor, hyperparameters
 from optfix.codemods.optimizer_v2.expressions import Translate
+from optfix.codemods.optimizer_v2.kernels import written_out
 from optfix.codemods.optimizer_v2.slots import Build, slot_attributes
 from optfix.codemods.optimizer_v2.sparse import LAZY, WHOLE, lazy_message, sparse_kind
 from optfix.codemods.optimizer_v2.statements import Statements
@@ -26,6 +27,9 @@ from optfix.rulekit.rule import FileContext
 # Calls that drive an optimizer: made on another object than self, they are a wrapper's.
 _DRIVING = frozenset({"apply_gradients", "minimize", "_resource_apply_dense", "_resource_apply_sparse", "_create_slots",
                       "_prepare_local", "_distributed_apply", "_create_all_weights", "_create_hypers", "_prepare", "add_slot"})
+
+
+_TF2_API = "tensorflow.compat.v2."
 
 
 @dataclass
@@ -59,7 +63,9 @@ class Migration:
         return list({(id(p.node), p.message): p for p in located}.values())
 
     def qualified(self, node: cst.CSTNode) -> str | None:
-        return self.file.imports.qualified_name(node)
+        """The name through the imports, TensorFlow 2's API as `tensorflow.` (`import tensorflow.compat.v2 as tf`)."""
+        name = self.file.imports.qualified_name(node)
+        return f"tensorflow.{name[len(_TF2_API):]}" if name is not None and name.startswith(_TF2_API) else name
 
     def attribute(self, hyperparameter: str) -> str:
         return self.renamed.get(hyperparameter, hyperparameter)
@@ -105,7 +111,7 @@ class Migration:
         if create is not None:
             replaced[id(create)] = Build(self, create).build()
         sparse = [methods[name] for name in api.SPARSE if name in methods]
-        replaced[id(dense)] = UpdateStep(self, dense, methods.get(api.PREPARE), densify=bool(sparse)).build()
+        replaced[id(dense)] = UpdateStep(self, written_out(self, dense), methods.get(api.PREPARE), densify=bool(sparse)).build()
         self._review_variable_names(methods)
         for method in sparse:
             self._sparse(method)

@@ -53,10 +53,17 @@ class OptimizerV2Rule(Rule):
       `_get_hyper("beta_1", dtype)` reads `ops.cast(self.beta_1, dtype)`; TensorFlow math becomes
       `keras.ops` where the counterpart is exact (`tf.sqrt`, `tf.pow`, `tf.reduce_sum`, ...;
       `tf.identity(x)` is `x`), the rest stays TensorFlow, which Keras 3 runs on its TensorFlow backend.
+    - a call of one of TensorFlow's fused training kernels (`tf.raw_ops.ResourceApplyAdam(var=var.handle,
+      ...)`, `training_ops.resource_apply_keras_momentum(...)`: gradient descent, momentum, Adam and
+      AMSGrad, Adamax, Adadelta, Adagrad, proximal, FTRL, RMSprop, AddSign, PowerSign) becomes the
+      statements of its update, operation for operation as TensorFlow's kernel computes it
+      (`self.assign_add(m, (gradient - m) * (1 - beta_1_t))`, ...); a flag given as an expression
+      (`use_nesterov=self.nesterov`) becomes an `if` over both updates.
     - `_resource_apply_sparse` (and `_resource_apply_sparse_duplicate_indices`) goes where it hands
-      the gradient, made dense, to the dense method, or writes whole variables as the dense one
-      does; update_step then makes a sparse gradient dense first (a row given twice summed), as
-      OptimizerV2 did.
+      the gradient, made dense, to the dense method, writes whole variables as the dense one does,
+      or runs the row-wise form of the dense method's kernel where a zero gradient leaves a row as
+      it was (`ResourceSparseApplyAdagradV2`); update_step then makes a sparse gradient dense first
+      (a row given twice summed), as OptimizerV2 did.
     - `get_config` reads the attributes (`self._serialize_hyperparameter("beta_1")` -> `self.beta_1`);
       where it merges the base class's config, which holds the learning rate (or the schedule that
       carries the decay), its own `learning_rate`, `lr` and `decay` entries go. Its keys are checked
@@ -164,19 +171,22 @@ class OptimizerV2Rule(Rule):
     parameters agree at every one of 20 steps to 1e-6 of the distance they moved (with arguments
     float32 holds exactly, bit for bit). Each migrated class also survives `from_config(get_config())`
     (with decay too), trains a model with `fit`, and is saved and loaded; classes written as
-    tf.keras 2 writes its own SGD and Adam equal Keras 3's built-ins. Each TensorFlow-to-`keras.ops`
-    pair is checked on the installed libraries.
+    tf.keras 2 writes its own SGD and Adam, or vendored with TensorFlow's kernels (SGD, Adam, Adagrad,
+    RMSprop, Adadelta, Adamax, FTRL), equal Keras 3's built-ins. Each TensorFlow-to-`keras.ops`
+    pair is checked on the installed libraries, and each written-out kernel against TensorFlow's own.
 
     Known problems
     --------------
     Not migrated, with a finding that says why: sparse methods that update only the rows of a sparse
-    gradient (lazy updates, as LazyAdam's: Keras 3 would move the other rows too), overrides of
+    gradient (lazy updates, as LazyAdam's, or TensorFlow's row-wise kernels for momentum, RMSprop,
+    Adadelta, FTRL and the proximal methods: Keras 3 would move or decay the other rows too; the
+    finding says how), overrides of
     `_distributed_apply`, `_aggregate_gradients` and the rest of the base class's machinery,
     `apply_gradients` overrides that do more than call the base class's, wrappers that drive another
     optimizer (Keras 3 has `use_ema=` for moving averages and `gradient_accumulation_steps=`), slot
     initializers that depend on the variable or on another slot, slots made for some variables only
-    or with a shape of their own, TensorFlow's fused kernels (`tf.raw_ops.ResourceApplyAdam`, ...:
-    their math must be written out), classes that read the learning rate both with and without the
+    or with a shape of their own, TensorFlow's fused kernels optfix has not written out
+    (`ResourceApplyAdagradDA`, ...) and kernel calls inside an expression, classes that read the learning rate both with and without the
     decay, subclasses of the built-in optimizers (`tf.keras.optimizers.Adam`), and classes whose base
     class optfix cannot resolve through the imports (an alias chosen at import time). A
     hyperparameter given as a callable or a tensor (OptimizerV2 called or read it at each step)

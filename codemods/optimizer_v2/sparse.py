@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING
 
 from optfix.analysis.tree import code, descendants
 from optfix.codemods.optimizer_v2.expressions import argument, self_method
+from optfix.codemods.optimizer_v2.kernels import dense_kernels, sparse_kernel, sparse_row_named
 from optfix.lazy import libcst as cst
 from optfix.rulekit.class_code import is_docstring
 
@@ -38,6 +39,9 @@ def sparse_kind(migration: Migration, method: cst.FunctionDef) -> tuple[str, cst
     if body and all(isinstance(s, cst.SimpleStatementLine) and all(isinstance(small, cst.Raise) for small in s.body) for s in body):
         return SAME, None
     for call in calls:
+        kernel = sparse_kernel(migration, call)
+        if kernel is not None:  # rows left as they were by a zero gradient: the dense update on it is the same
+            return (SAME, None) if kernel.rows_stay and kernel.dense in dense_kernels(migration) else (LAZY, call)
         writes_rows = _writes_rows(migration, call, variable)
         if writes_rows:
             return LAZY, call
@@ -67,7 +71,13 @@ def _updates(call: cst.Call) -> bool:
 
 
 def lazy_message(method: cst.FunctionDef, evidence: cst.CSTNode) -> str:
+    kernel = sparse_row_named(code(evidence.func).rpartition(".")[2])
+    if kernel is None:
+        why = "whose update moves the other rows too"
+    elif kernel.rows_stay:
+        why = f"and _resource_apply_dense does not make the update of {kernel.dense}, so the two paths differ"
+    else:
+        why = f"whose dense update ({kernel.dense}) {kernel.why}"
     return (f"{method.name.value}() updates the variable only at the rows of a sparse gradient ({code(evidence.func)}), a lazy "
-            "update as for embeddings; Keras 3 gives update_step the gradient made dense, whose update moves the other rows "
-            "too, so the math would change for embeddings: migrate it by hand (update_step can test for tf.IndexedSlices) "
-            "or keep it on tf_keras")
+            f"update as for embeddings; Keras 3 gives update_step the gradient made dense, {why}, so the math would change "
+            "for embeddings: migrate it by hand (update_step can test for tf.IndexedSlices) or keep it on tf_keras")

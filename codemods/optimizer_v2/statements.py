@@ -197,7 +197,7 @@ class Statements:
         return [small.visit(self.translate)]
 
     def _return(self, small: cst.Return, line, tail: bool) -> list[cst.BaseSmallStatement]:
-        value = small.value
+        value = _without_op(small.value)
         bare = [] if tail else [cst.Return()]
         if value is None:
             return bare
@@ -217,6 +217,7 @@ class Statements:
     def _effect(self, value: cst.BaseExpression, line) -> list[cst.SimpleStatementLine]:
         """What an expression evaluated for its effect does, as statements: updates kept,
         grouping dropped."""
+        value = _without_op(value)
         update = self.assign_call(value)
         if update is not None:
             return [cst.SimpleStatementLine([self._update(*update, line)])]
@@ -247,6 +248,11 @@ class Statements:
                 self.migration.problem(call, "a variable update inside an expression: optfix moves updates only where they are statements")
                 return
 
+
+
+def _without_op(node: cst.BaseExpression | None) -> cst.BaseExpression | None:
+    """`update` of `update.op` (the graph operation of an update, which returning it only orders)."""
+    return node.value if isinstance(node, cst.Attribute) and node.attr.value == "op" and isinstance(node.value, cst.Call) else node
 
 
 def _operations(node: cst.BaseExpression) -> list[cst.Name]:

@@ -58,7 +58,10 @@ def _is_state_read(value: cst.BaseExpression, state: set[str]) -> bool:
     """`(apply_state or {}).get((device, dtype)) or self._fallback_apply_state(device, dtype)`, or
     `apply_state[(device, dtype)]`."""
     text = flat(value)
-    return "_fallback_apply_state" in text or any(text.startswith((f"({s}or{{}}).get(", f"{s}.get(", f"{s}[")) for s in state)
+    if "_fallback_apply_state" in text or any(text.startswith((f"({s}or{{}}).get(", f"{s}.get(")) for s in state):
+        return True
+    # `apply_state[(device, dtype)]`, not a computation that starts with a coefficient (`coefficients["l2"] + ...`)
+    return isinstance(value, cst.Subscript) and isinstance(value.value, cst.Name) and value.value.value in state and _key_of(value, state) is None
 
 
 def _dtype_source(value: cst.BaseExpression, variable: str) -> bool:

@@ -239,6 +239,20 @@ _EXACT_ADAM = {"learning_rate": 2.0**-10, "beta_1": 0.875, "beta_2": 1 - 2.0**-1
 BUILT_INS = {
     "sgd_style": ("SGD", [{}, {"momentum": 0.5}, {"momentum": 0.5, "nesterov": True}]),
     "adam_style": ("Adam", [_EXACT_ADAM, {**_EXACT_ADAM, "amsgrad": True}, {**_EXACT_ADAM, "epsilon": 0.5}]),
+    # Vendored copies of tf.keras 2's built-ins that call TensorFlow's fused kernels, written out.
+    "kernel_adam": ("Adam", [_EXACT_ADAM, {**_EXACT_ADAM, "amsgrad": True}]),
+    "kernel_sgd": ("SGD", [{}, {"momentum": 0.5}, {"momentum": 0.5, "nesterov": True}]),
+    # Keras 3's Adagrad and RMSprop (without momentum) add epsilon under the square root, the legacy
+    # ones after it: compared with an epsilon too small to tell.
+    "kernel_adagrad": ("Adagrad", [{"learning_rate": 2.0**-6, "initial_accumulator_value": 0.125, "epsilon": 2.0**-40}]),
+    "kernel_rmsprop": ("RMSprop", [{"rho": 0.875, "momentum": 0.5, "epsilon": 2.0**-20},
+                                   {"rho": 0.875, "momentum": 0.5, "epsilon": 2.0**-20, "centered": True},
+                                   {"rho": 0.875, "epsilon": 2.0**-40, "centered": True}]),
+    "kernel_adadelta": ("Adadelta", [{"learning_rate": 0.5, "rho": 0.875, "epsilon": 2.0**-20}]),
+    "kernel_adamax": ("Adamax", [{"learning_rate": 2.0**-8, "beta_1": 0.875, "beta_2": 0.96875, "epsilon": 2.0**-20}]),
+    "kernel_ftrl": ("Ftrl", [{"learning_rate": 0.25}, {"learning_rate": 0.25, "learning_rate_power": -0.625, "l1_regularization_strength": 0.0625,
+                                                      "l2_regularization_strength": 0.25, "l2_shrinkage_regularization_strength": 0.125,
+                                                      "beta": 0.5}]),
 }
 
 
