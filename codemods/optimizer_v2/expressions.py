@@ -75,7 +75,7 @@ class Translate(cst.CSTTransformer):
         if target is not None:
             return updated.with_changes(func=cst.parse_expression(self._keras3(target)))
         if member.startswith("backend.") and member[len("backend."):] in BACKEND_CALLS:
-            return updated.with_changes(func=cst.parse_expression(self._keras3(BACKEND_CALLS[member[len("backend."):]])))
+            return self._backend_call(original, updated, BACKEND_CALLS[member[len("backend."):]])
         if member.startswith("backend"):
             self.migration.problem(original, f"{code(original.func)}() of the tf.keras 2 backend has no Keras 3 counterpart optfix knows")
         if qualified.startswith(("tensorflow.raw_ops.", "tensorflow.python.training.", "tensorflow.python.ops.gen_training_ops")) or ".training_ops." in qualified:
@@ -84,6 +84,17 @@ class Translate(cst.CSTTransformer):
             self.migration.problem(original, f"{code(original.func)}() is a TensorFlow kernel that updates variables through their "
                                              "handles: Keras 3 variables are updated with self.assign*(); write its math out")
         return updated
+
+    def _backend_call(self, original: cst.Call, updated: cst.Call, counterpart) -> cst.BaseExpression:
+        """`K.sqrt(x)` as `ops.sqrt(x)`: where the arguments stand as Keras 3's function takes them."""
+        args = list(updated.args)
+        positional = counterpart.parameters[:len(args)]
+        if (any(arg.star or arg.keyword for arg in args) or len(args) > counterpart.keeps_position
+                or any(parameter not in positional for parameter in counterpart.defaults)):
+            self.migration.problem(original, f"{code(original.func)}() with these arguments: optfix translates the tf.keras 2 "
+                                             "backend's functions only with the arguments Keras 3's take in the same places")
+            return updated
+        return updated.with_changes(func=cst.parse_expression(self._keras3(counterpart.target)))
 
     def _keras3(self, target: str) -> str:
         """`ops.sqrt` / `config.epsilon` as this file reaches Keras 3."""

@@ -10,6 +10,7 @@ from optfix.analysis.tree import code, descendants, reads
 from optfix.knowledge import optimizer_v2 as api
 from optfix.knowledge.keras import KERAS3_OPTIMIZERS, OPTIMIZER_V2_API, TF_KERAS_SIGNATURES
 from optfix.knowledge.namespaces import keras_member
+from optfix.knowledge.optimizer_v2_builtins import KEPT_BASES
 from optfix.lazy import lazy_import
 from optfix.lazy import libcst as cst
 from optfix.rulekit.rule import Rule
@@ -62,6 +63,14 @@ class OptimizerV2Rule(Rule):
       against the migrated `__init__`, since `from_config(config)` calls `cls(**config)`.
     - a `set_weights` that only reshapes a list in the legacy layout before the base class's (as
       tf.keras 2's Adam did for older checkpoints) goes, with a finding; `_HAS_AGGREGATE_GRAD` goes.
+    - a subclass of tf.keras 2's `Adam` (`class AdamWeightDecay(tf.keras.optimizers.Adam)`) becomes a
+      subclass of Keras 3's, which computes the same update: what its `_resource_apply_dense` did
+      before calling the built-in's (a weight decay, a changed gradient) runs in `update_step`, then
+      `super().update_step(gradient, variable, learning_rate)`; the arguments of
+      `super().__init__(learning_rate, beta_1, ...)` pass by keyword, `lr=` and `decay=` taken as
+      above (an `__init__` that takes them is written where the class had none); an embedding's
+      gradient, which the legacy class sent to the built-in's sparse method untouched, goes to the
+      built-in's update (made dense, a row given twice summed) untouched.
     - the class is registered with `keras.saving.register_keras_serializable()`, its attributes
       named as members of Keras 3's Optimizer (`weight_decay`, `exclude_from_weight_decay`, a
       method there, ...) are renamed (`weight_decay_`), and imports are reconciled.
@@ -176,7 +185,9 @@ class OptimizerV2Rule(Rule):
     initializers that depend on the variable or on another slot, slots made for some variables only
     or with a shape of their own, TensorFlow's fused kernels (`tf.raw_ops.ResourceApplyAdam`, ...:
     their math must be written out), classes that read the learning rate both with and without the
-    decay, subclasses of the built-in optimizers (`tf.keras.optimizers.Adam`), and classes whose base
+    decay, subclasses of the other built-in optimizers (SGD's sparse path with momentum is lazy,
+    Nadam's schedule, Adagrad's and RMSprop's epsilon differ from Keras 3's) and subclasses of Adam
+    that override its slots or call its dense method other than once, and classes whose base
     class optfix cannot resolve through the imports (an alias chosen at import time). A
     hyperparameter given as a callable or a tensor (OptimizerV2 called or read it at each step)
     becomes an attribute holding it as given. A learning-rate schedule combined with `decay > 0`
@@ -206,13 +217,14 @@ class OptimizerV2Rule(Rule):
             self._report_unresolved(original)
             return updated
         member = keras_member(self.file.imports.resolved_name(base.value)) or ""
-        if member not in api.BASE_CLASSES:
+        kept = member.rsplit(".", 1)[-1] if member not in api.BASE_CLASSES and member.rsplit(".", 1)[-1] in KEPT_BASES else None
+        if member not in api.BASE_CLASSES and kept is None:
             self.report(base, f"{original.name.value} not migrated to Keras 3: it extends the built-in {code(base.value)} through the tf.keras 2 "
                               "optimizer API, which Keras 3's class neither has nor calls: subclass keras.optimizers."
                               f"{member.rsplit('.', 1)[-1]} and override its update_step(gradient, variable, learning_rate) instead")
             return updated
         names = self._names()
-        migration = v2.Migration(self.file, original, names)
+        migration = v2.Migration(self.file, original, names, built_in=kept)
         migrated = migration.run()
         if migrated is None:
             problems = migration.located_problems()
@@ -220,12 +232,14 @@ class OptimizerV2Rule(Rule):
             where = problems[0].node if len(problems) == 1 else original.name  # one finding for the class
             self.report(where, f"{original.name.value} not migrated to Keras 3: {reasons}")
             return updated
-        migrated = self._declaration(migrated, base, names)
+        migrated = self._declaration(migrated, base, names, kept or "Optimizer")
         message = f"{original.name.value}: the tf.keras 2 optimizer API -> build + update_step (the Keras 3 optimizer API)"
         result = self.rewrite(original, updated, migrated, message)
         if result is migrated:
             self._reconcile_imports(names, migration, dropped=_read(original) - _read(migrated))
-            for review in [*migration.reviews, *round_trip.config_problems(original, migrated)]:
+            inherits_init = not any(isinstance(s, cst.FunctionDef) and s.name.value == "__init__" for s in original.body.body)
+            config = [] if inherits_init else round_trip.config_problems(original, migrated)  # a built-in's own __init__ and config
+            for review in [*migration.reviews, *config]:
                 self.report(review.node, f"{original.name.value}: {review.message}")
         return result
 
@@ -263,8 +277,8 @@ class OptimizerV2Rule(Rule):
             ops = f"{keras}.ops" if "ops" in imports.bindings or "ops" in imports.rebound else "ops"
         return v2.Names(ops=ops, keras=keras)
 
-    def _declaration(self, node: cst.ClassDef, base: cst.Arg, names) -> cst.ClassDef:
-        bases = [arg.with_changes(value=cst.parse_expression(f"{names.keras}.optimizers.Optimizer")) if arg is base else arg
+    def _declaration(self, node: cst.ClassDef, base: cst.Arg, names, keras3_base: str) -> cst.ClassDef:
+        bases = [arg.with_changes(value=cst.parse_expression(f"{names.keras}.optimizers.{keras3_base}")) if arg is base else arg
                  for arg in node.bases]
         decorators = list(node.decorators)
         if not any("register_keras_serializable" in code(d.decorator) for d in decorators):
