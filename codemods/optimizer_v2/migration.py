@@ -20,6 +20,7 @@ from optfix.codemods.optimizer_v2.sparse import LAZY, WHOLE, lazy_message, spars
 from optfix.codemods.optimizer_v2.statements import Statements
 from optfix.codemods.optimizer_v2.update_step import UpdateStep
 from optfix.knowledge import optimizer_v2 as api
+from optfix.knowledge.optimizer_v2_members import OPTIMIZER_V2_MEMBERS
 from optfix.lazy import libcst as cst
 from optfix.rulekit.class_code import Problem, assignment_of, descendant_ids, is_docstring, is_super_call, only_adjusts_the_list
 from optfix.rulekit.rule import FileContext
@@ -102,6 +103,7 @@ class Migration:
                                 if isinstance(t.target, cst.Attribute) and isinstance(t.target.value, cst.Name) and t.target.value.value == "self"}
         self.hypers = hyperparameters(self, init) if init is not None else {}
         self.renamed = {name: f"{name}_" for name in (set(self.hypers) | taken) - set(methods) & api.KERAS3_MEMBERS - api.KERAS3_OVERRIDABLE}
+        self.renamed |= {name: f"{name}_" for name in methods if _own_helper(name)}
         create = methods.get(api.SLOTS)
         self.slots = slot_attributes(create, taken | set(self.hypers)) if create is not None else {}
         replaced: dict[int, cst.BaseStatement | None] = {id(methods[name]): None for name in (api.PREPARE, *api.SPARSE, "set_weights")
@@ -157,7 +159,8 @@ class Migration:
             self.problem(methods[overridden[0]], f"it overrides {listed}: tf.keras 2 optimizer machinery that Keras 3 "
                                                  "optimizers neither have nor call")
         for name, method in methods.items():
-            if name in api.KERAS3_MEMBERS - api.KERAS3_OVERRIDABLE - set(api.REFUSED_OVERRIDES) - {"apply_gradients", "set_weights"}:
+            if name in api.KERAS3_MEMBERS - api.KERAS3_OVERRIDABLE - set(api.REFUSED_OVERRIDES) - {"apply_gradients", "set_weights"} \
+                    and not _own_helper(name):
                 self.problem(method, f"it defines {name}(), which Keras 3's Optimizer has: it would replace the base class's")
         if "apply_gradients" in methods and not self._only_calls_super(methods["apply_gradients"]):
             self.problem(methods["apply_gradients"], "it overrides apply_gradients() to do more than call the base class's: "
@@ -210,6 +213,8 @@ class Migration:
                                                       "not 'dense/kernel:0'): check what is matched against it"))
 
     def _other_method(self, method: cst.FunctionDef) -> cst.FunctionDef:
+        if method.name.value in self.renamed:
+            method = method.with_changes(name=cst.Name(self.renamed[method.name.value]))
         statements = Statements(self, self.translator(), updates=False)
         body = method.body
         if isinstance(body, cst.IndentedBlock):
@@ -222,3 +227,9 @@ class Migration:
         assignment = assignment_of(statement)
         return assignment is not None and isinstance(assignment[0], cst.Name) and assignment[0].value in api.DROPPED_CLASS_ATTRIBUTES
 
+
+
+def _own_helper(name: str) -> bool:
+    """A private method named as one of Keras 3's Optimizer that OptimizerV2 did not have: the
+    class's own helper (`_use_weight_decay`), renamed so as not to replace Keras 3's."""
+    return name.startswith("_") and name in api.KERAS3_MEMBERS - api.KERAS3_OVERRIDABLE and name not in OPTIMIZER_V2_MEMBERS

@@ -73,7 +73,9 @@ class OptimizerV2Rule(Rule):
       built-in's update (made dense, a row given twice summed) untouched.
     - the class is registered with `keras.saving.register_keras_serializable()`, its attributes
       named as members of Keras 3's Optimizer (`weight_decay`, `exclude_from_weight_decay`, a
-      method there, ...) are renamed (`weight_decay_`), and imports are reconciled.
+      method there, ...) are renamed (`weight_decay_`), and so are its private helper methods named
+      as one that OptimizerV2 did not have (`_use_weight_decay`, which Keras 3's would call);
+      imports are reconciled.
 
     Why
     ---

@@ -266,7 +266,8 @@ def _unwrapped_device_blocks(statements) -> list[cst.BaseStatement]:
 def _reads_state(statement, state: set[str]) -> bool:
     """`coefficients = (apply_state or {}).get(...) or self._fallback_apply_state(...)`."""
     assignment = assignment_of(statement)
-    return assignment is not None and isinstance(assignment[0], cst.Name) and _is_state_read(assignment[1], state)
+    return (assignment is not None and isinstance(assignment[0], cst.Name) and _is_state_read(assignment[1], state)
+            and _key_of(assignment[1], state) is None)  # `learning_rate = coefficients["lr_t"]` reads a coefficient
 
 
 def _key_of(node: cst.CSTNode, state: set[str]) -> str | None:

@@ -51,6 +51,7 @@ AWAITING = {
     "get-updates/weights_unfollowed": _MIGRATED,
     "get-updates/removed_module_used": _REMOVED_IMPORT,
     "optimizer-v2/adam_weight_decay": _MIGRATED_V2,
+    "optimizer-v2/lars_style": _MIGRATED_V2,
 }
 
 
