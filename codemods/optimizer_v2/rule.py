@@ -273,7 +273,7 @@ class OptimizerV2Rule(Rule):
 
     def _names(self):
         imports = self.file.imports
-        keras = imports.name_for("keras", "tensorflow.keras") or self.file.keras_name
+        keras = imports.name_for("keras") or self.file.keras_name  # not tensorflow.keras: TensorFlow's has no keras.saving
         ops = imports.name_for("keras.ops", "tensorflow.keras.ops")
         if ops is None:
             ops = f"{keras}.ops" if "ops" in imports.bindings or "ops" in imports.rebound else "ops"
@@ -293,7 +293,7 @@ class OptimizerV2Rule(Rule):
             self.file.add_import("tensorflow", None, "tf")
         if migration.uses_ops and names.ops == "ops" and imports.name_for("keras.ops", "tensorflow.keras.ops") is None:
             self.file.add_import("keras", "ops")
-        if imports.name_for("keras", "tensorflow.keras") is None:
+        if imports.name_for("keras") is None:
             self.file.add_keras_import(names.keras)
         for name in dropped:
             if name in imports.origins:

@@ -15,7 +15,7 @@ def test_the_optimizer_v2_members_are_those_of_tf_keras_s_legacy_optimizer() -> 
     class Minimal(legacy.SGD):
         pass
 
-    members = (set(dir(legacy.Optimizer)) | set(vars(Minimal()))) - set(dir(object)) | {"__init__"}
+    members = {name for name in [*dir(legacy.Optimizer), *vars(Minimal())] if not name.startswith("__")}
     assert OPTIMIZER_V2_MEMBERS == members
 
 
