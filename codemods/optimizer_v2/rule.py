@@ -46,13 +46,15 @@ class OptimizerV2Rule(Rule):
     - `_prepare_local` and `_resource_apply_dense(grad, var, apply_state)` become one
       `update_step(gradient, variable, learning_rate)`: the coefficients are computed at its top,
       each a local named by its key (`coefficients["beta_1_t"]` reads `beta_1_t`; `lr_t` is the
-      learning-rate argument in the variable's dtype); `var.assign*(x)` and
-      `tf.compat.v1.assign*(var, x)` become `self.assign*(var, x)`, `use_locking` goes, a name bound
+      learning-rate argument in the variable's dtype); `var.assign*(x)`,
+      `tf.compat.v1.assign*(var, x)` and the Keras backend's `K.update(var, x)` (`update_add`,
+      `update_sub`) become `self.assign*(var, x)`, `use_locking` goes, a name bound
       to an update reads the variable, and what only grouped or ordered graph operations
       (`tf.group`, lists of update ops, `tf.control_dependencies` blocks, the op returned) goes;
       `_get_hyper("beta_1", dtype)` reads `ops.cast(self.beta_1, dtype)`; TensorFlow math becomes
       `keras.ops` where the counterpart is exact (`tf.sqrt`, `tf.pow`, `tf.reduce_sum`, ...;
-      `tf.identity(x)` is `x`), the rest stays TensorFlow, which Keras 3 runs on its TensorFlow backend.
+      `tf.identity(x)` is `x`; the Keras backend's `K.sqrt(x)`, `K.mean(x, axis=0)` likewise), the
+      rest stays TensorFlow, which Keras 3 runs on its TensorFlow backend.
     - `_resource_apply_sparse` (and `_resource_apply_sparse_duplicate_indices`) goes where it hands
       the gradient, made dense, to the dense method, or writes whole variables as the dense one
       does; update_step then makes a sparse gradient dense first (a row given twice summed), as
