@@ -219,6 +219,10 @@ class UpdateStep:
             self.migration.problem(self.dense, f"_resource_apply_dense binds {name}, which is also the name of a coefficient "
                                                "_prepare_local sets: in one update_step they would be one")
         for key in sorted(keys_read - set(self.keys) - {LR_T}):
+            if self.migration.built_in is not None:
+                self.migration.problem(self.dense, f"_resource_apply_dense reads the coefficient {key!r} of the built-in's "
+                                                   f"_prepare_local: optfix writes out only its learning rate (lr_t)")
+                continue
             self.migration.problem(self.dense, f"_resource_apply_dense reads the coefficient {key!r}, which _prepare_local does not set")
 
     def _parameter_names(self, statements, grad: str, var: str) -> tuple[str, str, str]:
