@@ -18,7 +18,8 @@ from optfix.analysis.tree import code, descendants
 from optfix.knowledge import optimizer_v2 as api
 from optfix.knowledge.optimizer_v2_builtins import LEGACY_SIGNATURES
 from optfix.lazy import libcst as cst
-from optfix.rulekit.class_code import expression_of, is_docstring, is_super_call, is_super_init
+from optfix.codemods.optimizer_v2.expressions import literal, self_method
+from optfix.rulekit.class_code import LEARNING_RATES, expression_of, is_docstring, is_super_call, is_super_init
 
 if TYPE_CHECKING:
     from optfix.codemods.optimizer_v2.migration import Migration
@@ -128,7 +129,8 @@ class BuiltInConstructor:
             statement = statement.with_changes(leading_lines=[])
         base = statement.with_changes(body=[statement.body[0].with_changes(value=call.with_changes(args=args))])
         translate = self.migration.translator()
-        body = [s.visit(translate) for s in statements[:index]] + lines + [base] + [s.visit(translate) for s in statements[index + 1:]]
+        after = [self._statement(s, translate) for s in statements[index + 1:]]
+        body = [s.visit(translate) for s in statements[:index]] + lines + [base] + after
         return self.init.with_changes(body=self.init.body.with_changes(body=body))
 
     def _by_keyword(self, call: cst.Call) -> list[cst.Arg] | None:
@@ -165,6 +167,19 @@ class BuiltInConstructor:
         indent = self.migration.file.module.default_indent
         return [f"{name} = {kwargs}.pop({quote('lr')}, {name})", f"{DECAY} = {kwargs}.pop({quote(DECAY)}, 0.0)",
                 f"if {DECAY} > 0:\n{indent}{name} = {schedules}.InverseTimeDecay({name}, decay_steps=1, decay_rate={DECAY})"]
+
+    def _statement(self, statement: cst.BaseStatement, translate) -> cst.BaseStatement:
+        """`self._set_hyper("rate", rate)` as `self.rate = rate`, where Keras 3's Adam and the
+        class's `_get_hyper` read it."""
+        call = expression_of(statement)
+        if not (isinstance(call, cst.Call) and self_method(call) == "_set_hyper" and len(call.args) == 2):
+            return statement.visit(translate)
+        name = literal(call.args[0].value)
+        if name is None or name in LEARNING_RATES or name == DECAY:
+            self.migration.problem(call, "_set_hyper() of the learning rate or the decay in a subclass of a built-in, which sets them itself")
+            return statement
+        target = cst.AssignTarget(cst.parse_expression(f"self.{self.migration.attribute(name)}"))
+        return statement.with_changes(body=[cst.Assign([target], call.args[1].value.visit(translate))])
 
     def _parse(self, text: str) -> cst.BaseStatement:
         return cst.parse_statement(text + "\n", config=self.migration.file.module.config_for_parsing)

@@ -70,7 +70,8 @@ class OptimizerV2Rule(Rule):
       before calling the built-in's (a weight decay, a changed gradient) runs in `update_step`, then
       `super().update_step(gradient, variable, learning_rate)`; the arguments of
       `super().__init__(learning_rate, beta_1, ...)` pass by keyword, `lr=` and `decay=` taken as
-      above (an `__init__` that takes them is written where the class had none); an embedding's
+      above (an `__init__` that takes them is written where the class had none), its own
+      `_set_hyper` hyperparameters become attributes; an embedding's
       gradient, which the legacy class sent to the built-in's sparse method untouched, goes to the
       built-in's update (made dense, a row given twice summed) untouched.
     - the class is registered with `keras.saving.register_keras_serializable()`, its attributes
