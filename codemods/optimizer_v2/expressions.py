@@ -75,7 +75,7 @@ class Translate(cst.CSTTransformer):
         if target is not None:
             return updated.with_changes(func=cst.parse_expression(self._keras3(target)))
         if member.startswith("backend.") and member[len("backend."):] in BACKEND_CALLS:
-            return updated.with_changes(func=cst.parse_expression(self._keras3(BACKEND_CALLS[member[len("backend."):]])))
+            return self._backend_call(original, updated, BACKEND_CALLS[member[len("backend."):]])
         if member.startswith("backend"):
             self.migration.problem(original, f"{code(original.func)}() of the tf.keras 2 backend has no Keras 3 counterpart optfix knows")
         if qualified.startswith(("tensorflow.raw_ops.", "tensorflow.python.training.", "tensorflow.python.ops.gen_training_ops")) or ".training_ops." in qualified:
@@ -84,6 +84,27 @@ class Translate(cst.CSTTransformer):
             self.migration.problem(original, f"{code(original.func)}() is a TensorFlow kernel that updates variables through their "
                                              "handles: Keras 3 variables are updated with self.assign*(); write its math out")
         return updated
+
+    def _backend_call(self, original: cst.Call, updated: cst.Call, counterpart) -> cst.BaseExpression:
+        """`K.mean(x, axis=0)` as `ops.mean(x, axis=0)`: each argument where Keras 3's function
+        takes it (by keyword past the positions it shares, renamed where Keras 3 renamed it), a
+        default Keras 3 changed written out; a problem where an argument has no counterpart."""
+        args, given = list(updated.args), set()
+        for index, arg in enumerate(args):
+            parameter = arg.keyword.value if arg.keyword else (counterpart.parameters[index] if index < len(counterpart.parameters) else None)
+            if arg.star or parameter not in counterpart.parameters:
+                self.migration.problem(original, f"{code(original.func)}() with an argument its Keras 3 counterpart, "
+                                                 f"{self._keras3(counterpart.target)}(), does not take")
+                return updated
+            given.add(parameter)
+            if arg.keyword or index >= counterpart.keeps_position:
+                args[index] = arg.with_changes(keyword=cst.Name(counterpart.renamed.get(parameter, parameter)), equal=_EQUAL)
+        for parameter, default in counterpart.defaults.items():
+            if parameter not in given:
+                if args:
+                    args[-1] = args[-1].with_changes(comma=cst.Comma(whitespace_after=cst.SimpleWhitespace(" ")))
+                args.append(cst.Arg(cst.parse_expression(default), keyword=cst.Name(counterpart.renamed.get(parameter, parameter)), equal=_EQUAL))
+        return updated.with_changes(func=cst.parse_expression(self._keras3(counterpart.target)), args=args)
 
     def _keras3(self, target: str) -> str:
         """`ops.sqrt` / `config.epsilon` as this file reaches Keras 3."""
@@ -172,3 +193,6 @@ def _last_comma(args) -> list[cst.Arg]:
     if args:
         args[-1] = args[-1].with_changes(comma=cst.MaybeSentinel.DEFAULT)
     return args
+
+
+_EQUAL = cst.AssignEqual(cst.SimpleWhitespace(""), cst.SimpleWhitespace(""))

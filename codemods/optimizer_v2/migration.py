@@ -11,6 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from optfix.analysis.tree import code, descendants
+from optfix.codemods.optimizer_v2 import builtin_base
 from optfix.codemods.optimizer_v2.config import get_config
 from optfix.codemods.optimizer_v2.constructor import Constructor, hyperparameters
 from optfix.codemods.optimizer_v2.expressions import Translate
@@ -20,6 +21,7 @@ from optfix.codemods.optimizer_v2.sparse import LAZY, WHOLE, lazy_message, spars
 from optfix.codemods.optimizer_v2.statements import Statements
 from optfix.codemods.optimizer_v2.update_step import UpdateStep
 from optfix.knowledge import optimizer_v2 as api
+from optfix.knowledge.optimizer_v2_members import OPTIMIZER_V2_MEMBERS
 from optfix.lazy import libcst as cst
 from optfix.rulekit.class_code import Problem, assignment_of, descendant_ids, is_docstring, is_super_call, only_adjusts_the_list
 from optfix.rulekit.rule import FileContext
@@ -41,8 +43,9 @@ class Names:
 
 
 class Migration:
-    def __init__(self, file: FileContext, node: cst.ClassDef, names: Names) -> None:
+    def __init__(self, file: FileContext, node: cst.ClassDef, names: Names, built_in: str | None = None) -> None:
         self.file, self.node, self.names = file, node, names
+        self.built_in = built_in  # the legacy built-in it subclasses (`Adam`), if it subclasses one
         self.problems: list[Problem] = []
         self.reviews: list[Problem] = []  # migrated, but a person should look here
         self.hypers: dict[str, cst.Call] = {}
@@ -92,18 +95,21 @@ class Migration:
     def run(self) -> cst.ClassDef | None:
         methods = {s.name.value: s for s in self.node.body.body if isinstance(s, cst.FunctionDef)}
         self._refuse_machinery(methods)
+        if self.built_in is not None:
+            builtin_base.refuse_unsupported(self, methods)
         if self.problems:
             return None  # what follows would only restate it
         init, dense = methods.get("__init__"), methods.get(api.DENSE)
-        if init is None or dense is None:
-            missing = "__init__" if init is None else api.DENSE
+        if dense is None or init is None and self.built_in is None:
+            missing = api.DENSE if dense is None else "__init__"
             self.problem(self.node.name, f"it defines no {missing}: optfix migrates classes that set their hyperparameters in "
                                          "__init__ and update a variable in _resource_apply_dense")
             return None
         taken = set(methods) | {t.target.attr.value for t in descendants(self.node, cst.AssignTarget)
                                 if isinstance(t.target, cst.Attribute) and isinstance(t.target.value, cst.Name) and t.target.value.value == "self"}
-        self.hypers = hyperparameters(self, init)
+        self.hypers = hyperparameters(self, init) if init is not None else {}
         self.renamed = {name: f"{name}_" for name in (set(self.hypers) | taken) - set(methods) & api.KERAS3_MEMBERS - api.KERAS3_OVERRIDABLE}
+        self.renamed |= {name: f"{name}_" for name in methods if _own_helper(name)}
         create = methods.get(api.SLOTS)
         self.slots = slot_attributes(create, taken | set(self.hypers)) if create is not None else {}
         replaced: dict[int, cst.BaseStatement | None] = {id(methods[name]): None for name in (api.PREPARE, *api.SPARSE, "set_weights")
@@ -111,7 +117,11 @@ class Migration:
         if create is not None:
             replaced[id(create)] = Build(self, create).build()
         sparse = [methods[name] for name in api.SPARSE if name in methods]
-        replaced[id(dense)] = UpdateStep(self, written_out(self, dense), methods.get(api.PREPARE), densify=bool(sparse)).build()
+        if self.built_in is None:
+            replaced[id(dense)] = UpdateStep(self, written_out(self, dense), methods.get(api.PREPARE), densify=bool(sparse)).build()
+        else:
+            step = UpdateStep(self, builtin_base.delegating(self, dense), methods.get(api.PREPARE), densify=bool(sparse)).build()
+            replaced[id(dense)] = builtin_base.completed(self, step, inherits_sparse=not sparse)
         self._review_variable_names(methods)
         for method in sparse:
             self._sparse(method)
@@ -126,11 +136,19 @@ class Migration:
         if self.decayed_reads and self.raw_reads:
             self.problem(self.raw_reads[0], "it reads the learning rate both with OptimizerV2's time-based decay (_decayed_lr) and "
                                             "without it (_get_hyper, self.lr): Keras 3 gives one learning rate")
-        replaced[id(init)] = Constructor(self, init, self.hypers, fold_decay=bool(self.decayed_reads)).build()
+        statements = list(self.node.body.body)
+        if self.built_in is not None:
+            if init is None:  # the legacy built-in's, which took lr= and decay=: Keras 3's ignores decay=
+                documented = bool(statements) and is_docstring(statements[0])
+                init = builtin_base.inherited_init(self).with_changes(leading_lines=[cst.EmptyLine()] if documented else [])
+                statements.insert(1 if documented else 0, init)
+            replaced[id(init)] = builtin_base.BuiltInConstructor(self, init).build()
+        else:
+            replaced[id(init)] = Constructor(self, init, self.hypers, fold_decay=bool(self.decayed_reads)).build()
         if self.problems:
             return None
         body = []
-        for statement in self.node.body.body:
+        for statement in statements:
             if id(statement) in replaced:
                 if replaced[id(statement)] is not None:
                     body.append(replaced[id(statement)])
@@ -147,7 +165,8 @@ class Migration:
             self.problem(methods[overridden[0]], f"it overrides {listed}: tf.keras 2 optimizer machinery that Keras 3 "
                                                  "optimizers neither have nor call")
         for name, method in methods.items():
-            if name in api.KERAS3_MEMBERS - api.KERAS3_OVERRIDABLE - set(api.REFUSED_OVERRIDES) - {"apply_gradients", "set_weights"}:
+            if name in api.KERAS3_MEMBERS - api.KERAS3_OVERRIDABLE - set(api.REFUSED_OVERRIDES) - {"apply_gradients", "set_weights"} \
+                    and not _own_helper(name):
                 self.problem(method, f"it defines {name}(), which Keras 3's Optimizer has: it would replace the base class's")
         if "apply_gradients" in methods and not self._only_calls_super(methods["apply_gradients"]):
             self.problem(methods["apply_gradients"], "it overrides apply_gradients() to do more than call the base class's: "
@@ -200,6 +219,8 @@ class Migration:
                                                       "not 'dense/kernel:0'): check what is matched against it"))
 
     def _other_method(self, method: cst.FunctionDef) -> cst.FunctionDef:
+        if method.name.value in self.renamed:
+            method = method.with_changes(name=cst.Name(self.renamed[method.name.value]))
         statements = Statements(self, self.translator(), updates=False)
         body = method.body
         if isinstance(body, cst.IndentedBlock):
@@ -212,3 +233,9 @@ class Migration:
         assignment = assignment_of(statement)
         return assignment is not None and isinstance(assignment[0], cst.Name) and assignment[0].value in api.DROPPED_CLASS_ATTRIBUTES
 
+
+
+def _own_helper(name: str) -> bool:
+    """A private method named as one of Keras 3's Optimizer that OptimizerV2 did not have: the
+    class's own helper (`_use_weight_decay`), renamed so as not to replace Keras 3's."""
+    return name.startswith("_") and name in api.KERAS3_MEMBERS - api.KERAS3_OVERRIDABLE and name not in OPTIMIZER_V2_MEMBERS

@@ -10,6 +10,7 @@ from optfix.analysis.tree import code, descendants, reads
 from optfix.knowledge import optimizer_v2 as api
 from optfix.knowledge.keras import KERAS3_OPTIMIZERS, OPTIMIZER_V2_API, TF_KERAS_SIGNATURES
 from optfix.knowledge.namespaces import keras_member
+from optfix.knowledge.optimizer_v2_builtins import KEPT_BASES
 from optfix.lazy import lazy_import
 from optfix.lazy import libcst as cst
 from optfix.rulekit.class_code import keras2_api_class
@@ -46,13 +47,15 @@ class OptimizerV2Rule(Rule):
     - `_prepare_local` and `_resource_apply_dense(grad, var, apply_state)` become one
       `update_step(gradient, variable, learning_rate)`: the coefficients are computed at its top,
       each a local named by its key (`coefficients["beta_1_t"]` reads `beta_1_t`; `lr_t` is the
-      learning-rate argument in the variable's dtype); `var.assign*(x)` and
-      `tf.compat.v1.assign*(var, x)` become `self.assign*(var, x)`, `use_locking` goes, a name bound
+      learning-rate argument in the variable's dtype); `var.assign*(x)`,
+      `tf.compat.v1.assign*(var, x)` and the Keras backend's `K.update(var, x)` (`update_add`,
+      `update_sub`) become `self.assign*(var, x)`, `use_locking` goes, a name bound
       to an update reads the variable, and what only grouped or ordered graph operations
       (`tf.group`, lists of update ops, `tf.control_dependencies` blocks, the op returned) goes;
       `_get_hyper("beta_1", dtype)` reads `ops.cast(self.beta_1, dtype)`; TensorFlow math becomes
       `keras.ops` where the counterpart is exact (`tf.sqrt`, `tf.pow`, `tf.reduce_sum`, ...;
-      `tf.identity(x)` is `x`), the rest stays TensorFlow, which Keras 3 runs on its TensorFlow backend.
+      `tf.identity(x)` is `x`; the Keras backend's `K.sqrt(x)`, `K.mean(x, axis=0)` likewise), the
+      rest stays TensorFlow, which Keras 3 runs on its TensorFlow backend.
     - a call of one of TensorFlow's fused training kernels (`tf.raw_ops.ResourceApplyAdam(var=var.handle,
       ...)`, `training_ops.resource_apply_keras_momentum(...)`: gradient descent, momentum, Adam and
       AMSGrad, Adamax, Adadelta, Adagrad, proximal, FTRL, RMSprop, AddSign, PowerSign) becomes the
@@ -70,9 +73,20 @@ class OptimizerV2Rule(Rule):
       against the migrated `__init__`, since `from_config(config)` calls `cls(**config)`.
     - a `set_weights` that only reshapes a list in the legacy layout before the base class's (as
       tf.keras 2's Adam did for older checkpoints) goes, with a finding; `_HAS_AGGREGATE_GRAD` goes.
+    - a subclass of tf.keras 2's `Adam` (`class AdamWeightDecay(tf.keras.optimizers.Adam)`) becomes a
+      subclass of Keras 3's, which computes the same update: what its `_resource_apply_dense` did
+      before calling the built-in's (a weight decay, a changed gradient) runs in `update_step`, then
+      `super().update_step(gradient, variable, learning_rate)`; the arguments of
+      `super().__init__(learning_rate, beta_1, ...)` pass by keyword, `lr=` and `decay=` taken as
+      above (an `__init__` that takes them is written where the class had none), its own
+      `_set_hyper` hyperparameters become attributes; an embedding's
+      gradient, which the legacy class sent to the built-in's sparse method untouched, goes to the
+      built-in's update (made dense, a row given twice summed) untouched.
     - the class is registered with `keras.saving.register_keras_serializable()`, its attributes
       named as members of Keras 3's Optimizer (`weight_decay`, `exclude_from_weight_decay`, a
-      method there, ...) are renamed (`weight_decay_`), and imports are reconciled.
+      method there, ...) are renamed (`weight_decay_`), and so are its private helper methods named
+      as one that OptimizerV2 did not have (`_use_weight_decay`, which Keras 3's would call);
+      imports are reconciled.
 
     Why
     ---
@@ -187,7 +201,9 @@ class OptimizerV2Rule(Rule):
     initializers that depend on the variable or on another slot, slots made for some variables only
     or with a shape of their own, TensorFlow's fused kernels optfix has not written out
     (`ResourceApplyAdagradDA`, ...) and kernel calls inside an expression, classes that read the learning rate both with and without the
-    decay, subclasses of the built-in optimizers (`tf.keras.optimizers.Adam`), and classes whose base
+    decay, subclasses of the other built-in optimizers (SGD's sparse path with momentum is lazy,
+    Nadam's schedule, Adagrad's and RMSprop's epsilon differ from Keras 3's) and subclasses of Adam
+    that override its slots or call its dense method other than once, and classes whose base
     class optfix cannot resolve through the imports (an alias chosen at import time). A
     hyperparameter given as a callable or a tensor (OptimizerV2 called or read it at each step)
     becomes an attribute holding it as given. A learning-rate schedule combined with `decay > 0`
@@ -217,13 +233,14 @@ class OptimizerV2Rule(Rule):
             self._report_unresolved(original)
             return updated
         member = keras_member(self.file.imports.resolved_name(base.value)) or ""
-        if member not in api.BASE_CLASSES:
+        kept = member.rsplit(".", 1)[-1] if member not in api.BASE_CLASSES and member.rsplit(".", 1)[-1] in KEPT_BASES else None
+        if member not in api.BASE_CLASSES and kept is None:
             self.report(base, f"{original.name.value} not migrated to Keras 3: it extends the built-in {code(base.value)} through the tf.keras 2 "
                               "optimizer API, which Keras 3's class neither has nor calls: subclass keras.optimizers."
                               f"{member.rsplit('.', 1)[-1]} and override its update_step(gradient, variable, learning_rate) instead")
             return updated
         names = self._names()
-        migration = v2.Migration(self.file, original, names)
+        migration = v2.Migration(self.file, original, names, built_in=kept)
         migrated = migration.run()
         if migrated is None:
             problems = migration.located_problems()
@@ -231,12 +248,14 @@ class OptimizerV2Rule(Rule):
             where = problems[0].node if len(problems) == 1 else original.name  # one finding for the class
             self.report(where, f"{original.name.value} not migrated to Keras 3: {reasons}")
             return updated
-        migrated = self._declaration(migrated, base, names)
+        migrated = self._declaration(migrated, base, names, kept or "Optimizer")
         message = f"{original.name.value}: the tf.keras 2 optimizer API -> build + update_step (the Keras 3 optimizer API)"
         result = self.rewrite(original, updated, migrated, message)
         if result is migrated:
             self._reconcile_imports(names, migration, dropped=_read(original) - _read(migrated))
-            for review in [*migration.reviews, *round_trip.config_problems(original, migrated)]:
+            inherits_init = not any(isinstance(s, cst.FunctionDef) and s.name.value == "__init__" for s in original.body.body)
+            config = [] if inherits_init else round_trip.config_problems(original, migrated)  # a built-in's own __init__ and config
+            for review in [*migration.reviews, *config]:
                 self.report(review.node, f"{original.name.value}: {review.message}")
         return result
 
@@ -268,14 +287,14 @@ class OptimizerV2Rule(Rule):
 
     def _names(self):
         imports = self.file.imports
-        keras = imports.name_for("keras", "tensorflow.keras") or self.file.keras_name
+        keras = imports.name_for("keras") or self.file.keras_name  # not tensorflow.keras: TensorFlow's has no keras.saving
         ops = imports.name_for("keras.ops", "tensorflow.keras.ops")
         if ops is None:
             ops = f"{keras}.ops" if "ops" in imports.bindings or "ops" in imports.rebound else "ops"
         return v2.Names(ops=ops, keras=keras)
 
-    def _declaration(self, node: cst.ClassDef, base: cst.Arg, names) -> cst.ClassDef:
-        bases = [arg.with_changes(value=cst.parse_expression(f"{names.keras}.optimizers.Optimizer")) if arg is base else arg
+    def _declaration(self, node: cst.ClassDef, base: cst.Arg, names, keras3_base: str) -> cst.ClassDef:
+        bases = [arg.with_changes(value=cst.parse_expression(f"{names.keras}.optimizers.{keras3_base}")) if arg is base else arg
                  for arg in node.bases]
         decorators = list(node.decorators)
         if not any("register_keras_serializable" in code(d.decorator) for d in decorators):
@@ -288,7 +307,7 @@ class OptimizerV2Rule(Rule):
             self.file.add_import("tensorflow", None, "tf")
         if migration.uses_ops and names.ops == "ops" and imports.name_for("keras.ops", "tensorflow.keras.ops") is None:
             self.file.add_import("keras", "ops")
-        if imports.name_for("keras", "tensorflow.keras") is None:
+        if imports.name_for("keras") is None:
             self.file.add_keras_import(names.keras)
         for name in dropped:
             if name in imports.origins:

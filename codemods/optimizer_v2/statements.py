@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING
 
 from optfix.analysis.tree import descendants
 from optfix.knowledge import optimizer_v2 as api
+from optfix.knowledge.namespaces import keras_member
 from optfix.lazy import libcst as cst
 from optfix.codemods.optimizer_v2.expressions import argument
 from optfix.rulekit.class_code import is_self_attribute
@@ -45,6 +46,10 @@ class Statements:
         if qualified in api.ASSIGN_FUNCTIONS:
             ref, value = argument(node, 0, "ref"), argument(node, 1, "value")
             return (api.ASSIGN_FUNCTIONS[qualified], ref, value) if ref is not None and value is not None else None
+        update = api.BACKEND_UPDATES.get(keras_member(qualified) or "")
+        if update is not None:
+            ref, value = argument(node, 0, "x"), argument(node, 1, update[1])
+            return (update[0], ref, value) if ref is not None and value is not None else None
         if (isinstance(func, cst.Attribute) and func.attr.value in api.ASSIGN_METHODS and not is_self_attribute(func)
                 and not qualified.startswith("tensorflow.")):
             value = argument(node, 0, "value")

@@ -222,6 +222,10 @@ class UpdateStep:
             self.migration.problem(self.dense, f"_resource_apply_dense binds {name}, which is also the name of a coefficient "
                                                "_prepare_local sets: in one update_step they would be one")
         for key in sorted(keys_read - set(self.keys) - {LR_T}):
+            if self.migration.built_in is not None:
+                self.migration.problem(self.dense, f"_resource_apply_dense reads the coefficient {key!r} of the built-in's "
+                                                   f"_prepare_local: optfix writes out only its learning rate (lr_t)")
+                continue
             self.migration.problem(self.dense, f"_resource_apply_dense reads the coefficient {key!r}, which _prepare_local does not set")
 
     def _parameter_names(self, statements, grad: str, var: str) -> tuple[str, str, str]:
@@ -269,7 +273,8 @@ def _unwrapped_device_blocks(statements) -> list[cst.BaseStatement]:
 def _reads_state(statement, state: set[str]) -> bool:
     """`coefficients = (apply_state or {}).get(...) or self._fallback_apply_state(...)`."""
     assignment = assignment_of(statement)
-    return assignment is not None and isinstance(assignment[0], cst.Name) and _is_state_read(assignment[1], state)
+    return (assignment is not None and isinstance(assignment[0], cst.Name) and _is_state_read(assignment[1], state)
+            and _key_of(assignment[1], state) is None)  # `learning_rate = coefficients["lr_t"]` reads a coefficient
 
 
 def _key_of(node: cst.CSTNode, state: set[str]) -> str | None:

@@ -90,6 +90,10 @@ ASSIGN_FUNCTIONS = {
        for name in ("assign", "assign_add", "assign_sub")},
 }
 ASSIGN_METHODS = ("assign", "assign_add", "assign_sub")
+# The tf.keras 2 backend's updates (`K.update(x, new_x)`), as `keras_member` names them: the Keras 3
+# method and the name of the value's parameter.
+BACKEND_UPDATES = {"backend.update": ("assign", "new_x"), "backend.update_add": ("assign_add", "increment"),
+                   "backend.update_sub": ("assign_sub", "decrement")}
 
 # What only grouped or ordered graph operations: `tf.group(...)` gives nothing to keep in eager
 # code, and the blocks of these context managers run in order without them.

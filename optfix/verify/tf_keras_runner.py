@@ -10,9 +10,9 @@ class `name` (optional where the module defines one optimizer), the constructor'
 step, or the traceback (see processes.py).
 
 `TF_USE_LEGACY_KERAS=1` makes `tf.keras` the installed tf_keras, and `tf.keras.optimizers.Optimizer`
-is set to `tf.keras.optimizers.legacy.Optimizer`: the OptimizerV2 class that name meant up to
-TensorFlow 2.10, which such code was written for (tf_keras keeps it under `legacy`, the real
-TensorFlow code). Nothing else is changed.
+(and each built-in: `Adam`, `SGD`, ...) is set to its `tf.keras.optimizers.legacy` class: the
+OptimizerV2 class that name meant up to TensorFlow 2.10, which such code was written for (tf_keras
+keeps them under `legacy`, the real TensorFlow code). Nothing else is changed.
 """
 
 from __future__ import annotations
@@ -83,8 +83,11 @@ def _start() -> None:
     import tensorflow as tf
     import tensorflow.keras.optimizers  # noqa: F401  (the module `from tensorflow.keras.optimizers import ...` reads)
 
+    legacy = tf.keras.optimizers.legacy
     for namespace in (tf.keras.optimizers, sys.modules["tensorflow.keras.optimizers"]):
-        namespace.Optimizer = tf.keras.optimizers.legacy.Optimizer
+        for name in dir(legacy):
+            if isinstance(getattr(legacy, name), type):  # Optimizer, Adam, SGD, ...: OptimizerV2's classes
+                setattr(namespace, name, getattr(legacy, name))
 
 
 if __name__ == "__main__":

@@ -32,7 +32,12 @@ from optfix.rulekit.rule import FixOptions
 FIXTURES = Path(__file__).resolve().parents[2] / "fixtures"
 INPUTS = sorted(p for p in FIXTURES.glob("*/*.py") if not p.name.endswith(".expected.py"))
 
-AWAITING: dict[str, str] = {}
+_MIGRATED_V2 = ("optimizer-v2 migrates a class whole and reports what the migrated class may still do differently "
+                "(a variable's name matched); the next run sees a Keras 3 class")
+AWAITING = {
+    "optimizer-v2/adam_weight_decay": _MIGRATED_V2,
+    "optimizer-v2/lars_style": _MIGRATED_V2,
+}
 
 
 def _line_map(old: list[str], new: list[str]) -> dict[int, int]:
