@@ -244,7 +244,8 @@ class OptimizerV2Rule(Rule):
         migrated = migration.run()
         if migrated is None:
             problems = migration.located_problems()
-            reasons = "; also: ".join(p.message for p in problems[:3]) + (f" (and {len(problems) - 3} more)" if len(problems) > 3 else "")
+            messages = list(dict.fromkeys(p.message for p in problems))  # the same reason at two lines is said once
+            reasons = "; also: ".join(messages[:3]) + (f" (and {len(messages) - 3} more)" if len(messages) > 3 else "")
             where = problems[0].node if len(problems) == 1 else original.name  # one finding for the class
             self.report(where, f"{original.name.value} not migrated to Keras 3: {reasons}")
             return updated
