@@ -74,8 +74,9 @@ class Translate(cst.CSTTransformer):
         target = api.BACKEND_CONFIG.get(member.removeprefix("src."))
         if target is not None:
             return updated.with_changes(func=cst.parse_expression(self._keras3(target)))
-        if member.startswith("backend.") and member[len("backend."):] in BACKEND_CALLS:
-            return updated.with_changes(func=cst.parse_expression(self._keras3(BACKEND_CALLS[member[len("backend."):]])))
+        counterpart = BACKEND_CALLS.get(member[len("backend."):]) if member.startswith("backend.") else None
+        if counterpart is not None and _same_call(counterpart, updated):
+            return updated.with_changes(func=cst.parse_expression(self._keras3(counterpart.target)))
         if member.startswith("backend"):
             self.migration.problem(original, f"{code(original.func)}() of the tf.keras 2 backend has no Keras 3 counterpart optfix knows")
         if qualified.startswith(("tensorflow.raw_ops.", "tensorflow.python.training.", "tensorflow.python.ops.gen_training_ops")) or ".training_ops." in qualified:
@@ -172,3 +173,19 @@ def _last_comma(args) -> list[cst.Arg]:
     if args:
         args[-1] = args[-1].with_changes(comma=cst.MaybeSentinel.DEFAULT)
     return args
+
+
+def _same_call(counterpart, call: cst.Call) -> bool:
+    """Whether the call means the same with only its function renamed: its positional arguments
+    stand where Keras 3's function has them, its keywords are not renamed by Keras 3, and it gives
+    every parameter whose default Keras 3 changed."""
+    if any(arg.star for arg in call.args):
+        return False
+    positional = [arg for arg in call.args if arg.keyword is None]
+    keywords = {arg.keyword.value for arg in call.args if arg.keyword is not None}
+    if len(positional) > counterpart.keeps_position:
+        return False
+    if any(k not in counterpart.parameters or k in counterpart.renamed for k in keywords):
+        return False
+    given = set(counterpart.parameters[:len(positional)]) | keywords
+    return all(name in given for name in counterpart.defaults)
