@@ -18,6 +18,7 @@ from optfix.analysis.ast_nodes import every_node, quiet_parse
 # The migration itself, loaded with libcst when a file needs it: not when optfix starts.
 migration_module = lazy_import("optfix.codemods.get_updates.migration")
 family_module = lazy_import("optfix.codemods.get_updates.family")
+wrappers = lazy_import("optfix.codemods.get_updates.wrappers")
 config_keys = lazy_import("optfix.rulekit.config_round_trip")
 
 _LEGACY_DECORATORS = ("legacy_get_updates_support", "symbolic")
@@ -200,7 +201,10 @@ class GetUpdatesRule(OutsideClasses, Rule):
     the next, learning-rate defaults that are not numbers (a list of rates), eager reads
     (`K.eval`, `K.get_value`), Keras 1 `get_updates(params, constraints, loss)`, backend
     functions with no exact Keras 3 counterpart (named in the finding, with why), class
-    factories. Migrated with a finding: reads of a parameter's
+    factories (`def extend_with_x(Base): class New(Base)`). The finding of a wrapper or a class
+    factory says what Keras 3 offers for what it adds: `gradient_accumulation_steps=`,
+    `weight_decay=`, `use_ema=`, a learning-rate schedule, or an override of `apply()` or
+    `update_step` (lookahead, per-layer rates). Migrated with a finding: reads of a parameter's
     `.name` (Keras 3 names a Dense kernel `kernel`, tf.keras `dense/kernel:0`, so patterns
     matched against it may match other variables); get_config keys that would not round-trip;
     a `self.weights` grown by `+=`, `.extend()` or more than one assignment, whose order optfix does
@@ -367,6 +371,12 @@ class GetUpdatesRule(OutsideClasses, Rule):
                                  f"{qualified.rsplit('.optimizers.', 1)[0]}, which optfix cannot follow; import Keras directly "
                                  "(from keras import backend as K; keras.optimizers.Optimizer) and run optfix again")
                 return
+        factory = wrappers.factory_of(self.file.module, node)
+        if factory is not None:
+            function, parameter = factory
+            self.report(node.name, f"{node.name.value} not migrated: the class factory {function.name.value}() makes it around "
+                                   f"the optimizer class it is given ({parameter}), {wrappers.what_it_does(node)}")
+            return
         if node.bases and any(
             a.attr.value in ("get_gradients", "updates") and isinstance(a.value, cst.Name) and a.value.value == "self"
             for a in descendants(node, cst.Attribute)
