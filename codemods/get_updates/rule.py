@@ -6,6 +6,7 @@ import ast
 import re
 
 from optfix.analysis.tree import code, descendants, reads
+from optfix.codemods.get_updates.factory_classes import FactoryClasses
 from optfix.codemods.get_updates.outside_classes import PATCHED, OutsideClasses
 from optfix.rulekit.class_code import is_super_call
 from optfix.knowledge.backend import BASE_CLASSES, REMOVED_MODULES
@@ -18,7 +19,6 @@ from optfix.analysis.ast_nodes import every_node, quiet_parse
 # The migration itself, loaded with libcst when a file needs it: not when optfix starts.
 migration_module = lazy_import("optfix.codemods.get_updates.migration")
 family_module = lazy_import("optfix.codemods.get_updates.family")
-wrappers = lazy_import("optfix.codemods.get_updates.wrappers")
 config_keys = lazy_import("optfix.rulekit.config_round_trip")
 
 _LEGACY_DECORATORS = ("legacy_get_updates_support", "symbolic")
@@ -27,7 +27,7 @@ _DEFINED_ORPATCHED = re.compile(rb"def\s+get_(?:updates|gradients)\b|\.\s*get_(?
                                  rb"|\.\s*get_updates\s*\(")  # or called
 
 
-class GetUpdatesRule(OutsideClasses, Rule):
+class GetUpdatesRule(OutsideClasses, FactoryClasses, Rule):
     """Migrate custom optimizers from Keras 2's get_updates(loss, params) to Keras 3's build and update_step.
 
     What it does
@@ -75,6 +75,11 @@ class GetUpdatesRule(OutsideClasses, Rule):
     - `K.*` functions become their exact Keras 3 counterparts (`K.relu(x)` -> `ops.relu(x)`,
       `K.clip(x, min_value=a)` -> `ops.clip(x, x_min=a)`, `K.argmax(x)` -> `ops.argmax(x, axis=-1)`):
       the table covers all of Keras 2.3's `keras.backend`, and names what has no exact counterpart.
+    - a class factory's class (`def extend_with_x(Base): class New(Base)`) that patches `K.update`
+      around its base class's `get_updates` (to add weight decay, or scale each step) becomes an
+      `update_step` that patches `self.assign` around the base class's, where the file gives the
+      factory only Keras 2 optimizer classes of its own that are migrated too; a class given to a
+      factory whose class cannot be migrated stays as it is, with the factory's.
     - last, every method of the migrated class is checked to read no name it does not bind.
 
     Keras reached through a module of the project's own counts as Keras where optfix can prove
@@ -200,8 +205,8 @@ class GetUpdatesRule(OutsideClasses, Rule):
     annealing), computations over all parameters at once, values carried from one parameter to
     the next, learning-rate defaults that are not numbers (a list of rates), eager reads
     (`K.eval`, `K.get_value`), Keras 1 `get_updates(params, constraints, loss)`, backend
-    functions with no exact Keras 3 counterpart (named in the finding, with why), class
-    factories (`def extend_with_x(Base): class New(Base)`). The finding of a wrapper or a class
+    functions with no exact Keras 3 counterpart (named in the finding, with why), other class
+    factories, and those applied to classes of other files. The finding of a wrapper or a class
     factory says what Keras 3 offers for what it adds: `gradient_accumulation_steps=`,
     `weight_decay=`, `use_ema=`, a learning-rate schedule, or an override of `apply()` or
     `update_step` (lookahead, per-layer rates). Migrated with a finding: reads of a parameter's
@@ -253,9 +258,16 @@ class GetUpdatesRule(OutsideClasses, Rule):
         base = self._legacy_base(original)
         if unproven:
             return updated
-        if base is None:
-            self._report_unresolved(original)
+        factory = self.blocking_factory(original) if base is not None else None
+        if factory is not None:
+            self.report(original.name, f"{original.name.value} not migrated: the class factory {factory.name.value}() of this file "
+                                       "extends it, and its class cannot be migrated (see there): it would extend a Keras 3 class")
             return updated
+        if base is None:
+            made = self.factory_class(original, updated)
+            if made is None:
+                self._report_unresolved(original)
+            return made or updated
         names = self._names()
         migration = migration_module.Migration(self.file, original, names, global_norm=self._clips_global_norm(base))
         migrated = migration.run()
@@ -371,12 +383,6 @@ class GetUpdatesRule(OutsideClasses, Rule):
                                  f"{qualified.rsplit('.optimizers.', 1)[0]}, which optfix cannot follow; import Keras directly "
                                  "(from keras import backend as K; keras.optimizers.Optimizer) and run optfix again")
                 return
-        factory = wrappers.factory_of(self.file.module, node)
-        if factory is not None:
-            function, parameter = factory
-            self.report(node.name, f"{node.name.value} not migrated: the class factory {function.name.value}() makes it around "
-                                   f"the optimizer class it is given ({parameter}), {wrappers.what_it_does(node)}")
-            return
         if node.bases and any(
             a.attr.value in ("get_gradients", "updates") and isinstance(a.value, cst.Name) and a.value.value == "self"
             for a in descendants(node, cst.Attribute)
