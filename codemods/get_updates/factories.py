@@ -86,8 +86,8 @@ def _update_step(migration: Migration, function: cst.FunctionDef, given: list[cs
     for index, statement in enumerate(statements):
         if index == patch.saved:
             line = f"{patch.plain} = self.assign"
-        elif index in (patch.patched, patch.restored):
-            line = f"self.assign = {code(assignment_of(statement)[1])}"
+        elif index in (patch.patched, patch.restored):  # the patch may be a lambda: its backend calls too
+            line = f"self.assign = {code(assignment_of(statement)[1].visit(_BackendCallsBut(migration, patch.plain)))}"
         elif index == patch.call:
             line = f"{code(patch.base_call.func.value)}.update_step(gradient, variable, learning_rate)"
         elif index != patch.returned:
@@ -107,7 +107,9 @@ def _update_step(migration: Migration, function: cst.FunctionDef, given: list[cs
             migration.problem(function, f"it reads the learning rate, which Keras 2 kept before {', '.join(decaying)} decayed it, "
                                         "and Keras 3 gives update_step decayed")
             return None
-    method = migration.method("update_step(self, gradient, variable, learning_rate)", opening, translated)
+    method = migration.method("update_step(self, gradient, variable, learning_rate)", opening or ["pass"], translated)
+    if not opening:
+        method = method.with_changes(body=method.body.with_changes(body=method.body.body[1:]))
     decorators = [d for d in function.decorators if not any(name in code(d.decorator) for name in _LEGACY_DECORATORS)]
     return method.with_changes(decorators=decorators, leading_lines=function.leading_lines)
 
