@@ -24,11 +24,13 @@ from optfix.analysis.tree import code, descendants, reads
 from optfix.codemods.get_updates.backend_calls import BackendCalls
 from optfix.codemods.get_updates.migration import Migration, Names
 from optfix.codemods.get_updates.wrappers import factory_of
+from optfix.knowledge.tf_math import COUNTERPARTS as TF_MATH
 from optfix.lazy import libcst as cst
-from optfix.rulekit.class_code import assignment_of, calls_in
+from optfix.rulekit.class_code import Problem, assignment_of, attributes_named, calls_in
 from optfix.rulekit.rule import FileContext
 
 _LEGACY_DECORATORS = ("symbolic", "legacy_get_updates_support")
+_RATE = "base_rate"  # what the patch's reads of self.lr become
 
 
 def applications(module: cst.Module, factory: cst.FunctionDef) -> list[cst.BaseExpression] | None:
@@ -59,18 +61,25 @@ def migrate_factory_class(file: FileContext, node: cst.ClassDef, names: Names, m
     body = []
     for statement in node.body.body:
         if isinstance(statement, cst.FunctionDef) and statement.name.value == "get_updates":
-            statement = _update_step(migration, statement, given)
+            statement = _update_step(migration, statement)
             if statement is None:
                 return None, migration
+        elif isinstance(statement, cst.FunctionDef) and statement.name.value == "__init__" and statement.decorators:
+            migration.problem(statement.decorators[0], "__init__ is decorated: Keras 3 optimizers refuse attributes set "
+                                                       "before their __init__ has run, as a decorator may set them")
         elif any(migration.backend(n) is not None for n in descendants(statement, cst.Attribute)):
             migration.problem(statement, "the factory's class uses the Keras 2 backend outside get_updates")
         body.append(statement)
     if migration.problems:
         return None, migration
+    for attribute in attributes_named(node, "name"):
+        if not (isinstance(attribute.value, cst.Name) and attribute.value.value == "self"):
+            migration.reviews.append(Problem(attribute, f"{code(attribute)}: Keras 3 names variables by their layer's attribute "
+                                                        "('kernel', not 'dense/kernel:0'): check what is matched against it"))
     return node.with_changes(body=node.body.with_changes(body=body)), migration
 
 
-def _update_step(migration: Migration, function: cst.FunctionDef, given: list[cst.ClassDef]) -> cst.FunctionDef | None:
+def _update_step(migration: Migration, function: cst.FunctionDef) -> cst.FunctionDef | None:
     """get_updates as update_step, or None (with a problem) where it is not the patch around the
     base class's get_updates."""
     params = [p.name.value for p in function.params.params]
@@ -100,13 +109,12 @@ def _update_step(migration: Migration, function: cst.FunctionDef, given: list[cs
         return None
     read = {n.value for s in translated for n in reads(s)}
     opening = [f"{param_list} = [variable]"] if param_list in read else []
-    if "learning_rate" in {n.value for s in translated[:patch.call] for n in reads(s)}:
-        opening.append(f"learning_rate = {migration.names.ops}.cast(learning_rate, variable.dtype)")
-        decaying = [c.name.value for c in given if _decays(c)]
-        if decaying:
-            migration.problem(function, f"it reads the learning rate, which Keras 2 kept before {', '.join(decaying)} decayed it, "
-                                        "and Keras 3 gives update_step decayed")
-            return None
+    if _RATE in {n.value for s in translated[:patch.call] for n in reads(s)}:
+        keras, ops = migration.names.keras, migration.names.ops
+        opening += [f"{_RATE} = learning_rate  # Keras 2's self.lr: the rate before the base class's time-based decay",
+                    f"if isinstance(self._learning_rate, {keras}.optimizers.schedules.InverseTimeDecay):",
+                    f"    {_RATE} = self._learning_rate.initial_learning_rate",
+                    f"{_RATE} = {ops}.cast({_RATE}, variable.dtype)"]
     method = migration.method("update_step(self, gradient, variable, learning_rate)", opening or ["pass"], translated)
     if not opening:
         method = method.with_changes(body=method.body.with_changes(body=method.body.body[1:]))
@@ -118,11 +126,24 @@ class _BackendCallsBut(BackendCalls):
     """The backend calls translated, but for those of the saved K.update (which stands for self.assign now)."""
 
     def __init__(self, migration: Migration, plain: str) -> None:
-        super().__init__(migration, learning_rate="learning_rate")
+        super().__init__(migration, learning_rate=_RATE)
         self.plain = plain
 
     def leave_Call(self, original: cst.Call, updated: cst.Call) -> cst.BaseExpression:
         if isinstance(original.func, cst.Name) and original.func.value == self.plain:
+            return updated
+        if self.migration.backend(original.func) is not None:
+            return super().leave_Call(original, updated)
+        qualified = self.migration.file.imports.qualified_name(original.func) or ""
+        row = TF_MATH.get(qualified)
+        if row is not None:
+            args = [arg for arg in updated.args if not (arg.keyword and arg.keyword.value == "name")]
+            if (not any(arg.star for arg in args) and sum(arg.keyword is None for arg in args) <= row.positional
+                    and all(arg.keyword.value in row.keywords for arg in args if arg.keyword is not None)):
+                return updated.with_changes(func=cst.parse_expression(f"{self.migration.names.ops}.{row.ops}"), args=args)
+        if qualified.split(".")[0] == "tensorflow":
+            self.migration.problem(original, f"{code(original.func)}() is TensorFlow with no exact keras.ops counterpart optfix "
+                                             "knows: Keras 3 on another backend could not run it")
             return updated
         return super().leave_Call(original, updated)
 
@@ -198,8 +219,3 @@ def _inside_patch_function(statement, statements: list, patch: _Patch) -> bool:
     """The function (or lambda) that K.update is patched with: its K.update calls are the patch's own."""
     return isinstance(statement, cst.FunctionDef) or statements.index(statement) == patch.patched
 
-
-def _decays(node: cst.ClassDef) -> bool:
-    """Whether a Keras 2 optimizer class takes a time-based decay of its learning rate."""
-    return any("decay" in p.name.value for f in descendants(node, cst.FunctionDef) if f.name.value == "__init__"
-               for p in f.params.params)

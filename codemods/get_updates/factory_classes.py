@@ -37,6 +37,8 @@ class FactoryClasses:
         if result is migrated:
             before = {name.value for name in reads(original)}
             self._reconcile_imports(names, dropped=before - {name.value for name in reads(migrated)})
+            for review in migration.reviews:
+                self.report(review.node, f"{original.name.value}: {review.message}")
         return result
 
     def blocking_factory(self, node: cst.ClassDef) -> cst.FunctionDef | None:

@@ -78,8 +78,10 @@ class GetUpdatesRule(OutsideClasses, FactoryClasses, Rule):
     - a class factory's class (`def extend_with_x(Base): class New(Base)`) that patches `K.update`
       around its base class's `get_updates` (to add weight decay, or scale each step) becomes an
       `update_step` that patches `self.assign` around the base class's, where the file gives the
-      factory only Keras 2 optimizer classes of its own that are migrated too; a class given to a
-      factory whose class cannot be migrated stays as it is, with the factory's.
+      factory only Keras 2 optimizer classes of its own that are migrated too (the patch's
+      `self.lr` is the rate before the base class's decay, as in Keras 2); a class given to a
+      factory whose class cannot be migrated (a decorated `__init__`, more updates of its own,
+      TensorFlow calls without a `keras.ops` counterpart) stays as it is, with the factory's.
     - last, every method of the migrated class is checked to read no name it does not bind.
 
     Keras reached through a module of the project's own counts as Keras where optfix can prove

@@ -6,6 +6,7 @@ the factory's class."""
 
 from __future__ import annotations
 
+import importlib.util
 from pathlib import Path
 
 import numpy as np
@@ -24,6 +25,8 @@ PRODUCTS = {
     "factory_applied": ("HeavyBallSGDW", {"lr": 0.05, "momentum": 0.8, "weight_decay_rate": 0.1}),
     "factory_applied_schedule": ("WarmSGD", {"lr": 0.2, "decay": 0.05, "warmup_steps": 7}),
     "factory_applied_lambda": ("ClippedSGD", {"lr": 3.0}),
+    "factory_applied_trust_ratio": ("TrustedSGD", {"lr": 0.05, "momentum": 0.5, "skip_pattern": "kernel"}),
+    "factory_applied_rate": ("DecayingBaseSGDW", {"lr": 0.2, "decay": 0.05, "weight_decay_rate": 0.3}),
 }
 
 
@@ -83,3 +86,24 @@ def test_the_factory_changes_what_its_base_class_computes(stem) -> None:
     kwargs = PRODUCTS[stem][1]
     own = {k: v for k, v in kwargs.items() if k in base.__init__.__code__.co_varnames}
     assert _worst(run_legacy(product, kwargs, initial, gradients), run_legacy(base, own, initial, gradients)) > 1e-6
+
+
+@pytest.mark.skipif(importlib.util.find_spec("jax") is None, reason="JAX is not installed: the verify-jax extra")
+def test_the_factory_products_compute_the_same_on_jax() -> None:
+    """Their update_step is keras.ops only: Keras 3 on JAX (float64) computes what the legacy run did."""
+    from optfix.verify.keras3_runner import MODULE, environment
+    from optfix.verify.processes import run_jobs
+
+    require("tensorflow")  # the legacy side's tf.norm is TensorFlow's
+
+    initial, gradients = _gradients(1.0)
+    jobs, legacy = [], []
+    for stem, (name, kwargs) in sorted(PRODUCTS.items()):
+        path = FIXTURES / f"{stem}.expected.py"
+        jobs.append({"path": str(path), "source": path.read_text(), "name": name, "kwargs": kwargs,
+                     "initial": initial, "gradients": gradients})
+        legacy.append(run_legacy(_legacy(stem), kwargs, initial, gradients))
+    results = run_jobs(MODULE, jobs, env=environment("jax"))
+    for (stem, _), result, expected in zip(sorted(PRODUCTS.items()), results, legacy):
+        assert isinstance(result, list), f"{stem}: {result}"
+        assert _worst(result, expected) <= 1e-6, stem

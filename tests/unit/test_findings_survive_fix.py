@@ -45,6 +45,7 @@ AWAITING = {
     "get-updates/config_keys": _MIGRATED,
     "get-updates/config_no_base": _MIGRATED,
     "get-updates/config_shadowed": _MIGRATED,
+    "get-updates/factory_applied_trust_ratio": _MIGRATED,
     "get-updates/lamb": _MIGRATED,
     "get-updates/weights_unfollowed": _MIGRATED,
     "get-updates/removed_module_used": _REMOVED_IMPORT,
