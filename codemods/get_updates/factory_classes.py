@@ -41,6 +41,14 @@ class FactoryClasses:
                 self.report(review.node, f"{original.name.value}: {review.message}")
         return result
 
+    def reported_blocking_factory(self, node: cst.ClassDef) -> bool:
+        """Whether a blocking factory (see below) keeps `node` from being migrated: reported."""
+        factory = self.blocking_factory(node)
+        if factory is not None:
+            self.report(node.name, f"{node.name.value} not migrated: the class factory {factory.name.value}() of this file "
+                                   "extends it, and its class cannot be migrated (see there): it would extend a Keras 3 class")
+        return factory is not None
+
     def blocking_factory(self, node: cst.ClassDef) -> cst.FunctionDef | None:
         """A class factory of this file that is given `node` and whose class is not migrated: a
         Keras 2 class extending the migrated one would fail, so `node` stays as it is too."""

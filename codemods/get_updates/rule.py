@@ -260,10 +260,7 @@ class GetUpdatesRule(OutsideClasses, FactoryClasses, Rule):
         base = self._legacy_base(original)
         if unproven:
             return updated
-        factory = self.blocking_factory(original) if base is not None else None
-        if factory is not None:
-            self.report(original.name, f"{original.name.value} not migrated: the class factory {factory.name.value}() of this file "
-                                       "extends it, and its class cannot be migrated (see there): it would extend a Keras 3 class")
+        if base is not None and self.reported_blocking_factory(original):
             return updated
         if base is None:
             made = self.factory_class(original, updated)
@@ -292,11 +289,12 @@ class GetUpdatesRule(OutsideClasses, FactoryClasses, Rule):
         family = self._families.get(id(parent))
         if family is None:
             blocked = [m for m in family_module.subclasses(self.file.module, parent.name.value) + [parent]
-                       if self.file.suppressed(self.id, m) or self._unproven_project_imports(m)]
+                       if self.file.suppressed(self.id, m) or self._unproven_project_imports(m) or self.blocking_factory(m)]
             names = self._names()
             global_norm = self._clips_global_norm(self._legacy_base(parent))
             family = self._families[id(parent)] = None if blocked else family_module.migrate_family(self.file, parent, names, global_norm)
         if family is None:
+            self.reported_blocking_factory(original)
             return updated
         if not family.migrated:
             for problem in family.problems(original):
