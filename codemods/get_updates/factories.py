@@ -87,7 +87,7 @@ def _update_step(migration: Migration, function: cst.FunctionDef) -> cst.Functio
         migration.problem(function, "get_updates does not take (self, loss, params)")
         return None
     loss, param_list = params[1], params[2]
-    statements = list(function.body.body)
+    statements, guarded = _without_try(list(function.body.body))
     patch = _patch(migration, statements, loss, param_list)
     if patch is None:
         return None
@@ -95,10 +95,16 @@ def _update_step(migration: Migration, function: cst.FunctionDef) -> cst.Functio
     for index, statement in enumerate(statements):
         if index == patch.saved:
             line = f"{patch.plain} = self.assign"
+        elif index == patch.restored and guarded:
+            continue  # in the try statement's finally, below
         elif index in (patch.patched, patch.restored):  # the patch may be a lambda: its backend calls too
             line = f"self.assign = {code(assignment_of(statement)[1].visit(_BackendCallsBut(migration, patch.plain)))}"
         elif index == patch.call:
             line = f"{code(patch.base_call.func.value)}.update_step(gradient, variable, learning_rate)"
+            if guarded:
+                indent = migration.file.module.default_indent
+                restored = code(assignment_of(statements[patch.restored])[1])
+                line = f"try:\n{indent}{line}\nfinally:\n{indent}self.assign = {restored}\n"
         elif index != patch.returned:
             translated.append(statement.visit(_BackendCallsBut(migration, patch.plain)))
             continue
@@ -120,6 +126,17 @@ def _update_step(migration: Migration, function: cst.FunctionDef) -> cst.Functio
         method = method.with_changes(body=method.body.with_changes(body=method.body.body[1:]))
     decorators = [d for d in function.decorators if not any(name in code(d.decorator) for name in _LEGACY_DECORATORS)]
     return method.with_changes(decorators=decorators, leading_lines=function.leading_lines)
+
+
+def _without_try(statements: list) -> tuple[list, bool]:
+    """The statements with `try: <the base class's get_updates> finally: <K.update restored>` as its
+    two statements, and whether there was one."""
+    for index, statement in enumerate(statements):
+        if (isinstance(statement, cst.Try) and not statement.handlers and statement.orelse is None
+                and statement.finalbody is not None and len(statement.body.body) == 1 and len(statement.finalbody.body.body) == 1):
+            inner = [statement.body.body[0], statement.finalbody.body.body[0]]
+            return statements[:index] + inner + statements[index + 1:], True
+    return statements, False
 
 
 class _BackendCallsBut(BackendCalls):
