@@ -2,7 +2,7 @@
 optfix and proven with `optfix verify` (the original on the numpy Keras 2 backend, the migration
 on Keras 3).
 
-    python benchmarks/real_optimizers.py     # needs pip access to PyPI and the 'verify' extra
+    python benchmarks/real_optimizers.py [--backend jax]   # needs pip access to PyPI and the 'verify' extra
 
 The built-ins of Keras 2.2.4 and 2.3.1 reach the backend through Keras's package internals, so
 each release's classes are copied into one file that imports `keras` as a user's copy of the code
@@ -10,11 +10,15 @@ would; they are verified again with time-based decay. The other
 releases reach Keras through a re-export module of their own (`from .backend import keras,
 backend as K`, backend.py picking keras or tf.keras from an environment variable): their packages
 are unpacked as they are, and `optfix verify` runs on each package's folder. Classes whose
-constructor has required arguments are then verified with the arguments below.
+constructor has required arguments are then verified with the arguments below. Last, a table
+counts, per release, every class that defines get_updates (class factories' classes included) by
+its verdict.
 """
 
 from __future__ import annotations
 
+import argparse
+import ast
 import re
 import subprocess
 import sys
@@ -44,6 +48,9 @@ PACKAGES = {  # release -> its package folder inside the archive
     "keras-rl==0.4.2": "rl",
     "keras-rectified-adam==0.17.0": "keras_radam",  # RAdam on keras.optimizers.Optimizer, a later layout
     "bert4keras==0.7.9": "bert4keras",  # Adam, AdaFactor over a base class, and class factories
+    "keras-adamw==1.23": "keras_adamw",  # an earlier layout, with classes on tensorflow.python.keras's Optimizer
+    "keras-rectified-adam==0.5.0": "keras_radam",  # RAdam taking `lr`, before the `learning_rate` spelling
+    "keras-rl2==1.0.5": "rl",  # AdditionalUpdatesOptimizer, get_updates(params, loss) called by keyword
 }
 ARGUMENTS = {"AdamWarmup": {"decay_steps": 100, "warmup_steps": 10}}  # keras-bert's: steps, no defaults
 DECAY = {"decay": 0.01}  # the built-ins again, with Keras 2's time-based decay
@@ -87,31 +94,70 @@ def _package(requirement: str, folder: Path) -> Path:
 
 
 def main() -> int:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--backend", choices=("tensorflow", "jax"), default="tensorflow")
+    backend = parser.parse_args().backend
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp)
         builtins = [_keras_builtins(requirement, folder) for requirement in KERAS]
         paths = builtins + [_package(requirement, folder) for requirement in PACKAGES]
         before = {p: p.read_bytes() for p in folder.rglob("*.py")}
-        result = subprocess.run(["optfix", "verify", *(str(p.relative_to(folder)) for p in paths)], cwd=folder)
+        result = subprocess.run(["optfix", "verify", "--backend", backend, *(str(p.relative_to(folder)) for p in paths)],
+                                cwd=folder, stdout=subprocess.PIPE, text=True)
+        print(result.stdout, end="")
         assert all(p.read_bytes() == data for p, data in before.items()), "verify wrote a file"
+        verdicts = _verdicts(result.stdout)
         with_arguments = [p for p in folder.rglob("*.py") if any(f"class {name}(" in p.read_text(errors="replace") for name in ARGUMENTS)]
         classes = re.findall(r"^class (\w+)\((.*?)(?=^class |\Z)", "".join(p.read_text() for p in builtins), re.MULTILINE | re.DOTALL)
         decayed = {name: DECAY for name, body in classes if "initial_decay" in body}  # Nadam has schedule_decay instead
-        return max(result.returncode, _verify(folder, with_arguments, ARGUMENTS, f"{ARGUMENTS}"),
-                   _verify(folder, builtins, decayed, f"the Keras built-ins with {DECAY}"))
+        code = max(result.returncode, _verify(folder, with_arguments, ARGUMENTS, f"{ARGUMENTS}", backend, verdicts),
+                   _verify(folder, builtins, decayed, f"the Keras built-ins with {DECAY}", backend, {}))
+        print(f"\nEvery class that defines get_updates, by release ({backend}):")
+        print(_tally(folder, paths, verdicts))
+        return code
 
 
-def _verify(folder: Path, paths: list[Path], arguments: dict[str, dict], label: str) -> int:
-    """The classes named in `arguments` in those files, verified constructed with their arguments."""
+def _verdicts(output: str) -> dict[str, str]:
+    """The verdict of each row of a verify table, by its location (path:line)."""
+    kinds = "equal|DIFFERENT|FAILED|not run|not migrated"
+    return {m[1]: m[2] for m in re.finditer(rf"^(\S+:\d+)\s+\w+\s+\S+\s+\S+\s+({kinds})", output, re.MULTILINE)}
+
+
+def _tally(folder: Path, paths: list[Path], verdicts: dict[str, str]) -> str:
+    """Per release: the classes that define get_updates, and how many of them got each verdict
+    (`unlisted`: verify has no row for the class)."""
+    kinds = ("equal", "not migrated", "not run", "DIFFERENT", "FAILED", "unlisted")
+    lines = ["| release | classes | " + " | ".join(kinds) + " |", "|---|" + "--:|" * (len(kinds) + 1)]
+    totals = [0] * (len(kinds) + 1)
+    for path in paths:
+        release = path.relative_to(folder).parts[0].removesuffix(".py")
+        files = [path] if path.is_file() else sorted(path.rglob("*.py"))
+        counts = dict.fromkeys(kinds, 0)
+        for file in files:
+            shown = file.relative_to(folder).as_posix()
+            for node in ast.walk(ast.parse(file.read_text(errors="replace"))):
+                if isinstance(node, ast.ClassDef) and any(isinstance(item, ast.FunctionDef) and item.name == "get_updates" for item in node.body):
+                    counts[verdicts.get(f"{shown}:{node.lineno}", "unlisted")] += 1
+        row = [sum(counts.values()), *counts.values()]
+        totals = [a + b for a, b in zip(totals, row)]
+        lines.append(f"| {release} | " + " | ".join(map(str, row)) + " |")
+    lines.append("| all | " + " | ".join(map(str, totals)) + " |")
+    return "\n".join(lines)
+
+
+def _verify(folder: Path, paths: list[Path], arguments: dict[str, dict], label: str, backend: str, verdicts: dict[str, str]) -> int:
+    """The classes named in `arguments` in those files, verified constructed with their arguments;
+    their verdicts replace those of the run without arguments in `verdicts`."""
     from optfix.verify.command import import_keras, table
     from optfix.verify.source_file import verify_file
 
     keras = import_keras()
     rows = []
     for path in sorted(paths):
-        found, errors = verify_file(path, str(path.relative_to(folder)), keras, arguments)
+        found, errors = verify_file(path, str(path.relative_to(folder)), keras, arguments, backend=backend)
         rows += [row for row in found if row.name in arguments]
         assert not errors, errors
+    verdicts.update((row.location, row.kind) for row in rows)
     print(f"\nWith constructor arguments ({label}):")
     print(table(rows), end="")
     return 0 if all(row.equal for row in rows) else 1

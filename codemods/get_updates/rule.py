@@ -6,6 +6,7 @@ import ast
 import re
 
 from optfix.analysis.tree import code, descendants, reads
+from optfix.codemods.get_updates.factory_classes import FactoryClasses
 from optfix.codemods.get_updates.outside_classes import PATCHED, OutsideClasses
 from optfix.codemods.get_updates.removed_imports import RemovedImports, imports_removed, may_import_removed
 from optfix.rulekit.class_code import is_super_call
@@ -28,7 +29,7 @@ _DEFINED_ORPATCHED = re.compile(rb"def\s+get_(?:updates|gradients)\b|\.\s*get_(?
                                  rb"|\.\s*get_updates\s*\(")  # or called
 
 
-class GetUpdatesRule(RemovedImports, OutsideClasses, Rule):
+class GetUpdatesRule(RemovedImports, OutsideClasses, FactoryClasses, Rule):
     """Migrate custom optimizers from Keras 2's get_updates(loss, params) to Keras 3's build and update_step.
 
     What it does
@@ -79,6 +80,13 @@ class GetUpdatesRule(RemovedImports, OutsideClasses, Rule):
     - `K.*` functions become their exact Keras 3 counterparts (`K.relu(x)` -> `ops.relu(x)`,
       `K.clip(x, min_value=a)` -> `ops.clip(x, x_min=a)`, `K.argmax(x)` -> `ops.argmax(x, axis=-1)`):
       the table covers all of Keras 2.3's `keras.backend`, and names what has no exact counterpart.
+    - a class factory's class (`def extend_with_x(Base): class New(Base)`) that patches `K.update`
+      around its base class's `get_updates` (to add weight decay, or scale each step) becomes an
+      `update_step` that patches `self.assign` around the base class's, where the file gives the
+      factory only Keras 2 optimizer classes of its own that are migrated too (the patch's
+      `self.lr` is the rate before the base class's decay, as in Keras 2); a class given to a
+      factory whose class cannot be migrated (a decorated `__init__`, more updates of its own,
+      TensorFlow calls without a `keras.ops` counterpart) stays as it is, with the factory's.
     - last, every method of the migrated class is checked to read no name it does not bind.
 
     Keras reached through a module of the project's own counts as Keras where optfix can prove
@@ -207,8 +215,11 @@ class GetUpdatesRule(RemovedImports, OutsideClasses, Rule):
     annealing), computations over all parameters at once, values carried from one parameter to
     the next, learning-rate defaults that are not numbers (a list of rates), eager reads
     (`K.eval`, `K.get_value`), Keras 1 `get_updates(params, constraints, loss)`, backend
-    functions with no exact Keras 3 counterpart (named in the finding, with why), class
-    factories. Migrated with a finding: reads of a parameter's
+    functions with no exact Keras 3 counterpart (named in the finding, with why), other class
+    factories, and those applied to classes of other files. The finding of a wrapper or a class
+    factory says what Keras 3 offers for what it adds: `gradient_accumulation_steps=`,
+    `weight_decay=`, `use_ema=`, a learning-rate schedule, or an override of `apply()` or
+    `update_step` (lookahead, per-layer rates). Migrated with a finding: reads of a parameter's
     `.name` (Keras 3 names a Dense kernel `kernel`, tf.keras `dense/kernel:0`, so patterns
     matched against it may match other variables); get_config keys that would not round-trip;
     a `self.weights` grown by `+=`, `.extend()` or more than one assignment, whose order optfix does
@@ -261,9 +272,13 @@ class GetUpdatesRule(RemovedImports, OutsideClasses, Rule):
         base = self._legacy_base(original)
         if unproven:
             return updated
-        if base is None:
-            self._report_unresolved(original)
+        if base is not None and self.reported_blocking_factory(original):
             return updated
+        if base is None:
+            made = self.factory_class(original, updated)
+            if made is None:
+                self._report_unresolved(original)
+            return made or updated
         names = self._names()
         migration = migration_module.Migration(self.file, original, names, global_norm=self._clips_global_norm(base))
         migrated = migration.run()
@@ -286,11 +301,12 @@ class GetUpdatesRule(RemovedImports, OutsideClasses, Rule):
         family = self._families.get(id(parent))
         if family is None:
             blocked = [m for m in family_module.subclasses(self.file.module, parent.name.value) + [parent]
-                       if self.file.suppressed(self.id, m) or self._unproven_project_imports(m)]
+                       if self.file.suppressed(self.id, m) or self._unproven_project_imports(m) or self.blocking_factory(m)]
             names = self._names()
             global_norm = self._clips_global_norm(self._legacy_base(parent))
             family = self._families[id(parent)] = None if blocked else family_module.migrate_family(self.file, parent, names, global_norm)
         if family is None:
+            self.reported_blocking_factory(original)
             return updated
         if not family.migrated:
             for problem in family.problems(original):

@@ -20,6 +20,7 @@ from optfix.rulekit.class_code import (
 )
 from optfix.codemods.get_updates.hyperparameters import is_decay
 from optfix.codemods.get_updates.update_step import once_per_step_method, update_step_method, written_update
+from optfix.codemods.get_updates.wrappers import added_behaviour
 from optfix.lazy import libcst as cst
 
 if TYPE_CHECKING:
@@ -42,8 +43,8 @@ def split_get_updates(migration: Migration, function: cst.FunctionDef) -> list[c
         return None
     for call in calls_in(function):
         if isinstance(call.func, cst.Attribute) and call.func.attr.value == "get_updates":
-            migration.problem(call, "it drives another optimizer's get_updates (a wrapper): Keras 3 has no such method to delegate to; "
-                                    "rebuild it on the Keras 3 API (gradient_accumulation_steps, use_ema, or apply() of the inner optimizer)")
+            migration.problem(call, f"it drives another optimizer's get_updates (a wrapper), which Keras 3 optimizers do not have; "
+                                    f"{added_behaviour(migration.node)}")
             return None
     loss, param_list = plain[1], plain[2]
     grads = None

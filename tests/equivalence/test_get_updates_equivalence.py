@@ -63,13 +63,14 @@ def _migrated_class(path: Path) -> type:
     namespace = {"__name__": f"migrated_{path.stem}"}
     exec(compile(_expected(path).read_text(), str(_expected(path)), "exec"), namespace)
     [cls] = [v for v in namespace.values() if isinstance(v, type) and issubclass(v, keras.optimizers.Optimizer)
-             and v.__module__ == namespace["__name__"] and "update_step" in vars(v)]
+             and v.__module__ == namespace["__name__"] and "update_step" in vars(v) and "<locals>" not in v.__qualname__]
     return cls
 
 
 def _legacy_class(path: Path) -> type:
     """The fixture's optimizer: the class that defines get_updates (a base class of its own may hold the rest)."""
-    [cls] = [c for c in optimizer_classes(load_legacy(path.read_text(), str(path))).values() if "get_updates" in vars(c)]
+    [cls] = [c for c in optimizer_classes(load_legacy(path.read_text(), str(path))).values()
+             if "get_updates" in vars(c) and "<locals>" not in c.__qualname__]  # not a class factory's product
     return cls
 
 
