@@ -5,6 +5,7 @@ from __future__ import annotations
 import ast
 import re
 
+from optfix.analysis.chains import ast_last_name
 from optfix.analysis.tree import code
 from optfix.lazy import libcst as cst
 
@@ -236,7 +237,7 @@ def _site_arguments(call: ast.Call, names: PossibleNames) -> list[ast.expr]:
     """The argument of a compile() or an optimizers.get() call that may hold an optimizer, if it
     is a name or an attribute chain (a superset of what optimizer_argument finds)."""
     func = call.func
-    name = func.attr if isinstance(func, ast.Attribute) else getattr(func, "id", None)
+    name = ast_last_name(func)
     if name == "compile":
         keyword = "optimizer"
     elif name == "get" or any(possible.endswith("optimizers.get") for possible in names.of(func)):

@@ -155,3 +155,44 @@ class Nadam(Keras2Optimizer):
 
 
 KERAS2_CLASSES = (SGD, RMSprop, Adagrad, Adadelta, Adam, Adamax, Nadam)
+
+
+# Keras 2.3.1's constructors, on the same update rules (2.3 kept 2.2's math and defaults): learning
+# rate first, then the class's own positional parameters; `lr` (which wins over `learning_rate`),
+# `decay` and `epsilon` by keyword only, as its `kwargs.pop(...)` calls took them.
+class SGD23(SGD):
+    def __init__(self, learning_rate=0.01, momentum=0.0, nesterov=False, **kwargs):
+        super().__init__(lr=kwargs.pop("lr", learning_rate), momentum=momentum, nesterov=nesterov, **kwargs)
+
+
+class RMSprop23(RMSprop):
+    def __init__(self, learning_rate=0.001, rho=0.9, **kwargs):
+        super().__init__(lr=kwargs.pop("lr", learning_rate), rho=rho, **kwargs)
+
+
+class Adagrad23(Adagrad):
+    def __init__(self, learning_rate=0.01, **kwargs):
+        super().__init__(lr=kwargs.pop("lr", learning_rate), **kwargs)
+
+
+class Adadelta23(Adadelta):
+    def __init__(self, learning_rate=1.0, rho=0.95, **kwargs):
+        super().__init__(lr=kwargs.pop("lr", learning_rate), rho=rho, **kwargs)
+
+
+class Adam23(Adam):
+    def __init__(self, learning_rate=0.001, beta_1=0.9, beta_2=0.999, amsgrad=False, **kwargs):
+        super().__init__(lr=kwargs.pop("lr", learning_rate), beta_1=beta_1, beta_2=beta_2, amsgrad=amsgrad, **kwargs)
+
+
+class Adamax23(Adamax):
+    def __init__(self, learning_rate=0.002, beta_1=0.9, beta_2=0.999, **kwargs):
+        super().__init__(lr=kwargs.pop("lr", learning_rate), beta_1=beta_1, beta_2=beta_2, **kwargs)
+
+
+class Nadam23(Nadam):
+    def __init__(self, learning_rate=0.002, beta_1=0.9, beta_2=0.999, **kwargs):
+        super().__init__(lr=kwargs.pop("lr", learning_rate), beta_1=beta_1, beta_2=beta_2, **kwargs)
+
+
+KERAS2_3_CLASSES = {cls.__base__.__name__: cls for cls in (SGD23, RMSprop23, Adagrad23, Adadelta23, Adam23, Adamax23, Nadam23)}

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from optfix.analysis.chains import cst_chain
 from optfix.lazy import libcst as cst
 
 ITERATIONS = "self.iterations"
@@ -33,11 +34,9 @@ def weights_order(value: cst.BaseExpression) -> list[str] | None:
 
 
 def _dotted(node: cst.BaseExpression) -> str | None:
-    if isinstance(node, cst.Name):
-        return node.value
-    if isinstance(node, cst.Attribute) and isinstance(node.value, cst.Name) and node.value.value == "self":
-        return f"self.{node.attr.value}"
-    return None
+    """`x` or `self.x`, else None."""
+    chain = cst_chain(node)
+    return ".".join(chain) if len(chain) == 1 or (len(chain) == 2 and chain[0] == "self") else None
 
 
 def split_loop(loop: cst.For, lists: list[str], shared: Callable[[cst.BaseStatement], bool],

@@ -3,7 +3,7 @@ source version where the call shows none."""
 
 from __future__ import annotations
 
-from optfix.codemods.keras2_optimizer.signatures import CLIPS, KERAS2, LEGACY_KEYWORDS, SIGNATURES, TF_KERAS
+from optfix.codemods.keras2_optimizer.signatures import CLIPS, KERAS2, LEGACY_KEYWORDS, TF_KERAS, accepted_keywords
 from optfix.codemods.keras2_optimizer.sites import Site
 from optfix.knowledge.keras import KERAS2_DIFFERENCES, KERAS2_FACTORIES, KERAS3_OPTIMIZERS, TF_KERAS_DIFFERENCES, keras2_defaults
 from optfix.lazy import libcst as cst
@@ -33,7 +33,7 @@ def declared_era(call: cst.Call, site: Site, source: str | None) -> str | None:
     era = source_era(source, site.guess == KERAS2)
     if era is None:
         return None
-    known = {name for name, _ in SIGNATURES[era].get(site.name, ())} | CLIPS
+    known = accepted_keywords(era, site.name, source) | CLIPS
     if era == TF_KERAS:
         known |= _OPTIMIZER_V2_KEYWORDS
     if any(arg.keyword is not None and arg.keyword.value not in known for arg in call.args):

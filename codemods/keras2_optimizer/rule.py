@@ -7,15 +7,8 @@ import ast
 from optfix.analysis.tree import code
 from optfix.codemods.keras2_optimizer import dynamic, prefilter
 from optfix.codemods.keras2_optimizer.signatures import (
-    CLIPS,
-    KERAS2,
-    KERAS3,
-    LEGACY_KEYWORDS,
-    SIGNATURES,
-    TF_KERAS,
-    all_fit,
-    meanings,
-    positional_names,
+    CLIPS, KERAS2, KERAS3, LEGACY_KEYWORDS, SIGNATURES, TF_KERAS, accepted_keywords, all_fit, era_label, meanings, positional_names,
+    reads_keras2_3,
 )
 from optfix.codemods.keras2_optimizer.evidence import declared_era, era_dependent, has_evidence, is_factory
 from optfix.codemods.keras2_optimizer.sites import LEFT_ALONE, Site, site_for
@@ -154,10 +147,11 @@ class Keras2OptimizerRule(ValueReferences, Rule):
 
     Known problems
     --------------
-    Keras 2.3 made `epsilon` and `decay` keyword-only (`Adam(lr, beta_1, beta_2, amsgrad)`), so a
-    fourth positional argument meant `amsgrad` there and `epsilon` in Keras 2.2: positional
-    arguments are read the Keras 2.2 way, under a keras-2.3 source too, where a call passing
-    `learning_rate=` (which 2.3 also took) is read as Keras 3 code. `decay` combined with a
+    Keras 2.3 made `epsilon` and `decay` keyword-only (`Adam(learning_rate, beta_1, beta_2,
+    amsgrad)`), so a fourth positional argument meant `amsgrad` there and `epsilon` in Keras 2.2:
+    standalone Keras calls are read with Keras 2.3's signatures only under a keras-2.3 source
+    (there, positional arguments that only Keras 2.2 took are reported, and `learning_rate=` is a
+    Keras 2.3 keyword); with no source, the Keras 2.2 way. `decay` combined with a
     learning rate that is already a schedule cannot be expressed by one schedule. TensorFlow 2.11-2.15 silently ignored `lr=`
     on `tf.keras.optimizers.X` (it trained with the default): the rewrite follows what the code
     says, the learning rate it wrote. Optimizers built from `**kwargs` keep what
@@ -243,14 +237,19 @@ class Keras2OptimizerRule(ValueReferences, Rule):
             return updated
         if era == KERAS2 and site.name not in KERAS2_SIGNATURES:
             era = TF_KERAS  # a class Keras 2.2 did not have: Keras 2.4+, which was tf.keras
+        source = self.file.options.source
         if site.name in SIGNATURES[era]:
-            names = positional_names(era, site.name)
-            fit = all_fit(era, site.name, [constant(arg.value) for arg in positional])
+            names = positional_names(era, site.name, source)
+            fit = all_fit(era, site.name, [constant(arg.value) for arg in positional], source)
         else:  # a newer class under a removed namespace keeps its signature; others cannot be read
             names = [None] * len(positional) if era == KERAS3 else []
             fit = era == KERAS3 or not positional
         if not fit:
-            self.report(original, f"{site.name}: positional arguments do not fit the {era} signature ({', '.join(names)}); pass them by keyword")
+            values = [constant(arg.value) for arg in positional]
+            older = f", only Keras 2.2's ({', '.join(positional_names(era, site.name))})" if reads_keras2_3(
+                era, site.name, source) and all_fit(era, site.name, values) else ""
+            self.report(original, f"{site.name}: positional arguments do not fit the {era_label(era, site.name, source)} signature "
+                                  f"({', '.join(names)}){older}; pass them by keyword")
             return updated
         return self._migrate(original, updated, site, era, names)
 
@@ -328,10 +327,13 @@ class Keras2OptimizerRule(ValueReferences, Rule):
         if twice:
             self.report(original, f"{site.name}: {', '.join(twice)} given twice (a TypeError in {era} too); keep one")
             return updated
-        accepted = {name for name, _ in SIGNATURES[era].get(site.name, ())} | set(CLIPS) | {"epsilon", "learning_rate"}  # handled below
+        source = self.file.options.source
+        accepted = accepted_keywords(era, site.name, source) | CLIPS
+        if not reads_keras2_3(era, site.name, source):
+            accepted |= {"epsilon", "learning_rate"}  # handled below
         unknown = sorted(t for t in given if t not in accepted) if era == KERAS2 and site.name in SIGNATURES[era] else []
         if unknown:
-            self.report(original, f"{site.name}: {', '.join(unknown)} is not a parameter of the {era} {site.name} "
+            self.report(original, f"{site.name}: {', '.join(unknown)} is not a parameter of the {era_label(era, site.name, source)} {site.name} "
                                   f"(a TypeError there too); remove it")
             return updated
         if "lr" in given and "learning_rate" in given:

@@ -7,6 +7,7 @@ import ast
 import re
 
 from optfix.analysis.ast_nodes import every_node
+from optfix.analysis.chains import ast_last_name
 from optfix.codemods.learning_rate_api.watched import ATTRIBUTE_FUNCTIONS, RENAMED_OR_REMOVED, VALUE_WATCHED, VARIABLE_WATCHED
 from optfix.knowledge.runtime import VALUE_FUNCTIONS
 from optfix.rulekit.optimizer_sites import GAP
@@ -62,7 +63,7 @@ def relevant(tree: ast.Module) -> bool:
         if isinstance(node, ast.Dict) and any(_is_string(key, RENAMED_OR_REMOVED) for key in node.keys):
             return True
         if isinstance(node, ast.Call):
-            function = node.func.attr if isinstance(node.func, ast.Attribute) else getattr(node.func, "id", None)
+            function = ast_last_name(node.func)
             if function in VALUE_FUNCTIONS and any(isinstance(arg, ast.Attribute) and arg.attr in VALUE_WATCHED for arg in node.args):
                 return True
             if function in ATTRIBUTE_FUNCTIONS and len(node.args) > 1 and _is_string(node.args[1], RENAMED_OR_REMOVED):

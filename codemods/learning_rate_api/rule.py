@@ -5,6 +5,7 @@ from __future__ import annotations
 import ast
 import re
 
+from optfix.analysis.chains import cst_chain
 from optfix.analysis.tree import code
 from optfix.codemods.learning_rate_api import prefilter
 from optfix.codemods.learning_rate_api.configs import named_configs
@@ -191,11 +192,9 @@ class LearningRateApiRule(ImportContext, Rule):
         each of whose returns is evidently a Keras optimizer (`return self.model.optimizer`)."""
         if not isinstance(node, cst.Call):
             return False
-        func = node.func
-        if isinstance(func, cst.Attribute) and isinstance(func.value, cst.Name) and func.value.value in ("self", "cls"):
-            name = func.attr.value
-        elif isinstance(func, cst.Name):
-            name = func.value
+        chain = cst_chain(node.func)  # `name(...)`, or `self.name(...)` / `cls.name(...)`
+        if len(chain) == 1 or (len(chain) == 2 and chain[0] in ("self", "cls")):
+            name = chain[-1]
         else:
             return False
         if self.returning is None:

@@ -48,3 +48,11 @@ def cst_chain(node: cst.CSTNode) -> list[str]:
 def cst_dotted(node: cst.CSTNode) -> str | None:
     """`a.b.c` for a Name or Attribute chain, else None."""
     return ".".join(cst_chain(node)) or None
+
+
+def cst_last_name(node: cst.CSTNode) -> str | None:
+    """The name an expression ends with: `c` of `a.b.c` and of `f().c`, `a` of `a`; None for
+    anything but a Name or an Attribute."""
+    if isinstance(node, cst.Attribute):
+        return node.attr.value
+    return node.value if isinstance(node, cst.Name) else None

@@ -4,8 +4,8 @@ From each checked path up to the project's root (the first folder holding pyproj
 setup.py, setup.cfg or .git), every folder's `requirements*.txt`, `setup.py` (`install_requires`,
 read with `ast`), `setup.cfg` (`[options] install_requires`), `pyproject.toml` (`[project]
 dependencies`, `[tool.poetry.dependencies]`), `Pipfile` (`[packages]`) and `environment.yml`
-(conda and pip entries) are read. Each requirement comes out as PEP 508 text: Poetry's `^`/`~` and
-conda's `name=version` are written as the ranges they stand for.
+(conda and pip entries, optfix.files.environment_yml) are read. Each requirement comes out as PEP
+508 text: Poetry's `^`/`~` and conda's `name=version` are written as the ranges they stand for.
 """
 
 from __future__ import annotations
@@ -16,6 +16,8 @@ import re
 import sys
 from dataclasses import dataclass
 from pathlib import Path
+
+from optfix.files.environment_yml import environment_requirements
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -183,33 +185,12 @@ def _poetry(version: str) -> str:
     return ",".join(parts)
 
 
-_CONDA_ENTRY = re.compile(r"^\s*-\s+([^\s#:]+(?:::)?[^\s#]*)\s*(?:#.*)?$")
-
-
-def _environment_yml(text: str) -> list[tuple[str, str]]:
-    """The list entries of a conda environment: conda's `name=version` (a prefix: `keras=2.2` is
-    any 2.2.x), `name version`, and pip's own requirement strings under `- pip:`."""
-    found = []
-    for line in text.splitlines():
-        match = _CONDA_ENTRY.match(line)
-        if not match:
-            continue
-        entry = match.group(1).split("::")[-1]
-        conda = re.fullmatch(r"([A-Za-z0-9_.\-]+)=([0-9][\w.*]*)(?:=\S*)?", entry)
-        if conda:
-            version = conda.group(2).rstrip(".*")
-            found.append((f"{conda.group(1)}=={version}.*" if version.count(".") < 2 else f"{conda.group(1)}=={version}", entry))
-        else:
-            found.append((entry, entry))
-    return found
-
-
 _READERS = {
     "requirements": _requirements,
     "py": _setup_py,
     "cfg": _setup_cfg,
     "toml": _pyproject,
     "Pipfile": _pipfile,
-    "yml": _environment_yml,
-    "yaml": _environment_yml,
+    "yml": environment_requirements,
+    "yaml": environment_requirements,
 }

@@ -7,7 +7,9 @@ Three eras write the same class names with different signatures:
   `tf_keras.optimizers.legacy` today): `learning_rate` first, `lr` and `decay` still accepted;
 - Keras 3, the target.
 One row per Keras 3 optimizer class holds what each era's constructor takes. The Keras 2.2 column
-is transcribed from the Keras 2.2.4 release; the tf.keras column is verified against tf_keras 2.21
+is transcribed from the Keras 2.2.4 release; Keras 2.3 kept Keras 2.2's defaults and math but
+changed the constructors' positional parameters (`learning_rate` first, `lr`, `decay` and `epsilon`
+keyword-only): its column is transcribed from the Keras 2.3.1 release (2.3.0's are the same); the tf.keras column is verified against tf_keras 2.21
 and the Keras 3 column against Keras 3.15 by tests/test_keras_table.py.
 """
 
@@ -35,6 +37,8 @@ class KerasOptimizer:
     keras3: Signature = ()  # the leading parameters of the Keras 3 constructor; () where no legacy row needs them
     tf_keras: Signature | None = None  # the tf.keras 2.x OptimizerV2 constructor, all parameters; None: no such class
     keras2: Signature | None = None  # the Keras 2.2.4 constructor, all parameters; None: no such class
+    keras2_3: Signature | None = None  # the Keras 2.3.1 constructor's positional parameters
+    keras2_3_keywords: frozenset[str] = frozenset()  # and the ones it took by keyword only (from **kwargs)
     keras2_implied: dict[str, object] = field(default_factory=dict)  # state Keras 2.2 gave that no argument named, as Keras 3 arguments
     keras2_difference: str = ""  # what no Keras 3 argument can express for Keras 2.2 code
     tf_keras_difference: str = ""  # the same for tf.keras 2.x code
@@ -48,6 +52,8 @@ KERAS_OPTIMIZERS = {
             keras3=(("learning_rate", 0.01), ("momentum", 0.0), ("nesterov", False), ("weight_decay", None)),
             tf_keras=(("learning_rate", 0.01), ("momentum", 0.0), ("nesterov", False), ("name", "SGD")),
             keras2=(("lr", 0.01), ("momentum", 0.0), ("decay", 0.0), ("nesterov", False)),
+            keras2_3=(("learning_rate", 0.01), ("momentum", 0.0), ("nesterov", False)),
+            keras2_3_keywords=frozenset({"lr", "decay"}),
         ),
         KerasOptimizer(
             "RMSprop",
@@ -56,6 +62,8 @@ KERAS_OPTIMIZERS = {
             tf_keras=(("learning_rate", 0.001), ("rho", 0.9), ("momentum", 0.0), ("epsilon", 1e-07), ("centered", False),
                       ("name", "RMSprop")),
             keras2=(("lr", 0.001), ("rho", 0.9), ("epsilon", None), ("decay", 0.0)),
+            keras2_3=(("learning_rate", 0.001), ("rho", 0.9)),
+            keras2_3_keywords=frozenset({"lr", "decay", "epsilon"}),
             keras2_difference=_EPSILON_OUTSIDE.format(
                 era="Keras 2", name="RMSprop", slot="mean_square", example="0.094 of 0.12 over 20 steps"),
             tf_keras_difference=_EPSILON_OUTSIDE.format(
@@ -67,6 +75,8 @@ KERAS_OPTIMIZERS = {
             keras3=(("learning_rate", 0.001), ("initial_accumulator_value", 0.1), ("epsilon", 1e-07), ("weight_decay", None)),
             tf_keras=(("learning_rate", 0.001), ("initial_accumulator_value", 0.1), ("epsilon", 1e-07), ("name", "Adagrad")),
             keras2=(("lr", 0.01), ("epsilon", None), ("decay", 0.0)),
+            keras2_3=(("learning_rate", 0.01),),
+            keras2_3_keywords=frozenset({"lr", "decay", "epsilon"}),
             keras2_implied={"initial_accumulator_value": 0.0},
             keras2_difference=_EPSILON_OUTSIDE.format(
                 era="Keras 2", name="Adagrad", slot="accumulator", example="0.26 of 0.35 over 20 steps"),
@@ -76,6 +86,8 @@ KERAS_OPTIMIZERS = {
             keras3=(("learning_rate", 0.001), ("rho", 0.95), ("epsilon", 1e-07), ("weight_decay", None)),
             tf_keras=(("learning_rate", 0.001), ("rho", 0.95), ("epsilon", 1e-07), ("name", "Adadelta")),
             keras2=(("lr", 1.0), ("rho", 0.95), ("epsilon", None), ("decay", 0.0)),
+            keras2_3=(("learning_rate", 1.0), ("rho", 0.95)),
+            keras2_3_keywords=frozenset({"lr", "decay", "epsilon"}),
         ),
         KerasOptimizer(
             "Adam",
@@ -84,18 +96,24 @@ KERAS_OPTIMIZERS = {
             tf_keras=(("learning_rate", 0.001), ("beta_1", 0.9), ("beta_2", 0.999), ("epsilon", 1e-07), ("amsgrad", False),
                       ("name", "Adam")),
             keras2=(("lr", 0.001), ("beta_1", 0.9), ("beta_2", 0.999), ("epsilon", None), ("decay", 0.0), ("amsgrad", False)),
+            keras2_3=(("learning_rate", 0.001), ("beta_1", 0.9), ("beta_2", 0.999), ("amsgrad", False)),
+            keras2_3_keywords=frozenset({"lr", "decay", "epsilon"}),
         ),
         KerasOptimizer(
             "Adamax",
             keras3=(("learning_rate", 0.001), ("beta_1", 0.9), ("beta_2", 0.999), ("epsilon", 1e-07), ("weight_decay", None)),
             tf_keras=(("learning_rate", 0.001), ("beta_1", 0.9), ("beta_2", 0.999), ("epsilon", 1e-07), ("name", "Adamax")),
             keras2=(("lr", 0.002), ("beta_1", 0.9), ("beta_2", 0.999), ("epsilon", None), ("decay", 0.0)),
+            keras2_3=(("learning_rate", 0.002), ("beta_1", 0.9), ("beta_2", 0.999)),
+            keras2_3_keywords=frozenset({"lr", "decay", "epsilon"}),
         ),
         KerasOptimizer(
             "Nadam",
             keras3=(("learning_rate", 0.001), ("beta_1", 0.9), ("beta_2", 0.999), ("epsilon", 1e-07), ("weight_decay", None)),
             tf_keras=(("learning_rate", 0.001), ("beta_1", 0.9), ("beta_2", 0.999), ("epsilon", 1e-07), ("name", "Nadam")),
             keras2=(("lr", 0.002), ("beta_1", 0.9), ("beta_2", 0.999), ("epsilon", None), ("schedule_decay", 0.004)),
+            keras2_3=(("learning_rate", 0.002), ("beta_1", 0.9), ("beta_2", 0.999)),
+            keras2_3_keywords=frozenset({"lr", "epsilon", "schedule_decay"}),
             keras2_difference=(
                 "Keras 2 Nadam's momentum schedule is beta_1*(1 - 0.5*0.96**(schedule_decay*t)), Keras 3's "
                 "beta_1*(1 - 0.5*0.96**t): about 12% of the movement over 20 steps; no argument expresses "
@@ -127,6 +145,8 @@ KERAS3_OPTIMIZERS = frozenset(KERAS_OPTIMIZERS)
 KERAS3_SIGNATURES = {name: row.keras3 for name, row in KERAS_OPTIMIZERS.items() if row.keras3}
 TF_KERAS_SIGNATURES = {name: row.tf_keras for name, row in KERAS_OPTIMIZERS.items() if row.tf_keras is not None}
 KERAS2_SIGNATURES = {name: row.keras2 for name, row in KERAS_OPTIMIZERS.items() if row.keras2 is not None}
+KERAS2_3_SIGNATURES = {name: row.keras2_3 for name, row in KERAS_OPTIMIZERS.items() if row.keras2_3 is not None}
+KERAS2_3_KEYWORDS = {name: row.keras2_3_keywords for name, row in KERAS_OPTIMIZERS.items() if row.keras2_3 is not None}
 KERAS2_IMPLIED = {name: row.keras2_implied for name, row in KERAS_OPTIMIZERS.items() if row.keras2_implied}
 KERAS2_DIFFERENCES = {name: row.keras2_difference for name, row in KERAS_OPTIMIZERS.items() if row.keras2_difference}
 TF_KERAS_DIFFERENCES = {name: row.tf_keras_difference for name, row in KERAS_OPTIMIZERS.items() if row.tf_keras_difference}

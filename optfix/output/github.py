@@ -1,12 +1,13 @@
 """`--output-format github`: GitHub Actions workflow commands on stdout, which the runner shows as
 annotations on the lines they name. Errors are `::error`, findings to review and changes still to
-make (`diff`, `check`) are `::warning`, changes `fix` applied are `::notice`."""
+make (`diff`, `check`) are `::warning`, changes `fix` applied are `::notice`. After the last file, a
+`::notice` without a file says the source version used, as the summary line does."""
 
 from __future__ import annotations
 
 from optfix.findings import FileResult, Kind
 from optfix.output import Output, Record, level, records
-from optfix.output.report import UNSAFE_FIX_NOTE
+from optfix.output.report import UNSAFE_FIX_NOTE, Tally
 
 
 def escape_data(text: str) -> str:
@@ -34,4 +35,10 @@ class GithubOutput(Output):
         lines = [command(record) + "\n" for record in records(path, result, self.run.settings.mode)]
         if lines:
             self.run.stdout.write("".join(lines).encode())
+            self.run.stdout.flush()
+
+    def finish(self, tally: Tally) -> None:
+        note = tally.source_note().strip()
+        if note:
+            self.run.stdout.write(f"::notice title=optfix source version::{escape_data(note)}\n".encode())
             self.run.stdout.flush()

@@ -2,7 +2,9 @@
 
 Locations are relative to `%SRCROOT%`, the working directory; columns count code points. Fixes
 are not given as SARIF `fixes` (a file's rewrite is one whole, not one edit per result): each
-result carries optfix's own `kind` and `fix` in its property bag, as in the JSON output.
+result carries optfix's own `kind` and `fix` in its property bag, as in the JSON output. The run's
+property bag carries the source version used and the calls no source decided, as JSON's `source`
+and `era_dependent_calls`.
 """
 
 from __future__ import annotations
@@ -110,6 +112,10 @@ class SarifOutput(Output):
                 "originalUriBaseIds": {"%SRCROOT%": {"uri": self.run.cwd.as_uri().rstrip("/") + "/"}},
                 "columnKind": "unicodeCodePoints",
                 "results": self.results,
+                "properties": {
+                    "source": {"version": tally.source.source, "reason": tally.source.reason},
+                    "eraDependentCalls": tally.era_dependent,
+                },
             }],
         }
         self.run.stdout.write(json.dumps(log, indent=2, ensure_ascii=False).encode() + b"\n")

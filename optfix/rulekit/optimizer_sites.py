@@ -13,7 +13,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from functools import lru_cache
 
-from optfix.analysis.chains import ast_chain, cst_dotted
+from optfix.analysis.chains import ast_chain, cst_dotted, cst_last_name
 from optfix.knowledge.keras import KERAS3_OPTIMIZERS
 from optfix.knowledge.namespaces import keras_member
 from optfix.lazy import libcst as cst
@@ -101,8 +101,7 @@ def optimizer_argument(call: cst.Call, imports) -> int | None:
     func = call.func
     if keras_member(imports.resolved_name(func, follow_project_imports=False)) == "optimizers.get":
         return _argument(call, "identifier", position=0)
-    name = func.attr.value if isinstance(func, cst.Attribute) else getattr(func, "value", None)
-    if name != "compile":
+    if cst_last_name(func) != "compile":
         return None
     index = _argument(call, "optimizer")
     # Positionally only on a method of an object (`model.compile('adam')`), never on a

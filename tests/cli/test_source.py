@@ -59,3 +59,37 @@ def test_an_unknown_source_is_a_usage_error(optfix, tmp_path):
     result = optfix("check", "--source", "keras-2.4", cwd=tmp_path)
     assert result.returncode == 2
     assert "--source must be one of 'keras-2.2', 'keras-2.3', 'tf-keras-2', 'tf-1', not 'keras-2.4'" in result.stderr.decode()
+
+
+def test_github_ends_with_a_notice_naming_the_source(optfix, tmp_path):
+    from test_output_formats import parse_command
+
+    write_tree(tmp_path, {"requirements.txt": "keras==2.2.4\n", "train.py": TRAIN})
+    lines = optfix("check", "--output-format", "github", cwd=tmp_path).stdout.decode().splitlines()
+    *results, notice = [parse_command(line) for line in lines]
+    assert [result["file"] for result in results] == ["train.py"]
+    assert notice == {"level": "notice", "title": "optfix source version",
+                      "message": "Source keras-2.2 (requirements.txt: keras==2.2.4)."}
+
+
+def test_github_counts_the_calls_no_source_decided_and_is_silent_when_nothing_is_to_say(optfix, tmp_path):
+    from test_output_formats import parse_command
+
+    write_tree(tmp_path, {"train.py": TRAIN})
+    [notice] = [parse_command(line) for line in optfix("check", "--output-format", "github", cwd=tmp_path).stdout.decode().splitlines()]
+    assert notice["message"] == ("1 call whose defaults differ between Keras versions left as written: "
+                                 "--source (keras-2.2, keras-2.3, tf-keras-2, tf-1) would decide it.")
+    write_tree(tmp_path, {"train.py": "import keras\n\nopt = keras.optimizers.Adam()\n"})
+    assert optfix("check", "--output-format", "github", cwd=tmp_path).stdout == b""
+
+
+def test_sarif_carries_the_source_and_the_count_in_the_run_properties(optfix, tmp_path):
+    write_tree(tmp_path, {"requirements.txt": "keras<2.4\n", "train.py": TRAIN})
+    [run] = json.loads(optfix("check", "--output-format", "sarif", cwd=tmp_path).stdout)["runs"]
+    assert run["properties"] == {"source": {"version": "keras-2.3", "reason": "requirements.txt: keras<2.4"},
+                                 "eraDependentCalls": 0}
+    [run] = json.loads(optfix("check", "--isolated", "--source", "tf-1", "--output-format", "sarif", cwd=tmp_path).stdout)["runs"]
+    assert run["properties"]["source"] == {"version": "tf-1", "reason": "--source"}
+    write_tree(tmp_path / "undeclared", {"train.py": TRAIN})
+    [run] = json.loads(optfix("check", "--output-format", "sarif", cwd=tmp_path / "undeclared").stdout)["runs"]
+    assert run["properties"] == {"source": {"version": None, "reason": ""}, "eraDependentCalls": 1}

@@ -26,7 +26,7 @@ import numpy as np
 import pytest
 
 from conftest import REPO, require
-from keras2_transcription import DTYPE, KERAS2_CLASSES, Keras2Optimizer
+from keras2_transcription import DTYPE, KERAS2_3_CLASSES, KERAS2_CLASSES, Keras2Optimizer
 from optfix.rulekit.rule import FixOptions
 from optfix.findings import Kind
 from optfix.engine.registry import rules_by_id
@@ -58,9 +58,10 @@ def tf_keras():
     return require("tf_keras")
 
 
-def _install_legacy_modules(patch, tf_keras) -> None:
-    """What the fixtures import, as it was: Keras 2.2 as `keras`, tf.keras 2 as `tensorflow.keras`."""
-    classes = {cls.__name__: cls for cls in KERAS2_CLASSES}
+def _install_legacy_modules(patch, tf_keras, source: str | None = None) -> None:
+    """What the fixtures import, as it was: Keras 2.2 (2.3 under a keras-2.3 source) as `keras`,
+    tf.keras 2 as `tensorflow.keras`."""
+    classes = KERAS2_3_CLASSES if source == "keras-2.3" else {cls.__name__: cls for cls in KERAS2_CLASSES}
     keras2_optimizers = _module("keras.optimizers", **classes, **{name.lower(): cls for name, cls in classes.items()})
     v2 = tf_keras.optimizers.legacy
     v2_members = {name: getattr(v2, name) for name in dir(v2) if not name.startswith("_")}
@@ -141,6 +142,8 @@ RUNNABLE += [(name, True) for name in ("arguments", "positional", "namespaces", 
 # Runs given a source version (NAME.source) whose standalone `keras` is Keras 2.2, as the
 # transcription installed for the original is.
 RUNNABLE += [("source_keras22", False), ("source_keras22", True), ("source_tf1", False)]
+# Under keras-2.3, the original runs on the Keras 2.3 constructors.
+RUNNABLE += [("source_keras23", False), ("source_keras23", True)]
 
 
 def _source(name: str) -> str | None:
@@ -164,7 +167,7 @@ def test_rewritten_optimizers_compute_what_the_original_computed(name, unsafe, k
         gradients = _gradients(scale)
         migrated = _optimizers(_execute(outcome.text), keras)
         with monkeypatch.context() as patch:
-            _install_legacy_modules(patch, request.getfixturevalue("tf_keras"))
+            _install_legacy_modules(patch, request.getfixturevalue("tf_keras"), _source(name))
             legacy = _optimizers(_execute(before), keras)
         for variable, new in migrated.items():
             if variable in legacy and isinstance(new, keras.optimizers.Optimizer):

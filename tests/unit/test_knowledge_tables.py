@@ -1,5 +1,5 @@
 """The knowledge tables (optfix/knowledge/) agree with themselves, with the reference's lists of
-changed defaults, and with the transcription of Keras 2.2's optimizers; no library is imported
+changed defaults, and with the transcription of Keras 2.2's (and 2.3's) optimizers; no library is imported
 (equivalence/ checks them against the installed Keras 3, tf_keras and TensorFlow)."""
 
 from __future__ import annotations
@@ -8,7 +8,7 @@ import inspect
 
 import pytest
 
-from keras2_transcription import KERAS2_CLASSES
+from keras2_transcription import KERAS2_3_CLASSES, KERAS2_CLASSES
 from optfix.knowledge.keras import KERAS2_EPSILON, KERAS2_FACTORIES, KERAS_OPTIMIZERS
 from optfix.knowledge.namespaces import keras_member
 from optfix.knowledge.runtime import backend_function
@@ -33,6 +33,23 @@ def test_keras2_signatures_match_the_transcribed_optimizers(cls) -> None:
 
 def test_every_keras2_row_is_a_transcribed_optimizer() -> None:
     assert {row.name for row in KERAS_OPTIMIZERS.values() if row.keras2 is not None} == {cls.__name__ for cls in KERAS2_CLASSES}
+
+
+@pytest.mark.parametrize("name", sorted(KERAS2_3_CLASSES))
+def test_keras2_3_signatures_match_the_transcribed_constructors(name) -> None:
+    cls, row = KERAS2_3_CLASSES[name], KERAS_OPTIMIZERS[name]
+    assert list(row.keras2_3) == _parameters(cls)
+    for keyword, value in {"lr": 0.1, "decay": 0.0, "epsilon": 1e-7, "schedule_decay": 0.004}.items():
+        try:
+            cls(**{keyword: value})
+        except TypeError:
+            assert keyword not in row.keras2_3_keywords
+        else:
+            assert keyword in row.keras2_3_keywords
+
+
+def test_every_keras2_3_row_is_a_transcribed_constructor() -> None:
+    assert {row.name for row in KERAS_OPTIMIZERS.values() if row.keras2_3 is not None} == set(KERAS2_3_CLASSES)
 
 
 def test_keras2_epsilon_is_keras3s_default_epsilon() -> None:
