@@ -4,8 +4,9 @@ module's source with `ast` (never run): `from .imports import *`, where imports.
 import would.
 
 The names a star import binds are the module's `__all__` when it declares one (a list or tuple of
-strings, assigned once), else its module-level names not starting with `_`. Each is bound to what
-every binding of it in the module agrees on: an import's path (`tensorflow`, `numpy.linalg`), or a
+strings, assigned once), else its module-level names not starting with `_`. Each is bound to what its
+last binding outside any `if`, `try` or loop (a later one replaces it), and every binding of it
+after that, agree on: an import's path (`tensorflow`, `numpy.linalg`), or a
 Keras name through another project module (project_imports.py); where the branches of an `if` or
 a `try` import different Keras roots for the same member, the Keras name spelled from `keras`.
 Any other name the module binds (a function, an assignment optfix cannot read, different things in
@@ -64,8 +65,25 @@ def _exported(module: Path, depth: int) -> dict[str, str | None] | None:
         for name, value in nested.items():
             values.setdefault(name, []).append((value, star.line))
     public = declared if declared else [name for name in values if not name.startswith("_")]
+    certain = _unconditional_lines(tree)
+    values = {name: _since_last_certain(bound, certain) for name, bound in values.items()}
     return {name: _value(module, values[name]) for name in public
             if name in values and all(line > unknown_until for _, line in values[name])}
+
+
+def _unconditional_lines(tree: ast.Module) -> set[int]:
+    """The lines of the module-level statements that always bind what they bind when the module
+    runs: imports, assignments, definitions; not those in an `if`, a `try` or a loop."""
+    kinds = (ast.Import, ast.ImportFrom, ast.Assign, ast.AnnAssign, ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)
+    return {statement.lineno for statement in tree.body if isinstance(statement, kinds)}
+
+
+def _since_last_certain(values: list[tuple[str | None, int]], certain: set[int]) -> list[tuple[str | None, int]]:
+    """The bindings of one name from its last unconditional one on, which replaces those before
+    it (all of them where none is unconditional)."""
+    ordered = sorted(values, key=lambda value: value[1])
+    last = max((index for index, (_, line) in enumerate(ordered) if line in certain), default=0)
+    return ordered[last:]
 
 
 def star_module(imported: str) -> str:
