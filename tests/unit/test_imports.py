@@ -79,3 +79,22 @@ def test_an_alias_of_an_unimported_package_path_is_read_as_written() -> None:
         assert table.qualified_name(cst.parse_expression("opts.get")) == "keras.optimizers.get"
     table = ImportTable.of(cst.parse_module("opts = optimizers\n"))
     assert table.qualified_name(cst.parse_expression("opts.get")) is None
+
+
+@pytest.mark.parametrize(("source", "qualified"), [
+    # a name imported as two different things: which one a use reads is not told
+    ("from tensorflow.keras.optimizers import Adam\nfrom mylib import Adam\n", None),
+    ("from mylib import Adam\nfrom tensorflow.keras.optimizers import Adam\n", None),
+    # the same thing again, or Keras's member through another root (a fallback): still Keras's
+    ("from keras.optimizers import Adam\nfrom keras.optimizers import Adam\n", "keras.optimizers.Adam"),
+    ("try:\n    from keras.optimizers import Adam\nexcept ImportError:\n    from tensorflow.keras.optimizers import Adam\n",
+     "keras.optimizers.Adam"),
+], ids=["keras-then-other", "other-then-keras", "twice", "fallback"])
+def test_a_name_imported_twice_resolves_only_to_one_thing(source, qualified) -> None:
+    table = ImportTable.of(cst.parse_module(source))
+    assert table.qualified_name(cst.parse_expression("Adam")) == qualified
+
+
+def test_keras_imported_from_either_root_is_keras() -> None:
+    table = ImportTable.of(cst.parse_module("try:\n    import keras\nexcept ImportError:\n    from tensorflow import keras\n"))
+    assert table.qualified_name(cst.parse_expression("keras.optimizers.Adam")) == "keras.optimizers.Adam"
