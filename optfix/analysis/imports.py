@@ -27,6 +27,7 @@ from optfix.analysis.chains import cst_chain, cst_dotted
 from optfix.analysis.project_imports import Resolution, is_project_path, resolve
 from optfix.analysis.star_imports import is_project_star, star_bindings
 from optfix.analysis.tree import walk
+from optfix.knowledge.keras import star_exported
 from optfix.knowledge.namespaces import KERAS_ROOTS, keras_member
 
 
@@ -136,8 +137,17 @@ class ImportTable(cst.CSTVisitor):
             self.rebound.add(name)  # imported as two different things: which one a use reads is not told
 
     def _bind_star(self, module: str) -> None:
-        """`from module import *` of a project module: its names as the module binds them, and
-        those it binds to something unproven distrusted (star_imports.py)."""
+        """`from module import *` of a Keras optimizer namespace: the names optfix knows it exports;
+        of a project module: its names as the module binds them, and those it binds to something
+        unproven distrusted (star_imports.py)."""
+        known = star_exported(keras_member(module))
+        if known:  # a Keras namespace: the names optfix knows it to export
+            for name in sorted(known):
+                if name not in self.bindings:
+                    self.bindings[name] = f"{module}.{name}"
+                elif not _same_thing(self.bindings[name], f"{module}.{name}"):
+                    self.rebound.add(name)
+            return
         if self.path is None or not is_project_star(self.path, module):
             return
         for name, qualified in (star_bindings(self.path, module) or {}).items():

@@ -188,3 +188,9 @@ def test_a_name_the_module_rebinds_is_its_last_binding_for_the_rules(tmp_path, m
         assert "Adam(learning_rate=0.01)" in _text(result)
     else:
         assert _text(result) is None and not result.findings
+
+
+def test_a_star_import_of_keras_s_optimizers_binds_the_classes_for_the_rules(tmp_path) -> None:
+    package = _package(tmp_path, {"train.py": "from keras.optimizers import *\n\nopt = Adam(lr=0.01)\n"})
+    result = _run(package / "train.py", "keras2-optimizer")
+    assert "opt = Adam(learning_rate=0.01)" in (_text(result) or ""), result.findings

@@ -98,3 +98,17 @@ def test_a_name_imported_twice_resolves_only_to_one_thing(source, qualified) -> 
 def test_keras_imported_from_either_root_is_keras() -> None:
     table = ImportTable.of(cst.parse_module("try:\n    import keras\nexcept ImportError:\n    from tensorflow import keras\n"))
     assert table.qualified_name(cst.parse_expression("keras.optimizers.Adam")) == "keras.optimizers.Adam"
+
+
+@pytest.mark.parametrize(("source", "expression", "qualified"), [
+    ("from keras.optimizers import *\n", "Adam", "keras.optimizers.Adam"),
+    ("from tensorflow.keras.optimizers import *\n", "Optimizer", "tensorflow.keras.optimizers.Optimizer"),
+    ("from keras.optimizers import *\n", "adam", "keras.optimizers.adam"),  # Keras 2.2's factory
+    ("from keras.optimizers import *\n", "Trainer", None),  # a name the namespace does not export
+    ("from keras.layers import *\n", "Adam", None),  # a namespace optfix knows no names of
+    ("from keras.optimizers import *\nclass Adam:\n    pass\n", "Adam", None),  # the file's own after it
+    ("from keras.optimizers import *\nfrom mylib import Adam\n", "Adam", None),
+])
+def test_a_star_import_of_a_keras_optimizer_namespace_binds_its_classes(source, expression, qualified) -> None:
+    table = ImportTable.of(cst.parse_module(source))
+    assert table.qualified_name(cst.parse_expression(expression)) == qualified
