@@ -12,7 +12,9 @@ a `try` import different Keras roots for the same member, the Keras name spelled
 Any other name the module binds (a function, an assignment optfix cannot read, different things in
 different branches) is bound to something unknown: the importing file cannot trust it. The
 module's own star imports of project modules count as the names they bind; one of any other
-module may bind names optfix cannot list, so of the names bound before it, none is told. A module
+module may bind names optfix cannot list, so of the names bound before it, none is told, and of
+those it binds, only the ones optfix knows a Keras optimizer namespace to export (`Adam` of
+`from keras.optimizers import *`). A module
 that cannot be found, read or parsed, or whose `__all__` optfix cannot read, tells nothing: the
 names stay as they are without it.
 """
@@ -26,6 +28,7 @@ from pathlib import Path
 
 from optfix.analysis.bindings import STAR
 from optfix.analysis.project_imports import bindings_and_stars, is_project_path, parsed_module, resolve
+from optfix.knowledge.keras import star_exported
 from optfix.knowledge.namespaces import KERAS_ROOTS, keras_member
 
 _MAX_DEPTH = 8  # project modules star-importing each other, or in a cycle
@@ -61,14 +64,14 @@ def _exported(module: Path, depth: int) -> dict[str, str | None] | None:
         nested = star_bindings(module, source, depth + 1) if is_project_star(module, source) else None
         if nested is None:
             unknown_until = star.line
-            continue
+            nested = {name: f"{source}.{name}" for name in star_exported(keras_member(source))}
         for name, value in nested.items():
             values.setdefault(name, []).append((value, star.line))
     public = declared if declared else [name for name in values if not name.startswith("_")]
     certain = _unconditional_lines(tree)
     values = {name: _since_last_certain(bound, certain) for name, bound in values.items()}
     return {name: _value(module, values[name]) for name in public
-            if name in values and all(line > unknown_until for _, line in values[name])}
+            if name in values and all(line >= unknown_until for _, line in values[name])}
 
 
 def _unconditional_lines(tree: ast.Module) -> set[int]:

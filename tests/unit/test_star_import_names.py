@@ -47,10 +47,12 @@ def test_only_names_bound_after_another_library_s_star_import_are_told(tmp_path)
     ("from keras.optimizers import *\nfrom tensorflow.keras.optimizers import Adam\n", "tensorflow.keras.optimizers.Adam"),
     # Keras's, then a branch that may rebind it: unknown
     ("from tensorflow.keras.optimizers import Adam\nif FLAG:\n    Adam = object\n", None),
+    # Keras's, then a star import of a Keras namespace that binds it again: the star's
+    ("from mylib import Adam\nfrom keras.optimizers import *\n", "keras.optimizers.Adam"),
     # a branch, then Keras's for certain: Keras's
     ("if FLAG:\n    Adam = object\nfrom tensorflow.keras.optimizers import Adam\n", "tensorflow.keras.optimizers.Adam"),
 ], ids=["star-then-assigned", "star-then-class", "keras-then-own", "own-then-keras", "star-then-keras",
-        "keras-then-branch", "branch-then-keras"])
+        "keras-then-branch", "lib-then-keras-star", "branch-then-keras"])
 def test_a_name_bound_more_than_once_is_what_its_last_binding_makes_it(tmp_path, module, adam) -> None:
     (tmp_path / "mine.py").write_text("class MyAdam:\n    pass\n")
     assert star_bindings(_tree(tmp_path, module), ".imports")["Adam"] == adam
