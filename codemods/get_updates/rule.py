@@ -71,8 +71,12 @@ class GetUpdatesRule(RemovedImports, OutsideClasses, FactoryClasses, Rule):
       decorators go, and imports are reconciled: an import of a module Keras 3 removed
       (`keras.utils.generic_utils`) goes where nothing reads it, and is reported where something does.
       In any other file, such an import (`keras.legacy.interfaces`, `keras.optimizers.TFOptimizer`,
-      ... : the list is optfix's knowledge of Keras) is reported, since the file would fail to import;
-      one inside a `try` is left alone (its `except` is the fallback).
+      ... : the list is optfix's knowledge of Keras) is reported, wherever it is (module level, a
+      function, an `if` block), since the file, or the code holding it, would fail on Keras 3. An
+      import with a fallback is left alone: one under a `try` that catches ImportError, or in a
+      branch of an `if` whose other branch imports the same names from modules Keras 3 has (a
+      version switch; an other branch that only assigns them, `tfb = None`, is no fallback: the
+      test may still pick the removed import on Keras 3).
     - a base class of the same file that is itself a Keras 2 optimizer (`class _Base(Optimizer)`
       holding `__init__` and a helper that returns the decayed learning rate) is migrated with
       its subclasses that define get_updates: its `__init__` as above, the helper dropped and a

@@ -12,7 +12,7 @@ from optfix.analysis.dotted_names import PossibleNames
 from optfix.codemods.keras2_optimizer.evidence import ERA_DEPENDENT_CLASSES
 from optfix.codemods.keras2_optimizer.signatures import LEGACY_KEYWORDS
 from optfix.codemods.keras2_optimizer.sites import LEFT_ALONE, site_for
-from optfix.codemods.keras2_optimizer.subclasses import SUBCLASS_API, legacy_subclass_methods
+from optfix.codemods.keras2_optimizer.subclasses import SUBCLASS_API, defines_get_updates, legacy_subclass_methods
 from optfix.knowledge.keras import KERAS2_FACTORIES, KERAS2_SIGNATURES, KERAS3_OPTIMIZERS, KERAS3_SIGNATURES
 from optfix.knowledge.namespaces import keras_member
 
@@ -97,6 +97,8 @@ _TRIGGERS = (
     # a class whose defaults differ between eras, or clipnorm given to an optimizer
     ((b"optimizers",), re.compile(rb"\b(?:" + "|".join(sorted(ERA_DEPENDENT_CLASSES)).encode() + rb")(?:\s*\(|\s+as\s)")),
     ((b"clipnorm",), _AllOf(_Keyword(rb"clipnorm"), _OptimizerCalled)),
+    # a Keras 2.2 optimizer class, reported where rule get-updates does not run
+    ((b"get_updates",), re.compile(rb"def\s+get_updates\b")),
 )
 
 
@@ -123,6 +125,8 @@ def relevant(tree: ast.Module) -> bool:
             # `params['optimizer'](lr=...)`), or handed to a wrapper with the keywords
             if legacy and (not isinstance(node.func, (ast.Name, ast.Attribute)) or any(ast_last_name(arg) in names for arg in node.args)):
                 return True
+        if isinstance(node, ast.ClassDef) and defines_get_updates(node):
+            return True
         if isinstance(node, ast.ClassDef) and legacy_subclass_methods(node):
             bindings = bindings or PossibleNames(tree)
             if any(_may_be_keras(name) for base in node.bases for name in bindings.of(base)):

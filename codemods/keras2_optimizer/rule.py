@@ -12,7 +12,7 @@ from optfix.codemods.keras2_optimizer.signatures import (
 )
 from optfix.codemods.keras2_optimizer.evidence import declared_era, era_dependent, has_evidence, is_factory
 from optfix.codemods.keras2_optimizer.sites import LEFT_ALONE, Site, site_for
-from optfix.codemods.keras2_optimizer.subclasses import legacy_subclass_api
+from optfix.codemods.keras2_optimizer.subclasses import subclass_finding
 from optfix.knowledge.keras import (
     CLIP_BOTH,
     KERAS2_CLIPNORM,
@@ -23,7 +23,6 @@ from optfix.knowledge.keras import (
     KERAS2_SIGNATURES,
     KERAS3_SIGNATURES,
     TF_KERAS_DIFFERENCES,
-    OPTIMIZER_V2_API,
     keras2_defaults,
 )
 from optfix.knowledge.namespaces import keras_member
@@ -90,8 +89,10 @@ class Keras2OptimizerRule(ValueReferences, Rule):
     keeps its base class as it is: moved to a Keras 3 class, its overrides would never be called.
     One written for tf.keras 2.11-2.15 (`update_step(gradient, variable)`) is reported; one
     written against OptimizerV2 only (`_resource_apply_dense`, `_create_slots`, `self._set_hyper(...)`,
-    ...) is left to rule optimizer-v2, which migrates it or says why it cannot; where that rule
-    does not run (`--ignore optimizer-v2`), it is reported here.
+    ...) is left to rule optimizer-v2, which migrates it or says why it cannot, unless it already
+    defines an update_step, which that rule does not take. One written for Keras 2.2
+    (get_updates, in the class or a subclass of the file) is left to rule get-updates. Where the
+    rule a class is left to does not run (`--ignore optimizer-v2`), it is reported here.
 
     Why
     ---
@@ -183,17 +184,11 @@ class Keras2OptimizerRule(ValueReferences, Rule):
 
     def visit_ClassDef(self, node: cst.ClassDef) -> None:
         super().visit_ClassDef(node)
-        bases = [arg for arg in node.bases if self._is_optimizer_class(arg.value)]
-        used = legacy_subclass_api(node, self.file.module)
-        if not bases or not used:
-            return
-        self.kept_bases.update(id(arg.value) for arg in bases)
-        if set(used) <= OPTIMIZER_V2_API and "optimizer-v2" in self.file.rules:
-            return  # rule optimizer-v2 migrates such a class, or says why it cannot
-        self.report(node.name, f"{node.name.value} is written against the tf.keras 2 optimizer API ({', '.join(used)}), "
-                               "which Keras 3's optimizers neither have nor call: port it to build(var_list) and "
-                               "update_step(gradient, variable, learning_rate); its base class is left as it is, "
-                               "as moving it to Keras 3 would turn the overrides into dead code")
+        keeps_bases, finding = subclass_finding(self.file, node, self._is_optimizer_class)
+        if keeps_bases:
+            self.kept_bases.update(id(arg.value) for arg in node.bases if self._is_optimizer_class(arg.value))
+        if finding:
+            self.report(node.name, finding)
 
     def _is_optimizer_class(self, node: cst.BaseExpression) -> bool:
         qualified = self.file.imports.resolved_name(node)

@@ -4,13 +4,41 @@ nor call."""
 from __future__ import annotations
 
 import ast
+from collections.abc import Callable
 
 from optfix.analysis.tree import descendants
 from optfix.knowledge.keras import OPTIMIZER_V2_API, TF_KERAS_NEW_API
 from optfix.lazy import libcst as cst
-from optfix.rulekit.class_code import keras2_api_class
+from optfix.rulekit.class_code import get_updates_family, is_self_attribute, keras2_api_class, unmigrated_get_updates_class
+from optfix.rulekit.rule import FileContext
 
 SUBCLASS_API = OPTIMIZER_V2_API | TF_KERAS_NEW_API
+
+
+def subclass_finding(file: FileContext, node: cst.ClassDef, is_optimizer_class: Callable[[cst.BaseExpression], bool]) -> tuple[bool, str | None]:
+    """Whether the Keras optimizer base classes of a class of the file stay as they are (its
+    overrides are of an API Keras 3 does not call), and the finding this rule reports for it:
+    none where another rule that runs on the file migrates it or says why it cannot."""
+    family = get_updates_family(file.module, node)
+    if family:
+        if "get-updates" in file.rules or not (derives_from(file.module, node, is_optimizer_class) or _reads_keras2_state(node)):
+            return False, None
+        return True, unmigrated_get_updates_class(node, family)
+    used = legacy_subclass_api(node, file.module)
+    if not used or not any(is_optimizer_class(arg.value) for arg in node.bases):
+        return False, None
+    keras3_step = any(isinstance(s, cst.FunctionDef) and s.name.value == "update_step" for s in node.body.body)
+    if set(used) <= OPTIMIZER_V2_API and "optimizer-v2" in file.rules and not keras3_step:
+        return True, None  # rule optimizer-v2 migrates such a class, or says why it cannot
+    return True, (f"{node.name.value} is written against the tf.keras 2 optimizer API ({', '.join(used)}), which Keras 3's "
+                  "optimizers neither have nor call: port it to build(var_list) and update_step(gradient, variable, "
+                  "learning_rate); its base class is left as it is, as moving it to Keras 3 would turn the overrides into dead code")
+
+
+def _reads_keras2_state(node: cst.ClassDef) -> bool:
+    """A class with base classes that reads what only a Keras 2 optimizer has (`self.get_gradients`,
+    `self.updates`): one whose base class the imports do not resolve (an alias chosen at import time)."""
+    return bool(node.bases) and any(is_self_attribute(a, ("get_gradients", "updates")) for a in descendants(node, cst.Attribute))
 
 
 def legacy_subclass_api(node: cst.ClassDef, module: cst.Module) -> list[str]:
@@ -46,3 +74,25 @@ def legacy_subclass_methods(node: ast.ClassDef) -> bool:
         and isinstance(call.func.value, ast.Name) and call.func.value.id == "self"
         for call in ast.walk(node)
     )
+
+
+def derives_from(module: cst.Module, node: cst.ClassDef, is_base: Callable[[cst.BaseExpression], bool]) -> bool:
+    """Whether a base class of `node`, or of its base classes of the module (by name), `is_base`."""
+    classes = {s.name.value: s for s in module.body if isinstance(s, cst.ClassDef)}
+    seen: set[str] = set()
+    pending = [node]
+    while pending:
+        for arg in pending.pop().bases:
+            if is_base(arg.value):
+                return True
+            name = arg.value.value if isinstance(arg.value, cst.Name) else None
+            if name in classes and name not in seen:
+                seen.add(name)
+                pending.append(classes[name])
+    return False
+
+
+def defines_get_updates(node: ast.ClassDef) -> bool:
+    """Whether a class defines Keras 2.2's get_updates and not Keras 3's update_step (the `ast` view)."""
+    methods = {item.name for item in node.body if isinstance(item, ast.FunctionDef)}
+    return "get_updates" in methods and "update_step" not in methods

@@ -13,7 +13,7 @@ from optfix.knowledge.namespaces import keras_member
 from optfix.knowledge.optimizer_v2_builtins import KEPT_BASES
 from optfix.lazy import lazy_import
 from optfix.lazy import libcst as cst
-from optfix.rulekit.class_code import keras2_api_class
+from optfix.rulekit.class_code import get_updates_family, keras2_api_class, unmigrated_get_updates_class
 from optfix.rulekit.rule import Rule
 
 # The migration, loaded with libcst when a file needs it: not when optfix starts.
@@ -204,7 +204,10 @@ class OptimizerV2Rule(Rule):
     decay, subclasses of the other built-in optimizers (SGD's sparse path with momentum is lazy,
     Nadam's schedule, Adagrad's and RMSprop's epsilon differ from Keras 3's) and subclasses of Adam
     that override its slots or call its dense method other than once, and classes whose base
-    class optfix cannot resolve through the imports (an alias chosen at import time). A
+    class optfix cannot resolve through the imports (an alias chosen at import time). Classes
+    written for Keras 2.2 (get_updates, in the class or a subclass of the file) are rule
+    get-updates', and classes that already define update_step rule keras2-optimizer's: where that
+    rule does not run (`--ignore`, or not selected), they are reported here. A
     hyperparameter given as a callable or a tensor (OptimizerV2 called or read it at each step)
     becomes an attribute holding it as given. A learning-rate schedule combined with `decay > 0`
     fails at the first step (OptimizerV2 divided the schedule's value; one InverseTimeDecay cannot
@@ -227,6 +230,8 @@ class OptimizerV2Rule(Rule):
     def leave_ClassDef(self, original: cst.ClassDef, updated: cst.ClassDef) -> cst.ClassDef:
         methods = {s.name.value for s in original.body.body if isinstance(s, cst.FunctionDef)}
         if not _api_used(original) or "update_step" in methods or keras2_api_class(self.file.module, original):
+            if _api_used(original) and "keras2-optimizer" not in self.file.rules:
+                self._report_left_to_others(original)
             return updated  # Keras 2.2's API (rule get-updates), or Keras 3's / tf.keras 2.11's (rule keras2-optimizer)
         base = self._base(original)
         if base is None:
@@ -259,6 +264,19 @@ class OptimizerV2Rule(Rule):
             for review in [*migration.reviews, *config]:
                 self.report(review.node, f"{original.name.value}: {review.message}")
         return result
+
+    def _report_left_to_others(self, node: cst.ClassDef) -> None:
+        """A class using the OptimizerV2 API that this rule leaves to another rule, which does not
+        run here: Keras 2.2's get_updates class (rule get-updates) or one with an update_step
+        (rule keras2-optimizer)."""
+        family = get_updates_family(self.file.module, node)
+        if family and "get-updates" not in self.file.rules:
+            self.report(node.name, unmigrated_get_updates_class(node, family))
+        elif not family and self._base(node) is not None and not keras2_api_class(self.file.module, node):
+            used = ", ".join(sorted(_api_used(node)))
+            self.report(node.name, f"{node.name.value} defines update_step but is also written against the tf.keras 2 optimizer API "
+                                   f"({used}), which Keras 3's optimizers neither have nor call: port that part to "
+                                   "build(var_list) and update_step(gradient, variable, learning_rate)")
 
     def _base(self, node: cst.ClassDef) -> cst.Arg | None:
         """The base class that is a Keras optimizer class (not tf_keras's, kept on purpose)."""

@@ -2,8 +2,10 @@
 
 `import tensorflow.compat.v1 as tf` makes `tf.train.AdamOptimizer` resolve to
 `tensorflow.compat.v1.train.AdamOptimizer`; a name that no import binds resolves to None.
-Imports anywhere in the file count (inside functions, try/except, if); the first binding wins,
-except that an alias assignment of an imported name (`tf = tf.compat.v1`) rebinds it. A name
+Imports anywhere in the file count (inside functions, try/except, if); the first binding wins
+where every import of the name agrees (the same path, or one Keras member through two roots, as
+a fallback's `except ImportError` imports it), except that an alias assignment of an imported
+name (`tf = tf.compat.v1`) rebinds it; a name imported as two different things is not trusted. A name
 that anything else binds anywhere in the file (an assignment, a parameter, a def, a loop
 variable, a lambda parameter, a comprehension target, `:=`, a match capture) is not trusted: it
 resolves to None, so no rule rewrites what it may not be. Given the file's path, a name imported
@@ -25,6 +27,8 @@ from optfix.analysis.chains import cst_chain, cst_dotted
 from optfix.analysis.project_imports import Resolution, is_project_path, resolve
 from optfix.analysis.star_imports import is_project_star, star_bindings
 from optfix.analysis.tree import walk
+from optfix.knowledge.keras import star_exported
+from optfix.knowledge.namespaces import KERAS_ROOTS, keras_member
 
 
 _HOLDS_STATEMENTS: dict[type, bool] = {}  # node type -> whether statements (and so imports) can be inside
@@ -129,10 +133,21 @@ class ImportTable(cst.CSTVisitor):
         if name not in self.bindings:
             self.bindings[name] = qualified
             self.origins[name] = origin
+        elif not _same_thing(self.bindings[name], qualified):
+            self.rebound.add(name)  # imported as two different things: which one a use reads is not told
 
     def _bind_star(self, module: str) -> None:
-        """`from module import *` of a project module: its names as the module binds them, and
-        those it binds to something unproven distrusted (star_imports.py)."""
+        """`from module import *` of a Keras optimizer namespace: the names optfix knows it exports;
+        of a project module: its names as the module binds them, and those it binds to something
+        unproven distrusted (star_imports.py)."""
+        known = star_exported(keras_member(module))
+        if known:  # a Keras namespace: the names optfix knows it to export
+            for name in sorted(known):
+                if name not in self.bindings:
+                    self.bindings[name] = f"{module}.{name}"
+                elif not _same_thing(self.bindings[name], f"{module}.{name}"):
+                    self.rebound.add(name)
+            return
         if self.path is None or not is_project_star(self.path, module):
             return
         for name, qualified in (star_bindings(self.path, module) or {}).items():
@@ -251,3 +266,12 @@ class _ExpressionBindings(cst.CSTVisitor):
 
     def visit_MatchMapping(self, node: cst.MatchMapping) -> None:
         self._add(node.rest)
+
+
+def _same_thing(first: str, second: str) -> bool:
+    """Two imports of one name that bind the same thing, or the same member of Keras through two
+    roots (`keras.optimizers.Adam`, `tensorflow.keras.optimizers.Adam`: a fallback's)."""
+    if first == second or first in KERAS_ROOTS and second in KERAS_ROOTS:
+        return True
+    member = keras_member(first)
+    return member is not None and member == keras_member(second)

@@ -4,14 +4,17 @@ module's source with `ast` (never run): `from .imports import *`, where imports.
 import would.
 
 The names a star import binds are the module's `__all__` when it declares one (a list or tuple of
-strings, assigned once), else its module-level names not starting with `_`. Each is bound to what
-every binding of it in the module agrees on: an import's path (`tensorflow`, `numpy.linalg`), or a
+strings, assigned once), else its module-level names not starting with `_`. Each is bound to what its
+last binding outside any `if`, `try` or loop (a later one replaces it), and every binding of it
+after that, agree on: an import's path (`tensorflow`, `numpy.linalg`), or a
 Keras name through another project module (project_imports.py); where the branches of an `if` or
 a `try` import different Keras roots for the same member, the Keras name spelled from `keras`.
 Any other name the module binds (a function, an assignment optfix cannot read, different things in
 different branches) is bound to something unknown: the importing file cannot trust it. The
 module's own star imports of project modules count as the names they bind; one of any other
-module may bind names optfix cannot list, so of the names bound before it, none is told. A module
+module may bind names optfix cannot list, so of the names bound before it, none is told, and of
+those it binds, only the ones optfix knows a Keras optimizer namespace to export (`Adam` of
+`from keras.optimizers import *`). A module
 that cannot be found, read or parsed, or whose `__all__` optfix cannot read, tells nothing: the
 names stay as they are without it.
 """
@@ -25,6 +28,7 @@ from pathlib import Path
 
 from optfix.analysis.bindings import STAR
 from optfix.analysis.project_imports import bindings_and_stars, is_project_path, parsed_module, resolve
+from optfix.knowledge.keras import star_exported
 from optfix.knowledge.namespaces import KERAS_ROOTS, keras_member
 
 _MAX_DEPTH = 8  # project modules star-importing each other, or in a cycle
@@ -60,12 +64,29 @@ def _exported(module: Path, depth: int) -> dict[str, str | None] | None:
         nested = star_bindings(module, source, depth + 1) if is_project_star(module, source) else None
         if nested is None:
             unknown_until = star.line
-            continue
+            nested = {name: f"{source}.{name}" for name in star_exported(keras_member(source))}
         for name, value in nested.items():
             values.setdefault(name, []).append((value, star.line))
     public = declared if declared else [name for name in values if not name.startswith("_")]
+    certain = _unconditional_lines(tree)
+    values = {name: _since_last_certain(bound, certain) for name, bound in values.items()}
     return {name: _value(module, values[name]) for name in public
-            if name in values and all(line > unknown_until for _, line in values[name])}
+            if name in values and all(line >= unknown_until for _, line in values[name])}
+
+
+def _unconditional_lines(tree: ast.Module) -> set[int]:
+    """The lines of the module-level statements that always bind what they bind when the module
+    runs: imports, assignments, definitions; not those in an `if`, a `try` or a loop."""
+    kinds = (ast.Import, ast.ImportFrom, ast.Assign, ast.AnnAssign, ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)
+    return {statement.lineno for statement in tree.body if isinstance(statement, kinds)}
+
+
+def _since_last_certain(values: list[tuple[str | None, int]], certain: set[int]) -> list[tuple[str | None, int]]:
+    """The bindings of one name from its last unconditional one on, which replaces those before
+    it (all of them where none is unconditional)."""
+    ordered = sorted(values, key=lambda value: value[1])
+    last = max((index for index, (_, line) in enumerate(ordered) if line in certain), default=0)
+    return ordered[last:]
 
 
 def star_module(imported: str) -> str:

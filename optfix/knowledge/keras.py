@@ -154,6 +154,16 @@ TF_KERAS_DIFFERENCES = {name: row.tf_keras_difference for name, row in KERAS_OPT
 # Keras 2.2 lowercase aliases of the classes (`keras.optimizers.adam(...)`).
 KERAS2_FACTORIES = {name.lower(): name for name in KERAS2_SIGNATURES}
 
+
+def star_exported(member: str | None) -> frozenset[str]:
+    """The names optfix knows `from <a Keras root>.<member> import *` binds to that module's own
+    (`from keras.optimizers import *` binds `Adam`): the optimizer namespaces' classes, Keras 2's
+    factories (`adam`), the base class and `get`; none for any other module."""
+    if member not in ("optimizers", "optimizers.legacy", "optimizers.experimental"):
+        return frozenset()
+    factories = set(KERAS2_FACTORIES) if member == "optimizers" else set()
+    return frozenset(KERAS3_OPTIMIZERS | factories | {"Optimizer", "get"})
+
 KERAS2_CLIPNORM = (
     "Keras 2 clipnorm clipped the global norm of all gradients together, Keras 3 clipnorm clips each "
     "gradient on its own (global_clipnorm= is Keras 2's clipnorm); tf.keras 2 and Keras 2.4+ clipped "

@@ -44,6 +44,32 @@ def keras2_api_class(module: cst.Module, node: cst.ClassDef) -> bool:
     )
 
 
+def get_updates_family(module: cst.Module, node: cst.ClassDef) -> list[str]:
+    """The classes of the module that define Keras 2.2's get_updates and make `node` a Keras 2.2
+    optimizer class (`node` itself, or its subclasses by name), where it is not Keras 3's already
+    (it defines no update_step): what rule get-updates migrates, [] for any other class."""
+    def defines(cls: cst.ClassDef) -> bool:
+        return any(isinstance(s, cst.FunctionDef) and s.name.value == "get_updates" for s in cls.body.body)
+
+    if any(isinstance(s, cst.FunctionDef) and s.name.value == "update_step" for s in node.body.body):
+        return []
+    if defines(node):
+        return [node.name.value]
+    return [
+        s.name.value for s in module.body
+        if isinstance(s, cst.ClassDef) and defines(s) and any(isinstance(a.value, cst.Name) and a.value.value == node.name.value for a in s.bases)
+    ]
+
+
+def unmigrated_get_updates_class(node: cst.ClassDef, family: list[str]) -> str:
+    """The finding for a Keras 2.2 optimizer class (see `get_updates_family`) where rule
+    get-updates, which migrates it, does not run."""
+    where = "" if family == [node.name.value] else f" in its subclass {', '.join(family)}"
+    return (f"{node.name.value} is written against Keras 2.2's optimizer API (get_updates{where}), which Keras 3's "
+            "optimizers neither have nor call: rule get-updates migrates it (it did not run here), or port it to "
+            "build(var_list) and update_step(gradient, variable, learning_rate)")
+
+
 def names_in(node: cst.CSTNode) -> set[str]:
     """Every name in `node` but attributes' names: what it reads, and keywords and imported names too."""
     return {name.value for name in reads(node, every_name=True)}

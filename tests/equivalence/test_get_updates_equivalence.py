@@ -18,6 +18,7 @@ import numpy as np
 import pytest
 
 from conftest import REPO, require
+from fit_and_save import assert_trains_and_saves
 from optfix.verify.keras3 import run_keras3
 from optfix.verify.legacy_keras import load_legacy, optimizer_classes, run_legacy
 
@@ -191,16 +192,4 @@ def test_a_round_trip_get_updates_reports_does_fail(path) -> None:
 
 @pytest.mark.parametrize("path", ROUND_TRIPS, ids=lambda p: p.stem)
 def test_migrated_optimizer_trains_a_model_and_saves(path, tmp_path) -> None:
-    keras = require("keras")
-    cls = _migrated_class(path)
-    optimizer = cls()
-    model = keras.Sequential([keras.Input((3,)), keras.layers.Dense(2)])
-    model.compile(optimizer=optimizer, loss="mse")
-    rng = np.random.default_rng(0)
-    before = [w.copy() for w in model.get_weights()]
-    model.fit(rng.normal(size=(16, 3)), rng.normal(size=(16, 2)), epochs=2, batch_size=8, verbose=0)
-    assert any(not np.allclose(a, b) for a, b in zip(before, model.get_weights()))
-    assert int(optimizer.iterations) == 4
-    model.save(tmp_path / "model.keras")
-    loaded = keras.models.load_model(tmp_path / "model.keras")
-    assert type(loaded.optimizer) is cls and int(loaded.optimizer.iterations) == 4
+    assert_trains_and_saves(_migrated_class(path), tmp_path)

@@ -26,6 +26,7 @@ import numpy as np
 import pytest
 
 from conftest import REPO, require
+from fit_and_save import assert_trains_and_saves
 from optfix.knowledge.optimizer_v2_builtins import KEPT_BASES
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
@@ -286,19 +287,7 @@ def test_the_migrated_class_round_trips_through_its_config(path) -> None:
 
 @pytest.mark.parametrize("path", MIGRATED, ids=lambda p: p.stem)
 def test_the_migrated_class_trains_a_model_and_saves(path, tmp_path) -> None:
-    keras = require("keras")
-    cls = _migrated_class(path)
-    optimizer = cls()
-    model = keras.Sequential([keras.Input((3,)), keras.layers.Dense(2)])
-    model.compile(optimizer=optimizer, loss="mse")
-    rng = np.random.default_rng(0)
-    before = [w.copy() for w in model.get_weights()]
-    model.fit(rng.normal(size=(16, 3)), rng.normal(size=(16, 2)), epochs=2, batch_size=8, verbose=0)
-    assert any(not np.allclose(a, b) for a, b in zip(before, model.get_weights()))
-    assert int(optimizer.iterations) == 4
-    model.save(tmp_path / "model.keras")
-    loaded = keras.models.load_model(tmp_path / "model.keras")
-    assert type(loaded.optimizer) is cls and int(loaded.optimizer.iterations) == 4
+    assert_trains_and_saves(_migrated_class(path), tmp_path)
 
 
 # Fixtures written as tf.keras 2 writes its own SGD and Adam: migrated, they are Keras 3's built-ins.

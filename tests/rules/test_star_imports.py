@@ -173,3 +173,24 @@ def test_an_unread_star_import_is_said_only_where_it_may_bind_keras(tmp_path) ->
     found = {name: [(f.line, f.rule) for f in _run(package / name, "learning-rate-api").findings]
              for name in ("keras_use.py", "no_keras.py")}
     assert found == {"keras_use.py": [(2, "unread-star-import")], "no_keras.py": []}
+
+
+@pytest.mark.parametrize(("module", "rewritten"), [
+    ("from keras.optimizers import *\nfrom .mine import MyAdam\nAdam = MyAdam\n", False),
+    ("from .mine import MyAdam\nAdam = MyAdam\nfrom tensorflow.keras.optimizers import Adam\n", True),
+], ids=["project-class-last", "keras-class-last"])
+def test_a_name_the_module_rebinds_is_its_last_binding_for_the_rules(tmp_path, module, rewritten) -> None:
+    package = _package(tmp_path, {"mine.py": "class MyAdam:\n    def __init__(self, lr=0.1):\n        self.lr = lr\n",
+                                  "imports.py": module, "train.py": "from .imports import *\n\nopt = Adam(lr=0.01)\n"})
+    result = _run(package / "train.py", "keras2-optimizer")
+    assert not result.failed, result.findings
+    if rewritten:
+        assert "Adam(learning_rate=0.01)" in _text(result)
+    else:
+        assert _text(result) is None and not result.findings
+
+
+def test_a_star_import_of_keras_s_optimizers_binds_the_classes_for_the_rules(tmp_path) -> None:
+    package = _package(tmp_path, {"train.py": "from keras.optimizers import *\n\nopt = Adam(lr=0.01)\n"})
+    result = _run(package / "train.py", "keras2-optimizer")
+    assert "opt = Adam(learning_rate=0.01)" in (_text(result) or ""), result.findings

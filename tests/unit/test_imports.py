@@ -79,3 +79,36 @@ def test_an_alias_of_an_unimported_package_path_is_read_as_written() -> None:
         assert table.qualified_name(cst.parse_expression("opts.get")) == "keras.optimizers.get"
     table = ImportTable.of(cst.parse_module("opts = optimizers\n"))
     assert table.qualified_name(cst.parse_expression("opts.get")) is None
+
+
+@pytest.mark.parametrize(("source", "qualified"), [
+    # a name imported as two different things: which one a use reads is not told
+    ("from tensorflow.keras.optimizers import Adam\nfrom mylib import Adam\n", None),
+    ("from mylib import Adam\nfrom tensorflow.keras.optimizers import Adam\n", None),
+    # the same thing again, or Keras's member through another root (a fallback): still Keras's
+    ("from keras.optimizers import Adam\nfrom keras.optimizers import Adam\n", "keras.optimizers.Adam"),
+    ("try:\n    from keras.optimizers import Adam\nexcept ImportError:\n    from tensorflow.keras.optimizers import Adam\n",
+     "keras.optimizers.Adam"),
+], ids=["keras-then-other", "other-then-keras", "twice", "fallback"])
+def test_a_name_imported_twice_resolves_only_to_one_thing(source, qualified) -> None:
+    table = ImportTable.of(cst.parse_module(source))
+    assert table.qualified_name(cst.parse_expression("Adam")) == qualified
+
+
+def test_keras_imported_from_either_root_is_keras() -> None:
+    table = ImportTable.of(cst.parse_module("try:\n    import keras\nexcept ImportError:\n    from tensorflow import keras\n"))
+    assert table.qualified_name(cst.parse_expression("keras.optimizers.Adam")) == "keras.optimizers.Adam"
+
+
+@pytest.mark.parametrize(("source", "expression", "qualified"), [
+    ("from keras.optimizers import *\n", "Adam", "keras.optimizers.Adam"),
+    ("from tensorflow.keras.optimizers import *\n", "Optimizer", "tensorflow.keras.optimizers.Optimizer"),
+    ("from keras.optimizers import *\n", "adam", "keras.optimizers.adam"),  # Keras 2.2's factory
+    ("from keras.optimizers import *\n", "Trainer", None),  # a name the namespace does not export
+    ("from keras.layers import *\n", "Adam", None),  # a namespace optfix knows no names of
+    ("from keras.optimizers import *\nclass Adam:\n    pass\n", "Adam", None),  # the file's own after it
+    ("from keras.optimizers import *\nfrom mylib import Adam\n", "Adam", None),
+])
+def test_a_star_import_of_a_keras_optimizer_namespace_binds_its_classes(source, expression, qualified) -> None:
+    table = ImportTable.of(cst.parse_module(source))
+    assert table.qualified_name(cst.parse_expression(expression)) == qualified

@@ -36,6 +36,28 @@ def test_only_names_bound_after_another_library_s_star_import_are_told(tmp_path)
     assert star_bindings(importer, ".imports") == {"tf": "tensorflow"}
 
 
+@pytest.mark.parametrize(("module", "adam"), [
+    # a library's star import, then the project's own class under the name: the class
+    ("from keras.optimizers import *\nfrom .mine import MyAdam\nAdam = MyAdam\n", None),
+    ("from keras.optimizers import *\nclass Adam:\n    pass\n", None),
+    # Keras's class, then the project's own: the project's
+    ("from tensorflow.keras.optimizers import Adam\nAdam = object\n", None),
+    # the project's own, then Keras's: Keras's, whatever came before
+    ("Adam = object\nfrom tensorflow.keras.optimizers import Adam\n", "tensorflow.keras.optimizers.Adam"),
+    ("from keras.optimizers import *\nfrom tensorflow.keras.optimizers import Adam\n", "tensorflow.keras.optimizers.Adam"),
+    # Keras's, then a branch that may rebind it: unknown
+    ("from tensorflow.keras.optimizers import Adam\nif FLAG:\n    Adam = object\n", None),
+    # Keras's, then a star import of a Keras namespace that binds it again: the star's
+    ("from mylib import Adam\nfrom keras.optimizers import *\n", "keras.optimizers.Adam"),
+    # a branch, then Keras's for certain: Keras's
+    ("if FLAG:\n    Adam = object\nfrom tensorflow.keras.optimizers import Adam\n", "tensorflow.keras.optimizers.Adam"),
+], ids=["star-then-assigned", "star-then-class", "keras-then-own", "own-then-keras", "star-then-keras",
+        "keras-then-branch", "lib-then-keras-star", "branch-then-keras"])
+def test_a_name_bound_more_than_once_is_what_its_last_binding_makes_it(tmp_path, module, adam) -> None:
+    (tmp_path / "mine.py").write_text("class MyAdam:\n    pass\n")
+    assert star_bindings(_tree(tmp_path, module), ".imports")["Adam"] == adam
+
+
 @pytest.mark.parametrize("module", ["x = (\n", "__all__ = []\n__all__ += ['tf']\nimport tensorflow as tf\n"])
 def test_a_module_optfix_cannot_read_tells_nothing(tmp_path, module) -> None:
     assert star_bindings(_tree(tmp_path, module), ".imports") is None
