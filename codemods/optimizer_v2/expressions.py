@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING
 from optfix.analysis.tree import code, descendants
 from optfix.knowledge import optimizer_v2 as api
 from optfix.knowledge.backend import CALLS as BACKEND_CALLS
+from optfix.knowledge.backend import Counterpart as BackendCounterpart
 from optfix.knowledge.namespaces import keras_member
 from optfix.knowledge.tf_math import COUNTERPARTS, IDENTITY
 from optfix.lazy import libcst as cst
@@ -74,8 +75,13 @@ class Translate(cst.CSTTransformer):
         target = api.BACKEND_CONFIG.get(member.removeprefix("src."))
         if target is not None:
             return updated.with_changes(func=cst.parse_expression(self._keras3(target)))
-        if member.startswith("backend.") and member[len("backend."):] in BACKEND_CALLS:
-            return updated.with_changes(func=cst.parse_expression(self._keras3(BACKEND_CALLS[member[len("backend."):]])))
+        counterpart = BACKEND_CALLS.get(member.removeprefix("backend.")) if member.startswith("backend.") else None
+        if counterpart is not None:
+            if _plain_positional(updated, counterpart):
+                return updated.with_changes(func=cst.parse_expression(self._keras3(counterpart.target)))
+            self.migration.problem(original, f"{code(original.func)}() with keyword, unpacked or defaulted arguments: "
+                                             f"write it as {counterpart.target}() of Keras 3 by hand")
+            return updated
         if member.startswith("backend"):
             self.migration.problem(original, f"{code(original.func)}() of the tf.keras 2 backend has no Keras 3 counterpart optfix knows")
         if qualified.startswith(("tensorflow.raw_ops.", "tensorflow.python.training.", "tensorflow.python.ops.gen_training_ops")) or ".training_ops." in qualified:
@@ -172,3 +178,9 @@ def _last_comma(args) -> list[cst.Arg]:
     if args:
         args[-1] = args[-1].with_changes(comma=cst.MaybeSentinel.DEFAULT)
     return args
+
+
+def _plain_positional(call: cst.Call, counterpart: BackendCounterpart) -> bool:
+    """Arguments the Keras 3 counterpart takes as they stand: positional, in place, no default to add."""
+    return (not counterpart.defaults and len(call.args) <= counterpart.keeps_position
+            and all(arg.keyword is None and not arg.star for arg in call.args))
