@@ -79,3 +79,13 @@ def test_an_alias_of_an_unimported_package_path_is_read_as_written() -> None:
         assert table.qualified_name(cst.parse_expression("opts.get")) == "keras.optimizers.get"
     table = ImportTable.of(cst.parse_module("opts = optimizers\n"))
     assert table.qualified_name(cst.parse_expression("opts.get")) is None
+
+
+def test_an_optional_import_set_to_none_where_it_fails_stays_the_import() -> None:
+    """`except ImportError: tf = None`: wherever `tf.x` is read, tf is the module imported; any
+    other value still makes the name unknown."""
+    optional = "try:\n    import tensorflow as tf\nexcept ImportError:\n    tf = {}\n"
+    table = ImportTable.of(cst.parse_module(optional.format("None")))
+    assert table.qualified_name(cst.parse_expression("tf.train.AdamOptimizer")) == "tensorflow.train.AdamOptimizer"
+    table = ImportTable.of(cst.parse_module(optional.format("FakeTensorFlow()")))
+    assert table.qualified_name(cst.parse_expression("tf.train.AdamOptimizer")) is None
