@@ -34,37 +34,52 @@ RELEASES = [  # Keras 2, tf.keras 2 and TensorFlow 1 code from 2017-2022
     "dopamine-rl==2.0.5", "ktrain==0.10.0", "deeppavlov==0.8.0", "keras-adamw==1.38", "bert4keras==0.7.9",
     "keras-lr-finder==0.1", "dm-sonnet==1.35", "cleverhans==3.0.1", "rasa-nlu==0.15.1", "innvestigate==1.0.8",
     "adversarial-robustness-toolbox==1.0.0", "deepreplay==0.1.2a2", "dltk==0.2.1", "keras-ocr==0.8.5",
-    "deepposekit==0.3.9",
+    "deepposekit==0.3.9", "keras==2.2.4 --no-binary=:all:",  # the sdist: with its examples/
 ]
+ONLY = {"keras==2.2.4": "examples/"}  # Keras's own examples, not the library itself
+# What a release was written for, passed as `--source` where optfix has that option: nothing in
+# the examples' files shows that `optimizer='rmsprop'` or `Adadelta()` meant Keras 2.2's defaults.
+SOURCE = {"keras==2.2.4": "keras-2.2", "innvestigate==1.0.8": "keras-2.2"}
 
 
-def download(requirement: str, cache: Path) -> Path:
+def download(release: str, cache: Path) -> Path:
+    """The release's archive (`name==version`, then any pip options), downloaded once into `cache`."""
+    requirement, *options = release.split()
     folder = cache / requirement.replace("==", "-")
     if not folder.is_dir() or not any(folder.iterdir()):
         folder.mkdir(parents=True, exist_ok=True)
-        subprocess.run([sys.executable, "-m", "pip", "download", "-q", "--no-deps", "-d", str(folder), requirement], check=True)
+        subprocess.run([sys.executable, "-m", "pip", "download", "-q", "--no-deps", *options, "-d", str(folder), requirement], check=True)
     [archive] = folder.iterdir()
     return archive
 
 
-def unpack(archive: Path, into: Path) -> None:
-    """The release's Python files, paths kept (setup.py and docs/ left out)."""
+def unpack(archive: Path, into: Path, only: str = "") -> None:
+    """The release's Python files and dependency declarations (what optfix may read the source
+    version from), paths kept; docs/ left out, and all but the folder `only`, if given."""
     if archive.suffix == ".whl":
         with zipfile.ZipFile(archive) as wheel:
-            members = {name: wheel.read(name) for name in wheel.namelist() if name.endswith(".py")}
+            members = {name: wheel.read(name) for name in wheel.namelist() if _wanted(name)}
     else:
         with tarfile.open(archive) as tar:
-            members = {m.name: tar.extractfile(m).read() for m in tar.getmembers() if m.isfile() and m.name.endswith(".py")}
+            members = {m.name: tar.extractfile(m).read() for m in tar.getmembers() if m.isfile() and _wanted(m.name)}
     for name, data in members.items():
-        if Path(name).name != "setup.py" and "/docs/" not in f"/{name}":
+        if "/docs/" not in f"/{name}" and (f"/{only}" in f"/{name}" or not name.endswith(".py")):
             (into / name).parent.mkdir(parents=True, exist_ok=True)
             (into / name).write_bytes(data)
 
 
-def optfix_records(folder: Path) -> dict[str, list[dict]]:
+def _wanted(name: str) -> bool:
+    base = Path(name).name
+    return base.endswith(".py") or base.startswith("requirements") or base in {"setup.cfg", "pyproject.toml", "Pipfile", "environment.yml", "METADATA"}
+
+
+def optfix_records(folder: Path, source: str | None = None) -> dict[str, list[dict]]:
     """optfix's changes and findings, by path relative to the folder."""
-    run = subprocess.run([str(Path(sys.executable).parent / "optfix"), "diff", "--output-format", "json", "--isolated",
-                          "--no-progress", "--exit-zero", "."], cwd=folder, capture_output=True)
+    optfix = str(Path(sys.executable).parent / "optfix")
+    command = [optfix, "diff", "--output-format", "json", "--isolated", "--no-progress", "--exit-zero", "."]
+    if source and "--source" in subprocess.run([optfix, "diff", "--help"], capture_output=True, text=True).stdout:
+        command += ["--source", source]
+    run = subprocess.run(command, cwd=folder, capture_output=True)
     if run.returncode not in (0, 2):  # 2: some files could not be parsed (Python 2 files; the scan skips them too)
         raise RuntimeError(run.stderr.decode())
     by_path: dict[str, list[dict]] = {}
@@ -77,8 +92,8 @@ def survey(requirement: str, cache: Path) -> list[tuple[str, int, tuple[str, ...
     """(path, line, kinds, outcome) for each legacy site of the release."""
     with tempfile.TemporaryDirectory() as temp:
         folder = Path(temp)
-        unpack(download(requirement, cache), folder)
-        records = optfix_records(folder)
+        unpack(download(requirement, cache), folder, ONLY.get(requirement.split()[0], ""))
+        records = optfix_records(folder, SOURCE.get(requirement.split()[0]))
         rows = []
         for path in sorted(folder.rglob("*.py")):
             relative = str(path.relative_to(folder))
@@ -106,8 +121,8 @@ def main() -> None:
         counts = Counter(outcome for *_, outcome in rows)
         total.update(counts)
         total["sites"] += len(rows)
-        print(f"{requirement:32} {len(rows):5} {counts['rewritten']:9} {counts['reported']:8} {counts['silent']:6}")
-        listed += [(requirement, *row) for row in rows if args.show in ("all", row[3])]
+        print(f"{requirement.split()[0]:32} {len(rows):5} {counts['rewritten']:9} {counts['reported']:8} {counts['silent']:6}")
+        listed += [(requirement.split()[0], *row) for row in rows if args.show in ("all", row[3])]
     print(f"{'total':32} {total['sites']:5} {total['rewritten']:9} {total['reported']:8} {total['silent']:6}")
     for requirement, path, line, kinds, outcome in listed:
         print(f"{outcome:9} {requirement} {path}:{line} {','.join(kinds)}")

@@ -17,6 +17,7 @@ KERAS2_KEYWORDS = {"lr", "decay", "schedule_decay", "epsilon_decay"}
 # Registry names whose defaults were different in standalone Keras 2 (learning rate, accumulator start,
 # epsilon placement, momentum schedule); 'sgd' and 'adam' kept theirs.
 ERA_STRINGS = {"rmsprop", "adagrad", "adadelta", "adamax", "nadam"}
+ERA_CLASSES = {"RMSprop", "Adagrad", "Adadelta", "Adamax", "Nadam"}  # the classes of ERA_STRINGS
 V2_INTERNALS = {"_set_hyper", "_get_hyper", "_resource_apply_dense", "_resource_apply_sparse", "_create_slots",
                 "_prepare_local", "_decayed_lr", "_serialize_hyperparameter", "add_slot", "get_slot"}
 TF1_METHODS = {"compute_gradients", "get_slot_names", "minimize"}
@@ -70,6 +71,9 @@ def _call_kinds(call: ast.Call) -> list[str]:
     if (_optimizer_name(name) or isinstance(call.func, (ast.Subscript, ast.Call))) and KERAS2_KEYWORDS & keywords.keys() \
             and not name.startswith(("optim.", "torch.")):  # PyTorch's optimizers take lr= too
         kinds.append("keras2-keyword")
+    if last in ERA_CLASSES and "tf" not in name.split(".")[:2] and "lr" not in keywords and "learning_rate" not in keywords \
+            and not call.args:
+        kinds.append("era-defaults")  # Keras 2's learning rate (and Adagrad's accumulator, RMSprop's epsilon) left implicit
     if "optimizers." in name and last in FACTORIES:
         kinds.append("lowercase-factory")
     if last in OPTIMIZER_CLASSES and "keras" in name and "clipnorm" in keywords:

@@ -87,3 +87,14 @@ def test_a_site_is_rewritten_reported_or_silent_by_the_lines_it_shares() -> None
     assert survey_scan.classify(site, [finding, change]) == "rewritten"
     assert survey_scan.classify(site, [finding]) == "reported"
     assert survey_scan.classify(site, [elsewhere]) == "silent"
+
+
+def test_defaults_that_changed_are_sites_where_the_call_leaves_them_implicit() -> None:
+    assert _kinds("""\
+        import keras
+        import tensorflow as tf
+        a = keras.optimizers.Adadelta()
+        b = keras.optimizers.RMSprop(learning_rate=0.001)
+        c = keras.optimizers.Adam()
+        d = tf.keras.optimizers.Adagrad()
+        """) == {3: ("era-defaults",)}
