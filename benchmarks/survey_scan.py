@@ -163,9 +163,7 @@ def _inside(node: ast.AST, classes: list[ast.ClassDef]) -> bool:
 
 
 def _own_api(node: ast.AST, kinds: list[str]) -> bool:
-    """A method of the optimizer API defined, or called on `self` (or an optimizer it wraps), inside an optimizer subclass."""
-    if isinstance(node, ast.FunctionDef):
-        return True
+    """The optimizer API called on `self` (or on an optimizer it wraps), inside an optimizer subclass."""
     return isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and dotted(node.func.value).split(".")[0] == "self" \
         and all(kind.split(":")[0] in {"v2-internal", "tf1-method", "get-updates", "loss-scale-v2"} for kind in kinds)
 
@@ -173,8 +171,8 @@ def _own_api(node: ast.AST, kinds: list[str]) -> bool:
 def scan(source: str) -> list[Site]:
     """Every legacy optimizer site of a Python file, one per first line, with the kinds seen there.
 
-    A subclass of an optimizer is one site, at its `class` line: the optimizer API it defines or
-    calls on `self` belongs to it, and stands or falls with it.
+    A subclass of an optimizer is one site, from its `class` line to its end: the optimizer API it
+    defines or calls on `self` belongs to it, and stands or falls with it.
     """
     tree = ast.parse(source)
     for parent in ast.walk(tree):
@@ -191,9 +189,8 @@ def scan(source: str) -> list[Site]:
             kinds = [kind for kind in kinds if not kind.startswith(("tf1-method", "apply_gradients", "v2-internal:get_slot"))]
         if not kinds or (_inside(node, classes) and _own_api(node, kinds)):
             continue
-        end = node.lineno if isinstance(node, ast.FunctionDef) else node.end_lineno
-        old_end, old_kinds = spans.get(node.lineno, (end, set()))
-        spans[node.lineno] = (max(old_end, end), old_kinds | set(kinds))
+        old_end, old_kinds = spans.get(node.lineno, (node.end_lineno, set()))
+        spans[node.lineno] = (max(old_end, node.end_lineno), old_kinds | set(kinds))
     return [Site(line, end, tuple(sorted(kinds))) for line, (end, kinds) in sorted(spans.items())]
 
 
