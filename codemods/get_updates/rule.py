@@ -399,13 +399,13 @@ class GetUpdatesRule(RemovedImports, OutsideClasses, FactoryClasses, Rule):
                                  f"{qualified.rsplit('.optimizers.', 1)[0]}, which optfix cannot follow; import Keras directly "
                                  "(from keras import backend as K; keras.optimizers.Optimizer) and run optfix again")
                 return
-        if node.bases and any(
+        if node.bases and (any(
             a.attr.value in ("get_gradients", "updates") and isinstance(a.value, cst.Name) and a.value.value == "self"
             for a in descendants(node, cst.Attribute)
-        ):
+        ) or any(is_super_call(call, "get_updates") for call in descendants(node, cst.Call))):
             bases = ", ".join(code(arg.value) for arg in node.bases)
-            self.report(node.name, f"{node.name.value} looks like a Keras 2 optimizer (get_updates, self.get_gradients or "
-                                   f"self.updates) but its base class ({bases}) is not one optfix can resolve through the "
+            self.report(node.name, f"{node.name.value} looks like a Keras 2 optimizer (get_updates, extending its base's or using "
+                                   f"self.get_gradients or self.updates) but its base class ({bases}) is not one optfix can resolve through the "
                                    "imports (a class factory's parameter?): not migrated")
 
     def _names(self) -> migration_module.Names:

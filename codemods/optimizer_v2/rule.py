@@ -23,6 +23,8 @@ round_trip = lazy_import("optfix.rulekit.config_round_trip")
 _LEFT_ALONE = ("keras.src", "tf_keras")  # Keras 3's own sources; tf_keras, kept on purpose
 _BUILT_INS = frozenset(KERAS3_OPTIMIZERS | set(TF_KERAS_SIGNATURES))
 _API = "|".join(sorted(OPTIMIZER_V2_API))
+# The part of that API that only tf.keras 2's OptimizerV2 has (TensorFlow 1's Optimizer has the rest).
+_V2_ONLY = frozenset({"_set_hyper", "_get_hyper", "_decayed_lr", "add_slot", "_serialize_hyperparameter", "_prepare_local"})
 
 
 class OptimizerV2Rule(Rule):
@@ -292,15 +294,14 @@ class OptimizerV2Rule(Rule):
     def _report_unresolved(self, node: cst.ClassDef) -> None:
         """A class that reads as an OptimizerV2 optimizer whose base class optfix cannot resolve
         (an alias chosen at import time, a class factory's parameter): reported, not guessed at."""
-        methods = {s.name.value for s in node.body.body if isinstance(s, cst.FunctionDef)}
-        sets_hypers = any(isinstance(c.func, cst.Attribute) and c.func.attr.value == "_set_hyper" for c in descendants(node, cst.Call))
-        if api.DENSE not in methods or not sets_hypers or not node.bases:
-            return  # TensorFlow 1's optimizers have _resource_apply_dense too, but no _set_hyper
+        own = sorted(_api_used(node) & _V2_ONLY)
+        if not own or not node.bases:
+            return  # TensorFlow 1's optimizers have _resource_apply_dense, _create_slots and get_slot too, not these
         if any(self.file.imports.qualified_name(arg.value) is not None and self.file.imports.project_import(
                 self.file.imports.qualified_name(arg.value)) is None for arg in node.bases):
             return  # a base class the imports name: not tf.keras's (tf_keras's, TensorFlow 1's, another library's)
         bases = ", ".join(code(arg.value) for arg in node.bases)
-        self.report(node.name, f"{node.name.value} is written against the tf.keras 2 optimizer API (_resource_apply_dense), but optfix "
+        self.report(node.name, f"{node.name.value} is written against the tf.keras 2 optimizer API ({', '.join(own)}), but optfix "
                                f"cannot resolve its base class ({bases}) to tf.keras's Optimizer through the imports: not migrated to Keras 3; "
                                "name tf.keras.optimizers.legacy.Optimizer as its base and run optfix again")
 

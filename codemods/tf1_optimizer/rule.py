@@ -19,7 +19,7 @@ from optfix.knowledge.tf1 import (
 )
 from optfix.rulekit.references import ValueReferences
 from optfix.rulekit.rule import FileContext, Rule
-from optfix.analysis.tree import walk
+from optfix.analysis.tree import code, walk
 
 _TF1_CLASS_NAMES = re.compile(r"\b(?:%s)\b" % "|".join(TF1_OPTIMIZERS))
 # TF1 optimizer class names, the TF1 base class reached through a TF1 module, tf.contrib.opt.
@@ -122,7 +122,8 @@ class Tf1OptimizerRule(ValueReferences, Rule):
     def relevant(cls, tree: ast.Module) -> bool:
         """A name in code or an import that may stand for a TF1 optimizer class, the TF1 base
         class or tf.contrib.opt (not a mention in docstrings and comments)."""
-        return any(tf1_class(name) or name in NO_EQUIVALENT_MODULES or _no_equivalent_module(name) for name in possible_names(tree))
+        return any(tf1_class(name) or name in NO_EQUIVALENT_MODULES or _no_equivalent_module(name) or _project_train_name(name)
+                   for name in possible_names(tree))
 
     def __init__(self, file: FileContext) -> None:
         super().__init__(file)
@@ -153,6 +154,8 @@ class Tf1OptimizerRule(ValueReferences, Rule):
 
     def on_call(self, original: cst.Call, updated: cst.Call) -> cst.BaseExpression:
         qualified = self.file.imports.qualified_name(original.func)
+        if self._through_project_module(original.func, qualified):
+            return updated
         why = _no_equivalent_module(qualified)
         if why:
             self.report(original, why)
@@ -169,6 +172,29 @@ class Tf1OptimizerRule(ValueReferences, Rule):
             self.report(original, f"{name} left as it is: {why}")
             return updated
         return self._construct(original, updated, row)
+
+    def _through_project_module(self, node: cst.BaseExpression, qualified: str | None) -> bool:
+        """`tfv1.train.AdamOptimizer` where `tfv1` comes from a module of the project's own that
+        optfix cannot prove is TensorFlow's (`tfv1 = tf.compat.v1`, chosen at import time):
+        reported, left as written."""
+        name = _project_train_name(qualified)
+        if name is None or not self._unproven_project_import(node):
+            return False
+        head = qualified.split(".train.")[0]
+        what = "the TF1 base class" if name == TF1_BASE_CLASS else f"the TF1 optimizer {name}"
+        self.report(node, f"{code(node)} reads as {what}, reached through {head}, a module of the project's own that optfix "
+                          "cannot prove is TensorFlow's: left as it is; import tensorflow.compat.v1 directly and run optfix again")
+        return True
+
+    def _unproven_project_import(self, node: cst.BaseExpression) -> bool:
+        imports = self.file.imports
+        head = node
+        while isinstance(head, cst.Attribute):
+            head = head.value
+        if not isinstance(head, cst.Name) or head.value not in imports.origins:
+            return False
+        resolution = imports.project_import(imports.bindings[head.value])
+        return resolution is not None and resolution.qualified is None
 
     def _graph_code(self) -> str:
         """Why TF1 optimizers stay in this file, if it builds TF1 graphs; the evidence is reported
@@ -230,6 +256,8 @@ class Tf1OptimizerRule(ValueReferences, Rule):
         if id(original) in self.called:
             return updated
         qualified = self.file.imports.qualified_name(original)
+        if self._through_project_module(original, qualified):
+            return updated
         why = _no_equivalent_module(qualified)
         name = tf1_class(qualified)
         if why or name is None:
@@ -279,6 +307,15 @@ class Tf1OptimizerRule(ValueReferences, Rule):
         if result is replacement:
             self.file.use_keras(needs_keras, legacy_reference)
         return result
+
+
+def _project_train_name(qualified: str | None) -> str | None:
+    """`AdamOptimizer` of `.compat.tfv1.train.AdamOptimizer`: a TF1 optimizer name reached through
+    a module that is not TensorFlow's (a project module's, as the import spells it)."""
+    if not qualified or qualified.startswith("tensorflow.") or ".train." not in qualified:
+        return None
+    name = qualified.rsplit(".train.", 1)[1]
+    return name if name in TF1_OPTIMIZERS or name == TF1_BASE_CLASS else None
 
 
 def _class_loses(row: Tf1Optimizer) -> str:

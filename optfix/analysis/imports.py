@@ -92,6 +92,8 @@ class ImportTable(cst.CSTVisitor):
     def _note_bindings(self, node: cst.CSTNode) -> None:
         kind = type(node)  # exact types: isinstance() with libcst's classes is an abstract-class check
         if kind is cst.Assign:
+            if isinstance(node.value, cst.Name) and node.value.value == "None":
+                return  # `except ImportError: tf = None`: wherever `tf.x` runs, tf is still what was imported
             if len(node.targets) == 1 and isinstance(node.targets[0].target, cst.Name):
                 value = node.value
                 # `tf = tf.compat.v1`; `opts = keras.optimizers` even where `keras` is not imported.

@@ -112,3 +112,13 @@ def test_keras_imported_from_either_root_is_keras() -> None:
 def test_a_star_import_of_a_keras_optimizer_namespace_binds_its_classes(source, expression, qualified) -> None:
     table = ImportTable.of(cst.parse_module(source))
     assert table.qualified_name(cst.parse_expression(expression)) == qualified
+
+
+def test_an_optional_import_set_to_none_where_it_fails_stays_the_import() -> None:
+    """`except ImportError: tf = None`: wherever `tf.x` is read, tf is the module imported; any
+    other value still makes the name unknown."""
+    optional = "try:\n    import tensorflow as tf\nexcept ImportError:\n    tf = {}\n"
+    table = ImportTable.of(cst.parse_module(optional.format("None")))
+    assert table.qualified_name(cst.parse_expression("tf.train.AdamOptimizer")) == "tensorflow.train.AdamOptimizer"
+    table = ImportTable.of(cst.parse_module(optional.format("FakeTensorFlow()")))
+    assert table.qualified_name(cst.parse_expression("tf.train.AdamOptimizer")) is None
