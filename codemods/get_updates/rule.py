@@ -262,9 +262,8 @@ class GetUpdatesRule(RemovedImports, OutsideClasses, FactoryClasses, Rule):
             return self._leave_family_member(original, updated, parent)
         if not _is_candidate(original):
             self._report_gradients_override(original)
-            if self._legacy_base(original) is not None:
-                for review in migrated_module.residual_problems(self.file.module, original):
-                    self.report(review.node, f"{original.name.value}: {review.message}")
+            for review in migrated_module.residual_problems(self.file.module, original):
+                self.report(review.node, f"{original.name.value}: {review.message}")
             return updated
         unproven = self._unproven_project_imports(original)
         for node, message in unproven:

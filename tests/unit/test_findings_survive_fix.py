@@ -34,10 +34,7 @@ INPUTS = sorted(p for p in FIXTURES.glob("*/*.py") if not p.name.endswith(".expe
 
 _MIGRATED_V2 = ("optimizer-v2 migrates a class whole and reports what the migrated class may still do differently "
                 "(a variable's name matched); the next run sees a Keras 3 class")
-_MIGRATED_FACTORY = ("get-updates reads again the classes it migrated in their update_step shape; a factory's class, whose "
-                     "update_step wraps the base class's, is not read again, so its review of a variable's name is not repeated")
 AWAITING = {
-    "get-updates/factory_applied_trust_ratio": _MIGRATED_FACTORY,
     "optimizer-v2/adam_weight_decay": _MIGRATED_V2,
     "optimizer-v2/lars_style": _MIGRATED_V2,
 }
