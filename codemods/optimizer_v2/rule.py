@@ -179,7 +179,13 @@ class OptimizerV2Rule(Rule):
     says why. Migrated with a finding: a sparse method that writes whole variables (optfix does not
     prove it computes what the dense one does), a dropped `set_weights`, reads of a variable's
     `.name` (Keras 3 names a Dense kernel `kernel`, tf.keras `dense/kernel:0`), get_config keys that
-    would not round-trip.
+    would not round-trip. A later run recognises the classes it migrated (registered, with an
+    update_step that begins, after densifying a sparse gradient, with the variable's dtype as
+    OptimizerV2 code took it: `var_dtype = variable.dtype`) and reports again what is still in
+    their code: a variable's `.name` read, a get_config that would not round-trip. A Keras 3
+    optimizer written as such (its update_step begins otherwise, as Keras 3's own do) is left
+    alone: it reads `variable.name` knowing Keras 3's names, as `exclude_from_weight_decay` does.
+    One migrated from code that did not take the dtype first is not recognised on a later run.
 
     How this is checked: every migrated fixture runs as written on tf_keras's OptimizerV2 (the real
     tf.keras 2 code) and as migrated on Keras 3, on the same gradients in float64: default and non-default arguments, gradients of two scales,
