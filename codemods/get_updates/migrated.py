@@ -30,14 +30,14 @@ _STEP = ["self", "gradient", "variable", "learning_rate"]
 def residual_problems(module: cst.Module, node: cst.ClassDef) -> list[Problem]:
     """The findings a migrated class of `module` still deserves; none for a class of any other shape."""
     methods = methods_of(node)
-    if _migrated_shape(module, node, methods) or _factory_class(module, node, methods):
+    if _migrated_shape(node, methods) or _factory_class(module, node, methods):
         return migrated_class_problems(node)
     family_base = _registered(node) and "__init__" in methods and "get_updates" not in methods and any(
-        _migrated_shape(module, child, methods_of(child)) for child in subclasses(module, node.name.value))
+        _migrated_shape(child, methods_of(child)) for child in subclasses(module, node.name.value))
     return config_problems(node, node) if family_base else []
 
 
-def _migrated_shape(module: cst.Module, node: cst.ClassDef, methods: dict[str, cst.FunctionDef]) -> bool:
+def _migrated_shape(node: cst.ClassDef, methods: dict[str, cst.FunctionDef]) -> bool:
     return (
         "get_updates" not in methods
         and _parameters(methods.get("build")) == ["self", "var_list"]
@@ -58,7 +58,7 @@ def _factory_class(module: cst.Module, node: cst.ClassDef, methods: dict[str, cs
     given = applications(module, found[0]) if found else None
     classes = {s.name.value: s for s in module.body if isinstance(s, cst.ClassDef)}
     return bool(given) and all(
-        isinstance(e, cst.Name) and e.value in classes and _migrated_shape(module, classes[e.value], methods_of(classes[e.value]))
+        isinstance(e, cst.Name) and e.value in classes and _migrated_shape(classes[e.value], methods_of(classes[e.value]))
         for e in given)
 
 
