@@ -26,7 +26,8 @@ from optfix.codemods.get_updates.migration import Migration, Names
 from optfix.codemods.get_updates.wrappers import factory_of
 from optfix.knowledge.tf_math import COUNTERPARTS as TF_MATH
 from optfix.lazy import libcst as cst
-from optfix.rulekit.class_code import Problem, assignment_of, attributes_named, calls_in
+from optfix.rulekit.class_code import assignment_of, attributes_named, calls_in
+from optfix.rulekit.migrated_optimizers import variable_name_review
 from optfix.rulekit.rule import FileContext
 
 _LEGACY_DECORATORS = ("symbolic", "legacy_get_updates_support")
@@ -72,10 +73,8 @@ def migrate_factory_class(file: FileContext, node: cst.ClassDef, names: Names, m
         body.append(statement)
     if migration.problems:
         return None, migration
-    for attribute in attributes_named(node, "name"):
-        if not (isinstance(attribute.value, cst.Name) and attribute.value.value == "self"):
-            migration.reviews.append(Problem(attribute, f"{code(attribute)}: Keras 3 names variables by their layer's attribute "
-                                                        "('kernel', not 'dense/kernel:0'): check what is matched against it"))
+    migration.reviews += [variable_name_review(attribute) for attribute in attributes_named(node, "name")
+                          if not (isinstance(attribute.value, cst.Name) and attribute.value.value == "self")]
     return node.with_changes(body=node.body.with_changes(body=body)), migration
 
 

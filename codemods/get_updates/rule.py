@@ -182,8 +182,11 @@ class GetUpdatesRule(RemovedImports, OutsideClasses, FactoryClasses, Rule):
     `weight_decay` that `from_config` would give to a parameter of the class's own), and one
     whose `self.weights` order build() cannot follow. A later run recognises the classes it
     migrated (registered, with `build(var_list)` and an update_step that begins by casting the
-    learning rate and unpacks `variable` into the loop's names) and reports again what is still
-    in their code: a `.name` read, a get_config that would not round-trip. One difference of Keras itself remains:
+    learning rate and unpacks `variable` into the loop's names, and the class of a factory applied
+    to such classes, whose update_step wraps the base class's) and reports again what is still
+    in their code: a `.name` read, a get_config that would not round-trip. Keras 3 optimizers of
+    any other shape, written as such, are left alone: they read `variable.name` knowing Keras 3's
+    names, as its own `exclude_from_weight_decay` does. One difference of Keras itself remains:
     Keras 2's `K.sqrt` clipped negative arguments to 0, `keras.ops.sqrt` does not.
 
     How it is checked: each migrated example is run, from its original source, on a numpy
@@ -266,9 +269,8 @@ class GetUpdatesRule(RemovedImports, OutsideClasses, FactoryClasses, Rule):
             return self._leave_family_member(original, updated, parent)
         if not _is_candidate(original):
             self._report_gradients_override(original)
-            if self._legacy_base(original) is not None:
-                for review in migrated_module.residual_problems(self.file.module, original):
-                    self.report(review.node, f"{original.name.value}: {review.message}")
+            for review in migrated_module.residual_problems(self.file.module, original):
+                self.report(review.node, f"{original.name.value}: {review.message}")
             return updated
         unproven = self._unproven_project_imports(original)
         for node, message in unproven:

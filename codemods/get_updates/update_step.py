@@ -7,7 +7,8 @@ from typing import TYPE_CHECKING
 from optfix.analysis.tree import code
 from optfix.codemods.get_updates.backend_calls import BackendCalls
 from optfix.codemods.get_updates.pre_step import read_before_the_step
-from optfix.rulekit.class_code import Problem, assignment_of, attributes_named, expression_of, flat, names_in
+from optfix.rulekit.migrated_optimizers import variable_name_review
+from optfix.rulekit.class_code import assignment_of, attributes_named, expression_of, flat, names_in
 from optfix.knowledge import backend as facts
 from optfix.lazy import libcst as cst
 
@@ -55,12 +56,6 @@ def _unpacked(migration: Migration, loop: cst.For, param_list: str, grads: str) 
                 migration.reviews.append(variable_name_review(node))
     values = ["variable" if source == param_list else "gradient" if source == grads else f"self.{source}[index]" for source in sources]
     return f"{code(target).strip()} = {', '.join(values)}"
-
-
-def variable_name_review(node: cst.Attribute) -> Problem:
-    """`p.name` of a parameter: Keras 3 names it otherwise than Keras 2 did."""
-    return Problem(node, f"{code(node)}: Keras 3 names variables by their layer's attribute ('kernel', not 'dense/kernel:0'): "
-                         "check what is matched against it")
 
 
 def _loop_body(migration: Migration, statements, translate: BackendCalls, whole_lists: set[str]) -> list[cst.BaseStatement]:

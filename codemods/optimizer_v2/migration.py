@@ -24,6 +24,7 @@ from optfix.knowledge import optimizer_v2 as api
 from optfix.knowledge.optimizer_v2_members import OPTIMIZER_V2_MEMBERS
 from optfix.lazy import libcst as cst
 from optfix.rulekit.class_code import Problem, assignment_of, descendant_ids, is_docstring, is_super_call, only_adjusts_the_list
+from optfix.rulekit.migrated_optimizers import variable_name_review
 from optfix.rulekit.rule import FileContext
 
 # Calls that drive an optimizer: made on another object than self, they are a wrapper's.
@@ -215,8 +216,7 @@ class Migration:
             params = {p.name.value for p in method.params.params} - {"self"}
             for node in descendants(method, cst.Attribute):
                 if node.attr.value == "name" and isinstance(node.value, cst.Name) and node.value.value in params:
-                    self.reviews.append(Problem(node, f"{code(node)}: Keras 3 names a variable by its layer's attribute ('kernel', "
-                                                      "not 'dense/kernel:0'): check what is matched against it"))
+                    self.reviews.append(variable_name_review(node))
 
     def _other_method(self, method: cst.FunctionDef) -> cst.FunctionDef:
         if method.name.value in self.renamed:

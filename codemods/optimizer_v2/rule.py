@@ -19,6 +19,8 @@ from optfix.rulekit.rule import Rule
 # The migration, loaded with libcst when a file needs it: not when optfix starts.
 v2 = lazy_import("optfix.codemods.optimizer_v2.migration")
 round_trip = lazy_import("optfix.rulekit.config_round_trip")
+migrated_v2 = lazy_import("optfix.codemods.optimizer_v2.migrated")
+migrated_classes = lazy_import("optfix.rulekit.migrated_optimizers")
 
 _LEFT_ALONE = ("keras.src", "tf_keras")  # Keras 3's own sources; tf_keras, kept on purpose
 _BUILT_INS = frozenset(KERAS3_OPTIMIZERS | set(TF_KERAS_SIGNATURES))
@@ -179,7 +181,13 @@ class OptimizerV2Rule(Rule):
     says why. Migrated with a finding: a sparse method that writes whole variables (optfix does not
     prove it computes what the dense one does), a dropped `set_weights`, reads of a variable's
     `.name` (Keras 3 names a Dense kernel `kernel`, tf.keras `dense/kernel:0`), get_config keys that
-    would not round-trip.
+    would not round-trip. A later run recognises the classes it migrated (registered, with an
+    update_step that begins, after densifying a sparse gradient, with the variable's dtype as
+    OptimizerV2 code took it: `var_dtype = variable.dtype`) and reports again what is still in
+    their code: a variable's `.name` read, a get_config that would not round-trip. A Keras 3
+    optimizer written as such (its update_step begins otherwise, as Keras 3's own do) is left
+    alone: it reads `variable.name` knowing Keras 3's names, as `exclude_from_weight_decay` does.
+    One migrated from code that did not take the dtype first is not recognised on a later run.
 
     How this is checked: every migrated fixture runs as written on tf_keras's OptimizerV2 (the real
     tf.keras 2 code) and as migrated on Keras 3, on the same gradients in float64: default and non-default arguments, gradients of two scales,
@@ -223,14 +231,20 @@ class OptimizerV2Rule(Rule):
     @classmethod
     def wants(cls, data: bytes) -> bool:
         return any(part in data for part in (b"_resource_apply", b"slot", b"_hyper", b"_decayed_lr", b"_prepare_local")) \
-            and cls.trigger.search(data) is not None
+            and cls.trigger.search(data) is not None \
+            or b"update_step" in data and b"register_keras_serializable" in data  # a class it migrated, read again
 
     @classmethod
     def relevant(cls, tree: ast.Module) -> bool:
-        return any(isinstance(node, ast.ClassDef) and _uses_the_api(node) for node in every_node(tree))
+        return any(isinstance(node, ast.ClassDef) and (_uses_the_api(node) or _steps(node)) for node in every_node(tree))
 
     def leave_ClassDef(self, original: cst.ClassDef, updated: cst.ClassDef) -> cst.ClassDef:
         methods = {s.name.value for s in original.body.body if isinstance(s, cst.FunctionDef)}
+        if not _api_used(original) and "update_step" in methods and self._base(original) is not None \
+                and migrated_v2.migrated_shape(original):
+            for review in migrated_classes.residual_problems(original):
+                self.report(review.node, f"{original.name.value}: {review.message}")
+            return updated
         if not _api_used(original) or "update_step" in methods or keras2_api_class(self.file.module, original):
             if _api_used(original) and "keras2-optimizer" not in self.file.rules:
                 self._report_left_to_others(original)
@@ -349,6 +363,11 @@ def _uses_the_api(node: ast.ClassDef) -> bool:
         and isinstance(call.func.value, ast.Name) and call.func.value.id == "self"
         for call in ast.walk(node)
     )
+
+
+def _steps(node: ast.ClassDef) -> bool:
+    """A class with update_step: Keras 3's API, maybe this rule's output, read again."""
+    return any(isinstance(item, ast.FunctionDef) and item.name == "update_step" for item in node.body)
 
 
 def _read(node: cst.CSTNode) -> set[str]:

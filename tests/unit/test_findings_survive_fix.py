@@ -4,7 +4,7 @@ For every fixture of every rule, the default fix is applied and the rule run aga
 A finding for a person (not a change) of the first run still applies unless the fix made it moot,
 and a fix makes a finding moot only by removing the code it points at. So each such finding's line
 is followed from the original into the fixed file through the diff: a line the fix kept (or
-replaced one for one, or by a line mostly like it) is still there, and the second run must report
+replaced by a line mostly like it, or else one for one) is still there, and the second run must report
 at least as many findings of the same rule on it as the first did on the original line. Messages
 are not compared: one may quote the code the fix rewrote around it (`K.get_value(opt.lr)` becomes
 `K.get_value(opt.learning_rate)`). A line the fix removed (a dropped override) takes its findings
@@ -12,8 +12,9 @@ with it.
 
 What a rule cannot keep in sight is a fix that erases the evidence a finding rests on while its
 cause stays; the rules avoid it by leaving such calls as written (their rewrite becomes an unsafe
-fix). The fixtures listed in AWAITING still lose findings, each for the reason given; the test
-fails as soon as one of them stops losing any, so the list only shrinks.
+fix), and the rules that migrate a class whole read their output again on the next run (see
+optfix.rulekit.migrated_optimizers). A fixture listed in AWAITING still loses findings, for the
+reason given; the test fails as soon as one of them stops losing any, so the list only shrinks.
 """
 
 from __future__ import annotations
@@ -32,37 +33,43 @@ from optfix.rulekit.rule import FixOptions
 FIXTURES = Path(__file__).resolve().parents[2] / "fixtures"
 INPUTS = sorted(p for p in FIXTURES.glob("*/*.py") if not p.name.endswith(".expected.py"))
 
-_MIGRATED_V2 = ("optimizer-v2 migrates a class whole and reports what the migrated class may still do differently "
-                "(a variable's name matched); the next run sees a Keras 3 class")
-_MIGRATED_FACTORY = ("get-updates reads again the classes it migrated in their update_step shape; a factory's class, whose "
-                     "update_step wraps the base class's, is not read again, so its review of a variable's name is not repeated")
-AWAITING = {
-    "get-updates/factory_applied_trust_ratio": _MIGRATED_FACTORY,
-    "optimizer-v2/adam_weight_decay": _MIGRATED_V2,
-    "optimizer-v2/lars_style": _MIGRATED_V2,
-}
+AWAITING: dict[str, str] = {}
 
 
 def _line_map(old: list[str], new: list[str]) -> dict[int, int]:
     """Original line -> fixed line, for the lines the fix kept or replaced by one like it."""
     mapped = {}
     for tag, i1, i2, j1, j2 in difflib.SequenceMatcher(None, old, new, autojunk=False).get_opcodes():
-        if tag == "equal" or (tag == "replace" and i2 - i1 == j2 - j1):
+        if tag == "equal":
             mapped.update({i1 + k + 1: j1 + k + 1 for k in range(i2 - i1)})
         elif tag == "replace":
             for i in range(i1, i2):
                 # indentation apart: a statement moved out of a loop is still itself, and two
                 # unrelated statements at one depth are not alike for their leading spaces
-                ratio, j = max((difflib.SequenceMatcher(None, old[i].strip(), new[j].strip()).ratio(), j) for j in range(j1, j2))
-                if ratio >= 0.6:
+                ratio, j = max((_alike(old[i], new[j]), j) for j in range(j1, j2))
+                one_for_one = j1 + i - i1 if i2 - i1 == j2 - j1 else None
+                if one_for_one is not None and (ratio < 0.6 or _alike(old[i], new[one_for_one]) >= 0.6):
+                    mapped[i + 1] = one_for_one + 1  # replaced one for one, unless another line of the block is its own
+                elif ratio >= 0.6:
                     mapped[i + 1] = j + 1
     return mapped
+
+
+def _alike(old: str, new: str) -> float:
+    return difflib.SequenceMatcher(None, old.strip(), new.strip()).ratio()
 
 
 def test_a_line_is_followed_by_its_text_not_its_indentation() -> None:
     old = ["        for p in params:", "            self.weights.extend(moments)", "            v = m - lr * g"]
     new = ["            self.assign(m, v)", "            v = m - learning_rate * g"]
     assert _line_map(old, new) == {3: 2}  # the removed statement is not taken for another at its depth
+
+
+def test_a_line_replaced_in_a_block_of_equal_length_is_followed_to_its_own_rewrite() -> None:
+    old = ["    grad = apply(grad)", "    v = self.get_slot(var, 'v')", "    if decays(var.name):", "    return var.assign(v)"]
+    new = ["    var_dtype = variable.dtype", "    v = self.v_slots[index]", "    w = 1", "    if decays(variable.name):"]
+    assert _line_map(old, new)[3] == 4  # not the line at its position, unlike it
+    assert _line_map(old, new)[1] == 1  # nothing alike further on: replaced one for one
 
 
 def _lost(path: Path) -> list[str]:
