@@ -100,10 +100,18 @@ def statements(plan: Minimize, arguments: dict[str, cst.Arg], line: cst.SimpleSt
     lines.append(f"{gradients} = {tape}.gradient({target}, {var_list}{output})")
     lines.append(f"{plan.receiver}.apply_gradients(zip({gradients}, {var_list}))")
     body = list(cst.parse_module("\n".join(lines) + "\n").body)
-    body[0] = body[0].with_changes(leading_lines=line.leading_lines)
+    between = [cst.EmptyLine(indent=True, comment=comment) for comment in _comments_between_arguments(line.body[0].value)]
+    body[0] = body[0].with_changes(leading_lines=[*line.leading_lines, *between])
     if isinstance(body[-1], cst.SimpleStatementLine):
         body[-1] = body[-1].with_changes(trailing_whitespace=line.trailing_whitespace)
     return body
+
+
+def _comments_between_arguments(call: cst.Call) -> list[cst.Comment]:
+    """The comments of a call written over several lines, but those inside an argument's value
+    (which keeps them)."""
+    kept = {id(comment) for arg in call.args for comment in descendants(arg.value, cst.Comment)}
+    return [comment for comment in descendants(call, cst.Comment) if id(comment) not in kept]
 
 
 def _text(node: cst.BaseExpression) -> str:

@@ -160,7 +160,9 @@ class OptimizerApiRule(MinimizeStatements, Rule):
     loss is not reported. Variable lists are compared as written: two spellings of one list are
     reported, and one call stepping different lists (in a loop over models) is not. The TF 2.1-2.3
     `mixed_precision.experimental` LossScaleOptimizer cannot run on tf_keras 2.21: its rewrite is
-    checked against the arguments TF 2.4-2.12 translated it to.
+    checked against the arguments TF 2.4-2.12 translated it to. With TF 2.x's `decay=`,
+    `_decayed_lr(tf.float16)` did the division in float16; its rewrite rounds the float32 rate
+    once, which may differ in a float16's last bit.
     """
 
     id = "optimizer-api"
