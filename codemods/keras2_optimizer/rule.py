@@ -17,7 +17,7 @@ from optfix.codemods.keras2_optimizer.signatures import (
     meanings,
     positional_names,
 )
-from optfix.codemods.keras2_optimizer.sites import LEFT_ALONE, Site, site_for
+from optfix.codemods.keras2_optimizer.sites import LEFT_ALONE, Site, may_reach_optimizers, site_for
 from optfix.codemods.keras2_optimizer.subclasses import legacy_subclass_api
 from optfix.knowledge.keras import (
     CLIP_BOTH,
@@ -34,6 +34,7 @@ from optfix.knowledge.keras import (
 )
 from optfix.knowledge.namespaces import keras_member
 from optfix.lazy import libcst as cst
+from optfix.rulekit.anchors import reaching_heads
 from optfix.rulekit.calls import NOT_CONSTANT, as_keyword, constant, new_keyword, with_args
 from optfix.rulekit.optimizer_sites import optimizer_argument
 from optfix.rulekit.references import ValueReferences
@@ -164,6 +165,11 @@ class Keras2OptimizerRule(ValueReferences, Rule):
     @classmethod
     def relevant(cls, tree: ast.Module) -> bool:
         return prefilter.relevant(tree)
+
+    def anchors(self, chains):
+        """Names that may reach a Keras optimizer class or module, and the Keras 2 keywords (an
+        optimizer of a class chosen at run time is known by them)."""
+        return frozenset(reaching_heads(chains, self.file.imports, may_reach_optimizers) | LEGACY_KEYWORDS)
 
     def __init__(self, file) -> None:
         super().__init__(file)

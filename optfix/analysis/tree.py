@@ -123,20 +123,25 @@ def _dispatched(node: cst.CSTNode, visitor: cst.CSTVisitor, handlers: dict, skip
         leave(node)
 
 
-def transformed(node: cst.CSTNode, transformer: cst.CSTTransformer, skipped: frozenset[type] = frozenset()) -> cst.CSTNode:
+def transformed(node: cst.CSTNode, transformer: cst.CSTTransformer, skipped: frozenset[type] = frozenset(),
+                statements: list[bool] | None = None) -> cst.CSTNode:
     """`node.visit(transformer)` for a transformer whose handlers never remove or flatten a node:
     the same calls, in the same order, but a node none of whose descendants changed is passed on
     as it is (`updated is original`) instead of being rebuilt, so only the path above a change
     is copied. Nodes of the `skipped` types are passed on without a call (`skippable` says which
-    may be)."""
+    may be). `statements`, for a Module: which statements of its body to visit (the others are
+    passed on as they are, without a call)."""
     updated = node
     if transformer.on_visit(node):
         changes = {}
         for name in _FIELDS.get(type(node)) or _fields(type(node)):
             value = getattr(node, name)
             if type(value) in (list, tuple):
-                items = [transformed(item, transformer, skipped) if type(item) not in skipped and _is_node(item) else item
-                         for item in value]
+                if statements is not None and name == "body":
+                    items = [transformed(item, transformer, skipped) if visit else item for item, visit in zip(value, statements)]
+                else:
+                    items = [transformed(item, transformer, skipped) if type(item) not in skipped and _is_node(item) else item
+                             for item in value]
                 if any(new is not old for new, old in zip(items, value)):
                     changes[name] = type(value)(items)
             elif type(value) not in skipped and _is_node(value):

@@ -19,6 +19,7 @@ import ast
 import inspect
 import itertools
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar
@@ -168,6 +169,14 @@ class Rule:
         """The second stage, on the `ast` of a file the prefilter let through (about a seventh of
         a libcst parse): may the rule have work in it? The same promise as `wants`. By default: yes."""
         return True
+
+    def anchors(self, chains: Sequence[tuple[str, ...]]) -> frozenset[str] | None:
+        """The words without which a top-level statement holds nothing this rule acts on, reads or
+        notes (optfix.engine.statements passes over the others), given `chains`, every Name and
+        Attribute chain of the file's code (`a.b.c` as ('a', 'b', 'c'), its inner chains too).
+        State the rule gathers from what it visits counts: it is read. By default None: the
+        rule visits every statement."""
+        return None
 
     @classmethod
     def summary(cls) -> str:
