@@ -117,7 +117,7 @@ def transform(text: str, rules: Sequence[type[Rule]], options: FixOptions = FixO
         raise UnfaithfulParse("libcst cannot reproduce this file exactly (unusual line endings?)")
     findings = _locate(module, file, positions)
     restore = new_text != text and bool(file.imports_to_remove or file.imports_to_drop) and _may_have_lost_comments(text, module, edited)
-    del module, file, traversal, edited, positions, baseline  # the trees: before the output's tree is parsed
+    del module, file, active, traversal, edited, positions, baseline  # the trees: before the output's tree is parsed
     if new_text != text:
         _check_parses(new_text, text)
     if restore:

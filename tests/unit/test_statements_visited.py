@@ -117,7 +117,7 @@ def test_the_names_a_visited_statement_reads_are_followed_once() -> None:
             'other = 2\n'
             'def schedule():\n    global rate\n    rate = 0.2\n'
             'opt = tf.compat.v1.train.MomentumOptimizer(rate, 0.9)\n')
-    assert _visited(text, ["tf1-optimizer"]) == [False, True, False, True, True]
+    assert _visited(text, ["tf1-optimizer"]) == [False, True, False, [True, True], True]
 
 
 def test_a_decorator_and_statements_after_semicolons_line_up() -> None:
@@ -126,6 +126,16 @@ def test_a_decorator_and_statements_after_semicolons_line_up() -> None:
             '@keras.optimizers.SGD\ndef f():\n    pass\n'
             'c = 3\n')
     assert _visited(text, ["keras2-optimizer"]) == [False, True, True, False]
+
+
+def test_a_class_or_function_is_visited_with_only_its_statements_that_hold_anchors() -> None:
+    text = ('import keras\n'
+            'class Trainer(Base):\n'
+            '    rate = 0.1\n'
+            '    def build(self):\n        self.x = 1\n        return keras.optimizers.Adam(lr=0.1)\n'
+            '    def other(self):\n        return 2\n'
+            'class Optimizer(keras.optimizers.Adam):\n    def other(self):\n        return 2\n')
+    assert _visited(text, ["keras2-optimizer"]) == [False, [False, [False, True], False], True]
 
 
 def test_an_alias_through_an_import_counts() -> None:
