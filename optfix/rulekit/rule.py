@@ -171,11 +171,13 @@ class Rule:
         return True
 
     def anchors(self, chains: Sequence[tuple[str, ...]]) -> frozenset[str] | None:
-        """The words without which a top-level statement holds nothing this rule acts on, reads or
-        notes (optfix.engine.statements passes over the others), given `chains`, every Name and
-        Attribute chain of the file's code (`a.b.c` as ('a', 'b', 'c'), its inner chains too).
-        State the rule gathers from what it visits counts: it is read. By default None: the
-        rule visits every statement."""
+        """The names without which a statement holds nothing this rule acts on, reads or notes,
+        given `chains`, every Name and Attribute chain of the file's code (`a.b.c` as ('a', 'b',
+        'c'), its inner chains too). The rules' pass (optfix.engine.statements) passes over the
+        top-level statements, and the statements of a class's or function's body whose header
+        holds none, that hold no anchor of any active rule nor a name such a statement reads:
+        a rule that names anchors keeps no state across statements but through the names its
+        sites read. By default None: the rule visits every statement."""
         return None
 
     @classmethod
