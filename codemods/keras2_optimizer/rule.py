@@ -11,7 +11,7 @@ from optfix.codemods.keras2_optimizer.signatures import (
     reads_keras2_3,
 )
 from optfix.codemods.keras2_optimizer.evidence import declared_era, era_dependent, has_evidence, is_factory
-from optfix.codemods.keras2_optimizer.sites import LEFT_ALONE, Site, site_for
+from optfix.codemods.keras2_optimizer.sites import LEFT_ALONE, Site, may_reach_optimizers, site_for
 from optfix.codemods.keras2_optimizer.subclasses import subclass_finding
 from optfix.knowledge.keras import (
     CLIP_BOTH,
@@ -27,6 +27,7 @@ from optfix.knowledge.keras import (
 )
 from optfix.knowledge.namespaces import keras_member
 from optfix.lazy import libcst as cst
+from optfix.rulekit.anchors import reaching_heads
 from optfix.rulekit.calls import NOT_CONSTANT, as_keyword, constant, new_keyword, with_args
 from optfix.rulekit.era import source_era
 from optfix.rulekit.optimizer_sites import optimizer_argument
@@ -168,6 +169,10 @@ class Keras2OptimizerRule(ValueReferences, Rule):
     @classmethod
     def relevant(cls, tree: ast.Module) -> bool:
         return prefilter.relevant(tree)
+
+    def anchors(self, chains):
+        """Names that may reach a Keras optimizer class or module, and the Keras 2 keywords (they mark a class chosen at run time)."""
+        return frozenset(reaching_heads(chains, self.file.imports, may_reach_optimizers) | LEGACY_KEYWORDS)
 
     def __init__(self, file) -> None:
         super().__init__(file)

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 from optfix.codemods.keras2_optimizer.signatures import KERAS2, KERAS3, TF_KERAS
 from optfix.knowledge.keras import KERAS2_FACTORIES, KERAS3_OPTIMIZERS
-from optfix.knowledge.namespaces import KERAS_ROOTS
+from optfix.knowledge.namespaces import KERAS_ROOTS, keras_member
 
 # Roots that are Keras 3 already or deliberately Keras 2 (tf_keras): never rewritten.
 LEFT_ALONE = ("keras.src", "tf_keras")
@@ -44,3 +44,8 @@ def site_for(qualified: str | None) -> Site | None:
         if parts[2] in KERAS3_OPTIMIZERS:
             return Site(parts[2], TF_KERAS if parts[1] == "legacy" else KERAS3, TF_KERAS, qualified)
     return None
+
+
+def may_reach_optimizers(qualified: str) -> bool:
+    """What a site, a base class, a module looked up or a class given to a wrapper may resolve to."""
+    return site_for(qualified) is not None or (keras_member(qualified) or "").startswith("optimizer")

@@ -7,6 +7,7 @@ import re
 
 from optfix.lazy import libcst as cst
 
+from optfix.rulekit.anchors import reaching_heads
 from optfix.rulekit.calls import NOT_CONSTANT, as_keyword, bind, constant, new_keyword, with_args
 from optfix.analysis.dotted_names import possible_names
 from optfix.knowledge.rows import NO_NONE_MEANING
@@ -40,6 +41,11 @@ _BASE_CLASS_MESSAGE = (
 
 def _no_equivalent_module(qualified: str | None) -> str | None:
     return next((why for module, why in NO_EQUIVALENT_MODULES.items() if qualified and qualified.startswith(module + ".")), None)
+
+
+def _may_be_tf1(qualified: str) -> bool:
+    return bool(tf1_class(qualified) or qualified in NO_EQUIVALENT_MODULES or _no_equivalent_module(qualified)
+                or _project_train_name(qualified))
 
 
 class Tf1OptimizerRule(ValueReferences, Rule):
@@ -131,6 +137,11 @@ class Tf1OptimizerRule(ValueReferences, Rule):
         self.literal_names: dict[str, bool] = {}
         self.graph_api = ""  # a TF1 graph-mode API the file uses, if any
         self.escape_reason = ""  # why optimizers that leave their scope must stay TF1, if they must
+
+    def anchors(self, chains):
+        """Names bound to what may be a TF1 optimizer class, the TF1 base class or a module with
+        no Keras 3 equivalent (the flows are followed over the whole module apart)."""
+        return frozenset(reaching_heads(chains, self.file.imports, _may_be_tf1, bound_only=True))
 
     # -- bookkeeping on the way down -------------------------------------------------------
 

@@ -123,24 +123,31 @@ def _dispatched(node: cst.CSTNode, visitor: cst.CSTVisitor, handlers: dict, skip
         leave(node)
 
 
-def transformed(node: cst.CSTNode, transformer: cst.CSTTransformer, skipped: frozenset[type] = frozenset()) -> cst.CSTNode:
+def transformed(node: cst.CSTNode, transformer: cst.CSTTransformer, skipped: frozenset[type] = frozenset(),
+                statements: list | None = None) -> cst.CSTNode:
     """`node.visit(transformer)` for a transformer whose handlers never remove or flatten a node:
     the same calls, in the same order, but a node none of whose descendants changed is passed on
     as it is (`updated is original`) instead of being rebuilt, so only the path above a change
     is copied. Nodes of the `skipped` types are passed on without a call (`skippable` says which
-    may be)."""
+    may be). `statements`, for a node with a body (a Module, a class, a function): for each
+    statement of its body, True to visit it, False to pass it on as it is without a call, or
+    the same for the statements of its own body."""
     updated = node
     if transformer.on_visit(node):
         changes = {}
         for name in _FIELDS.get(type(node)) or _fields(type(node)):
             value = getattr(node, name)
             if type(value) in (list, tuple):
-                items = [transformed(item, transformer, skipped) if type(item) not in skipped and _is_node(item) else item
-                         for item in value]
+                if statements is not None and name == "body":
+                    items = [item if visit is False else transformed(item, transformer, skipped, None if visit is True else visit)
+                             for item, visit in zip(value, statements)]
+                else:
+                    items = [transformed(item, transformer, skipped) if type(item) not in skipped and _is_node(item) else item
+                             for item in value]
                 if any(new is not old for new, old in zip(items, value)):
                     changes[name] = type(value)(items)
             elif type(value) not in skipped and _is_node(value):
-                item = transformed(value, transformer, skipped)
+                item = transformed(value, transformer, skipped, statements if name == "body" else None)
                 if item is not value:
                     changes[name] = item
         if changes:

@@ -20,6 +20,7 @@ from optfix.analysis.suppressions import Suppressions, may_suppress
 from optfix.analysis.tree import skippable, transformed
 from optfix.engine.import_edits import Edited, edit_imports
 from optfix.engine.registry import rules_by_id
+from optfix.engine.statements import statements_to_visit
 from optfix.findings import Finding, Kind
 from optfix.rulekit.rule import FileContext, FixOptions, Rule
 
@@ -99,8 +100,10 @@ def transform(text: str, rules: Sequence[type[Rule]], options: FixOptions = FixO
     file = FileContext(module, text, options, path=path, rules=frozenset(rule.id for rule in rules))
     if may_suppress(text):
         file.suppressions = Suppressions.of(module, frozenset(rules_by_id()))
-    traversal = _Traversal([rule(file) for rule in rules], file)
-    rewritten = transformed(module, traversal, skippable(frozenset(traversal.visitors) | frozenset(traversal.leavers)))
+    active = [rule(file) for rule in rules]
+    traversal = _Traversal(active, file)
+    visited = statements_to_visit(module, text, lambda chains: _anchors(active, chains))
+    rewritten = transformed(module, traversal, skippable(frozenset(traversal.visitors) | frozenset(traversal.leavers)), visited)
     if not any(note.kind is Kind.CHANGE for note in file.notes):
         # Rules change the tree only through Rule.rewrite(): nothing to generate.
         return Outcome(text, _locate(module, file), file.era_dependent)
@@ -116,7 +119,7 @@ def transform(text: str, rules: Sequence[type[Rule]], options: FixOptions = FixO
     findings = _locate(module, file, positions)
     era_dependent = file.era_dependent
     restore = new_text != text and bool(file.imports_to_remove or file.imports_to_drop) and _may_have_lost_comments(text, module, edited)
-    del module, file, traversal, edited, positions, baseline  # the trees: before the output's tree is parsed
+    del module, file, active, traversal, edited, positions, baseline  # the trees: before the output's tree is parsed
     if new_text != text:
         _check_parses(new_text, text)
     if restore:
@@ -124,6 +127,20 @@ def transform(text: str, rules: Sequence[type[Rule]], options: FixOptions = FixO
         findings += [Finding(line, 1, "comment-lost", f"the comment {comment!r} was on an import line the rewrite removed "
                              "and could not be put back safely: restore it by hand") for line, comment in lost]
     return Outcome(new_text, sorted(findings), era_dependent)
+
+
+def _anchors(rules: Sequence[Rule], chains: list[tuple[str, ...]]) -> set[str] | None:
+    """The words of every rule's anchors; None if a rule names none (it visits every statement)."""
+    words: set[str] = set()
+    for rule in rules:
+        try:
+            anchors = rule.anchors(chains)
+        except Exception as error:
+            raise RuleError(rule.id, error) from error
+        if anchors is None:
+            return None
+        words |= anchors
+    return words
 
 
 def syntax_error_position(text: str, error: cst.ParserSyntaxError) -> tuple[int, int, str]:

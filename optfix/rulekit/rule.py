@@ -19,6 +19,7 @@ import ast
 import inspect
 import itertools
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar
@@ -173,6 +174,16 @@ class Rule:
         """The second stage, on the `ast` of a file the prefilter let through (about a seventh of
         a libcst parse): may the rule have work in it? The same promise as `wants`. By default: yes."""
         return True
+
+    def anchors(self, chains: Sequence[tuple[str, ...]]) -> frozenset[str] | None:
+        """The names without which a statement holds nothing this rule acts on, reads or notes,
+        given `chains`, every Name and Attribute chain of the file's code (`a.b.c` as ('a', 'b',
+        'c'), its inner chains too). The rules' pass (optfix.engine.statements) passes over the
+        top-level statements, and the statements of a class's or function's body whose header
+        holds none, that hold no anchor of any active rule nor a name such a statement reads:
+        a rule that names anchors keeps no state across statements but through the names its
+        sites read. By default None: the rule visits every statement."""
+        return None
 
     @classmethod
     def summary(cls) -> str:

@@ -1,0 +1,193 @@
+"""Which of a module's top-level statements the rules' pass must visit.
+
+A rule may name its anchors (`Rule.anchors`): the names without which a top-level statement holds
+nothing it acts on, reads or notes. A statement none of whose names (names read or bound,
+attributes', keywords', imports', parameters', functions' and classes') is an anchor of an active
+rule is passed over; no statement is if any active rule names no anchors. Then once more, with
+every name the statements found read as well: a rule that reads, at a site, what the file assigns
+elsewhere (a name holding the learning rate, an optimizer built with Keras 2 keywords and later
+compiled) finds those assignments visited too. The source lines are searched first (a fast way to
+rule most statements out); the names of a statement whose lines hold an anchor are read from its
+`ast`.
+"""
+
+from __future__ import annotations
+
+import ast
+import re
+import unicodedata
+from collections.abc import Callable, Sequence
+
+from optfix.analysis.ast_nodes import every_node, quiet_parse
+from optfix.analysis.chains import ast_chain
+from optfix.lazy import libcst as cst
+
+_LINE_END = re.compile(r"\r\n|\r|\n")
+_WORD = re.compile(r"\w+")
+
+
+Visit = "bool | list[Visit]"  # a statement visited, passed over, or visited with only some statements of its body
+
+
+def statements_to_visit(module: cst.Module, text: str, anchors: Callable[[list[tuple[str, ...]]], set[str] | None]) -> list[Visit] | None:
+    """For each statement of `module.body` (the code `text`), whether the rules' pass must visit
+    it: True, False, or for a class or function whose header holds no anchor, the same for each
+    statement of its body; None where it must visit them all. `anchors`: the active rules'
+    anchors (Rule.anchors) given the code's chains, None if a rule names none."""
+    if not text.isascii() and unicodedata.normalize("NFKC", text) != text:
+        return None  # `ast` reads identifiers normalized, libcst as written: their names may differ
+    try:
+        tree = quiet_parse(text)
+    except (SyntaxError, ValueError, RecursionError, MemoryError):
+        return None
+    statements = _statements(module.body, tree.body, text)
+    if statements is None:
+        return None
+    found = anchors(_chains(tree))
+    if found is None:
+        return None
+    words = set(found)
+    visits = [statement.visit(words) for statement in statements]
+    words |= {name for statement, visit in zip(statements, visits) for name in statement.read(visit)}
+    return [statement.visit(words) for statement in statements]
+
+
+class _Statement:
+    """One statement of a libcst body: its source lines (None: not searched) and its `ast`
+    statements."""
+
+    def __init__(self, node: cst.CSTNode, source: str | None, nodes: list[ast.stmt]) -> None:
+        self.node = node
+        self.source: str | set[str] | None = source
+        self.nodes = nodes
+        self._names: set[str] | None = None
+        self._body: list[_Statement] | None = None
+
+    def visit(self, words: set[str]) -> Visit:
+        if not words or (self.source is not None and self._spelled().isdisjoint(words)):
+            return False
+        if self.names().isdisjoint(words):
+            return False
+        body = self.body()
+        if body is None or self.nodes[0].name in words or not _names(_header(self.nodes[0])).isdisjoint(words):
+            return True
+        return [statement.visit(words) for statement in body]
+
+    def _spelled(self) -> set[str]:
+        """The words of the statement's source lines: a fast superset of its names."""
+        if type(self.source) is str:
+            self.source = set(_WORD.findall(self.source))
+        return self.source
+
+    def read(self, visit: Visit) -> set[str]:
+        """The names read where `visit` says the statement is visited."""
+        if visit is False:
+            return set()
+        if visit is True:
+            return _read(self.nodes)
+        # A class or function visited in part is so because its header holds no anchor: what
+        # the header reads is read at no site.
+        return set().union(*(statement.read(part) for statement, part in zip(self.body(), visit)))
+
+    def names(self) -> set[str]:
+        """Every name the statement spells: read, bound, an attribute's or a keyword's."""
+        if self._names is None:
+            self._names = _names(self.nodes)
+        return self._names
+
+    def body(self) -> list[_Statement] | None:
+        """The statements of a class's or function's indented body, if they line up with `ast`'s."""
+        if self._body is None and len(self.nodes) == 1 and isinstance(self.node, _DESCENDED) and isinstance(self.node.body, cst.IndentedBlock):
+            self._body = _statements(self.node.body.body, self.nodes[0].body, None)
+        return self._body
+
+
+_DESCENDED = (cst.ClassDef, cst.FunctionDef)
+
+
+def _header(node: ast.stmt) -> list[ast.AST]:
+    """A class's or function's nodes other than its body (and its name, a string)."""
+    parts = []
+    for field in node._fields:
+        value = getattr(node, field, None)
+        if field == "body":
+            continue
+        if isinstance(value, ast.AST):
+            parts.append(value)
+        elif type(value) is list:
+            parts.extend(item for item in value if isinstance(item, ast.AST))
+    return parts
+
+
+def _names(nodes: list[ast.AST]) -> set[str]:
+    names = set()
+    for node in _walk(nodes):
+        for field in node._fields:
+            value = getattr(node, field, None)
+            if type(value) is str:
+                names.update(value.split("."))
+            elif type(value) is list:
+                names.update(part for item in value if type(item) is str for part in item.split("."))
+    return names
+
+
+def _read(nodes: list[ast.AST]) -> set[str]:
+    return {node.id for node in _walk(nodes) if type(node) is ast.Name}
+
+
+def _walk(nodes: list[ast.AST]) -> list[ast.AST]:
+    """The nodes but constants (strings hold no names) and imports (rules never act in them: a
+    name an import binds counts where it is used)."""
+    found = []
+    stack = list(nodes)
+    while stack:
+        node = stack.pop()
+        if isinstance(node, _NAMELESS):
+            continue
+        found.append(node)
+        for field in node._fields:
+            value = getattr(node, field, None)
+            if isinstance(value, ast.AST):
+                stack.append(value)
+            elif type(value) is list:
+                stack.extend(item for item in value if isinstance(item, ast.AST))
+    return found
+
+
+_NAMELESS = (ast.Constant, ast.Import, ast.ImportFrom)
+
+
+def _statements(body: Sequence[cst.CSTNode], nodes: list[ast.stmt], text: str | None) -> list[_Statement] | None:
+    """Each statement of a libcst `body` with its `ast` statements `nodes` and, given the module's
+    `text`, the source lines from the end of the previous one to its own end (its decorators,
+    comments); None where libcst's statements and `ast`'s do not line up."""
+    starts = [0, *(match.end() for match in _LINE_END.finditer(text))] if text is not None else []
+    statements = []
+    index = 0
+    previous_end = 0  # offset where the previous statement's last line ends
+    for statement in body:
+        first = index
+        index += len(statement.body) if isinstance(statement, cst.SimpleStatementLine) else 1
+        if index > len(nodes):
+            return None
+        source = None
+        if text is not None:
+            last_line = nodes[index - 1].end_lineno
+            end = starts[last_line] if last_line < len(starts) else len(text)
+            source, previous_end = text[previous_end:end], end
+        statements.append(_Statement(statement, source, nodes[first:index]))
+    return statements if index == len(nodes) else None
+
+
+def _chains(tree: ast.Module) -> list[tuple[str, ...]]:
+    """Every Name and Attribute chain of the code (the inner ones of `a.b.c` too), once each."""
+    found: dict[tuple[str, ...], None] = {}
+    for node in every_node(tree):
+        kind = type(node)
+        if kind is ast.Name:
+            found[(node.id,)] = None
+        elif kind is ast.Attribute:
+            chain = ast_chain(node)
+            if chain:
+                found[tuple(chain)] = None
+    return list(found)
