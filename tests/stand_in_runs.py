@@ -30,6 +30,7 @@ CONFIGS = {
     "lamb": [{}, {"exclude_from_weight_decay": ["param_1"], "lr": 0.01}],
     "yogi": [{}, {"lr": 0.05, "decay": 0.01, "epsilon": 1e-3}],
     "adamod": [{}, {"beta_3": 0.9, "lr": 0.01}],
+    "radam_relu": [{}, {"beta_2": 0.99, "decay": 0.01}],
     "adafactor": [{}, {"relative_step": False, "scale_parameter": False, "lr": 0.01, "clip_threshold": 0.5}],
 }
 RUNS = [(name, kwargs) for name, configs in CONFIGS.items() for kwargs in configs]

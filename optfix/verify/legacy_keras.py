@@ -167,6 +167,12 @@ def _clip(x, min_value, max_value):
     return np.clip(_value(x), lo, hi)
 
 
+def _relu(x, alpha=0.0, max_value=None, threshold=0.0):
+    x = _value(x)
+    y = np.where(x >= threshold, x, alpha * (x - threshold))
+    return y if max_value is None else np.minimum(y, max_value)
+
+
 def _set_floatx(value):
     if value not in ("float16", "float32", "float64"):
         raise ValueError(f"Unknown floatx type: {value}")
@@ -202,6 +208,7 @@ for _name, _function in {
     "update_sub": lambda x, decrement: _Update(x, _value(x) - _value(decrement)),
     "sqrt": lambda x: np.sqrt(np.maximum(_value(x), 0.0)),  # Keras 2 clips negatives to 0
     "clip": _clip,
+    "relu": _relu,
     "switch": _switch,
     "cast": lambda x, dtype: _value(x).astype(dtype),
     "dtype": lambda x: _value(x).dtype.name,
