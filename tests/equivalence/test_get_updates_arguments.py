@@ -2,11 +2,12 @@
 every migrated fixture runs 20 steps at two gradient scales with each of its own hyperparameters
 moved off its default (floats scaled, flags flipped, counts shortened or set) and, where the class
 decays its learning rate, `decay > 0`; the migrated class computes what the legacy one computed
-with the same arguments. The arguments must change what the legacy class computes, else the
-comparison would prove nothing about them."""
+with the same arguments, under Keras 3 on TensorFlow and on JAX. The arguments must change what
+the legacy class computes, else the comparison would prove nothing about them."""
 
 from __future__ import annotations
 
+import importlib.util
 import inspect
 
 import pytest
@@ -67,3 +68,25 @@ def test_migrated_optimizer_computes_what_the_legacy_one_computed_with_given_arg
     migrated = run_keras3(_migrated_class(path), arguments, initial, gradients)
     worst = max(_relative(m, l) for step_m, step_l in zip(migrated, legacy) for m, l in zip(step_m, step_l))
     assert worst <= 1e-6, f"{path.stem} with {arguments}: migrated and legacy differ by {worst:.2e} (relative)"
+
+
+@pytest.mark.skipif(importlib.util.find_spec("jax") is None, reason="JAX is not installed: the verify-jax extra")
+def test_every_migrated_fixture_computes_the_same_on_jax_with_given_arguments() -> None:
+    """A migration is keras.ops only: Keras 3 on JAX (float64) computes what the legacy run did."""
+    from optfix.verify.keras3_runner import MODULE, environment
+    from optfix.verify.processes import run_jobs
+
+    jobs, legacy = [], []
+    for scale in SCALES.values():
+        initial, gradients = _gradients(scale)
+        for path in MIGRATED:
+            expected = path.with_name(path.stem + ".expected.py")
+            jobs.append({"path": str(expected), "source": expected.read_text(), "name": _migrated_class(path).__name__,
+                         "kwargs": _arguments(path), "initial": initial, "gradients": gradients})
+            legacy.append(run_legacy(_legacy_class(path), _arguments(path), initial, gradients))
+    results = run_jobs(MODULE, jobs, env=environment("jax"))
+    assert len(results) == len(jobs) == 2 * len(MIGRATED)
+    for job, result, expected in zip(jobs, results, legacy):
+        assert isinstance(result, list), f"{job['path']}: {result}"
+        worst = max(_relative(m, l) for step_m, step_l in zip(result, expected) for m, l in zip(step_m, step_l))
+        assert worst <= 1e-6, f"{job['path']} on JAX with {job['kwargs']}: {worst:.2e}"
