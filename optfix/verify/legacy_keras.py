@@ -169,7 +169,7 @@ def _clip(x, min_value, max_value):
 
 def _relu(x, alpha=0.0, max_value=None, threshold=0.0):
     x = _value(x)
-    y = np.where(x >= threshold, x, alpha * (x - threshold))
+    y = np.where(x > threshold, x, alpha * (x - threshold))
     return y if max_value is None else np.minimum(y, max_value)
 
 

@@ -36,6 +36,14 @@ def _run_source(source: str, steps: int = 3):
 
 # -- the stand-in against numpy truth ------------------------------------------------------------
 
+def test_relu_follows_keras_2s_definition():
+    x = np.array([-2.0, 0.5, 1.0, 3.0])
+    assert np.array_equal(K.relu(x), [0.0, 0.5, 1.0, 3.0])
+    assert np.allclose(K.relu(x, alpha=0.1), [-0.2, 0.5, 1.0, 3.0])
+    assert np.array_equal(K.relu(x, max_value=2.0), [0.0, 0.5, 1.0, 2.0])
+    assert np.allclose(K.relu(x, alpha=0.1, threshold=1.0), [-0.3, -0.05, 0.0, 3.0])  # x only above the threshold
+
+
 def test_sqrt_clips_negatives_to_zero_like_keras_2():
     assert np.array_equal(K.sqrt(np.array([-4.0, 0.0, 9.0])), [0.0, 0.0, 3.0])
 
