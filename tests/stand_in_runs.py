@@ -17,19 +17,20 @@ STEPS = 20
 # warm-up, clipping, ...).
 CONFIGS = {
     "sgd": [{}, {"lr": 0.05, "momentum": 0.9, "decay": 0.01}, {"lr": 0.05, "momentum": 0.9, "nesterov": True, "clipnorm": 1.0}],
-    "adam": [{}, {"lr": 0.01, "amsgrad": True, "decay": 0.01}, {"clipvalue": 0.5}],
+    "adam": [{}, {"lr": 0.01, "amsgrad": True, "decay": 0.01}, {"clipvalue": 0.5}, {"clipnorm": 0.5}],
     "adamax": [{}, {"decay": 0.05}],
     "nadam": [{}, {"schedule_decay": 0.04, "clipnorm": 2.0}],
     "rmsprop": [{}, {"rho": 0.8, "decay": 0.01}],
     "adagrad": [{}, {"lr": 0.1, "epsilon": 1e-4, "decay": 0.1}],
     "adadelta": [{}, {"rho": 0.9, "decay": 0.01}],
-    "adamw": [{}, {"weight_decay": 0.1, "batch_size": 32, "samples_per_epoch": 1024, "epochs": 10}],
+    "adamw": [{}, {"weight_decay": 0.1, "batch_size": 32, "samples_per_epoch": 1024, "epochs": 10, "clipnorm": 0.5}],
     "adabound": [{}, {"amsbound": True, "weight_decay": 1e-3, "final_lr": 0.01, "gamma": 0.1}],
     "radam": [{}, {"total_steps": 30, "warmup_proportion": 0.2, "min_lr": 1e-5, "weight_decay": 0.01}],
     "lion": [{}, {"lr": 1e-3, "weight_decay": 0.1, "decay": 0.01}],
     "lamb": [{}, {"exclude_from_weight_decay": ["param_1"], "lr": 0.01}],
     "yogi": [{}, {"lr": 0.05, "decay": 0.01, "epsilon": 1e-3}],
     "adamod": [{}, {"beta_3": 0.9, "lr": 0.01}],
+    "radam_relu": [{}, {"beta_2": 0.99, "decay": 0.01}],
     "adafactor": [{}, {"relative_step": False, "scale_parameter": False, "lr": 0.01, "clip_threshold": 0.5}],
 }
 RUNS = [(name, kwargs) for name, configs in CONFIGS.items() for kwargs in configs]

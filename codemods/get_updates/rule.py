@@ -5,6 +5,7 @@ from __future__ import annotations
 import ast
 import re
 
+from optfix.analysis.project_imports import is_project_path
 from optfix.analysis.tree import code, descendants, reads
 from optfix.codemods.get_updates.factory_classes import FactoryClasses
 from optfix.codemods.get_updates.outside_classes import PATCHED, OutsideClasses
@@ -174,8 +175,8 @@ class GetUpdatesRule(RemovedImports, OutsideClasses, FactoryClasses, Rule):
     `get_gradients` override, a statement after the loop over the parameters that is not
     once-per-step bookkeeping, a computation over all parameters at once, a value carried from
     one parameter to the next, such as a learning rate chosen by `p.name` and kept for the
-    parameters after it), the whole class is left as it is, with a finding at each such
-    construct. A migrated class whose code reads a parameter's `.name` is rewritten with a
+    parameters after it, a Keras 2 base class in another module of the project), the whole
+    class is left as it is, with a finding at each such construct. A migrated class whose code reads a parameter's `.name` is rewritten with a
     finding there; so is one whose `get_config` would not round-trip (a key `__init__`
     does not accept, such as one for a renamed parameter; a key written twice; a read of the
     removed `self.lr`, where the base class's config is not merged; a base-class key such as
@@ -405,6 +406,13 @@ class GetUpdatesRule(RemovedImports, OutsideClasses, FactoryClasses, Rule):
             a.attr.value in ("get_gradients", "updates") and isinstance(a.value, cst.Name) and a.value.value == "self"
             for a in descendants(node, cst.Attribute)
         ) or any(is_super_call(call, "get_updates") for call in descendants(node, cst.Call))):
+            imported = [self.file.imports.qualified_name(a.value) or "" for a in node.bases]
+            project = [q for q in imported if q and self.file.path and is_project_path(self.file.path, q)]
+            if project:
+                self.report(node.name, f"{node.name.value} not migrated: its base class {project[0]} is a class of a module of "
+                                       "the project; optfix migrates a Keras 2 base class and its subclasses together only "
+                                       "when they are in one file: move them into one file and run optfix again")
+                return
             bases = ", ".join(code(arg.value) for arg in node.bases)
             self.report(node.name, f"{node.name.value} looks like a Keras 2 optimizer (get_updates, extending its base's or using "
                                    f"self.get_gradients or self.updates) but its base class ({bases}) is not one optfix can resolve through the "

@@ -167,6 +167,12 @@ def _clip(x, min_value, max_value):
     return np.clip(_value(x), lo, hi)
 
 
+def _relu(x, alpha=0.0, max_value=None, threshold=0.0):
+    x = _value(x)
+    y = np.where(x > threshold, x, alpha * (x - threshold))
+    return y if max_value is None else np.minimum(y, max_value)
+
+
 def _set_floatx(value):
     if value not in ("float16", "float32", "float64"):
         raise ValueError(f"Unknown floatx type: {value}")
@@ -202,6 +208,7 @@ for _name, _function in {
     "update_sub": lambda x, decrement: _Update(x, _value(x) - _value(decrement)),
     "sqrt": lambda x: np.sqrt(np.maximum(_value(x), 0.0)),  # Keras 2 clips negatives to 0
     "clip": _clip,
+    "relu": _relu,
     "switch": _switch,
     "cast": lambda x, dtype: _value(x).astype(dtype),
     "dtype": lambda x: _value(x).dtype.name,
@@ -273,6 +280,22 @@ class Optimizer:
         return cls(**config)
 
 
+class TfKerasOptimizer(Optimizer):
+    """tf.keras 2's Keras 2 base optimizer (optimizer_v1): clipnorm clips each gradient's own norm."""
+
+    def get_gradients(self, loss, params):
+        clipnorm = getattr(self, "clipnorm", 0)
+        self.clipnorm = 0
+        try:
+            grads = super().get_gradients(loss, params)
+        finally:
+            self.clipnorm = clipnorm
+        if clipnorm > 0:
+            norms = [np.sqrt(np.sum(np.square(g))) for g in grads]
+            grads = [g * (clipnorm / norm) if norm > clipnorm else g for g, norm in zip(grads, norms)]
+        return grads
+
+
 # -- the legacy import names ---------------------------------------------------------------------
 
 def _module(name, package=False, **members):
@@ -297,6 +320,10 @@ _KERAS = {
     ".utils.generic_utils": _generic_utils,
 }
 _KERAS[""].__dict__.update(optimizers=_KERAS[".optimizers"], legacy=_KERAS[".legacy"], utils=_KERAS[".utils"])
+# tf.keras 2: the same backend, its own base optimizer
+_TF_KERAS = {**_KERAS, "": _module("tensorflow.keras", True, backend=backend, __version__="2.2.4-tf"),
+             ".optimizers": _module("tensorflow.keras.optimizers", Optimizer=TfKerasOptimizer, interfaces=_interfaces)}
+_TF_KERAS[""].__dict__.update(optimizers=_TF_KERAS[".optimizers"], legacy=_KERAS[".legacy"], utils=_KERAS[".utils"])
 # TensorFlow 1's own way to write an update (`tf.assign`, `tf.compat.v1.assign_add`, `state_ops`).
 _ASSIGNS = {
     "assign": lambda ref, value, *args, **kwargs: _Update(ref, value),
@@ -327,10 +354,10 @@ def _tensorflow_overlays() -> dict:
     modules = {"tensorflow.python.ops.state_ops": _Overlay("tensorflow.python.ops.state_ops", real("tensorflow.python.ops.state_ops"), **_ASSIGNS)}
     modules["tensorflow.python.ops"] = _Overlay("tensorflow.python.ops", real("tensorflow.python.ops"),
                                                 state_ops=modules["tensorflow.python.ops.state_ops"])
-    modules["tensorflow.python"] = _Overlay("tensorflow.python", real("tensorflow.python"), keras=_KERAS[""], ops=modules["tensorflow.python.ops"])
-    modules["tensorflow.compat.v1"] = _Overlay("tensorflow.compat.v1", real("tensorflow.compat.v1"), keras=_KERAS[""], **_ASSIGNS)
+    modules["tensorflow.python"] = _Overlay("tensorflow.python", real("tensorflow.python"), keras=_TF_KERAS[""], ops=modules["tensorflow.python.ops"])
+    modules["tensorflow.compat.v1"] = _Overlay("tensorflow.compat.v1", real("tensorflow.compat.v1"), keras=_TF_KERAS[""], **_ASSIGNS)
     modules["tensorflow.compat"] = _Overlay("tensorflow.compat", real("tensorflow.compat"), v1=modules["tensorflow.compat.v1"])
-    modules["tensorflow"] = _Overlay("tensorflow", real("tensorflow"), keras=_KERAS[""], compat=modules["tensorflow.compat"],
+    modules["tensorflow"] = _Overlay("tensorflow", real("tensorflow"), keras=_TF_KERAS[""], compat=modules["tensorflow.compat"],
                                      python=modules["tensorflow.python"], **_ASSIGNS)
     return modules
 
@@ -347,8 +374,9 @@ def legacy_modules():
     else comes from the real module where TensorFlow was imported already. On exit every
     `sys.modules` entry under these names is exactly what it was before.
     """
-    prefixes = ("keras", "tensorflow.keras", "tensorflow.python.keras")
-    names = {prefix + suffix: module for prefix in prefixes for suffix, module in _KERAS.items()}
+    names = {"keras" + suffix: module for suffix, module in _KERAS.items()}
+    names.update({prefix + suffix: module for prefix in ("tensorflow.keras", "tensorflow.python.keras")
+                  for suffix, module in _TF_KERAS.items()})
     names.update(_tensorflow_overlays())
     with installed(names):
         yield

@@ -12,7 +12,8 @@ all parameter values, flattened and concatenated) or `error_<j>` (the exception)
 The names legacy code imports are an alias layer over tf_keras (the reference's recipe, §7):
 `keras.backend` is tf_keras's backend and `keras.optimizers.Optimizer` its `optimizer_v1`
 base class, with three changes that keep the comparison about the optimizer's math:
-- `get_gradients` clips like Keras 2.2.4 (the global norm); tf_keras clips each tensor.
+- `get_gradients` of `keras.optimizers.Optimizer` clips like Keras 2.2.4 (the global norm);
+  `tensorflow.keras.optimizers.Optimizer` is tf_keras's own, which clips each tensor.
 - `K.update*` return `(variable, new value)` pairs, like Keras 2.2's tuple updates. Each step
   first evaluates every new value in one `session.run`, then assigns them all. Running the
   assign ops as one group, as Keras 2 did, leaves unordered the reads of a variable that is
@@ -77,11 +78,12 @@ K.update_sub = lambda x, decrement: (x, x - decrement)
 K.symbolic = getattr(tf_keras_backend, "symbolic", lambda function: function)  # Keras 2.3; not in tf_keras
 
 interfaces = _module("keras.legacy.interfaces", legacy_get_updates_support=lambda function: function)
-optimizers = _module("keras.optimizers", Optimizer=Optimizer, interfaces=interfaces)
 legacy = _module("keras.legacy", interfaces=interfaces)
 utils = _module("keras.utils", get_custom_objects=tf_keras.utils.get_custom_objects)
-keras = _module("keras", backend=K, optimizers=optimizers, legacy=legacy, utils=utils)
-for prefix in ("keras", "tensorflow.keras", "tensorflow.python.keras"):
+for prefix, base in (("keras", Optimizer), ("tensorflow.keras", optimizer_v1.Optimizer),
+                     ("tensorflow.python.keras", optimizer_v1.Optimizer)):
+    optimizers = _module(prefix + ".optimizers", Optimizer=base, interfaces=interfaces)
+    keras = _module(prefix, backend=K, optimizers=optimizers, legacy=legacy, utils=utils)
     sys.modules.update({prefix: keras, prefix + ".backend": K, prefix + ".optimizers": optimizers,
                         prefix + ".legacy": legacy, prefix + ".legacy.interfaces": interfaces,
                         prefix + ".utils": utils})
@@ -132,7 +134,7 @@ def main(runs_path: str, gradients_path: str, out_path: str) -> None:
                 modules[path] = {"__name__": Path(path).stem, "__file__": path}
                 exec(compile(Path(path).read_text(), path, "exec"), modules[path])
             [cls] = [value for value in modules[path].values() if isinstance(value, type)
-                     and issubclass(value, Optimizer) and value.__module__ == Path(path).stem]
+                     and issubclass(value, optimizer_v1.Optimizer) and value.__module__ == Path(path).stem]
             results[f"run_{j}"] = run(cls, spec["kwargs"], initial, gradients)
         except Exception:  # reported per run, so one broken fixture does not hide the others
             results[f"error_{j}"] = np.array(traceback.format_exc())

@@ -36,6 +36,14 @@ def _run_source(source: str, steps: int = 3):
 
 # -- the stand-in against numpy truth ------------------------------------------------------------
 
+def test_relu_follows_keras_2s_definition():
+    x = np.array([-2.0, 0.5, 1.0, 3.0])
+    assert np.array_equal(K.relu(x), [0.0, 0.5, 1.0, 3.0])
+    assert np.allclose(K.relu(x, alpha=0.1), [-0.2, 0.5, 1.0, 3.0])
+    assert np.array_equal(K.relu(x, max_value=2.0), [0.0, 0.5, 1.0, 2.0])
+    assert np.allclose(K.relu(x, alpha=0.1, threshold=1.0), [-0.3, -0.05, 0.0, 3.0])  # x only above the threshold
+
+
 def test_sqrt_clips_negatives_to_zero_like_keras_2():
     assert np.array_equal(K.sqrt(np.array([-4.0, 0.0, 9.0])), [0.0, 0.0, 3.0])
 
@@ -156,6 +164,22 @@ def test_base_optimizer_is_keras_2_2_4s():
     assert all(np.array_equal(u, g) for u, g in zip(unclipped, grads))
 
 
+@pytest.mark.parametrize("module, clipped", [
+    ("keras.optimizers", [[1.5, 2.0], [0.0, 0.0, 6.0]]),  # Keras 2.2.4: the global norm (13) to 6.5
+    ("tensorflow.keras.optimizers", [[3.0, 4.0], [0.0, 0.0, 6.5]]),  # tf.keras 2: each norm (5, 12) to 6.5
+    ("tensorflow.python.keras.optimizers", [[3.0, 4.0], [0.0, 0.0, 6.5]]),
+])
+def test_clipnorm_clips_as_the_imported_base_class_did(module, clipped):
+    source = (f"from {module} import Optimizer\n\n\nclass Probe(Optimizer):\n"
+              "    def get_updates(self, loss, params):\n        Probe.seen = self.get_gradients(loss, params)\n        return []\n")
+    [probe] = optimizer_classes(load_legacy(source, "probe.py")).values()
+    grads = [np.array([3.0, 4.0]), np.array([0.0, 0.0, 12.0])]
+    run_legacy(probe, {"clipnorm": 6.5}, [np.zeros(2), np.zeros(3)], [grads])
+    assert all(np.allclose(seen, expected) for seen, expected in zip(probe.seen, clipped))
+    run_legacy(probe, {"clipnorm": 13.5}, [np.zeros(2), np.zeros(3)], [grads])
+    assert all(np.array_equal(seen, g) for seen, g in zip(probe.seen, grads))
+
+
 def test_weights_round_trip():
     probe = _probe(load("adam"))
     run_legacy(probe, {}, *gradient_sequence(SHAPES, 2, seed=1))
@@ -190,7 +214,7 @@ def test_legacy_modules_resolve_every_spelling_and_restore_sys_modules():
         from tensorflow.python.keras.optimizers import Optimizer as O3
 
         assert k1 is k2 is k3 is K
-        assert Optimizer is O2 is O3 is legacy_keras.Optimizer
+        assert Optimizer is legacy_keras.Optimizer and O2 is O3 is legacy_keras.TfKerasOptimizer  # tf.keras's clipnorm
         assert interfaces.legacy_get_updates_support(len) is len
         assert isinstance(get_custom_objects(), dict)
         with pytest.raises(ImportError):
