@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from optfix.analysis.tree import descendants
+from optfix.analysis.tree import code, descendants
 from optfix.codemods.optimizer_v2.expressions import Translate, literal
 from optfix.codemods.optimizer_v2.statements import Statements
 from optfix.lazy import libcst as cst
@@ -191,6 +191,8 @@ class UpdateStep:
                 self.keys[key] = node
                 if isinstance(value, cst.Name) and value.value == key:
                     continue  # `beta_1_t=beta_1_t`: the local is already there
+                if "\n" in code(value) and not getattr(value, "lpar", True):  # an argument over lines: a statement needs the parentheses
+                    value = value.with_changes(lpar=[cst.LeftParen()], rpar=[cst.RightParen()])
                 line = cst.SimpleStatementLine([cst.Assign([cst.AssignTarget(cst.Name(key))], value)])
                 lines.append(line.with_changes(leading_lines=statement.leading_lines) if index == 0 else line)
         return lines
