@@ -98,7 +98,8 @@ class UpdateStep:
         body = list(self.dense.body.body)
         docstring = body[:1] if body and is_docstring(body[0]) else []
         dense_body = body[len(docstring):]
-        gradient, variable, learning_rate = self._parameter_names(prepare_body + dense_body, grad, var)
+        lazy_body = list(self.lazy.body.body) if self.lazy is not None else []  # its names too must not meet Keras 3's
+        gradient, variable, learning_rate = self._parameter_names(prepare_body + dense_body + lazy_body, grad, var)
         prepare_lines = self._prepare_lines(prepare_body, prepare_state, dtype, learning_rate)
         state |= {assignment_of(s)[0].value for s in dense_body if _reads_state(s, state)}
         keys_read = _keys_read(prepare_lines + dense_body, state)
