@@ -17,7 +17,7 @@ from optfix.codemods.optimizer_v2.constructor import Constructor, hyperparameter
 from optfix.codemods.optimizer_v2.expressions import Translate
 from optfix.codemods.optimizer_v2.kernels import written_out
 from optfix.codemods.optimizer_v2.slots import Build, slot_attributes
-from optfix.codemods.optimizer_v2.sparse import LAZY, WHOLE, lazy_message, sparse_kind
+from optfix.codemods.optimizer_v2.sparse import LAZY, WHOLE, lazy_message, scatters, sparse_kind
 from optfix.codemods.optimizer_v2.statements import Statements
 from optfix.codemods.optimizer_v2.update_step import UpdateStep
 from optfix.knowledge import optimizer_v2 as api
@@ -56,6 +56,7 @@ class Migration:
         self.raw_reads: list[cst.CSTNode] = []  # reads of it without
         self.uses_ops = False
         self.imports_tensorflow = False  # the migrated class needs `import tensorflow as tf` added
+        self.own_methods: set[str] = set()  # the methods the class defines
 
     def problem(self, node: cst.CSTNode, message: str) -> None:
         self.problems.append(Problem(node, message))
@@ -95,6 +96,7 @@ class Migration:
 
     def run(self) -> cst.ClassDef | None:
         methods = {s.name.value: s for s in self.node.body.body if isinstance(s, cst.FunctionDef)}
+        self.own_methods = set(methods)
         self._refuse_machinery(methods)
         if self.built_in is not None:
             builtin_base.refuse_unsupported(self, methods)
@@ -118,8 +120,15 @@ class Migration:
         if create is not None:
             replaced[id(create)] = Build(self, create).build()
         sparse = [methods[name] for name in api.SPARSE if name in methods]
+        lazy = self._lazy_by_scatters(sparse)
+        if lazy is not None:
+            sparse.remove(lazy)
+            self.reviews.append(Problem(lazy, f"{lazy.name.value}() became update_step's branch for a tf.IndexedSlices gradient (an "
+                                              "embedding's rows, updated lazily as before): Keras 3 passes one on the TensorFlow backend "
+                                              "only; on JAX and torch the gradient is dense and the dense update moves every row"))
         if self.built_in is None:
-            replaced[id(dense)] = UpdateStep(self, written_out(self, dense), methods.get(api.PREPARE), densify=bool(sparse)).build()
+            replaced[id(dense)] = UpdateStep(self, written_out(self, dense), methods.get(api.PREPARE), densify=bool(sparse),
+                                             lazy=lazy).build()
         else:
             step = UpdateStep(self, builtin_base.delegating(self, dense), methods.get(api.PREPARE), densify=bool(sparse)).build()
             replaced[id(dense)] = builtin_base.completed(self, step, inherits_sparse=not sparse)
@@ -198,6 +207,14 @@ class Migration:
         small = body[0].body[0]
         value = small.value if isinstance(small, (cst.Return, cst.Expr)) else None
         return isinstance(value, cst.Call) and is_super_call(value, method.name.value)
+
+    def _lazy_by_scatters(self, sparse: list[cst.FunctionDef]) -> cst.FunctionDef | None:
+        """The class's one sparse method, where it updates rows lazily with scatters (and the class
+        subclasses no built-in)."""
+        if self.built_in is not None or len(sparse) != 1:
+            return None
+        kind, evidence = sparse_kind(self, sparse[0])
+        return sparse[0] if kind == LAZY and scatters(self, evidence) else None
 
     def _sparse(self, method: cst.FunctionDef) -> None:
         kind, evidence = sparse_kind(self, method)

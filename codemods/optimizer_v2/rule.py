@@ -70,7 +70,12 @@ class OptimizerV2Rule(Rule):
       the gradient, made dense, to the dense method, writes whole variables as the dense one does,
       or runs the row-wise form of the dense method's kernel where a zero gradient leaves a row as
       it was (`ResourceSparseApplyAdagradV2`); update_step then makes a sparse gradient dense first
-      (a row given twice summed), as OptimizerV2 did.
+      (a row given twice summed), as OptimizerV2 did. One that updates only the gradient's rows with
+      scatters (`self._resource_scatter_update(m, indices, m_slice)`, `var.scatter_sub(...)`: a lazy
+      update, as for embeddings) becomes update_step's branch `if isinstance(gradient,
+      tf.IndexedSlices):`, its scatters `self.assign(m, tf.IndexedSlices(m_slice, indices))` (Keras
+      3's TensorFlow optimizer scatters an IndexedSlices), a row given twice summed first; the dense
+      statements go to its `else:`.
     - `get_config` reads the attributes (`self._serialize_hyperparameter("beta_1")` -> `self.beta_1`);
       where it merges the base class's config, which holds the learning rate (or the schedule that
       carries the decay), its own `learning_rate`, `lr` and `decay` entries go. Its keys are checked
@@ -179,7 +184,9 @@ class OptimizerV2Rule(Rule):
     Safe, applied by default; there is no unsafe fix. A class is migrated whole or not at all: where
     one construct cannot be translated faithfully the class is left as it is, with one finding that
     says why. Migrated with a finding: a sparse method that writes whole variables (optfix does not
-    prove it computes what the dense one does), a dropped `set_weights`, reads of a variable's
+    prove it computes what the dense one does), a lazy sparse method made a branch of update_step
+    (Keras 3 hands update_step a tf.IndexedSlices on the TensorFlow backend only: on JAX and torch
+    an embedding's gradient is dense and every row moves), a dropped `set_weights`, reads of a variable's
     `.name` (Keras 3 names a Dense kernel `kernel`, tf.keras `dense/kernel:0`), get_config keys that
     would not round-trip. A later run recognises the classes it migrated (registered, with an
     update_step that begins, after densifying a sparse gradient, with the variable's dtype as
@@ -202,9 +209,9 @@ class OptimizerV2Rule(Rule):
     Known problems
     --------------
     Not migrated, with a finding that says why: sparse methods that update only the rows of a sparse
-    gradient (lazy updates, as LazyAdam's, or TensorFlow's row-wise kernels for momentum, RMSprop,
-    Adadelta, FTRL and the proximal methods: Keras 3 would move or decay the other rows too; the
-    finding says how), overrides of
+    gradient through TensorFlow's row-wise kernels (momentum, RMSprop, Adadelta, FTRL and the
+    proximal methods: Keras 3 would move or decay the other rows too; the finding says how), lazy
+    sparse methods of a class that has two, or that subclasses a built-in, overrides of
     `_distributed_apply`, `_aggregate_gradients` and the rest of the base class's machinery,
     `apply_gradients` overrides that do more than call the base class's, wrappers that drive another
     optimizer (Keras 3 has `use_ema=` for moving averages and `gradient_accumulation_steps=`), slot

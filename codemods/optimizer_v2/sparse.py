@@ -7,7 +7,10 @@ zero in the rows the batch did not touch.
   raises, computes what update_step computes: it goes.
 - One that writes the variable only at the gradient's rows (a scatter, a sparse kernel) is a lazy
   update, as LazyAdam's: rows without a gradient keep their values, where the dense update moves
-  them too (momentum, decay). Keras 3 would change the math for embeddings: not migrated.
+  them too (momentum, decay). On the TensorFlow backend, Keras 3 hands update_step an embedding's
+  gradient as a tf.IndexedSlices, and its self.assign*() scatter one: a lazy method that writes rows
+  with scatters becomes a branch of update_step for that gradient. One that writes them with a
+  sparse kernel is not migrated.
 - One that writes whole variables, as the dense method does, goes, with a finding: optfix does
   not prove that it computes what the dense method computes.
 """
@@ -65,6 +68,13 @@ def _writes_rows(migration: Migration, call: cst.Call, variable: str | None) -> 
     return "Sparse" in qualified.rpartition(".")[2] or "_sparse_" in qualified.rpartition(".")[2]
 
 
+def scatters(migration: Migration, evidence: cst.Call) -> bool:
+    """The lazy update is a scatter (which update_step writes as self.assign*() of a tf.IndexedSlices),
+    not a sparse TensorFlow kernel."""
+    qualified = (migration.qualified(evidence.func) or "").rpartition(".")[2]
+    return sparse_kernel(migration, evidence) is None and "Sparse" not in qualified and "_sparse_" not in qualified
+
+
 def _updates(call: cst.Call) -> bool:
     func = call.func
     return isinstance(func, cst.Attribute) and func.attr.value in ("assign", "assign_add", "assign_sub", *_SCATTERS)
@@ -79,5 +89,7 @@ def lazy_message(method: cst.FunctionDef, evidence: cst.CSTNode) -> str:
     else:
         why = f"whose dense update ({kernel.dense}) {kernel.why}"
     return (f"{method.name.value}() updates the variable only at the rows of a sparse gradient ({code(evidence.func)}), a lazy "
-            f"update as for embeddings; Keras 3 gives update_step the gradient made dense, {why}, so the math would change "
-            "for embeddings: migrate it by hand (update_step can test for tf.IndexedSlices) or keep it on tf_keras")
+            f"update as for embeddings, which optfix writes out only from scatters; made dense, the gradient would go through the "
+            f"dense path, {why}, so the math would change for embeddings: migrate it by hand (on the TensorFlow backend Keras 3 "
+            "hands update_step an embedding's gradient as a tf.IndexedSlices, and self.assign*() of a tf.IndexedSlices scatters "
+            "it: write the row-wise math under `if isinstance(gradient, tf.IndexedSlices):`) or keep it on tf_keras")

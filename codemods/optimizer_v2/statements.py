@@ -54,6 +54,23 @@ class Statements:
                 and not qualified.startswith("tensorflow.")):
             value = argument(node, 0, "value")
             return (func.attr.value, func.value, value) if value is not None else None
+        return self._scatter_call(node)
+
+    def _scatter_call(self, node: cst.Call) -> tuple[str, cst.BaseExpression, cst.BaseExpression] | None:
+        """(Keras 3 method, variable, tf.IndexedSlices) of a write of some rows: Keras 3's TensorFlow
+        optimizer scatters an IndexedSlices given to self.assign*()."""
+        func = node.func
+        if not isinstance(func, cst.Attribute):
+            return None
+        if is_self_attribute(func) and func.attr.value in api.SCATTER_HELPERS and func.attr.value not in self.migration.own_methods:
+            ref, indices, values = argument(node, 0, "x"), argument(node, 1, "i"), argument(node, 2, "v")
+            if ref is None or indices is None or values is None:
+                return None
+            rows = cst.parse_expression(f"{self.migration.tensorflow()}.IndexedSlices(_, _)")
+            rows = rows.with_changes(args=[rows.args[0].with_changes(value=values), rows.args[1].with_changes(value=indices)])
+            return api.SCATTER_HELPERS[func.attr.value], ref, rows
+        if func.attr.value in api.SCATTER_METHODS and not is_self_attribute(func) and len(node.args) == 1 and node.args[0].keyword is None:
+            return api.SCATTER_METHODS[func.attr.value], func.value, node.args[0].value
         return None
 
     def _is_group(self, node: cst.CSTNode) -> bool:

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from optfix.analysis.tree import descendants
+from optfix.analysis.tree import code, descendants
 from optfix.codemods.optimizer_v2.expressions import Translate, literal
 from optfix.codemods.optimizer_v2.statements import Statements
 from optfix.lazy import libcst as cst
@@ -70,8 +70,10 @@ def _dtype_source(value: cst.BaseExpression, variable: str) -> bool:
 
 
 class UpdateStep:
-    def __init__(self, migration: Migration, dense: cst.FunctionDef, prepare: cst.FunctionDef | None, densify: bool) -> None:
+    def __init__(self, migration: Migration, dense: cst.FunctionDef, prepare: cst.FunctionDef | None, densify: bool,
+                 lazy: cst.FunctionDef | None = None) -> None:
         self.migration, self.dense, self.prepare = migration, dense, prepare
+        self.lazy = lazy  # a sparse method that updates only the gradient's rows: update_step's branch for them
         self.densify = densify  # the class had a sparse path, which summed the rows of a sparse gradient first
         self.keys: dict[str, cst.CSTNode] = {}  # coefficients _prepare_local sets, where
 
@@ -96,7 +98,8 @@ class UpdateStep:
         body = list(self.dense.body.body)
         docstring = body[:1] if body and is_docstring(body[0]) else []
         dense_body = body[len(docstring):]
-        gradient, variable, learning_rate = self._parameter_names(prepare_body + dense_body, grad, var)
+        lazy_body = list(self.lazy.body.body) if self.lazy is not None else []  # its names too must not meet Keras 3's
+        gradient, variable, learning_rate = self._parameter_names(prepare_body + dense_body + lazy_body, grad, var)
         prepare_lines = self._prepare_lines(prepare_body, prepare_state, dtype, learning_rate)
         state |= {assignment_of(s)[0].value for s in dense_body if _reads_state(s, state)}
         keys_read = _keys_read(prepare_lines + dense_body, state)
@@ -104,6 +107,11 @@ class UpdateStep:
         with_header = self.prepare is not None or needs_lr_t
         dense_lines = self._dense_lines(dense_body, state, hidden, var, dtype if with_header else None)
         self._check_names(prepare_lines, dense_lines, keys_read)
+        if self.lazy is not None:
+            branch = self._lazy_branch(grad, var, state, hidden, dtype if with_header else None, dense_lines)
+            if branch is None:
+                return None
+            dense_lines = [branch]
         opening = []
         if self.densify:
             tf = self.migration.tensorflow()
@@ -124,6 +132,38 @@ class UpdateStep:
             name=cst.Name("update_step"), params=signature.params,
             body=self.dense.body.with_changes(body=[*docstring, *opening, *statements]),
         )
+
+    def _lazy_branch(self, grad: str, var: str, state: set[str], hidden: set[str], dtype: str | None,
+                     dense_lines: list[cst.BaseStatement]) -> cst.If | None:
+        """`if isinstance(grad, tf.IndexedSlices):` the sparse method's statements, with the rows
+        given twice summed first as OptimizerV2 did before calling _resource_apply_sparse; `else:`
+        the dense ones."""
+        names = [p.name.value for p in self.lazy.params.params]
+        if len(names) not in (4, 5) or self.lazy.params.star_arg not in (cst.MaybeSentinel.DEFAULT, None):
+            self.migration.problem(self.lazy, f"{self.lazy.name.value} does not take (self, grad, var, indices[, apply_state])")
+            return None
+        indices = names[3]
+        body = [s for s in self.lazy.body.body if not is_docstring(s)]
+        body = [s.visit(_Rename({names[1]: grad, names[2]: var})) for s in body]
+        state = state | set(names[4:]) | {assignment_of(s)[0].value for s in body if _reads_state(s, state | set(names[4:]))}
+        lines = self._dense_lines(body, state, hidden, var, dtype)
+        used = {n.value for s in [*dense_lines, *lines] for n in descendants(s, cst.Name)}
+        if indices in {n.value for s in dense_lines for n in descendants(s, cst.Name)} or "unique_positions" in used:
+            self.migration.problem(self.lazy, f"{indices} or unique_positions is a name of _resource_apply_dense too: one "
+                                              "update_step would mix them")
+            return None
+        tf = self.migration.tensorflow()
+        if self.lazy.name.value == "_resource_apply_sparse":
+            opening = (f"{indices}, unique_positions = {tf}.unique({grad}.indices)\n"
+                       f"{grad} = {tf}.math.unsorted_segment_sum({grad}.values, unique_positions, {tf}.shape({indices})[0])\n")
+        else:
+            opening = f"{indices} = {grad}.indices\n{grad} = {grad}.values\n"
+        test = (f"if isinstance({grad}, {tf}.IndexedSlices):  # an embedding's rows (TensorFlow backend only): "
+                f"only they are updated\n    pass\nelse:\n    pass\n")
+        branch = self._parse(test.rstrip("\n"))
+        rows = list(cst.parse_module(opening).body)
+        return branch.with_changes(body=branch.body.with_changes(body=rows + lines),
+                                   orelse=branch.orelse.with_changes(body=branch.orelse.body.with_changes(body=dense_lines)))
 
     def _parse(self, line: str) -> cst.BaseStatement:
         return cst.parse_statement(line + "\n", config=self.migration.file.module.config_for_parsing)
@@ -152,6 +192,8 @@ class UpdateStep:
                 self.keys[key] = node
                 if isinstance(value, cst.Name) and value.value == key:
                     continue  # `beta_1_t=beta_1_t`: the local is already there
+                if "\n" in code(value) and not getattr(value, "lpar", True):  # an argument over lines: a statement needs the parentheses
+                    value = value.with_changes(lpar=[cst.LeftParen()], rpar=[cst.RightParen()])
                 line = cst.SimpleStatementLine([cst.Assign([cst.AssignTarget(cst.Name(key))], value)])
                 lines.append(line.with_changes(leading_lines=statement.leading_lines) if index == 0 else line)
         return lines

@@ -90,6 +90,11 @@ ASSIGN_FUNCTIONS = {
        for name in ("assign", "assign_add", "assign_sub")},
 }
 ASSIGN_METHODS = ("assign", "assign_add", "assign_sub")
+# Writes of some rows of a variable, and the Keras 3 method that makes them when given a
+# tf.IndexedSlices (its TensorFlow optimizer scatters one): OptimizerV2's helpers `self.name(var,
+# indices, values)`, and a variable's own scatter methods, which take the IndexedSlices.
+SCATTER_HELPERS = {"_resource_scatter_add": "assign_add", "_resource_scatter_update": "assign"}
+SCATTER_METHODS = {"scatter_add": "assign_add", "scatter_sub": "assign_sub", "scatter_update": "assign"}
 # The tf.keras 2 backend's updates (`K.update(x, new_x)`), as `keras_member` names them: the Keras 3
 # method and the name of the value's parameter.
 BACKEND_UPDATES = {"backend.update": ("assign", "new_x"), "backend.update_add": ("assign_add", "increment"),

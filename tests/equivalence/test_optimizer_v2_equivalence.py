@@ -56,8 +56,10 @@ class Case:
         rng = np.random.default_rng(7)
         if self.sparse:
             initial = [rng.uniform(0.5, 1.5, EMBEDDING)]
-            indices = np.array([0, 2, 2, 5], dtype=np.int64)  # rows 1, 3, 4 get no gradient; row 2 two
-            steps = [[(self.scale * rng.normal(size=(len(indices), EMBEDDING[1])), indices)] for _ in range(STEPS)]
+            steps = []
+            for step in range(STEPS):  # each step a row given twice and rows given none, not the same rows each step
+                indices = np.array([step % 6, (step + 2) % 6, (step + 2) % 6, (step + 5) % 6] if step % 3 else [0, 2, 2, 5], dtype=np.int64)
+                steps.append([(self.scale * rng.normal(size=(len(indices), EMBEDDING[1])), indices)])
             return initial, steps
         initial = [rng.uniform(0.5, 1.5, shape) for shape in SHAPES]
         return initial, [[self.scale * rng.normal(size=shape) for shape in SHAPES] for _ in range(STEPS)]

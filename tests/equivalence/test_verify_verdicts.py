@@ -179,11 +179,11 @@ def test_a_migration_that_computes_something_else_is_different(tmp_path) -> None
 
 def test_optimizer_v2_classes_run_on_tf_keras_beside_their_migration(tmp_path) -> None:
     require("tf_keras")
-    for name in ("sgd_style.py", "lazy_sparse.py"):
+    for name in ("sgd_style.py", "kernel_lazy_momentum.py"):
         shutil.copy(V2_FIXTURES / name, tmp_path / name)
     equal = verify(tmp_path, "sgd_style.py")["SGDStyle"]
     assert equal.verdict == "equal" and equal.difference <= 1e-6
-    reported = verify(tmp_path, "lazy_sparse.py")["LazyMomentum"]
+    reported = verify(tmp_path, "kernel_lazy_momentum.py")["KernelSGDEmbeddings"]
     assert reported.verdict.startswith("not migrated: _resource_apply_sparse() updates the variable only at the rows")
 
 
