@@ -171,7 +171,8 @@ def test_diff_patch_applied_with_git_reproduces_fix(optfix, tmp_path):
     again = optfix("fix", cwd=fixed)
     assert (again.returncode, again.stdout) == (0, b"")
     assert snapshot(fixed) == after_first
-    assert summary(again) == f"Nothing to change in {len(after_first)} files."
+    # calls whose defaults differ between Keras versions may be counted after the sentence (no --source here)
+    assert summary(again).startswith(f"Nothing to change in {len(after_first)} files.")
 
 
 # --- fix and check -------------------------------------------------------------------------------
@@ -372,7 +373,8 @@ def test_rules_lists_each_documented_rule_with_a_summary(optfix, tmp_path):
     listed = dict(re.match(r"^(\S+)\s+(\S.*)$", line).groups() for line in result.stdout.decode().splitlines())
     assert "optimizer-name" in listed
     assert "optimizer" in listed["optimizer-name"].lower()
-    documented = re.findall(r"^\| `([a-z-]+)` \|", (REPO / "README.md").read_text(), re.MULTILINE)
+    rules_section = (REPO / "README.md").read_text().split("\n## Rules\n", 1)[1].split("\n## ", 1)[0]
+    documented = re.findall(r"^\| `([a-z][a-z0-9-]*)` \|", rules_section, re.MULTILINE)
     assert "optimizer-name" in documented
     assert set(documented) <= set(listed)
 

@@ -284,7 +284,7 @@ def test_git_apply_of_diff_reproduces_fix_and_a_second_run_changes_nothing(optfi
     again = optfix("fix", cwd=fixed)
     assert (again.returncode, again.stdout) == (0, b"")
     assert snapshot(fixed) == after_first
-    assert summary(again) == "Nothing to change in 3 files."
+    assert summary(again).startswith("Nothing to change in 3 files.")  # an era count may follow (no --source)
 
 
 def test_check_and_diff_write_nothing(optfix, tmp_path):

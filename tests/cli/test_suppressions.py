@@ -90,8 +90,10 @@ def _get_updates_fixture(comment_after: str, comment: str) -> str:
 def test_a_suppression_inside_a_class_that_get_updates_migrates_leaves_the_class(optfix, tmp_path):
     source = _get_updates_fixture("v = self.momentum * m - lr * g", IGNORE)
     result, after = fix(optfix, tmp_path, source)
-    assert result.returncode == 0, result.stderr
     assert after == source
+    # what is left to report is the import of a module Keras 3 removed, which the Keras 2 class still needs
+    findings = [line for line in result.stderr.decode().splitlines() if ": get-updates " in line]
+    assert len(findings) == 1 and "keras.legacy.interfaces is imported, which Keras 3 removed" in findings[0], result.stderr
 
 
 def test_a_suppression_for_another_rule_inside_the_class_does_not_stop_its_migration(optfix, tmp_path):
