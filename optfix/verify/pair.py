@@ -100,7 +100,7 @@ def judge(location: str, name: str, original: Side, migrated: Side, kwargs: dict
 def _sparse_note(kind: str, dense_equal: bool) -> str:
     if kind == "equal":
         return " (dense and IndexedSlices gradients)"
-    return " (only with IndexedSlices gradients)" if dense_equal else " (with dense gradients)"
+    return " (only with IndexedSlices gradients)" if dense_equal else " (already with dense gradients)"
 
 
 def in_process(classes: dict[str, type], train) -> Side:

@@ -58,7 +58,9 @@ def verify_file(path: Path, shown: str, keras, arguments: dict[str, dict] | None
     migrated_text = decode(result.updated).text if result.changed else ""
     kwargs = {node.name: {**mapping_arguments(node), **(arguments or {}).get(node.name, {})}
               for node, _, message in classes if message is None}
-    sparse = _sparse_classes(tree, migrated_text) & {node.name for node, rule, _ in classes if rule == "optimizer-v2"} if backend == "tensorflow" else set()
+    sparse = set()  # Keras 3 hands update_step a tf.IndexedSlices on TensorFlow only
+    if backend == "tensorflow":
+        sparse = _sparse_classes(tree, migrated_text) & {node.name for node, rule, _ in classes if rule == "optimizer-v2"}
     sides = _Sides(path, original, migrated_text, keras, backend, kwargs, {node.name: rule for node, rule, m in classes if m is None}, sparse)
     rows = []
     for node, rule, message in classes:
