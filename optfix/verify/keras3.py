@@ -20,6 +20,22 @@ def gradient_sequence(shapes: Sequence[tuple[int, ...]], steps: int, seed: int =
     return initial, gradients
 
 
+EMBEDDING = (6, 3)
+
+
+def sparse_gradient_sequence(steps: int, seed: int = 0, dtype=np.float64) -> tuple[list[np.ndarray], list[list[tuple]]]:
+    """Deterministic `(initial, gradients)` of one embedding table, each gradient `(values,
+    indices)` of a tf.IndexedSlices: a row given twice and rows given none, other rows each step."""
+    rng = np.random.default_rng(seed)
+    initial = [rng.uniform(0.5, 1.5, size=EMBEDDING).astype(dtype)]
+    rows = EMBEDDING[0]
+    gradients = []
+    for step in range(steps):
+        indices = np.array([step % rows, (step + 2) % rows, (step + 2) % rows, (step + 5) % rows], dtype=np.int64)
+        gradients.append([(rng.standard_normal((len(indices), EMBEDDING[1])).astype(dtype), indices)])
+    return initial, gradients
+
+
 def run_keras3(cls, kwargs: dict, initial: list[np.ndarray], gradients: list[list[np.ndarray]]) -> list[list[np.ndarray]]:
     """Train `cls(**kwargs)` with `apply_gradients` and return the parameter values after each
     step (see `train_keras3`)."""
@@ -43,12 +59,24 @@ def train_keras3(cls, kwargs: dict, initial: list[np.ndarray], gradients: list[l
         variables = [keras.Variable(np.array(value), dtype=dtype, name=f"param_{i}") for i, value in enumerate(initial)]
         steps = []
         for grads in gradients:
-            tensors = [keras.ops.convert_to_tensor(np.asarray(g), dtype=dtype) for g in grads]
+            tensors = [_tensor(g, v, dtype) for g, v in zip(grads, variables)]
             optimizer.apply_gradients(zip(tensors, variables))
             steps.append([np.array(keras.ops.convert_to_numpy(v)) for v in variables])
         return optimizer, steps
     finally:
         keras.config.set_floatx(saved)
+
+
+def _tensor(gradient, variable, dtype: str):
+    """A gradient as Keras 3 takes it: `(values, indices)` becomes a tf.IndexedSlices (TensorFlow backend)."""
+    import keras
+
+    if not isinstance(gradient, tuple):
+        return keras.ops.convert_to_tensor(np.asarray(gradient), dtype=dtype)
+    import tensorflow as tf
+
+    values, indices = gradient
+    return tf.IndexedSlices(tf.constant(values, dtype=dtype), tf.constant(indices), tf.constant(variable.shape, tf.int64))
 
 
 def compare(legacy_steps: list[list[np.ndarray]], keras3_steps: list[list[np.ndarray]]) -> float:

@@ -1,7 +1,8 @@
 """One original optimizer class and its migration, run on the same gradients: a row of `optfix verify`.
 
 Both sides are constructed with the same arguments (none by default) and trained for STEPS steps
-at each gradient scale, in float64 so that what differs is the math, not the rounding. Where
+at each gradient scale (and, for a class with a sparse path, on an embedding's tf.IndexedSlices
+gradients, on the TensorFlow backend), in float64 so that what differs is the math, not the rounding. Where
 either side cannot run in float64 (code that mixes in float32 tensors), both run again in
 float32, compared to a tolerance float32 can hold.
 
@@ -56,20 +57,25 @@ class Row:
         return self.kind == "equal"
 
 
-def runs(dtype: str) -> list[tuple[list[np.ndarray], list[list[np.ndarray]]]]:
-    """The (initial, gradients) of every scale, in `dtype`: the same for both sides."""
-    from optfix.verify.keras3 import gradient_sequence
+def runs(dtype: str, sparse: bool = False) -> list[tuple[list[np.ndarray], list[list]]]:
+    """The (initial, gradients) of every scale, in `dtype`, and with `sparse` one more: an
+    embedding's tf.IndexedSlices gradients (see keras3.sparse_gradient_sequence). The same for both sides."""
+    from optfix.verify.keras3 import gradient_sequence, sparse_gradient_sequence
 
-    return [gradient_sequence(SHAPES, steps=STEPS, seed=0, scale=scale, dtype=np.dtype(dtype)) for scale in SCALES]
+    data = [gradient_sequence(SHAPES, steps=STEPS, seed=0, scale=scale, dtype=np.dtype(dtype)) for scale in SCALES]
+    if sparse:
+        data.append(sparse_gradient_sequence(STEPS, seed=0, dtype=np.dtype(dtype)))
+    return data
 
 
-def judge(location: str, name: str, original: Side, migrated: Side, kwargs: dict) -> Row:
-    """Run both sides, in float64 and, where either cannot, in float32; the verdict."""
+def judge(location: str, name: str, original: Side, migrated: Side, kwargs: dict, sparse: bool = False) -> Row:
+    """Run both sides, in float64 and, where either cannot, in float32; the verdict. `sparse`:
+    the sides are also fed an embedding's tf.IndexedSlices gradients, and the verdict says so."""
     from optfix.verify.keras3 import compare
 
     failures: dict[str, list[str]] = {"original": [], "migrated": []}
     for dtype in DTYPES:
-        data = runs(dtype)
+        data = runs(dtype, sparse)
         results = {}
         for side, run in (("migrated", migrated), ("original", original)):
             try:
@@ -77,8 +83,11 @@ def judge(location: str, name: str, original: Side, migrated: Side, kwargs: dict
             except SideError as error:
                 failures[side].append(str(error))
         if len(results) == 2:
-            worst = max(compare(old, new) for old, new in zip(results["original"], results["migrated"]))
+            differences = [compare(old, new) for old, new in zip(results["original"], results["migrated"])]
+            worst = max(differences)
             kind = "equal" if worst <= TOLERANCE[dtype] else "DIFFERENT"
+            if sparse:
+                kind += _sparse_note(kind, max(differences[:-1]) <= TOLERANCE[dtype])
             if dtype != DTYPES[0]:
                 first = (failures["original"] or failures["migrated"])[0]
                 kind += f" (in {dtype}: in {DTYPES[0]} the {'original' if failures['original'] else 'migrated class'} raised {first})"
@@ -86,6 +95,12 @@ def judge(location: str, name: str, original: Side, migrated: Side, kwargs: dict
     if len(failures["migrated"]) == len(DTYPES):
         return Row(location, name, f"FAILED: the migrated class raised {failures['migrated'][0]}")
     return Row(location, name, f"not run: the original raised {failures['original'][0]}")
+
+
+def _sparse_note(kind: str, dense_equal: bool) -> str:
+    if kind == "equal":
+        return " (dense and IndexedSlices gradients)"
+    return " (only with IndexedSlices gradients)" if dense_equal else " (already with dense gradients)"
 
 
 def in_process(classes: dict[str, type], train) -> Side:

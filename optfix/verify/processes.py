@@ -55,15 +55,16 @@ def main(run_one, argv: list[str]) -> None:
         pickle.dump(results, file)
 
 
-def batched_side(module: str, env: dict[str, str], base: dict, entries: list[tuple[str, dict]]):
+def batched_side(module: str, env: dict[str, str], base: dict, entries: list[tuple[str, dict, bool]]):
     """A side (see pair.py) whose runs were all made at once, in one process: every class of
-    `entries` (name, constructor arguments), in every dtype, at every scale."""
+    `entries` (name, constructor arguments, whether it is fed sparse gradients too), in every
+    dtype, at every scale."""
     from optfix.verify.pair import DTYPES, SideError, failing, runs
 
     jobs, index = [], {}
-    for name, kwargs in entries:
+    for name, kwargs, sparse in entries:
         for dtype in DTYPES:
-            for scale, (initial, gradients) in enumerate(runs(dtype)):
+            for scale, (initial, gradients) in enumerate(runs(dtype, sparse)):
                 index[name, dtype, scale] = len(jobs)
                 jobs.append({**base, "name": name, "kwargs": kwargs, "initial": initial, "gradients": gradients})
     try:

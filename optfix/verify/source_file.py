@@ -58,7 +58,10 @@ def verify_file(path: Path, shown: str, keras, arguments: dict[str, dict] | None
     migrated_text = decode(result.updated).text if result.changed else ""
     kwargs = {node.name: {**mapping_arguments(node), **(arguments or {}).get(node.name, {})}
               for node, _, message in classes if message is None}
-    sides = _Sides(path, original, migrated_text, keras, backend, kwargs, {node.name: rule for node, rule, m in classes if m is None})
+    sparse = set()  # Keras 3 hands update_step a tf.IndexedSlices on TensorFlow only
+    if backend == "tensorflow":
+        sparse = _sparse_classes(tree, migrated_text) & {node.name for node, rule, _ in classes if rule == "optimizer-v2"}
+    sides = _Sides(path, original, migrated_text, keras, backend, kwargs, {node.name: rule for node, rule, m in classes if m is None}, sparse)
     rows = []
     for node, rule, message in classes:
         where = f"{shown}:{node.lineno}"
@@ -69,7 +72,7 @@ def verify_file(path: Path, shown: str, keras, arguments: dict[str, dict] | None
         if verdict:
             rows.append(Row(where, node.name, verdict))
         else:
-            rows.append(judge(where, node.name, sides.original(rule), sides.migrated(), kwargs[node.name]))
+            rows.append(judge(where, node.name, sides.original(rule), sides.migrated(), kwargs[node.name], node.name in sparse))
     return rows, []
 
 
@@ -77,9 +80,10 @@ class _Sides:
     """How the original and the migrated classes of one file run: in this process where the
     Keras they need is the one loaded here, in a process of their own where it is not."""
 
-    def __init__(self, path: Path, original: str, migrated: str, keras, backend: str, kwargs: dict[str, dict], rules: dict[str, str]):
+    def __init__(self, path: Path, original: str, migrated: str, keras, backend: str, kwargs: dict[str, dict], rules: dict[str, str],
+                 sparse: set[str]):
         self.path, self.original_text, self.migrated_text = path, original, migrated
-        self.keras, self.backend, self.kwargs, self.rules = keras, backend, kwargs, rules
+        self.keras, self.backend, self.kwargs, self.rules, self.sparse = keras, backend, kwargs, rules, sparse
         self._made: dict[str, object] = {}
 
     def _once(self, key: str, make):
@@ -115,7 +119,7 @@ class _Sides:
         from optfix.verify.processes import batched_side
         from optfix.verify.tf_keras_runner import ENVIRONMENT, MODULE
 
-        entries = [(name, self.kwargs[name]) for name, r in self.rules.items() if r == rule]
+        entries = [(name, self.kwargs[name], name in self.sparse) for name, r in self.rules.items() if r == rule]
         return self._once("tf_keras", lambda: batched_side(MODULE, ENVIRONMENT, {"path": str(self.path), "source": self.original_text}, entries))
 
     def migrated(self) -> Side:
@@ -127,7 +131,7 @@ class _Sides:
         from optfix.verify.keras3_runner import MODULE, environment
         from optfix.verify.processes import batched_side
 
-        entries = list(self.kwargs.items())
+        entries = [(name, kwargs, name in self.sparse) for name, kwargs in self.kwargs.items()]
         return self._once(self.backend, lambda: batched_side(MODULE, environment(self.backend),
                                                              {"path": str(self.path), "source": self.migrated_text}, entries))
 
@@ -161,6 +165,24 @@ def _reported_classes(tree: ast.Module, findings: list[Finding]) -> list[tuple[a
         elif review:
             classes.append((node, rule_of[node], re.sub(rf"^{re.escape(node.name)} not migrated( to Keras 3)?: ", "", review[0])))
     return classes
+
+
+_SPARSE_METHODS = {"_resource_apply_sparse", "_resource_apply_sparse_duplicate_indices"}
+
+
+def _sparse_classes(original: ast.Module, migrated_text: str) -> set[str]:
+    """The OptimizerV2 classes whose original has a sparse method, or whose migration tests for a
+    tf.IndexedSlices gradient: verify feeds them an embedding's sparse gradients too."""
+    names = {node.name for node in ast.walk(original) if isinstance(node, ast.ClassDef)
+             and any(isinstance(s, ast.FunctionDef) and s.name in _SPARSE_METHODS for s in node.body)}
+    try:
+        migrated = quiet_parse(migrated_text) if migrated_text else None
+    except SyntaxError:
+        migrated = None
+    for node in ast.walk(migrated) if migrated else ():
+        if isinstance(node, ast.ClassDef) and any(isinstance(n, ast.Attribute) and n.attr == "IndexedSlices" for n in ast.walk(node)):
+            names.add(node.name)
+    return names
 
 
 def _load(loader, *args) -> tuple[dict[str, type], str | None]:

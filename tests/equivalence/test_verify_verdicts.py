@@ -1,7 +1,7 @@
 """`optfix verify`'s verdicts, each reached on a class written for it: equal (also where it takes
 float32, a required dict parameter, or imports unrelated to the optimizer), DIFFERENT, FAILED (the
 migration raises under Keras 3), not run (only the original raises), not migrated; OptimizerV2
-classes run on tf_keras; `--backend jax` runs the migration on JAX."""
+classes run on tf_keras, with an embedding's tf.IndexedSlices gradients where they have a sparse path; `--backend jax` runs the migration on JAX."""
 
 from __future__ import annotations
 
@@ -182,9 +182,22 @@ def test_optimizer_v2_classes_run_on_tf_keras_beside_their_migration(tmp_path) -
     for name in ("sgd_style.py", "kernel_lazy_momentum.py"):
         shutil.copy(V2_FIXTURES / name, tmp_path / name)
     equal = verify(tmp_path, "sgd_style.py")["SGDStyle"]
-    assert equal.verdict == "equal" and equal.difference <= 1e-6
+    assert equal.verdict == "equal (dense and IndexedSlices gradients)" and equal.difference <= 1e-6
     reported = verify(tmp_path, "kernel_lazy_momentum.py")["KernelSGDEmbeddings"]
     assert reported.verdict.startswith("not migrated: _resource_apply_sparse() updates the variable only at the rows")
+
+
+def test_a_class_with_a_sparse_path_is_also_fed_indexed_slices_and_a_wrong_sparse_branch_is_different(tmp_path) -> None:
+    """The sparse method scales the rows by something only Keras 3 sees differently: the dense
+    gradients agree, the tf.IndexedSlices ones (rows that move each step, one given twice) do not."""
+    require("tf_keras")
+    text = (V2_FIXTURES / "lazy_sparse.py").read_text()
+    faithful = verify(tmp_path, "lazy_sparse.py", text)["LazyMomentum"]
+    assert faithful.verdict == "equal (dense and IndexedSlices gradients)" and faithful.difference <= 1e-6
+    scaled_rows = ("import os\n" + text.replace("tf.gather(velocity, indices) + grad", "tf.gather(velocity, indices) + ROW_SCALE * grad")
+                   + '\nROW_SCALE = 1.0 if os.environ.get("TF_USE_LEGACY_KERAS") == "1" else 2.0\n')
+    broken = verify(tmp_path, "scaled_rows.py", scaled_rows)["LazyMomentum"]
+    assert broken.verdict == "DIFFERENT (only with IndexedSlices gradients)" and broken.difference > 1e-3
 
 
 needs_jax = pytest.mark.skipif(importlib.util.find_spec("jax") is None, reason="JAX is not installed: the verify-jax extra")
