@@ -4,8 +4,9 @@
 
 Downloads each release below (pip download --no-deps; sdists are unpacked, never built), finds
 every legacy optimizer site with the survey's own scan (`survey_scan.py`), runs
-`optfix diff --output-format json` once per release, and prints per release: sites, rewritten,
-reported, silent, then the silent sites themselves. Outside CI: it needs the package index.
+`optfix diff --output-format json` once per release from the release's own folder (so that optfix
+reads its declarations), and prints per release: sites, rewritten, reported, silent and the source
+version optfix used, then the silent sites themselves. Outside CI: it needs the package index.
 """
 
 from __future__ import annotations
@@ -39,7 +40,8 @@ RELEASES = [  # Keras 2, tf.keras 2 and TensorFlow 1 code from 2017-2022
 ONLY = {"keras==2.2.4": "examples/"}  # Keras's own examples, not the library itself
 # What a release was written for, passed as `--source` where optfix has that option: nothing in
 # the examples' files shows that `optimizer='rmsprop'` or `Adadelta()` meant Keras 2.2's defaults.
-SOURCE = {"keras==2.2.4": "keras-2.2", "innvestigate==1.0.8": "keras-2.2"}
+# ART 1.0.0 (June 2019, before Keras 2.3) declares `keras` without a version, for its tests only.
+SOURCE = {"keras==2.2.4": "keras-2.2", "innvestigate==1.0.8": "keras-2.2", "adversarial-robustness-toolbox==1.0.0": "keras-2.2"}
 
 
 def download(release: str, cache: Path) -> Path:
@@ -73,8 +75,16 @@ def _wanted(name: str) -> bool:
     return base.endswith(".py") or base.startswith("requirements") or base in {"setup.cfg", "pyproject.toml", "Pipfile", "environment.yml", "METADATA"}
 
 
-def optfix_records(folder: Path, source: str | None = None) -> dict[str, list[dict]]:
-    """optfix's changes and findings, by path relative to the folder."""
+def release_root(folder: Path) -> Path:
+    """Where the release's project starts: an sdist's one top folder, else the unpacked folder
+    (optfix looks for the project's declarations from there up)."""
+    entries = list(folder.iterdir())
+    return entries[0] if len(entries) == 1 and entries[0].is_dir() else folder
+
+
+def optfix_records(folder: Path, source: str | None = None) -> tuple[dict[str, list[dict]], str]:
+    """optfix's changes and findings, by path relative to the folder, and the source version it
+    used (`-`: none)."""
     optfix = str(Path(sys.executable).parent / "optfix")
     command = [optfix, "diff", "--output-format", "json", "--isolated", "--no-progress", "--exit-zero", "."]
     if source and "--source" in subprocess.run([optfix, "diff", "--help"], capture_output=True, text=True).stdout:
@@ -82,18 +92,20 @@ def optfix_records(folder: Path, source: str | None = None) -> dict[str, list[di
     run = subprocess.run(command, cwd=folder, capture_output=True)
     if run.returncode not in (0, 2):  # 2: some files could not be parsed (Python 2 files; the scan skips them too)
         raise RuntimeError(run.stderr.decode())
+    output = json.loads(run.stdout)
     by_path: dict[str, list[dict]] = {}
-    for record in json.loads(run.stdout)["results"]:
+    for record in output["results"]:
         by_path.setdefault(str(Path(record["path"])), []).append(record)
-    return by_path
+    return by_path, (output.get("source") or {}).get("version") or "-"
 
 
-def survey(requirement: str, cache: Path) -> list[tuple[str, int, tuple[str, ...], str]]:
-    """(path, line, kinds, outcome) for each legacy site of the release."""
+def survey(requirement: str, cache: Path) -> tuple[list[tuple[str, int, tuple[str, ...], str]], str]:
+    """(path, line, kinds, outcome) for each legacy site of the release, and the source version
+    optfix used."""
     with tempfile.TemporaryDirectory() as temp:
-        folder = Path(temp)
-        unpack(download(requirement, cache), folder, ONLY.get(requirement.split()[0], ""))
-        records = optfix_records(folder, SOURCE.get(requirement.split()[0]))
+        unpack(download(requirement, cache), Path(temp), ONLY.get(requirement.split()[0], ""))
+        folder = release_root(Path(temp))
+        records, source = optfix_records(folder, SOURCE.get(requirement.split()[0]))
         rows = []
         for path in sorted(folder.rglob("*.py")):
             relative = str(path.relative_to(folder))
@@ -102,7 +114,7 @@ def survey(requirement: str, cache: Path) -> list[tuple[str, int, tuple[str, ...
             except SyntaxError:  # Python 2 files: optfix cannot parse them either
                 continue
             rows += [(relative, s.line, s.kinds, classify(s, records.get(relative, []))) for s in sites]
-        return rows
+        return rows, source
 
 
 def main() -> None:
@@ -113,15 +125,15 @@ def main() -> None:
     args = parser.parse_args()
     total: Counter = Counter()
     listed = []
-    print(f"{'release':32} {'sites':>5} {'rewritten':>9} {'reported':>8} {'silent':>6}")
+    print(f"{'release':32} {'sites':>5} {'rewritten':>9} {'reported':>8} {'silent':>6}  source")
     for requirement in RELEASES:
         if args.only and not any(part in requirement for part in args.only):
             continue
-        rows = survey(requirement, args.cache)
+        rows, source = survey(requirement, args.cache)
         counts = Counter(outcome for *_, outcome in rows)
         total.update(counts)
         total["sites"] += len(rows)
-        print(f"{requirement.split()[0]:32} {len(rows):5} {counts['rewritten']:9} {counts['reported']:8} {counts['silent']:6}")
+        print(f"{requirement.split()[0]:32} {len(rows):5} {counts['rewritten']:9} {counts['reported']:8} {counts['silent']:6}  {source}")
         listed += [(requirement.split()[0], *row) for row in rows if args.show in ("all", row[3])]
     print(f"{'total':32} {total['sites']:5} {total['rewritten']:9} {total['reported']:8} {total['silent']:6}")
     for requirement, path, line, kinds, outcome in listed:

@@ -25,6 +25,10 @@ LOSS_SCALE_METHODS = {"get_scaled_loss", "get_unscaled_gradients"}
 OPTIMIZER_METHODS = {"get_updates", "_resource_apply_dense", "_create_slots", "_apply_dense", "_decayed_lr"}
 V2_ONLY_CALLS = {"_set_hyper", "_get_hyper", "_decayed_lr", "add_slot", "_serialize_hyperparameter"}
 HYPER_ATTRIBUTES = {"lr", "learning_rate", "momentum", "beta_1", "beta_2", "rho", "decay", "iterations", "epsilon"}
+PLAIN_ATTRIBUTES = {"momentum", "beta_1", "beta_2", "rho", "epsilon"}  # plain Python values in Keras 3
+# Standalone Keras's backend in the file: its get_value is gone in Keras 3; tf.keras's still reads
+# a plain value (`K.get_value(opt.beta_1)`), so there a read of one is no site.
+STANDALONE_KERAS = re.compile(r"^\s*(import keras\b|from keras\b)", re.M)
 TENSORFLOW_ALIAS = re.compile(r"(tf\w*|tensorflow\w*|keras\w*|K)$")  # tfv1, tf1, keras from a re-export module
 TF1_OPTIMIZER = re.compile(r"^(tf\w*|tensorflow|v1)\.(compat\.v1\.)?(train|contrib\.\w+)\.\w*Optimizer$")
 NOT_TENSORFLOW = re.compile(r"scipy|(^|_)optimize$")  # receivers of other libraries' minimize()
@@ -91,7 +95,8 @@ def _call_kinds(call: ast.Call) -> list[str]:
         elif last in V2_INTERNALS:
             kinds.append(f"v2-internal:{last}")
         elif last in {"set_value", "get_value"} and call.args and _hyperparameter(call.args[0]):
-            kinds.append(f"backend.{last}")
+            plain = last == "get_value" and call.args[0].attr in PLAIN_ATTRIBUTES
+            kinds.append(f"backend.{last}{':plain' if plain else ''}")
     optimizer = keywords.get("optimizer")
     if isinstance(optimizer, ast.Constant) and isinstance(optimizer.value, str) and optimizer.value.lower() in ERA_STRINGS:
         kinds.append(f"string:{optimizer.value.lower()}")
@@ -181,12 +186,15 @@ def scan(source: str) -> list[Site]:
     tensorflow_names = _tensorflow_names(tree)
     classes = [node for node in ast.walk(tree) if isinstance(node, ast.ClassDef) and _optimizer_class(node, tensorflow_names)]
     method_calls_count = bool(TF_OPTIMIZERS_IN_FILE.search(source)) and not TF1_GRAPH.search(source)
+    plain_reads_count = bool(STANDALONE_KERAS.search(source))
     # A rule may report a class at the statement it cannot migrate: the class's site spans its body.
     spans: dict[int, tuple[int, set[str]]] = {c.lineno: (c.end_lineno, {"optimizer-subclass"}) for c in classes}
     for node in ast.walk(tree):
         kinds = _node_kinds(node)
         if not method_calls_count:
             kinds = [kind for kind in kinds if not kind.startswith(("tf1-method", "apply_gradients", "v2-internal:get_slot"))]
+        if not plain_reads_count:
+            kinds = [kind for kind in kinds if kind != "backend.get_value:plain"]
         if not kinds or (_inside(node, classes) and _own_api(node, kinds)):
             continue
         old_end, old_kinds = spans.get(node.lineno, (node.end_lineno, set()))

@@ -3,8 +3,8 @@
 `import tensorflow.compat.v1 as tf` makes `tf.train.AdamOptimizer` resolve to
 `tensorflow.compat.v1.train.AdamOptimizer`; a name that no import binds resolves to None.
 Imports anywhere in the file count (inside functions, try/except, if); the first binding wins
-where every import of the name agrees (the same path, or one Keras member through two roots, as
-a fallback's `except ImportError` imports it), except that an alias assignment of an imported
+where every import of the name agrees (the same path, one Keras member through two roots, as
+a fallback's `except ImportError` imports it, or TensorFlow and its compat.v1 API), except that an alias assignment of an imported
 name (`tf = tf.compat.v1`) rebinds it; a name imported as two different things is not trusted. A name
 that anything else binds anywhere in the file (an assignment, a parameter, a def, a loop
 variable, a lambda parameter, a comprehension target, `:=`, a match capture) is not trusted: it
@@ -28,7 +28,7 @@ from optfix.analysis.project_imports import Resolution, is_project_path, resolve
 from optfix.analysis.star_imports import is_project_star, star_bindings
 from optfix.analysis.tree import walk
 from optfix.knowledge.keras import star_exported
-from optfix.knowledge.namespaces import KERAS_ROOTS, keras_member
+from optfix.knowledge.namespaces import KERAS_ROOTS, TF1_API_ROOTS, keras_member
 
 
 _HOLDS_STATEMENTS: dict[type, bool] = {}  # node type -> whether statements (and so imports) can be inside
@@ -271,9 +271,10 @@ class _ExpressionBindings(cst.CSTVisitor):
 
 
 def _same_thing(first: str, second: str) -> bool:
-    """Two imports of one name that bind the same thing, or the same member of Keras through two
-    roots (`keras.optimizers.Adam`, `tensorflow.keras.optimizers.Adam`: a fallback's)."""
-    if first == second or first in KERAS_ROOTS and second in KERAS_ROOTS:
+    """Two imports of one name that bind the same thing, the same member of Keras through two
+    roots (`keras.optimizers.Adam`, `tensorflow.keras.optimizers.Adam`: a fallback's), or TF 1's
+    API as TensorFlow and as its compat.v1 module (a version check's)."""
+    if first == second or first in KERAS_ROOTS and second in KERAS_ROOTS or first in TF1_API_ROOTS and second in TF1_API_ROOTS:
         return True
     member = keras_member(first)
     return member is not None and member == keras_member(second)

@@ -14,6 +14,11 @@ KERAS_ROOTS = (
 )
 
 
+# What a TF 1 program's `tf` is: TensorFlow, or under TensorFlow 2 its compat.v1 API (`import
+# tensorflow as tf`, then `import tensorflow.compat.v1 as tf` where the version is 2): one API.
+TF1_API_ROOTS = ("tensorflow", "tensorflow.compat.v1")
+
+
 def keras_member(qualified_name: str | None) -> str | None:
     """`tensorflow.keras.optimizers.get` -> `optimizers.get`; None outside Keras."""
     if not qualified_name:

@@ -95,6 +95,20 @@ def test_a_name_imported_twice_resolves_only_to_one_thing(source, qualified) -> 
     assert table.qualified_name(cst.parse_expression("Adam")) == qualified
 
 
+@pytest.mark.parametrize(("source", "qualified"), [
+    # TF 1's API, where the version decides the module: the first import is read
+    ("import tensorflow as tf\nif tf.__version__[0] == '2':\n    import tensorflow.compat.v1 as tf\n",
+     "tensorflow.train.AdamOptimizer"),
+    ("import tensorflow.compat.v1 as tf\nimport tensorflow as tf\n", "tensorflow.compat.v1.train.AdamOptimizer"),
+    # TensorFlow and something else: not told
+    ("import tensorflow as tf\nimport mylib as tf\n", None),
+    ("import tensorflow.compat.v2 as tf\nimport tensorflow.compat.v1 as tf\n", None),
+], ids=["version-check", "v1-first", "other", "v2-and-v1"])
+def test_tensorflow_imported_as_itself_and_its_v1_api_is_tf1s_api(source, qualified) -> None:
+    table = ImportTable.of(cst.parse_module(source))
+    assert table.qualified_name(cst.parse_expression("tf.train.AdamOptimizer")) == qualified
+
+
 def test_keras_imported_from_either_root_is_keras() -> None:
     table = ImportTable.of(cst.parse_module("try:\n    import keras\nexcept ImportError:\n    from tensorflow import keras\n"))
     assert table.qualified_name(cst.parse_expression("keras.optimizers.Adam")) == "keras.optimizers.Adam"

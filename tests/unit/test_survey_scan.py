@@ -98,3 +98,13 @@ def test_defaults_that_changed_are_sites_where_the_call_leaves_them_implicit() -
         c = keras.optimizers.Adam()
         d = tf.keras.optimizers.Adagrad()
         """) == {3: ("era-defaults",)}
+
+
+def test_a_read_of_a_plain_hyperparameter_is_a_site_through_standalone_keras_only() -> None:
+    """tf.keras's backend (and one the file cannot tell, from a star import) still reads
+    `opt.beta_1` in Keras 3; standalone Keras 3 has no backend.get_value."""
+    read = "K.get_value(model.optimizer.beta_1)\nK.get_value(model.optimizer.lr)\n"
+    assert _kinds("from keras import backend as K\n" + read) == {
+        2: ("backend.get_value:plain",), 3: ("attribute:lr", "backend.get_value")}
+    for imports in ("from tensorflow.keras import backend as K\n", "from .imports import *\n"):
+        assert _kinds(imports + read) == {3: ("attribute:lr", "backend.get_value")}
