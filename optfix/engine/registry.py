@@ -26,6 +26,8 @@ def all_rules() -> tuple[type[Rule], ...]:
             # type(obj), not isinstance(): the latter would load a lazily imported module.
             if issubclass(type(obj), type) and issubclass(obj, Rule) and obj is not Rule and _defined_in(obj, module.__name__)
         ]
+    if not found:  # never "nothing to change" because the rules could not be read
+        raise RuntimeError(f"no rules found in {list(package.__path__)}: the installation is incomplete or not readable")
     return tuple(sorted(found, key=lambda rule: rule.id))
 
 

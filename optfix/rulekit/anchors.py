@@ -4,8 +4,10 @@ reach what a rule acts on."""
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from typing import TYPE_CHECKING
 
-from optfix.analysis.imports import ImportTable
+if TYPE_CHECKING:  # the import table is libcst's: not imported where a run has nothing to parse
+    from optfix.analysis.imports import ImportTable
 
 
 def reaching_heads(chains: Sequence[tuple[str, ...]], imports: ImportTable, reaches: Callable[[str], bool],

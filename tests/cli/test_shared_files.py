@@ -51,13 +51,22 @@ def shared_folder():
 # as root and drops to the user once it has imported what it runs: the interpreter may live where
 # no other user can reach it (a root-only pyenv).
 RUN_AS_USER = f"""
-import importlib, os, pkgutil, sys
+import contextlib, importlib, os, pkgutil, shutil, sys, tempfile
 import libcst, libcst.metadata
-import optfix
+import optfix, optfix.codemods
 
-for module in pkgutil.walk_packages(optfix.__path__, "optfix."):
+modules = [*pkgutil.walk_packages(optfix.__path__, "optfix."), *pkgutil.walk_packages(optfix.codemods.__path__, "optfix.codemods.")]
+for module in modules:
     if not module.name.startswith(("optfix.verify", "optfix.__main__")):
         importlib.import_module(module.name)
+# A first run as root, on a copy, reads what the run imports as it goes (the rules' folder, typer's
+# parser, libcst's native parser), which the user may not be able to read.
+warm_up = tempfile.mkdtemp()
+shutil.copy("model.py", warm_up)
+sys.argv = ["optfix", "check", "--jobs", "1", "--no-progress", warm_up]
+with contextlib.suppress(SystemExit):  # its findings go to stderr, with the run's
+    optfix.cli.main()
+shutil.rmtree(warm_up)
 os.setgroups([{GROUP}])
 os.setgid({USER})
 os.setuid({USER})
