@@ -9,6 +9,7 @@ from optfix.lazy import libcst as cst
 
 from optfix.rulekit.anchors import reaching_heads
 from optfix.rulekit.calls import NOT_CONSTANT, as_keyword, bind, constant, new_keyword, with_args
+from optfix.analysis.chains import cst_chain
 from optfix.analysis.dotted_names import possible_names
 from optfix.knowledge.rows import NO_NONE_MEANING
 from optfix.knowledge.tf1 import (
@@ -199,12 +200,10 @@ class Tf1OptimizerRule(ValueReferences, Rule):
 
     def _unproven_project_import(self, node: cst.BaseExpression) -> bool:
         imports = self.file.imports
-        head = node
-        while isinstance(head, cst.Attribute):
-            head = head.value
-        if not isinstance(head, cst.Name) or head.value not in imports.origins:
+        head = (cst_chain(node) or [None])[0]
+        if head not in imports.origins:
             return False
-        resolution = imports.project_import(imports.bindings[head.value])
+        resolution = imports.project_import(imports.bindings[head])
         return resolution is not None and resolution.qualified is None
 
     def _graph_code(self) -> str:
