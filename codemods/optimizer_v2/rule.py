@@ -263,9 +263,7 @@ class OptimizerV2Rule(Rule):
         member = keras_member(self.file.imports.resolved_name(base.value)) or ""
         kept = member.rsplit(".", 1)[-1] if member not in api.BASE_CLASSES and member.rsplit(".", 1)[-1] in KEPT_BASES else None
         if member not in api.BASE_CLASSES and kept is None:
-            self.report(base, f"{original.name.value} not migrated to Keras 3: it extends the built-in {code(base.value)} through the tf.keras 2 "
-                              "optimizer API, which Keras 3's class neither has nor calls: subclass keras.optimizers."
-                              f"{member.rsplit('.', 1)[-1]} and override its update_step(gradient, variable, learning_rate) instead")
+            self._report_unkept_base(original, base, member.rsplit(".", 1)[-1])
             return updated
         names = self._names()
         migration = v2.Migration(self.file, original, names, built_in=kept)
@@ -311,6 +309,15 @@ class OptimizerV2Rule(Rule):
             if member in api.BASE_CLASSES or member.rsplit(".", 1)[-1] in _BUILT_INS or member.endswith(("Optimizer", "OptimizerV2")):
                 return arg
         return None
+
+    def _report_unkept_base(self, original: cst.ClassDef, base: cst.Arg, name: str) -> None:
+        if name in KERAS3_OPTIMIZERS:
+            what = f"the built-in {code(base.value)} through the tf.keras 2 optimizer API, which Keras 3's class neither has nor calls"
+            instead = f"keras.optimizers.{name}"
+        else:
+            what, instead = f"{code(base.value)}, a class Keras 3 does not have", "keras.optimizers.Optimizer"
+        self.report(base, f"{original.name.value} not migrated to Keras 3: it extends {what}: subclass {instead} and override its "
+                          "update_step(gradient, variable, learning_rate) instead")
 
     def _report_unresolved(self, node: cst.ClassDef) -> None:
         """A class that reads as an OptimizerV2 optimizer whose base class optfix cannot resolve
