@@ -10,6 +10,7 @@ with nothing migrated is never executed.
 from __future__ import annotations
 
 import ast
+import linecache
 import re
 from pathlib import Path
 
@@ -172,9 +173,13 @@ _SPARSE_METHODS = {"_resource_apply_sparse", "_resource_apply_sparse_duplicate_i
 
 def _sparse_classes(original: ast.Module, migrated_text: str) -> set[str]:
     """The OptimizerV2 classes whose original has a sparse method, or whose migration tests for a
-    tf.IndexedSlices gradient: verify feeds them an embedding's sparse gradients too."""
-    names = {node.name for node in ast.walk(original) if isinstance(node, ast.ClassDef)
-             and any(isinstance(s, ast.FunctionDef) and s.name in _SPARSE_METHODS for s in node.body)}
+    tf.IndexedSlices gradient: verify feeds them an embedding's sparse gradients too. Not those
+    whose original's sparse method only raises: there is nothing sparse to compare with."""
+    names, raising = set(), set()
+    for node in ast.walk(original):
+        if isinstance(node, ast.ClassDef):
+            for method in (s for s in node.body if isinstance(s, ast.FunctionDef) and s.name in _SPARSE_METHODS):
+                (raising if _only_raises(method) else names).add(node.name)
     try:
         migrated = quiet_parse(migrated_text) if migrated_text else None
     except SyntaxError:
@@ -182,7 +187,13 @@ def _sparse_classes(original: ast.Module, migrated_text: str) -> set[str]:
     for node in ast.walk(migrated) if migrated else ():
         if isinstance(node, ast.ClassDef) and any(isinstance(n, ast.Attribute) and n.attr == "IndexedSlices" for n in ast.walk(node)):
             names.add(node.name)
-    return names
+    return names - raising
+
+
+def _only_raises(method: ast.FunctionDef) -> bool:
+    """`raise NotImplementedError` (after a docstring): no sparse path to compare."""
+    body = [s for s in method.body if not (isinstance(s, ast.Expr) and isinstance(s.value, ast.Constant))]
+    return len(body) == 1 and isinstance(body[0], ast.Raise)
 
 
 def _load(loader, *args) -> tuple[dict[str, type], str | None]:
@@ -208,8 +219,12 @@ def migrated_classes(text: str, path: Path, keras) -> dict[str, type]:
 
     name, package = module_name(path)
     namespace = {"__name__": name, "__file__": str(path), "__package__": package}
+    # Under a name of its own, with its lines where inspect finds them: tf.function and autograph
+    # read a method's source, and under the file's name they would read the original's.
+    filename = f"{path} (migrated)"
+    linecache.cache[filename] = (len(text), None, text.splitlines(keepends=True), filename)
     with installed(stand_ins(path, text, package)), placeholders(text):
-        exec(compile(text, str(path), "exec"), namespace)
+        exec(compile(text, filename, "exec"), namespace)
     return {name: value for name, value in namespace.items()
             if isinstance(value, type) and issubclass(value, keras.optimizers.Optimizer)
             and value.__module__ == namespace["__name__"]}

@@ -200,6 +200,42 @@ def test_a_class_with_a_sparse_path_is_also_fed_indexed_slices_and_a_wrong_spars
     assert broken.verdict == "DIFFERENT (only with IndexedSlices gradients)" and broken.difference > 1e-3
 
 
+# A dense method compiled with tf.function (autograph reads its source) and a sparse method that
+# only raises: nothing sparse to compare, and the migration's own source is what gets compiled.
+COMPILED_DENSE_ONLY = '''\
+import tensorflow as tf
+
+
+class CompiledMomentum(tf.keras.optimizers.Optimizer):
+    def __init__(self, learning_rate=0.01, momentum=0.5, name="CompiledMomentum", **kwargs):
+        super().__init__(name, **kwargs)
+        self._set_hyper("learning_rate", kwargs.get("lr", learning_rate))
+        self._set_hyper("decay", self._initial_decay)
+        self._set_hyper("momentum", momentum)
+
+    def _create_slots(self, var_list):
+        for var in var_list:
+            self.add_slot(var, "velocity")
+
+    @tf.function
+    def _resource_apply_dense(self, grad, var):
+        var_dtype = var.dtype.base_dtype
+        velocity = self.get_slot(var, "velocity")
+        velocity.assign(self._get_hyper("momentum", var_dtype) * velocity - self._decayed_lr(var_dtype) * grad)
+        return var.assign_add(velocity)
+
+    def _resource_apply_sparse(self, grad, var, indices):
+        """Not written."""
+        raise NotImplementedError("dense gradients only")
+'''
+
+
+def test_a_compiled_dense_method_and_a_sparse_method_that_only_raises_are_compared_on_dense_gradients(tmp_path) -> None:
+    require("tf_keras")
+    row = verify(tmp_path, "compiled.py", COMPILED_DENSE_ONLY)["CompiledMomentum"]
+    assert row.verdict == "equal" and row.difference <= 1e-6
+
+
 needs_jax = pytest.mark.skipif(importlib.util.find_spec("jax") is None, reason="JAX is not installed: the verify-jax extra")
 
 
