@@ -4,7 +4,8 @@
   already read it through);
 - the learning rate (`_set_hyper("learning_rate", kwargs.get("lr", learning_rate))`) goes to the
   base class, which Keras 3 requires, taken as `lr=` too where the legacy code took it so, and as
-  `learning_rate=` where its parameter has another name (`from_config` passes that);
+  `learning_rate=` where its parameter has another name (`from_config` passes that); one kept as
+  a plain attribute (`self._lr = learning_rate`) stays so, and the base class is given it too;
 - OptimizerV2's time-based decay (`decay=` in `**kwargs`, applied by `_decayed_lr` as
   lr / (1 + decay * iterations)) becomes an `InverseTimeDecay` schedule, where the class reads the
   decayed learning rate; `_set_hyper("decay", self._initial_decay)` goes;
@@ -18,7 +19,7 @@ from typing import TYPE_CHECKING
 from optfix.analysis.tree import code, descendants
 from optfix.codemods.optimizer_v2.expressions import literal, self_method
 from optfix.lazy import libcst as cst
-from optfix.rulekit.class_code import LEARNING_RATES, expression_of, is_super_init
+from optfix.rulekit.class_code import LEARNING_RATES, assignment_of, expression_of, is_self_attribute, is_super_init
 
 if TYPE_CHECKING:
     from optfix.codemods.optimizer_v2.migration import Migration
@@ -81,10 +82,14 @@ class Constructor:
     def _learning_rate(self) -> tuple[str | None, list[str]]:
         """The name __init__ gives the base class the learning rate by, and the lines that make it."""
         call = next((self.hypers[name] for name in LEARNING_RATES if name in self.hypers), None)
-        if call is None:
-            self.migration.problem(self.init, "__init__ sets no learning rate with _set_hyper(): the Keras 3 base class needs one")
-            return None, []
-        value = call.args[1].value
+        if call is not None:
+            value = call.args[1].value
+        else:  # kept as the class wrote it (`self._lr = learning_rate`); the base class is given it too
+            call = value = self._plain_learning_rate()
+            if value is None:
+                self.migration.problem(self.init, "__init__ sets no learning rate with _set_hyper() nor stores its learning_rate "
+                                                  "parameter: the Keras 3 base class needs one")
+                return None, []
         lines = []
         from_lr = self._kwargs_get_lr(value)
         if from_lr is not None:
@@ -115,6 +120,18 @@ class Constructor:
             lines.append(f"{DECAY} = {self.kwargs}.pop({self.migration.string('decay')}, 0.0)")
             lines.append(f"if {DECAY} > 0:\n{indent}{name} = {schedules}.InverseTimeDecay({name}, decay_steps=1, decay_rate={DECAY})")
         return name, lines
+
+    def _plain_learning_rate(self) -> cst.BaseExpression | None:
+        """`P` of `self.X = P` (or of `self.X = kwargs.get("lr", P)`) in __init__'s body, P its
+        `learning_rate` or `lr` parameter: a learning rate OptimizerV2 never saw, read as a number."""
+        for statement in self.init.body.body:
+            assignment = assignment_of(statement)
+            if assignment is None or not is_self_attribute(assignment[0]):
+                continue
+            value = self._kwargs_get_lr(assignment[1]) or assignment[1]
+            if isinstance(value, cst.Name) and value.value in LEARNING_RATES and value.value in self.params:
+                return assignment[1]
+        return None
 
     def _kwargs_get_lr(self, value: cst.BaseExpression) -> cst.BaseExpression | None:
         """`P` of `kwargs.get("lr", P)`."""

@@ -40,7 +40,9 @@ class OptimizerV2Rule(Rule):
     - `__init__`: `self._set_hyper("beta_1", beta_1)` becomes `self.beta_1 = beta_1`; the learning
       rate goes to the base class, which Keras 3 requires, taken as `lr=` where the code took it so
       (`kwargs.get("lr", learning_rate)`) and as `learning_rate=` where its parameter has another
-      name; OptimizerV2's time-based decay (`decay=`, lr / (1 + decay * iterations), iterations
+      name; a learning rate kept as a plain attribute (`self._lr = learning_rate`, which OptimizerV2
+      never saw) stays one, read as the number it was, and is given to the base class too;
+      OptimizerV2's time-based decay (`decay=`, lr / (1 + decay * iterations), iterations
       counted before the step) becomes an `InverseTimeDecay` schedule where the class reads the
       decayed rate (`_decayed_lr`, the `lr_t` of `_prepare_local`); the name goes by keyword;
       `epsilon or backend.epsilon()` reads `keras.config.epsilon()`, the same value.
