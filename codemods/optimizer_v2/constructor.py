@@ -115,11 +115,23 @@ class Constructor:
                 self.migration.problem(self.init, "__init__ has a parameter named decay, so optfix cannot tell the time-based decay "
                                                   "OptimizerV2 took from **kwargs from it")
                 return None, []
+            given = name
             schedules = f"{self.migration.names.keras}.optimizers.schedules"
             indent = self.migration.file.module.default_indent
+            if self._read_elsewhere(name, call):  # the rest of __init__ reads the number (`if learning_rate < 0: raise`)
+                given = self._free(f"{name}_schedule")
+                lines.append(f"{given} = {name}")
+                # from_config gives back the schedule get_config wrote: the number is inside it
+                lines.append(f"if isinstance({name}, {schedules}.InverseTimeDecay):\n{indent}{name} = {name}.initial_learning_rate")
             lines.append(f"{DECAY} = {self.kwargs}.pop({self.migration.string('decay')}, 0.0)")
-            lines.append(f"if {DECAY} > 0:\n{indent}{name} = {schedules}.InverseTimeDecay({name}, decay_steps=1, decay_rate={DECAY})")
+            lines.append(f"if {DECAY} > 0:\n{indent}{given} = {schedules}.InverseTimeDecay({name}, decay_steps=1, decay_rate={DECAY})")
+            return given, lines
         return name, lines
+
+    def _read_elsewhere(self, name: str, learning_rate: cst.CSTNode) -> bool:
+        """Whether __init__ reads `name` other than where it sets the learning rate."""
+        inside = {id(n) for n in descendants(learning_rate, cst.Name)}
+        return any(n.value == name and id(n) not in inside for n in descendants(self.init.body, cst.Name))
 
     def _plain_learning_rate(self) -> cst.BaseExpression | None:
         """`P` of `self.X = P` (or of `self.X = kwargs.get("lr", P)`) in __init__'s body, P its

@@ -10,6 +10,8 @@ computed at its top, each as a local named by its key (`coefficients["beta_1_t"]
 
 from __future__ import annotations
 
+from collections import Counter
+
 from typing import TYPE_CHECKING
 
 from optfix.analysis.tree import code, descendants
@@ -176,8 +178,12 @@ class UpdateStep:
     # -- _prepare_local ------------------------------------------------------------------------
 
     def _prepare_lines(self, statements, state: str | None, dtype: str, learning_rate: str) -> list[cst.BaseStatement]:
+        self.named_entries = _named_entries(statements)
         lines = []
         for statement in statements:
+            assignment = assignment_of(statement)
+            if assignment is not None and isinstance(assignment[0], cst.Name) and assignment[0].value in self.named_entries:
+                continue  # `entries = dict(...)`, read once by `apply_state[...].update(entries)`: its entries are written out there
             call = expression_of(statement)
             if isinstance(call, cst.Call) and is_super_call(call, "_prepare_local"):
                 self.keys[LR_T] = call
@@ -213,10 +219,10 @@ class UpdateStep:
             value = arg.value
             if arg.keyword is not None:
                 entries.append((arg.keyword.value, value, arg))
-            elif isinstance(value, cst.Call) and flat(value.func) == "dict" and all(a.keyword for a in value.args):
-                entries += [(a.keyword.value, a.value, a) for a in value.args]
-            elif isinstance(value, cst.Dict) and all(isinstance(e, cst.DictElement) and literal(e.key) for e in value.elements):
-                entries += [(literal(e.key), e.value, e) for e in value.elements]
+            elif isinstance(value, cst.Name) and value.value in self.named_entries:
+                entries += self.named_entries[value.value]
+            elif (found := _dict_entries(value)) is not None:
+                entries += found
             else:
                 self.migration.problem(arg, "apply_state is updated with entries optfix cannot read one by one")
         return entries
@@ -310,6 +316,30 @@ def _unwrapped_device_blocks(statements) -> list[cst.BaseStatement]:
         else:
             result.append(statement)
     return result
+
+
+def _dict_entries(value: cst.BaseExpression) -> list[tuple[str, cst.BaseExpression, cst.CSTNode]] | None:
+    """(key, value, node) of `dict(k=v, ...)` or `{"k": v, ...}`; None for any other expression."""
+    if isinstance(value, cst.Call) and flat(value.func) == "dict" and all(a.keyword for a in value.args):
+        return [(a.keyword.value, a.value, a) for a in value.args]
+    if isinstance(value, cst.Dict) and all(isinstance(e, cst.DictElement) and literal(e.key) for e in value.elements):
+        return [(literal(e.key), e.value, e) for e in value.elements]
+    return None
+
+
+def _named_entries(statements) -> dict[str, list[tuple[str, cst.BaseExpression, cst.CSTNode]]]:
+    """The entries of each `name = dict(...)` of `statements` that nothing reads but one
+    `.update(name)`, by name."""
+    found = {}
+    for statement in statements:
+        assignment = assignment_of(statement)
+        if assignment is not None and isinstance(assignment[0], cst.Name) and (entries := _dict_entries(assignment[1])) is not None:
+            found[assignment[0].value] = entries
+    reads = Counter(n.value for s in statements for n in descendants(s, cst.Name) if n.value in found)
+    updates = Counter(a.value.value for s in statements for c in descendants(s, cst.Call)
+                      if isinstance(c.func, cst.Attribute) and c.func.attr.value == "update"
+                      for a in c.args if isinstance(a.value, cst.Name) and a.value.value in found)
+    return {name: entries for name, entries in found.items() if reads[name] == 2 and updates[name] == 1}
 
 
 def _reads_state(statement, state: set[str]) -> bool:
