@@ -9,6 +9,7 @@ from optfix.analysis.project_imports import is_project_path
 from optfix.analysis.tree import code, descendants, reads
 from optfix.codemods.get_updates.factory_classes import FactoryClasses
 from optfix.codemods.get_updates.outside_classes import PATCHED, OutsideClasses
+from optfix.codemods.get_updates.project_classes import ProjectClasses, base_in_other_module
 from optfix.codemods.get_updates.removed_imports import RemovedImports, imports_removed, may_import_removed
 from optfix.rulekit.class_code import is_super_call
 from optfix.knowledge.backend import BASE_CLASSES
@@ -30,7 +31,7 @@ _DEFINED_ORPATCHED = re.compile(rb"def\s+get_(?:updates|gradients)\b|\.\s*get_(?
                                  rb"|\.\s*get_updates\s*\(")  # or called
 
 
-class GetUpdatesRule(RemovedImports, OutsideClasses, FactoryClasses, Rule):
+class GetUpdatesRule(RemovedImports, OutsideClasses, FactoryClasses, ProjectClasses, Rule):
     """Migrate custom optimizers from Keras 2's get_updates(loss, params) to Keras 3's build and update_step.
 
     What it does
@@ -308,7 +309,8 @@ class GetUpdatesRule(RemovedImports, OutsideClasses, FactoryClasses, Rule):
         family = self._families.get(id(parent))
         if family is None:
             blocked = [m for m in family_module.subclasses(self.file.module, parent.name.value) + [parent]
-                       if self.file.suppressed(self.id, m) or self._unproven_project_imports(m) or self.blocking_factory(m)]
+                       if self.file.suppressed(self.id, m) or self._unproven_project_imports(m) or self.blocking_factory(m)
+                       or self.project_blockers(m)]
             names = self._names()
             global_norm = self._clips_global_norm(self._legacy_base(parent))
             family = self._families[id(parent)] = None if blocked else family_module.migrate_family(self.file, parent, names, global_norm)
@@ -409,9 +411,7 @@ class GetUpdatesRule(RemovedImports, OutsideClasses, FactoryClasses, Rule):
             imported = [self.file.imports.qualified_name(a.value) or "" for a in node.bases]
             project = [q for q in imported if q and self.file.path and is_project_path(self.file.path, q)]
             if project:
-                self.report(node.name, f"{node.name.value} not migrated: its base class {project[0]} is a class of a module of "
-                                       "the project; optfix migrates a Keras 2 base class and its subclasses together only "
-                                       "when they are in one file: move them into one file and run optfix again")
+                self.report(node.name, f"{node.name.value} not migrated: {base_in_other_module(self.file.path, project[0], node)}")
                 return
             bases = ", ".join(code(arg.value) for arg in node.bases)
             self.report(node.name, f"{node.name.value} looks like a Keras 2 optimizer (get_updates, extending its base's or using "
