@@ -82,7 +82,7 @@ class GetUpdatesRule(RemovedImports, OutsideClasses, FactoryClasses, ProjectClas
     - a base class of the same file that is itself a Keras 2 optimizer (`class _Base(Optimizer)`
       holding `__init__` and a helper that returns the decayed learning rate) is migrated with
       its subclasses that define get_updates: its `__init__` as above, the helper dropped and a
-      subclass's call of it read as update_step's `learning_rate`; all of them, or none.
+      subclass's call of it read as update_step's `learning_rate`; all of them, or none (none where one is written on tf.keras 2's API).
     - `K.*` functions become their exact Keras 3 counterparts (`K.relu(x)` -> `ops.relu(x)`,
       `K.clip(x, min_value=a)` -> `ops.clip(x, x_min=a)`, `K.argmax(x)` -> `ops.argmax(x, axis=-1)`):
       the table covers all of Keras 2.3's `keras.backend`, and names what has no exact counterpart.
@@ -176,7 +176,7 @@ class GetUpdatesRule(RemovedImports, OutsideClasses, FactoryClasses, ProjectClas
     `get_gradients` override, a statement after the loop over the parameters that is not
     once-per-step bookkeeping, a computation over all parameters at once, a value carried from
     one parameter to the next, such as a learning rate chosen by `p.name` and kept for the
-    parameters after it, a Keras 2 base class in another module of the project), the whole
+    parameters after it, a Keras 2 base class in another module, a subclass or class factory there building on it), the whole
     class is left as it is, with a finding at each such construct. A migrated class whose code reads a parameter's `.name` is rewritten with a
     finding there; so is one whose `get_config` would not round-trip (a key `__init__`
     does not accept, such as one for a renamed parameter; a key written twice; a read of the
@@ -225,7 +225,7 @@ class GetUpdatesRule(RemovedImports, OutsideClasses, FactoryClasses, ProjectClas
     the next, learning-rate defaults that are not numbers (a list of rates), eager reads
     (`K.eval`, `K.get_value`), Keras 1 `get_updates(params, constraints, loss)`, backend
     functions with no exact Keras 3 counterpart (named in the finding, with why), other class
-    factories, and those applied to classes of other files. The finding of a wrapper or a class
+    factories, those applied in other modules or to their classes (the finding names the module and line). The finding of a wrapper or a class
     factory says what Keras 3 offers for what it adds: `gradient_accumulation_steps=`,
     `weight_decay=`, `use_ema=`, a learning-rate schedule, or an override of `apply()` or
     `update_step` (lookahead, per-layer rates). Migrated with a finding: reads of a parameter's
