@@ -13,13 +13,16 @@ from optfix.analysis.ast_nodes import every_node, quiet_parse
 from optfix.analysis.chains import ast_chain
 from optfix.analysis.project_imports import is_project_path, module_file, package_root
 from optfix.analysis.project_users import Use, is_class_factory, uses
+from optfix.knowledge.namespaces import keras_member
 from optfix.lazy import lazy_import
 from optfix.lazy import libcst as cst
 
 family_module = lazy_import("optfix.codemods.get_updates.family")
 hierarchy = lazy_import("optfix.codemods.get_updates.hierarchy")
 
-_CHECKS = ("isinstance", "issubclass")  # calls that are given a class and make nothing on it
+# Calls that are given a class and make nothing on it; modules whose functions make no class on one.
+_CHECKS = ("isinstance", "issubclass", "assertIsInstance", "assertNotIsInstance")
+_NOT_FACTORIES = {"keras", "tensorflow", "tf_keras", "functools", "copy", "pickle", "inspect", "typing", "builtins"}
 _ONE_FILE = "optfix migrates the classes a Keras 2 optimizer is built of only when they are in one file"
 
 
@@ -37,7 +40,7 @@ class ProjectClasses:
     def project_blockers(self, node: cst.ClassDef) -> list[str]:
         found = self.__dict__.setdefault("_project_blockers", {})
         if node.name.value not in found:
-            found[node.name.value] = self._blockers(node) if self.file.path is not None else []
+            found[node.name.value] = self._blockers(node)
         return found[node.name.value]
 
     def _blockers(self, node: cst.ClassDef) -> list[str]:
@@ -47,35 +50,51 @@ class ProjectClasses:
         messages = []
         for member in members:
             name = member.name.value
-            for use in uses(path, name):
+            for use in uses(path, name) if path is not None else ():
                 if use.kind == "subclass":
                     messages.append(f"{use.what} ({_where(use, path)}) derives from {name} of this file, and would stay a Keras 2 "
                                     f"optimizer on a Keras 3 class: {_ONE_FILE}; move {use.what} into this file (or "
                                     f"{name} and its family into that one) and run optfix again")
-                elif use.kind == "argument" and use.what not in _CHECKS:
+                elif use.kind == "argument" and use.what.rsplit(".", 1)[-1] not in _CHECKS:
                     messages.append(f"{_where(use, path)} gives {name} to {use.what}(), which may make a Keras 2 class on it (a "
                                     f"class factory: AdamW = extend_with_weight_decay(Adam)): {_ONE_FILE}; move the factory and "
                                     "its application into this file, where they are migrated together, and run optfix again")
-            messages += [f"line {line} gives {name} to {function}(), a class factory of {shown}, whose class would stay a Keras 2 "
-                         f"optimizer on a Keras 3 class: {_ONE_FILE}; move the factory into this file, where it is migrated with "
-                         "the classes it is given, and run optfix again" for line, function, shown in self._project_factory_calls(name)]
+            messages += self._factory_calls(name)
         return list(dict.fromkeys(messages))
 
-    def _project_factory_calls(self, name: str) -> list[tuple[int, str, str]]:
-        """(line, function, its module) of each call of this file that gives the class `name` to a
-        class factory of another module of the project."""
+    def _factory_calls(self, name: str) -> list[str]:
+        """Why each call of this file that gives the class `name` to a class factory of another
+        module (of the project, or one optfix does not read that makes a class of the call) keeps it."""
         imports, path = self.file.imports, self.file.path
-        found = []
-        for call in every_node(quiet_parse(self.file.text or self.file.module.code)):
+        tree = self._syntax_tree()
+        assigned = {id(node.value): node for node in every_node(tree) if isinstance(node, ast.Assign) and len(node.targets) == 1}
+        messages = []
+        for call in every_node(tree):
             if not (isinstance(call, ast.Call) and any(isinstance(arg, ast.Name) and arg.id == name for arg in call.args)):
                 continue
-            head, _, function = (imports.resolved(ast_chain(call.func), follow_project_imports=False) or "").rpartition(".")
-            if not head or not is_project_path(path, head):
-                continue
-            file = module_file(path, head)
-            if file is not None and is_class_factory(file, function):
-                found.append((call.lineno, ast.unparse(call.func), _shown(file, path)))
-        return found
+            dotted = imports.resolved(ast_chain(call.func), follow_project_imports=False) or ""
+            head, _, function = dotted.rpartition(".")
+            if not head:
+                continue  # a function of this file (its class factories are read there) or a built-in
+            if path is not None and is_project_path(path, head):
+                file = module_file(path, head)
+                if file is not None and is_class_factory(file, function):
+                    messages.append(f"line {call.lineno} gives {name} to {ast.unparse(call.func)}(), a class factory of "
+                                    f"{_shown(file, path)}, whose class would stay a Keras 2 optimizer on a Keras 3 class: "
+                                    f"{_ONE_FILE}; move the factory into this file, where it is migrated with the classes it is "
+                                    "given, and run optfix again")
+            elif (id(call) in assigned and isinstance(call.args[0], ast.Name) and call.args[0].id == name
+                  and head.split(".")[0] not in _NOT_FACTORIES and keras_member(dotted) is None):
+                messages.append(f"line {call.lineno} makes {ast.unparse(assigned[id(call)].targets[0])} = {ast.unparse(call)} with "
+                                f"a function of {head}, which optfix does not read: a class it makes on {name} (a class "
+                                "factory) would stay a Keras 2 optimizer on a Keras 3 class, its get_updates never called; "
+                                f"migrate that class and {name} together by hand, or use the Keras 3 optimizer's own options")
+        return messages
+
+    def _syntax_tree(self) -> ast.Module:
+        if "_parsed_file" not in self.__dict__:
+            self.__dict__["_parsed_file"] = quiet_parse(self.file.text or self.file.module.code)
+        return self.__dict__["_parsed_file"]
 
     def applied_elsewhere(self, function: cst.FunctionDef) -> list[Use]:
         """The calls of the class factory `function` of this file in other modules of the project."""
