@@ -3,9 +3,9 @@ class statement that derives from it, a call that is given it (`AdamW =
 extend_with_weight_decay(Adam)`), or a call of it, in a module that imports it (`from .base import _Base`,
 `from pkg.base import *`, `import pkg.base as b` then `b._Base`).
 
-The project is every `.py` file under the folder that holds the module's outermost package (or
-the module's own folder, outside any package), hidden folders, virtual environments and
-installed packages aside; each file is read with `ast`, never run, and only where its text holds
+The project is every `.py` file under the folder that holds the module's outermost package,
+hidden folders, virtual environments and installed packages aside (for a module outside any
+package, the files beside it: only they import it by its name); each file is read with `ast`, never run, and only where its text holds
 the name. A file that cannot be read or parsed builds on nothing, as far as this module knows.
 """
 
@@ -47,18 +47,19 @@ def uses(module: Path, name: str) -> tuple[Use, ...]:
     call the module-level `name` of `module`, in file order."""
     module = module.absolute()
     found: list[Use] = []
-    for path in project_files(package_root(module)):
+    in_package = (module.parent / "__init__.py").is_file()
+    for path in project_files(package_root(module), recursive=in_package):
         if path != module:
             found += _uses_in(path, module, name)
     return tuple(found)
 
 
 @cache
-def project_files(root: Path) -> tuple[Path, ...]:
-    """The `.py` files under `root`, in name order."""
+def project_files(root: Path, recursive: bool = True) -> tuple[Path, ...]:
+    """The `.py` files under `root` (only those in it, not `recursive`), in name order."""
     files = []
     for folder, subfolders, names in os.walk(root):
-        subfolders[:] = sorted(s for s in subfolders if not s.startswith(".") and s not in _SKIPPED_FOLDERS
+        subfolders[:] = sorted(s for s in subfolders if recursive and not s.startswith(".") and s not in _SKIPPED_FOLDERS
                                and not (Path(folder) / s / "pyvenv.cfg").exists())
         files += [Path(folder) / n for n in sorted(names) if n.endswith(".py")]
     return tuple(files)

@@ -58,3 +58,11 @@ def test_a_class_factory_makes_a_class_on_its_parameter(tmp_path) -> None:
     base = _project(tmp_path, "")
     assert is_class_factory(base, "extend")
     assert not is_class_factory(base, "Base") and not is_class_factory(base, "missing")
+
+
+def test_a_module_outside_any_package_is_used_by_the_modules_beside_it(tmp_path) -> None:
+    (tmp_path / "base.py").write_text("class Base:\n    pass\n")
+    (tmp_path / "user.py").write_text("from base import Base\n\n\nclass Child(Base):\n    pass\n")
+    (tmp_path / "deeper").mkdir()
+    (tmp_path / "deeper" / "other.py").write_text("from base import Base\n\n\nclass Other(Base):\n    pass\n")
+    assert [(use.path.name, use.what) for use in uses(tmp_path / "base.py", "Base")] == [("user.py", "Child")]
