@@ -11,8 +11,8 @@ from pathlib import Path
 
 from optfix.analysis.ast_nodes import every_node, quiet_parse
 from optfix.analysis.chains import ast_chain
-from optfix.analysis.project_imports import is_project_path, module_file, package_root
-from optfix.analysis.project_users import Use, is_class_factory, uses
+from optfix.analysis.project_imports import is_project_path, module_file
+from optfix.analysis.project_users import Use, is_class_factory, shown_in_project, uses
 from optfix.knowledge.namespaces import keras_member
 from optfix.lazy import lazy_import
 from optfix.lazy import libcst as cst
@@ -52,19 +52,20 @@ class ProjectClasses:
             name = member.name.value
             for use in uses(path, name) if path is not None else ():
                 if use.kind == "subclass":
-                    messages.append(f"{use.what} ({_where(use, path)}) derives from {name} of this file, and would stay a Keras 2 "
+                    messages.append(f"{use.what} ({use.shown(path)}) derives from {name} of this file, and would stay a Keras 2 "
                                     f"optimizer on a Keras 3 class: {_ONE_FILE}; move {use.what} into this file (or "
                                     f"{name} and its family into that one) and run optfix again")
-                elif use.kind == "argument" and use.what.rsplit(".", 1)[-1] not in _CHECKS:
-                    messages.append(f"{_where(use, path)} gives {name} to {use.what}(), which may make a Keras 2 class on it (a "
+                elif use.kind == "argument" and use.what.rsplit(".", 1)[-1] not in _CHECKS and use.what.split(".")[0] not in _NOT_FACTORIES:
+                    messages.append(f"{use.shown(path)} gives {name} to {use.what}(), which may make a Keras 2 class on it (a "
                                     f"class factory: AdamW = extend_with_weight_decay(Adam)): {_ONE_FILE}; move the factory and "
                                     "its application into this file, where they are migrated together, and run optfix again")
             messages += self._factory_calls(name)
         return list(dict.fromkeys(messages))
 
     def _factory_calls(self, name: str) -> list[str]:
-        """Why each call of this file that gives the class `name` to a class factory of another
-        module (of the project, or one optfix does not read that makes a class of the call) keeps it."""
+        """Why the calls of this file that give the class `name` to a class factory of another
+        module keep it as it is: a factory of the project's, or a function optfix does not read
+        whose result the call assigns (`AdamW = extend_with_weight_decay(Adam)`)."""
         imports, path = self.file.imports, self.file.path
         tree = self._syntax_tree()
         assigned = {id(node.value): node for node in every_node(tree) if isinstance(node, ast.Assign) and len(node.targets) == 1}
@@ -80,7 +81,7 @@ class ProjectClasses:
                 file = module_file(path, head)
                 if file is not None and is_class_factory(file, function):
                     messages.append(f"line {call.lineno} gives {name} to {ast.unparse(call.func)}(), a class factory of "
-                                    f"{_shown(file, path)}, whose class would stay a Keras 2 optimizer on a Keras 3 class: "
+                                    f"{shown_in_project(file, path)}, whose class would stay a Keras 2 optimizer on a Keras 3 class: "
                                     f"{_ONE_FILE}; move the factory into this file, where it is migrated with the classes it is "
                                     "given, and run optfix again")
             elif (id(call) in assigned and isinstance(call.args[0], ast.Name) and call.args[0].id == name
@@ -117,19 +118,10 @@ def applied_in_other_modules(applications: list[Use], beside: Path | None) -> st
 def base_in_other_module(path: Path, qualified: str, node: cst.ClassDef) -> str:
     """Why a get_updates class whose base class is a class of another module of the project stays as it is."""
     file = module_file(path, qualified.rpartition(".")[0])
-    where = f" ({_shown(file, path)}, another module of the project)" if file is not None else ", a class of a module of the project"
+    where = f" ({shown_in_project(file, path)}, another module of the project)" if file is not None else ", a class of a module of the project"
     return (f"its base class {qualified}{where} is migrated, if it is a Keras 2 optimizer, only together with every subclass "
             "(a Keras 3 class cannot derive from a Keras 2 one, nor the reverse), and optfix rewrites each file on its own: "
             f"{_ONE_FILE}; move {node.name.value} into the module of its base class (or the base class into this file, where no "
             "other module uses it) and run optfix again")
 
 
-def _where(use: Use, beside: Path) -> str:
-    return use.shown(beside)
-
-
-def _shown(file: Path, beside: Path) -> str:
-    try:
-        return file.absolute().relative_to(package_root(beside)).as_posix()
-    except ValueError:
-        return str(file)

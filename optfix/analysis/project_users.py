@@ -34,12 +34,16 @@ class Use:
     what: str  # the class statement's class, or the function called, as written
 
     def shown(self, beside: Path) -> str:
-        """`pkg/momentum.py:7`, relative to the folder of the project beside `beside`."""
-        try:
-            where = self.path.relative_to(package_root(beside))
-        except ValueError:
-            where = self.path
-        return f"{where.as_posix()}:{self.line}"
+        """`pkg/momentum.py:7`, relative to the folder of the project of the module `beside`."""
+        return f"{shown_in_project(self.path, beside)}:{self.line}"
+
+
+def shown_in_project(file: Path, beside: Path) -> str:
+    """`pkg/momentum.py`: the file, relative to the folder of the project of the module `beside`."""
+    try:
+        return file.absolute().relative_to(package_root(beside.absolute())).as_posix()
+    except ValueError:
+        return str(file)
 
 
 def uses(module: Path, name: str) -> tuple[Use, ...]:
