@@ -5,6 +5,7 @@ migrates, reported with what Keras 3 offers otherwise."""
 from __future__ import annotations
 
 from optfix.analysis.tree import descendants, reads
+from optfix.codemods.get_updates.project_classes import applied_in_other_modules
 from optfix.lazy import lazy_import
 from optfix.lazy import libcst as cst
 
@@ -24,10 +25,12 @@ class FactoryClasses:
             return None
         function, parameter = found
         names = self._names()
+        elsewhere = self.applied_elsewhere(function)
         migrated, migration = factories.migrate_factory_class(self.file, original, names, self._migrates_given)
-        if migrated is None:
+        if migrated is None or elsewhere:
             self.report(original.name, f"{original.name.value} not migrated: the class factory {function.name.value}() makes it "
-                                       f"around the optimizer class it is given ({parameter}), {wrappers.what_it_does(original)}")
+                                       f"around the optimizer class it is given ({parameter}), {wrappers.what_it_does(original)}"
+                                       + applied_in_other_modules(elsewhere, self.file.path))
             applied = not any(p.message.startswith("its class factory is not applied") for p in migration.problems)
             for problem in migration.located_problems() if applied else ():
                 self.report(problem.node, f"{original.name.value} not migrated: {problem.message}")
@@ -47,18 +50,20 @@ class FactoryClasses:
         if factory is not None:
             self.report(node.name, f"{node.name.value} not migrated: the class factory {factory.name.value}() of this file "
                                    "extends it, and its class cannot be migrated (see there): it would extend a Keras 3 class")
-        return factory is not None
+        return factory is not None or self.reported_project_users(node)
 
     def blocking_factory(self, node: cst.ClassDef) -> cst.FunctionDef | None:
-        """A class factory of this file that is given `node` and whose class is not migrated: a
-        Keras 2 class extending the migrated one would fail, so `node` stays as it is too."""
+        """A class factory of this file that is given `node` and whose class is not migrated (it
+        cannot be, or other modules apply the factory too): a Keras 2 class extending the migrated
+        one would fail, so `node` stays as it is too."""
         module = self.file.module
         for function in (s for s in module.body if isinstance(s, cst.FunctionDef)):
             given = factories.applications(module, function) or []
             if not any(isinstance(e, cst.Name) and e.value == node.name.value for e in given):
                 continue
             made = [c for c in descendants(function, cst.ClassDef) if wrappers.factory_of(module, c)]
-            if any(factories.migrate_factory_class(self.file, c, self._names(), self._migrates_given)[0] is None for c in made):
+            if self.applied_elsewhere(function) or any(
+                    factories.migrate_factory_class(self.file, c, self._names(), self._migrates_given)[0] is None for c in made):
                 return function
         return None
 

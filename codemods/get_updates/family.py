@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from optfix.rulekit.class_code import Problem
 from optfix.codemods.get_updates.hierarchy import methods_of, subclasses
 from optfix.codemods.get_updates.migration import Migration, Names
+from optfix.knowledge.optimizer_v2 import DENSE, SLOTS, SPARSE
 from optfix.lazy import libcst as cst
 from optfix.rulekit.rule import FileContext
 
@@ -24,15 +25,31 @@ class Family:
     def migrated(self) -> bool:
         return all(self.results.get(id(member)) is not None for member in self.members)
 
+    rules: frozenset[str] = frozenset()  # the rules run on the file
+
     def problems(self, member: cst.ClassDef) -> list[Problem]:
-        """Why `member` is not migrated: its own problems, or those of the family."""
+        """Why `member` is not migrated: its own problems, or those of the family. None for a
+        subclass written on the tf.keras 2 optimizer API where optimizer-v2 runs: it reports it."""
+        if written_for_optimizer_v2(member) and "optimizer-v2" in self.rules:
+            return []
         migration = self.migrations.get(id(member))
         own = migration.located_problems() if migration is not None and self.results.get(id(member)) is None else []
         if own:
             return own
-        failed = [m.name.value for m in self.members if m is not member and self.results.get(id(m)) is None]
-        return [Problem(member.name, f"it is migrated together with {', '.join(failed)} of the same file, which cannot be "
-                                     "(see there): a Keras 3 class cannot derive from a Keras 2 one, nor the reverse")]
+        failed = [m for m in self.members if m is not member and self.results.get(id(m)) is None]
+        others = [m.name.value for m in failed if not written_for_optimizer_v2(m)]
+        newer = [m.name.value for m in failed if written_for_optimizer_v2(m)]
+        parts = [f"{', '.join(others)} of the same file, which cannot be (see there)"] if others else []
+        parts += [f"{', '.join(newer)}, a subclass written on the tf.keras 2 optimizer API ({DENSE}), which get-updates "
+                  "does not migrate"] if newer else []
+        return [Problem(member.name, f"it is migrated together with {' and '.join(parts)}: a Keras 3 class cannot derive "
+                                     "from a Keras 2 one, nor the reverse")]
+
+
+def written_for_optimizer_v2(node: cst.ClassDef) -> bool:
+    """A class that makes its updates through the tf.keras 2 optimizer's hooks, not get_updates."""
+    methods = methods_of(node)
+    return "get_updates" not in methods and any(name in methods for name in (DENSE, SLOTS, *SPARSE))
 
 
 def parent_of(module: cst.Module, node: cst.ClassDef, is_legacy: Callable[[cst.ClassDef], bool]) -> cst.ClassDef | None:
@@ -56,7 +73,7 @@ def _is_parent(module: cst.Module, node: cst.ClassDef, is_legacy: Callable[[cst.
 def migrate_family(file: FileContext, parent: cst.ClassDef, names: Names, global_norm: bool) -> Family:
     """The parent's migration, then each subclass's with what it needs of the parent's."""
     children = subclasses(file.module, parent.name.value)
-    family = Family(parent, [parent, *children])
+    family = Family(parent, [parent, *children], rules=file.rules)
     migration = Migration(file, parent, names, global_norm=global_norm)
     family.migrations[id(parent)] = migration
     family.results[id(parent)] = migration.run()

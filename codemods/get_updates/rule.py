@@ -9,6 +9,7 @@ from optfix.analysis.project_imports import is_project_path
 from optfix.analysis.tree import code, descendants, reads
 from optfix.codemods.get_updates.factory_classes import FactoryClasses
 from optfix.codemods.get_updates.outside_classes import PATCHED, OutsideClasses
+from optfix.codemods.get_updates.project_classes import ProjectClasses, base_in_other_module
 from optfix.codemods.get_updates.removed_imports import RemovedImports, imports_removed, may_import_removed
 from optfix.rulekit.class_code import is_super_call
 from optfix.knowledge.backend import BASE_CLASSES
@@ -30,7 +31,7 @@ _DEFINED_ORPATCHED = re.compile(rb"def\s+get_(?:updates|gradients)\b|\.\s*get_(?
                                  rb"|\.\s*get_updates\s*\(")  # or called
 
 
-class GetUpdatesRule(RemovedImports, OutsideClasses, FactoryClasses, Rule):
+class GetUpdatesRule(RemovedImports, OutsideClasses, FactoryClasses, ProjectClasses, Rule):
     """Migrate custom optimizers from Keras 2's get_updates(loss, params) to Keras 3's build and update_step.
 
     What it does
@@ -81,7 +82,7 @@ class GetUpdatesRule(RemovedImports, OutsideClasses, FactoryClasses, Rule):
     - a base class of the same file that is itself a Keras 2 optimizer (`class _Base(Optimizer)`
       holding `__init__` and a helper that returns the decayed learning rate) is migrated with
       its subclasses that define get_updates: its `__init__` as above, the helper dropped and a
-      subclass's call of it read as update_step's `learning_rate`; all of them, or none.
+      subclass's call of it read as update_step's `learning_rate`; all of them, or none (none where one is written on tf.keras 2's API).
     - `K.*` functions become their exact Keras 3 counterparts (`K.relu(x)` -> `ops.relu(x)`,
       `K.clip(x, min_value=a)` -> `ops.clip(x, x_min=a)`, `K.argmax(x)` -> `ops.argmax(x, axis=-1)`):
       the table covers all of Keras 2.3's `keras.backend`, and names what has no exact counterpart.
@@ -175,7 +176,7 @@ class GetUpdatesRule(RemovedImports, OutsideClasses, FactoryClasses, Rule):
     `get_gradients` override, a statement after the loop over the parameters that is not
     once-per-step bookkeeping, a computation over all parameters at once, a value carried from
     one parameter to the next, such as a learning rate chosen by `p.name` and kept for the
-    parameters after it, a Keras 2 base class in another module of the project), the whole
+    parameters after it, a Keras 2 base class in another module, a subclass or class factory there building on it), the whole
     class is left as it is, with a finding at each such construct. A migrated class whose code reads a parameter's `.name` is rewritten with a
     finding there; so is one whose `get_config` would not round-trip (a key `__init__`
     does not accept, such as one for a renamed parameter; a key written twice; a read of the
@@ -224,7 +225,7 @@ class GetUpdatesRule(RemovedImports, OutsideClasses, FactoryClasses, Rule):
     the next, learning-rate defaults that are not numbers (a list of rates), eager reads
     (`K.eval`, `K.get_value`), Keras 1 `get_updates(params, constraints, loss)`, backend
     functions with no exact Keras 3 counterpart (named in the finding, with why), other class
-    factories, and those applied to classes of other files. The finding of a wrapper or a class
+    factories, those applied in other modules or to their classes (the finding names the module and line). The finding of a wrapper or a class
     factory says what Keras 3 offers for what it adds: `gradient_accumulation_steps=`,
     `weight_decay=`, `use_ema=`, a learning-rate schedule, or an override of `apply()` or
     `update_step` (lookahead, per-layer rates). Migrated with a finding: reads of a parameter's
@@ -308,7 +309,8 @@ class GetUpdatesRule(RemovedImports, OutsideClasses, FactoryClasses, Rule):
         family = self._families.get(id(parent))
         if family is None:
             blocked = [m for m in family_module.subclasses(self.file.module, parent.name.value) + [parent]
-                       if self.file.suppressed(self.id, m) or self._unproven_project_imports(m) or self.blocking_factory(m)]
+                       if self.file.suppressed(self.id, m) or self._unproven_project_imports(m) or self.blocking_factory(m)
+                       or self.project_blockers(m)]
             names = self._names()
             global_norm = self._clips_global_norm(self._legacy_base(parent))
             family = self._families[id(parent)] = None if blocked else family_module.migrate_family(self.file, parent, names, global_norm)
@@ -409,9 +411,7 @@ class GetUpdatesRule(RemovedImports, OutsideClasses, FactoryClasses, Rule):
             imported = [self.file.imports.qualified_name(a.value) or "" for a in node.bases]
             project = [q for q in imported if q and self.file.path and is_project_path(self.file.path, q)]
             if project:
-                self.report(node.name, f"{node.name.value} not migrated: its base class {project[0]} is a class of a module of "
-                                       "the project; optfix migrates a Keras 2 base class and its subclasses together only "
-                                       "when they are in one file: move them into one file and run optfix again")
+                self.report(node.name, f"{node.name.value} not migrated: {base_in_other_module(self.file.path, project[0], node)}")
                 return
             bases = ", ".join(code(arg.value) for arg in node.bases)
             self.report(node.name, f"{node.name.value} looks like a Keras 2 optimizer (get_updates, extending its base's or using "

@@ -58,7 +58,7 @@ def _is_project_module(importer: Path, head: str) -> bool:
 
 def _folders(importer: Path) -> list[Path]:
     """Where absolute imports of the project's modules are looked for."""
-    return list(dict.fromkeys([importer.parent, _package_root(importer)]))
+    return list(dict.fromkeys([importer.parent, package_root(importer)]))
 
 
 def resolve(importer: Path, dotted: str, depth: int = 0) -> Resolution:
@@ -119,7 +119,8 @@ def _module(parts: list[str], folders: list[Path], relative: bool) -> tuple[Path
     return None
 
 
-def _package_root(path: Path) -> Path:
+def package_root(path: Path) -> Path:
+    """The folder that holds the outermost package `path` is in (the file's own, outside any)."""
     folder = path.absolute().parent  # absolute: the working directory may be inside the package
     while (folder / "__init__.py").is_file() and folder.parent != folder:
         folder = folder.parent

@@ -48,6 +48,8 @@ DEFERRALS = [
     Deferral("get-updates/hierarchy.py", 7, "keras2-optimizer", "get-updates"),
     Deferral("get-updates/hierarchy.py", 7, "optimizer-v2", "get-updates"),
     Deferral("get-updates/hierarchy.py", 29, "optimizer-v2", "get-updates"),
+    # a tf.keras 2 subclass of a get_updates family's base class (bert4keras's AdaFactorV2): get-updates -> optimizer-v2
+    Deferral("get-updates/family_optimizer_v2.py", 55, "get-updates", "optimizer-v2"),
     # `K.get_value(self.lr)` in a get_updates class: learning-rate-api -> get-updates, at the class
     Deferral("get-updates/adadelta.py", 7, "learning-rate-api", "get-updates", defers_alone=False),
     # a class with Keras 3's update_step that keeps OptimizerV2 hooks, which optimizer-v2 does not take
