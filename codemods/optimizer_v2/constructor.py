@@ -114,7 +114,7 @@ class Constructor:
             indent = self.migration.file.module.default_indent
             lines.append(f"{DECAY} = {self.kwargs}.pop({self.migration.string('decay')}, 0.0)")
             lines.append(f"if {DECAY} > 0:\n{indent}{name} = {schedules}.InverseTimeDecay({name}, decay_steps=1, decay_rate={DECAY})")
-        return name, lines
+        return name, lines + self.migration.clip_lines(self.kwargs, self.init)
 
     def _kwargs_get_lr(self, value: cst.BaseExpression) -> cst.BaseExpression | None:
         """`P` of `kwargs.get("lr", P)`."""
