@@ -122,7 +122,7 @@ class ApplyStateHelpers:
         variable = next((p.name.value for p in helper.params.params if p.name.value in ("var", "variable")), "var")
         lines = without_state_reads(body, state, hidden, variable, None)
         translate = StepTranslate(self.migration, "self.learning_rate", state, hidden)
-        statements = Statements(self.migration, translate, updates=True).body(lines)
+        statements = Statements(self.migration, translate, updates=False).body(lines)  # what it returns, its caller may read
         decorators = [d for d in helper.decorators if not _is_tf_function(self.migration, d.decorator)]
         return helper.with_changes(params=helper.params.with_changes(params=params), decorators=decorators,
                                    body=helper.body.with_changes(body=[*docstring, *statements] or [cst.SimpleStatementLine([cst.Pass()])]))

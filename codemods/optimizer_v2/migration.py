@@ -18,6 +18,7 @@ from optfix.codemods.optimizer_v2.config import get_config
 from optfix.codemods.optimizer_v2.constructor import Constructor, hyperparameters
 from optfix.codemods.optimizer_v2.expressions import Translate
 from optfix.codemods.optimizer_v2.kernels import written_out
+from optfix.codemods.optimizer_v2.prepare import StepPreparation
 from optfix.codemods.optimizer_v2.slots import Build, slot_attributes
 from optfix.codemods.optimizer_v2.sparse import LAZY, WHOLE, lazy_message, scatters, sparse_kind
 from optfix.codemods.optimizer_v2.statements import Statements
@@ -60,6 +61,7 @@ class Migration:
         self.imports_tensorflow = False  # the migrated class needs `import tensorflow as tf` added
         self.own_methods: set[str] = set()  # the methods the class defines
         self.methods: dict[str, cst.FunctionDef] = {}
+        self.preparation: StepPreparation | None = None  # an override of _prepare, folded into update_step
         self.clip: GlobalClip | None = None  # the global-norm clipping of an apply_gradients override, for __init__
 
     def problem(self, node: cst.CSTNode, message: str) -> None:
@@ -112,6 +114,8 @@ class Migration:
         self.own_methods = set(methods)
         self.methods = methods
         self._refuse_machinery(methods)
+        if api.STEP_PREPARATION in methods:
+            self.preparation = StepPreparation(self, methods[api.STEP_PREPARATION], methods)
         if self.built_in is not None:
             builtin_base.refuse_unsupported(self, methods)
         if self.problems:
@@ -135,6 +139,11 @@ class Migration:
             replaced[id(create)] = Build(self, create).build()
         helpers = ApplyStateHelpers(self, methods)
         handed = helpers.caller(dense, 3)
+        preparation = self.preparation
+        if preparation is not None:
+            handed = preparation.reading_locals(handed)
+            replaced[id(methods[api.STEP_PREPARATION])] = None
+        step_lines = preparation.lines if preparation is not None else []
         for name in helpers.getters:
             replaced[id(methods[name])] = None
         for name in helpers.helpers:
@@ -147,10 +156,12 @@ class Migration:
                                               "embedding's rows, updated lazily as before): Keras 3 passes one on the TensorFlow backend "
                                               "only; on JAX and torch the gradient is dense and the dense update moves every row"))
         if self.built_in is None:
+            lazy_reading = preparation.reading_locals(lazy) if preparation is not None and lazy is not None else lazy
             replaced[id(dense)] = UpdateStep(self, written_out(self, handed), methods.get(api.PREPARE), densify=bool(sparse),
-                                             lazy=lazy).build()
+                                             lazy=lazy_reading, step_lines=step_lines).build()
         else:
-            step = UpdateStep(self, builtin_base.delegating(self, handed), methods.get(api.PREPARE), densify=bool(sparse)).build()
+            step = UpdateStep(self, builtin_base.delegating(self, handed), methods.get(api.PREPARE), densify=bool(sparse),
+                              step_lines=step_lines).build()
             replaced[id(dense)] = builtin_base.completed(self, step, inherits_sparse=not sparse)
         self._review_variable_names(methods)
         for method in sparse:
@@ -189,7 +200,8 @@ class Migration:
         return self.node.with_changes(body=self.node.body.with_changes(body=body))
 
     def _refuse_machinery(self, methods: dict[str, cst.FunctionDef]) -> None:
-        overridden = [name for name in methods if name in api.REFUSED_OVERRIDES and not self._only_pads_weights(methods[name])]
+        overridden = [name for name in methods if name in api.REFUSED_OVERRIDES and name != api.STEP_PREPARATION
+                      and not self._only_pads_weights(methods[name])]
         if len(overridden) == 1:
             self.problem(methods[overridden[0]], f"it overrides {overridden[0]}(): {api.REFUSED_OVERRIDES[overridden[0]]}")
         elif overridden:

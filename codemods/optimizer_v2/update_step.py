@@ -71,8 +71,9 @@ def _dtype_source(value: cst.BaseExpression, variable: str) -> bool:
 
 class UpdateStep:
     def __init__(self, migration: Migration, dense: cst.FunctionDef, prepare: cst.FunctionDef | None, densify: bool,
-                 lazy: cst.FunctionDef | None = None) -> None:
+                 lazy: cst.FunctionDef | None = None, step_lines: list[cst.BaseStatement] = ()) -> None:
         self.migration, self.dense, self.prepare = migration, dense, prepare
+        self.step_lines = list(step_lines)  # what an override of _prepare computed once per step, as locals
         self.lazy = lazy  # a sparse method that updates only the gradient's rows: update_step's branch for them
         self.densify = densify  # the class had a sparse path, which summed the rows of a sparse gradient first
         self.keys: dict[str, cst.CSTNode] = {}  # coefficients _prepare_local sets, where
@@ -123,7 +124,7 @@ class UpdateStep:
             opening.append(self._lr_t(learning_rate, dtype))
             self.migration.decayed_reads.append(self.dense)
         translate = StepTranslate(self.migration, learning_rate, state, hidden)
-        statements = Statements(self.migration, translate, updates=True).body(prepare_lines + dense_lines)
+        statements = Statements(self.migration, translate, updates=True).body(self.step_lines + prepare_lines + dense_lines)
         renames = {old: new for old, new in ((grad, gradient), (var, variable)) if old != new}
         if renames:
             statements = [s.visit(_Rename(renames)) for s in statements]

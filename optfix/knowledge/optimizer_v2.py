@@ -19,6 +19,7 @@ DENSE = "_resource_apply_dense"
 SPARSE = ("_resource_apply_sparse", "_resource_apply_sparse_duplicate_indices")
 SLOTS = "_create_slots"
 PREPARE = "_prepare_local"
+STEP_PREPARATION = "_prepare"  # once per step, before the updates
 
 # Overrides of the base class's machinery that Keras 3 has no place for: the reason, for the finding.
 REFUSED_OVERRIDES = {
