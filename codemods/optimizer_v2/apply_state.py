@@ -24,7 +24,8 @@ from optfix.codemods.optimizer_v2.expressions import self_method
 from optfix.codemods.optimizer_v2.statements import Statements
 from optfix.codemods.optimizer_v2.update_step import StepTranslate, keys_read, reads_state, without_state_reads
 from optfix.lazy import libcst as cst
-from optfix.rulekit.class_code import assignment_of, flat, is_docstring
+from optfix.knowledge import optimizer_v2 as api
+from optfix.rulekit.class_code import assignment_of, flat, is_docstring, is_super_call
 
 if TYPE_CHECKING:
     from optfix.codemods.optimizer_v2.migration import Migration
@@ -55,6 +56,12 @@ class ApplyStateHelpers:
                 self.migration.problem(method, f"{name.value}, the apply_state a helper returned, is read other than as **{name.value} "
                                                "of the base class's method: Keras 3 has no apply_state to pass on")
                 break
+        for helper in [*self.getters, *self.helpers]:
+            callers = sorted(name for name, other in self.methods.items()
+                             if name not in (api.DENSE, *api.SPARSE) and any(self_method(c) == helper for c in descendants(other, cst.Call)))
+            if callers:
+                self.migration.problem(self.methods[helper], f"{helper}() is handed apply_state by the dense method and also called "
+                                                             f"by {callers[0]}(): optfix changes what it takes for update_step only")
         return rewritten
 
     def _own(self, call: cst.Call) -> cst.FunctionDef | None:
@@ -166,7 +173,7 @@ class _Calls(cst.CSTTransformer):
 
     def leave_Call(self, original: cst.Call, updated: cst.Call) -> cst.Call:
         args = [a for a in updated.args if not (a.star == "**" and isinstance(a.value, cst.Name) and a.value.value in self.helpers.forwarded)]
-        if len(args) < len(updated.args):
+        if len(args) < len(updated.args) and any(is_super_call(updated, name) for name in (api.DENSE, *api.SPARSE)):
             return updated.with_changes(args=[*args[:-1], args[-1].with_changes(comma=cst.MaybeSentinel.DEFAULT)] if args else [])
         helper, position = self._handed_state(updated)
         if helper is None or self.helpers.getter(helper, position) is not None:
