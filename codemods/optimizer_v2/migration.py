@@ -114,7 +114,7 @@ class Migration:
         self.own_methods = set(methods)
         self.methods = methods
         self._refuse_machinery(methods)
-        if api.STEP_PREPARATION in methods:
+        if api.STEP_PREPARATION in methods and not self.problems:
             self.preparation = StepPreparation(self, methods[api.STEP_PREPARATION], methods)
         if self.built_in is not None:
             builtin_base.refuse_unsupported(self, methods)
