@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING
 from optfix.analysis.tree import code, descendants
 from optfix.codemods.optimizer_v2.expressions import self_method
 from optfix.codemods.optimizer_v2.statements import Statements
-from optfix.codemods.optimizer_v2.update_step import StepTranslate, keys_read, reads_state, without_state_reads
+from optfix.codemods.optimizer_v2.update_step import StepTranslate, key_of, reads_state, without_state_reads
 from optfix.lazy import libcst as cst
 from optfix.knowledge import optimizer_v2 as api
 from optfix.rulekit.class_code import assignment_of, flat, is_docstring, is_super_call
@@ -48,7 +48,7 @@ class ApplyStateHelpers:
         state = {names[state_parameter]}
         state |= {assignment_of(s)[0].value for s in method.body.body if reads_state(s, state)}
         if not any(isinstance(a.value, cst.Name) and a.value.value in state
-                   for call in descendants(method, cst.Call) if self._own(call) for a in call.args):
+                   for call in descendants(method, cst.Call) if self.own(call) for a in call.args):
             return method
         rewritten = method.visit(_Calls(self, state))
         for name in descendants(rewritten, cst.Name):
@@ -64,7 +64,7 @@ class ApplyStateHelpers:
                                                              f"by {callers[0]}(): optfix changes what it takes for update_step only")
         return rewritten
 
-    def _own(self, call: cst.Call) -> cst.FunctionDef | None:
+    def own(self, call: cst.Call) -> cst.FunctionDef | None:
         method = self_method(call)
         return self.methods.get(method) if method is not None else None
 
@@ -91,7 +91,7 @@ class ApplyStateHelpers:
             return None
         kinds = []
         for element in value.elements:
-            key = _key(element.value, state)
+            key = key_of(element.value, state)
             kinds.append(key if key is not None else FORWARD if _forwards(element.value, state) else None)
         if None in kinds or FORWARD not in kinds:
             return None
@@ -104,7 +104,7 @@ class ApplyStateHelpers:
             params = [p.name.value for p in helper.params.params]
             state = {params[position]}
             state |= {assignment_of(s)[0].value for s in helper.body.body if reads_state(s, state)}
-            found = [k for node in descendants(helper, cst.Subscript) if (k := _key(node, state)) is not None]
+            found = [k for node in descendants(helper, cst.Subscript) if (k := key_of(node, state)) is not None]
             self.helpers[helper.name.value] = (position, list(dict.fromkeys(found)))
         return self.helpers[helper.name.value][1]
 
@@ -191,7 +191,7 @@ class _Calls(cst.CSTTransformer):
 
     def _handed_state(self, call: cst.Call) -> tuple[cst.FunctionDef | None, int]:
         """The own helper a call hands apply_state (or the coefficients), and its parameter's position."""
-        helper = self.helpers._own(call)
+        helper = self.helpers.own(call)
         if helper is None:
             return None, 0
         handed = [i for i, a in enumerate(call.args) if isinstance(a.value, cst.Name) and a.value.value in self.state]
@@ -204,15 +204,6 @@ class _Calls(cst.CSTTransformer):
                                          "twice, or to a helper with * or ** parameters)")
             return None, 0
         return helper, handed[0] + 1
-
-
-def _key(node: cst.BaseExpression, state: set[str]) -> str | None:
-    """`k` of `coefficients["k"]` or `apply_state[(device, dtype)]["k"]`."""
-    if not (isinstance(node, cst.Subscript) and len(node.slice) == 1 and isinstance(node.slice[0].slice, cst.Index)):
-        return None
-    inner = node.value.value if isinstance(node.value, cst.Subscript) else node.value
-    key = node.slice[0].slice.value
-    return key.evaluated_value if isinstance(inner, cst.Name) and inner.value in state and isinstance(key, cst.SimpleString) else None
 
 
 def _forwards(node: cst.BaseExpression, state: set[str]) -> bool:
