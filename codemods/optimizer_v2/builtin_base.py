@@ -152,8 +152,9 @@ class BuiltInConstructor:
 
     def _lines(self, learning_rate: cst.BaseExpression | None) -> list[str] | None:
         """`lr=` and `decay=` of **kwargs, folded into the learning rate given to the base class."""
+        clip = self.migration.clip_lines(self.kwargs, self.init)
         if self.kwargs is None:
-            return []
+            return clip
         if not (isinstance(learning_rate, cst.Name) and learning_rate.value in self.params):
             self.migration.problem(self.init, "the base class is not given __init__'s learning-rate parameter: optfix cannot fold "
                                               "lr= and decay= of **kwargs into it")
@@ -166,7 +167,7 @@ class BuiltInConstructor:
         schedules = f"{self.migration.names.keras}.optimizers.schedules"
         indent = self.migration.file.module.default_indent
         return [f"{name} = {kwargs}.pop({quote('lr')}, {name})", f"{DECAY} = {kwargs}.pop({quote(DECAY)}, 0.0)",
-                f"if {DECAY} > 0:\n{indent}{name} = {schedules}.InverseTimeDecay({name}, decay_steps=1, decay_rate={DECAY})"]
+                f"if {DECAY} > 0:\n{indent}{name} = {schedules}.InverseTimeDecay({name}, decay_steps=1, decay_rate={DECAY})", *clip]
 
     def _statement(self, statement: cst.BaseStatement, translate) -> cst.BaseStatement:
         """`self._set_hyper("rate", rate)` as `self.rate = rate`, where Keras 3's Adam and the

@@ -125,8 +125,8 @@ class Constructor:
                 lines.append(f"if isinstance({name}, {schedules}.InverseTimeDecay):\n{indent}{name} = {name}.initial_learning_rate")
             lines.append(f"{DECAY} = {self.kwargs}.pop({self.migration.string('decay')}, 0.0)")
             lines.append(f"if {DECAY} > 0:\n{indent}{given} = {schedules}.InverseTimeDecay({name}, decay_steps=1, decay_rate={DECAY})")
-            return given, lines
-        return name, lines
+            return given, lines + self.migration.clip_lines(self.kwargs, self.init)
+        return name, lines + self.migration.clip_lines(self.kwargs, self.init)
 
     def _read_elsewhere(self, name: str, learning_rate: cst.CSTNode) -> bool:
         """Whether __init__ reads `name` other than where it sets the learning rate."""

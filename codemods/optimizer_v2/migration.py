@@ -12,10 +12,13 @@ from dataclasses import dataclass
 
 from optfix.analysis.tree import code, descendants
 from optfix.codemods.optimizer_v2 import builtin_base
+from optfix.codemods.optimizer_v2.apply_state import ApplyStateHelpers, handed_by_removed, with_helper_bodies
+from optfix.codemods.optimizer_v2.clipping import GlobalClip, global_clip
 from optfix.codemods.optimizer_v2.config import get_config
 from optfix.codemods.optimizer_v2.constructor import Constructor, hyperparameters
 from optfix.codemods.optimizer_v2.expressions import Translate
 from optfix.codemods.optimizer_v2.kernels import written_out
+from optfix.codemods.optimizer_v2.prepare import StepPreparation
 from optfix.codemods.optimizer_v2.slots import Build, slot_attributes
 from optfix.codemods.optimizer_v2.sparse import LAZY, WHOLE, lazy_message, scatters, sparse_kind
 from optfix.codemods.optimizer_v2.statements import Statements
@@ -57,6 +60,9 @@ class Migration:
         self.uses_ops = False
         self.imports_tensorflow = False  # the migrated class needs `import tensorflow as tf` added
         self.own_methods: set[str] = set()  # the methods the class defines
+        self.methods: dict[str, cst.FunctionDef] = {}
+        self.preparation: StepPreparation | None = None  # an override of _prepare, folded into update_step
+        self.clip: GlobalClip | None = None  # the global-norm clipping of an apply_gradients override, for __init__
 
     def problem(self, node: cst.CSTNode, message: str) -> None:
         self.problems.append(Problem(node, message))
@@ -81,6 +87,15 @@ class Migration:
         quote = "'" if quotes.count("'") > quotes.count('"') else '"'
         return f"{quote}{text}{quote}"
 
+    def clip_lines(self, kwargs: str | None, at: cst.CSTNode) -> list[str]:
+        """What gives the base class `global_clipnorm=`, where apply_gradients clipped by the global norm."""
+        if self.clip is None:
+            return []
+        if kwargs is None:
+            self.problem(at, "apply_gradients() clips by the global norm, but __init__ takes no **kwargs to give the base class global_clipnorm=")
+            return []
+        return self.clip.lines(kwargs, self.string, self.file.module.default_indent)
+
     def tensorflow(self) -> str:
         """The file's name for TensorFlow, `tf` (imported where needed) if it has none."""
         name = self.file.imports.name_for("tensorflow")
@@ -97,7 +112,10 @@ class Migration:
     def run(self) -> cst.ClassDef | None:
         methods = {s.name.value: s for s in self.node.body.body if isinstance(s, cst.FunctionDef)}
         self.own_methods = set(methods)
+        self.methods = methods
         self._refuse_machinery(methods)
+        if api.STEP_PREPARATION in methods and not self.problems:
+            self.preparation = StepPreparation(self, methods[api.STEP_PREPARATION], methods)
         if self.built_in is not None:
             builtin_base.refuse_unsupported(self, methods)
         if self.problems:
@@ -119,6 +137,17 @@ class Migration:
                                                         if name in methods}
         if create is not None:
             replaced[id(create)] = Build(self, create).build()
+        helpers = ApplyStateHelpers(self, methods)
+        handed = helpers.caller(dense, 3)
+        preparation = self.preparation
+        if preparation is not None:
+            handed = preparation.reading_locals(handed)
+            replaced[id(methods[api.STEP_PREPARATION])] = None
+        step_lines = preparation.lines if preparation is not None else []
+        for name in helpers.getters:
+            replaced[id(methods[name])] = None
+        for name in helpers.helpers:
+            replaced[id(methods[name])] = helpers.rewritten(methods[name])
         sparse = [methods[name] for name in api.SPARSE if name in methods]
         lazy = self._lazy_by_scatters(sparse)
         if lazy is not None:
@@ -127,17 +156,21 @@ class Migration:
                                               "embedding's rows, updated lazily as before): Keras 3 passes one on the TensorFlow backend "
                                               "only; on JAX and torch the gradient is dense and the dense update moves every row"))
         if self.built_in is None:
-            replaced[id(dense)] = UpdateStep(self, written_out(self, dense), methods.get(api.PREPARE), densify=bool(sparse),
-                                             lazy=lazy).build()
+            lazy_reading = preparation.reading_locals(lazy) if preparation is not None and lazy is not None else lazy
+            replaced[id(dense)] = UpdateStep(self, written_out(self, handed), methods.get(api.PREPARE), densify=bool(sparse),
+                                             lazy=lazy_reading, step_lines=step_lines).build()
         else:
-            step = UpdateStep(self, builtin_base.delegating(self, dense), methods.get(api.PREPARE), densify=bool(sparse)).build()
+            step = UpdateStep(self, builtin_base.delegating(self, handed), methods.get(api.PREPARE), densify=bool(sparse),
+                              step_lines=step_lines).build()
             replaced[id(dense)] = builtin_base.completed(self, step, inherits_sparse=not sparse)
         self._review_variable_names(methods)
         for method in sparse:
             self._sparse(method)
+        for helper in handed_by_removed(methods, [*sparse, *([lazy] if lazy is not None else [])], set(replaced)):
+            replaced[id(helper)] = None
         trivial = methods.get("apply_gradients")
         if trivial is not None:
-            replaced[id(trivial)] = None if self._only_calls_super(trivial) else trivial
+            replaced[id(trivial)] = None if self._only_calls_super(trivial) or self.clip is not None else trivial
         if "get_config" in methods:
             replaced[id(methods["get_config"])] = get_config(self, methods["get_config"])
         for name, method in methods.items():
@@ -167,7 +200,8 @@ class Migration:
         return self.node.with_changes(body=self.node.body.with_changes(body=body))
 
     def _refuse_machinery(self, methods: dict[str, cst.FunctionDef]) -> None:
-        overridden = [name for name in methods if name in api.REFUSED_OVERRIDES and not self._only_pads_weights(methods[name])]
+        overridden = [name for name in methods if name in api.REFUSED_OVERRIDES and name != api.STEP_PREPARATION
+                      and not self._only_pads_weights(methods[name])]
         if len(overridden) == 1:
             self.problem(methods[overridden[0]], f"it overrides {overridden[0]}(): {api.REFUSED_OVERRIDES[overridden[0]]}")
         elif overridden:
@@ -179,6 +213,8 @@ class Migration:
                     and not _own_helper(name):
                 self.problem(method, f"it defines {name}(), which Keras 3's Optimizer has: it would replace the base class's")
         if "apply_gradients" in methods and not self._only_calls_super(methods["apply_gradients"]):
+            self.clip = global_clip(self, methods["apply_gradients"], methods.get("__init__"))
+        if self.clip is None and "apply_gradients" in methods and not self._only_calls_super(methods["apply_gradients"]):
             self.problem(methods["apply_gradients"], "it overrides apply_gradients() to do more than call the base class's: "
                                                      "Keras 3's apply_gradients(grads_and_vars) runs apply(), which calls update_step")
         for call in descendants(self.node, cst.Call):
@@ -213,11 +249,11 @@ class Migration:
         subclasses no built-in)."""
         if self.built_in is not None or len(sparse) != 1:
             return None
-        kind, evidence = sparse_kind(self, sparse[0])
+        kind, evidence = sparse_kind(self, with_helper_bodies(self.methods, sparse[0]))
         return sparse[0] if kind == LAZY and scatters(self, evidence) else None
 
     def _sparse(self, method: cst.FunctionDef) -> None:
-        kind, evidence = sparse_kind(self, method)
+        kind, evidence = sparse_kind(self, with_helper_bodies(self.methods, method))
         if kind == LAZY:
             self.problem(evidence, lazy_message(method, evidence))
         elif kind == WHOLE:

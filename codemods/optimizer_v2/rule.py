@@ -53,11 +53,20 @@ class OptimizerV2Rule(Rule):
     - `_prepare_local` and `_resource_apply_dense(grad, var, apply_state)` become one
       `update_step(gradient, variable, learning_rate)`: the coefficients are computed at its top,
       each a local named by its key (`coefficients["beta_1_t"]` reads `beta_1_t`; `lr_t` is the
-      learning-rate argument in the variable's dtype); `var.assign*(x)`,
+      learning-rate argument in the variable's dtype); a helper method handed `apply_state` takes
+      the coefficients it reads instead, each a parameter named by its key
+      (`self._decay_weights_op(var, lr_t, weight_decay_rate)`, a `tf.function` decorator gone), and
+      one that only looks a coefficient up and returns it with the dictionary to pass on
+      (`lr_t, kwargs = self._get_lr(var.device, var.dtype.base_dtype, apply_state)`) goes, the
+      call reading the coefficient, its `**kwargs` to the base class's method with it; an override
+      of `_prepare(var_list)` (once per step) that sets attributes from the step count and the
+      hyperparameters becomes locals at the top of update_step (the same values, computed per
+      variable); `var.assign*(x)`,
       `tf.compat.v1.assign*(var, x)` and the Keras backend's `K.update(var, x)` (`update_add`,
       `update_sub`) become `self.assign*(var, x)`, `use_locking` goes, a name bound
       to an update reads the variable, and what only grouped or ordered graph operations
-      (`tf.group`, lists of update ops, `tf.control_dependencies` blocks, the op returned) goes;
+      (`tf.group`, lists of update ops, `tf.control_dependencies` blocks, the op returned,
+      `if not tf.executing_eagerly(): return <the last operation>`) goes;
       `_get_hyper("beta_1", dtype)` reads `ops.cast(self.beta_1, dtype)`; TensorFlow math becomes
       `keras.ops` where the counterpart is exact (`tf.sqrt`, `tf.pow`, `tf.reduce_sum`, ...;
       `tf.identity(x)` is `x`; the Keras backend's `K.sqrt(x)`, `K.mean(x, axis=0)` likewise), the
@@ -78,6 +87,12 @@ class OptimizerV2Rule(Rule):
       tf.IndexedSlices):`, its scatters `self.assign(m, tf.IndexedSlices(m_slice, indices))` (Keras
       3's TensorFlow optimizer scatters an IndexedSlices), a row given twice summed first; the dense
       statements go to its `else:`.
+    - an `apply_gradients` override that clips the gradients by their global norm
+      (`tf.clip_by_global_norm(grads, clip_norm=self.gradient_clip_norm)`, under a condition on
+      attributes set from `__init__`'s parameters) before calling the base class's goes: `__init__`
+      gives the base class `global_clipnorm=` under the same condition, which Keras 3 computes as
+      TensorFlow's function did (where `global_clipnorm=` is given too, OptimizerV2 clipped by both:
+      the smaller norm is kept).
     - `get_config` reads the attributes (`self._serialize_hyperparameter("beta_1")` -> `self.beta_1`);
       where it merges the base class's config, which holds the learning rate (or the schedule that
       carries the decay), its own `learning_rate`, `lr` and `decay` entries go. Its keys are checked
@@ -215,8 +230,11 @@ class OptimizerV2Rule(Rule):
     proximal methods: Keras 3 would move or decay the other rows too; the finding says how), lazy
     sparse methods of a class that has two, or that subclasses a built-in, overrides of
     `_distributed_apply`, `_aggregate_gradients` and the rest of the base class's machinery,
-    `apply_gradients` overrides that do more than call the base class's, wrappers that drive another
-    optimizer (Keras 3 has `use_ema=` for moving averages and `gradient_accumulation_steps=`), slot
+    `apply_gradients` overrides that do more than clip by the global norm and call the base
+    class's, wrappers that drive another optimizer (Keras 3 has `use_ema=` for moving averages and `gradient_accumulation_steps=`),
+    overrides of `_prepare` that read a variable the updates write (Nadam's momentum cache, a
+    snapshot taken once per step), make an update or read the step's variables, helpers handed
+    `apply_state` by keyword or called outside the update too, slot
     initializers that depend on the variable or on another slot, slots made for some variables only
     or with a shape of their own, TensorFlow's fused kernels optfix has not written out
     (`ResourceApplyAdagradDA`, ...) and kernel calls inside an expression, classes that read the learning rate both with and without the

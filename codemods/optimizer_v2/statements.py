@@ -161,7 +161,8 @@ class Statements:
             inner = self._block(list(statement.body.body), tail) if isinstance(statement.body, cst.IndentedBlock) else []
             return _with_leading([made for group in first for made in group] + inner, statement.leading_lines)
         if isinstance(statement, cst.If):
-            return [self._if(statement, tail)]
+            made = self._if(statement, tail)
+            return [] if self._only_ran_in_a_graph(statement, made) else [made]
         if isinstance(statement, (cst.For, cst.While)):
             changes = {"body": self._suite(statement.body, False)}
             changes["iter" if isinstance(statement, cst.For) else "test"] = (statement.iter if isinstance(statement, cst.For) else statement.test).visit(self.translate)
@@ -181,6 +182,15 @@ class Statements:
         elif isinstance(orelse, cst.Else):
             orelse = orelse.with_changes(body=self._suite(orelse.body, tail))
         return statement.with_changes(test=statement.test.visit(self.translate), body=self._suite(statement.body, tail), orelse=orelse)
+
+    def _only_ran_in_a_graph(self, original: cst.If, made: cst.If) -> bool:
+        """`if not tf.executing_eagerly(): return <the last graph operation>`, left with nothing to
+        do: what it returned only ordered graph operations."""
+        body = made.body.body if isinstance(made.body, cst.IndentedBlock) else ()
+        calls = descendants(original.test, cst.Call)
+        return (self.updates and original.orelse is None and len(body) == 1 and isinstance(body[0], cst.SimpleStatementLine)
+                and all(isinstance(small, cst.Pass) for small in body[0].body) and bool(calls)
+                and all(self.migration.qualified(call.func) in api.EXECUTION_MODE_TESTS for call in calls))
 
     def _orders(self, item: cst.WithItem) -> bool:
         return item.asname is None and isinstance(item.item, cst.Call) and self.migration.qualified(item.item.func) in api.ORDERING_BLOCKS
@@ -211,6 +221,9 @@ class Statements:
             method, variable, value = update
             alias = [cst.Assign([cst.AssignTarget(cst.Name(name))], variable.visit(self.translate))] if name in self.read else []
             return [self._update(method, variable, value, line), *alias]
+        if self.updates and name not in self.read and isinstance(small.value, cst.Call) \
+                and is_self_attribute(small.value.func) and small.value.func.attr.value in self.migration.own_methods:
+            return [cst.Expr(small.value.visit(self.translate))]  # a helper's update, its operation only ordered after
         if self._is_group(small.value):
             if name in self.read:
                 self.migration.problem(line, f"{name} holds a group of graph operations that the code reads: Keras 3 runs updates eagerly")

@@ -26,7 +26,7 @@ if TYPE_CHECKING:
 LR_T = "lr_t"  # the key OptimizerV2's own _prepare_local sets: the decayed learning rate
 
 
-class _StepTranslate(Translate):
+class StepTranslate(Translate):
     """Translate, with the coefficients read by their names."""
 
     def __init__(self, migration: Migration, learning_rate: str, state: set[str], hidden: set[str]) -> None:
@@ -35,7 +35,7 @@ class _StepTranslate(Translate):
         self.hidden = hidden  # names that mean nothing in Keras 3 (the device)
 
     def _key(self, node: cst.Subscript) -> str | None:
-        return _key_of(node, self.state)
+        return key_of(node, self.state)
 
     def visit_Subscript(self, node: cst.Subscript) -> bool:
         return self._key(node) is None
@@ -63,7 +63,7 @@ def _is_state_read(value: cst.BaseExpression, state: set[str]) -> bool:
     if "_fallback_apply_state" in text or any(text.startswith((f"({s}or{{}}).get(", f"{s}.get(")) for s in state):
         return True
     # `apply_state[(device, dtype)]`, not a computation that starts with a coefficient (`coefficients["l2"] + ...`)
-    return isinstance(value, cst.Subscript) and isinstance(value.value, cst.Name) and value.value.value in state and _key_of(value, state) is None
+    return isinstance(value, cst.Subscript) and isinstance(value.value, cst.Name) and value.value.value in state and key_of(value, state) is None
 
 
 def _dtype_source(value: cst.BaseExpression, variable: str) -> bool:
@@ -73,8 +73,9 @@ def _dtype_source(value: cst.BaseExpression, variable: str) -> bool:
 
 class UpdateStep:
     def __init__(self, migration: Migration, dense: cst.FunctionDef, prepare: cst.FunctionDef | None, densify: bool,
-                 lazy: cst.FunctionDef | None = None) -> None:
+                 lazy: cst.FunctionDef | None = None, step_lines: list[cst.BaseStatement] = ()) -> None:
         self.migration, self.dense, self.prepare = migration, dense, prepare
+        self.step_lines = list(step_lines)  # what an override of _prepare computed once per step, as locals
         self.lazy = lazy  # a sparse method that updates only the gradient's rows: update_step's branch for them
         self.densify = densify  # the class had a sparse path, which summed the rows of a sparse gradient first
         self.keys: dict[str, cst.CSTNode] = {}  # coefficients _prepare_local sets, where
@@ -103,12 +104,12 @@ class UpdateStep:
         lazy_body = list(self.lazy.body.body) if self.lazy is not None else []  # its names too must not meet Keras 3's
         gradient, variable, learning_rate = self._parameter_names(prepare_body + dense_body + lazy_body, grad, var)
         prepare_lines = self._prepare_lines(prepare_body, prepare_state, dtype, learning_rate)
-        state |= {assignment_of(s)[0].value for s in dense_body if _reads_state(s, state)}
-        keys_read = _keys_read(prepare_lines + dense_body, state)
-        needs_lr_t = LR_T in keys_read and LR_T not in self.keys
+        state |= {assignment_of(s)[0].value for s in dense_body if reads_state(s, state)}
+        read = keys_read(prepare_lines + dense_body, state)
+        needs_lr_t = LR_T in read and LR_T not in self.keys
         with_header = self.prepare is not None or needs_lr_t
-        dense_lines = self._dense_lines(dense_body, state, hidden, var, dtype if with_header else None)
-        self._check_names(prepare_lines, dense_lines, keys_read)
+        dense_lines = without_state_reads(dense_body, state, hidden, var, dtype if with_header else None)
+        self._check_names(prepare_lines, dense_lines, read)
         if self.lazy is not None:
             branch = self._lazy_branch(grad, var, state, hidden, dtype if with_header else None, dense_lines)
             if branch is None:
@@ -124,8 +125,8 @@ class UpdateStep:
         if needs_lr_t:
             opening.append(self._lr_t(learning_rate, dtype))
             self.migration.decayed_reads.append(self.dense)
-        translate = _StepTranslate(self.migration, learning_rate, state, hidden)
-        statements = Statements(self.migration, translate, updates=True).body(prepare_lines + dense_lines)
+        translate = StepTranslate(self.migration, learning_rate, state, hidden)
+        statements = Statements(self.migration, translate, updates=True).body(self.step_lines + prepare_lines + dense_lines)
         renames = {old: new for old, new in ((grad, gradient), (var, variable)) if old != new}
         if renames:
             statements = [s.visit(_Rename(renames)) for s in statements]
@@ -147,8 +148,8 @@ class UpdateStep:
         indices = names[3]
         body = [s for s in self.lazy.body.body if not is_docstring(s)]
         body = [s.visit(_Rename({names[1]: grad, names[2]: var})) for s in body]
-        state = state | set(names[4:]) | {assignment_of(s)[0].value for s in body if _reads_state(s, state | set(names[4:]))}
-        lines = self._dense_lines(body, state, hidden, var, dtype)
+        state = state | set(names[4:]) | {assignment_of(s)[0].value for s in body if reads_state(s, state | set(names[4:]))}
+        lines = without_state_reads(body, state, hidden, var, dtype)
         used = {n.value for s in [*dense_lines, *lines] for n in descendants(s, cst.Name)}
         if indices in {n.value for s in dense_lines for n in descendants(s, cst.Name)} or "unique_positions" in used:
             self.migration.problem(self.lazy, f"{indices} or unique_positions is a name of _resource_apply_dense too: one "
@@ -229,39 +230,7 @@ class UpdateStep:
 
     # -- _resource_apply_dense -----------------------------------------------------------------
 
-    def _dense_lines(self, statements, state: set[str], hidden: set[str], var: str, dtype: str | None) -> list[cst.BaseStatement]:
-        """The statements of the dense method without its reading of apply_state and of the
-        variable's device, nor a `dtype = var.dtype` the header makes (`dtype`, where it has one)."""
-        lines = []
-        for statement in statements:
-            assignment = assignment_of(statement)
-            if assignment is None:
-                lines.append(statement)
-                continue
-            target, value = assignment
-            if _reads_state(statement, state):
-                continue
-            if isinstance(target, cst.Name) and _key_of(value, state) == target.value:
-                continue  # `beta_1_t = coefficients["beta_1_t"]`: the local is already there
-            if isinstance(target, cst.Tuple) and isinstance(value, cst.Tuple) and len(target.elements) == len(value.elements):
-                pairs = [(t.value, v.value) for t, v in zip(target.elements, value.elements)]
-            else:
-                pairs = [(target, value)]
-            kept = []
-            for name, source in pairs:
-                if isinstance(name, cst.Name) and flat(source) == f"{var}.device":
-                    hidden.add(name.value)
-                elif not (isinstance(name, cst.Name) and name.value == dtype and _dtype_source(source, var)):
-                    kept.append((name, source))
-            if len(kept) == len(pairs):
-                lines.append(statement)
-            elif kept:
-                targets = kept[0][0] if len(kept) == 1 else cst.Tuple([cst.Element(t) for t, _ in kept])
-                values = kept[0][1] if len(kept) == 1 else cst.Tuple([cst.Element(v) for _, v in kept])
-                lines.append(statement.with_changes(body=[cst.Assign([cst.AssignTarget(targets)], values)]))
-        return lines
-
-    def _check_names(self, prepare_lines, dense_lines, keys_read: set[str]) -> None:
+    def _check_names(self, prepare_lines, dense_lines, wanted: set[str]) -> None:
         read = {n.value for s in dense_lines for n in descendants(s, cst.Name)}
         for name in sorted((_bound(prepare_lines) - set(self.keys)) & read - _bound(dense_lines)):
             self.migration.problem(self.prepare, f"{name} is a local of _prepare_local and a name _resource_apply_dense reads: "
@@ -269,7 +238,7 @@ class UpdateStep:
         for name in sorted(_bound(dense_lines) & set(self.keys)):
             self.migration.problem(self.dense, f"_resource_apply_dense binds {name}, which is also the name of a coefficient "
                                                "_prepare_local sets: in one update_step they would be one")
-        for key in sorted(keys_read - set(self.keys) - {LR_T}):
+        for key in sorted(wanted - set(self.keys) - {LR_T}):
             if self.migration.built_in is not None:
                 self.migration.problem(self.dense, f"_resource_apply_dense reads the coefficient {key!r} of the built-in's "
                                                    f"_prepare_local: optfix writes out only its learning rate (lr_t)")
@@ -342,14 +311,14 @@ def _named_entries(statements) -> dict[str, list[tuple[str, cst.BaseExpression, 
     return {name: entries for name, entries in found.items() if reads[name] == 2 and updates[name] == 1}
 
 
-def _reads_state(statement, state: set[str]) -> bool:
+def reads_state(statement, state: set[str]) -> bool:
     """`coefficients = (apply_state or {}).get(...) or self._fallback_apply_state(...)`."""
     assignment = assignment_of(statement)
     return (assignment is not None and isinstance(assignment[0], cst.Name) and _is_state_read(assignment[1], state)
-            and _key_of(assignment[1], state) is None)  # `learning_rate = coefficients["lr_t"]` reads a coefficient
+            and key_of(assignment[1], state) is None)  # `learning_rate = coefficients["lr_t"]` reads a coefficient
 
 
-def _key_of(node: cst.CSTNode, state: set[str]) -> str | None:
+def key_of(node: cst.CSTNode, state: set[str]) -> str | None:
     """`k` of `coefficients["k"]` or `apply_state[...]["k"]`."""
     if not (isinstance(node, cst.Subscript) and len(node.slice) == 1 and isinstance(node.slice[0].slice, cst.Index)):
         return None
@@ -359,8 +328,8 @@ def _key_of(node: cst.CSTNode, state: set[str]) -> str | None:
     return literal(node.slice[0].slice.value) if isinstance(inner, cst.Name) and inner.value in state else None
 
 
-def _keys_read(statements, state: set[str]) -> set[str]:
-    return {key for s in statements for node in descendants(s, cst.Subscript) if (key := _key_of(node, state)) is not None}
+def keys_read(statements, state: set[str]) -> set[str]:
+    return {key for s in statements for node in descendants(s, cst.Subscript) if (key := key_of(node, state)) is not None}
 
 
 def _bound(statements) -> set[str]:
@@ -371,3 +340,36 @@ def _bound(statements) -> set[str]:
         for loop in descendants(statement, cst.For):
             bound |= {n.value for n in descendants(loop.target, cst.Name)}
     return bound
+
+
+def without_state_reads(statements, state: set[str], hidden: set[str], var: str, dtype: str | None) -> list[cst.BaseStatement]:
+    """The statements of the dense method without its reading of apply_state and of the
+    variable's device, nor a `dtype = var.dtype` the header makes (`dtype`, where it has one)."""
+    lines = []
+    for statement in statements:
+        assignment = assignment_of(statement)
+        if assignment is None:
+            lines.append(statement)
+            continue
+        target, value = assignment
+        if reads_state(statement, state):
+            continue
+        if isinstance(target, cst.Name) and key_of(value, state) == target.value:
+            continue  # `beta_1_t = coefficients["beta_1_t"]`: the local is already there
+        if isinstance(target, cst.Tuple) and isinstance(value, cst.Tuple) and len(target.elements) == len(value.elements):
+            pairs = [(t.value, v.value) for t, v in zip(target.elements, value.elements)]
+        else:
+            pairs = [(target, value)]
+        kept = []
+        for name, source in pairs:
+            if isinstance(name, cst.Name) and flat(source) == f"{var}.device":
+                hidden.add(name.value)
+            elif not (isinstance(name, cst.Name) and name.value == dtype and _dtype_source(source, var)):
+                kept.append((name, source))
+        if len(kept) == len(pairs):
+            lines.append(statement)
+        elif kept:
+            targets = kept[0][0] if len(kept) == 1 else cst.Tuple([cst.Element(t) for t, _ in kept])
+            values = kept[0][1] if len(kept) == 1 else cst.Tuple([cst.Element(v) for _, v in kept])
+            lines.append(statement.with_changes(body=[cst.Assign([cst.AssignTarget(targets)], values)]))
+    return lines

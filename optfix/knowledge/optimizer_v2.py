@@ -19,6 +19,7 @@ DENSE = "_resource_apply_dense"
 SPARSE = ("_resource_apply_sparse", "_resource_apply_sparse_duplicate_indices")
 SLOTS = "_create_slots"
 PREPARE = "_prepare_local"
+STEP_PREPARATION = "_prepare"  # once per step, before the updates
 
 # Overrides of the base class's machinery that Keras 3 has no place for: the reason, for the finding.
 REFUSED_OVERRIDES = {
@@ -104,6 +105,9 @@ BACKEND_UPDATES = {"backend.update": ("assign", "new_x"), "backend.update_add": 
 # code, and the blocks of these context managers run in order without them.
 GROUP_FUNCTIONS = frozenset({"tensorflow.group", "tensorflow.compat.v1.group", "tensorflow.python.ops.control_flow_ops.group",
                              "tensorflow.no_op", "tensorflow.python.ops.control_flow_ops.no_op"})
+# Whether TensorFlow runs eagerly: a test whose branch only hands back graph operations.
+EXECUTION_MODE_TESTS = frozenset({"tensorflow.executing_eagerly", "tensorflow.compat.v1.executing_eagerly",
+                                  "tensorflow.compat.v2.executing_eagerly"})
 ORDERING_BLOCKS = frozenset({
     "tensorflow.control_dependencies", "tensorflow.compat.v1.control_dependencies", "tensorflow.python.framework.ops.control_dependencies",
     "tensorflow.name_scope", "tensorflow.compat.v1.name_scope", "tensorflow.python.framework.ops.name_scope",
