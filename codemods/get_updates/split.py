@@ -67,7 +67,7 @@ def split_get_updates(migration: Migration, function: cst.FunctionDef) -> list[c
         assignment = assignment_of(statement)
         if assignment and isinstance(assignment[1], cst.Call) and flat(assignment[1].func) == "self.get_gradients":
             if grads is not None or not isinstance(assignment[0], cst.Name):
-                migration.problem(statement, "gradients taken more than once")
+                migration.problem(statement, "gradients taken more than once: Keras 3 gives update_step one gradient for its variable")
             grads = assignment[0].value
             continue
         if isinstance(statement, cst.If) and is_decay(migration, statement):
@@ -101,6 +101,11 @@ def split_get_updates(migration: Migration, function: cst.FunctionDef) -> list[c
             continue
         assignment = assignment_of(statement)
         used = names_in(statement)
+        if assignment and isinstance(assignment[0], cst.Name) and _same_parameters(assignment[1], param_list):
+            migration.problem(statement, f"{assignment[0].value} is the list of the parameters themselves, not of copies: an update "
+                                         "through it is a second update of the parameter in the step, which Keras 2's graph ran in no "
+                                         "set order with the first, and gradients taken of it are the same gradients again")
+            continue
         if (
             assignment and isinstance(assignment[0], cst.Name) and not (grads and grads in used)
             and (migration.makes_state(assignment[1]) or param_list in used or build_locals & used)
@@ -203,6 +208,15 @@ def _is_state_update(migration: Migration, statement: cst.BaseStatement) -> bool
                                      "in no set order, so which value it kept is not defined")
     migration.state[target.attr.value] = migration.hyper[target.attr.value]
     return True
+
+
+def _same_parameters(value: cst.BaseExpression, param_list: str) -> bool:
+    """`[p for p in params]`, `list(params)`, `params[:]`: the parameters again, under another name."""
+    if isinstance(value, cst.ListComp) and isinstance(value.elt, cst.Name) and isinstance(value.for_in.target, cst.Name):
+        clause = value.for_in
+        return (value.elt.value == clause.target.value and flat(clause.iter) == param_list and not clause.ifs
+                and clause.inner_for_in is None)
+    return flat(value) in (f"list({param_list})", f"{param_list}[:]", f"[*{param_list}]")
 
 
 def _graph_time_effect(migration: Migration, statement: cst.BaseStatement) -> bool:
