@@ -42,6 +42,10 @@ def derived_list(migration: Migration, statement: cst.BaseStatement, lists: set[
         return None
     name, comprehension = assignment[0].value, assignment[1]
     clause = comprehension.for_in
+    if clause.ifs and _lists_read(clause.iter, lists):
+        migration.problem(statement, f"{name} keeps only some elements of per-parameter lists (`if`): its elements no longer line "
+                                     "up with the parameters, so update_step cannot tell which one is its variable's")
+        return None
     if clause.inner_for_in is not None or clause.ifs or clause.asynchronous:
         return None
     read = _lists_read(clause.iter, lists)

@@ -79,7 +79,10 @@ def split_get_updates(migration: Migration, function: cst.FunctionDef) -> list[c
             pending.append(statement)  # `ms, vs = [], []`, filled by a loop over the parameters, or not
             continue
         lists = {param_list, *([grads] if grads else []), *slot_lists(build, build_locals), *migration.slots, *derived}
+        problems = len(migration.problems)
         made = derived_list(migration, statement, lists, param_list, taken)
+        if len(migration.problems) > problems:
+            continue
         if made is not None:
             derived_at.append(dict(derived))
             derived[made.name] = made.item
