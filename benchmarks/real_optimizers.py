@@ -52,7 +52,7 @@ PACKAGES = {  # release -> its package folder inside the archive
     "keras-rectified-adam==0.5.0": "keras_radam",  # RAdam taking `lr`, before the `learning_rate` spelling
     "keras-rl2==1.0.5": "rl",  # AdditionalUpdatesOptimizer, get_updates(params, loss) called by keyword
 }
-ARGUMENTS = {"AdamWarmup": {"decay_steps": 100, "warmup_steps": 10}}  # keras-bert's: steps, no defaults
+ARGUMENTS = {"AdamWarmup": {"decay_steps": 100, "warmup_steps": 10}, "AdamAccumulated": {"accumulation_steps": 4}}  # keras-bert's, keras-gradient-accumulation's: steps, no defaults
 DECAY = {"decay": 0.01}  # the built-ins again, with Keras 2's time-based decay
 
 

@@ -4,6 +4,11 @@ Keras 2 ran all of get_updates' updates as one group after computing them: an ex
 reads `m` saw the value from before the step, even when written after `K.update(m, ...)`. Keras 3
 runs update_step's statements in order, so an update that a later statement reads is computed
 where it was written and assigned at the end of update_step.
+
+Several loops over the parameters become one update_step, each loop's names unpacked in turn
+(`p, g, m = variable, gradient, self.ms[index]`, then `q, mm = variable, self.ms[index]`): a
+variable is then read under more than one name, so reads and updates are matched by the variable
+each name stands for, not by the name, and a deferred update assigns that variable itself.
 """
 
 from __future__ import annotations
@@ -22,20 +27,41 @@ _ASSIGNS = ("self.assign", "self.assign_add", "self.assign_sub")
 _METADATA = ("dtype", "shape", "name", "ndim")  # what a variable's update does not change
 
 
-def read_before_the_step(migration: Migration, body: list[cst.BaseStatement]) -> list[cst.BaseStatement]:
-    """The body, each update whose variable a later statement reads deferred to the end."""
-    written: dict[str, int] = {}  # variable -> the index of the top-level statement that updates it
+def read_before_the_step(migration: Migration, body: list[cst.BaseStatement], bound: dict[str, str] | None = None,
+                         unpacked: dict[int, dict[str, str]] | None = None) -> list[cst.BaseStatement]:
+    """The body, each update whose variable a later statement reads deferred to the end.
+    `bound`: the names that stand for a variable when the body begins (`m` -> `self.ms[index]`);
+    `unpacked`: by the id of a statement of the body, the names it binds so."""
+    unpacked = unpacked or {}
+    current = dict(bound or {})  # name -> the variable it stands for, as code
+    written: dict[str, int | None] = {}  # variable -> the index of the top-level statement that updates it
+    targets: dict[int, str] = {}  # index of a deferred update -> the variable it assigns, as code
     deferred: set[int] = set()
     for index, statement in enumerate(body):
-        for name in _values_read(statement) & set(written):
-            if written[name] is None:
+        if id(statement) in unpacked:
+            current.update(unpacked[id(statement)])  # names bound to variables: not a read of their values
+            continue
+        for name in _values_read(statement):
+            variable = current.get(name, name)
+            if variable not in written:
+                continue
+            if written[variable] is None:
                 migration.problem(statement, f"{name} is read after an update of it inside an if or with block: Keras 2 read its "
                                              "value from before the step, and optfix can move only updates made at the top level")
                 return body
-            deferred.add(written[name])
+            deferred.add(written[variable])
         update = _update(statement)
         for name in _nested_updates(statement) if update is None else [update[1]]:
-            written[name] = index if update is not None else None
+            variable = current.get(name, name)
+            if update is not None and variable in written:
+                migration.problem(statement, f"{_described(variable)} is updated twice in one step: Keras 2's graph ran the "
+                                             "updates in no set order, so which value it kept is not defined")
+                return body
+            written[variable] = index if update is not None else None
+            if update is not None:
+                targets[index] = variable
+        for name in names_bound(statement):
+            current.pop(name, None)  # a name rebound to a value of its own
     if not deferred:
         return body
     taken = set().union(*(names_in(s) | names_bound(s) for s in body))
@@ -44,13 +70,15 @@ def read_before_the_step(migration: Migration, body: list[cst.BaseStatement]) ->
         if index not in deferred:
             result.append(statement)
             continue
-        call, variable = _update(statement)
-        name = _free(f"new_{variable}", taken)
+        call, written_name = _update(statement)
+        name = _free(f"new_{written_name}", taken)
         taken.add(name)
         value = call.args[1].value
         result.append(statement.with_changes(body=[cst.Assign([cst.AssignTarget(cst.Name(name))], value)]))
+        still = current.get(written_name, written_name) == targets[index]  # the name stands for the variable at the end too
+        first = call.args[0] if still else call.args[0].with_changes(value=cst.parse_expression(targets[index]))
         second = call.args[1].with_changes(value=cst.Name(name))
-        assignments.append(cst.SimpleStatementLine([cst.Expr(call.with_changes(args=[call.args[0], second]))]))
+        assignments.append(cst.SimpleStatementLine([cst.Expr(call.with_changes(args=[first, second]))]))
     return result + assignments
 
 
@@ -96,6 +124,15 @@ def _values_read(node: cst.CSTNode) -> set[str]:
         else:
             stack.extend(children(current))
     return found
+
+
+def _described(variable: str) -> str:
+    """`self.ms[index]` as "each parameter's slot of ms", `variable` as "each parameter"."""
+    if variable == "variable":
+        return "each parameter"
+    if variable.startswith("self.") and variable.endswith("[index]"):
+        return f"each parameter's slot of {variable[len('self.'):-len('[index]')]}"
+    return variable
 
 
 def _dotted(node: cst.CSTNode) -> str:

@@ -49,9 +49,10 @@ class GetUpdatesRule(RemovedImports, OutsideClasses, FactoryClasses, ProjectClas
     - `get_updates` may make its updates in a loop over `zip(params, grads, ...)`, in list
       comprehensions over such zips (`updates = [K.update(p, p - lr * g) for p, g in zip(params,
       grads)]`, `self.updates += [...]`, `return [...]`), into `self.updates` or a list of its
-      own, with `K.update*`, `tf.assign*`, `tf.compat.v1.assign*` or `state_ops.assign*`. Several
-      loops become one update_step; as in Keras 2's graph, where every update read the values
-      from before the step, an update that a later statement reads is assigned at the end.
+      own, with `K.update*`, `tf.assign*`, `tf.compat.v1.assign*` or `state_ops.assign*`. Several loops become one update_step, run in
+      turn for one variable, each name matched to the list it stands for; a list made element by element from such lists (`grads =
+      [K.switch(c, a, 0) for a in accs]`) is one value per variable. As in Keras 2's graph, where every update read the values from
+      before the step, an update that a later statement reads is assigned at the end.
     - `get_updates` becomes `build(var_list)`, one `add_variable_from_reference` per slot list,
       and `update_step(gradient, variable, learning_rate)`: the statements before the loop over
       the parameters, then the loop's body, with the slots looked up by the variable's index,
@@ -220,8 +221,8 @@ class GetUpdatesRule(RemovedImports, OutsideClasses, FactoryClasses, ProjectClas
     = f`, `setattr(Adam, 'get_updates', f)` in a file that imports Keras or TensorFlow), calls of
     `get_updates()` outside an optimizer class (a training loop on the Keras 2 optimizer API, Keras
     1's `get_updates(params, constraints, loss)` too), other methods that read `self.weights` or `self.updates`, statements after the loop over the
-    parameters other than the step counter and updates of `__init__`'s state (keras-adamw's
-    annealing), computations over all parameters at once, values carried from one parameter to
+    parameters other than the step counter and updates of `__init__`'s state, attributes set or the optimizer handed to a function
+    outside the loop (keras-adamw's annealing), a variable updated twice in one step, computations over all parameters at once, values carried from one parameter to
     the next, learning-rate defaults that are not numbers (a list of rates), eager reads
     (`K.eval`, `K.get_value`), Keras 1 `get_updates(params, constraints, loss)`, backend
     functions with no exact Keras 3 counterpart (named in the finding, with why), other class

@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING
 from optfix.codemods.get_updates.build import build_method
 from optfix.codemods.get_updates.checkpoint_order import weights_order
 from optfix.codemods.get_updates.comprehensions import as_loops
+from optfix.codemods.get_updates.derived_lists import Derived, derived_list, slot_lists
 from optfix.codemods.get_updates.loop_slots import with_loop_slots
 from optfix.codemods.get_updates.class_code import appended, empty_lists, names_bound, unwrap_with
 from optfix.rulekit.class_code import (
@@ -21,6 +22,7 @@ from optfix.rulekit.class_code import (
 from optfix.codemods.get_updates.hyperparameters import is_decay
 from optfix.codemods.get_updates.update_step import once_per_step_method, update_step_method, written_update
 from optfix.codemods.get_updates.wrappers import added_behaviour
+from optfix.analysis.tree import descendants
 from optfix.lazy import libcst as cst
 
 if TYPE_CHECKING:
@@ -54,13 +56,18 @@ def split_get_updates(migration: Migration, function: cst.FunctionDef) -> list[c
     build_locals: set[str] = set()
     step_updates: list[cst.BaseStatement] = []  # of state kept once per step, not per variable
     pending: list[cst.BaseStatement] = []  # empty lists, which a loop may fill with slots
-    for statement in as_loops(migration, unwrap_with(function.body.body, migration.is_graph_only)):
+    derived: dict[str, str] = {}  # lists made element by element from per-parameter lists -> their element's name
+    derived_at: list[dict[str, str]] = []  # for each loop, the derived lists it may zip
+    derived_loops: list[Derived] = []
+    statements = as_loops(migration, unwrap_with(function.body.body, migration.is_graph_only))
+    taken = set().union(*(names_in(s) | names_bound(s) for s in statements)) if statements else set()
+    for statement in statements:
         if _is_bookkeeping(migration, statement) or _is_weights_list(migration, statement):
             continue
         assignment = assignment_of(statement)
         if assignment and isinstance(assignment[1], cst.Call) and flat(assignment[1].func) == "self.get_gradients":
             if grads is not None or not isinstance(assignment[0], cst.Name):
-                migration.problem(statement, "gradients taken more than once")
+                migration.problem(statement, "gradients taken more than once: Keras 3 gives update_step one gradient for its variable")
             grads = assignment[0].value
             continue
         if isinstance(statement, cst.If) and is_decay(migration, statement):
@@ -70,6 +77,17 @@ def split_get_updates(migration: Migration, function: cst.FunctionDef) -> list[c
             continue
         if empty_lists(statement):
             pending.append(statement)  # `ms, vs = [], []`, filled by a loop over the parameters, or not
+            continue
+        lists = {param_list, *([grads] if grads else []), *slot_lists(build, build_locals), *migration.slots, *derived}
+        problems = len(migration.problems)
+        made = derived_list(migration, statement, lists, param_list, taken)
+        if len(migration.problems) > problems:
+            continue
+        if made is not None:
+            derived_at.append(dict(derived))
+            derived[made.name] = made.item
+            derived_loops.append(made)
+            loops.append(made.loop)
             continue
         if isinstance(statement, cst.For) and isinstance(statement.iter, cst.Name) and statement.iter.value == param_list and not loops:
             filled = appended(statement) & set().union(*(empty_lists(p) for p in pending))
@@ -81,10 +99,16 @@ def split_get_updates(migration: Migration, function: cst.FunctionDef) -> list[c
             pending = [p for p in pending if not empty_lists(p) & filled]
             continue
         if isinstance(statement, cst.For):
+            derived_at.append(dict(derived))
             loops.append(statement)
             continue
         assignment = assignment_of(statement)
         used = names_in(statement)
+        if assignment and isinstance(assignment[0], cst.Name) and _same_parameters(assignment[1], param_list):
+            migration.problem(statement, f"{assignment[0].value} is the list of the parameters themselves, not of copies: an update "
+                                         "through it is a second update of the parameter in the step, which Keras 2's graph ran in no "
+                                         "set order with the first, and gradients taken of it are the same gradients again")
+            continue
         if (
             assignment and isinstance(assignment[0], cst.Name) and not (grads and grads in used)
             and (migration.makes_state(assignment[1]) or param_list in used or build_locals & used)
@@ -96,18 +120,24 @@ def split_get_updates(migration: Migration, function: cst.FunctionDef) -> list[c
         if _is_state_update(migration, statement):
             step_updates.append(statement)  # before or after the loop: made after every update_step
             continue
+        if _graph_time_effect(migration, statement):
+            continue
         if "self.updates" in flat(statement):
             migration.problem(statement, "self.updates used in a way optfix does not translate")
             continue
-        if grads is not None and grads in used or param_list in used:
+        if grads is not None and grads in used or param_list in used or set(derived) & used:
             migration.problem(statement, "a computation over all gradients or parameters at once: Keras 3 updates one variable at a time (update_step)")
             continue
-        if loops:
+        if len(loops) > len(derived_loops):  # after a loop other than a derived list's
             migration.problem(statement, "a statement after the loop over the parameters that is not once-per-step "
                                          "bookkeeping (the step counter, an update of state kept in __init__)")
             continue
         if build_locals & used:
             migration.problem(statement, f"{', '.join(sorted(build_locals & used))} is needed in both build() and update_step()")
+        for made in derived_loops:
+            if made.reads & names_bound(statement):
+                migration.problem(statement, f"it binds {', '.join(sorted(made.reads & names_bound(statement)))}, which the list "
+                                             f"{made.name} was made from before: update_step would make it from the new value")
         before.append(statement)
     before = pending + before
     loops = with_loop_slots(migration, loops, param_list, build)
@@ -125,7 +155,7 @@ def split_get_updates(migration: Migration, function: cst.FunctionDef) -> list[c
     build_function = build_method(migration, build, param_list).with_changes(leading_lines=function.leading_lines)
     _no_loop_leaks(migration, loops, step_updates)
     _nothing_carried(migration, before, loops)
-    step_function = update_step_method(migration, before, loops, param_list, grads)
+    step_function = update_step_method(migration, before, loops, param_list, grads, derived_at)
     methods = [build_function, step_function.with_changes(leading_lines=between)]
     if step_updates:
         methods.append(once_per_step_method(migration, before, step_updates).with_changes(leading_lines=between))
@@ -165,22 +195,56 @@ def _nothing_carried(migration: Migration, before: list[cst.BaseStatement], loop
 
 
 def _is_state_update(migration: Migration, statement: cst.BaseStatement) -> bool:
-    """`self.updates.append((self.m_schedule, new))` (or `K.update(...)`) of a variable made in
-    __init__; the variable is then state, made in build()."""
+    """`self.updates.append((self.m_schedule, new))` (or `K.update(...)`, `K.update_add(...)`) of
+    a variable made in __init__; the variable is then state, made in build()."""
     call = expression_of(statement)
     if not (isinstance(call, cst.Call) and flat(call.func) == "self.updates.append" and len(call.args) == 1):
         return False
-    update = call.args[0].value
-    if isinstance(update, cst.Tuple) and len(update.elements) == 2:
-        target = update.elements[0].value
-    elif isinstance(update, cst.Call) and migration.backend(update.func) == "update" and len(update.args) == 2:
-        target = update.args[0].value
-    else:
+    update = written_update(migration, call.args[0].value)
+    if update is None:
         return False
+    target = update[1][0]
     if not (is_self_attribute(target) and target.attr.value in migration.hyper):
         return False
+    if target.attr.value in migration.state:
+        migration.problem(statement, f"self.{target.attr.value} is updated twice in one step: Keras 2's graph ran the updates "
+                                     "in no set order, so which value it kept is not defined")
     migration.state[target.attr.value] = migration.hyper[target.attr.value]
     return True
+
+
+def _same_parameters(value: cst.BaseExpression, param_list: str) -> bool:
+    """`[p for p in params]`, `list(params)`, `params[:]`: the parameters again, under another name."""
+    if isinstance(value, cst.ListComp) and isinstance(value.elt, cst.Name) and isinstance(value.for_in.target, cst.Name):
+        clause = value.for_in
+        return (value.elt.value == clause.target.value and flat(clause.iter) == param_list and not clause.ifs
+                and clause.inner_for_in is None)
+    return flat(value) in (f"list({param_list})", f"{param_list}[:]", f"[*{param_list}]")
+
+
+def _graph_time_effect(migration: Migration, statement: cst.BaseStatement) -> bool:
+    """A statement of get_updates, outside the loops, that sets an attribute of the optimizer
+    (`self._init_notified = True`, `self.lr_t = lr * eta`) or hands the optimizer to a function
+    (`_update_t_cur_eta_t(self)`), reported. Keras 2 ran it once, when get_updates built the graph
+    (a tensor stored so is re-evaluated at every step); Keras 3 has no such pass: update_step runs
+    for every variable at every step, and optfix cannot tell what the function does to the optimizer."""
+    if isinstance(statement, cst.For):
+        return False
+    attributes = sorted({flat(node.target) for node in descendants(statement, cst.AssignTarget)
+                         if is_self_attribute(node.target) and node.target.attr.value not in ("updates", "weights")})
+    if attributes:
+        migration.problem(statement, f"it sets {', '.join(attributes)}, which Keras 2 did once, when get_updates built the graph; "
+                                     "Keras 3 optimizers have no such pass (update_step runs for every variable at every step), "
+                                     "so optfix cannot place it")
+        return True
+    given = sorted({flat(call.func) for call in calls_in(statement)
+                    if any(flat(arg.value) == "self" for arg in call.args) and migration.backend(call.func) is None})
+    if given:
+        migration.problem(statement, f"it hands the optimizer to {', '.join(f'{name}()' for name in given)}, which optfix does not "
+                                     "read: what it does to the optimizer (append updates to self.updates, set attributes) cannot be "
+                                     "placed in update_step")
+        return True
+    return False
 
 
 def _is_bookkeeping(migration: Migration, statement: cst.BaseStatement) -> bool:

@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING
 from optfix.analysis.tree import code
 from optfix.codemods.get_updates.backend_calls import BackendCalls
 from optfix.codemods.get_updates.pre_step import read_before_the_step
+from optfix.codemods.get_updates.tensor_operands import tensor_operands
 from optfix.rulekit.migrated_optimizers import variable_name_review
 from optfix.rulekit.class_code import assignment_of, attributes_named, expression_of, flat, names_in
 from optfix.knowledge import backend as facts
@@ -16,46 +17,66 @@ if TYPE_CHECKING:
     from optfix.codemods.get_updates.migration import Migration
 
 
-def update_step_method(migration: Migration, before, loops: list[cst.For], param_list: str, grads: str) -> cst.FunctionDef:
+def update_step_method(migration: Migration, before, loops: list[cst.For], param_list: str, grads: str,
+                       derived: list[dict[str, str]] | None = None) -> cst.FunctionDef:
     """update_step(gradient, variable, learning_rate): the statements before the loops over the
-    parameters, then each loop's body, for one variable and its slots."""
+    parameters, then each loop's body, for one variable and its slots. `derived`, one for each
+    loop: the lists made from others element by element that it may zip (`grads = [K.switch(c,
+    a, 0) for a in accumulated]`), each by the name of its element in update_step."""
     header = [f"learning_rate = {migration.names.ops}.cast(learning_rate, variable.dtype)"]
     if migration.slots:
         header.append("index = self._get_variable_index(variable)")
     translate = BackendCalls(migration, learning_rate="learning_rate")
     body = [s.visit(translate) for s in before]
+    bound: dict[str, str] = {}  # names the first loop binds to variables
+    unpacked: dict[int, dict[str, str]] = {}  # those of the loops after it, by their unpacking statement
     for number, loop in enumerate(loops):
-        unpacked = _unpacked(migration, loop, param_list, grads)
-        if unpacked is None:
+        found = _unpacked(migration, loop, param_list, grads, derived[number] if derived else {})
+        if found is None:
             return loop
+        line, variables = found
         if number == 0:
-            header.append(unpacked)
+            header.append(line)
+            bound = variables
         else:
-            body.append(cst.parse_statement(unpacked + "\n").with_changes(leading_lines=loop.leading_lines))
+            statement = cst.parse_statement(line + "\n").with_changes(leading_lines=loop.leading_lines)
+            unpacked[id(statement)] = variables
+            body.append(statement)
         body += _loop_body(migration, loop.body.body, translate, {param_list, grads})
-    return migration.method("update_step(self, gradient, variable, learning_rate)", header, read_before_the_step(migration, body))
+    every_variable = set(bound).union(*unpacked.values())
+    body = [tensor_operands(migration, s, every_variable) for s in read_before_the_step(migration, body, bound, unpacked)]
+    return migration.method("update_step(self, gradient, variable, learning_rate)", header, body)
 
 
-def _unpacked(migration: Migration, loop: cst.For, param_list: str, grads: str) -> str | None:
-    """`p, g, m = variable, gradient, self.moments[index]`: the loop's target for one variable."""
+def _unpacked(migration: Migration, loop: cst.For, param_list: str, grads: str,
+              derived: dict[str, str]) -> tuple[str, dict[str, str]] | None:
+    """`p, g, m = variable, gradient, self.moments[index]`: the loop's target for one variable,
+    and the names it binds to variables, each with the variable as code."""
     target, zipped = loop.target, loop.iter
-    if not (isinstance(zipped, cst.Call) and flat(zipped.func) == "zip" and all(isinstance(a.value, cst.Name) and not a.star for a in zipped.args)):
+    if isinstance(zipped, cst.Name) and isinstance(target, cst.Name):  # `for m in ms`: a zip of one list
+        sources, names = [zipped.value], [target]
+    elif isinstance(zipped, cst.Call) and flat(zipped.func) == "zip" and all(isinstance(a.value, cst.Name) and not a.star for a in zipped.args):
+        sources = [a.value.value for a in zipped.args]
+        if not isinstance(target, cst.Tuple) or len(target.elements) != len(sources):
+            migration.problem(loop, "the loop's target does not unpack one name per zipped list")
+            return None
+        names = [e.value for e in target.elements]
+    else:
         migration.problem(loop, "the loop is not over zip(params, grads, slot lists...)")
         return None
-    sources = [a.value.value for a in zipped.args]
-    if any(s not in (param_list, grads, *migration.slots) for s in sources) or len(set(sources)) != len(sources):
+    if any(s not in (param_list, grads, *migration.slots, *derived) for s in sources) or len(set(sources)) != len(sources):
         migration.problem(loop, "the loop zips lists other than the parameters, gradients and slot lists")
         return None
-    if not isinstance(target, cst.Tuple) or len(target.elements) != len(sources):
-        migration.problem(loop, "the loop's target does not unpack one name per zipped list")
-        return None
     if param_list in sources:
-        variable_name = target.elements[sources.index(param_list)].value
+        variable_name = names[sources.index(param_list)]
         for node in attributes_named(loop.body, "name"):
             if isinstance(node.value, cst.Name) and isinstance(variable_name, cst.Name) and node.value.value == variable_name.value:
                 migration.reviews.append(variable_name_review(node))
-    values = ["variable" if source == param_list else "gradient" if source == grads else f"self.{source}[index]" for source in sources]
-    return f"{code(target).strip()} = {', '.join(values)}"
+    values = [derived[source] if source in derived else "variable" if source == param_list else "gradient" if source == grads
+              else f"self.{source}[index]" for source in sources]
+    variables = {name.value: value for name, value, source in zip(names, values, sources)
+                 if isinstance(name, cst.Name) and source not in derived and source != grads}
+    return f"{code(target).strip()} = {', '.join(values)}", variables
 
 
 def _loop_body(migration: Migration, statements, translate: BackendCalls, whole_lists: set[str]) -> list[cst.BaseStatement]:

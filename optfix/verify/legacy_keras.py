@@ -279,6 +279,12 @@ class Optimizer:
     def from_config(cls, config):
         return cls(**config)
 
+    def __getattr__(self, name):
+        # Keras 2.3's read-only alias `lr` of `learning_rate`; a class of 2.2's that sets `self.lr` never gets here.
+        if name == "lr" and "learning_rate" in self.__dict__:
+            return self.learning_rate
+        raise AttributeError(f"{type(self).__name__!r} object has no attribute {name!r}")
+
 
 class TfKerasOptimizer(Optimizer):
     """tf.keras 2's Keras 2 base optimizer (optimizer_v1): clipnorm clips each gradient's own norm."""
