@@ -76,6 +76,7 @@ class UpdateStep:
         self.lazy = lazy  # a sparse method that updates only the gradient's rows: update_step's branch for them
         self.densify = densify  # the class had a sparse path, which summed the rows of a sparse gradient first
         self.keys: dict[str, cst.CSTNode] = {}  # coefficients _prepare_local sets, where
+        self._lr_t_line: cst.BaseStatement | None = None  # `lr_t = ...` for the base class's _prepare_local
 
     def build(self) -> cst.FunctionDef | None:
         params = self.dense.params
@@ -103,6 +104,12 @@ class UpdateStep:
         prepare_lines = self._prepare_lines(prepare_body, prepare_state, dtype, learning_rate)
         state |= {assignment_of(s)[0].value for s in dense_body if _reads_state(s, state)}
         keys_read = _keys_read(prepare_lines + dense_body, state)
+        base_prepare = self.keys.get(LR_T) if self._lr_t_line is not None else None
+        if base_prepare is not None and LR_T not in keys_read:
+            # the decayed rate the base class's _prepare_local set is never read: the class reads no decayed rate there
+            prepare_lines = [line for line in prepare_lines if line is not self._lr_t_line]
+        elif base_prepare is not None:
+            self.migration.decayed_reads.append(base_prepare)
         needs_lr_t = LR_T in keys_read and LR_T not in self.keys
         with_header = self.prepare is not None or needs_lr_t
         dense_lines = self._dense_lines(dense_body, state, hidden, var, dtype if with_header else None)
@@ -181,8 +188,8 @@ class UpdateStep:
             call = expression_of(statement)
             if isinstance(call, cst.Call) and is_super_call(call, "_prepare_local"):
                 self.keys[LR_T] = call
-                self.migration.decayed_reads.append(call)
-                lines.append(self._lr_t(learning_rate, dtype).with_changes(leading_lines=statement.leading_lines))
+                self._lr_t_line = self._lr_t(learning_rate, dtype).with_changes(leading_lines=statement.leading_lines)
+                lines.append(self._lr_t_line)
                 continue
             entries = self._entries(statement, state)
             if entries is None:
