@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING
 
 from optfix.analysis.tree import code, descendants
 from optfix.codemods.optimizer_v2.expressions import literal, self_method
+from optfix.codemods.optimizer_v2.no_learning_rate import placeholder_lines, reads_a_learning_rate
 from optfix.lazy import libcst as cst
 from optfix.rulekit.class_code import LEARNING_RATES, expression_of, is_super_init
 
@@ -82,7 +83,13 @@ class Constructor:
         """The name __init__ gives the base class the learning rate by, and the lines that make it."""
         call = next((self.hypers[name] for name in LEARNING_RATES if name in self.hypers), None)
         if call is None:
-            self.migration.problem(self.init, "__init__ sets no learning rate with _set_hyper(): the Keras 3 base class needs one")
+            if self.kwargs is not None and not reads_a_learning_rate(self.migration):
+                name = self._free("learning_rate")
+                return name, placeholder_lines(self.migration, self.kwargs, name)
+            self.migration.problem(self.init, "__init__ sets no learning rate with _set_hyper(), but the class reads one"
+                                   if reads_a_learning_rate(self.migration) else
+                                   "__init__ sets no learning rate with _set_hyper() and takes no **kwargs: the Keras 3 base "
+                                   "class needs one, and from_config passes the one it holds")
             return None, []
         value = call.args[1].value
         lines = []

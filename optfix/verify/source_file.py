@@ -172,9 +172,12 @@ _SPARSE_METHODS = {"_resource_apply_sparse", "_resource_apply_sparse_duplicate_i
 
 def _sparse_classes(original: ast.Module, migrated_text: str) -> set[str]:
     """The OptimizerV2 classes whose original has a sparse method, or whose migration tests for a
-    tf.IndexedSlices gradient: verify feeds them an embedding's sparse gradients too."""
-    names = {node.name for node in ast.walk(original) if isinstance(node, ast.ClassDef)
-             and any(isinstance(s, ast.FunctionDef) and s.name in _SPARSE_METHODS for s in node.body)}
+    tf.IndexedSlices gradient: verify feeds them an embedding's sparse gradients too; not those
+    whose sparse methods only raise (the original takes no sparse gradient: nothing to compare)."""
+    sparse_methods = {node.name: [s for s in node.body if isinstance(s, ast.FunctionDef) and s.name in _SPARSE_METHODS]
+                      for node in ast.walk(original) if isinstance(node, ast.ClassDef)}
+    names = {name for name, methods in sparse_methods.items() if methods}
+    refusing = {name for name, methods in sparse_methods.items() if methods and all(map(_only_raises, methods))}
     try:
         migrated = quiet_parse(migrated_text) if migrated_text else None
     except SyntaxError:
@@ -182,7 +185,12 @@ def _sparse_classes(original: ast.Module, migrated_text: str) -> set[str]:
     for node in ast.walk(migrated) if migrated else ():
         if isinstance(node, ast.ClassDef) and any(isinstance(n, ast.Attribute) and n.attr == "IndexedSlices" for n in ast.walk(node)):
             names.add(node.name)
-    return names
+    return names - refusing
+
+
+def _only_raises(method: ast.FunctionDef) -> bool:
+    body = [s for s in method.body if not (isinstance(s, ast.Expr) and isinstance(s.value, ast.Constant))]
+    return bool(body) and all(isinstance(s, ast.Raise) for s in body)
 
 
 def _load(loader, *args) -> tuple[dict[str, type], str | None]:

@@ -200,6 +200,16 @@ def test_a_class_with_a_sparse_path_is_also_fed_indexed_slices_and_a_wrong_spars
     assert broken.verdict == "DIFFERENT (only with IndexedSlices gradients)" and broken.difference > 1e-3
 
 
+def test_a_class_whose_sparse_method_only_raises_is_fed_dense_gradients_only(tmp_path) -> None:
+    """The original takes no sparse gradient (its sparse method raises): there is no sparse run
+    to compare, so the dense runs decide; feeding it an embedding's gradient would say "not run"."""
+    require("tf_keras")
+    text = (V2_FIXTURES / "no_learning_rate.py").read_text()
+    assert "raise NotImplementedError" in text
+    row = verify(tmp_path, "no_learning_rate.py", text)["CoinBetting"]
+    assert row.verdict == "equal" and row.difference <= 1e-6
+
+
 needs_jax = pytest.mark.skipif(importlib.util.find_spec("jax") is None, reason="JAX is not installed: the verify-jax extra")
 
 
