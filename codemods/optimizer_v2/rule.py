@@ -42,12 +42,20 @@ class OptimizerV2Rule(Rule):
       (`kwargs.get("lr", learning_rate)`) and as `learning_rate=` where its parameter has another
       name; OptimizerV2's time-based decay (`decay=`, lr / (1 + decay * iterations), iterations
       counted before the step) becomes an `InverseTimeDecay` schedule where the class reads the
-      decayed rate (`_decayed_lr`, the `lr_t` of `_prepare_local`); the name goes by keyword;
+      decayed rate (`_decayed_lr`, the `lr_t` of `_prepare_local`, read); where it reads only the
+      undecayed one (`_get_hyper("learning_rate")`), `decay=` goes to Keras 3's base class, which
+      ignores it as OptimizerV2 in effect did; a class that reads no learning rate at all (it learns
+      its step sizes) gives the base class an unused one, and drops `lr=` and `decay=`, which
+      OptimizerV2 took and ignored; the name goes by keyword;
       `epsilon or backend.epsilon()` reads `keras.config.epsilon()`, the same value.
     - `_create_slots(var_list)` becomes `build(var_list)`: each slot a list attribute
       (`"m"` -> `self.m_slots`) of variables made by `add_variable_from_reference`, with the
       initializer kept (`"ones"`, constants as `keras.initializers.Constant`), in the order the
       legacy code made them; `self.get_slot(var, "m")` reads `self.m_slots[self._get_variable_index(var)]`.
+      A slot of a shape of its own (`add_slot(var, "v", "zeros", shape=[1])`, or one made from a
+      tensor, `tf.zeros(shape=[], dtype=var.dtype)`: a layer-wise scalar) is made by
+      `add_variable(shape=..., initializer=..., dtype=var.dtype)`, in the variable's dtype as
+      OptimizerV2 made it.
     - `_prepare_local` and `_resource_apply_dense(grad, var, apply_state)` become one
       `update_step(gradient, variable, learning_rate)`: the coefficients are computed at its top,
       each a local named by its key (`coefficients["beta_1_t"]` reads `beta_1_t`; `lr_t` is the
@@ -216,7 +224,7 @@ class OptimizerV2Rule(Rule):
     `apply_gradients` overrides that do more than call the base class's, wrappers that drive another
     optimizer (Keras 3 has `use_ema=` for moving averages and `gradient_accumulation_steps=`), slot
     initializers that depend on the variable or on another slot, slots made for some variables only
-    or with a shape of their own, TensorFlow's fused kernels optfix has not written out
+    or with a shape read from the variable, TensorFlow's fused kernels optfix has not written out
     (`ResourceApplyAdagradDA`, ...) and kernel calls inside an expression, classes that read the learning rate both with and without the
     decay, subclasses of the other built-in optimizers (SGD's sparse path with momentum is lazy,
     Nadam's schedule, Adagrad's and RMSprop's epsilon differ from Keras 3's) and subclasses of Adam
