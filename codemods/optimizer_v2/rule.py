@@ -21,6 +21,7 @@ v2 = lazy_import("optfix.codemods.optimizer_v2.migration")
 round_trip = lazy_import("optfix.rulekit.config_round_trip")
 migrated_v2 = lazy_import("optfix.codemods.optimizer_v2.migrated")
 migrated_classes = lazy_import("optfix.rulekit.migrated_optimizers")
+families = lazy_import("optfix.codemods.optimizer_v2.families")
 
 _LEFT_ALONE = ("keras.src", "tf_keras")  # Keras 3's own sources; tf_keras, kept on purpose
 _BUILT_INS = frozenset(KERAS3_OPTIMIZERS | set(TF_KERAS_SIGNATURES))
@@ -222,7 +223,12 @@ class OptimizerV2Rule(Rule):
     sparse methods of a class that has two, or that subclasses a built-in, overrides of
     `_distributed_apply`, `_aggregate_gradients` and the rest of the base class's machinery,
     `apply_gradients` overrides that do more than call the base class's, wrappers that drive another
-    optimizer (Keras 3 has `use_ema=` for moving averages and `gradient_accumulation_steps=`), slot
+    optimizer, and their subclasses (Keras 3 has `use_ema=` for moving averages and
+    `gradient_accumulation_steps=`), mixins that override OptimizerV2's methods around the
+    optimizer they are mixed into (a weight decay before `super()._resource_apply_dense(...)`,
+    as tensorflow_addons' `DecoupledWeightDecayExtension`; Keras 3 would never call them) and the
+    classes of the file that mix them in; for tensorflow_addons' own classes the finding says what
+    Keras 3 has instead (`weight_decay=`, `use_ema=`), slot
     initializers that depend on the variable or on another slot, slots made for some variables only
     or with a shape read from the variable, TensorFlow's fused kernels optfix has not written out
     (`ResourceApplyAdagradDA`, ...) and kernel calls inside an expression, classes that read the learning rate both with and without the
@@ -255,6 +261,8 @@ class OptimizerV2Rule(Rule):
 
     def leave_ClassDef(self, original: cst.ClassDef, updated: cst.ClassDef) -> cst.ClassDef:
         methods = {s.name.value for s in original.body.body if isinstance(s, cst.FunctionDef)}
+        if self._reported_as_mixin(original):
+            return updated
         if not _api_used(original) and "update_step" in methods and self._base(original) is not None \
                 and migrated_v2.migrated_shape(original):
             for review in migrated_classes.residual_problems(original):
@@ -296,6 +304,21 @@ class OptimizerV2Rule(Rule):
                 self.report(review.node, f"{original.name.value}: {review.message}")
         return result
 
+    def _reported_as_mixin(self, node: cst.ClassDef) -> bool:
+        """A mixin of OptimizerV2 methods (not TensorFlow 1's: it uses tf.keras 2's own), or a class
+        that mixes in one of the file's: reported."""
+        mixin = families.mixin_methods(node)
+        if mixin and _api_used(node) & _V2_ONLY:
+            self.report(node.name, families.mixin_message(self.file, node, mixin))
+            return True
+        if not node.bases:
+            return False
+        mixins = {name: methods for name, methods in families.file_mixins(self.file.module).items()}
+        message = families.mixed_in_message(self.file, node, mixins) if mixins else None
+        if message is not None:
+            self.report(node.name, message)
+        return message is not None
+
     def _report_left_to_others(self, node: cst.ClassDef) -> None:
         """A class using the OptimizerV2 API that this rule leaves to another rule, which does not
         run here: Keras 2.2's get_updates class (rule get-updates) or one with an update_step
@@ -329,6 +352,10 @@ class OptimizerV2Rule(Rule):
         if any(self.file.imports.qualified_name(arg.value) is not None and self.file.imports.project_import(
                 self.file.imports.qualified_name(arg.value)) is None for arg in node.bases):
             return  # a base class the imports name: not tf.keras's (tf_keras's, TensorFlow 1's, another library's)
+        wrapper = families.wrapper_message(self.file, node)
+        if wrapper is not None:
+            self.report(node.name, wrapper)
+            return
         bases = ", ".join(code(arg.value) for arg in node.bases)
         self.report(node.name, f"{node.name.value} is written against the tf.keras 2 optimizer API ({', '.join(own)}), but optfix "
                                f"cannot resolve its base class ({bases}) to tf.keras's Optimizer through the imports: not migrated to Keras 3; "
