@@ -112,16 +112,28 @@ class Constructor:
             lines.append(f"{name} = {self.kwargs}.pop({self.migration.string('lr')}, {name})")
         if name != "learning_rate" and self.kwargs is not None:
             lines.append(f"{name} = {self.kwargs}.pop({self.migration.string('learning_rate')}, {name})")
-        if self.fold_decay and self.kwargs is not None:
-            if DECAY in self.params:
-                self.migration.problem(self.init, "__init__ has a parameter named decay, so optfix cannot tell the time-based decay "
-                                                  "OptimizerV2 took from **kwargs from it")
+        if self.fold_decay and self.kwargs is not None and DECAY in self.params:
+            if self._base_may_take_decay():
+                self.migration.problem(self.init, "__init__ has a parameter named decay that may reach the base class, so optfix "
+                                                  "cannot tell OptimizerV2's time-based decay from it")
                 return None, []
+            return name, lines  # the parameter takes decay=, which never reached OptimizerV2: its decay was 0
+        if self.fold_decay and self.kwargs is not None:
             schedules = f"{self.migration.names.keras}.optimizers.schedules"
             indent = self.migration.file.module.default_indent
             lines.append(f"{DECAY} = {self.kwargs}.pop({self.migration.string('decay')}, 0.0)")
             lines.append(f"if {DECAY} > 0:\n{indent}{name} = {schedules}.InverseTimeDecay({name}, decay_steps=1, decay_rate={DECAY})")
         return name, lines
+
+    def _base_may_take_decay(self) -> bool:
+        """Whether the base class's __init__ may be given the decay parameter: passed to it, or
+        __init__ reads it anywhere but as a plain argument of its own (`decay=0.` of Keras 2's
+        signatures, which OptimizerV2 never saw)."""
+        calls = [c for c in descendants(self.init, cst.Call) if is_super_init(c)]
+        passed = any(arg.star == "**" and code(arg.value) != self.kwargs or arg.keyword is not None and arg.keyword.value == DECAY
+                     for call in calls for arg in call.args)
+        read = any(n.value == DECAY for n in descendants(self.init.body, cst.Name))
+        return passed or read
 
     def _kwargs_get_lr(self, value: cst.BaseExpression) -> cst.BaseExpression | None:
         """`P` of `kwargs.get("lr", P)`."""

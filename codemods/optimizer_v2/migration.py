@@ -16,6 +16,7 @@ from optfix.codemods.optimizer_v2.config import get_config
 from optfix.codemods.optimizer_v2.constructor import Constructor, hyperparameters
 from optfix.codemods.optimizer_v2.expressions import Translate
 from optfix.codemods.optimizer_v2.kernels import written_out
+from optfix.codemods.optimizer_v2.outside_helpers import refuse_optimizer_handed_out
 from optfix.codemods.optimizer_v2.slots import Build, slot_attributes
 from optfix.codemods.optimizer_v2.sparse import LAZY, WHOLE, lazy_message, scatters, sparse_kind
 from optfix.codemods.optimizer_v2.statements import Statements
@@ -98,6 +99,7 @@ class Migration:
         methods = {s.name.value: s for s in self.node.body.body if isinstance(s, cst.FunctionDef)}
         self.own_methods = set(methods)
         self._refuse_machinery(methods)
+        refuse_optimizer_handed_out(self, methods)
         if self.built_in is not None:
             builtin_base.refuse_unsupported(self, methods)
         if self.problems:

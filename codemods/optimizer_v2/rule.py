@@ -47,7 +47,9 @@ class OptimizerV2Rule(Rule):
       undecayed one (`_get_hyper("learning_rate")`), `decay=` goes to Keras 3's base class, which
       ignores it as OptimizerV2 in effect did; a class that reads no learning rate at all (it learns
       its step sizes) gives the base class an unused one, and drops `lr=` and `decay=`, which
-      OptimizerV2 took and ignored; the name goes by keyword;
+      OptimizerV2 took and ignored; a `decay` parameter of `__init__` that never reaches the base
+      class (Keras 2's signatures) left OptimizerV2's decay at 0: it stays, and nothing is folded;
+      the name goes by keyword;
       `epsilon or backend.epsilon()` reads `keras.config.epsilon()`, the same value.
     - `_create_slots(var_list)` becomes `build(var_list)`: each slot a list attribute
       (`"m"` -> `self.m_slots`) of variables made by `add_variable_from_reference`, with the
@@ -231,7 +233,9 @@ class OptimizerV2Rule(Rule):
     Keras 3 has instead (`weight_decay=`, `use_ema=`), slot
     initializers that depend on the variable or on another slot, slots made for some variables only
     or with a shape read from the variable, TensorFlow's fused kernels optfix has not written out
-    (`ResourceApplyAdagradDA`, ...) and kernel calls inside an expression, classes that read the learning rate both with and without the
+    (`ResourceApplyAdagradDA`, ...) and kernel calls inside an expression, updates that hand the
+    optimizer to a function outside the class (`_apply_weight_decays(self, var, var_t)`: it may use
+    OptimizerV2's state), classes that read the learning rate both with and without the
     decay, subclasses of the other built-in optimizers (SGD's sparse path with momentum is lazy,
     Nadam's schedule, Adagrad's and RMSprop's epsilon differ from Keras 3's) and subclasses of Adam
     that override its slots or call its dense method other than once, and classes whose base

@@ -95,6 +95,8 @@ class Build:
             if initializer is not None:
                 self.initializers.add(assignment[0].value)
                 return statement.with_changes(body=[statement.body[0].with_changes(value=initializer)])
+        if any(self_method(c) == "add_slot" for c in descendants(statement, cst.Call)):
+            return statement  # slots made for some variables only: build() reports them
         return statement.visit(self.migration.translator())
 
     def _slot(self, call: cst.Call, loop_variable: str) -> cst.BaseExpression | None:
