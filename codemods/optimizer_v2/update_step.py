@@ -105,8 +105,8 @@ class UpdateStep:
         state |= {assignment_of(s)[0].value for s in dense_body if _reads_state(s, state)}
         keys_read = _keys_read(prepare_lines + dense_body, state)
         base_prepare = self.keys.get(LR_T) if self._lr_t_line is not None else None
-        if base_prepare is not None and LR_T not in keys_read:
-            # the decayed rate the base class's _prepare_local set is never read: the class reads no decayed rate there
+        if base_prepare is not None and LR_T not in keys_read and not _names_lr_t(self.migration.node):
+            # the decayed rate the base class's _prepare_local set is read nowhere in the class (no "lr_t" in it at all)
             prepare_lines = [line for line in prepare_lines if line is not self._lr_t_line]
         elif base_prepare is not None:
             self.migration.decayed_reads.append(base_prepare)
@@ -334,6 +334,11 @@ def _key_of(node: cst.CSTNode, state: set[str]) -> str | None:
     if isinstance(inner, cst.Subscript):
         inner = inner.value
     return literal(node.slice[0].slice.value) if isinstance(inner, cst.Name) and inner.value in state else None
+
+
+def _names_lr_t(node: cst.CSTNode) -> bool:
+    """Whether the class writes the key "lr_t" anywhere (a helper may read the coefficient too)."""
+    return any(literal(s) == LR_T for s in descendants(node, cst.SimpleString))
 
 
 def _keys_read(statements, state: set[str]) -> set[str]:
