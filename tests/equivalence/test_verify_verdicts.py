@@ -210,6 +210,15 @@ def test_a_class_whose_sparse_method_only_raises_is_fed_dense_gradients_only(tmp
     assert row.verdict == "equal" and row.difference <= 1e-6
 
 
+def test_an_optimizer_v2_class_with_a_required_parameter_needs_arguments_not_a_failed_migration(tmp_path) -> None:
+    """The original runs on tf_keras in another process, so its signature is read from the source:
+    a required learning rate (tfa's ConditionalGradient) is the user's to give, not a fault of the migration."""
+    text = (V2_FIXTURES / "base_prepare_undecayed_rate.py").read_text().replace("learning_rate=0.25,", "learning_rate,")
+    assert "learning_rate=0.25" not in text
+    row = verify(tmp_path, "required_rate.py", text)["ShrinkToward"]
+    assert row.verdict == "not run: needs constructor arguments (missing learning_rate)"
+
+
 needs_jax = pytest.mark.skipif(importlib.util.find_spec("jax") is None, reason="JAX is not installed: the verify-jax extra")
 
 
