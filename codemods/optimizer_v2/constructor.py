@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING
 
 from optfix.analysis.tree import code, descendants
 from optfix.codemods.optimizer_v2.expressions import literal, self_method
+from optfix.codemods.optimizer_v2.no_learning_rate import placeholder_lines, reads_a_learning_rate
 from optfix.lazy import libcst as cst
 from optfix.rulekit.class_code import LEARNING_RATES, assignment_of, expression_of, is_self_attribute, is_super_init
 
@@ -84,12 +85,17 @@ class Constructor:
         call = next((self.hypers[name] for name in LEARNING_RATES if name in self.hypers), None)
         if call is not None:
             value = call.args[1].value
-        else:  # kept as the class wrote it (`self._lr = learning_rate`); the base class is given it too
-            call = value = self._plain_learning_rate()
-            if value is None:
-                self.migration.problem(self.init, "__init__ sets no learning rate with _set_hyper() nor stores its learning_rate "
-                                                  "parameter: the Keras 3 base class needs one")
-                return None, []
+        elif (plain := self._plain_learning_rate()) is not None:  # kept as the class wrote it; the base class is given it too
+            call = value = plain
+        elif self.kwargs is not None and not reads_a_learning_rate(self.migration):
+            name = self._free("learning_rate")
+            return name, placeholder_lines(self.migration, self.kwargs, name) + self.migration.clip_lines(self.kwargs, self.init)
+        else:
+            self.migration.problem(self.init, "__init__ sets no learning rate with _set_hyper(), but the class reads one"
+                                   if reads_a_learning_rate(self.migration) else
+                                   "__init__ sets no learning rate with _set_hyper() and takes no **kwargs: the Keras 3 base "
+                                   "class needs one, and from_config passes the one it holds")
+            return None, []
         lines = []
         from_lr = self._kwargs_get_lr(value)
         if from_lr is not None:
@@ -110,11 +116,13 @@ class Constructor:
             lines.append(f"{name} = {self.kwargs}.pop({self.migration.string('lr')}, {name})")
         if name != "learning_rate" and self.kwargs is not None:
             lines.append(f"{name} = {self.kwargs}.pop({self.migration.string('learning_rate')}, {name})")
-        if self.fold_decay and self.kwargs is not None:
-            if DECAY in self.params:
-                self.migration.problem(self.init, "__init__ has a parameter named decay, so optfix cannot tell the time-based decay "
-                                                  "OptimizerV2 took from **kwargs from it")
+        if self.fold_decay and self.kwargs is not None and DECAY in self.params:
+            if self._base_may_take_decay():
+                self.migration.problem(self.init, "__init__ has a parameter named decay that may reach the base class, so optfix "
+                                                  "cannot tell OptimizerV2's time-based decay from it")
                 return None, []
+            return name, lines + self.migration.clip_lines(self.kwargs, self.init)  # decay= never reached OptimizerV2: its decay was 0
+        if self.fold_decay and self.kwargs is not None:
             given = name
             schedules = f"{self.migration.names.keras}.optimizers.schedules"
             indent = self.migration.file.module.default_indent
@@ -144,6 +152,16 @@ class Constructor:
             if isinstance(value, cst.Name) and value.value in LEARNING_RATES and value.value in self.params:
                 return assignment[1]
         return None
+
+    def _base_may_take_decay(self) -> bool:
+        """Whether the base class's __init__ may be given the decay parameter: passed to it, or
+        __init__ reads it anywhere but as a plain argument of its own (`decay=0.` of Keras 2's
+        signatures, which OptimizerV2 never saw)."""
+        calls = [c for c in descendants(self.init, cst.Call) if is_super_init(c)]
+        passed = any(arg.star == "**" and code(arg.value) != self.kwargs or arg.keyword is not None and arg.keyword.value == DECAY
+                     for call in calls for arg in call.args)
+        read = any(n.value == DECAY for n in descendants(self.init.body, cst.Name))
+        return passed or read
 
     def _kwargs_get_lr(self, value: cst.BaseExpression) -> cst.BaseExpression | None:
         """`P` of `kwargs.get("lr", P)`."""

@@ -18,6 +18,7 @@ from optfix.codemods.optimizer_v2.config import get_config
 from optfix.codemods.optimizer_v2.constructor import Constructor, hyperparameters
 from optfix.codemods.optimizer_v2.expressions import Translate
 from optfix.codemods.optimizer_v2.kernels import written_out
+from optfix.codemods.optimizer_v2.outside_helpers import refuse_optimizer_handed_out
 from optfix.codemods.optimizer_v2.prepare import StepPreparation
 from optfix.codemods.optimizer_v2.slots import Build, slot_attributes
 from optfix.codemods.optimizer_v2.sparse import LAZY, WHOLE, lazy_message, scatters, sparse_kind
@@ -114,6 +115,7 @@ class Migration:
         self.own_methods = set(methods)
         self.methods = methods
         self._refuse_machinery(methods)
+        refuse_optimizer_handed_out(self, methods)
         if api.STEP_PREPARATION in methods and not self.problems:
             self.preparation = StepPreparation(self, methods[api.STEP_PREPARATION], methods)
         if self.built_in is not None:

@@ -21,6 +21,7 @@ v2 = lazy_import("optfix.codemods.optimizer_v2.migration")
 round_trip = lazy_import("optfix.rulekit.config_round_trip")
 migrated_v2 = lazy_import("optfix.codemods.optimizer_v2.migrated")
 migrated_classes = lazy_import("optfix.rulekit.migrated_optimizers")
+families = lazy_import("optfix.codemods.optimizer_v2.families")
 
 _LEFT_ALONE = ("keras.src", "tf_keras")  # Keras 3's own sources; tf_keras, kept on purpose
 _BUILT_INS = frozenset(KERAS3_OPTIMIZERS | set(TF_KERAS_SIGNATURES))
@@ -44,12 +45,22 @@ class OptimizerV2Rule(Rule):
       never saw) stays one, read as the number it was, and is given to the base class too;
       OptimizerV2's time-based decay (`decay=`, lr / (1 + decay * iterations), iterations
       counted before the step) becomes an `InverseTimeDecay` schedule where the class reads the
-      decayed rate (`_decayed_lr`, the `lr_t` of `_prepare_local`); the name goes by keyword;
+      decayed rate (`_decayed_lr`, the `lr_t` of `_prepare_local`, read); where it reads only the
+      undecayed one (`_get_hyper("learning_rate")`), `decay=` goes to Keras 3's base class, which
+      ignores it as OptimizerV2 in effect did; a class that reads no learning rate at all (it learns
+      its step sizes) gives the base class an unused one, and drops `lr=` and `decay=`, which
+      OptimizerV2 took and ignored; a `decay` parameter of `__init__` that never reaches the base
+      class (Keras 2's signatures) left OptimizerV2's decay at 0: it stays, and nothing is folded;
+      the name goes by keyword;
       `epsilon or backend.epsilon()` reads `keras.config.epsilon()`, the same value.
     - `_create_slots(var_list)` becomes `build(var_list)`: each slot a list attribute
       (`"m"` -> `self.m_slots`) of variables made by `add_variable_from_reference`, with the
       initializer kept (`"ones"`, constants as `keras.initializers.Constant`), in the order the
       legacy code made them; `self.get_slot(var, "m")` reads `self.m_slots[self._get_variable_index(var)]`.
+      A slot of a shape of its own (`add_slot(var, "v", "zeros", shape=[1])`, or one made from a
+      tensor, `tf.zeros(shape=[], dtype=var.dtype)`: a layer-wise scalar) is made by
+      `add_variable(shape=..., initializer=..., dtype=var.dtype)`, in the variable's dtype as
+      OptimizerV2 made it.
     - `_prepare_local` and `_resource_apply_dense(grad, var, apply_state)` become one
       `update_step(gradient, variable, learning_rate)`: the coefficients are computed at its top,
       each a local named by its key (`coefficients["beta_1_t"]` reads `beta_1_t`; `lr_t` is the
@@ -231,13 +242,20 @@ class OptimizerV2Rule(Rule):
     sparse methods of a class that has two, or that subclasses a built-in, overrides of
     `_distributed_apply`, `_aggregate_gradients` and the rest of the base class's machinery,
     `apply_gradients` overrides that do more than clip by the global norm and call the base
-    class's, wrappers that drive another optimizer (Keras 3 has `use_ema=` for moving averages and `gradient_accumulation_steps=`),
-    overrides of `_prepare` that read a variable the updates write (Nadam's momentum cache, a
-    snapshot taken once per step), make an update or read the step's variables, helpers handed
-    `apply_state` by keyword or called outside the update too, slot
+    class's, wrappers that drive another optimizer, and their subclasses (Keras 3 has `use_ema=`
+    for moving averages and `gradient_accumulation_steps=`), mixins that override OptimizerV2's
+    methods around the optimizer they are mixed into (a weight decay before
+    `super()._resource_apply_dense(...)`, as tensorflow_addons' `DecoupledWeightDecayExtension`;
+    Keras 3 would never call them) and the classes of the file that mix them in; for
+    tensorflow_addons' own classes the finding says what Keras 3 has instead (`weight_decay=`,
+    `use_ema=`), overrides of `_prepare` that read a variable the updates write (Nadam's momentum
+    cache, a snapshot taken once per step), make an update or read the step's variables, helpers
+    handed `apply_state` by keyword or called outside the update too, slot
     initializers that depend on the variable or on another slot, slots made for some variables only
-    or with a shape of their own, TensorFlow's fused kernels optfix has not written out
-    (`ResourceApplyAdagradDA`, ...) and kernel calls inside an expression, classes that read the learning rate both with and without the
+    or with a shape read from the variable, TensorFlow's fused kernels optfix has not written out
+    (`ResourceApplyAdagradDA`, ...) and kernel calls inside an expression, updates that hand the
+    optimizer to a function outside the class (`_apply_weight_decays(self, var, var_t)`: it may use
+    OptimizerV2's state), classes that read the learning rate both with and without the
     decay, subclasses of the other built-in optimizers (SGD's sparse path with momentum is lazy,
     Nadam's schedule, Adagrad's and RMSprop's epsilon differ from Keras 3's) and subclasses of Adam
     that override its slots or call its dense method other than once, and classes whose base
@@ -267,6 +285,8 @@ class OptimizerV2Rule(Rule):
 
     def leave_ClassDef(self, original: cst.ClassDef, updated: cst.ClassDef) -> cst.ClassDef:
         methods = {s.name.value for s in original.body.body if isinstance(s, cst.FunctionDef)}
+        if self._reported_as_mixin(original):
+            return updated
         if not _api_used(original) and "update_step" in methods and self._base(original) is not None \
                 and migrated_v2.migrated_shape(original):
             for review in migrated_classes.residual_problems(original):
@@ -305,6 +325,21 @@ class OptimizerV2Rule(Rule):
             for review in [*migration.reviews, *config]:
                 self.report(review.node, f"{original.name.value}: {review.message}")
         return result
+
+    def _reported_as_mixin(self, node: cst.ClassDef) -> bool:
+        """A mixin of OptimizerV2 methods (not TensorFlow 1's: it uses tf.keras 2's own), or a class
+        that mixes in one of the file's: reported."""
+        mixin = families.mixin_methods(node)
+        if mixin and _api_used(node) & _V2_ONLY:
+            self.report(node.name, families.mixin_message(self.file, node, mixin))
+            return True
+        if not node.bases:
+            return False
+        mixins = {name: methods for name, methods in families.file_mixins(self.file.module).items()}
+        message = families.mixed_in_message(self.file, node, mixins) if mixins else None
+        if message is not None:
+            self.report(node.name, message)
+        return message is not None
 
     def _report_left_to_others(self, node: cst.ClassDef) -> None:
         """A class using the OptimizerV2 API that this rule leaves to another rule, which does not
@@ -348,6 +383,10 @@ class OptimizerV2Rule(Rule):
         if any(self.file.imports.qualified_name(arg.value) is not None and self.file.imports.project_import(
                 self.file.imports.qualified_name(arg.value)) is None for arg in node.bases):
             return  # a base class the imports name: not tf.keras's (tf_keras's, TensorFlow 1's, another library's)
+        wrapper = families.wrapper_message(self.file, node)
+        if wrapper is not None:
+            self.report(node.name, wrapper)
+            return
         bases = ", ".join(code(arg.value) for arg in node.bases)
         self.report(node.name, f"{node.name.value} is written against the tf.keras 2 optimizer API ({', '.join(own)}), but optfix "
                                f"cannot resolve its base class ({bases}) to tf.keras's Optimizer through the imports: not migrated to Keras 3; "

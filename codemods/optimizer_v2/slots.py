@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING
 
 from optfix.analysis.tree import code, descendants
 from optfix.codemods.optimizer_v2.expressions import argument, literal, self_method
+from optfix.codemods.optimizer_v2.slot_shapes import has_own_shape, shaped_slot
 from optfix.knowledge import optimizer_v2 as api
 from optfix.lazy import libcst as cst
 from optfix.rulekit.class_code import assignment_of, expression_of, is_docstring
@@ -94,16 +95,17 @@ class Build:
             if initializer is not None:
                 self.initializers.add(assignment[0].value)
                 return statement.with_changes(body=[statement.body[0].with_changes(value=initializer)])
+        if any(self_method(c) == "add_slot" for c in descendants(statement, cst.Call)):
+            return statement  # slots made for some variables only: build() reports them
         return statement.visit(self.migration.translator())
 
     def _slot(self, call: cst.Call, loop_variable: str) -> cst.BaseExpression | None:
         variable, name = argument(call, 0, "var"), literal(argument(call, 1, "slot_name") or cst.Name("_"))
-        if argument(call, 3, "shape") is not None:
-            self.migration.problem(call, "add_slot() with a shape of its own: optfix migrates slots shaped like their variable")
-            return None
         if not (isinstance(variable, cst.Name) and variable.value == loop_variable) or name not in self.migration.slots:
             self.migration.problem(call, "add_slot() of another variable than the loop's, or of a slot name that is not a plain string")
             return None
+        if has_own_shape(self, call):
+            return shaped_slot(self, call, loop_variable)
         given = argument(call, 2, "initializer")
         keyword = ""
         if given is not None:
@@ -114,6 +116,12 @@ class Build:
                 keyword = f", initializer={code(initializer)}"
         attribute, written = self.migration.slots[name], code(argument(call, 1, "slot_name"))
         return cst.parse_expression(f"self.{attribute}.append(self.add_variable_from_reference({loop_variable}, name={written}{keyword}))")
+
+    def initializer_for(self, node: cst.BaseExpression, loop_variable: str | None) -> cst.BaseExpression | None:
+        return self._initializer(node, loop_variable)
+
+    def depends(self, node: cst.CSTNode, loop_variable: str | None) -> bool:
+        return self._depends(node, loop_variable)
 
     def _initializer(self, node: cst.BaseExpression, loop_variable: str | None, quiet: bool = False):
         """The initializer as Keras 3 takes it: a string, `keras.initializers.Constant(value)`, or a

@@ -79,6 +79,7 @@ class UpdateStep:
         self.lazy = lazy  # a sparse method that updates only the gradient's rows: update_step's branch for them
         self.densify = densify  # the class had a sparse path, which summed the rows of a sparse gradient first
         self.keys: dict[str, cst.CSTNode] = {}  # coefficients _prepare_local sets, where
+        self._lr_t_line: cst.BaseStatement | None = None  # `lr_t = ...` for the base class's _prepare_local
 
     def build(self) -> cst.FunctionDef | None:
         params = self.dense.params
@@ -106,6 +107,12 @@ class UpdateStep:
         prepare_lines = self._prepare_lines(prepare_body, prepare_state, dtype, learning_rate)
         state |= {assignment_of(s)[0].value for s in dense_body if reads_state(s, state)}
         read = keys_read(prepare_lines + dense_body, state)
+        base_prepare = self.keys.get(LR_T) if self._lr_t_line is not None else None
+        if base_prepare is not None and LR_T not in read and not _names_lr_t(self.migration.node):
+            # the decayed rate the base class's _prepare_local set is read nowhere in the class (no "lr_t" in it at all)
+            prepare_lines = [line for line in prepare_lines if line is not self._lr_t_line]
+        elif base_prepare is not None:
+            self.migration.decayed_reads.append(base_prepare)
         needs_lr_t = LR_T in read and LR_T not in self.keys
         with_header = self.prepare is not None or needs_lr_t
         dense_lines = without_state_reads(dense_body, state, hidden, var, dtype if with_header else None)
@@ -188,8 +195,8 @@ class UpdateStep:
             call = expression_of(statement)
             if isinstance(call, cst.Call) and is_super_call(call, "_prepare_local"):
                 self.keys[LR_T] = call
-                self.migration.decayed_reads.append(call)
-                lines.append(self._lr_t(learning_rate, dtype).with_changes(leading_lines=statement.leading_lines))
+                self._lr_t_line = self._lr_t(learning_rate, dtype).with_changes(leading_lines=statement.leading_lines)
+                lines.append(self._lr_t_line)
                 continue
             entries = self._entries(statement, state)
             if entries is None:
@@ -330,6 +337,11 @@ def key_of(node: cst.CSTNode, state: set[str]) -> str | None:
 
 def keys_read(statements, state: set[str]) -> set[str]:
     return {key for s in statements for node in descendants(s, cst.Subscript) if (key := key_of(node, state)) is not None}
+
+
+def _names_lr_t(node: cst.CSTNode) -> bool:
+    """Whether the class writes the key "lr_t" anywhere (a helper may read the coefficient too)."""
+    return any(literal(s) == LR_T for s in descendants(node, cst.SimpleString))
 
 
 def _bound(statements) -> set[str]:

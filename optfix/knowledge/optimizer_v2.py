@@ -128,6 +128,13 @@ NAMED_INITIALIZERS = {
     "keras.initializers.Zeros": "zeros", "keras.initializers.Ones": "ones",
 }
 INITIALIZER_STRINGS = frozenset({"zeros", "ones"})
+# Tensors given to add_slot as the initial value (`tf.zeros(shape=[], dtype=var.dtype)`): the
+# slot takes the tensor's shape (OptimizerV2 made it a variable of the variable's dtype), and the
+# Keras 3 initializer that fills that shape alike.
+TENSOR_INITIALIZERS = {
+    "tensorflow.zeros": "zeros", "tensorflow.compat.v1.zeros": "zeros",
+    "tensorflow.ones": "ones", "tensorflow.compat.v1.ones": "ones",
+}
 
 # The Keras backend's epsilon() and floatx(), as `keras_member` spells them, and Keras 3's.
 BACKEND_CONFIG = {"backend.epsilon": "config.epsilon", "backend_config.epsilon": "config.epsilon",

@@ -10,13 +10,22 @@ import ast
 _MAPPING_METHODS = {"get", "items", "keys", "values"}
 
 
+def required_arguments(node: ast.ClassDef) -> list[str]:
+    """The parameters of the class's own __init__ that have no default."""
+    init = next((s for s in node.body if isinstance(s, ast.FunctionDef) and s.name == "__init__"), None)
+    if init is None:
+        return []
+    positional = init.args.posonlyargs + init.args.args
+    required = [a.arg for a in positional[1:len(positional) - len(init.args.defaults)]]
+    return required + [a.arg for a, default in zip(init.args.kwonlyargs, init.args.kw_defaults) if default is None]
+
+
 def mapping_arguments(node: ast.ClassDef) -> dict[str, dict]:
     init = next((s for s in node.body if isinstance(s, ast.FunctionDef) and s.name == "__init__"), None)
     if init is None:
         return {}
     positional = init.args.posonlyargs + init.args.args
-    required = [a.arg for a in positional[1:len(positional) - len(init.args.defaults)]]
-    required += [a.arg for a, default in zip(init.args.kwonlyargs, init.args.kw_defaults) if default is None]
+    required = required_arguments(node)
     annotated = {a.arg for a in positional + init.args.kwonlyargs if _names_a_mapping(a.annotation)}
     attributes = _stored_as(init)
     return {name: {} for name in required

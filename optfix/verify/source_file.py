@@ -20,7 +20,7 @@ from optfix.findings import Finding, Kind
 from optfix.files.notebook import is_notebook
 from optfix.files.source import decode
 from optfix.analysis.ast_nodes import quiet_parse
-from optfix.verify.arguments import mapping_arguments
+from optfix.verify.arguments import mapping_arguments, required_arguments
 from optfix.verify.pair import Row, Side, describe, failing, in_process, judge, unbound, user_code
 from optfix.verify.placeholders import placeholders
 from optfix.verify.project_modules import module_name, stand_ins
@@ -69,7 +69,10 @@ def verify_file(path: Path, shown: str, keras, arguments: dict[str, dict] | None
         if message is not None:
             rows.append(Row(where, node.name, f"not migrated: {message}"))
             continue
-        verdict = sides.not_runnable(node.name, rule)
+        missing = [name for name in required_arguments(node) if name not in kwargs[node.name]]
+        # An OptimizerV2 original runs in another process: its signature is read from the source.
+        verdict = (f"not run: needs constructor arguments (missing {', '.join(missing)})" if missing and rule == "optimizer-v2"
+                   else sides.not_runnable(node.name, rule))
         if verdict:
             rows.append(Row(where, node.name, verdict))
         else:
@@ -173,13 +176,12 @@ _SPARSE_METHODS = {"_resource_apply_sparse", "_resource_apply_sparse_duplicate_i
 
 def _sparse_classes(original: ast.Module, migrated_text: str) -> set[str]:
     """The OptimizerV2 classes whose original has a sparse method, or whose migration tests for a
-    tf.IndexedSlices gradient: verify feeds them an embedding's sparse gradients too. Not those
-    whose original's sparse method only raises: there is nothing sparse to compare with."""
-    names, raising = set(), set()
-    for node in ast.walk(original):
-        if isinstance(node, ast.ClassDef):
-            for method in (s for s in node.body if isinstance(s, ast.FunctionDef) and s.name in _SPARSE_METHODS):
-                (raising if _only_raises(method) else names).add(node.name)
+    tf.IndexedSlices gradient: verify feeds them an embedding's sparse gradients too; not those
+    whose sparse methods only raise (the original takes no sparse gradient: nothing to compare)."""
+    sparse_methods = {node.name: [s for s in node.body if isinstance(s, ast.FunctionDef) and s.name in _SPARSE_METHODS]
+                      for node in ast.walk(original) if isinstance(node, ast.ClassDef)}
+    names = {name for name, methods in sparse_methods.items() if methods}
+    refusing = {name for name, methods in sparse_methods.items() if methods and all(map(_only_raises, methods))}
     try:
         migrated = quiet_parse(migrated_text) if migrated_text else None
     except SyntaxError:
@@ -187,13 +189,12 @@ def _sparse_classes(original: ast.Module, migrated_text: str) -> set[str]:
     for node in ast.walk(migrated) if migrated else ():
         if isinstance(node, ast.ClassDef) and any(isinstance(n, ast.Attribute) and n.attr == "IndexedSlices" for n in ast.walk(node)):
             names.add(node.name)
-    return names - raising
+    return names - refusing
 
 
 def _only_raises(method: ast.FunctionDef) -> bool:
-    """`raise NotImplementedError` (after a docstring): no sparse path to compare."""
     body = [s for s in method.body if not (isinstance(s, ast.Expr) and isinstance(s.value, ast.Constant))]
-    return len(body) == 1 and isinstance(body[0], ast.Raise)
+    return bool(body) and all(isinstance(s, ast.Raise) for s in body)
 
 
 def _load(loader, *args) -> tuple[dict[str, type], str | None]:

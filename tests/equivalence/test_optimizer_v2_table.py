@@ -74,6 +74,15 @@ def test_each_slot_initializer_makes_what_its_keras_3_counterpart_makes(qualifie
     np.testing.assert_array_equal(np.asarray(made((2, 3), dtype="float64")), keras.ops.convert_to_numpy(counterpart((2, 3), dtype="float64")))
 
 
+@pytest.mark.parametrize("qualified", sorted(api.TENSOR_INITIALIZERS))
+def test_each_slot_tensor_fills_its_shape_as_its_keras_3_initializer_does(qualified) -> None:
+    keras = require("keras")
+    for shape in ((), (1,), (2, 3)):
+        made = _resolve(qualified)(shape, dtype="float64")
+        counterpart = keras.initializers.get(api.TENSOR_INITIALIZERS[qualified])(shape, dtype="float64")
+        np.testing.assert_array_equal(np.asarray(made), keras.ops.convert_to_numpy(counterpart))
+
+
 @pytest.mark.parametrize("name", sorted(api.INITIALIZER_STRINGS))
 def test_each_initializer_string_means_the_same_in_tf_keras_and_keras_3(name) -> None:
     keras, tf_keras = require("keras"), require("tf_keras")

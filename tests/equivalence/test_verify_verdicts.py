@@ -200,8 +200,8 @@ def test_a_class_with_a_sparse_path_is_also_fed_indexed_slices_and_a_wrong_spars
     assert broken.verdict == "DIFFERENT (only with IndexedSlices gradients)" and broken.difference > 1e-3
 
 
-# A dense method compiled with tf.function (autograph reads its source) and a sparse method that
-# only raises: nothing sparse to compare, and the migration's own source is what gets compiled.
+# A dense method compiled with tf.function: autograph reads the method's source, which must be the
+# migration's, not the original's of the same file.
 COMPILED_DENSE_ONLY = '''\
 import tensorflow as tf
 
@@ -230,10 +230,29 @@ class CompiledMomentum(tf.keras.optimizers.Optimizer):
 '''
 
 
-def test_a_compiled_dense_method_and_a_sparse_method_that_only_raises_are_compared_on_dense_gradients(tmp_path) -> None:
+def test_a_method_compiled_with_tf_function_runs_from_the_migrated_source(tmp_path) -> None:
     require("tf_keras")
     row = verify(tmp_path, "compiled.py", COMPILED_DENSE_ONLY)["CompiledMomentum"]
     assert row.verdict == "equal" and row.difference <= 1e-6
+
+
+def test_a_class_whose_sparse_method_only_raises_is_fed_dense_gradients_only(tmp_path) -> None:
+    """The original takes no sparse gradient (its sparse method raises): there is no sparse run
+    to compare, so the dense runs decide; feeding it an embedding's gradient would say "not run"."""
+    require("tf_keras")
+    text = (V2_FIXTURES / "no_learning_rate.py").read_text()
+    assert "raise NotImplementedError" in text
+    row = verify(tmp_path, "no_learning_rate.py", text)["CoinBetting"]
+    assert row.verdict == "equal" and row.difference <= 1e-6
+
+
+def test_an_optimizer_v2_class_with_a_required_parameter_needs_arguments_not_a_failed_migration(tmp_path) -> None:
+    """The original runs on tf_keras in another process, so its signature is read from the source:
+    a required learning rate (tfa's ConditionalGradient) is the user's to give, not a fault of the migration."""
+    text = (V2_FIXTURES / "base_prepare_undecayed_rate.py").read_text().replace("learning_rate=0.25,", "learning_rate,")
+    assert "learning_rate=0.25" not in text
+    row = verify(tmp_path, "required_rate.py", text)["ShrinkToward"]
+    assert row.verdict == "not run: needs constructor arguments (missing learning_rate)"
 
 
 needs_jax = pytest.mark.skipif(importlib.util.find_spec("jax") is None, reason="JAX is not installed: the verify-jax extra")
