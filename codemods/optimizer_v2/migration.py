@@ -17,7 +17,7 @@ from optfix.codemods.optimizer_v2.constructor import Constructor, hyperparameter
 from optfix.codemods.optimizer_v2.expressions import Translate
 from optfix.codemods.optimizer_v2.kernels import written_out
 from optfix.codemods.optimizer_v2.slots import Build, slot_attributes
-from optfix.codemods.optimizer_v2.sparse import LAZY, WHOLE, lazy_message, scatters, sparse_kind
+from optfix.codemods.optimizer_v2.sparse import LAZY, WHOLE, as_branch, lazy_message, sparse_kind
 from optfix.codemods.optimizer_v2.statements import Statements
 from optfix.codemods.optimizer_v2.update_step import UpdateStep
 from optfix.knowledge import optimizer_v2 as api
@@ -120,7 +120,7 @@ class Migration:
         if create is not None:
             replaced[id(create)] = Build(self, create).build()
         sparse = [methods[name] for name in api.SPARSE if name in methods]
-        lazy = self._lazy_by_scatters(sparse)
+        lazy, rows = self._lazy_branch(sparse)
         if lazy is not None:
             sparse.remove(lazy)
             self.reviews.append(Problem(lazy, f"{lazy.name.value}() became update_step's branch for a tf.IndexedSlices gradient (an "
@@ -128,7 +128,7 @@ class Migration:
                                               "only; on JAX and torch the gradient is dense and the dense update moves every row"))
         if self.built_in is None:
             replaced[id(dense)] = UpdateStep(self, written_out(self, dense), methods.get(api.PREPARE), densify=bool(sparse),
-                                             lazy=lazy).build()
+                                             lazy=rows).build()
         else:
             step = UpdateStep(self, builtin_base.delegating(self, dense), methods.get(api.PREPARE), densify=bool(sparse)).build()
             replaced[id(dense)] = builtin_base.completed(self, step, inherits_sparse=not sparse)
@@ -208,13 +208,14 @@ class Migration:
         value = small.value if isinstance(small, (cst.Return, cst.Expr)) else None
         return isinstance(value, cst.Call) and is_super_call(value, method.name.value)
 
-    def _lazy_by_scatters(self, sparse: list[cst.FunctionDef]) -> cst.FunctionDef | None:
-        """The class's one sparse method, where it updates rows lazily with scatters (and the class
-        subclasses no built-in)."""
+    def _lazy_branch(self, sparse: list[cst.FunctionDef]) -> tuple[cst.FunctionDef | None, cst.FunctionDef | None]:
+        """The class's one sparse method, where it updates rows lazily with scatters or sparse
+        kernels (and the class subclasses no built-in), and that method as update_step's branch."""
         if self.built_in is not None or len(sparse) != 1:
-            return None
+            return None, None
         kind, evidence = sparse_kind(self, sparse[0])
-        return sparse[0] if kind == LAZY and scatters(self, evidence) else None
+        rows = as_branch(self, sparse[0], evidence) if kind == LAZY else None
+        return (sparse[0], rows) if rows is not None else (None, None)
 
     def _sparse(self, method: cst.FunctionDef) -> None:
         kind, evidence = sparse_kind(self, method)

@@ -9,8 +9,9 @@ zero in the rows the batch did not touch.
   update, as LazyAdam's: rows without a gradient keep their values, where the dense update moves
   them too (momentum, decay). On the TensorFlow backend, Keras 3 hands update_step an embedding's
   gradient as a tf.IndexedSlices, and its self.assign*() scatter one: a lazy method that writes rows
-  with scatters becomes a branch of update_step for that gradient. One that writes them with a
-  sparse kernel is not migrated.
+  with scatters, or with TensorFlow's sparse kernels (written out as their row-wise statements),
+  becomes a branch of update_step for that gradient. One whose kernel call optfix cannot write out
+  is not migrated.
 - One that writes whole variables, as the dense method does, goes, with a finding: optfix does
   not prove that it computes what the dense method computes.
 """
@@ -21,7 +22,7 @@ from typing import TYPE_CHECKING
 
 from optfix.analysis.tree import code, descendants
 from optfix.codemods.optimizer_v2.expressions import argument, self_method
-from optfix.codemods.optimizer_v2.kernels import dense_kernels, sparse_kernel, sparse_row_named
+from optfix.codemods.optimizer_v2.kernels import dense_kernels, rows_written_out, sparse_kernel, sparse_kernel_calls, sparse_row_named
 from optfix.lazy import libcst as cst
 from optfix.rulekit.class_code import is_docstring
 
@@ -68,11 +69,15 @@ def _writes_rows(migration: Migration, call: cst.Call, variable: str | None) -> 
     return "Sparse" in qualified.rpartition(".")[2] or "_sparse_" in qualified.rpartition(".")[2]
 
 
-def scatters(migration: Migration, evidence: cst.Call) -> bool:
-    """The lazy update is a scatter (which update_step writes as self.assign*() of a tf.IndexedSlices),
-    not a sparse TensorFlow kernel."""
+def as_branch(migration: Migration, method: cst.FunctionDef, evidence: cst.Call) -> cst.FunctionDef | None:
+    """The lazy method as update_step's branch writes it: its sparse kernels written out row by
+    row; None where its update is neither scatters (which update_step writes as self.assign*() of a
+    tf.IndexedSlices) nor kernels optfix writes out."""
     qualified = (migration.qualified(evidence.func) or "").rpartition(".")[2]
-    return sparse_kernel(migration, evidence) is None and "Sparse" not in qualified and "_sparse_" not in qualified
+    if sparse_kernel(migration, evidence) is None and ("Sparse" in qualified or "_sparse_" in qualified):
+        return None
+    written = rows_written_out(migration, method)
+    return None if sparse_kernel_calls(migration, written) else written
 
 
 def _updates(call: cst.Call) -> bool:
@@ -88,8 +93,9 @@ def lazy_message(method: cst.FunctionDef, evidence: cst.CSTNode) -> str:
         why = f"and _resource_apply_dense does not make the update of {kernel.dense}, so the two paths differ"
     else:
         why = f"whose dense update ({kernel.dense}) {kernel.why}"
+    how = "from scatters and TensorFlow's sparse kernels called with arguments it can match, in the class's one sparse method"
     return (f"{method.name.value}() updates the variable only at the rows of a sparse gradient ({code(evidence.func)}), a lazy "
-            f"update as for embeddings, which optfix writes out only from scatters; made dense, the gradient would go through the "
+            f"update as for embeddings, which optfix writes out only {how}; made dense, the gradient would go through the "
             f"dense path, {why}, so the math would change for embeddings: migrate it by hand (on the TensorFlow backend Keras 3 "
             "hands update_step an embedding's gradient as a tf.IndexedSlices, and self.assign*() of a tf.IndexedSlices scatters "
             "it: write the row-wise math under `if isinstance(gradient, tf.IndexedSlices):`) or keep it on tf_keras")

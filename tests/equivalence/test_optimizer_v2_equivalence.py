@@ -4,7 +4,8 @@ Each migrated fixture runs twice on the same gradients: as written, on tf_keras'
 real tf.keras 2 code, in a process of its own: optfix/verify/tf_keras_runner.py, as `optfix verify` runs it), and as migrated, on Keras 3.
 Cases: default arguments and non-default ones (every float changed, every flag flipped), gradients
 of two scales, time-based decay > 0, and, for a class that had a sparse method or subclasses a
-built-in (Adam), the gradient of an embedding (a tf.IndexedSlices with a repeated row). Both sides
+built-in (Adam), a dense variable beside an embedding whose gradient is a tf.IndexedSlices (rows
+changing from step to step, one given twice), at both scales. Both sides
 run in float64; OptimizerV2 holds
 hyperparameters as float32 variables, so the non-default values are ones float32 holds exactly.
 The parameters must agree at every one of 20 steps to 1e-6 of how far the original moved them
@@ -54,12 +55,12 @@ class Case:
 
     def gradients(self) -> tuple[list[np.ndarray], list[list]]:
         rng = np.random.default_rng(7)
-        if self.sparse:
-            initial = [rng.uniform(0.5, 1.5, EMBEDDING)]
+        if self.sparse:  # a dense variable beside an embedding
+            initial = [rng.uniform(0.5, 1.5, SHAPES[0]), rng.uniform(0.5, 1.5, EMBEDDING)]
             steps = []
             for step in range(STEPS):  # each step a row given twice and rows given none, not the same rows each step
                 indices = np.array([step % 6, (step + 2) % 6, (step + 2) % 6, (step + 5) % 6] if step % 3 else [0, 2, 2, 5], dtype=np.int64)
-                steps.append([(self.scale * rng.normal(size=(len(indices), EMBEDDING[1])), indices)])
+                steps.append([self.scale * rng.normal(size=SHAPES[0]), (self.scale * rng.normal(size=(len(indices), EMBEDDING[1])), indices)])
             return initial, steps
         initial = [rng.uniform(0.5, 1.5, shape) for shape in SHAPES]
         return initial, [[self.scale * rng.normal(size=shape) for shape in SHAPES] for _ in range(STEPS)]
@@ -130,8 +131,9 @@ def _cases() -> list[Case]:
             cases.append(Case(path, f"non-default arguments, {scale_name}", _non_default(path), scale))
         cases.append(Case(path, "decay > 0", {"decay": DECAY}))  # ignored by classes that never read the decayed rate
         if _sees_sparse_gradients(path):
-            cases.append(Case(path, "sparse gradient", {}, sparse=True))
-            cases.append(Case(path, "sparse gradient, non-default arguments", _non_default(path), sparse=True))
+            for scale_name, scale in SCALES.items():
+                cases.append(Case(path, f"sparse gradient, {scale_name}", {}, scale, sparse=True))
+                cases.append(Case(path, f"sparse gradient, non-default arguments, {scale_name}", _non_default(path), scale, sparse=True))
     return cases
 
 
