@@ -56,6 +56,7 @@ class Migration:
         self.raw_reads: list[cst.CSTNode] = []  # reads of it without
         self.uses_ops = False
         self.imports_tensorflow = False  # the migrated class needs `import tensorflow as tf` added
+        self.local_tensorflow = False  # update_step imports TensorFlow itself, for an embedding's rows
         self.own_methods: set[str] = set()  # the methods the class defines
 
     def problem(self, node: cst.CSTNode, message: str) -> None:

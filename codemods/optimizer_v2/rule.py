@@ -350,6 +350,8 @@ class OptimizerV2Rule(Rule):
             self.file.add_import("keras", "ops")
         if imports.name_for("keras") is None:
             self.file.add_keras_import(names.keras)
+        if migration.local_tensorflow:  # maybe read nowhere else now
+            dropped = dropped | {imports.name_for("tensorflow", "tensorflow.compat.v2")}
         for name in dropped:
             if name in imports.origins:
                 self.file.remove_import_if_unused(*imports.origins[name])

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 
 from optfix.analysis.tree import code, descendants
 from optfix.codemods.optimizer_v2.expressions import Translate, literal
+from optfix.codemods.optimizer_v2.rows_guard import local_tensorflow
 from optfix.codemods.optimizer_v2.statements import Statements
 from optfix.lazy import libcst as cst
 from optfix.rulekit.class_code import assignment_of, expression_of, flat, is_docstring, is_super_call
@@ -130,7 +131,7 @@ class UpdateStep:
         signature = cst.parse_statement(f"def update_step(self, {gradient}, {variable}, {learning_rate}):\n    pass\n")
         return self.dense.with_changes(
             name=cst.Name("update_step"), params=signature.params,
-            body=self.dense.body.with_changes(body=[*docstring, *opening, *statements]),
+            body=self.dense.body.with_changes(body=[*docstring, *local_tensorflow(self.migration, [*opening, *statements], gradient)]),
         )
 
     def _lazy_branch(self, grad: str, var: str, state: set[str], hidden: set[str], dtype: str | None,
