@@ -75,7 +75,13 @@ class OptimizerV2Rule(Rule):
       update, as for embeddings) becomes update_step's branch `if isinstance(gradient,
       tf.IndexedSlices):`, its scatters `self.assign(m, tf.IndexedSlices(m_slice, indices))` (Keras
       3's TensorFlow optimizer scatters an IndexedSlices), a row given twice summed first; the dense
-      statements go to its `else:`.
+      statements go to its `else:`. So does one that updates the rows with TensorFlow's row-wise
+      kernels (`ResourceSparseApplyKerasMomentum`, `...RMSProp`, `...Adadelta`, `...Ftrl`,
+      `...ProximalAdagrad`, ...): each kernel becomes its dense kernel's statements over the rows
+      at `indices` (`ops.take`), written back with `self.assign(v, tf.IndexedSlices(rows,
+      indices))`. Where update_step reads TensorFlow only in such branches, they go under
+      `if keras.backend.backend() == "tensorflow":`, which imports TensorFlow there (the dense
+      statements after it): the module runs without TensorFlow where only the dense path runs.
     - `get_config` reads the attributes (`self._serialize_hyperparameter("beta_1")` -> `self.beta_1`);
       where it merges the base class's config, which holds the learning rate (or the schedule that
       carries the decay), its own `learning_rate`, `lr` and `decay` entries go. Its keys are checked
@@ -198,20 +204,23 @@ class OptimizerV2Rule(Rule):
 
     How this is checked: every migrated fixture runs as written on tf_keras's OptimizerV2 (the real
     tf.keras 2 code) and as migrated on Keras 3, on the same gradients in float64: default and non-default arguments, gradients of two scales,
-    decay > 0, and the sparse gradient of an embedding where the class had a sparse method; the
+    decay > 0, and where the class had a sparse method a dense variable beside an embedding whose
+    gradient is sparse (rows changing from step to step, one given twice), at both scales; the
     parameters agree at every one of 20 steps to 1e-6 of the distance they moved (with arguments
     float32 holds exactly, bit for bit). Each migrated class also survives `from_config(get_config())`
     (with decay too), trains a model with `fit`, and is saved and loaded; classes written as
     tf.keras 2 writes its own SGD and Adam, or vendored with TensorFlow's kernels (SGD, Adam, Adagrad,
     RMSprop, Adadelta, Adamax, FTRL), equal Keras 3's built-ins. Each TensorFlow-to-`keras.ops`
-    pair is checked on the installed libraries, and each written-out kernel against TensorFlow's own.
+    pair is checked on the installed libraries, and each written-out kernel, dense or row-wise,
+    against TensorFlow's own. TensorFlow's own RMSprop, Adadelta and Ftrl, migrated from the installed
+    tf_keras, equal it with an embedding too; a migration that imports TensorFlow only for an
+    embedding's rows runs on JAX with TensorFlow's import failing.
 
     Known problems
     --------------
     Not migrated, with a finding that says why: sparse methods that update only the rows of a sparse
-    gradient through TensorFlow's row-wise kernels (momentum, RMSprop, Adadelta, FTRL and the
-    proximal methods: Keras 3 would move or decay the other rows too; the finding says how), lazy
-    sparse methods of a class that has two, or that subclasses a built-in, overrides of
+    gradient through a row-wise kernel called with arguments optfix cannot match, lazy sparse
+    methods of a class that has two (tf.keras 2's SGD), or that subclasses a built-in, overrides of
     `_distributed_apply`, `_aggregate_gradients` and the rest of the base class's machinery,
     `apply_gradients` overrides that do more than call the base class's, wrappers that drive another
     optimizer (Keras 3 has `use_ema=` for moving averages and `gradient_accumulation_steps=`), slot
