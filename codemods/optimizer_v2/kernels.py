@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING
 
 from optfix.analysis.tree import descendants
 from optfix.codemods.optimizer_v2.expressions import literal
-from optfix.knowledge.training_kernels import DROPPED_ARGUMENTS, SPARSE, Kernel, Sparse, kernel_named
+from optfix.knowledge.training_kernels import DROPPED_ARGUMENTS, SPARSE, Kernel, Scatter, Sparse, kernel_named
 from optfix.lazy import libcst as cst
 
 if TYPE_CHECKING:
@@ -36,12 +36,14 @@ def written_out(migration: Migration, dense: cst.FunctionDef) -> cst.FunctionDef
 
 
 def rows_written_out(migration: Migration, sparse: cst.FunctionDef) -> cst.FunctionDef:
-    """A sparse method with its sparse kernels written out as their row-wise statements."""
-    return sparse.visit(_WriteOut(migration, Sparse))
+    """A sparse method with its sparse kernels written out as their row-wise statements, and its
+    raw scatters (`ResourceScatterAdd`) as self.assign*() of a tf.IndexedSlices."""
+    return sparse.visit(_WriteOut(migration, (Sparse, Scatter)))
 
 
 def sparse_kernel_calls(migration: Migration, method: cst.FunctionDef) -> list[cst.Call]:
-    return [call for call in descendants(method, cst.Call) if sparse_kernel(migration, call) is not None]
+    """Calls of sparse kernels and raw scatters."""
+    return [call for call in descendants(method, cst.Call) if isinstance(kernel_named(migration.qualified(call.func) or ""), (Sparse, Scatter))]
 
 
 def sparse_kernel(migration: Migration, call: cst.Call) -> Sparse | None:
@@ -62,7 +64,7 @@ def sparse_row_named(name: str) -> Sparse | None:
 
 
 class _WriteOut(cst.CSTTransformer):
-    def __init__(self, migration: Migration, kind: type[Kernel] | type[Sparse]) -> None:
+    def __init__(self, migration: Migration, kind: type | tuple[type, ...]) -> None:
         super().__init__()
         self.migration, self.kind = migration, kind
         node = migration.node
@@ -91,7 +93,7 @@ class _WriteOut(cst.CSTTransformer):
         statements[0] = statements[0].with_changes(leading_lines=updated.leading_lines)
         return cst.FlattenSentinel(statements)
 
-    def _statements(self, row: Kernel | Sparse, call: cst.Call, target: str | None) -> list[cst.BaseStatement] | None:
+    def _statements(self, row: Kernel | Sparse | Scatter, call: cst.Call, target: str | None) -> list[cst.BaseStatement] | None:
         given = _arguments(row, call)
         if given is None or any(name not in given for name in row.arguments):
             return None
@@ -120,7 +122,7 @@ class _WriteOut(cst.CSTTransformer):
         branches = [cst.IndentedBlock(self._made(row.update[choice], values, target, row)) for choice in (True, False)]
         return [*prelude, cst.If(test=flag, body=branches[0], orelse=cst.Else(body=branches[1]))]
 
-    def _made(self, templates, values, target: str | None, row: Kernel | Sparse) -> list[cst.BaseStatement]:
+    def _made(self, templates, values, target: str | None, row: Kernel | Sparse | Scatter) -> list[cst.BaseStatement]:
         temporaries = {t.target.value for text in templates for t in descendants(cst.parse_statement(text), cst.AssignTarget)}
         names = dict(values)
         for temporary in sorted(temporaries):
@@ -144,7 +146,7 @@ class _WriteOut(cst.CSTTransformer):
         return fresh
 
 
-def _arguments(row: Kernel | Sparse, call: cst.Call) -> dict[str, cst.BaseExpression] | None:
+def _arguments(row: Kernel | Sparse | Scatter, call: cst.Call) -> dict[str, cst.BaseExpression] | None:
     """The kernel's arguments by name, without those that change nothing; None where they are
     not all plain positional or keyword arguments the kernel takes."""
     given = {}

@@ -17,7 +17,7 @@ from optfix.codemods.optimizer_v2.constructor import Constructor, hyperparameter
 from optfix.codemods.optimizer_v2.expressions import Translate
 from optfix.codemods.optimizer_v2.kernels import written_out
 from optfix.codemods.optimizer_v2.slots import Build, slot_attributes
-from optfix.codemods.optimizer_v2.sparse import LAZY, WHOLE, as_branch, lazy_message, sparse_kind
+from optfix.codemods.optimizer_v2.sparse import LAZY, WHOLE, as_branch, lazy_message, merged, sparse_kind
 from optfix.codemods.optimizer_v2.statements import Statements
 from optfix.codemods.optimizer_v2.update_step import UpdateStep
 from optfix.knowledge import optimizer_v2 as api
@@ -122,9 +122,9 @@ class Migration:
             replaced[id(create)] = Build(self, create).build()
         sparse = [methods[name] for name in api.SPARSE if name in methods]
         lazy, rows = self._lazy_branch(sparse)
-        if lazy is not None:
-            sparse.remove(lazy)
-            self.reviews.append(Problem(lazy, f"{lazy.name.value}() became update_step's branch for a tf.IndexedSlices gradient (an "
+        if lazy:
+            sparse = [method for method in sparse if method not in lazy]
+            self.reviews.append(Problem(lazy[0], f"{'() and '.join(m.name.value for m in lazy)}() became update_step's branch for a tf.IndexedSlices gradient (an "
                                               "embedding's rows, updated lazily as before): Keras 3 passes one on the TensorFlow backend "
                                               "only; on JAX and torch the gradient is dense and the dense update moves every row"))
         if self.built_in is None:
@@ -209,14 +209,18 @@ class Migration:
         value = small.value if isinstance(small, (cst.Return, cst.Expr)) else None
         return isinstance(value, cst.Call) and is_super_call(value, method.name.value)
 
-    def _lazy_branch(self, sparse: list[cst.FunctionDef]) -> tuple[cst.FunctionDef | None, cst.FunctionDef | None]:
-        """The class's one sparse method, where it updates rows lazily with scatters or sparse
-        kernels (and the class subclasses no built-in), and that method as update_step's branch."""
-        if self.built_in is not None or len(sparse) != 1:
-            return None, None
-        kind, evidence = sparse_kind(self, sparse[0])
-        rows = as_branch(self, sparse[0], evidence) if kind == LAZY else None
-        return (sparse[0], rows) if rows is not None else (None, None)
+    def _lazy_branch(self, sparse: list[cst.FunctionDef]) -> tuple[list[cst.FunctionDef], cst.FunctionDef | None]:
+        """The class's sparse methods, where they update rows lazily with scatters or sparse
+        kernels (and the class subclasses no built-in), and them as update_step's branch: one
+        method, or _resource_apply_sparse_duplicate_indices handing the summed rows to the other."""
+        if self.built_in is not None or len(sparse) not in (1, 2):
+            return [], None
+        method = sparse[0] if len(sparse) == 1 else merged(self, *sparse)
+        if method is None:
+            return [], None
+        kind, evidence = sparse_kind(self, method)
+        rows = as_branch(self, method, evidence) if kind == LAZY else None
+        return (sparse, rows) if rows is not None else ([], None)
 
     def _sparse(self, method: cst.FunctionDef) -> None:
         kind, evidence = sparse_kind(self, method)

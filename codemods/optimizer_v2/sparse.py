@@ -24,7 +24,7 @@ from optfix.analysis.tree import code, descendants
 from optfix.codemods.optimizer_v2.expressions import argument, self_method
 from optfix.codemods.optimizer_v2.kernels import dense_kernels, rows_written_out, sparse_kernel, sparse_kernel_calls, sparse_row_named
 from optfix.lazy import libcst as cst
-from optfix.rulekit.class_code import is_docstring
+from optfix.rulekit.class_code import is_docstring, is_super_call
 
 if TYPE_CHECKING:
     from optfix.codemods.optimizer_v2.migration import Migration
@@ -78,6 +78,47 @@ def as_branch(migration: Migration, method: cst.FunctionDef, evidence: cst.Call)
         return None
     written = rows_written_out(migration, method)
     return None if sparse_kernel_calls(migration, written) else written
+
+
+def merged(migration: Migration, sparse: cst.FunctionDef, duplicates: cst.FunctionDef) -> cst.FunctionDef | None:
+    """`_resource_apply_sparse_duplicate_indices` with its `return
+    super()._resource_apply_sparse_duplicate_indices(grad, var, indices, ...)` (which sums a row
+    given twice, then calls _resource_apply_sparse) written out: the summing, then
+    _resource_apply_sparse's statements (as tf.keras 2's SGD has it). None where the two do not
+    take the same names, or the base class's method is called otherwise."""
+    names = [p.name.value for p in duplicates.params.params]
+    if len(names) != 4 or [p.name.value for p in sparse.params.params][:4] != names:
+        return None
+    used = {n.value for method in (sparse, duplicates) for n in descendants(method, cst.Name)}
+    if "unique_positions" in used:
+        return None
+    grad, indices = names[1], names[3]
+    tf = migration.tensorflow()
+    summing = cst.parse_module(f"{indices}, unique_positions = {tf}.unique({indices})\n"
+                               f"{grad} = {tf}.math.unsorted_segment_sum({grad}, unique_positions, {tf}.shape({indices})[0])\n").body
+    body = [s for s in sparse.body.body if not is_docstring(s)]
+    if not (isinstance(body[-1], cst.SimpleStatementLine) and isinstance(body[-1].body[-1], cst.Return)):
+        body.append(cst.SimpleStatementLine([cst.Return()]))
+    inlined = duplicates.visit(_Inline(duplicates.name.value, names[1:4], [*summing, *body]))
+    calls = [c for c in descendants(inlined, cst.Call) if is_super_call(c, duplicates.name.value)]
+    return None if calls or inlined.deep_equals(duplicates) else inlined
+
+
+class _Inline(cst.CSTTransformer):
+    def __init__(self, method: str, arguments: list[str], statements: list[cst.BaseStatement]) -> None:
+        super().__init__()
+        self.method, self.arguments, self.statements = method, arguments, statements
+
+    def leave_SimpleStatementLine(self, original, updated):
+        if len(updated.body) != 1 or not isinstance(updated.body[0], cst.Return):
+            return updated
+        call = updated.body[0].value
+        if not (isinstance(call, cst.Call) and is_super_call(call, self.method)):
+            return updated
+        given = [a.value.value if isinstance(a.value, cst.Name) and a.keyword is None and not a.star else None for a in call.args[:3]]
+        if given != self.arguments or any(a.star != "**" for a in call.args[3:]):
+            return updated
+        return cst.FlattenSentinel([self.statements[0].with_changes(leading_lines=updated.leading_lines), *self.statements[1:]])
 
 
 def _updates(call: cst.Call) -> bool:

@@ -146,10 +146,11 @@ class UpdateStep:
         indices = names[3]
         body = [s for s in self.lazy.body.body if not is_docstring(s)]
         body = [s.visit(_Rename({names[1]: grad, names[2]: var})) for s in body]
-        state = state | set(names[4:]) | {assignment_of(s)[0].value for s in body if _reads_state(s, state | set(names[4:]))}
+        state = state | set(names[4:]) | {assignment_of(s)[0].value for s in _in_blocks(body) if _reads_state(s, state | set(names[4:]))}
         lines = self._dense_lines(body, state, hidden, var, dtype)
         used = {n.value for s in [*dense_lines, *lines] for n in descendants(s, cst.Name)}
-        if indices in {n.value for s in dense_lines for n in descendants(s, cst.Name)} or "unique_positions" in used:
+        summed_here = self.lazy.name.value == "_resource_apply_sparse"  # else the method sums, where it does
+        if indices in {n.value for s in dense_lines for n in descendants(s, cst.Name)} or summed_here and "unique_positions" in used:
             self.migration.problem(self.lazy, f"{indices} or unique_positions is a name of _resource_apply_dense too: one "
                                               "update_step would mix them")
             return None
@@ -229,6 +230,9 @@ class UpdateStep:
         variable's device, nor a `dtype = var.dtype` the header makes (`dtype`, where it has one)."""
         lines = []
         for statement in statements:
+            if isinstance(statement, cst.If) and isinstance(statement.body, cst.IndentedBlock):  # its blocks likewise
+                lines.append(self._if_lines(statement, state, hidden, var, dtype))
+                continue
             assignment = assignment_of(statement)
             if assignment is None:
                 lines.append(statement)
@@ -255,6 +259,16 @@ class UpdateStep:
                 values = kept[0][1] if len(kept) == 1 else cst.Tuple([cst.Element(v) for _, v in kept])
                 lines.append(statement.with_changes(body=[cst.Assign([cst.AssignTarget(targets)], values)]))
         return lines
+
+    def _if_lines(self, statement: cst.If, state: set[str], hidden: set[str], var: str, dtype: str | None) -> cst.If:
+        body = self._dense_lines(statement.body.body, state, hidden, var, dtype) or [cst.SimpleStatementLine([cst.Pass()])]
+        orelse = statement.orelse
+        if isinstance(orelse, cst.If):
+            orelse = self._if_lines(orelse, state, hidden, var, dtype)
+        elif isinstance(orelse, cst.Else) and isinstance(orelse.body, cst.IndentedBlock):
+            lines = self._dense_lines(orelse.body.body, state, hidden, var, dtype) or [cst.SimpleStatementLine([cst.Pass()])]
+            orelse = orelse.with_changes(body=orelse.body.with_changes(body=lines))
+        return statement.with_changes(body=statement.body.with_changes(body=body), orelse=orelse)
 
     def _check_names(self, prepare_lines, dense_lines, keys_read: set[str]) -> None:
         read = {n.value for s in dense_lines for n in descendants(s, cst.Name)}
@@ -310,6 +324,20 @@ def _unwrapped_device_blocks(statements) -> list[cst.BaseStatement]:
             result += _unwrapped_device_blocks(statement.body.body)
         else:
             result.append(statement)
+    return result
+
+
+def _in_blocks(statements) -> list[cst.BaseStatement]:
+    """The statements, and those in the blocks of their `if`s."""
+    result = []
+    for statement in statements:
+        result.append(statement)
+        while isinstance(statement, cst.If):
+            result += _in_blocks(statement.body.body)
+            orelse = statement.orelse
+            if isinstance(orelse, cst.Else):
+                result += _in_blocks(orelse.body.body)
+            statement = orelse
     return result
 
 

@@ -227,12 +227,44 @@ SPARSE = {row.name: row for row in (
            "ResourceApplyProximalGradientDescent", False, "shrinks rows without a gradient by the l1 and l2 proximal step"),
 )}
 
+
+
+@dataclass(frozen=True)
+class Scatter:
+    """A write of a variable's rows (`tf.raw_ops.ResourceScatterAdd(resource=var.handle, indices=...,
+    updates=...)`), as Keras 3's TensorFlow optimizer scatters a tf.IndexedSlices; a row given
+    twice is written twice, as by the op."""
+    name: str
+    function: str
+    method: str  # the self.assign* that scatters it
+    arguments: tuple[str, ...] = ("resource", "indices", "updates")
+    variables: tuple[str, ...] = ("resource",)
+    flag: None = None
+    flag_default: bool = False
+
+    @property
+    def update(self) -> dict[None, tuple[str, ...]]:
+        return {None: (f"self.{self.method}(resource, tf.IndexedSlices(updates, indices))",)}
+
+
+SCATTER_MODULES = ("tensorflow.raw_ops", "tensorflow.compat.v1.raw_ops", "tensorflow.compat.v2.raw_ops",
+                   "tensorflow.python.ops.gen_resource_variable_ops")
+SCATTERS = {row.name: row for row in (
+    Scatter("ResourceScatterAdd", "resource_scatter_add", "assign_add"),
+    Scatter("ResourceScatterSub", "resource_scatter_sub", "assign_sub"),
+    Scatter("ResourceScatterUpdate", "resource_scatter_update", "assign"),
+)}
+
 _BY_FUNCTION = {row.function: row for row in (*KERNELS.values(), *SPARSE.values())}
+_SCATTER_BY_FUNCTION = {row.function: row for row in SCATTERS.values()}
 
 
-def kernel_named(qualified: str) -> Kernel | Sparse | None:
-    """The row of a kernel reached through one of MODULES, by its op or its wrapper's name."""
+def kernel_named(qualified: str) -> Kernel | Sparse | Scatter | None:
+    """The row of a kernel reached through one of MODULES (a scatter: SCATTER_MODULES), by its op
+    or its wrapper's name."""
     module, _, name = qualified.rpartition(".")
+    if module in SCATTER_MODULES and (name in SCATTERS or name in _SCATTER_BY_FUNCTION):
+        return SCATTERS.get(name) or _SCATTER_BY_FUNCTION[name]
     if module not in MODULES:
         return None
     return KERNELS.get(name) or SPARSE.get(name) or _BY_FUNCTION.get(name)

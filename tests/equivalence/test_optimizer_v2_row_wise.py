@@ -1,5 +1,5 @@
-"""Proof on TensorFlow's own OptimizerV2 classes whose sparse path is a row-wise kernel (RMSprop,
-Adadelta, Ftrl of the installed tf_keras): their source, the base class written
+"""Proof on TensorFlow's own OptimizerV2 classes whose sparse path is a row-wise kernel (SGD with
+momentum, RMSprop, Adadelta, Ftrl of the installed tf_keras): their source, the base class written
 `tf.keras.optimizers.legacy.Optimizer` (tf_keras imports it from tf_keras.src, which optfix leaves
 alone), migrated by optfix in memory and run on Keras 3 beside the original on tf_keras, with a
 dense variable beside an embedding whose gradient is a tf.IndexedSlices (rows changing from step
@@ -26,6 +26,7 @@ SCALES = (1.0, 1e-4)
 TOLERANCE = 1e-6
 # Arguments float32 holds exactly (OptimizerV2 holds hyperparameters as float32 variables).
 CLASSES = {
+    ("gradient_descent.py", "SGD"): [{}, {"momentum": 0.5}, {"momentum": 0.5, "nesterov": True}, {"learning_rate": 0.0078125, "decay": 0.05}],
     ("rmsprop.py", "RMSprop"): [{}, {"momentum": 0.5}, {"centered": True}, {"momentum": 0.5, "centered": True, "rho": 0.875},
                                 {"learning_rate": 0.0078125, "decay": 0.05}],
     ("adadelta.py", "Adadelta"): [{}, {"learning_rate": 0.5, "rho": 0.875, "epsilon": 2.0**-20}],
@@ -109,8 +110,8 @@ def test_the_migrated_class_computes_what_tensorflows_computes(index, originals)
 @pytest.mark.parametrize(("file", "name"), list(CLASSES), ids=[n for _, n in CLASSES])
 def test_the_embedding_case_tells_a_lazy_update_from_a_dense_one(file, name, originals) -> None:
     """The same class fed the embedding's gradient made dense differs from the original: the
-    equality above is the row-wise branch's. Each class's second variant (RMSprop's with
-    momentum: without, its sparse path decays the whole accumulator as the dense one does)."""
+    equality above is the row-wise branch's. Each class's second variant (SGD's and RMSprop's with
+    momentum: without, their sparse paths compute what the dense one does)."""
     index = [i for i, case in enumerate(CASES) if case[:2] == (file, name) and case[3] == 1.0][1]
     initial, gradients = _gradients(1.0)
     dense = [[g if not isinstance(g, tuple) else _summed(g, v.shape) for g, v in zip(step, initial)] for step in gradients]

@@ -12,7 +12,7 @@ import numpy as np
 import pytest
 
 from conftest import require
-from optfix.knowledge.training_kernels import DROPPED_ARGUMENTS, KERNELS, MODULES, SPARSE, kernel_named
+from optfix.knowledge.training_kernels import DROPPED_ARGUMENTS, KERNELS, MODULES, SCATTER_MODULES, SCATTERS, SPARSE, kernel_named
 
 SHAPE = (5, 3)
 INDICES = np.array([0, 3, 4], dtype=np.int64)  # rows 1 and 2 get no gradient
@@ -208,3 +208,25 @@ def test_a_sparse_row_names_its_arguments_in_tensorflows_order(row) -> None:
 
     tensors, _ = _parameters(getattr(gen_training_ops, row.function))
     assert tensors == list(row.arguments)
+
+
+@pytest.mark.parametrize("row", SCATTERS.values(), ids=lambda r: r.name)
+def test_a_raw_scatter_s_statements_compute_what_the_op_computes(row) -> None:
+    """A row given twice written twice, as by the op."""
+    tf = require("tensorflow")
+    rng = np.random.default_rng(3)
+    variables = {"resource": rng.uniform(-1.5, 1.5, SHAPE)}
+    indices = np.array([4, 0, 4], dtype=np.int64) if row.method != "assign" else np.array([4, 0], dtype=np.int64)
+    updates = rng.normal(size=(len(indices), SHAPE[1]))
+    held = tf.Variable(variables["resource"], dtype=tf.float64)
+    getattr(tf.raw_ops, row.name)(resource=held.handle, indices=indices, updates=updates)
+    keras = require("keras")
+    resource = keras.Variable(variables["resource"], dtype="float64")
+    namespace = {"self": keras.optimizers.SGD(), "tf": tf, "resource": resource, "indices": tf.constant(indices),
+                 "updates": tf.constant(updates, tf.float64)}
+    for statement in row.update[None]:
+        exec(statement, namespace)
+    assert not np.allclose(held.numpy(), variables["resource"])
+    np.testing.assert_allclose(keras.ops.convert_to_numpy(resource), held.numpy(), rtol=1e-12, atol=1e-14)
+    for module in SCATTER_MODULES:
+        assert kernel_named(f"{module}.{row.name}") is row
