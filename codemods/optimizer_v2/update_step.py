@@ -102,7 +102,7 @@ class UpdateStep:
         lazy_body = list(self.lazy.body.body) if self.lazy is not None else []  # its names too must not meet Keras 3's
         gradient, variable, learning_rate = self._parameter_names(prepare_body + dense_body + lazy_body, grad, var)
         prepare_lines = self._prepare_lines(prepare_body, prepare_state, dtype, learning_rate)
-        state |= {assignment_of(s)[0].value for s in dense_body if _reads_state(s, state)}
+        state |= {assignment_of(s)[0].value for s in _in_blocks(dense_body) if _reads_state(s, state)}
         keys_read = _keys_read(prepare_lines + dense_body, state)
         needs_lr_t = LR_T in keys_read and LR_T not in self.keys
         with_header = self.prepare is not None or needs_lr_t
