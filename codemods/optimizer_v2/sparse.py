@@ -134,7 +134,7 @@ def lazy_message(method: cst.FunctionDef, evidence: cst.CSTNode) -> str:
         why = f"and _resource_apply_dense does not make the update of {kernel.dense}, so the two paths differ"
     else:
         why = f"whose dense update ({kernel.dense}) {kernel.why}"
-    how = "from scatters and TensorFlow's sparse kernels called with arguments it can match, in the class's one sparse method"
+    how = "from scatters and from TensorFlow's sparse kernels called with arguments it can match"
     return (f"{method.name.value}() updates the variable only at the rows of a sparse gradient ({code(evidence.func)}), a lazy "
             f"update as for embeddings, which optfix writes out only {how}; made dense, the gradient would go through the "
             f"dense path, {why}, so the math would change for embeddings: migrate it by hand (on the TensorFlow backend Keras 3 "
