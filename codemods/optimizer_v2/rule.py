@@ -79,7 +79,10 @@ class OptimizerV2Rule(Rule):
       kernels (`ResourceSparseApplyKerasMomentum`, `...RMSProp`, `...Adadelta`, `...Ftrl`,
       `...ProximalAdagrad`, ...): each kernel becomes its dense kernel's statements over the rows
       at `indices` (`ops.take`), written back with `self.assign(v, tf.IndexedSlices(rows,
-      indices))`. Where update_step reads TensorFlow only in such branches, they go under
+      indices))`; a `_resource_apply_sparse_duplicate_indices` that returns the base class's (which
+      sums a row given twice and calls `_resource_apply_sparse`) has that method written in its
+      place, and a raw scatter (`tf.raw_ops.ResourceScatterAdd`) becomes `self.assign_add(v,
+      tf.IndexedSlices(updates, indices))`. Where update_step reads TensorFlow only in such branches, they go under
       `if keras.backend.backend() == "tensorflow":`, which imports TensorFlow there (the dense
       statements after it): the module runs without TensorFlow where only the dense path runs.
     - `get_config` reads the attributes (`self._serialize_hyperparameter("beta_1")` -> `self.beta_1`);
@@ -212,7 +215,7 @@ class OptimizerV2Rule(Rule):
     tf.keras 2 writes its own SGD and Adam, or vendored with TensorFlow's kernels (SGD, Adam, Adagrad,
     RMSprop, Adadelta, Adamax, FTRL), equal Keras 3's built-ins. Each TensorFlow-to-`keras.ops`
     pair is checked on the installed libraries, and each written-out kernel, dense or row-wise,
-    against TensorFlow's own. TensorFlow's own RMSprop, Adadelta and Ftrl, migrated from the installed
+    against TensorFlow's own. TensorFlow's own SGD, RMSprop, Adadelta and Ftrl, migrated from the installed
     tf_keras, equal it with an embedding too; a migration that imports TensorFlow only for an
     embedding's rows runs on JAX with TensorFlow's import failing.
 
@@ -220,7 +223,8 @@ class OptimizerV2Rule(Rule):
     --------------
     Not migrated, with a finding that says why: sparse methods that update only the rows of a sparse
     gradient through a row-wise kernel called with arguments optfix cannot match, lazy sparse
-    methods of a class that has two (tf.keras 2's SGD), or that subclasses a built-in, overrides of
+    methods of a class that has two (other than tf.keras 2's SGD's shape: the one hands its summed
+    rows to the base class, which calls the other), or that subclasses a built-in, overrides of
     `_distributed_apply`, `_aggregate_gradients` and the rest of the base class's machinery,
     `apply_gradients` overrides that do more than call the base class's, wrappers that drive another
     optimizer (Keras 3 has `use_ema=` for moving averages and `gradient_accumulation_steps=`), slot
