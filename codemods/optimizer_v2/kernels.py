@@ -3,6 +3,9 @@
 statements of their update (optfix/knowledge/training_kernels.py), before the method becomes
 update_step.
 
+The sparse kernels (`ResourceSparseApplyRMSProp`) of a sparse method that becomes update_step's
+branch for a tf.IndexedSlices gradient are written out the same way, as their row-wise statements.
+
 A kernel call made as a statement (`K(...)`, `return K(...)`, `x = K(...)`) is replaced by its
 statements, each argument put where the kernel reads it: a variable (`m.handle`, or `m`) as the
 variable, a value as its expression (computed first into a local where it is more than a name or
@@ -18,7 +21,7 @@ from typing import TYPE_CHECKING
 
 from optfix.analysis.tree import descendants
 from optfix.codemods.optimizer_v2.expressions import literal
-from optfix.knowledge.training_kernels import DROPPED_ARGUMENTS, SPARSE, Kernel, Sparse, kernel_named
+from optfix.knowledge.training_kernels import DROPPED_ARGUMENTS, SPARSE, Kernel, Scatter, Sparse, kernel_named
 from optfix.lazy import libcst as cst
 
 if TYPE_CHECKING:
@@ -29,7 +32,18 @@ _ATOMIC = ("Name", "Attribute", "Subscript", "Integer", "Float", "SimpleString")
 
 def written_out(migration: Migration, dense: cst.FunctionDef) -> cst.FunctionDef:
     """The dense method with its kernel statements written out (the method itself where it has none)."""
-    return dense.visit(_WriteOut(migration))
+    return dense.visit(_WriteOut(migration, Kernel))
+
+
+def rows_written_out(migration: Migration, sparse: cst.FunctionDef) -> cst.FunctionDef:
+    """A sparse method with its sparse kernels written out as their row-wise statements, and its
+    raw scatters (`ResourceScatterAdd`) as self.assign*() of a tf.IndexedSlices."""
+    return sparse.visit(_WriteOut(migration, (Sparse, Scatter)))
+
+
+def sparse_kernel_calls(migration: Migration, method: cst.FunctionDef) -> list[cst.Call]:
+    """Calls of sparse kernels and raw scatters."""
+    return [call for call in descendants(method, cst.Call) if isinstance(kernel_named(migration.qualified(call.func) or ""), (Sparse, Scatter))]
 
 
 def sparse_kernel(migration: Migration, call: cst.Call) -> Sparse | None:
@@ -50,9 +64,9 @@ def sparse_row_named(name: str) -> Sparse | None:
 
 
 class _WriteOut(cst.CSTTransformer):
-    def __init__(self, migration: Migration) -> None:
+    def __init__(self, migration: Migration, kind: type | tuple[type, ...]) -> None:
         super().__init__()
-        self.migration = migration
+        self.migration, self.kind = migration, kind
         node = migration.node
         labels = {id(a.keyword) for a in descendants(node, cst.Arg) if a.keyword} | {id(a.attr) for a in descendants(node, cst.Attribute)}
         self.taken = {n.value for n in descendants(node, cst.Name) if id(n) not in labels}  # names, not keywords or attributes
@@ -69,7 +83,7 @@ class _WriteOut(cst.CSTTransformer):
         if not isinstance(value, cst.Call):
             return updated
         row = kernel_named(self.migration.qualified(value.func) or "")
-        if not isinstance(row, Kernel):
+        if not isinstance(row, self.kind):
             return updated
         statements = self._statements(row, value, target)
         if statements is None:
@@ -79,7 +93,7 @@ class _WriteOut(cst.CSTTransformer):
         statements[0] = statements[0].with_changes(leading_lines=updated.leading_lines)
         return cst.FlattenSentinel(statements)
 
-    def _statements(self, row: Kernel, call: cst.Call, target: str | None) -> list[cst.BaseStatement] | None:
+    def _statements(self, row: Kernel | Sparse | Scatter, call: cst.Call, target: str | None) -> list[cst.BaseStatement] | None:
         given = _arguments(row, call)
         if given is None or any(name not in given for name in row.arguments):
             return None
@@ -108,7 +122,7 @@ class _WriteOut(cst.CSTTransformer):
         branches = [cst.IndentedBlock(self._made(row.update[choice], values, target, row)) for choice in (True, False)]
         return [*prelude, cst.If(test=flag, body=branches[0], orelse=cst.Else(body=branches[1]))]
 
-    def _made(self, templates, values, target: str | None, row: Kernel) -> list[cst.BaseStatement]:
+    def _made(self, templates, values, target: str | None, row: Kernel | Sparse | Scatter) -> list[cst.BaseStatement]:
         temporaries = {t.target.value for text in templates for t in descendants(cst.parse_statement(text), cst.AssignTarget)}
         names = dict(values)
         for temporary in sorted(temporaries):
@@ -116,6 +130,8 @@ class _WriteOut(cst.CSTTransformer):
         if any("ops." in text for text in templates):
             self.migration.uses_ops = True
             names["ops"] = cst.parse_expression(self.migration.names.ops)
+        if any("tf." in text for text in templates):
+            names["tf"] = cst.parse_expression(self.migration.tensorflow())
         made = [cst.parse_statement(text).visit(_Substitute(names)) for text in templates]
         if target is not None:
             made[-1] = _bound(made[-1], target)
@@ -130,7 +146,7 @@ class _WriteOut(cst.CSTTransformer):
         return fresh
 
 
-def _arguments(row: Kernel, call: cst.Call) -> dict[str, cst.BaseExpression] | None:
+def _arguments(row: Kernel | Sparse | Scatter, call: cst.Call) -> dict[str, cst.BaseExpression] | None:
     """The kernel's arguments by name, without those that change nothing; None where they are
     not all plain positional or keyword arguments the kernel takes."""
     given = {}

@@ -5,13 +5,14 @@ the shared reading of migrated Keras 3 optimizers).
 The shape: a Keras 3 optimizer class registered with `register_keras_serializable`, with no
 tf.keras 2 optimizer API left, whose `update_step(self, gradient, variable, learning_rate)`
 (parameters named as the legacy method named them) begins, after its docstring and the
-densifying of a sparse gradient, with the variable's dtype taken as OptimizerV2 code took it
+densifying of a sparse gradient (under a guard of the backend, which imports TensorFlow), with the variable's dtype taken as OptimizerV2 code took it
 (`var_dtype = variable.dtype`, from `var.dtype.base_dtype`). Keras 3 optimizers written as such
 begin otherwise (`lr = ops.cast(learning_rate, variable.dtype)`), and are left alone."""
 
 from __future__ import annotations
 
 from optfix.analysis.tree import code
+from optfix.codemods.optimizer_v2.rows_guard import is_guard, is_rows_test
 from optfix.lazy import libcst as cst
 from optfix.rulekit.class_code import assignment_of, flat, is_docstring
 
@@ -35,6 +36,6 @@ def migrated_shape(node: cst.ClassDef) -> bool:
 
 
 def _densifies(statement: cst.BaseStatement, gradient: str) -> bool:
-    """`if isinstance(gradient, tf.IndexedSlices): ...`, the opening the migration writes for sparse gradients."""
-    return isinstance(statement, cst.If) and flat(statement.test).startswith(f"isinstance({gradient},") \
-        and flat(statement.test).endswith(".IndexedSlices)")
+    """`if isinstance(gradient, tf.IndexedSlices): ...`, the opening the migration writes for sparse
+    gradients, or the same under `if keras.backend.backend() == "tensorflow":`."""
+    return is_rows_test(statement, gradient) or is_guard(statement, gradient)

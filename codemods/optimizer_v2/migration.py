@@ -21,7 +21,7 @@ from optfix.codemods.optimizer_v2.kernels import written_out
 from optfix.codemods.optimizer_v2.outside_helpers import refuse_optimizer_handed_out
 from optfix.codemods.optimizer_v2.prepare import StepPreparation
 from optfix.codemods.optimizer_v2.slots import Build, slot_attributes
-from optfix.codemods.optimizer_v2.sparse import LAZY, WHOLE, lazy_message, scatters, sparse_kind
+from optfix.codemods.optimizer_v2.sparse import LAZY, WHOLE, as_branch, lazy_message, merged, sparse_kind
 from optfix.codemods.optimizer_v2.statements import Statements
 from optfix.codemods.optimizer_v2.update_step import UpdateStep
 from optfix.knowledge import optimizer_v2 as api
@@ -60,6 +60,7 @@ class Migration:
         self.raw_reads: list[cst.CSTNode] = []  # reads of it without
         self.uses_ops = False
         self.imports_tensorflow = False  # the migrated class needs `import tensorflow as tf` added
+        self.local_tensorflow = False  # update_step imports TensorFlow itself, for an embedding's rows
         self.own_methods: set[str] = set()  # the methods the class defines
         self.methods: dict[str, cst.FunctionDef] = {}
         self.preparation: StepPreparation | None = None  # an override of _prepare, folded into update_step
@@ -151,14 +152,14 @@ class Migration:
         for name in helpers.helpers:
             replaced[id(methods[name])] = helpers.rewritten(methods[name])
         sparse = [methods[name] for name in api.SPARSE if name in methods]
-        lazy = self._lazy_by_scatters(sparse)
-        if lazy is not None:
-            sparse.remove(lazy)
-            self.reviews.append(Problem(lazy, f"{lazy.name.value}() became update_step's branch for a tf.IndexedSlices gradient (an "
+        lazy, rows = self._lazy_branch(sparse)
+        if lazy:
+            sparse = [method for method in sparse if method not in lazy]
+            self.reviews.append(Problem(lazy[0], f"{'() and '.join(m.name.value for m in lazy)}() became update_step's branch for a tf.IndexedSlices gradient (an "
                                               "embedding's rows, updated lazily as before): Keras 3 passes one on the TensorFlow backend "
                                               "only; on JAX and torch the gradient is dense and the dense update moves every row"))
         if self.built_in is None:
-            lazy_reading = preparation.reading_locals(lazy) if preparation is not None and lazy is not None else lazy
+            lazy_reading = preparation.reading_locals(rows) if preparation is not None and rows is not None else rows
             replaced[id(dense)] = UpdateStep(self, written_out(self, handed), methods.get(api.PREPARE), densify=bool(sparse),
                                              lazy=lazy_reading, step_lines=step_lines).build()
         else:
@@ -168,7 +169,7 @@ class Migration:
         self._review_variable_names(methods)
         for method in sparse:
             self._sparse(method)
-        for helper in handed_by_removed(methods, [*sparse, *([lazy] if lazy is not None else [])], set(replaced)):
+        for helper in handed_by_removed(methods, [*sparse, *lazy], set(replaced)):
             replaced[id(helper)] = None
         trivial = methods.get("apply_gradients")
         if trivial is not None:
@@ -246,13 +247,18 @@ class Migration:
         value = small.value if isinstance(small, (cst.Return, cst.Expr)) else None
         return isinstance(value, cst.Call) and is_super_call(value, method.name.value)
 
-    def _lazy_by_scatters(self, sparse: list[cst.FunctionDef]) -> cst.FunctionDef | None:
-        """The class's one sparse method, where it updates rows lazily with scatters (and the class
-        subclasses no built-in)."""
-        if self.built_in is not None or len(sparse) != 1:
-            return None
-        kind, evidence = sparse_kind(self, with_helper_bodies(self.methods, sparse[0]))
-        return sparse[0] if kind == LAZY and scatters(self, evidence) else None
+    def _lazy_branch(self, sparse: list[cst.FunctionDef]) -> tuple[list[cst.FunctionDef], cst.FunctionDef | None]:
+        """The class's sparse methods, where they update rows lazily with scatters or sparse
+        kernels (and the class subclasses no built-in), and them as update_step's branch: one
+        method, or _resource_apply_sparse_duplicate_indices handing the summed rows to the other."""
+        if self.built_in is not None or len(sparse) not in (1, 2):
+            return [], None
+        method = sparse[0] if len(sparse) == 1 else merged(self, *sparse)
+        if method is None:
+            return [], None
+        kind, evidence = sparse_kind(self, with_helper_bodies(self.methods, method))
+        rows = as_branch(self, method, evidence) if kind == LAZY else None
+        return (sparse, rows) if rows is not None else ([], None)
 
     def _sparse(self, method: cst.FunctionDef) -> None:
         kind, evidence = sparse_kind(self, with_helper_bodies(self.methods, method))

@@ -97,7 +97,16 @@ class OptimizerV2Rule(Rule):
       update, as for embeddings) becomes update_step's branch `if isinstance(gradient,
       tf.IndexedSlices):`, its scatters `self.assign(m, tf.IndexedSlices(m_slice, indices))` (Keras
       3's TensorFlow optimizer scatters an IndexedSlices), a row given twice summed first; the dense
-      statements go to its `else:`.
+      statements go to its `else:`. So does one that updates the rows with TensorFlow's row-wise
+      kernels (`ResourceSparseApplyKerasMomentum`, `...RMSProp`, `...Adadelta`, `...Ftrl`,
+      `...ProximalAdagrad`, ...): each kernel becomes its dense kernel's statements over the rows
+      at `indices` (`ops.take`), written back with `self.assign(v, tf.IndexedSlices(rows,
+      indices))`; a `_resource_apply_sparse_duplicate_indices` that returns the base class's (which
+      sums a row given twice and calls `_resource_apply_sparse`) has that method written in its
+      place, and a raw scatter (`tf.raw_ops.ResourceScatterAdd`) becomes `self.assign_add(v,
+      tf.IndexedSlices(updates, indices))`. Where update_step reads TensorFlow only in such branches, they go under
+      `if keras.backend.backend() == "tensorflow":`, which imports TensorFlow there (the dense
+      statements after it): the module runs without TensorFlow where only the dense path runs.
     - an `apply_gradients` override that clips the gradients by their global norm
       (`tf.clip_by_global_norm(grads, clip_norm=self.gradient_clip_norm)`, under a condition on
       attributes set from `__init__`'s parameters) before calling the base class's goes: `__init__`
@@ -226,20 +235,24 @@ class OptimizerV2Rule(Rule):
 
     How this is checked: every migrated fixture runs as written on tf_keras's OptimizerV2 (the real
     tf.keras 2 code) and as migrated on Keras 3, on the same gradients in float64: default and non-default arguments, gradients of two scales,
-    decay > 0, and the sparse gradient of an embedding where the class had a sparse method; the
+    decay > 0, and where the class had a sparse method a dense variable beside an embedding whose
+    gradient is sparse (rows changing from step to step, one given twice), at both scales; the
     parameters agree at every one of 20 steps to 1e-6 of the distance they moved (with arguments
     float32 holds exactly, bit for bit). Each migrated class also survives `from_config(get_config())`
     (with decay too), trains a model with `fit`, and is saved and loaded; classes written as
     tf.keras 2 writes its own SGD and Adam, or vendored with TensorFlow's kernels (SGD, Adam, Adagrad,
     RMSprop, Adadelta, Adamax, FTRL), equal Keras 3's built-ins. Each TensorFlow-to-`keras.ops`
-    pair is checked on the installed libraries, and each written-out kernel against TensorFlow's own.
+    pair is checked on the installed libraries, and each written-out kernel, dense or row-wise,
+    against TensorFlow's own. TensorFlow's own SGD, RMSprop, Adadelta and Ftrl, migrated from the installed
+    tf_keras, equal it with an embedding too; a migration that imports TensorFlow only for an
+    embedding's rows runs on JAX with TensorFlow's import failing.
 
     Known problems
     --------------
     Not migrated, with a finding that says why: sparse methods that update only the rows of a sparse
-    gradient through TensorFlow's row-wise kernels (momentum, RMSprop, Adadelta, FTRL and the
-    proximal methods: Keras 3 would move or decay the other rows too; the finding says how), lazy
-    sparse methods of a class that has two, or that subclasses a built-in, overrides of
+    gradient through a row-wise kernel called with arguments optfix cannot match, lazy sparse
+    methods of a class that has two (other than tf.keras 2's SGD's shape: the one hands its summed
+    rows to the base class, which calls the other), or that subclasses a built-in, overrides of
     `_distributed_apply`, `_aggregate_gradients` and the rest of the base class's machinery,
     `apply_gradients` overrides that do more than clip by the global norm and call the base
     class's, wrappers that drive another optimizer, and their subclasses (Keras 3 has `use_ema=`
@@ -416,6 +429,8 @@ class OptimizerV2Rule(Rule):
             self.file.add_import("keras", "ops")
         if imports.name_for("keras") is None:
             self.file.add_keras_import(names.keras)
+        if migration.local_tensorflow:  # maybe read nowhere else now
+            dropped = dropped | {imports.name_for("tensorflow", "tensorflow.compat.v2")}
         for name in dropped:
             if name in imports.origins:
                 self.file.remove_import_if_unused(*imports.origins[name])

@@ -9,8 +9,9 @@ zero in the rows the batch did not touch.
   update, as LazyAdam's: rows without a gradient keep their values, where the dense update moves
   them too (momentum, decay). On the TensorFlow backend, Keras 3 hands update_step an embedding's
   gradient as a tf.IndexedSlices, and its self.assign*() scatter one: a lazy method that writes rows
-  with scatters becomes a branch of update_step for that gradient. One that writes them with a
-  sparse kernel is not migrated.
+  with scatters, or with TensorFlow's sparse kernels (written out as their row-wise statements),
+  becomes a branch of update_step for that gradient. One whose kernel call optfix cannot write out
+  is not migrated.
 - One that writes whole variables, as the dense method does, goes, with a finding: optfix does
   not prove that it computes what the dense method computes.
 """
@@ -21,9 +22,9 @@ from typing import TYPE_CHECKING
 
 from optfix.analysis.tree import code, descendants
 from optfix.codemods.optimizer_v2.expressions import argument, self_method
-from optfix.codemods.optimizer_v2.kernels import dense_kernels, sparse_kernel, sparse_row_named
+from optfix.codemods.optimizer_v2.kernels import dense_kernels, rows_written_out, sparse_kernel, sparse_kernel_calls, sparse_row_named
 from optfix.lazy import libcst as cst
-from optfix.rulekit.class_code import is_docstring
+from optfix.rulekit.class_code import is_docstring, is_super_call
 
 if TYPE_CHECKING:
     from optfix.codemods.optimizer_v2.migration import Migration
@@ -68,11 +69,56 @@ def _writes_rows(migration: Migration, call: cst.Call, variable: str | None) -> 
     return "Sparse" in qualified.rpartition(".")[2] or "_sparse_" in qualified.rpartition(".")[2]
 
 
-def scatters(migration: Migration, evidence: cst.Call) -> bool:
-    """The lazy update is a scatter (which update_step writes as self.assign*() of a tf.IndexedSlices),
-    not a sparse TensorFlow kernel."""
+def as_branch(migration: Migration, method: cst.FunctionDef, evidence: cst.Call) -> cst.FunctionDef | None:
+    """The lazy method as update_step's branch writes it: its sparse kernels written out row by
+    row; None where its update is neither scatters (which update_step writes as self.assign*() of a
+    tf.IndexedSlices) nor kernels optfix writes out."""
     qualified = (migration.qualified(evidence.func) or "").rpartition(".")[2]
-    return sparse_kernel(migration, evidence) is None and "Sparse" not in qualified and "_sparse_" not in qualified
+    if sparse_kernel(migration, evidence) is None and ("Sparse" in qualified or "_sparse_" in qualified):
+        return None
+    written = rows_written_out(migration, method)
+    return None if sparse_kernel_calls(migration, written) else written
+
+
+def merged(migration: Migration, sparse: cst.FunctionDef, duplicates: cst.FunctionDef) -> cst.FunctionDef | None:
+    """`_resource_apply_sparse_duplicate_indices` with its `return
+    super()._resource_apply_sparse_duplicate_indices(grad, var, indices, ...)` (which sums a row
+    given twice, then calls _resource_apply_sparse) written out: the summing, then
+    _resource_apply_sparse's statements (as tf.keras 2's SGD has it). None where the two do not
+    take the same names, or the base class's method is called otherwise."""
+    names = [p.name.value for p in duplicates.params.params]
+    if len(names) != 4 or [p.name.value for p in sparse.params.params][:4] != names:
+        return None
+    used = {n.value for method in (sparse, duplicates) for n in descendants(method, cst.Name)}
+    if "unique_positions" in used:
+        return None
+    grad, indices = names[1], names[3]
+    tf = migration.tensorflow()
+    summing = cst.parse_module(f"{indices}, unique_positions = {tf}.unique({indices})\n"
+                               f"{grad} = {tf}.math.unsorted_segment_sum({grad}, unique_positions, {tf}.shape({indices})[0])\n").body
+    body = [s for s in sparse.body.body if not is_docstring(s)]
+    if not (isinstance(body[-1], cst.SimpleStatementLine) and isinstance(body[-1].body[-1], cst.Return)):
+        body.append(cst.SimpleStatementLine([cst.Return()]))
+    inlined = duplicates.visit(_Inline(duplicates.name.value, names[1:4], [*summing, *body]))
+    calls = [c for c in descendants(inlined, cst.Call) if is_super_call(c, duplicates.name.value)]
+    return None if calls or inlined.deep_equals(duplicates) else inlined
+
+
+class _Inline(cst.CSTTransformer):
+    def __init__(self, method: str, arguments: list[str], statements: list[cst.BaseStatement]) -> None:
+        super().__init__()
+        self.method, self.arguments, self.statements = method, arguments, statements
+
+    def leave_SimpleStatementLine(self, original, updated):
+        if len(updated.body) != 1 or not isinstance(updated.body[0], cst.Return):
+            return updated
+        call = updated.body[0].value
+        if not (isinstance(call, cst.Call) and is_super_call(call, self.method)):
+            return updated
+        given = [a.value.value if isinstance(a.value, cst.Name) and a.keyword is None and not a.star else None for a in call.args[:3]]
+        if given != self.arguments or any(a.star != "**" for a in call.args[3:]):
+            return updated
+        return cst.FlattenSentinel([self.statements[0].with_changes(leading_lines=updated.leading_lines), *self.statements[1:]])
 
 
 def _updates(call: cst.Call) -> bool:
@@ -88,8 +134,9 @@ def lazy_message(method: cst.FunctionDef, evidence: cst.CSTNode) -> str:
         why = f"and _resource_apply_dense does not make the update of {kernel.dense}, so the two paths differ"
     else:
         why = f"whose dense update ({kernel.dense}) {kernel.why}"
+    how = "from scatters and from TensorFlow's sparse kernels called with arguments it can match"
     return (f"{method.name.value}() updates the variable only at the rows of a sparse gradient ({code(evidence.func)}), a lazy "
-            f"update as for embeddings, which optfix writes out only from scatters; made dense, the gradient would go through the "
+            f"update as for embeddings, which optfix writes out only {how}; made dense, the gradient would go through the "
             f"dense path, {why}, so the math would change for embeddings: migrate it by hand (on the TensorFlow backend Keras 3 "
             "hands update_step an embedding's gradient as a tf.IndexedSlices, and self.assign*() of a tf.IndexedSlices scatters "
             "it: write the row-wise math under `if isinstance(gradient, tf.IndexedSlices):`) or keep it on tf_keras")

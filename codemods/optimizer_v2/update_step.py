@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING
 
 from optfix.analysis.tree import code, descendants
 from optfix.codemods.optimizer_v2.expressions import Translate, literal
+from optfix.codemods.optimizer_v2.rows_guard import local_tensorflow
 from optfix.codemods.optimizer_v2.statements import Statements
 from optfix.lazy import libcst as cst
 from optfix.rulekit.class_code import assignment_of, expression_of, flat, is_docstring, is_super_call
@@ -105,7 +106,7 @@ class UpdateStep:
         lazy_body = list(self.lazy.body.body) if self.lazy is not None else []  # its names too must not meet Keras 3's
         gradient, variable, learning_rate = self._parameter_names(prepare_body + dense_body + lazy_body, grad, var)
         prepare_lines = self._prepare_lines(prepare_body, prepare_state, dtype, learning_rate)
-        state |= {assignment_of(s)[0].value for s in dense_body if reads_state(s, state)}
+        state |= {assignment_of(s)[0].value for s in _in_blocks(dense_body) if reads_state(s, state)}
         read = keys_read(prepare_lines + dense_body, state)
         base_prepare = self.keys.get(LR_T) if self._lr_t_line is not None else None
         if base_prepare is not None and LR_T not in read and not _names_lr_t(self.migration.node):
@@ -140,7 +141,7 @@ class UpdateStep:
         signature = cst.parse_statement(f"def update_step(self, {gradient}, {variable}, {learning_rate}):\n    pass\n")
         return self.dense.with_changes(
             name=cst.Name("update_step"), params=signature.params,
-            body=self.dense.body.with_changes(body=[*docstring, *opening, *statements]),
+            body=self.dense.body.with_changes(body=[*docstring, *local_tensorflow(self.migration, [*opening, *statements], gradient)]),
         )
 
     def _lazy_branch(self, grad: str, var: str, state: set[str], hidden: set[str], dtype: str | None,
@@ -155,10 +156,11 @@ class UpdateStep:
         indices = names[3]
         body = [s for s in self.lazy.body.body if not is_docstring(s)]
         body = [s.visit(_Rename({names[1]: grad, names[2]: var})) for s in body]
-        state = state | set(names[4:]) | {assignment_of(s)[0].value for s in body if reads_state(s, state | set(names[4:]))}
+        state = state | set(names[4:]) | {assignment_of(s)[0].value for s in _in_blocks(body) if reads_state(s, state | set(names[4:]))}
         lines = without_state_reads(body, state, hidden, var, dtype)
         used = {n.value for s in [*dense_lines, *lines] for n in descendants(s, cst.Name)}
-        if indices in {n.value for s in dense_lines for n in descendants(s, cst.Name)} or "unique_positions" in used:
+        summed_here = self.lazy.name.value == "_resource_apply_sparse"  # else the method sums, where it does
+        if indices in {n.value for s in dense_lines for n in descendants(s, cst.Name)} or summed_here and "unique_positions" in used:
             self.migration.problem(self.lazy, f"{indices} or unique_positions is a name of _resource_apply_dense too: one "
                                               "update_step would mix them")
             return None
@@ -318,6 +320,20 @@ def _named_entries(statements) -> dict[str, list[tuple[str, cst.BaseExpression, 
     return {name: entries for name, entries in found.items() if reads[name] == 2 and updates[name] == 1}
 
 
+def _in_blocks(statements) -> list[cst.BaseStatement]:
+    """The statements, and those in the blocks of their `if`s."""
+    result = []
+    for statement in statements:
+        result.append(statement)
+        while isinstance(statement, cst.If):
+            result += _in_blocks(statement.body.body)
+            orelse = statement.orelse
+            if isinstance(orelse, cst.Else):
+                result += _in_blocks(orelse.body.body)
+            statement = orelse
+    return result
+
+
 def reads_state(statement, state: set[str]) -> bool:
     """`coefficients = (apply_state or {}).get(...) or self._fallback_apply_state(...)`."""
     assignment = assignment_of(statement)
@@ -359,6 +375,9 @@ def without_state_reads(statements, state: set[str], hidden: set[str], var: str,
     variable's device, nor a `dtype = var.dtype` the header makes (`dtype`, where it has one)."""
     lines = []
     for statement in statements:
+        if isinstance(statement, cst.If) and isinstance(statement.body, cst.IndentedBlock):  # its blocks likewise
+            lines.append(_if_without_state_reads(statement, state, hidden, var, dtype))
+            continue
         assignment = assignment_of(statement)
         if assignment is None:
             lines.append(statement)
@@ -385,3 +404,14 @@ def without_state_reads(statements, state: set[str], hidden: set[str], var: str,
             values = kept[0][1] if len(kept) == 1 else cst.Tuple([cst.Element(v) for _, v in kept])
             lines.append(statement.with_changes(body=[cst.Assign([cst.AssignTarget(targets)], values)]))
     return lines
+
+
+def _if_without_state_reads(statement: cst.If, state: set[str], hidden: set[str], var: str, dtype: str | None) -> cst.If:
+    body = without_state_reads(statement.body.body, state, hidden, var, dtype) or [cst.SimpleStatementLine([cst.Pass()])]
+    orelse = statement.orelse
+    if isinstance(orelse, cst.If):
+        orelse = _if_without_state_reads(orelse, state, hidden, var, dtype)
+    elif isinstance(orelse, cst.Else) and isinstance(orelse.body, cst.IndentedBlock):
+        lines = without_state_reads(orelse.body.body, state, hidden, var, dtype) or [cst.SimpleStatementLine([cst.Pass()])]
+        orelse = orelse.with_changes(body=orelse.body.with_changes(body=lines))
+    return statement.with_changes(body=statement.body.with_changes(body=body), orelse=orelse)

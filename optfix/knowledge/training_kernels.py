@@ -11,10 +11,13 @@ kernel's docstring is looser, the kernel wins: `m += (g - m) * (1 - beta1)`, not
 `beta1 * m + (1 - beta1) * g`). A kernel whose update depends on a boolean attribute
 (`use_nesterov`, `update_slots`, `multiply_linear_by_lr`) has statements for each value.
 
-Each sparse kernel (`ResourceSparseApply*`) updates only the rows of the gradient it is given.
-Keras 3 hands update_step an embedding's gradient made dense, zero on the other rows; the dense
-update computes what the sparse kernel did only where a zero gradient leaves a row as it was.
-`SPARSE` says, kernel by kernel, whether it does (with its dense kernel) or why not.
+Each sparse kernel (`ResourceSparseApply*`) updates only the rows of the gradient it is given
+(its rows unique: OptimizerV2 sums a row given twice first). Made dense, zero on the other rows,
+the gradient gives the dense update what the sparse kernel did only where a zero gradient leaves
+a row as it was. `SPARSE` says, kernel by kernel, whether it does (with its dense kernel) or why
+not, and has the kernel's row-wise statements: its dense kernel's, over the rows of each variable
+taken at `indices` (`ops.take`), written back with `self.assign(v, tf.IndexedSlices(rows,
+indices))`, which Keras 3's TensorFlow optimizer scatters.
 
 Checked against the installed TensorFlow, by running each kernel beside its statements, in
 tests/equivalence/test_training_kernels.py.
@@ -22,6 +25,7 @@ tests/equivalence/test_training_kernels.py.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 # Where the kernels are reached from: TensorFlow's public raw ops and its generated wrappers.
@@ -51,6 +55,56 @@ class Sparse:
     dense: str  # the dense kernel it is the row-wise form of
     rows_stay: bool  # a zero gradient leaves a row of every variable as it was, in the dense update
     why: str = ""  # where they do not: what the dense update does to rows without a gradient
+
+    @property
+    def arguments(self) -> tuple[str, ...]:
+        """The dense kernel's, the gradient named `grad`, with `indices` after it (TensorFlow's order)."""
+        names = tuple("grad" if name == "delta" else name for name in KERNELS[self.dense].arguments)
+        at = names.index("grad") + 1
+        return (*names[:at], "indices", *names[at:])
+
+    @property
+    def variables(self) -> tuple[str, ...]:
+        return KERNELS[self.dense].variables
+
+    @property
+    def flag(self) -> str | None:
+        return KERNELS[self.dense].flag
+
+    @property
+    def flag_default(self) -> bool:
+        return KERNELS[self.dense].flag_default
+
+    @property
+    def update(self) -> dict[bool | None, tuple[str, ...]]:
+        """The row-wise statements, per value of the flag."""
+        dense = KERNELS[self.dense]
+        return {flag: _row_wise(statements, dense.variables) for flag, statements in dense.update.items()}
+
+
+ROWS = "{}_rows"  # the local holding a variable's rows at `indices`
+_UPDATE = re.compile(r"self\.assign(_add|_sub)?\((\w+), (.*)\)")
+
+
+def _row_wise(statements: tuple[str, ...], variables: tuple[str, ...]) -> tuple[str, ...]:
+    """A dense kernel's statements over the rows at `indices`: each variable read as its rows,
+    each update of it a new value of its rows, the rows written back at the end."""
+    def over_rows(text: str) -> str:
+        text = re.sub(r"\bdelta\b", "grad", text)
+        return re.sub(r"\b(" + "|".join(variables) + r")\b", lambda m: ROWS.format(m.group(1)), text)
+
+    rows = [f"{ROWS.format(v)} = ops.take({v}, indices, axis=0)" for v in variables]
+    for statement in statements:
+        update = _UPDATE.fullmatch(statement)
+        if update is None:
+            rows.append(over_rows(statement))
+            continue
+        operation, target, value = update.groups()
+        value = over_rows(value)
+        row = ROWS.format(target)
+        value = value if operation is None or value.isidentifier() else f"({value})"
+        rows.append(f"{row} = {value}" if operation is None else f"{row} = {row} {'+' if operation == '_add' else '-'} {value}")
+    return (*rows, *(f"self.assign({v}, tf.IndexedSlices({ROWS.format(v)}, indices))" for v in variables))
 
 
 _ADAM_MOMENTS = (
@@ -173,12 +227,44 @@ SPARSE = {row.name: row for row in (
            "ResourceApplyProximalGradientDescent", False, "shrinks rows without a gradient by the l1 and l2 proximal step"),
 )}
 
+
+
+@dataclass(frozen=True)
+class Scatter:
+    """A write of a variable's rows (`tf.raw_ops.ResourceScatterAdd(resource=var.handle, indices=...,
+    updates=...)`), as Keras 3's TensorFlow optimizer scatters a tf.IndexedSlices; a row given
+    twice is written twice, as by the op."""
+    name: str
+    function: str
+    method: str  # the self.assign* that scatters it
+    arguments: tuple[str, ...] = ("resource", "indices", "updates")
+    variables: tuple[str, ...] = ("resource",)
+    flag: None = None
+    flag_default: bool = False
+
+    @property
+    def update(self) -> dict[None, tuple[str, ...]]:
+        return {None: (f"self.{self.method}(resource, tf.IndexedSlices(updates, indices))",)}
+
+
+SCATTER_MODULES = ("tensorflow.raw_ops", "tensorflow.compat.v1.raw_ops", "tensorflow.compat.v2.raw_ops",
+                   "tensorflow.python.ops.gen_resource_variable_ops")
+SCATTERS = {row.name: row for row in (
+    Scatter("ResourceScatterAdd", "resource_scatter_add", "assign_add"),
+    Scatter("ResourceScatterSub", "resource_scatter_sub", "assign_sub"),
+    Scatter("ResourceScatterUpdate", "resource_scatter_update", "assign"),
+)}
+
 _BY_FUNCTION = {row.function: row for row in (*KERNELS.values(), *SPARSE.values())}
+_SCATTER_BY_FUNCTION = {row.function: row for row in SCATTERS.values()}
 
 
-def kernel_named(qualified: str) -> Kernel | Sparse | None:
-    """The row of a kernel reached through one of MODULES, by its op or its wrapper's name."""
+def kernel_named(qualified: str) -> Kernel | Sparse | Scatter | None:
+    """The row of a kernel reached through one of MODULES (a scatter: SCATTER_MODULES), by its op
+    or its wrapper's name."""
     module, _, name = qualified.rpartition(".")
+    if module in SCATTER_MODULES and (name in SCATTERS or name in _SCATTER_BY_FUNCTION):
+        return SCATTERS.get(name) or _SCATTER_BY_FUNCTION[name]
     if module not in MODULES:
         return None
     return KERNELS.get(name) or SPARSE.get(name) or _BY_FUNCTION.get(name)

@@ -4,7 +4,8 @@ Each migrated fixture runs twice on the same gradients: as written, on tf_keras'
 real tf.keras 2 code, in a process of its own: optfix/verify/tf_keras_runner.py, as `optfix verify` runs it), and as migrated, on Keras 3.
 Cases: default arguments and non-default ones (every float changed, every flag flipped), gradients
 of two scales, time-based decay > 0, and, for a class that had a sparse method or subclasses a
-built-in (Adam), the gradient of an embedding (a tf.IndexedSlices with a repeated row). Both sides
+built-in (Adam), a dense variable beside an embedding whose gradient is a tf.IndexedSlices (rows
+changing from step to step, one given twice), at both scales. Both sides
 run in float64; OptimizerV2 holds
 hyperparameters as float32 variables, so the non-default values are ones float32 holds exactly.
 The parameters must agree at every one of 20 steps to 1e-6 of how far the original moved them
@@ -16,6 +17,7 @@ and loaded. Classes shaped like tf.keras 2's own SGD and Adam must equal Keras 3
 from __future__ import annotations
 
 import ast
+import importlib.util
 import inspect
 import os
 from dataclasses import dataclass, field
@@ -54,12 +56,12 @@ class Case:
 
     def gradients(self) -> tuple[list[np.ndarray], list[list]]:
         rng = np.random.default_rng(7)
-        if self.sparse:
-            initial = [rng.uniform(0.5, 1.5, EMBEDDING)]
+        if self.sparse:  # a dense variable beside an embedding
+            initial = [rng.uniform(0.5, 1.5, SHAPES[0]), rng.uniform(0.5, 1.5, EMBEDDING)]
             steps = []
             for step in range(STEPS):  # each step a row given twice and rows given none, not the same rows each step
                 indices = np.array([step % 6, (step + 2) % 6, (step + 2) % 6, (step + 5) % 6] if step % 3 else [0, 2, 2, 5], dtype=np.int64)
-                steps.append([(self.scale * rng.normal(size=(len(indices), EMBEDDING[1])), indices)])
+                steps.append([self.scale * rng.normal(size=SHAPES[0]), (self.scale * rng.normal(size=(len(indices), EMBEDDING[1])), indices)])
             return initial, steps
         initial = [rng.uniform(0.5, 1.5, shape) for shape in SHAPES]
         return initial, [[self.scale * rng.normal(size=shape) for shape in SHAPES] for _ in range(STEPS)]
@@ -130,8 +132,9 @@ def _cases() -> list[Case]:
             cases.append(Case(path, f"non-default arguments, {scale_name}", _non_default(path), scale))
         cases.append(Case(path, "decay > 0", {"decay": DECAY}))  # ignored by classes that never read the decayed rate
         if _sees_sparse_gradients(path):
-            cases.append(Case(path, "sparse gradient", {}, sparse=True))
-            cases.append(Case(path, "sparse gradient, non-default arguments", _non_default(path), sparse=True))
+            for scale_name, scale in SCALES.items():
+                cases.append(Case(path, f"sparse gradient, {scale_name}", {}, scale, sparse=True))
+                cases.append(Case(path, f"sparse gradient, non-default arguments, {scale_name}", _non_default(path), scale, sparse=True))
     return cases
 
 
@@ -325,3 +328,34 @@ def test_a_class_shaped_like_a_tf_keras_built_in_migrates_to_keras_3s(stem) -> N
         ours = _keras3_run(_migrated_class(FIXTURES / f"{stem}.py"), kwargs, initial, gradients)
         theirs = _keras3_run(getattr(keras.optimizers, built_in), kwargs, initial, gradients)
         assert _difference(theirs, ours, initial) <= TOLERANCE, (stem, kwargs)
+
+
+def _guarded(path: Path) -> bool:
+    """A migration that imports TensorFlow only in update_step's branch for an embedding's rows."""
+    text = _expected(path).read_text()
+    return 'backend.backend() == "tensorflow"' in text and not any(
+        line.startswith(("import tensorflow", "from tensorflow")) for line in text.splitlines())
+
+
+@pytest.mark.skipif(importlib.util.find_spec("jax") is None, reason="JAX is not installed: the verify-jax extra")
+def test_a_migration_importing_tensorflow_only_for_rows_runs_on_jax_without_it(originals, tmp_path) -> None:
+    """On JAX, with `import tensorflow` failing, the module loads and the dense path computes what
+    the original computed (normal gradients: at 1e-4, the Yogi-style fixture's `sign(v - g * g)`
+    differs on JAX by 6.4e-6, with and without this guard)."""
+    from optfix.verify.keras3_runner import MODULE, environment
+    from optfix.verify.processes import run_jobs
+
+    guarded = [p for p in MIGRATED if _guarded(p)]
+    assert {"kernel_lazy_momentum", "kernel_proximal_adagrad", "adam_style"} <= {p.stem for p in guarded}
+    blocker = tmp_path / "tensorflow"
+    blocker.mkdir()
+    (blocker / "__init__.py").write_text('raise ImportError("TensorFlow is not installed here")\n')
+    cases = [c for c in CASES if c.path in guarded and not c.sparse and c.kwargs == {} and c.scale == 1.0]
+    jobs = [{"path": str(_expected(c.path)), "source": _expected(c.path).read_text(), "name": _migrated_class(c.path).__name__,
+             "kwargs": c.kwargs, "initial": c.gradients()[0], "gradients": c.gradients()[1]} for c in cases]
+    path = os.pathsep.join(filter(None, [str(tmp_path), os.environ.get("PYTHONPATH")]))
+    results = run_jobs(MODULE, jobs, env={**environment("jax"), "PYTHONPATH": path})
+    for case, result in zip(cases, results):
+        assert isinstance(result, list), f"{case.path.stem} on JAX without TensorFlow: {result}"
+        difference = _difference(originals[case], result, case.gradients()[0])
+        assert difference <= TOLERANCE, f"{case.path.stem} ({case.name}) on JAX: {difference:.2e}"

@@ -12,7 +12,7 @@ import numpy as np
 import pytest
 
 from conftest import require
-from optfix.knowledge.training_kernels import DROPPED_ARGUMENTS, KERNELS, MODULES, SPARSE, kernel_named
+from optfix.knowledge.training_kernels import DROPPED_ARGUMENTS, KERNELS, MODULES, SCATTER_MODULES, SCATTERS, SPARSE, kernel_named
 
 SHAPE = (5, 3)
 INDICES = np.array([0, 3, 4], dtype=np.int64)  # rows 1 and 2 get no gradient
@@ -166,3 +166,67 @@ def test_a_sparse_row_is_its_dense_kernel_with_indices(row) -> None:
     assert row.rows_stay or row.why
     for module in MODULES:
         assert kernel_named(f"{module}.{row.name}") is row and kernel_named(f"{module}.{row.function}") is row
+
+
+def _run_row_statements(statements, variables: dict, scalars: dict, rows: np.ndarray, indices: np.ndarray) -> dict:
+    """The row-wise statements as a Keras 3 optimizer runs them on the TensorFlow backend: its own
+    assign*() scatters a tf.IndexedSlices."""
+    keras, tf = require("keras"), require("tensorflow")
+    held = {name: keras.Variable(value, dtype="float64") for name, value in variables.items()}
+    namespace = {"self": keras.optimizers.SGD(), "ops": keras.ops, "tf": tf, **held, "indices": tf.constant(indices),
+                 "grad": tf.constant(rows, tf.float64), **{name: tf.constant(value, tf.float64) for name, value in scalars.items()}}
+    for statement in statements:
+        exec(statement, namespace)
+    return {name: np.array(keras.ops.convert_to_numpy(variable)) for name, variable in held.items()}
+
+
+_SPARSE_CASES = [(row.name, flag, zero_rows) for row in SPARSE.values() for flag in row.update for zero_rows in (True, False)]
+
+
+@pytest.mark.parametrize(("name", "flag", "zero_rows"), _SPARSE_CASES,
+                         ids=[f"{n}-{row_flag}-{'zero rows' if z else 'moved slots'}" for n, row_flag, z in _SPARSE_CASES])
+def test_the_row_wise_statements_compute_what_the_sparse_kernel_computes(name, flag, zero_rows) -> None:
+    """Every row: those given a gradient (in no order) updated, the others left as they were."""
+    row = SPARSE[name]
+    dense = KERNELS[row.dense]
+    rng = np.random.default_rng(len(name) + 1)
+    variables = _variable_values(row.variables, rng, zero_rows=zero_rows)
+    scalars = _scalars([a for a in row.arguments if a not in row.variables and a not in ("grad", "indices")], rng, regularised=True)
+    indices = np.array([4, 0, 3], dtype=np.int64)
+    rows = rng.normal(size=(len(indices), SHAPE[1]))
+    kernel = _run_kernel(name, variables, scalars, {"grad": rows, "indices": indices}, {} if flag is None else {dense.flag: flag})
+    ours = _run_row_statements(row.update[flag], variables, scalars, rows, indices)
+    assert not np.allclose(kernel["var"][indices], variables["var"][indices]), f"{name}: the kernel left the rows as they were"
+    for variable in row.variables:
+        np.testing.assert_allclose(ours[variable], kernel[variable], rtol=1e-12, atol=1e-14, err_msg=f"{name} ({flag}): {variable}")
+
+
+@pytest.mark.parametrize("row", SPARSE.values(), ids=lambda r: r.name)
+def test_a_sparse_row_names_its_arguments_in_tensorflows_order(row) -> None:
+    require("tensorflow")
+    from tensorflow.python.ops import gen_training_ops
+
+    tensors, _ = _parameters(getattr(gen_training_ops, row.function))
+    assert tensors == list(row.arguments)
+
+
+@pytest.mark.parametrize("row", SCATTERS.values(), ids=lambda r: r.name)
+def test_a_raw_scatter_s_statements_compute_what_the_op_computes(row) -> None:
+    """A row given twice written twice, as by the op."""
+    tf = require("tensorflow")
+    rng = np.random.default_rng(3)
+    variables = {"resource": rng.uniform(-1.5, 1.5, SHAPE)}
+    indices = np.array([4, 0, 4], dtype=np.int64) if row.method != "assign" else np.array([4, 0], dtype=np.int64)
+    updates = rng.normal(size=(len(indices), SHAPE[1]))
+    held = tf.Variable(variables["resource"], dtype=tf.float64)
+    getattr(tf.raw_ops, row.name)(resource=held.handle, indices=indices, updates=updates)
+    keras = require("keras")
+    resource = keras.Variable(variables["resource"], dtype="float64")
+    namespace = {"self": keras.optimizers.SGD(), "tf": tf, "resource": resource, "indices": tf.constant(indices),
+                 "updates": tf.constant(updates, tf.float64)}
+    for statement in row.update[None]:
+        exec(statement, namespace)
+    assert not np.allclose(held.numpy(), variables["resource"])
+    np.testing.assert_allclose(keras.ops.convert_to_numpy(resource), held.numpy(), rtol=1e-12, atol=1e-14)
+    for module in SCATTER_MODULES:
+        assert kernel_named(f"{module}.{row.name}") is row
