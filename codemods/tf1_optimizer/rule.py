@@ -19,6 +19,7 @@ from optfix.knowledge.tf1 import (
     Tf1Optimizer,
     tf1_class,
 )
+from optfix.codemods.tf1_optimizer.standalone import standalone_constructors
 from optfix.rulekit.references import ValueReferences
 from optfix.rulekit.rule import FileContext, Rule
 from optfix.analysis.tree import code, walk
@@ -147,7 +148,7 @@ class Tf1OptimizerRule(ValueReferences, Rule):
     # -- bookkeeping on the way down -------------------------------------------------------
 
     def visit_Module(self, node: cst.Module) -> None:
-        if _TF1_CLASS_NAMES.search(self.file.text):
+        if _TF1_CLASS_NAMES.search(self.file.text) and not standalone_constructors(self.file.text, self.file.imports):
             from optfix.codemods.tf1_optimizer.flows import OptimizerFlows
 
             flows = OptimizerFlows(self)
