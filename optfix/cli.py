@@ -138,7 +138,8 @@ _VERIFY_HELP = (
     "backend (get_updates) or on tf_keras (OptimizerV2), the migrated one under Keras 3, both constructed "
     "with no arguments, on the same synthetic gradients (20 steps at two scales, float64); a table gives "
     "each class's largest relative difference and a verdict (equal: at most 1e-6, DIFFERENT, FAILED: "
-    "the migration raised, not run: why, not migrated).\n\n"
+    "the migration raised, not run: why, not migrated). With --unsafe-fixes, the migrations only those "
+    "apply run too (a lazy sparse update, exact on the TensorFlow backend).\n\n"
     "This RUNS YOUR CODE: the modules that define the migrated optimizers are executed. "
     "Needs Keras 3, TensorFlow and tf_keras: the verify extra (from a checkout: pip install '.[verify]')."
 )
@@ -146,13 +147,13 @@ Backend = Annotated[str, typer.Option("--backend", metavar="tensorflow|jax", hel
 
 
 @app.command("verify", help=_VERIFY_HELP, short_help="Run migrated custom optimizers beside their originals.")
-def verify(paths: Paths = None, exclude: Exclude = None, backend: Backend = "tensorflow") -> None:
+def verify(paths: Paths = None, exclude: Exclude = None, backend: Backend = "tensorflow", unsafe_fixes: UnsafeFixes = None) -> None:
     from optfix.verify.command import BACKENDS, execute
 
     if backend not in BACKENDS:
         typer.echo(f"optfix: --backend must be one of {', '.join(BACKENDS)}, not {backend!r}", err=True)
         raise typer.Exit(2)
-    raise typer.Exit(execute(tuple(paths or [Path(".")]), tuple(exclude or ()), backend))
+    raise typer.Exit(execute(tuple(paths or [Path(".")]), tuple(exclude or ()), backend, bool(unsafe_fixes)))
 
 
 @app.command("rules")

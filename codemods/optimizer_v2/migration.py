@@ -61,6 +61,7 @@ class Migration:
         self.uses_ops = False
         self.imports_tensorflow = False  # the migrated class needs `import tensorflow as tf` added
         self.local_tensorflow = False  # update_step imports TensorFlow itself, for an embedding's rows
+        self.lazy: list[cst.FunctionDef] = []  # sparse methods made update_step's tf.IndexedSlices branch
         self.own_methods: set[str] = set()  # the methods the class defines
         self.methods: dict[str, cst.FunctionDef] = {}
         self.preparation: StepPreparation | None = None  # an override of _prepare, folded into update_step
@@ -153,6 +154,7 @@ class Migration:
             replaced[id(methods[name])] = helpers.rewritten(methods[name])
         sparse = [methods[name] for name in api.SPARSE if name in methods]
         lazy, rows = self._lazy_branch(sparse)
+        self.lazy = lazy
         if lazy:
             sparse = [method for method in sparse if method not in lazy]
             self.reviews.append(Problem(lazy[0], f"{'() and '.join(m.name.value for m in lazy)}() became update_step's branch for a tf.IndexedSlices gradient (an "

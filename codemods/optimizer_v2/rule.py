@@ -94,7 +94,7 @@ class OptimizerV2Rule(Rule):
       it was (`ResourceSparseApplyAdagradV2`); update_step then makes a sparse gradient dense first
       (a row given twice summed), as OptimizerV2 did. One that updates only the gradient's rows with
       scatters (`self._resource_scatter_update(m, indices, m_slice)`, `var.scatter_sub(...)`: a lazy
-      update, as for embeddings) becomes update_step's branch `if isinstance(gradient,
+      update, as for embeddings) becomes, with --unsafe-fixes (see Fix safety), update_step's branch `if isinstance(gradient,
       tf.IndexedSlices):`, its scatters `self.assign(m, tf.IndexedSlices(m_slice, indices))` (Keras
       3's TensorFlow optimizer scatters an IndexedSlices), a row given twice summed first; the dense
       statements go to its `else:`. So does one that updates the rows with TensorFlow's row-wise
@@ -218,12 +218,15 @@ class OptimizerV2Rule(Rule):
 
     Fix safety
     ----------
-    Safe, applied by default; there is no unsafe fix. A class is migrated whole or not at all: where
-    one construct cannot be translated faithfully the class is left as it is, with one finding that
-    says why. Migrated with a finding: a sparse method that writes whole variables (optfix does not
-    prove it computes what the dense one does), a lazy sparse method made a branch of update_step
-    (Keras 3 hands update_step a tf.IndexedSlices on the TensorFlow backend only: on JAX and torch
-    an embedding's gradient is dense and every row moves), a dropped `set_weights`, reads of a variable's
+    Safe, applied by default, but for one unsafe fix: a class whose sparse method updates only the
+    rows an embedding's gradient gives (lazily, with scatters or TensorFlow's row-wise kernels) is
+    reported, and migrated only with --unsafe-fixes, its sparse method made update_step's
+    tf.IndexedSlices branch: Keras 3 hands update_step a tf.IndexedSlices on the TensorFlow backend
+    only, so on JAX and torch an embedding's gradient is dense and every row moves. A class is
+    migrated whole or not at all: where one construct cannot be translated faithfully the class is
+    left as it is, with one finding that says why. Migrated with a finding: a sparse method that
+    writes whole variables (optfix does not prove it computes what the dense one does), the lazy
+    branch of an unsafe fix, a dropped `set_weights`, reads of a variable's
     `.name` (Keras 3 names a Dense kernel `kernel`, tf.keras `dense/kernel:0`), get_config keys that
     would not round-trip. A later run recognises the classes it migrated (registered, with an
     update_step that begins, after densifying a sparse gradient, with the variable's dtype as
@@ -330,7 +333,13 @@ class OptimizerV2Rule(Rule):
             return updated
         migrated = self._declaration(migrated, base, names, kept or "Optimizer")
         message = f"{original.name.value}: the tf.keras 2 optimizer API -> build + update_step (the Keras 3 optimizer API)"
-        result = self.rewrite(original, updated, migrated, message)
+        if migration.lazy:  # exact on the TensorFlow backend only: an unsafe fix
+            methods = "() and ".join(m.name.value for m in migration.lazy)
+            message = (f"{original.name.value} not migrated to Keras 3 without --unsafe-fixes: its {methods}() updates only the rows "
+                       "an embedding's gradient gives (lazily), which Keras 3's update_step does only on the TensorFlow backend, "
+                       "given a tf.IndexedSlices (on JAX and torch the gradient is dense and the update moves every row); the "
+                       "unsafe fix migrates it to build + update_step, the sparse method as update_step's tf.IndexedSlices branch")
+        result = self.rewrite(original, updated, migrated, message, safe=not migration.lazy)
         if result is migrated:
             self._reconcile_imports(names, migration, dropped=_read(original) - _read(migrated))
             inherits_init = not any(isinstance(s, cst.FunctionDef) and s.name.value == "__init__" for s in original.body.body)

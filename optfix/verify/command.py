@@ -24,7 +24,7 @@ BACKENDS = ("tensorflow", "jax")
 NEEDS_JAX = "optfix verify --backend jax needs JAX: the verify-jax extra (from a checkout: pip install '.[verify-jax]')"
 
 
-def execute(paths: Iterable[Path], exclude: Iterable[str] = (), backend: str = "tensorflow") -> int:
+def execute(paths: Iterable[Path], exclude: Iterable[str] = (), backend: str = "tensorflow", unsafe_fixes: bool = False) -> int:
     keras = import_keras()
     if keras is None:
         return 2
@@ -38,7 +38,7 @@ def execute(paths: Iterable[Path], exclude: Iterable[str] = (), backend: str = "
     files = failed = 0
     for path in discover(paths, exclude, cwd, suffixes=(".py",)):
         shown = display_path(path, cwd)
-        found, errors = verify_file(path, shown, keras, backend=backend)
+        found, errors = verify_file(path, shown, keras, backend=backend, unsafe_fixes=unsafe_fixes)
         rows += found
         for error in errors:
             sys.stderr.write(format_finding(shown, error) + "\n")

@@ -17,6 +17,7 @@ from pathlib import Path
 from optfix.engine.prefilter import MAX_PARSE_BYTES, bytes_stage
 from optfix.engine.journey import process_bytes
 from optfix.findings import Finding, Kind
+from optfix.rulekit.rule import FixOptions
 from optfix.files.notebook import is_notebook
 from optfix.files.source import decode
 from optfix.analysis.ast_nodes import quiet_parse
@@ -27,10 +28,11 @@ from optfix.verify.project_modules import module_name, stand_ins
 
 
 def verify_file(path: Path, shown: str, keras, arguments: dict[str, dict] | None = None,
-                backend: str = "tensorflow") -> tuple[list[Row], list[Finding]]:
+                backend: str = "tensorflow", unsafe_fixes: bool = False) -> tuple[list[Row], list[Finding]]:
     """The rows of one file, or the errors that kept it from being verified. `arguments`: the
     constructor's keyword arguments, by class name (none by default, but for what
-    arguments.py can supply); `backend`: the Keras 3 backend the migrations run on."""
+    arguments.py can supply); `backend`: the Keras 3 backend the migrations run on;
+    `unsafe_fixes`: the migrations --unsafe-fixes applies are run too."""
     from optfix.codemods.get_updates.rule import GetUpdatesRule
     from optfix.codemods.optimizer_v2.rule import OptimizerV2Rule
 
@@ -46,7 +48,7 @@ def verify_file(path: Path, shown: str, keras, arguments: dict[str, dict] | None
     if len(data) > MAX_PARSE_BYTES:
         return [], [Finding(1, 1, "file-too-large", f"not verified: over the {MAX_PARSE_BYTES >> 20} MiB optfix parses", Kind.ERROR)]
     # process_bytes is transform() with the error reporting of the other commands.
-    result = process_bytes(path, data, rules)
+    result = process_bytes(path, data, rules, FixOptions(unsafe_fixes=unsafe_fixes))
     errors = [f for f in result.findings if f.kind is Kind.ERROR]
     if errors or not result.findings:
         return [], errors
@@ -167,7 +169,7 @@ def _reported_classes(tree: ast.Module, findings: list[Finding]) -> list[tuple[a
         if any(f.kind is Kind.CHANGE for f in found):
             classes.append((node, rule_of[node], None))
         elif review:
-            classes.append((node, rule_of[node], re.sub(rf"^{re.escape(node.name)} not migrated( to Keras 3)?: ", "", review[0])))
+            classes.append((node, rule_of[node], re.sub(rf"^{re.escape(node.name)} not migrated( to Keras 3)?(: | (?=without --unsafe-fixes))", "", review[0])))
     return classes
 
 

@@ -124,7 +124,7 @@ class ScaledOnJax(Optimizer):
 '''
 
 
-def verify(tmp_path: Path, name: str, text: str | None = None, backend: str = "tensorflow"):
+def verify(tmp_path: Path, name: str, text: str | None = None, backend: str = "tensorflow", unsafe_fixes: bool = False):
     """The rows of one file, by class name, verified in this process."""
     keras = require("keras")
     from optfix.verify.source_file import verify_file
@@ -132,7 +132,7 @@ def verify(tmp_path: Path, name: str, text: str | None = None, backend: str = "t
     path = tmp_path / name
     if text is not None:
         path.write_text(text)
-    rows, errors = verify_file(path, name, keras, backend=backend)
+    rows, errors = verify_file(path, name, keras, backend=backend, unsafe_fixes=unsafe_fixes)
     assert not errors, errors
     return {row.name: row for row in rows}
 
@@ -183,8 +183,11 @@ def test_optimizer_v2_classes_run_on_tf_keras_beside_their_migration(tmp_path) -
         shutil.copy(V2_FIXTURES / name, tmp_path / name)
     equal = verify(tmp_path, "sgd_style.py")["SGDStyle"]
     assert equal.verdict == "equal (dense and IndexedSlices gradients)" and equal.difference <= 1e-6
+    # A lazy sparse update is exact on the TensorFlow backend only: migrated, and run, with --unsafe-fixes.
     reported = verify(tmp_path, "kernel_lazy_momentum.py")["KernelSGDEmbeddings"]
-    assert reported.verdict.startswith("not migrated: _resource_apply_sparse() updates the variable only at the rows")
+    assert reported.verdict.startswith("not migrated: without --unsafe-fixes: its _resource_apply_sparse() updates only the rows")
+    unsafe = verify(tmp_path, "kernel_lazy_momentum.py", unsafe_fixes=True)["KernelSGDEmbeddings"]
+    assert unsafe.verdict == "equal (dense and IndexedSlices gradients)" and unsafe.difference <= 1e-6
 
 
 def test_a_class_with_a_sparse_path_is_also_fed_indexed_slices_and_a_wrong_sparse_branch_is_different(tmp_path) -> None:
@@ -192,11 +195,11 @@ def test_a_class_with_a_sparse_path_is_also_fed_indexed_slices_and_a_wrong_spars
     gradients agree, the tf.IndexedSlices ones (rows that move each step, one given twice) do not."""
     require("tf_keras")
     text = (V2_FIXTURES / "lazy_sparse.py").read_text()
-    faithful = verify(tmp_path, "lazy_sparse.py", text)["LazyMomentum"]
+    faithful = verify(tmp_path, "lazy_sparse.py", text, unsafe_fixes=True)["LazyMomentum"]
     assert faithful.verdict == "equal (dense and IndexedSlices gradients)" and faithful.difference <= 1e-6
     scaled_rows = ("import os\n" + text.replace("tf.gather(velocity, indices) + grad", "tf.gather(velocity, indices) + ROW_SCALE * grad")
                    + '\nROW_SCALE = 1.0 if os.environ.get("TF_USE_LEGACY_KERAS") == "1" else 2.0\n')
-    broken = verify(tmp_path, "scaled_rows.py", scaled_rows)["LazyMomentum"]
+    broken = verify(tmp_path, "scaled_rows.py", scaled_rows, unsafe_fixes=True)["LazyMomentum"]
     assert broken.verdict == "DIFFERENT (only with IndexedSlices gradients)" and broken.difference > 1e-3
 
 

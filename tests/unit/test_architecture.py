@@ -25,7 +25,7 @@ ALLOWED = {
     "analysis": {"knowledge"},
     "files": set(),
     "output": {"files", "rulekit", "settings"},  # settings: the run's choices the output follows
-    "verify": {"engine", "files", "analysis", "output", "codemods"},
+    "verify": {"engine", "files", "analysis", "output", "codemods", "rulekit"},
     "knowledge": set(),
 }
 
