@@ -13,6 +13,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from enum import Enum
+from functools import cached_property
 
 from optfix.analysis.tree import children, code
 from optfix.knowledge.namespaces import keras_member
@@ -93,21 +94,41 @@ class OptimizerValues:
 
     def __init__(self, module: cst.Module, imports, text: str) -> None:
         self.imports = imports
-        self.local_classes = FileNames.of(text, imports).classes
-        self.keras_file = _MENTIONS_KERAS.search(text) is not None
+        self.text = text
         self.attributes: dict[str, list[tuple[cst.BaseExpression, Scope] | Kind]] = {}
         self.returns: dict[str, list[tuple[cst.BaseExpression, Scope]]] = {}
         self.untrusted: set[str] = set()  # bound through global, nonlocal or :=
         self.scope_of: dict[int, Scope] = {}  # id(call or attribute node) -> its scope
         self.apply_only: set[int] = set()  # ids of Names and Calls whose value goes straight to apply_gradients
-        self.graph_node: cst.CSTNode | None = None  # a TF1 graph-mode API call, if the file has one
-        # The file may run under a tf.distribute strategy: it names one (read as text, so that a
-        # strategy reached through any import counts).
-        self.strategy = self.keras_file and _DISTRIBUTE.search(text) is not None
-        # The file builds TF1 optimizers: one of unknown origin may be one of them.
-        self.tf1_file = _TF1_CLASSES.search(text) is not None
+        self.calls: list[cst.Call] = []  # in the order of the walk
         self.root = Scope(module, None)
         self._walk(module, self.root)
+
+    # -- what the file's text says, read when asked -------------------------------------------------
+
+    @cached_property
+    def local_classes(self):
+        return FileNames.of(self.text, self.imports).classes
+
+    @cached_property
+    def keras_file(self) -> bool:
+        return _MENTIONS_KERAS.search(self.text) is not None
+
+    @cached_property
+    def strategy(self) -> bool:
+        """The file may run under a tf.distribute strategy: it names one (read as text, so that a
+        strategy reached through any import counts)."""
+        return self.keras_file and _DISTRIBUTE.search(self.text) is not None
+
+    @cached_property
+    def tf1_file(self) -> bool:
+        """The file builds TF1 optimizers: one of unknown origin may be one of them."""
+        return _TF1_CLASSES.search(self.text) is not None
+
+    @cached_property
+    def graph_node(self) -> cst.Call | None:
+        """The first TF1 graph-mode API call of the file, if it has one."""
+        return next((call for call in self.calls if self.imports.qualified_name(call.func) in TF1_GRAPH_APIS), None)
 
     # -- what an expression holds ----------------------------------------------------------------
 
@@ -360,9 +381,7 @@ class OptimizerValues:
 
     def _call(self, node: cst.Call, scope: Scope) -> None:
         self.scope_of[id(node)] = scope
-        qualified = self.imports.qualified_name(node.func)
-        if self.graph_node is None and qualified in TF1_GRAPH_APIS:
-            self.graph_node = node
+        self.calls.append(node)
         if not isinstance(node.func, cst.Attribute):
             return
         method = node.func.attr.value
