@@ -5,11 +5,13 @@ from __future__ import annotations
 import re
 
 from optfix.analysis.tree import code
+from optfix.knowledge.namespaces import keras_member
 from optfix.lazy import libcst as cst
 
 from optfix.knowledge.identifiers import REGISTERED, RENAMED, UNREGISTERED, UNSERVED
 from optfix.rulekit.optimizer_sites import SPACE, FileNames, optimizer_argument, site_matches
 from optfix.knowledge.keras import KERAS2_DIFFERENCES, KERAS3_OPTIMIZERS, TF_KERAS_DIFFERENCES, keras2_defaults
+from optfix.rulekit.anchors import reaching_heads
 from optfix.rulekit.calls import new_keyword, with_commas
 from optfix.rulekit.era import STANDALONE, TF_KERAS, keras2_era
 from optfix.rulekit.rule import FileContext, Rule
@@ -115,6 +117,10 @@ class OptimizerNameRule(Rule):
     def wants(cls, data: bytes) -> bool:
         return any(_maybe_misspelled(match) for match in site_matches(data, _LITERAL))
 
+    def anchors(self, chains):
+        """`compile`, and the names that may reach `optimizers.get`."""
+        return frozenset({"compile"} | reaching_heads(chains, self.file.imports, _is_optimizers_get))
+
     def leave_Call(self, original: cst.Call, updated: cst.Call) -> cst.Call:
         index = optimizer_argument(original, self.file.imports)
         if index is None:
@@ -191,6 +197,10 @@ class OptimizerNameRule(Rule):
         reference, missing = self.file.keras_reference(f"optimizers.{name}")
         self.file.use_keras(missing)
         return cst.Call(reference, lpar=literal.lpar, rpar=literal.rpar), f"'{written}' is not a registered name; the class is: {code(reference)}()"
+
+
+def _is_optimizers_get(qualified: str) -> bool:
+    return keras_member(qualified) == "optimizers.get"
 
 
 def _maybe_misspelled(match: re.Match) -> bool:

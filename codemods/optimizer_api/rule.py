@@ -5,7 +5,6 @@ from __future__ import annotations
 import ast
 import re
 
-from optfix.analysis.ast_nodes import every_node
 from optfix.analysis.tree import code
 from optfix.knowledge.namespaces import keras_member
 from optfix.knowledge.optimizer_api import (
@@ -18,35 +17,24 @@ from optfix.knowledge.optimizer_api import (
     TF2_LOSS_SCALE_CLASS,
 )
 from optfix.lazy import libcst as cst
+from optfix.rulekit.anchors import reaching_heads
 from optfix.rulekit.calls import constant, with_args
 from optfix.rulekit.rule import FileContext, Rule
 
-from optfix.codemods.optimizer_api import loss_scale
+from optfix.codemods.optimizer_api import loss_scale, prefilter
+from optfix.codemods.optimizer_api.prefilter import FACTORY_METHODS, METHODS, ONLY_OPTIMIZERS
 from optfix.codemods.optimizer_api.minimize import NO_MINIMIZE, Minimize, MinimizeStatements, one_line
 from optfix.codemods.optimizer_api.values import Kind, OptimizerValues
 from optfix.codemods.optimizer_api.var_lists import VariableLists
 
-# Methods only TF 2.x Keras optimizers have: a call of one on an object the file does not show to
-# be an optimizer is still reported, as what it calls can only be one.
-_ONLY_OPTIMIZERS = frozenset({"get_scaled_loss", "get_unscaled_gradients", "_decayed_lr", "_get_hyper", "_set_hyper"})
-_METHODS = frozenset({
-    "minimize", "get_scaled_loss", "get_unscaled_gradients", "apply_gradients", "_decayed_lr", "get_weights",
-    "variables", *REPORTED_METHODS,
-})
-# Methods of OptimizerV2 a class may call on itself; those only OptimizerV2 has, and their uses.
-_FACTORY_METHODS = frozenset({"add_slot", "get_slot", "get_slot_names", "_get_hyper", "_set_hyper", "get_gradients"})
-_OPTIMIZER_V2_ONLY = frozenset({"add_slot", "_get_hyper", "_set_hyper", "get_gradients"})  # TF1's have none
+# Methods of OptimizerV2 only (TF1's have none), and their uses in a class.
+_OPTIMIZER_V2_ONLY = frozenset({"add_slot", "_get_hyper", "_set_hyper", "get_gradients"})
 _OPTIMIZER_V2_USE = re.compile(r"\bself\.(?:add_slot|_get_hyper|_set_hyper)\(")
 _NOT_INSTANCES = frozenset({"self", "cls"})  # inside an optimizer class these are its own methods
 # `optimizer`, `self._optimizer`, `actor_optimizer`; for a call, `opt`, `g_opt`, `opt_clip` too (not
 # for `.weights`: `opt.weights` is as often the weights file given on a command line).
 _NAMED_LIKE_ONE = re.compile(r"optimi[sz]er", re.IGNORECASE)
 _ABBREVIATED = re.compile(r"(?:^|_)opt(?:_|$)", re.IGNORECASE)
-_TRIGGER = re.compile(
-    rb"\b(?:minimize|get_scaled_loss|get_unscaled_gradients|_decayed_lr|get_weights|weights|variables|get_slot"
-    rb"|get_slot_names|add_slot|get_gradients|_get_hyper|_set_hyper|LossScaleOptimizer|experimental_aggregate_gradients"
-    rb"|skip_gradients_aggregation|apply_gradients)\b"
-)
 
 
 class OptimizerApiRule(MinimizeStatements, Rule):
@@ -166,27 +154,25 @@ class OptimizerApiRule(MinimizeStatements, Rule):
     """
 
     id = "optimizer-api"
-    trigger = _TRIGGER
 
     @classmethod
     def wants(cls, data: bytes) -> bool:
-        if b"ptimizer" not in data and b"opt" not in data and not any(method.encode() in data for method in _ONLY_OPTIMIZERS):
-            return False
-        return _TRIGGER.search(data) is not None
+        return prefilter.wants(data)
 
     @classmethod
     def relevant(cls, tree: ast.Module) -> bool:
-        """A call of one of the methods, a `.weights`, or a LossScaleOptimizer."""
-        for node in every_node(tree):
-            if isinstance(node, ast.Attribute) and (node.attr in _METHODS or node.attr in ("weights", "LossScaleOptimizer")):
-                return True
-            if isinstance(node, ast.Name) and node.id == "LossScaleOptimizer":
-                return True
-        return False
+        return prefilter.relevant(tree)
+
+    def anchors(self, chains):
+        """The methods, `weights`, and the names that may reach a LossScaleOptimizer class (what
+        the objects hold is read from the whole module apart)."""
+        return frozenset(METHODS | {"weights"} | reaching_heads(chains, self.file.imports, _is_loss_scale_class))
 
     def __init__(self, file: FileContext) -> None:
         super().__init__(file)
-        self.values: OptimizerValues | None = None
+        self.module: cst.Module | None = None
+        self._values: OptimizerValues | None = None  # read when a site asks (most files have none)
+        self._variable_lists: VariableLists | None = None
         self.called: set[int] = set()  # ids of expressions in call position
         self.targets: set[int] = set()  # ids of expressions assigned or deleted
         self.statement_of: dict[int, cst.SimpleStatementLine] = {}  # id(call) -> its statement, where it is one
@@ -197,12 +183,23 @@ class OptimizerApiRule(MinimizeStatements, Rule):
 
     # -- bookkeeping on the way down -------------------------------------------------------------
 
+    @property
+    def values(self) -> OptimizerValues:
+        if self._values is None:
+            self._values = OptimizerValues(self.module, self.file.imports, self.file.text)
+        return self._values
+
+    @property
+    def variable_lists(self) -> VariableLists:
+        if self._variable_lists is None:
+            self._variable_lists = VariableLists(self.values)
+        return self._variable_lists
+
     def visit_Module(self, node: cst.Module) -> None:
-        self.values = OptimizerValues(node, self.file.imports, self.file.text)
-        self.variable_lists = VariableLists(self.values)
+        self.module = node
 
     def leave_Module(self, original: cst.Module, updated: cst.Module) -> cst.Module:
-        for call, written, first in self.variable_lists.conflicts:
+        for call, written, first in self._variable_lists.conflicts if self._variable_lists is not None else ():
             receiver = one_line(call.func.value)
             self.report(call, f"{receiver}.{call.func.attr.value}(...) steps {written}, where an earlier call steps {first}: "
                               f"a Keras 3 optimizer is built for the variables of its first step and refuses others "
@@ -244,14 +241,16 @@ class OptimizerApiRule(MinimizeStatements, Rule):
         member = keras_member(qualified)
         if member == TF2_LOSS_SCALE_CLASS or member == EXPERIMENTAL_LOSS_SCALE_CLASS:
             return self._loss_scale_optimizer(original, updated, member == EXPERIMENTAL_LOSS_SCALE_CLASS)
+        if not isinstance(func, cst.Attribute) or func.attr.value not in METHODS:
+            return updated
         scope = self.values.scope_of.get(id(original))
-        if not isinstance(func, cst.Attribute) or func.attr.value not in _METHODS or scope is None:
+        if scope is None:
             return updated
         method = func.attr.value
         kind = self.values.kind(func.value, scope)
         receiver = one_line(func.value)
         if not kind.keras:
-            if method in _FACTORY_METHODS and self._made_from_given_class(original, method, receiver, scope):
+            if method in FACTORY_METHODS and self._made_from_given_class(original, method, receiver, scope):
                 return updated
             if kind is Kind.FOREIGN or (kind is Kind.UNKNOWN and _maybe_instance(func.value)):
                 self._report_unknown(original, method, receiver, foreign=kind is Kind.FOREIGN)
@@ -280,7 +279,7 @@ class OptimizerApiRule(MinimizeStatements, Rule):
                 self.report(call, f"{receiver}.apply_gradients(..., {keywords[0]}=...): if {receiver} is a Keras optimizer, "
                                   f"Keras 3's takes no {keywords[0]} (TypeError) and always sums the gradients over the replicas "
                                   "of a tf.distribute strategy: drop the keyword (and an all-reduce of your own)")
-        elif method in _UNKNOWN_ADVICE and (foreign or method in _ONLY_OPTIMIZERS
+        elif method in _UNKNOWN_ADVICE and (foreign or method in ONLY_OPTIMIZERS
                                                   or _named_like_optimizer(call.func.value) and not self.values.tf1_file):
             condition = (f"{receiver} is built from another package's class named like a Keras optimizer, whose "
                          f"{method} may do more than the built-in's (not rewritten)") if foreign else \
@@ -450,6 +449,10 @@ class OptimizerApiRule(MinimizeStatements, Rule):
         replacement = updated.with_changes(attr=cst.Name("variables"))
         return self.rewrite(original, updated, replacement, f"{receiver}.weights -> {receiver}.variables: Keras 3 optimizers "
                             f"have no weights attribute (AttributeError); {LAYOUT}", safe=False)
+
+def _is_loss_scale_class(qualified: str) -> bool:
+    return keras_member(qualified) in (TF2_LOSS_SCALE_CLASS, EXPERIMENTAL_LOSS_SCALE_CLASS)
+
 
 def _named_like_optimizer(receiver: cst.BaseExpression, strict: bool = False) -> bool:
     """Whether an object's name (a name, or an attribute's last name) says it is an optimizer:

@@ -11,10 +11,12 @@ scoping: a method does not see its class's names, a nested function sees its par
 from __future__ import annotations
 
 import re
+import unicodedata
 from dataclasses import dataclass, field
 from enum import Enum
+from functools import cached_property
 
-from optfix.analysis.tree import children, code
+from optfix.analysis.tree import children, code, trivia
 from optfix.knowledge.namespaces import keras_member
 from optfix.knowledge.optimizer_api import LOSS_SCALE_CLASSES, WEIGHTS_ATTRIBUTES
 from optfix.knowledge.runtime import OPTIMIZER_CLASSES
@@ -93,21 +95,45 @@ class OptimizerValues:
 
     def __init__(self, module: cst.Module, imports, text: str) -> None:
         self.imports = imports
-        self.local_classes = FileNames.of(text, imports).classes
-        self.keras_file = _MENTIONS_KERAS.search(text) is not None
+        self.text = text
         self.attributes: dict[str, list[tuple[cst.BaseExpression, Scope] | Kind]] = {}
         self.returns: dict[str, list[tuple[cst.BaseExpression, Scope]]] = {}
         self.untrusted: set[str] = set()  # bound through global, nonlocal or :=
         self.scope_of: dict[int, Scope] = {}  # id(call or attribute node) -> its scope
         self.apply_only: set[int] = set()  # ids of Names and Calls whose value goes straight to apply_gradients
-        self.graph_node: cst.CSTNode | None = None  # a TF1 graph-mode API call, if the file has one
-        # The file may run under a tf.distribute strategy: it names one (read as text, so that a
-        # strategy reached through any import counts).
-        self.strategy = self.keras_file and _DISTRIBUTE.search(text) is not None
-        # The file builds TF1 optimizers: one of unknown origin may be one of them.
-        self.tf1_file = _TF1_CLASSES.search(text) is not None
+        self.calls: list[cst.Call] = []  # in the order of the walk
+        self.class_names: set[str] = set()  # of the classes the file defines, as `ast` reads them
         self.root = Scope(module, None)
+        self._trivia = trivia()  # whitespace and punctuation: no names in them
         self._walk(module, self.root)
+
+    # -- what the file's text says, read when asked -------------------------------------------------
+
+    @cached_property
+    def local_classes(self):
+        """The optimizer classes the file defines (read with `ast`: asked only for a name one of
+        `class_names` may be)."""
+        return FileNames.of(self.text, self.imports).classes
+
+    @cached_property
+    def keras_file(self) -> bool:
+        return _MENTIONS_KERAS.search(self.text) is not None
+
+    @cached_property
+    def strategy(self) -> bool:
+        """The file may run under a tf.distribute strategy: it names one (read as text, so that a
+        strategy reached through any import counts)."""
+        return self.keras_file and _DISTRIBUTE.search(self.text) is not None
+
+    @cached_property
+    def tf1_file(self) -> bool:
+        """The file builds TF1 optimizers: one of unknown origin may be one of them."""
+        return _TF1_CLASSES.search(self.text) is not None
+
+    @cached_property
+    def graph_node(self) -> cst.Call | None:
+        """The first TF1 graph-mode API call of the file, if it has one."""
+        return next((call for call in self.calls if self.imports.qualified_name(call.func) in TF1_GRAPH_APIS), None)
 
     # -- what an expression holds ----------------------------------------------------------------
 
@@ -160,7 +186,7 @@ class OptimizerValues:
             return Kind.FOREIGN
         if isinstance(call.func, cst.Name) and qualified is None:
             name = call.func.value
-            if name in self.local_classes:
+            if _normalized(name) in self.class_names and name in self.local_classes:
                 return Kind.PLAIN
             if name in self.returns and f"{name}()" not in seen:
                 return combine([self.kind(value, where, seen | {f"{name}()"}) for value, where in self.returns[name]])
@@ -285,6 +311,7 @@ class OptimizerValues:
             self._bind(scope, node.name, (node, scope))
         elif kind is cst.ClassDef:
             self._bind(scope, node.name, Kind.UNKNOWN)
+            self.class_names.add(_normalized(node.name.value))
         elif kind is cst.ImportAlias:
             bound = node.asname.name if node.asname is not None else node.name
             while isinstance(bound, cst.Attribute):
@@ -316,6 +343,8 @@ class OptimizerValues:
             self._enter(node, scope)
             return
         for child in children(node):
+            if type(child) in self._trivia:
+                continue
             if kind in (cst.For, cst.CompFor) and child is node.target:
                 self._walk_target(child, scope)
             else:
@@ -356,13 +385,12 @@ class OptimizerValues:
             self._walk(node.body, inner)
             return
         for child in children(node):
-            self._walk(child, inner)
+            if type(child) not in self._trivia:
+                self._walk(child, inner)
 
     def _call(self, node: cst.Call, scope: Scope) -> None:
         self.scope_of[id(node)] = scope
-        qualified = self.imports.qualified_name(node.func)
-        if self.graph_node is None and qualified in TF1_GRAPH_APIS:
-            self.graph_node = node
+        self.calls.append(node)
         if not isinstance(node.func, cst.Attribute):
             return
         method = node.func.attr.value
@@ -381,3 +409,8 @@ class OptimizerValues:
             first = value.args[0].value
             if isinstance(first, (cst.Name, cst.Call)):
                 self.apply_only.add(id(first))
+
+
+def _normalized(identifier: str) -> str:
+    """An identifier as `ast` reads it (NFKC)."""
+    return identifier if identifier.isascii() else unicodedata.normalize("NFKC", identifier)

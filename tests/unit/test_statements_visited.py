@@ -91,7 +91,7 @@ def test_the_padded_fixtures_are_passed_over_where_no_rule_acts() -> None:
     the unrelated code is passed over."""
     skipped = 0
     for fixture in FIXTURES:
-        if fixture.parent.name not in ("keras2-optimizer", "tf1-optimizer"):
+        if fixture.parent.name not in ("keras2-optimizer", "tf1-optimizer", "optimizer-api", "optimizer-name"):
             continue
         try:
             visited = _visited(_padded(fixture.read_text()), [fixture.parent.name])
@@ -147,7 +147,29 @@ def test_an_alias_through_an_import_counts() -> None:
 
 def test_a_rule_without_anchors_visits_every_statement() -> None:
     text = "import keras\nx = 1\nkeras.optimizers.Adam(lr=0.1)\n"
-    assert _visited(text, ["keras2-optimizer", "optimizer-api"]) is None
+    assert _visited(text, ["keras2-optimizer", "optimizer-v2"]) is None
+
+
+def test_optimizer_api_visits_its_methods_and_loss_scale_optimizers_by_any_name() -> None:
+    """The methods and `weights` are anchors, and so is a LossScaleOptimizer imported under
+    another name; the statements that bind the names a visited statement reads are visited too."""
+    text = ('import tensorflow as tf\n'
+            'from tensorflow.keras.mixed_precision import LossScaleOptimizer as Scaled\n'
+            'opt = tf.keras.optimizers.SGD(0.1)\n'
+            'unrelated = [1, 2]\n'
+            'wrapped = Scaled(opt, dynamic=True)\n'
+            'def step():\n    total = sum(unrelated)\n    opt.minimize(compute_loss, [w])\n'
+            'saved = opt.weights\n')
+    assert _visited(text, ["optimizer-api"]) == [False, False, True, False, True, [False, True], True]
+
+
+def test_optimizer_name_visits_compile_and_optimizers_get_by_any_name() -> None:
+    text = ('from keras.optimizers import get as find\n'
+            'model = build()\n'
+            'other = find("Adgrad")\n'
+            'rate = 0.1\n'
+            'model.compile(optimizer="adamm", loss="mse")\n')
+    assert _visited(text, ["optimizer-name"]) == [False, True, True, False, True]
 
 
 class _FailingAnchors(Rule):
