@@ -17,13 +17,14 @@ import of such a module binds the names that module binds (star_imports.py).
 from __future__ import annotations
 
 import ast
+import unicodedata
 from pathlib import Path
 
 import libcst as cst
 
 from optfix.analysis.ast_nodes import every_node, quiet_parse
 from optfix.analysis.bindings import import_binding, member_path
-from optfix.analysis.chains import cst_chain, cst_dotted
+from optfix.analysis.chains import ast_chain, cst_chain, cst_dotted
 from optfix.analysis.project_imports import Resolution, is_project_path, resolve
 from optfix.analysis.star_imports import is_project_star, star_bindings
 from optfix.analysis.tree import walk
@@ -48,11 +49,29 @@ class ImportTable(cst.CSTVisitor):
     @classmethod
     def of(cls, module: cst.Module, text: str | None = None, path: Path | None = None) -> ImportTable:
         """The table of `module`, whose source is `text` (the code of the module if not given),
-        read from the file `path` (None: imports of the project's own modules are not followed)."""
+        read from the file `path` (None: imports of the project's own modules are not followed):
+        from the code's `ast` where it reads the code, else from `module`."""
+        code = module.code if text is None else text
+        tree = _names_as_written(code)
+        return cls.of_ast(tree, path) if tree is not None else cls.of_cst(module, code, path)
+
+    @classmethod
+    def of_cst(cls, module: cst.Module, text: str, path: Path | None = None) -> ImportTable:
+        """The table, read from the libcst module of the code `text`."""
         table = cls()
         table.path = path
         walk(module, table)
-        table.rebound |= expression_bindings(module.code if text is None else text, module)
+        table.rebound |= expression_bindings(text, module)
+        return table
+
+    @classmethod
+    def of_ast(cls, tree: ast.Module, path: Path | None = None) -> ImportTable:
+        """The table, read from the `ast` of the code: the same statements in the same order as
+        the libcst walk reads them (`of_cst`), where the names are as written (see `_names_as_written`)."""
+        table = cls()
+        table.path = path
+        table._read(tree.body)
+        table.rebound |= _expression_names(tree)
         return table
 
     def project_import(self, dotted: str) -> Resolution | None:
@@ -121,6 +140,73 @@ class ImportTable(cst.CSTVisitor):
         elif kind is cst.Global or kind is cst.Nonlocal:
             for item in node.names:
                 self._rebind(item.name)
+
+    def _read(self, body: list[ast.stmt]) -> None:
+        """`on_visit` over `ast` statements: the imports, and what `_note_bindings` notes."""
+        for node in body:
+            kind = type(node)
+            if kind is ast.Import:
+                for alias in node.names:
+                    self._bind(*import_binding(alias.name, alias.asname), (alias.name, None, alias.asname))
+                continue
+            if kind is ast.ImportFrom:
+                base = "." * node.level + (node.module or "")
+                if node.names[0].name == "*":
+                    self._bind_star(base)
+                else:
+                    for alias in node.names:
+                        self._bind(alias.asname or alias.name, member_path(base, alias.name), (base, alias.name, alias.asname))
+                continue
+            self._note_ast_bindings(node, kind)
+            for field in ("body", "handlers", "orelse", "finalbody", "cases"):  # in libcst's order of the children
+                inner = getattr(node, field, None)
+                if not inner:
+                    continue
+                if field == "handlers" or field == "cases":
+                    for part in inner:
+                        if kind is ast.Try and part.name is not None:  # libcst notes no name of `except*`
+                            self.rebound.add(part.name)
+                        self._read(part.body)
+                else:
+                    self._read(inner)
+
+    def _note_ast_bindings(self, node: ast.stmt, kind: type) -> None:
+        if kind is ast.Assign:
+            value = node.value
+            if type(value) is ast.Constant and value.value is None:
+                return  # as `_note_bindings`
+            if len(node.targets) == 1 and type(node.targets[0]) is ast.Name:
+                chain = ast_chain(value)
+                alias = self.resolved(chain) if type(value) is ast.Attribute or (chain and chain[0] in self.bindings) else None
+                if alias is not None:
+                    self.bindings[node.targets[0].id] = alias
+                    return
+            for target in node.targets:
+                self._rebind_ast(target)
+        elif kind is ast.AnnAssign or kind is ast.AugAssign or kind is ast.For or kind is ast.AsyncFor:
+            self._rebind_ast(node.target)
+        elif kind is ast.FunctionDef or kind is ast.AsyncFunctionDef or kind is ast.ClassDef:
+            self.rebound.add(node.name)
+            if kind is not ast.ClassDef:
+                args = node.args
+                self.rebound.update(arg.arg for arg in (*args.posonlyargs, *args.args, *args.kwonlyargs, args.vararg, args.kwarg)
+                                    if arg is not None)
+        elif kind is ast.With or kind is ast.AsyncWith:
+            for item in node.items:
+                if item.optional_vars is not None:
+                    self._rebind_ast(item.optional_vars)
+        elif kind is ast.Global or kind is ast.Nonlocal:
+            self.rebound.update(node.names)
+
+    def _rebind_ast(self, target: ast.expr) -> None:
+        kind = type(target)
+        if kind is ast.Name:
+            self.rebound.add(target.id)
+        elif kind is ast.Tuple or kind is ast.List:
+            for element in target.elts:
+                self._rebind_ast(element)
+        elif kind is ast.Starred:
+            self._rebind_ast(target.value)
 
     def _rebind(self, target: cst.BaseExpression) -> None:
         if isinstance(target, cst.Name):
@@ -221,6 +307,10 @@ def expression_bindings(text: str, module: cst.Module) -> set[str]:
         visitor = _ExpressionBindings()
         walk(module, visitor)
         return visitor.names
+    return _expression_names(tree)
+
+
+def _expression_names(tree: ast.Module) -> set[str]:
     names = set()
     for node in every_node(tree):
         if isinstance(node, ast.Lambda):
@@ -232,6 +322,17 @@ def expression_bindings(text: str, module: cst.Module) -> set[str]:
         elif isinstance(node, ast.MatchMapping) and node.rest:
             names.add(node.rest)
     return names
+
+
+def _names_as_written(text: str) -> ast.Module | None:
+    """The `ast` of `text`, where it reads it and its names are spelled as libcst reads them
+    (`ast` normalizes identifiers, NFKC; libcst keeps them as written); else None."""
+    if not text.isascii() and unicodedata.normalize("NFKC", text) != text:
+        return None
+    try:
+        return quiet_parse(text)
+    except (SyntaxError, ValueError, RecursionError, MemoryError):
+        return None
 
 
 class _ExpressionBindings(cst.CSTVisitor):

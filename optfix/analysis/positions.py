@@ -17,6 +17,7 @@ from __future__ import annotations
 import contextlib
 import re
 from collections.abc import Iterable
+from typing import NamedTuple
 
 import libcst as cst
 from libcst.metadata import CodePosition, CodeRange
@@ -114,7 +115,16 @@ def positions(module: cst.Module, nodes: Iterable[cst.CSTNode]) -> dict[cst.CSTN
     return {node: CodeRange(places[state.spans[id(node)][0]], places[state.spans[id(node)][1]]) for node in nodes}
 
 
-def generate(module: cst.Module, nodes: Iterable[cst.CSTNode], rewritten: cst.Module) -> tuple[dict[cst.CSTNode, CodeRange], str, str]:
+class Generated(NamedTuple):
+    """What one generation of a module and its rewrite gives."""
+
+    positions: dict[cst.CSTNode, CodeRange]  # of the nodes asked for, in the module
+    original: str  # the module's code
+    rewritten: str  # the rewrite's code
+    regenerated: str  # the code of the rewrite's module-level nodes that are not the module's, in order
+
+
+def generate(module: cst.Module, nodes: Iterable[cst.CSTNode], rewritten: cst.Module) -> Generated:
     """`positions(module, nodes)`, `module.code` and `rewritten.code`, where `rewritten` is a
     rewrite of `module`: of its module-level statements, only those not in `module` are generated."""
     nodes = list(nodes)
@@ -124,18 +134,21 @@ def generate(module: cst.Module, nodes: Iterable[cst.CSTNode], rewritten: cst.Mo
     tokens = state.tokens
     places = _places(tokens, {count for span in state.spans.values() for count in span})
     found = {node: CodeRange(places[state.spans[id(node)][0]], places[state.spans[id(node)][1]]) for node in nodes}
-    return found, "".join(tokens[:-1] if state.last_popped else tokens), _code(rewritten, tokens, state.pieces)
+    return Generated(found, "".join(tokens[:-1] if state.last_popped else tokens), *_code(rewritten, tokens, state.pieces))
 
 
-def _code(module: cst.Module, tokens: list[str], pieces: dict[int, tuple[int, int]]) -> str:
-    """`module.code`, taking the tokens of the module-level nodes in `pieces` from `tokens`."""
+def _code(module: cst.Module, tokens: list[str], pieces: dict[int, tuple[int, int]]) -> tuple[str, str]:
+    """`module.code`, taking the tokens of the module-level nodes in `pieces` from `tokens`; and
+    the code of the module-level nodes generated here, those not in `pieces`."""
     generated: list[str] = []
+    fresh: list[str] = []
     for node in (*module.header, *module.body, *module.footer):
         piece = pieces.get(id(node))
         if piece is None:
             state = _TokenCountingState(module, set())
             node._codegen(state)
             generated += state.tokens
+            fresh += state.tokens
         else:
             generated += tokens[piece[0]:piece[1]]
     if module.has_trailing_newline:  # as Module._codegen_impl ends
@@ -143,7 +156,7 @@ def _code(module: cst.Module, tokens: list[str], pieces: dict[int, tuple[int, in
             generated.append(module.default_newline)
     elif generated:
         generated.pop()
-    return "".join(generated)
+    return "".join(generated), "".join(fresh)
 
 
 def _places(tokens: list[str], counts: set[int]) -> dict[int, CodePosition]:

@@ -12,8 +12,9 @@ block, libcst's visitors make that step instead; `fallbacks` counts why, for the
 
 from __future__ import annotations
 
+import functools
 from collections import Counter, defaultdict
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
 import libcst as cst
@@ -24,6 +25,7 @@ from optfix.analysis.tree import children, code
 from optfix.engine import import_visitors as visitors
 from optfix.engine.import_uses import survey
 from optfix.engine.import_visitors import Request
+from optfix.engine.statements import statement_sources
 from optfix.rulekit.rule import FileContext
 
 fallbacks: Counter[str] = Counter()  # why libcst's visitors made a step, and how many times
@@ -47,7 +49,8 @@ def edit_imports(module: cst.Module, file: FileContext) -> Edited:
         if file.imports_to_add:
             module = _step(module, reasons, _add, visitors.add, file.imports_to_add)
         if file.imports_to_remove:
-            module = _step(module, reasons, _remove, visitors.remove, file.imports_to_remove)
+            remove = functools.partial(_remove, sources=statement_sources(file.module, file.text)) if file.text else _remove
+            module = _step(module, reasons, remove, visitors.remove, file.imports_to_remove)
     return Edited(module, not reasons)
 
 
@@ -76,14 +79,16 @@ class _Site:
 _HOLDS_STATEMENTS: dict[type, bool] = {}
 
 
-def _sites(module: cst.Module) -> list[_Site]:
-    """Every import statement of `module`, in the order of the code."""
+def _sites(module: cst.Module, sources: Mapping[int, str] | None = None) -> list[_Site]:
+    """Every import statement of `module`, in the order of the code. `sources`: as for `_remove`."""
     found = []
     for index, statement in enumerate(module.body):
         if type(statement) is cst.SimpleStatementLine:
             found += [_Site(small, index, True, False) for small in statement.body
                       if type(small) is cst.Import or type(small) is cst.ImportFrom]
             continue
+        if sources and "import" not in sources.get(id(statement), "import"):
+            continue  # every import statement spells the keyword
         stack = [(statement, False)]
         while stack:
             node, local = stack.pop()
@@ -274,7 +279,9 @@ def _spaced(statements: list[cst.BaseStatement]) -> list[cst.BaseStatement]:
 
 # --- removals of imports no longer used, as RemoveImportsVisitor decides them -------------------
 
-def _remove(module: cst.Module, removals: list[Request]) -> cst.Module | str:
+def _remove(module: cst.Module, removals: list[Request], sources: Mapping[int, str] | None = None) -> cst.Module | str:
+    """`module` without the imports of `removals` that nothing reads; `sources`: the source code
+    of the original module's statements, by their id (those the rewrite left alone are `module`'s)."""
     rounds = visitors.removal_rounds(removals)
     if len(rounds) > 1:
         return "remove: a module imported both with and without an alias"
@@ -283,10 +290,10 @@ def _remove(module: cst.Module, removals: list[Request]) -> cst.Module | str:
     for name, obj, alias in rounds[0]:
         if obj is not None:
             unused_objects[visitors.absolute(name)].add((obj, alias))
-    sites = _sites(module)
+    sites = _sites(module, sources)
     candidates = [(site, alias) for site in sites for alias in _requested(site.node, unused_modules, unused_objects)]
     names = {_bound_name(site.node, alias) for site, alias in candidates}
-    uses = survey(module, names, _typing_names(sites))
+    uses = survey(module, names, _typing_names(sites), sources)
     if uses.unsure:
         return f"remove: {uses.unsure}"
     doomed = []

@@ -9,12 +9,14 @@ reads them as code or as names: annotations, arguments of typing's `cast`, `Type
 `NewType`, subscripts of a name imported from typing (`List["Model"]`), and `__all__`; a string
 there that holds one of the names (or an escape that could spell it) is noted. Type parameters,
 `type` aliases and `nonlocal` outside a function make the survey `unsure`: libcst's scope
-analysis reads them in ways not followed here.
+analysis reads them in ways not followed here. A statement whose source is given and cannot spell
+any of this (none of the names, no escape, no `nonlocal`, `type` or type parameters) is not walked.
 """
 
 from __future__ import annotations
 
 import functools
+import re
 from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field
 
@@ -31,6 +33,7 @@ _BINDING_FIELDS = {
     "MatchKeywordElement": "key",
 }
 _UNFOLLOWED = ("TypeParameters", "TypeAlias")
+_UNFOLLOWED_SPELLINGS = re.compile(r"\bnonlocal\b|\btype\b|\b(?:def|class)\s+\w+\s*\[")
 
 
 @dataclass
@@ -51,15 +54,25 @@ def _unfollowed() -> frozenset[type]:
     return frozenset(getattr(cst, name) for name in _UNFOLLOWED if hasattr(cst, name))
 
 
-def survey(module: cst.Module, names: Collection[str], typing: Mapping[str, Collection[str]]) -> Uses:
+def survey(module: cst.Module, names: Collection[str], typing: Mapping[str, Collection[str]],
+           sources: Mapping[int, str] | None = None) -> Uses:
     """Where `names` are read and bound in `module`. `typing`: the names the module's imports bind
     to `typing` or `typing_extensions` or to something in them, each with the dotted names it is
-    imported as (`{"t": {"typing"}, "List": {"typing.List"}}`)."""
+    imported as (`{"t": {"typing"}, "List": {"typing.List"}}`). `sources`: the source code of some
+    of the module's statements, by their id (a superset of each statement's code)."""
     uses = Uses()
     walk = _Walk(frozenset(names), typing, uses)
+    sources = sources or {}
     for index, statement in enumerate(module.body):
-        walk.statement(statement, index)
+        source = sources.get(id(statement))
+        if source is None or _may_spell(source, names):
+            walk.statement(statement, index)
     return uses
+
+
+def _may_spell(source: str, names: Collection[str]) -> bool:
+    """Whether code `source` may hold what the survey notes about `names`."""
+    return "\\" in source or any(name in source for name in names) or _UNFOLLOWED_SPELLINGS.search(source) is not None
 
 
 class _Walk:

@@ -52,6 +52,18 @@ def statements_to_visit(module: cst.Module, text: str, anchors: Callable[[list[t
     return [statement.visit(words) for statement in statements]
 
 
+def statement_sources(module: cst.Module, text: str) -> dict[int, str]:
+    """The source of each statement of `module.body` (the code `text`) by the statement's id: its
+    lines and those back to the end of the previous statement's (its decorators, comments); {}
+    where `ast` cannot read the code or its statements do not line up with libcst's."""
+    try:
+        tree = quiet_parse(text)
+    except (SyntaxError, ValueError, RecursionError, MemoryError):
+        return {}
+    statements = _statements(module.body, tree.body, text)
+    return {id(statement.node): statement.source for statement in statements} if statements is not None else {}
+
+
 class _Statement:
     """One statement of a libcst body: its source lines (None: not searched) and its `ast`
     statements."""

@@ -5,7 +5,7 @@ check that libcst reproduces the file), the result re-parsed as a safety net."""
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -14,7 +14,7 @@ from libcst.metadata import CodeRange
 
 from optfix.analysis.ast_nodes import quiet_parse
 from optfix.analysis.comments import lost_comments, restore_import_comments
-from optfix.analysis.positions import generate
+from optfix.analysis.positions import Generated, generate
 from optfix.analysis.positions import positions as node_positions
 from optfix.analysis.suppressions import Suppressions, may_suppress
 from optfix.analysis.tree import skippable, transformed
@@ -111,7 +111,7 @@ def transform(text: str, rules: Sequence[type[Rule]], options: FixOptions = FixO
     del rewritten
     # One generation gives the rewrite's code, the original's (does libcst reproduce the file?)
     # and the findings' positions.
-    positions, baseline, new_text = _generated(module, file, edited.module)
+    positions, baseline, new_text, regenerated = _generated(module, file, edited.module)
     if new_text != text and new_text == baseline:  # libcst's own normalisation, not a rule's change
         new_text = text
     elif new_text != text and baseline != text:
@@ -121,7 +121,7 @@ def transform(text: str, rules: Sequence[type[Rule]], options: FixOptions = FixO
     restore = new_text != text and bool(file.imports_to_remove or file.imports_to_drop) and _may_have_lost_comments(text, module, edited)
     del module, file, active, traversal, edited, positions, baseline  # the trees: before the output's tree is parsed
     if new_text != text:
-        _check_parses(new_text, text)
+        _check_parses(new_text, text, regenerated)
     if restore:
         new_text, lost = restore_import_comments(text, new_text)
         findings += [Finding(line, 1, "comment-lost", f"the comment {comment!r} was on an import line the rewrite removed "
@@ -168,8 +168,14 @@ def _may_have_lost_comments(text: str, module: cst.Module, edited: Edited) -> bo
     return bool(lost_comments(module, edited.module))
 
 
-def _check_parses(new_text: str, old_text: str) -> None:
-    """Re-parse the output: `ast` first (cheap); libcst where this Python is older than the code."""
+def _check_parses(new_text: str, old_text: str, regenerated: str) -> None:
+    """Re-parse the output: `ast` first (cheap); libcst where this Python is older than the code.
+    Where `ast` reads the input, the output is its module-level statements with some replaced by
+    the `regenerated` code (whole statements, each starting a line at column 0): the output reads
+    as Python if that code does, which is checked alone; the whole output is parsed only if it
+    does not, for the error's place."""
+    if _reads(old_text, quiet_parse) and _reads(regenerated, quiet_parse.__wrapped__):  # the input's tree is cached
+        return
     try:
         quiet_parse.__wrapped__(new_text)  # not cached: nothing else reads the output's tree
         return
@@ -186,11 +192,19 @@ def _check_parses(new_text: str, old_text: str) -> None:
     raise UnparsableOutput(f"line {first_error.lineno}: {first_error.msg}")
 
 
-def _generated(module: cst.Module, file: FileContext, rewritten: cst.Module) -> tuple[dict[cst.CSTNode, CodeRange] | None, str, str]:
+def _reads(text: str, parse: Callable[[str], object]) -> bool:
+    try:
+        parse(text)
+    except (SyntaxError, ValueError, RecursionError, MemoryError):
+        return False
+    return True
+
+
+def _generated(module: cst.Module, file: FileContext, rewritten: cst.Module) -> Generated:
     """The positions of the notes' nodes (None where the suppressions resolved them), the
-    module's code and the rewrite's."""
+    module's code, the rewrite's and the code of the rewrite's module-level nodes generated anew."""
     if file.suppressions is not None:
-        return None, *generate(module, [], rewritten)[1:]
+        return generate(module, [], rewritten)._replace(positions=None)
     return generate(module, [note.node for note in file.notes], rewritten)
 
 

@@ -12,7 +12,7 @@ from optfix.engine.journey import process_bytes
 from optfix.findings import Kind
 from optfix.rulekit.rule import Rule
 from optfix.engine.registry import rules_by_id
-from optfix.engine.transform import transform
+from optfix.engine.transform import UnparsableOutput, transform
 
 
 class RenameCall(Rule):
@@ -117,6 +117,13 @@ def test_a_failing_rule_leaves_the_file_and_is_named(rule, words) -> None:
     assert finding.rule == "internal-error"
     for word in words:
         assert word in finding.message
+
+
+def test_output_that_does_not_parse_is_refused_with_its_place_in_the_whole_file() -> None:
+    # Only the changed statement's code is parsed first; the error names the output's line.
+    text = "a = 'x'\n\n\ndef f():\n    return 'y'\n\n\nc = [\n    1,\n]\nd = 'z'\n"
+    with pytest.raises(UnparsableOutput, match=r"^line 9: "):
+        transform(text, [Breaking])
 
 
 def test_encoding_that_cannot_hold_the_rewrite_is_an_error() -> None:

@@ -30,9 +30,10 @@ SOURCES = {
 def test_one_generation_gives_the_code_and_the_positions(source) -> None:
     module = cst.parse_module(source)
     names = [node for node in _nodes(module) if type(node) is cst.Name][::7]
-    found, text, rewritten = generate(module, names, module)
+    found, text, rewritten, regenerated = generate(module, names, module)
     assert text == rewritten == module.code
     assert found == positions(module, names)
+    assert regenerated == ""
 
 
 REWRITES = {
@@ -52,7 +53,11 @@ REWRITES = {
 def test_the_rewrite_s_code_shares_the_original_s_generation(source, rewrite) -> None:
     module = cst.parse_module(source)
     rewritten = rewrite(module)
-    assert generate(module, [], rewritten)[1:] == (module.code, rewritten.code)
+    generated = generate(module, [], rewritten)
+    assert (generated.original, generated.rewritten) == (module.code, rewritten.code)
+    fresh = [node for node in (*rewritten.header, *rewritten.body, *rewritten.footer)
+             if not any(node is old for old in (*module.header, *module.body, *module.footer))]
+    assert generated.regenerated == "".join(rewritten.code_for_node(node) for node in fresh)
 
 
 def _nodes(module: cst.Module) -> list[cst.CSTNode]:

@@ -7,6 +7,8 @@ import pytest
 import libcst as cst
 
 from optfix.engine import import_edits, import_visitors
+from optfix.engine.import_uses import survey
+from optfix.engine.statements import statement_sources
 from optfix.rulekit.rule import FileContext
 
 
@@ -89,3 +91,20 @@ def test_a_fallback_is_counted_with_its_reason() -> None:
     _edit("import tensorflow as tf\ndef f():\n    import tensorflow as tf\n    return tf.x\n", remove=[TF])
     after = sum(count for reason, count in import_edits.fallbacks.items() if "in a function or class" in reason)
     assert after == before + 1
+
+
+SURVEYED = [case[0] for case in CASES.values()] + [
+    "import tensorflow as tf\ndef f(x: 't\\x66.Tensor'):\n    return x\n",  # an escape spells the name
+    "import tensorflow as tf\ndef f():\n    def g():\n        nonlocal y\n    return 1\n",
+    "import tensorflow as tf\n\n@tf.function\ndef f():\n    return 1\n\n\n# tf is read below\ny = [\n    tf\n]\nz = 1; w = tf\n",
+]
+
+
+@pytest.mark.parametrize("source", SURVEYED)
+def test_statements_whose_source_cannot_spell_the_names_are_passed_over_with_the_same_survey(source) -> None:
+    module = cst.parse_module(source)
+    names = {"tf", "b", "c", "K", "keras", "k", "a", "backend", "os", "annotations"}
+    typing = {"cast": {"typing.cast"}}
+    sources = statement_sources(module, source)
+    assert sources or not module.body
+    assert survey(module, names, typing, sources) == survey(module, names, typing)

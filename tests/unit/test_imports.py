@@ -1,5 +1,8 @@
 from __future__ import annotations
 
+import ast
+from pathlib import Path
+
 import libcst as cst
 import pytest
 
@@ -136,3 +139,47 @@ def test_an_optional_import_set_to_none_where_it_fails_stays_the_import() -> Non
     assert table.qualified_name(cst.parse_expression("tf.train.AdamOptimizer")) == "tensorflow.train.AdamOptimizer"
     table = ImportTable.of(cst.parse_module(optional.format("FakeTensorFlow()")))
     assert table.qualified_name(cst.parse_expression("tf.train.AdamOptimizer")) is None
+
+
+_REPO = Path(__file__).resolve().parents[2]
+# shapes whose bindings depend on the order of the statements or on a statement's kind
+_SHAPES = {
+    "alias after a rebinding": "import tensorflow as tf\ndef f(tf):\n    pass\nv1 = tf.compat.v1\n",
+    "alias before a rebinding": "import tensorflow as tf\nv1 = tf.compat.v1\nfor tf in x:\n    pass\n",
+    "alias of an alias": "import keras\nk = keras\nopt = k.optimizers\n",
+    "none in a fallback": "try:\n    import tensorflow as tf\nexcept ImportError as error:\n    tf = None\n",
+    "except star": "try:\n    import keras\nexcept* ImportError as keras:\n    pass\n",
+    "async": "import keras\nasync def f(a, /, b, *c, d, **e):\n    async for x, *y in z:\n        async with m as (keras, w):\n            pass\n",
+    "match": "import keras\nmatch x:\n    case [keras.optimizers.Adam as adam]:\n        import tf_keras as keras\n",
+    "global and nonlocal": "import keras\ndef f():\n    global keras\n    def g():\n        nonlocal x\n",
+    "annotated and augmented": "import keras\nkeras: int = 1\nimport tensorflow as tf\ntf += 1\n",
+    "while and else": "while x:\n    import keras\nelse:\n    from tensorflow import keras\nif y:\n    pass\nelif z:\n    import tf_keras as keras\n",
+    "expressions": "import keras\nf = lambda keras: keras\n[tf for tf in x]\n(y := keras)\n",
+    "star of keras": "from keras.optimizers import *\nAdam = 1\n",
+}
+
+
+@pytest.mark.parametrize("path", [*sorted((_REPO / "fixtures").rglob("*.py")), *sorted((_REPO / "examples").glob("*.py"))],
+                         ids=lambda path: str(path.relative_to(_REPO)))
+def test_the_table_read_from_the_ast_is_the_one_read_from_the_cst(path) -> None:
+    _assert_same_table(path.read_text(), path)
+
+
+@pytest.mark.parametrize("source", _SHAPES.values(), ids=_SHAPES.keys())
+def test_the_table_read_from_the_ast_is_the_one_read_from_the_cst_for_each_shape(source) -> None:
+    _assert_same_table(source, None)
+
+
+def _assert_same_table(source: str, path: Path | None) -> None:
+    from_cst = ImportTable.of_cst(cst.parse_module(source), source, path)
+    from_ast = ImportTable.of_ast(ast.parse(source), path)
+    for attribute in ("bindings", "origins", "rebound", "through_stars"):
+        expected, found = getattr(from_cst, attribute), getattr(from_ast, attribute)
+        assert found == expected, attribute
+        if isinstance(expected, dict):
+            assert list(found) == list(expected), attribute  # the first binding of a name wins
+
+
+def test_names_spelled_otherwise_than_ast_reads_them_are_read_from_the_cst() -> None:
+    source = "import keras as \uff4b\n"  # a fullwidth k: `ast` reads it as `k`
+    assert set(ImportTable.of(cst.parse_module(source), source).bindings) == {"\uff4b"}

@@ -1,5 +1,6 @@
 """The rules' pass over only the top-level statements a rule may act in (optfix.engine.statements):
-which statements it visits, and that passing over the others changes no output and no finding."""
+which statements it visits, and that passing over the others changes no output and no finding
+(nor do the engine's other shortcuts: see `_every_statement`)."""
 
 from __future__ import annotations
 
@@ -10,9 +11,11 @@ import libcst as cst
 import pytest
 
 import optfix.engine.transform as transform_module
+from optfix.analysis.imports import ImportTable
+from optfix.engine import import_edits
 from optfix.analysis.ast_nodes import quiet_parse
 from optfix.engine.registry import all_rules, rules_by_id
-from optfix.engine.statements import statements_to_visit
+from optfix.engine.statements import statement_sources, statements_to_visit
 from optfix.engine.transform import RuleError, transform
 from optfix.rulekit.rule import FileContext, FixOptions, Rule
 
@@ -42,7 +45,14 @@ def _visited(text: str, rule_ids: list[str]) -> list[bool] | None:
 
 
 def _every_statement(monkeypatch) -> None:
+    """Every statement visited; and the engine's other passes over what cannot matter off too:
+    the import removals' over statements that cannot spell the names, the safety net's parse of
+    the new statements alone, the import table read from the `ast`."""
     monkeypatch.setattr(transform_module, "statements_to_visit", lambda module, text, anchors: None)
+    monkeypatch.setattr(import_edits, "statement_sources", lambda module, text: {})
+    monkeypatch.setattr(transform_module, "_reads", lambda text, parse: False)
+    monkeypatch.setattr(ImportTable, "of", classmethod(
+        lambda cls, module, text=None, path=None: cls.of_cst(module, module.code if text is None else text, path)))
 
 
 def _padded(text: str) -> str:
@@ -189,3 +199,16 @@ def test_code_ast_cannot_read_visits_every_statement() -> None:
     text = "x = 1\n"
     module = cst.parse_module(text)
     assert statements_to_visit(module, "x = (\n", lambda chains: set()) is None
+
+
+@pytest.mark.parametrize("fixture", FIXTURES[::5], ids=[str(p.relative_to(REPO / "fixtures")) for p in FIXTURES[::5]])
+def test_each_statement_s_source_holds_its_code(fixture) -> None:
+    """What the import removals read of a statement they pass over (statement_sources): every line
+    of its code but blank and comment lines (comments may go with the next statement)."""
+    text = _padded(fixture.read_text())
+    module = cst.parse_module(text)
+    sources = statement_sources(module, text)
+    assert len(sources) == len(module.body)
+    for statement in module.body:
+        code = module.code_for_node(statement).splitlines(keepends=True)
+        assert all(line in sources[id(statement)] for line in code if line.strip() and not line.strip().startswith("#"))
