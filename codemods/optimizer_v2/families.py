@@ -92,19 +92,20 @@ def wrapper_message(file: FileContext, node: cst.ClassDef) -> str | None:
 
 
 def dispatcher_message(node: cst.ClassDef) -> str | None:
-    """The finding for a class whose own apply_gradients() applies the gradients through other
-    optimizers' apply_gradients() or minimize() and gives its base class no learning rate; None
+    """The finding for a class that overrides apply_gradients() and applies the gradients through
+    other optimizers' apply_gradients() or minimize() and gives its base class no learning rate; None
     for other classes."""
     method = next((s for s in node.body.body if isinstance(s, cst.FunctionDef) and s.name.value == "apply_gradients"), None)
     if method is None:
         return None
-    handed = next((c for c in descendants(method, cst.Call) if isinstance(c.func, cst.Attribute)
-                   and c.func.attr.value in _HANDED_TO and not _self_or_super(c.func.value)), None)
+    # Anywhere in the class: the override may hand its work to a helper or to a distribution
+    # strategy's merge_call, and the inner apply_gradients be passed on rather than called.
+    handed = next((a for a in descendants(node, cst.Attribute) if a.attr.value in _HANDED_TO and not _self_or_super(a.value)), None)
     if handed is None or any(is_super_call(c, "__init__") and any(a.keyword is not None and a.keyword.value == "learning_rate" for a in c.args)
                              for c in descendants(node, cst.Call)):
         return None  # given a learning rate, its base class can be Keras 3's, which runs an apply_gradients override
     return (f"{node.name.value} not migrated to Keras 3: its apply_gradients() hands the gradients to other optimizers "
-            f"({code(handed.func)}()); Keras 3's Optimizer needs a learning rate and an update_step of its own, so the class "
+            f"({code(handed)}()); Keras 3's Optimizer needs a learning rate and an update_step of its own, so the class "
             "fails when made, and Keras 3 has no optimizer that routes variables to others: keep the inner optimizers in a "
             "plain class that calls each one's apply(grads, variables) with the same variables at every step")
 

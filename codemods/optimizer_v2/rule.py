@@ -22,6 +22,7 @@ round_trip = lazy_import("optfix.rulekit.config_round_trip")
 migrated_v2 = lazy_import("optfix.codemods.optimizer_v2.migrated")
 migrated_classes = lazy_import("optfix.rulekit.migrated_optimizers")
 families = lazy_import("optfix.codemods.optimizer_v2.families")
+chosen_base = lazy_import("optfix.codemods.optimizer_v2.chosen_base")
 
 _LEFT_ALONE = ("keras.src", "tf_keras")  # Keras 3's own sources; tf_keras, kept on purpose
 _BUILT_INS = frozenset(KERAS3_OPTIMIZERS | set(TF_KERAS_SIGNATURES))
@@ -307,7 +308,7 @@ class OptimizerV2Rule(Rule):
         if base is None:
             self._report_unresolved(original)
             return updated
-        member = keras_member(self.file.imports.resolved_name(base.value)) or ""
+        member = keras_member(self._qualified(base)) or ""
         kept = member.rsplit(".", 1)[-1] if member not in api.BASE_CLASSES and member.rsplit(".", 1)[-1] in KEPT_BASES else None
         if member not in api.BASE_CLASSES and kept is None:
             self._report_unkept_base(original, base, member.rsplit(".", 1)[-1])
@@ -374,13 +375,16 @@ class OptimizerV2Rule(Rule):
     def _base(self, node: cst.ClassDef) -> cst.Arg | None:
         """The base class that is a Keras optimizer class (not tf_keras's, kept on purpose)."""
         for arg in node.bases:
-            qualified = self.file.imports.resolved_name(arg.value) or ""
+            qualified = self._qualified(arg) or ""
             member = keras_member(qualified) or ""
             if qualified.startswith(_LEFT_ALONE) or not member.startswith("optimizer"):
                 continue
             if member in api.BASE_CLASSES or member.rsplit(".", 1)[-1] in _BUILT_INS or member.endswith(("Optimizer", "OptimizerV2")):
                 return arg
         return None
+
+    def _qualified(self, base: cst.Arg) -> str | None:
+        return self.file.imports.resolved_name(base.value) or chosen_base.chosen_optimizer_v2(self.file.module, base.value)
 
     def _report_unkept_base(self, original: cst.ClassDef, base: cst.Arg, name: str) -> None:
         if name in KERAS3_OPTIMIZERS:
