@@ -7,6 +7,10 @@
   without an error: the mixin and each class of the file that mixes it in are reported.
 - A class whose base class optfix cannot resolve and that drives another optimizer
   (`self._optimizer._create_slots(...)`): a wrapper, which no Keras 3 base class can take.
+- A dispatcher: a subclass of tf.keras's Optimizer whose apply_gradients() hands the gradients
+  to other optimizers (`spec["optimizer"].apply_gradients(...)`), using none of OptimizerV2's
+  methods. On Keras 3 its base class wants a learning rate and an update_step of its own, so it
+  fails when made, and it is reported though it defines nothing else of the tf.keras 2 API.
 
 Where the class or the one it extends is tensorflow_addons' own (the file imports it), the finding
 says what Keras 3 has in its place (the tfa-optimizer rule's table).
@@ -28,6 +32,8 @@ if TYPE_CHECKING:
 # The methods through which a wrapper drives the optimizer it holds.
 _DRIVEN = frozenset({"apply_gradients", "minimize", "_resource_apply_dense", "_resource_apply_sparse", "_create_slots",
                      "_prepare_local", "_distributed_apply", "_create_all_weights", "_create_hypers", "_prepare"})
+# The public calls by which a dispatcher applies gradients through another optimizer.
+_HANDED_TO = frozenset({"apply_gradients", "minimize"})
 _TFA = "tensorflow_addons"
 
 
@@ -83,6 +89,29 @@ def wrapper_message(file: FileContext, node: cst.ClassDef) -> str | None:
             if driving is not None else f"it extends {bases_text}, a tensorflow_addons class")
     return (f"{node.name.value} not migrated to Keras 3: {what}; a Keras 3 optimizer cannot drive another's updates, and "
             f"optfix migrates classes of tf.keras's Optimizer only{way}")
+
+
+def dispatcher_message(node: cst.ClassDef) -> str | None:
+    """The finding for a class that overrides apply_gradients() and applies the gradients through
+    other optimizers' apply_gradients() or minimize() and gives its base class no learning rate; None
+    for other classes."""
+    method = next((s for s in node.body.body if isinstance(s, cst.FunctionDef) and s.name.value == "apply_gradients"), None)
+    if method is None:
+        return None
+    # Anywhere in the class: the override may hand its work to a helper or to a distribution
+    # strategy's merge_call, and the inner apply_gradients be passed on rather than called.
+    handed = next((a for a in descendants(node, cst.Attribute) if a.attr.value in _HANDED_TO and not _self_or_super(a.value)), None)
+    if handed is None or any(is_super_call(c, "__init__") and any(a.keyword is not None and a.keyword.value == "learning_rate" for a in c.args)
+                             for c in descendants(node, cst.Call)):
+        return None  # given a learning rate, its base class can be Keras 3's, which runs an apply_gradients override
+    return (f"{node.name.value} not migrated to Keras 3: its apply_gradients() hands the gradients to other optimizers "
+            f"({code(handed)}()); Keras 3's Optimizer needs a learning rate and an update_step of its own, so the class "
+            "fails when made, and Keras 3 has no optimizer that routes variables to others: keep the inner optimizers in a "
+            "plain class that calls each one's apply(grads, variables) with the same variables at every step")
+
+
+def _self_or_super(node: cst.BaseExpression) -> bool:
+    return isinstance(node, cst.Name) and node.value == "self" or isinstance(node, cst.Call) and code(node.func) == "super"
 
 
 def _keras3_way(file: FileContext, *names: str) -> str:

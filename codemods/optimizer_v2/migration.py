@@ -125,6 +125,12 @@ class Migration:
         if self.problems:
             return None  # what follows would only restate it
         init, dense = methods.get("__init__"), methods.get(api.DENSE)
+        sparse = [name for name in api.SPARSE if name in methods]
+        if dense is None and self.built_in is not None and sparse:
+            self.problem(methods[sparse[0]], f"it overrides only {sparse[0]}() of the built-in {self.built_in}, its update of the "
+                                             f"rows of an embedding's sparse gradient: Keras 3's {self.built_in} has no such method to "
+                                             "override (its update_step takes every gradient), so the change would be dropped")
+            return None
         if dense is None or init is None and self.built_in is None:
             missing = api.DENSE if dense is None else "__init__"
             self.problem(self.node.name, f"it defines no {missing}: optfix migrates classes that set their hyperparameters in "

@@ -22,11 +22,13 @@ round_trip = lazy_import("optfix.rulekit.config_round_trip")
 migrated_v2 = lazy_import("optfix.codemods.optimizer_v2.migrated")
 migrated_classes = lazy_import("optfix.rulekit.migrated_optimizers")
 families = lazy_import("optfix.codemods.optimizer_v2.families")
+chosen_base = lazy_import("optfix.codemods.optimizer_v2.chosen_base")
 
 _LEFT_ALONE = ("keras.src", "tf_keras")  # Keras 3's own sources; tf_keras, kept on purpose
 _BUILT_INS = frozenset(KERAS3_OPTIMIZERS | set(TF_KERAS_SIGNATURES))
 _API = "|".join(sorted(OPTIMIZER_V2_API))
 # The part of that API that only tf.keras 2's OptimizerV2 has (TensorFlow 1's Optimizer has the rest).
+_DISPATCHES = re.compile(rb"def\s+apply_gradients\b")
 _V2_ONLY = frozenset({"_set_hyper", "_get_hyper", "_decayed_lr", "add_slot", "_serialize_hyperparameter", "_prepare_local"})
 
 
@@ -259,7 +261,9 @@ class OptimizerV2Rule(Rule):
     `_distributed_apply`, `_aggregate_gradients` and the rest of the base class's machinery,
     `apply_gradients` overrides that do more than clip by the global norm and call the base
     class's, wrappers that drive another optimizer, and their subclasses (Keras 3 has `use_ema=`
-    for moving averages and `gradient_accumulation_steps=`), mixins that override OptimizerV2's
+    for moving averages and `gradient_accumulation_steps=`), classes that use none of OptimizerV2's
+    methods but hand the gradients to other optimizers from their `apply_gradients` (one optimizer
+    per layer; on Keras 3 their base class, given no learning rate, fails when made), mixins that override OptimizerV2's
     methods around the optimizer they are mixed into (a weight decay before
     `super()._resource_apply_dense(...)`, as tensorflow_addons' `DecoupledWeightDecayExtension`;
     Keras 3 would never call them) and the classes of the file that mix them in; for
@@ -293,11 +297,13 @@ class OptimizerV2Rule(Rule):
     def wants(cls, data: bytes) -> bool:
         return any(part in data for part in (b"_resource_apply", b"slot", b"_hyper", b"_decayed_lr", b"_prepare_local")) \
             and cls.trigger.search(data) is not None \
-            or b"update_step" in data and b"register_keras_serializable" in data  # a class it migrated, read again
+            or b"update_step" in data and b"register_keras_serializable" in data \
+            or _DISPATCHES.search(data) is not None  # a class it migrated, read again; a dispatcher
 
     @classmethod
     def relevant(cls, tree: ast.Module) -> bool:
-        return any(isinstance(node, ast.ClassDef) and (_uses_the_api(node) or _steps(node)) for node in every_node(tree))
+        return any(isinstance(node, ast.ClassDef) and (_uses_the_api(node) or _steps(node) or _overrides_apply_gradients(node))
+                   for node in every_node(tree))
 
     def leave_ClassDef(self, original: cst.ClassDef, updated: cst.ClassDef) -> cst.ClassDef:
         methods = {s.name.value for s in original.body.body if isinstance(s, cst.FunctionDef)}
@@ -308,6 +314,8 @@ class OptimizerV2Rule(Rule):
             for review in migrated_classes.residual_problems(original):
                 self.report(review.node, f"{original.name.value}: {review.message}")
             return updated
+        if not _api_used(original) and "update_step" not in methods and self._reported_as_dispatcher(original):
+            return updated
         if not _api_used(original) or "update_step" in methods or keras2_api_class(self.file.module, original):
             if _api_used(original) and "keras2-optimizer" not in self.file.rules:
                 self._report_left_to_others(original)
@@ -316,7 +324,7 @@ class OptimizerV2Rule(Rule):
         if base is None:
             self._report_unresolved(original)
             return updated
-        member = keras_member(self.file.imports.resolved_name(base.value)) or ""
+        member = keras_member(self._qualified(base)) or ""
         kept = member.rsplit(".", 1)[-1] if member not in api.BASE_CLASSES and member.rsplit(".", 1)[-1] in KEPT_BASES else None
         if member not in api.BASE_CLASSES and kept is None:
             self._report_unkept_base(original, base, member.rsplit(".", 1)[-1])
@@ -363,6 +371,16 @@ class OptimizerV2Rule(Rule):
             self.report(node.name, message)
         return message is not None
 
+    def _reported_as_dispatcher(self, node: cst.ClassDef) -> bool:
+        """A subclass of tf.keras's Optimizer that applies the gradients through other optimizers
+        from its apply_gradients(): reported (families.py)."""
+        if self._base(node) is None or keras2_api_class(self.file.module, node):
+            return False
+        message = families.dispatcher_message(node)
+        if message is not None:
+            self.report(node.name, message)
+        return message is not None
+
     def _report_left_to_others(self, node: cst.ClassDef) -> None:
         """A class using the OptimizerV2 API that this rule leaves to another rule, which does not
         run here: Keras 2.2's get_updates class (rule get-updates) or one with an update_step
@@ -379,13 +397,16 @@ class OptimizerV2Rule(Rule):
     def _base(self, node: cst.ClassDef) -> cst.Arg | None:
         """The base class that is a Keras optimizer class (not tf_keras's, kept on purpose)."""
         for arg in node.bases:
-            qualified = self.file.imports.resolved_name(arg.value) or ""
+            qualified = self._qualified(arg) or ""
             member = keras_member(qualified) or ""
             if qualified.startswith(_LEFT_ALONE) or not member.startswith("optimizer"):
                 continue
             if member in api.BASE_CLASSES or member.rsplit(".", 1)[-1] in _BUILT_INS or member.endswith(("Optimizer", "OptimizerV2")):
                 return arg
         return None
+
+    def _qualified(self, base: cst.Arg) -> str | None:
+        return self.file.imports.resolved_name(base.value) or chosen_base.chosen_optimizer_v2(self.file.module, base.value)
 
     def _report_unkept_base(self, original: cst.ClassDef, base: cst.Arg, name: str) -> None:
         if name in KERAS3_OPTIMIZERS:
@@ -460,6 +481,10 @@ def _uses_the_api(node: ast.ClassDef) -> bool:
         and isinstance(call.func.value, ast.Name) and call.func.value.id == "self"
         for call in ast.walk(node)
     )
+
+
+def _overrides_apply_gradients(node: ast.ClassDef) -> bool:
+    return any(isinstance(item, ast.FunctionDef) and item.name == "apply_gradients" for item in node.body)
 
 
 def _steps(node: ast.ClassDef) -> bool:

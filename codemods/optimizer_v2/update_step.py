@@ -189,6 +189,7 @@ class UpdateStep:
 
     def _prepare_lines(self, statements, state: str | None, dtype: str, learning_rate: str) -> list[cst.BaseStatement]:
         self.named_entries = _named_entries(statements)
+        bound = _bound([*self.dense.body.body, *(self.lazy.body.body if self.lazy is not None else ())])
         lines = []
         for statement in statements:
             assignment = assignment_of(statement)
@@ -204,7 +205,10 @@ class UpdateStep:
             if entries is None:
                 lines.append(statement)
                 continue
+            elsewhere = self._read_elsewhere()
             for index, (key, value, node) in enumerate(entries):
+                if key not in elsewhere and key in bound:
+                    continue  # read by no method, and a name the update binds: not written out, so they do not clash
                 self.keys[key] = node
                 if isinstance(value, cst.Name) and value.value == key:
                     continue  # `beta_1_t=beta_1_t`: the local is already there
@@ -213,6 +217,19 @@ class UpdateStep:
                 line = cst.SimpleStatementLine([cst.Assign([cst.AssignTarget(cst.Name(key))], value)])
                 lines.append(line.with_changes(leading_lines=statement.leading_lines) if index == 0 else line)
         return lines
+
+    def _read_elsewhere(self) -> set[str]:
+        """The keys the class reads outside _prepare_local (`x["k"]`, `x.get("k")`): a coefficient
+        whose key is not one of them is read by no method."""
+        own = {id(node) for node in descendants(self.prepare, cst.CSTNode)}
+        keys = set()
+        for node in descendants(self.migration.node, cst.Subscript):
+            if id(node) not in own and len(node.slice) == 1 and isinstance(node.slice[0].slice, cst.Index):
+                keys.add(literal(node.slice[0].slice.value))
+        for node in descendants(self.migration.node, cst.Call):
+            if id(node) not in own and isinstance(node.func, cst.Attribute) and node.func.attr.value == "get" and node.args:
+                keys.add(literal(node.args[0].value))
+        return keys
 
     def _entries(self, statement, state: str) -> list[tuple[str, cst.BaseExpression, cst.CSTNode]] | None:
         """(key, value) of `apply_state[...]["k"] = v` or `apply_state[...].update(...)`."""
