@@ -22,5 +22,8 @@ def assert_trains_and_saves(cls: type, directory: Path) -> None:
     assert any(not np.allclose(a, b) for a, b in zip(before, model.get_weights()))
     assert int(optimizer.iterations) == 4
     model.save(directory / "model.keras")
+    # Registration is global and by class name: another fixture's class of the same name may have
+    # been registered since this one was.
+    keras.saving.register_keras_serializable()(cls)
     loaded = keras.models.load_model(directory / "model.keras")
     assert type(loaded.optimizer) is cls and int(loaded.optimizer.iterations) == 4
