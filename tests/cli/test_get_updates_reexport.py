@@ -181,6 +181,31 @@ def test_fix_migrates_through_the_projects_module_and_imports_keras_3_directly(p
     assert _train_under_keras3(project, "compat.plain", "PlainSGD") == pytest.approx(expected, rel=1e-6)
 
 
+# keras-bert 0.60's way: a flag of the re-export module imported beside the backend, unread.
+FLAGGED = MOMENTUM.replace("from .backend import keras, backend as K", "from .backend import keras\nfrom .backend import backend as K, TF_KERAS")
+
+
+@pytest.mark.tf
+def test_fix_drops_an_unread_name_of_the_projects_module_with_its_keras(project, optfix) -> None:
+    require("keras")
+    (project / "pkg/backend.py").write_text("TF_KERAS = False\n" + BACKEND + "engine = keras.engine  # Keras 2 only\n")
+    _write(project, {"pkg/flagged.py": FLAGGED, "pkg/flag_read.py": FLAGGED + "\nNAME = 'tf.keras' if TF_KERAS else 'keras'\n"})
+    result = optfix("fix", "--quiet", "pkg/flagged.py", "pkg/flag_read.py", cwd=project)
+    assert result.returncode == 0, result.stderr
+
+    flagged = (project / "pkg/flagged.py").read_text()
+    # The module fails on Keras 3 (keras.engine): the migrated file no longer imports it, and trains.
+    assert "from .backend import" not in flagged and "import keras\n" in flagged
+    p, v, expected = [1.0, -2.0], [0.0, 0.0], []
+    for g in ([0.5, -1.0], [0.25, 2.0]):
+        v = [0.9 * vi - 0.1 * gi for vi, gi in zip(v, g)]
+        p = [pi + vi for pi, vi in zip(p, v)]
+        expected += p
+    assert _train_under_keras3(project, "pkg.flagged", "MomentumSGD") == pytest.approx(expected, rel=1e-6)
+    # A name the file still reads keeps its import.
+    assert "from .backend import TF_KERAS\n" in (project / "pkg/flag_read.py").read_text()
+
+
 @pytest.mark.tf
 def test_verify_runs_a_package_directory_and_never_runs_the_projects_module(project, optfix) -> None:
     require("keras")
