@@ -225,6 +225,20 @@ def test_verify_runs_a_package_directory_and_never_runs_the_projects_module(proj
     assert {path: path.read_bytes() for path in project.rglob("*.py")} == before, "verify must write nothing"
 
 
+@pytest.mark.tf
+def test_verify_gives_a_name_the_original_imports_and_never_reads_a_placeholder(project, optfix) -> None:
+    require("keras")
+    # The project's module has no TF_KERAS here: were the original's import of it taken as it
+    # is, the original would fail to load.
+    read = FLAGGED.replace("MomentumSGD", "FlagReader") + "\nNAME = 'tf.keras' if TF_KERAS else 'keras'\n"
+    _write(project, {"pkg/flagged.py": FLAGGED, "pkg/flag_read.py": read})
+    result = optfix("verify", "pkg/flagged.py", "pkg/flag_read.py", cwd=project)
+    table = rows(result.stdout)
+    assert table["MomentumSGD"]["verdict"] == "equal" and table["MomentumSGD"]["location"] == "pkg/flagged.py:5"
+    # A name the file reads is not made up: its import fails, and verify says so.
+    assert "cannot import name 'TF_KERAS'" in table["FlagReader"]["verdict"]
+
+
 @pytest.mark.parametrize(("backend", "reason"), [
     ("import keras\nimport mylib.keras_compat as keras\nbackend = keras.backend\n",
      "backend.py binds keras at line 2 to mylib.keras_compat, which is not Keras"),
