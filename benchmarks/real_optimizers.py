@@ -51,6 +51,11 @@ PACKAGES = {  # release -> its package folder inside the archive
     "keras-adamw==1.23": "keras_adamw",  # an earlier layout, with classes on tensorflow.python.keras's Optimizer
     "keras-rectified-adam==0.5.0": "keras_radam",  # RAdam taking `lr`, before the `learning_rate` spelling
     "keras-rl2==1.0.5": "rl",  # AdditionalUpdatesOptimizer, get_updates(params, loss) called by keyword
+    "keras-bert==0.40.0": "keras_bert",  # the first AdamWarmup: no weight decay, no min_lr
+    "keras-bert==0.70.0": "keras_bert",  # imports the flag TF_KERAS beside the backend, unread
+    "keras-adabound==0.1.0": "keras_adabound",  # the first AdaBound: no base_lr, no weight decay
+    "keras-radam==0.1.0": "keras_radam",  # the first RAdam: no amsgrad, no warm-up
+    "keras-rl==0.3.1": "rl",  # AdditionalUpdatesOptimizer on Keras 1's get_updates(params, constraints, loss)
 }
 ARGUMENTS = {"AdamWarmup": {"decay_steps": 100, "warmup_steps": 10}, "AdamAccumulated": {"accumulation_steps": 4}}  # keras-bert's, keras-gradient-accumulation's: steps, no defaults
 DECAY = {"decay": 0.01}  # the built-ins again, with Keras 2's time-based decay

@@ -13,6 +13,7 @@ import ast
 
 from optfix.analysis.tree import code, reads
 from optfix.knowledge.backend import REMOVED_MODULES
+from optfix.knowledge.namespaces import KERAS_ROOTS, keras_member
 from optfix.lazy import libcst as cst
 
 _LAST_PARTS = tuple({module.rsplit(".", 1)[-1].encode() for module in REMOVED_MODULES})
@@ -56,6 +57,8 @@ class RemovedImports:
         for name, origin in imports.origins.items():
             if name not in imports.rebound and removed_module(imports.binding(name)):
                 self.file.remove_import_if_unused(*origin)
+        for origin in _other_names_of_keras_reexports(imports):
+            self.file.remove_import_if_unused(*origin)
 
     def leave_Module(self, original: cst.Module, updated: cst.Module) -> cst.Module:
         still_read = {name.value for name in reads(updated)} if self.migrated else None
@@ -76,6 +79,22 @@ class RemovedImports:
                 migrated = f", and this file, migrated to Keras 3, still uses {'it' if len(names) == 1 else 'them'}" if self.migrated else ""
                 self.report(node, f"{what}, which Keras 3 removed{migrated}: {fails}; {REMOVED_MODULES[module]}")
         return updated
+
+
+def _other_names_of_keras_reexports(imports) -> list[tuple[str, str | None, str | None]]:
+    """The imports of names that are not Keras from a project module the file takes Keras from
+    (`from .backend import backend as K, TF_KERAS`): once the migrated classes import Keras
+    themselves, such a name left unread keeps the file importing a module written for Keras 2,
+    which Keras 3 fails to import (`keras.engine`)."""
+    reexports = {origin[0] for name, origin in imports.origins.items()
+                 if origin[1] is not None and name not in imports.rebound
+                 and _is_keras(imports.binding(name)) and not _is_keras(imports.bindings[name])}
+    return [origin for name, origin in imports.origins.items()
+            if origin[0] in reexports and origin[1] is not None and not _is_keras(imports.binding(name))]
+
+
+def _is_keras(dotted: str) -> bool:
+    return dotted in KERAS_ROOTS or keras_member(dotted) is not None
 
 
 _IMPORT_ERRORS = frozenset({"ImportError", "ModuleNotFoundError", "Exception", "BaseException"})

@@ -1,8 +1,10 @@
 """The project's own modules a verified file imports, as stand-ins that hold only what optfix
 proved Keras (optfix/analysis/project_imports.py): `from .backend import keras, backend as K` gets the
 numpy Keras 2 backend on the original's side and Keras 3 on the migrated side, and the user's
-backend.py is never run. Any other name of such a module, and any other module of the project,
-is missing: the file's import of it fails, and verify says so.
+backend.py is never run. A name of such a module that the file imports and never reads (a flag
+such as keras-bert's `TF_KERAS`) is a placeholder, since its value cannot matter; any other name of
+it, and any other module of the project, is missing: the file's import of it fails, and verify
+says so.
 """
 
 from __future__ import annotations
@@ -40,7 +42,8 @@ def stand_ins(path: Path, source: str, package: str) -> dict[str, types.ModuleTy
     imports: each with the Keras objects its proven names stand for, as imported now (inside
     legacy_modules(), the numpy stand-in), and its parent packages, empty but for their children."""
     modules: dict[str, types.ModuleType] = {}
-    imports = (node for node in ast.walk(ast.parse(source)) if isinstance(node, (ast.Import, ast.ImportFrom)))
+    tree = ast.parse(source)
+    imports = [node for node in ast.walk(tree) if isinstance(node, (ast.Import, ast.ImportFrom))]
     for statement in imports:
         for dotted, absolute in _imported_modules(statement, package):
             if not is_project_path(path, dotted):
@@ -55,6 +58,7 @@ def stand_ins(path: Path, source: str, package: str) -> dict[str, types.ModuleTy
                 with contextlib.suppress(Exception):
                     setattr(module, name, _keras_object(qualified))
             modules[absolute] = module
+    _unread_names_as_placeholders(imports, modules, package, _read_names(tree))
     for absolute in list(modules):
         parts = absolute.split(".")
         for count in range(len(parts) - 1, 0, -1):
@@ -64,6 +68,33 @@ def stand_ins(path: Path, source: str, package: str) -> dict[str, types.ModuleTy
                 modules[parent].__path__ = []  # a package none of whose other modules can be imported
             setattr(modules[parent], parts[count], modules[".".join(parts[: count + 1])])
     return modules
+
+
+class _Unread:
+    """The value of a name the verified file imports from a project module and never reads."""
+
+    def __repr__(self) -> str:
+        return "<a name the file never reads (optfix verify)>"
+
+
+def _read_names(tree: ast.Module) -> set[str]:
+    """The names the module reads, and those its `__all__` lists (read by a star import)."""
+    names = {node.id for node in ast.walk(tree) if isinstance(node, ast.Name) and not isinstance(node.ctx, ast.Store)}
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Assign) and any(isinstance(t, ast.Name) and t.id == "__all__" for t in node.targets):
+            names |= {c.value for c in ast.walk(node.value) if isinstance(c, ast.Constant) and isinstance(c.value, str)}
+    return names
+
+
+def _unread_names_as_placeholders(imports: list, modules: dict[str, types.ModuleType], package: str, read: set[str]) -> None:
+    for statement in imports:
+        if not isinstance(statement, ast.ImportFrom):
+            continue
+        [(_, absolute), *_] = _imported_modules(statement, package) or [(None, None)]
+        module = modules.get(absolute)
+        for alias in statement.names if module is not None else ():
+            if alias.name != "*" and (alias.asname or alias.name) not in read and not hasattr(module, alias.name):
+                setattr(module, alias.name, _Unread())
 
 
 def _imported_modules(statement: ast.Import | ast.ImportFrom, package: str) -> list[tuple[str, str]]:

@@ -181,6 +181,31 @@ def test_fix_migrates_through_the_projects_module_and_imports_keras_3_directly(p
     assert _train_under_keras3(project, "compat.plain", "PlainSGD") == pytest.approx(expected, rel=1e-6)
 
 
+# keras-bert 0.60's way: a flag of the re-export module imported beside the backend, unread.
+FLAGGED = MOMENTUM.replace("from .backend import keras, backend as K", "from .backend import keras\nfrom .backend import backend as K, TF_KERAS")
+
+
+@pytest.mark.tf
+def test_fix_drops_an_unread_name_of_the_projects_module_with_its_keras(project, optfix) -> None:
+    require("keras")
+    (project / "pkg/backend.py").write_text("TF_KERAS = False\n" + BACKEND + "engine = keras.engine  # Keras 2 only\n")
+    _write(project, {"pkg/flagged.py": FLAGGED, "pkg/flag_read.py": FLAGGED + "\nNAME = 'tf.keras' if TF_KERAS else 'keras'\n"})
+    result = optfix("fix", "--quiet", "pkg/flagged.py", "pkg/flag_read.py", cwd=project)
+    assert result.returncode == 0, result.stderr
+
+    flagged = (project / "pkg/flagged.py").read_text()
+    # The module fails on Keras 3 (keras.engine): the migrated file no longer imports it, and trains.
+    assert "from .backend import" not in flagged and "import keras\n" in flagged
+    p, v, expected = [1.0, -2.0], [0.0, 0.0], []
+    for g in ([0.5, -1.0], [0.25, 2.0]):
+        v = [0.9 * vi - 0.1 * gi for vi, gi in zip(v, g)]
+        p = [pi + vi for pi, vi in zip(p, v)]
+        expected += p
+    assert _train_under_keras3(project, "pkg.flagged", "MomentumSGD") == pytest.approx(expected, rel=1e-6)
+    # A name the file still reads keeps its import.
+    assert "from .backend import TF_KERAS\n" in (project / "pkg/flag_read.py").read_text()
+
+
 @pytest.mark.tf
 def test_verify_runs_a_package_directory_and_never_runs_the_projects_module(project, optfix) -> None:
     require("keras")
@@ -198,6 +223,20 @@ def test_verify_runs_a_package_directory_and_never_runs_the_projects_module(proj
         assert row["verdict"] == "equal" and row["steps"] == "20" and float(row["difference"]) <= 1e-6
     assert result.stderr.decode().splitlines()[-1] == "3 optimizers: 3 equal (7 files checked)."
     assert {path: path.read_bytes() for path in project.rglob("*.py")} == before, "verify must write nothing"
+
+
+@pytest.mark.tf
+def test_verify_gives_a_name_the_original_imports_and_never_reads_a_placeholder(project, optfix) -> None:
+    require("keras")
+    # The project's module has no TF_KERAS here: were the original's import of it taken as it
+    # is, the original would fail to load.
+    read = FLAGGED.replace("MomentumSGD", "FlagReader") + "\nNAME = 'tf.keras' if TF_KERAS else 'keras'\n"
+    _write(project, {"pkg/flagged.py": FLAGGED, "pkg/flag_read.py": read})
+    result = optfix("verify", "pkg/flagged.py", "pkg/flag_read.py", cwd=project)
+    table = rows(result.stdout)
+    assert table["MomentumSGD"]["verdict"] == "equal" and table["MomentumSGD"]["location"] == "pkg/flagged.py:5"
+    # A name the file reads is not made up: its import fails, and verify says so.
+    assert "cannot import name 'TF_KERAS'" in table["FlagReader"]["verdict"]
 
 
 @pytest.mark.parametrize(("backend", "reason"), [
