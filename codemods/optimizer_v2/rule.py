@@ -423,9 +423,9 @@ class OptimizerV2Rule(Rule):
         own = sorted(_api_used(node) & _V2_ONLY)
         if not own or not node.bases:
             return  # TensorFlow 1's optimizers have _resource_apply_dense, _create_slots and get_slot too, not these
-        if any(self.file.imports.qualified_name(arg.value) is not None and self.file.imports.project_import(
-                self.file.imports.qualified_name(arg.value)) is None for arg in node.bases):
-            return  # a base class the imports name: not tf.keras's (tf_keras's, TensorFlow 1's, another library's)
+        named = [self.file.imports.qualified_name(arg.value) for arg in node.bases]
+        if any(name is not None and name.split(".")[0] == "tf_keras" for name in named):
+            return  # tf_keras's OptimizerV2: kept on purpose, it still runs there
         wrapper = families.wrapper_message(self.file, node)
         if wrapper is not None:
             self.report(node.name, wrapper)
