@@ -97,7 +97,7 @@ def transform(text: str, rules: Sequence[type[Rule]], options: FixOptions = FixO
     """Apply `rules` to `text`, the code of the file `path` if it has one. Raises
     ParserSyntaxError, RuleError or UnparsableOutput."""
     module = cst.parse_module(text)
-    file = FileContext(module, text, options, path=path, rules=frozenset(rule.id for rule in rules))
+    file = FileContext(module, text, options, path=None if path is None else Path(path), rules=frozenset(rule.id for rule in rules))
     if may_suppress(text):
         file.suppressions = Suppressions.of(module, frozenset(rules_by_id()))
     active = [rule(file) for rule in rules]
