@@ -10,7 +10,7 @@ and the --update-fixtures option.
 A test elsewhere that needs TensorFlow or a subprocess carries the marker itself. A test marked
 neither that starts a process or imports TensorFlow, Keras or tf_keras fails, naming the marker
 it lacks. The fast selection, `pytest -m "not tf and not e2e and not slow"`, also leaves out the
-property suite (marker slow).
+property suite and the engine's sweeps over every fixture at once (marker slow).
 """
 
 from __future__ import annotations
@@ -33,6 +33,11 @@ NOT_E2E = "this test starts a process: mark it e2e, or move it to tests/cli/"
 NOT_TF = "this test imported {}: mark it tf, or move it to tests/equivalence/"
 UPDATED_FIXTURES = pytest.StashKey[list]()
 CALL_FAILED = pytest.StashKey[bool]()
+
+
+def sources(texts: dict[str, str], slow: str) -> list:
+    """`texts` as test parameters by name, the one named `slow` (every fixture at once) marked slow."""
+    return [pytest.param(text, id=name, marks=[pytest.mark.slow] if name == slow else []) for name, text in texts.items()]
 
 
 def run_optfix(*args: str, cwd: Path, input: bytes | None = None) -> subprocess.CompletedProcess:

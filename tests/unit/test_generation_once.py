@@ -7,15 +7,14 @@ from __future__ import annotations
 import io
 import tokenize
 from collections import Counter
-from pathlib import Path
 
 import libcst as cst
 import pytest
 
+from conftest import REPO, sources
 from optfix.analysis.comments import lost_comments
 from optfix.analysis.positions import generate, positions
 
-REPO = Path(__file__).resolve().parents[2]
 SOURCES = {
     "fixtures": "\n".join(p.read_text() for p in sorted((REPO / "fixtures").rglob("*.py"))),
     "no final newline": "import keras\nx = keras.optimizers.Adam(lr=1)",
@@ -26,7 +25,7 @@ SOURCES = {
 }
 
 
-@pytest.mark.parametrize("source", SOURCES.values(), ids=SOURCES.keys())
+@pytest.mark.parametrize("source", sources(SOURCES, "fixtures"))
 def test_one_generation_gives_the_code_and_the_positions(source) -> None:
     module = cst.parse_module(source)
     names = [node for node in _nodes(module) if type(node) is cst.Name][::7]
@@ -49,7 +48,7 @@ REWRITES = {
 
 
 @pytest.mark.parametrize("rewrite", REWRITES.values(), ids=REWRITES.keys())
-@pytest.mark.parametrize("source", SOURCES.values(), ids=SOURCES.keys())
+@pytest.mark.parametrize("source", sources(SOURCES, "fixtures"))
 def test_the_rewrite_s_code_shares_the_original_s_generation(source, rewrite) -> None:
     module = cst.parse_module(source)
     rewritten = rewrite(module)

@@ -10,7 +10,7 @@ import libcst.metadata
 import pytest
 from libcst.metadata import MetadataWrapper, PositionProvider
 
-from conftest import REPO
+from conftest import REPO, sources
 from optfix.analysis.positions import positions
 
 SOURCES = {
@@ -31,7 +31,7 @@ def _expected(source: str):
     return module, MetadataWrapper(module, unsafe_skip_copy=True).resolve(PositionProvider)
 
 
-@pytest.mark.parametrize("source", SOURCES.values(), ids=SOURCES.keys())
+@pytest.mark.parametrize("source", sources(SOURCES, "every fixture"))
 def test_every_expression_and_whitespace_node_has_the_range_position_provider_gives(source, monkeypatch) -> None:
     """Counted from the tokens alone: the metadata machinery is not used."""
     module, expected = _expected(source)
@@ -40,7 +40,7 @@ def test_every_expression_and_whitespace_node_has_the_range_position_provider_gi
     assert positions(module, wanted) == {node: expected[node] for node in wanted}
 
 
-@pytest.mark.parametrize("source", SOURCES.values(), ids=SOURCES.keys())
+@pytest.mark.parametrize("source", sources(SOURCES, "every fixture"))
 def test_statements_and_blocks_whose_range_may_come_from_their_children_too(source) -> None:
     module, expected = _expected(source)
     assert positions(module, expected.keys()) == dict(expected)
@@ -53,7 +53,7 @@ def test_a_few_nodes_of_a_large_module() -> None:
     assert positions(module, names) == {node: expected[node] for node in names}
 
 
-@pytest.mark.parametrize("source", SOURCES.values(), ids=SOURCES.keys())
+@pytest.mark.parametrize("source", sources(SOURCES, "every fixture"))
 def test_the_first_nodes_alone_statements_among_them(source) -> None:
     module, expected = _expected(source)
     first = list(expected)[:40]
@@ -76,7 +76,7 @@ def test_code_after_the_last_node_asked_for_is_not_generated() -> None:
 HOISTING = (cst.BaseCompoundStatement, cst.SimpleStatementLine, cst.Else, cst.ExceptHandler, cst.Finally)
 
 
-@pytest.mark.parametrize("source", SOURCES.values(), ids=SOURCES.keys())
+@pytest.mark.parametrize("source", sources(SOURCES, "every fixture"))
 def test_statements_whose_range_comes_from_children_not_asked_for(source, monkeypatch) -> None:
     """A statement's range ends where its last child's does (a line's last small statement, a
     block's body): found without asking for those children, and without the metadata machinery."""

@@ -5,7 +5,7 @@ from __future__ import annotations
 import libcst as cst
 import pytest
 
-from conftest import REPO
+from conftest import REPO, sources
 from optfix.analysis.tree import children, descendants, skippable, transformed, trivia, walk
 
 EVERY_CONSTRUCT = '''\
@@ -68,7 +68,7 @@ class _Record(cst.CSTVisitor):
         self.calls.append(("leave", id(node)))
 
 
-@pytest.fixture(scope="module", params=SOURCES.values(), ids=SOURCES.keys())
+@pytest.fixture(scope="module", params=sources(SOURCES, "every fixture"))
 def module(request) -> cst.Module:
     """Parsed once for all the tests here: a libcst tree is immutable, and none is changed in place."""
     return cst.parse_module(request.param)
