@@ -87,8 +87,8 @@ def wrapper_message(file: FileContext, node: cst.ClassDef) -> str | None:
     bases_text = ", ".join(code(arg.value) for arg in node.bases)
     what = (f"it drives another optimizer ({code(driving.func)}()), as a subclass of {bases_text}"
             if driving is not None else f"it extends {bases_text}, a tensorflow_addons class")
-    return (f"{node.name.value} not migrated to Keras 3: {what}; a Keras 3 optimizer cannot drive another's updates, and "
-            f"optfix migrates classes of tf.keras's Optimizer only{way}")
+    driven = "a Keras 3 optimizer cannot drive another's updates, and " if driving is not None else ""
+    return f"{node.name.value} not migrated to Keras 3: {what}; {driven}optfix migrates classes of tf.keras's Optimizer only{way}"
 
 
 def dispatcher_message(node: cst.ClassDef) -> str | None:
