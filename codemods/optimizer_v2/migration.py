@@ -21,7 +21,7 @@ from optfix.codemods.optimizer_v2.kernels import written_out
 from optfix.codemods.optimizer_v2.outside_helpers import refuse_optimizer_handed_out
 from optfix.codemods.optimizer_v2.prepare import StepPreparation
 from optfix.codemods.optimizer_v2.slots import Build, slot_attributes
-from optfix.codemods.optimizer_v2.sparse import LAZY, WHOLE, as_branch, lazy_message, merged, sparse_kind
+from optfix.codemods.optimizer_v2.sparse import LAZY, NOTHING, WHOLE, as_branch, lazy_message, merged, sparse_kind
 from optfix.codemods.optimizer_v2.statements import Statements
 from optfix.codemods.optimizer_v2.update_step import UpdateStep
 from optfix.knowledge import optimizer_v2 as api
@@ -276,6 +276,10 @@ class Migration:
             self.reviews.append(Problem(method, f"{method.name.value}() removed: Keras 3 gives update_step the gradient of an "
                                                 "embedding made dense; this method updates whole variables as the dense one does, "
                                                 "but optfix does not prove it computes the same: compare the two"))
+        elif kind == NOTHING:
+            self.reviews.append(Problem(method, f"{method.name.value}() removed: it did nothing, so an embedding (a variable "
+                                                "given a sparse gradient) was never updated; Keras 3's update_step updates it "
+                                                "with the gradient made dense, as any other variable"))
 
     def _review_variable_names(self, methods: dict[str, cst.FunctionDef]) -> None:
         """`var.name` of a parameter of the update or of a helper it calls: the name of a variable."""

@@ -14,6 +14,8 @@ zero in the rows the batch did not touch.
   is not migrated.
 - One that writes whole variables, as the dense method does, goes, with a finding: optfix does
   not prove that it computes what the dense method computes.
+- One that does nothing (`pass`, a bare `return`) left an embedding's variable as it was; it goes,
+  with a finding: Keras 3's update_step updates such a variable as any other.
 """
 
 from __future__ import annotations
@@ -29,19 +31,21 @@ from optfix.rulekit.class_code import is_docstring, is_super_call
 if TYPE_CHECKING:
     from optfix.codemods.optimizer_v2.migration import Migration
 
-SAME, WHOLE, LAZY = "same as dense", "whole variables", "rows only"
+SAME, WHOLE, LAZY, NOTHING = "same as dense", "whole variables", "rows only", "nothing"
 _SCATTERS = ("scatter_add", "scatter_sub", "scatter_update", "scatter_nd_add", "scatter_nd_sub", "scatter_nd_update",
              "scatter_max", "scatter_min", "scatter_mul", "scatter_div")
 
 
 def sparse_kind(migration: Migration, method: cst.FunctionDef) -> tuple[str, cst.CSTNode | None]:
-    """SAME, WHOLE or LAZY, with the node that shows a lazy update."""
+    """SAME, WHOLE, LAZY or NOTHING, with the node that shows a lazy update."""
     params = [p.name.value for p in method.params.params]
     variable = params[2] if len(params) > 2 else None
     body = [s for s in method.body.body if not is_docstring(s)]
     calls = [c for s in body for c in descendants(s, cst.Call)]
     if body and all(isinstance(s, cst.SimpleStatementLine) and all(isinstance(small, cst.Raise) for small in s.body) for s in body):
         return SAME, None
+    if all(_does_nothing(s) for s in body):
+        return NOTHING, None
     for call in calls:
         kernel = sparse_kernel(migration, call)
         if kernel is not None:  # rows left as they were by a zero gradient: the dense update on it is the same
@@ -53,6 +57,19 @@ def sparse_kind(migration: Migration, method: cst.FunctionDef) -> tuple[str, cst
     if delegated and len(body) <= 3 and not any(_updates(c) for c in calls):
         return SAME, None
     return WHOLE, None
+
+
+def _does_nothing(statement: cst.BaseStatement) -> bool:
+    """`pass`, `...`, or `return` / `return None`."""
+    if not isinstance(statement, cst.SimpleStatementLine):
+        return False
+    for small in statement.body:
+        if isinstance(small, cst.Pass) or isinstance(small, cst.Expr) and isinstance(small.value, cst.Ellipsis):
+            continue
+        if isinstance(small, cst.Return) and (small.value is None or isinstance(small.value, cst.Name) and small.value.value == "None"):
+            continue
+        return False
+    return True
 
 
 def _writes_rows(migration: Migration, call: cst.Call, variable: str | None) -> bool:

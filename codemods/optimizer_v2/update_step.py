@@ -18,6 +18,7 @@ from optfix.analysis.tree import code, descendants
 from optfix.codemods.optimizer_v2.expressions import Translate, literal
 from optfix.codemods.optimizer_v2.rows_guard import local_tensorflow
 from optfix.codemods.optimizer_v2.statements import Statements
+from optfix.knowledge.tf_math import IDENTITY
 from optfix.lazy import libcst as cst
 from optfix.rulekit.class_code import assignment_of, expression_of, flat, is_docstring, is_super_call
 
@@ -210,13 +211,18 @@ class UpdateStep:
                 if key not in elsewhere and key in bound:
                     continue  # read by no method, and a name the update binds: not written out, so they do not clash
                 self.keys[key] = node
-                if isinstance(value, cst.Name) and value.value == key:
-                    continue  # `beta_1_t=beta_1_t`: the local is already there
+                if self._names_itself(value, key):
+                    continue  # `beta_1_t=beta_1_t`, `"momentum": tf.identity(momentum)`: the local is already there
                 if "\n" in code(value) and not getattr(value, "lpar", True):  # an argument over lines: a statement needs the parentheses
                     value = value.with_changes(lpar=[cst.LeftParen()], rpar=[cst.RightParen()])
                 line = cst.SimpleStatementLine([cst.Assign([cst.AssignTarget(cst.Name(key))], value)])
                 lines.append(line.with_changes(leading_lines=statement.leading_lines) if index == 0 else line)
         return lines
+
+    def _names_itself(self, value: cst.BaseExpression, key: str) -> bool:
+        if isinstance(value, cst.Call) and len(value.args) == 1 and self.migration.qualified(value.func) in IDENTITY:
+            value = value.args[0].value
+        return isinstance(value, cst.Name) and value.value == key
 
     def _read_elsewhere(self) -> set[str]:
         """The keys the class reads outside _prepare_local (`x["k"]`, `x.get("k")`): a coefficient
