@@ -37,6 +37,12 @@ def argument(call: cst.Call, position: int, keyword: str) -> cst.BaseExpression 
     return None
 
 
+def is_tf_function(migration: Migration, decorator: cst.BaseExpression) -> bool:
+    """`@tf.function`, `@tf.function(jit_compile=True)`."""
+    func = decorator.func if isinstance(decorator, cst.Call) else decorator
+    return migration.qualified(func) in ("tensorflow.function", "tensorflow.compat.v1.function")
+
+
 def self_method(call: cst.Call) -> str | None:
     """`name` of `self.name(...)`."""
     return call.func.attr.value if is_self_attribute(call.func) else None

@@ -66,7 +66,8 @@ class OptimizerV2Rule(Rule):
     - `_prepare_local` and `_resource_apply_dense(grad, var, apply_state)` become one
       `update_step(gradient, variable, learning_rate)`: the coefficients are computed at its top,
       each a local named by its key (`coefficients["beta_1_t"]` reads `beta_1_t`; `lr_t` is the
-      learning-rate argument in the variable's dtype); a helper method handed `apply_state` takes
+      learning-rate argument in the variable's dtype; a `tf.function` decorator goes, as Keras 3
+      compiles the step itself and may run on JAX); a helper method handed `apply_state` takes
       the coefficients it reads instead, each a parameter named by its key
       (`self._decay_weights_op(var, lr_t, weight_decay_rate)`, a `tf.function` decorator gone), and
       one that only looks a coefficient up and returns it with the dictionary to pass on
@@ -462,8 +463,8 @@ class OptimizerV2Rule(Rule):
         if migration.local_tensorflow:  # maybe read nowhere else now
             dropped = dropped | {imports.name_for("tensorflow", "tensorflow.compat.v2")}
         for name in dropped:
-            if name in imports.origins:
-                self.file.remove_import_if_unused(*imports.origins[name])
+            for origin in [imports.origins[name], *imports.also_from.get(name, ())] if name in imports.origins else ():
+                self.file.remove_import_if_unused(*origin)
 
 
 def _api_used(node: cst.ClassDef) -> set[str]:

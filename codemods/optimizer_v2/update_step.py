@@ -15,7 +15,7 @@ from collections import Counter
 from typing import TYPE_CHECKING
 
 from optfix.analysis.tree import code, descendants
-from optfix.codemods.optimizer_v2.expressions import Translate, literal
+from optfix.codemods.optimizer_v2.expressions import Translate, is_tf_function, literal
 from optfix.codemods.optimizer_v2.rows_guard import local_tensorflow
 from optfix.codemods.optimizer_v2.statements import Statements
 from optfix.knowledge.tf_math import IDENTITY
@@ -140,8 +140,9 @@ class UpdateStep:
         if renames:
             statements = [s.visit(_Rename(renames)) for s in statements]
         signature = cst.parse_statement(f"def update_step(self, {gradient}, {variable}, {learning_rate}):\n    pass\n")
-        return self.dense.with_changes(
+        return self.dense.with_changes(  # a tf.function decorator goes: TensorFlow's, where Keras 3 may run on JAX
             name=cst.Name("update_step"), params=signature.params,
+            decorators=[d for d in self.dense.decorators if not is_tf_function(self.migration, d.decorator)],
             body=self.dense.body.with_changes(body=[*docstring, *local_tensorflow(self.migration, [*opening, *statements], gradient)]),
         )
 

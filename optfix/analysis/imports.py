@@ -29,7 +29,7 @@ from optfix.analysis.project_imports import Resolution, is_project_path, resolve
 from optfix.analysis.star_imports import is_project_star, star_bindings
 from optfix.analysis.tree import walk
 from optfix.knowledge.keras import star_exported
-from optfix.knowledge.namespaces import KERAS_ROOTS, TF1_API_ROOTS, keras_member
+from optfix.knowledge.namespaces import KERAS_ROOTS, TF1_API_ROOTS, TF2_API_ROOTS, keras_member
 
 
 _HOLDS_STATEMENTS: dict[type, bool] = {}  # node type -> whether statements (and so imports) can be inside
@@ -41,6 +41,7 @@ class ImportTable(cst.CSTVisitor):
         self.bindings: dict[str, str] = {}
         # name -> (module, imported name, alias): the arguments libcst's import visitors take
         self.origins: dict[str, tuple[str, str | None, str | None]] = {}
+        self.also_from: dict[str, list[tuple[str, str | None, str | None]]] = {}  # the same thing imported again, another way
         self.rebound: set[str] = set()
         self.path: Path | None = None  # the file's, to find the project's own modules from
         self.through_stars: dict[str, str] = {}  # name -> what a star import of a project module binds it to
@@ -223,6 +224,8 @@ class ImportTable(cst.CSTVisitor):
             self.origins[name] = origin
         elif not _same_thing(self.bindings[name], qualified):
             self.rebound.add(name)  # imported as two different things: which one a use reads is not told
+        elif origin != self.origins.get(name):
+            self.also_from.setdefault(name, []).append(origin)
 
     def _bind_star(self, module: str) -> None:
         """`from module import *` of a Keras optimizer namespace: the names optfix knows it exports;
@@ -374,8 +377,9 @@ class _ExpressionBindings(cst.CSTVisitor):
 def _same_thing(first: str, second: str) -> bool:
     """Two imports of one name that bind the same thing, the same member of Keras through two
     roots (`keras.optimizers.Adam`, `tensorflow.keras.optimizers.Adam`: a fallback's), or TF 1's
-    API as TensorFlow and as its compat.v1 module (a version check's)."""
-    if first == second or first in KERAS_ROOTS and second in KERAS_ROOTS or first in TF1_API_ROOTS and second in TF1_API_ROOTS:
+    API as TensorFlow and as its compat.v1 module (a version check's), TF 2's as TensorFlow and as
+    compat.v2."""
+    if first == second or any(first in roots and second in roots for roots in (KERAS_ROOTS, TF1_API_ROOTS, TF2_API_ROOTS)):
         return True
     member = keras_member(first)
     return member is not None and member == keras_member(second)

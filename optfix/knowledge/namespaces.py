@@ -18,6 +18,10 @@ KERAS_ROOTS = (
 # tensorflow as tf`, then `import tensorflow.compat.v1 as tf` where the version is 2): one API.
 TF1_API_ROOTS = ("tensorflow", "tensorflow.compat.v1")
 
+# What a TF 2 program's `tf` is: TensorFlow, or its compat.v2 API (`import tensorflow as tf`, then
+# `import tensorflow.compat.v2 as tf`, as Google's research code writes): one API under TF 2.
+TF2_API_ROOTS = ("tensorflow", "tensorflow.compat.v2")
+
 
 def keras_member(qualified_name: str | None) -> str | None:
     """`tensorflow.keras.optimizers.get` -> `optimizers.get`; None outside Keras."""

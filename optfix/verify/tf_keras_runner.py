@@ -81,10 +81,11 @@ def _start() -> None:
     os.environ.update(ENVIRONMENT)
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
     import tensorflow as tf
+    import tensorflow.compat.v2 as tf2  # `import tensorflow.compat.v2 as tf`: a module of its own
     import tensorflow.keras.optimizers  # noqa: F401  (the module `from tensorflow.keras.optimizers import ...` reads)
 
     legacy = tf.keras.optimizers.legacy
-    for namespace in (tf.keras.optimizers, sys.modules["tensorflow.keras.optimizers"]):
+    for namespace in (tf.keras.optimizers, sys.modules["tensorflow.keras.optimizers"], tf2.keras.optimizers):
         for name in dir(legacy):
             if isinstance(getattr(legacy, name), type):  # Optimizer, Adam, SGD, ...: OptimizerV2's classes
                 setattr(namespace, name, getattr(legacy, name))

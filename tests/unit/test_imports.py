@@ -112,6 +112,16 @@ def test_tensorflow_imported_as_itself_and_its_v1_api_is_tf1s_api(source, qualif
     assert table.qualified_name(cst.parse_expression("tf.train.AdamOptimizer")) == qualified
 
 
+@pytest.mark.parametrize("source", [
+    "import tensorflow as tf\nimport tensorflow.compat.v2 as tf\n",
+    "import tensorflow.compat.v2 as tf\nimport tensorflow as tf\n",
+], ids=["tf-then-v2", "v2-then-tf"])
+def test_tensorflow_imported_as_itself_and_its_v2_api_is_tf2s_api(source) -> None:
+    for table in (ImportTable.of(cst.parse_module(source)), ImportTable.of_ast(ast.parse(source))):
+        qualified = table.qualified_name(cst.parse_expression("tf.keras.optimizers.Optimizer"))
+        assert qualified in ("tensorflow.keras.optimizers.Optimizer", "tensorflow.compat.v2.keras.optimizers.Optimizer")
+
+
 def test_keras_imported_from_either_root_is_keras() -> None:
     table = ImportTable.of(cst.parse_module("try:\n    import keras\nexcept ImportError:\n    from tensorflow import keras\n"))
     assert table.qualified_name(cst.parse_expression("keras.optimizers.Adam")) == "keras.optimizers.Adam"
