@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 from optfix.analysis.tree import code
 from optfix.codemods.get_updates.backend_calls import BackendCalls
 from optfix.codemods.get_updates.pre_step import read_before_the_step
-from optfix.codemods.get_updates.tensor_operands import tensor_operands
+from optfix.rulekit.tensor_operands import tensor_operands
 from optfix.rulekit.migrated_optimizers import variable_name_review
 from optfix.rulekit.class_code import assignment_of, attributes_named, expression_of, flat, names_in
 from optfix.knowledge import backend as facts
@@ -44,7 +44,7 @@ def update_step_method(migration: Migration, before, loops: list[cst.For], param
             body.append(statement)
         body += _loop_body(migration, loop.body.body, translate, {param_list, grads})
     every_variable = set(bound).union(*unpacked.values())
-    body = [tensor_operands(migration, s, every_variable) for s in read_before_the_step(migration, body, bound, unpacked)]
+    body = [tensor_operands(migration.names.ops, s, every_variable) for s in read_before_the_step(migration, body, bound, unpacked)]
     return migration.method("update_step(self, gradient, variable, learning_rate)", header, body)
 
 

@@ -21,6 +21,7 @@ from optfix.codemods.optimizer_v2.statements import Statements
 from optfix.knowledge.tf_math import IDENTITY
 from optfix.lazy import libcst as cst
 from optfix.rulekit.class_code import assignment_of, expression_of, flat, is_docstring, is_super_call
+from optfix.rulekit.tensor_operands import tensor_operands, variable_names
 
 if TYPE_CHECKING:
     from optfix.codemods.optimizer_v2.migration import Migration
@@ -139,6 +140,8 @@ class UpdateStep:
         renames = {old: new for old, new in ((grad, gradient), (var, variable)) if old != new}
         if renames:
             statements = [s.visit(_Rename(renames)) for s in statements]
+        variables = variable_names(statements, {variable}, _reads_a_slot)
+        statements = [tensor_operands(self.migration.names.ops, s, variables) for s in statements]
         signature = cst.parse_statement(f"def update_step(self, {gradient}, {variable}, {learning_rate}):\n    pass\n")
         return self.dense.with_changes(  # a tf.function decorator goes: TensorFlow's, where Keras 3 may run on JAX
             name=cst.Name("update_step"), params=signature.params,
@@ -439,3 +442,9 @@ def _if_without_state_reads(statement: cst.If, state: set[str], hidden: set[str]
         lines = without_state_reads(orelse.body.body, state, hidden, var, dtype) or [cst.SimpleStatementLine([cst.Pass()])]
         orelse = orelse.with_changes(body=orelse.body.with_changes(body=lines))
     return statement.with_changes(body=statement.body.with_changes(body=body), orelse=orelse)
+
+
+def _reads_a_slot(value: cst.BaseExpression) -> bool:
+    """`self.m_slots[self._get_variable_index(variable)]`."""
+    return (isinstance(value, cst.Subscript) and isinstance(value.value, cst.Attribute)
+            and value.value.attr.value.endswith("_slots") and "_get_variable_index" in code(value))
