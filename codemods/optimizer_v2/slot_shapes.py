@@ -16,6 +16,7 @@ from optfix.analysis.tree import code
 from optfix.codemods.optimizer_v2.expressions import argument, literal
 from optfix.knowledge import optimizer_v2 as api
 from optfix.lazy import libcst as cst
+from optfix.rulekit.calls import constant
 
 if TYPE_CHECKING:
     from optfix.codemods.optimizer_v2.slots import Build
@@ -28,8 +29,26 @@ def tensor_initializer(build: Build, node: cst.BaseExpression | None) -> str | N
     return api.TENSOR_INITIALIZERS.get(build.migration.qualified(node.func) or "")
 
 
+def scalar_constant(build: Build, node: cst.BaseExpression | None) -> str | None:
+    """The Keras 3 initializer of `tf.constant(0.0)` given as a slot's initial value: a scalar
+    slot (a statistic per variable), made in the variable's dtype as OptimizerV2 made it."""
+    if not isinstance(node, cst.Call) or build.migration.qualified(node.func) not in api.CONSTANT_FUNCTIONS:
+        return None
+    value = argument(node, 0, "value")
+    extra = [a for a in node.args if a.value is not value]
+    if value is None or any(a.keyword is None or a.keyword.value != "dtype" for a in extra):  # a dtype other than the variable's fails there
+        return None
+    number = constant(value)
+    if not isinstance(number, (int, float)) or isinstance(number, bool):
+        return None
+    if number == 0:
+        return build.migration.string("zeros")
+    return f"{build.migration.names.keras}.initializers.Constant({code(value)})"
+
+
 def has_own_shape(build: Build, call: cst.Call) -> bool:
-    return argument(call, 3, "shape") is not None or tensor_initializer(build, argument(call, 2, "initializer")) is not None
+    given = argument(call, 2, "initializer")
+    return argument(call, 3, "shape") is not None or tensor_initializer(build, given) is not None or scalar_constant(build, given) is not None
 
 
 def shaped_slot(build: Build, call: cst.Call, loop_variable: str) -> cst.BaseExpression | None:
@@ -37,7 +56,10 @@ def shaped_slot(build: Build, call: cst.Call, loop_variable: str) -> cst.BaseExp
     migration = build.migration
     given, shape = argument(call, 2, "initializer"), argument(call, 3, "shape")
     initializer = tensor_initializer(build, given)
-    if initializer is not None:
+    constant = scalar_constant(build, given) if shape is None else None
+    if constant is not None:
+        shape, written_initializer = cst.Tuple([]), constant
+    elif initializer is not None:
         if shape is not None:
             migration.problem(call, "add_slot() with both a tensor as initializer and a shape: optfix migrates one or the other")
             return None

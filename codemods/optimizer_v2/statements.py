@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from optfix.analysis.tree import descendants
+from optfix.analysis.tree import code, descendants
 from optfix.knowledge import optimizer_v2 as api
 from optfix.knowledge.namespaces import keras_member
 from optfix.lazy import libcst as cst
@@ -262,12 +262,32 @@ class Statements:
             return [made for element in value.elements for made in self._effect(element.value, line)]
         if isinstance(value, cst.Name):
             return []
+        chosen = self._chosen_update(value)
+        if chosen is not None:
+            return [cst.SimpleStatementLine([self._update(*chosen, line)])]
         if self._collects_into_list(value):
             items = value.args[0].value if value.args else cst.List([])
             elements = items.elements if isinstance(items, (cst.List, cst.Tuple)) and value.func.attr.value == "extend" else [cst.Element(items)]
             return [made for element in elements for made in self._effect(element.value, line)]
         self._no_updates_inside(value)
         return [cst.SimpleStatementLine([cst.Expr(value.visit(self.translate))])]
+
+    def _chosen_update(self, value: cst.BaseExpression) -> tuple[str, cst.BaseExpression, cst.BaseExpression] | None:
+        """`tf.cond(c, lambda: K.update(x, a), lambda: K.update(x, b))`, one update of one variable
+        either way, as the update of `ops.where(c, a, b)`: the same value, both branches computed."""
+        if not isinstance(value, cst.Call) or self.migration.qualified(value.func) not in api.BRANCH_FUNCTIONS:
+            return None
+        test = argument(value, 0, "pred")
+        branches = [argument(value, 1, "true_fn"), argument(value, 2, "false_fn")]
+        if test is None or len(value.args) != 3 or not all(isinstance(b, cst.Lambda) and not b.params.params for b in branches):
+            return None
+        updates = [self.assign_call(b.body) for b in branches]
+        if any(u is None for u in updates) or updates[0][0] != updates[1][0] or code(updates[0][1]) != code(updates[1][1]):
+            return None
+        self.migration.uses_ops = True
+        where = cst.parse_expression(f"{self.migration.names.ops}.where(_, _, _)")
+        where = where.with_changes(args=[arg.with_changes(value=node) for arg, node in zip(where.args, (test, updates[0][2], updates[1][2]))])
+        return updates[0][0], updates[0][1], where
 
     def _update(self, method: str, variable, value, line) -> cst.Expr:
         self._no_updates_inside(value)

@@ -101,6 +101,10 @@ SCATTER_METHODS = {"scatter_add": "assign_add", "scatter_sub": "assign_sub", "sc
 BACKEND_UPDATES = {"backend.update": ("assign", "new_x"), "backend.update_add": ("assign_add", "increment"),
                    "backend.update_sub": ("assign_sub", "decrement")}
 
+# A graph's choice between two branches, `tf.cond(pred, true_fn, false_fn)`.
+BRANCH_FUNCTIONS = frozenset({"tensorflow.cond", "tensorflow.compat.v1.cond", "tensorflow.python.ops.control_flow_ops.cond",
+                              "tensorflow.python.ops.cond.cond"})
+
 # What only grouped or ordered graph operations: `tf.group(...)` gives nothing to keep in eager
 # code, and the blocks of these context managers run in order without them.
 GROUP_FUNCTIONS = frozenset({"tensorflow.group", "tensorflow.compat.v1.group", "tensorflow.python.ops.control_flow_ops.group",
@@ -131,6 +135,7 @@ INITIALIZER_STRINGS = frozenset({"zeros", "ones"})
 # Tensors given to add_slot as the initial value (`tf.zeros(shape=[], dtype=var.dtype)`): the
 # slot takes the tensor's shape (OptimizerV2 made it a variable of the variable's dtype), and the
 # Keras 3 initializer that fills that shape alike.
+CONSTANT_FUNCTIONS = frozenset({"tensorflow.constant", "tensorflow.compat.v1.constant"})
 TENSOR_INITIALIZERS = {
     "tensorflow.zeros": "zeros", "tensorflow.compat.v1.zeros": "zeros",
     "tensorflow.ones": "ones", "tensorflow.compat.v1.ones": "ones",
