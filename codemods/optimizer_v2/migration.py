@@ -210,7 +210,10 @@ class Migration:
             replaced[id(init)] = Constructor(self, init, self.hypers, fold_decay=bool(self.decayed_reads)).build()
             if self.initial_decay:
                 replaced[id(init)] = with_initial_decay(self, replaced[id(init)])
-        step_method = self.step_variable.method() if self.step_variable is not None else None
+        step_method = None
+        if self.step_variable is not None:
+            step_method = self.step_variable.method()
+            self.reviews = self.step_variable.on_original(self.reviews)
         if self.problems:
             return None
         body = []

@@ -25,6 +25,7 @@ shape: the class is left to the other checks, or refused with the reason.
 
 from __future__ import annotations
 
+import ast
 from typing import TYPE_CHECKING
 
 from optfix.analysis.tree import code, descendants
@@ -33,7 +34,7 @@ from optfix.codemods.optimizer_v2.statements import Statements
 from optfix.knowledge import optimizer_v2 as api
 from optfix.knowledge.tf_math import IDENTITY
 from optfix.lazy import libcst as cst
-from optfix.rulekit.class_code import assignment_of, expression_of, is_docstring, is_self_attribute, is_super_call
+from optfix.rulekit.class_code import Problem, assignment_of, descendant_ids, expression_of, is_docstring, is_self_attribute, is_super_call
 
 if TYPE_CHECKING:
     from optfix.codemods.optimizer_v2.migration import Migration
@@ -47,16 +48,29 @@ class StepVariable:
 
     def __init__(self, migration: Migration, variable: str, snapshot: str) -> None:
         self.migration, self.variable, self.snapshot = migration, variable, snapshot
+        self.original: cst.ClassDef = migration.node  # the class as written
         self.node: cst.ClassDef = migration.node
         self.lines: list[cst.BaseStatement] = []  # the new value, computed from the variable
         self.value: cst.BaseExpression | None = None
         self.dtypes: list[str] = []
 
+    def on_original(self, reviews: list[Problem]) -> list[Problem]:
+        """The reviews, each at a node of the class as written: a rewritten method's at the method."""
+        original = self.original
+        originals = descendant_ids(original)
+        methods = {s.name.value: s for s in original.body.body if isinstance(s, cst.FunctionDef)}
+        located = []
+        for review in reviews:
+            node = review.node
+            if id(node) not in originals:
+                node = methods.get(node.name.value, original.name) if isinstance(node, cst.FunctionDef) else original.name
+            located.append(Problem(node, review.message))
+        return located
+
     def method(self) -> cst.FunctionDef:
         """`_backend_update_step`, in Keras 3 terms."""
         migration = self.migration
-        translate = migration.translator()
-        lines = Statements(migration, translate, updates=True).body(list(self.lines))
+        lines = Statements(migration, migration.translator(), updates=True).body(list(self.lines))
         value = code(self.value.visit(migration.translator()))
         opening = [f"{name} = self.{self.variable}.dtype" for name in self.dtypes]
         text = "\n".join([f"def _backend_update_step(self, {', '.join(_PARAMETERS)}):",
@@ -193,14 +207,17 @@ def _rewritten_writer(step: StepVariable, method: cst.FunctionDef, written: list
         lines, dtypes = _slice(body[:index], value, params, method.name.value, step)
         if lines is None or not dtypes:
             return None
-        written.append(code(cst.Module(body=lines)).replace(" ", "") + code(value).replace(" ", ""))
-        step.lines, step.value, step.dtypes = lines, value.visit(_SnapshotAsVariable(step.snapshot, variable)), dtypes
+        written.append(ast.dump(ast.parse(code(cst.Module(body=[*lines, cst.SimpleStatementLine([cst.Expr(value)])])))))
+        if step.value is None:  # the first writer's statements (all compute the same)
+            step.lines = [s.visit(_SnapshotAsVariable(step.snapshot, variable)) for s in lines]
+            step.value, step.dtypes = value.visit(_SnapshotAsVariable(step.snapshot, variable)), dtypes
         migration.uses_ops = True
         kept = body[:index] + ([] if target is None else [cst.parse_statement(
             f"{target} = {migration.names.ops}.cast(self.{variable}, {dtypes[0]})\n")]) + body[index + 1:]
         if len(writes) != 1:
             return None
-        return method.with_changes(body=method.body.with_changes(body=_without_dead_snapshot_reads(kept, step.snapshot)))
+        feeding = {id(s) for s in lines}
+        return method.with_changes(body=method.body.with_changes(body=_without_dead_lines(kept, step.snapshot, feeding)))
     return None
 
 
@@ -260,7 +277,7 @@ def _slice(before: list[cst.BaseStatement], value: cst.BaseExpression, params: l
         dtypes.append(name)
     if set(_PARAMETERS) & {n.value for s in lines for n in descendants(s, cst.Name)}:
         return None, []
-    return [s.visit(_SnapshotAsVariable(step.snapshot, step.variable)) for s in lines], dtypes
+    return lines, dtypes
 
 
 def _names(node: cst.CSTNode) -> set[str]:
@@ -270,16 +287,16 @@ def _names(node: cst.CSTNode) -> set[str]:
     return {n.value for n in descendants(node, cst.Name) if id(n) not in attributes and id(n) not in keywords}
 
 
-def _without_dead_snapshot_reads(body: list[cst.BaseStatement], snapshot: str) -> list[cst.BaseStatement]:
-    """Without the assignments that read the snapshot and whose name nothing after reads (they
-    only fed the write, now gone)."""
+def _without_dead_lines(body: list[cst.BaseStatement], snapshot: str, feeding: set[int]) -> list[cst.BaseStatement]:
+    """Without the assignments that read the snapshot or computed the written value (`feeding`)
+    and whose name nothing after reads: they only fed the write, now gone."""
     while True:
         for index, statement in enumerate(body):
             assignment = assignment_of(statement)
             if assignment is None or not isinstance(assignment[0], cst.Name):
                 continue
             reads = any(is_self_attribute(a) and a.attr.value == snapshot for a in descendants(assignment[1], cst.Attribute))
-            if reads and not _read_before_bound(assignment[0].value, body[index + 1:]):
+            if (reads or id(statement) in feeding) and not _read_before_bound(assignment[0].value, body[index + 1:]):
                 body = body[:index] + body[index + 1:]
                 break
         else:
