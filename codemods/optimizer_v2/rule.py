@@ -275,8 +275,8 @@ class OptimizerV2Rule(Rule):
     or with a shape read from the variable, TensorFlow's fused kernels optfix has not written out
     (`ResourceApplyAdagradDA`, ...) and kernel calls inside an expression, updates that hand the
     optimizer to a function outside the class (`_apply_weight_decays(self, var, var_t)`: it may use
-    OptimizerV2's state), classes that read the learning rate both with and without the
-    decay, subclasses of the other built-in optimizers (SGD's sparse path with momentum is lazy,
+    OptimizerV2's state), classes that read the learning rate both with and without the decay, or read the decayed
+    rate and `self._initial_decay` as a number, subclasses of the other built-in optimizers (SGD's sparse path with momentum is lazy,
     Nadam's schedule, Adagrad's and RMSprop's epsilon differ from Keras 3's) and subclasses of Adam
     that override its slots or call its dense method other than once, and classes whose base class optfix cannot resolve
     through the imports (an alias chosen at import time). Classes

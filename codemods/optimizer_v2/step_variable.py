@@ -18,7 +18,9 @@ Nadam does, once per step before the updates: `_backend_update_step` computes th
 variable (which still holds the snapshot) and assigns it, then calls the base class's; the
 variable is made in `build()` with its initial value and dtype; where the update read the written
 value (`m_schedule_new = tf.identity(assign(...))`) it reads the variable, cast to its dtype.
-Where anything else reads the snapshot (the value before the step), or the new value depends on
+The guard on the dtype goes: a variable of another dtype, for which OptimizerV2 computed the value
+in that dtype without writing it, reads the written value cast (the same up to rounding). The
+statements that only fed the write go from the update. Where anything else reads the snapshot (the value before the step), or the new value depends on
 the model variable, its gradient or the variable itself rather than the snapshot, it is not this
 shape: the class is left to the other checks, or refused with the reason.
 """
