@@ -122,11 +122,11 @@ class Migration:
         self.methods = methods
         self._refuse_machinery(methods)
         refuse_optimizer_handed_out(self, methods)
-        if not self.problems and (found := step_variable(self, methods)) is not None:
+        if not self.problems and self.built_in is None and (found := step_variable(self, methods)) is not None:
             self.step_variable, self.node = found, found.node
             methods = {s.name.value: s for s in self.node.body.body if isinstance(s, cst.FunctionDef)}
             self.own_methods, self.methods = set(methods), methods
-        self.initial_decay = reads_initial_decay(self, methods)
+        self.initial_decay = self.built_in is None and reads_initial_decay(self, methods)  # a built-in's subclass: refused where it reads it
         if api.STEP_PREPARATION in methods and not self.problems:
             self.preparation = StepPreparation(self, methods[api.STEP_PREPARATION], methods)
         if self.built_in is not None:
