@@ -248,7 +248,7 @@ class OptimizerV2Rule(Rule):
     SGD and Adam, or vendored with TensorFlow's kernels (SGD, Adam, Adagrad, RMSprop, Adadelta, Adamax, FTRL), equal
     Keras 3's built-ins, and so does TensorFlow's Nadam with its schedule decay at 1. Each TensorFlow-to-`keras.ops`
     pair is checked on the installed libraries, and each written-out kernel, dense or row-wise,
-    against TensorFlow's own. TensorFlow's own SGD, RMSprop, Adadelta and Ftrl, migrated from the installed
+    against TensorFlow's own. TensorFlow's own SGD, RMSprop, Adadelta, Ftrl and Nadam, migrated from the installed
     tf_keras, equal it with an embedding too; a migration that imports TensorFlow only for an
     embedding's rows runs on JAX with TensorFlow's import failing.
 
