@@ -74,7 +74,7 @@ class StepVariable:
         migration = self.migration
         lines = Statements(migration, migration.translator(), updates=True).body(list(self.lines))
         value = code(self.value.visit(migration.translator()))
-        opening = [f"{name} = self.{self.variable}.dtype" for name in self.dtypes]
+        opening = [f"{name} = self.{self.variable}.dtype" for name in self.dtypes]  # none where the value reads no dtype
         text = "\n".join([f"def _backend_update_step(self, {', '.join(_PARAMETERS)}):",
                           *(f"    {line}" for line in opening), *(f"    {line}" if line.strip() else "" for line in _code_lines(lines)),
                           f"    self.assign(self.{self.variable}, {value})",
@@ -193,7 +193,8 @@ def _returns_base_prepare(statement: cst.BaseStatement) -> bool:
 
 def _rewritten_writer(step: StepVariable, method: cst.FunctionDef, written: list[str]) -> cst.FunctionDef | None:
     """The method with its write of the variable read back instead; None where it writes it
-    otherwise than as a statement of its own, or from other than the snapshot."""
+    otherwise than as a statement of its own (left to the other checks), or, with a problem, from
+    other than the snapshot and the step's numbers."""
     migration, variable = step.migration, step.variable
     body = list(method.body.body)
     statements = Statements(migration, migration.translator(), updates=True)
@@ -201,26 +202,25 @@ def _rewritten_writer(step: StepVariable, method: cst.FunctionDef, written: list
     if not writes:
         return method
     params = [p.name.value for p in method.params.params]
-    for index, statement in enumerate(body):
-        found = _write(statements, statement, variable)
-        if found is None:
-            continue
-        target, value = found
-        lines, dtypes = _slice(body[:index], value, params, method.name.value, step)
-        if lines is None or not dtypes:
-            return None
-        written.append(ast.dump(ast.parse(code(cst.Module(body=[*lines, cst.SimpleStatementLine([cst.Expr(value)])])))))
-        if step.value is None:  # the first writer's statements (all compute the same)
-            step.lines = [s.visit(_SnapshotAsVariable(step.snapshot, variable)) for s in lines]
-            step.value, step.dtypes = value.visit(_SnapshotAsVariable(step.snapshot, variable)), dtypes
-        migration.uses_ops = True
-        kept = body[:index] + ([] if target is None else [cst.parse_statement(
-            f"{target} = {migration.names.ops}.cast(self.{variable}, {dtypes[0]})\n")]) + body[index + 1:]
-        if len(writes) != 1:
-            return None
-        feeding = {id(s) for s in lines}
-        return method.with_changes(body=method.body.with_changes(body=_without_dead_lines(kept, step.snapshot, feeding)))
-    return None
+    found = [(index, w) for index, statement in enumerate(body) if (w := _write(statements, statement, variable)) is not None]
+    if len(writes) != 1 or len(found) != 1:
+        return None
+    [(index, (target, value))] = found
+    lines, dtypes, why = _slice(body[:index], value, params, method.name.value, step)
+    if why is not None:
+        migration.problem(body[index], f"it writes self.{variable} in {method.name.value}() from the snapshot _prepare() takes, but "
+                                       f"{why}: Keras 3 writes it once per step, before the updates (in _backend_update_step)")
+        return None
+    written.append(ast.dump(ast.parse(code(cst.Module(body=[*lines, cst.SimpleStatementLine([cst.Expr(value)])])))))
+    if step.value is None:  # the first writer's statements (all compute the same)
+        step.lines = [s.visit(_SnapshotAsVariable(step.snapshot, variable)) for s in lines]
+        step.value, step.dtypes = value.visit(_SnapshotAsVariable(step.snapshot, variable)), dtypes
+    migration.uses_ops = True
+    ops = migration.names.ops
+    read = f"{ops}.cast(self.{variable}, {dtypes[0]})" if dtypes else f"{ops}.convert_to_tensor(self.{variable})"
+    kept = body[:index] + ([] if target is None else [cst.parse_statement(f"{target} = {read}\n")]) + body[index + 1:]
+    feeding = {id(s) for s in lines}
+    return method.with_changes(body=method.body.with_changes(body=_without_dead_lines(kept, step.snapshot, feeding)))
 
 
 def _writes(statements: Statements, node: cst.CSTNode, variable: str) -> bool:
@@ -247,22 +247,22 @@ def _write(statements: Statements, statement: cst.BaseStatement, variable: str) 
 
 
 def _slice(before: list[cst.BaseStatement], value: cst.BaseExpression, params: list[str], method: str,
-           step: StepVariable) -> tuple[list[cst.BaseStatement] | None, list[str]]:
-    """The statements the value needs, the snapshot read as the variable (which holds it until
-    the assignment), and the names of the dtype among them; None where it needs the method's
-    other parameters, the variable itself, or a name bound otherwise than by one assignment."""
+           step: StepVariable) -> tuple[list[cst.BaseStatement], list[str], str | None]:
+    """The statements the value needs and the names of the dtype among them; or why they cannot
+    be computed once per step: they need the method's other parameters (the variable, its
+    gradient), the step-wide variable itself, or a name bound otherwise than by one assignment."""
     dtype_params = {params[2]} if method == api.PREPARE and len(params) == 4 else set()
     needed = _names(value)
     lines, dtypes = [], []
+    itself = f"it is written from self.{step.variable} itself, which an update before may have written"
     if any(is_self_attribute(a) and a.attr.value == step.variable for a in descendants(value, cst.Attribute)):
-        return None, []
+        return [], [], itself
     for statement in reversed(before):
-        bound = {n.value for t in descendants(statement, cst.AssignTarget) for n in descendants(t, cst.Name)}
-        if not bound & needed:
+        if not _bound(statement) & needed:
             continue
         assignment = assignment_of(statement)
         if assignment is None or not isinstance(assignment[0], cst.Name):
-            return None, []
+            return [], [], f"the value needs {', '.join(sorted(_bound(statement) & needed))}, bound otherwise than by one assignment"
         name = assignment[0].value
         needed.discard(name)
         source = code(assignment[1]).replace(" ", "")
@@ -270,16 +270,25 @@ def _slice(before: list[cst.BaseStatement], value: cst.BaseExpression, params: l
             dtypes.append(name)
             continue
         if any(is_self_attribute(a) and a.attr.value == step.variable for a in descendants(assignment[1], cst.Attribute)):
-            return None, []
+            return [], [], itself
         needed |= _names(assignment[1])
         lines.insert(0, statement)
     for name in sorted(needed & set(params[1:])):
         if name not in dtype_params:
-            return None, []
+            return [], [], f"the value reads {name}, so each variable's update wrote a value of its own"
         dtypes.append(name)
-    if set(_PARAMETERS) & {n.value for s in lines for n in descendants(s, cst.Name)}:
-        return None, []
-    return lines, dtypes
+    clash = set(_PARAMETERS) & {n.value for s in lines for n in descendants(s, cst.Name)}
+    if clash:
+        return [], [], f"the value needs a local named {sorted(clash)[0]}, a parameter of Keras 3's _backend_update_step"
+    return lines, dtypes, None
+
+
+def _bound(statement: cst.BaseStatement) -> set[str]:
+    """The names a statement binds, in any of its forms (`x = `, `x += `, `for x in`, `as x`, `x :=`)."""
+    targets = [t.target for t in descendants(statement, cst.AssignTarget)]
+    targets += [n.target for n in descendants(statement, (cst.AugAssign, cst.AnnAssign, cst.For, cst.NamedExpr))]
+    targets += [a.name for a in descendants(statement, cst.AsName)]
+    return {n.value for t in targets for n in descendants(t, cst.Name)}
 
 
 def _names(node: cst.CSTNode) -> set[str]:
