@@ -21,7 +21,8 @@ _HELD_BY_THE_BASE = (*LEARNING_RATES, "decay")
 
 def get_config(migration: Migration, function: cst.FunctionDef) -> cst.FunctionDef:
     if merges_base_config(function):
-        function = function.visit(_DropEntries())
+        # "decay" stays where the class reads it as a number of its own (initial_decay.py): from_config gives it back
+        function = function.visit(_DropEntries(tuple(k for k in _HELD_BY_THE_BASE if k != "decay" or not migration.initial_decay)))
     else:
         for call in descendants(function, cst.Call):
             if self_method(call) == "_serialize_hyperparameter" and call.args and literal(call.args[0].value) in LEARNING_RATES:
@@ -31,8 +32,12 @@ def get_config(migration: Migration, function: cst.FunctionDef) -> cst.FunctionD
 
 
 class _DropEntries(cst.CSTTransformer):
+    def __init__(self, held: tuple[str, ...]) -> None:
+        super().__init__()
+        self.held = held
+
     def leave_Dict(self, original: cst.Dict, updated: cst.Dict) -> cst.Dict:
-        kept = [e for e in updated.elements if not (isinstance(e, cst.DictElement) and literal(e.key) in _HELD_BY_THE_BASE)]
+        kept = [e for e in updated.elements if not (isinstance(e, cst.DictElement) and literal(e.key) in self.held)]
         if len(kept) == len(updated.elements):
             return updated
         if kept:
@@ -41,7 +46,7 @@ class _DropEntries(cst.CSTTransformer):
 
     def leave_Call(self, original: cst.Call, updated: cst.Call) -> cst.Call:
         if flat(original.func) == "dict" or isinstance(original.func, cst.Attribute) and original.func.attr.value == "update":
-            kept = [a for a in updated.args if not (a.keyword is not None and a.keyword.value in _HELD_BY_THE_BASE)]
+            kept = [a for a in updated.args if not (a.keyword is not None and a.keyword.value in self.held)]
             if len(kept) < len(updated.args):
                 return updated.with_changes(args=[*kept[:-1], kept[-1].with_changes(comma=cst.MaybeSentinel.DEFAULT)] if kept else [])
         return updated
@@ -50,6 +55,6 @@ class _DropEntries(cst.CSTTransformer):
         assignment = assignment_of(updated)
         if assignment and isinstance(assignment[0], cst.Subscript) and len(assignment[0].slice) == 1:
             index = assignment[0].slice[0].slice
-            if isinstance(index, cst.Index) and literal(index.value) in _HELD_BY_THE_BASE:
+            if isinstance(index, cst.Index) and literal(index.value) in self.held:
                 return cst.RemoveFromParent()
         return updated

@@ -182,6 +182,8 @@ class Translate(cst.CSTTransformer):
         if name in LEARNING_RATES:
             self.migration.raw_reads.append(original)
             return updated.with_changes(attr=cst.Name("learning_rate"))
+        if name == "_initial_decay" and self.migration.initial_decay:
+            return updated.with_changes(attr=cst.Name("initial_decay"))  # the class's own copy of decay= (initial_decay.py)
         if name in api.LEGACY_ATTRIBUTES:
             self.migration.problem(original, f"{code(original)} is state of the tf.keras 2 optimizer that Keras 3 optimizers do not have")
         if name in self.migration.renamed:

@@ -17,12 +17,14 @@ from optfix.codemods.optimizer_v2.clipping import GlobalClip, global_clip
 from optfix.codemods.optimizer_v2.config import get_config
 from optfix.codemods.optimizer_v2.constructor import Constructor, hyperparameters
 from optfix.codemods.optimizer_v2.expressions import Translate
+from optfix.codemods.optimizer_v2.initial_decay import reads_initial_decay, with_initial_decay
 from optfix.codemods.optimizer_v2.kernels import written_out
 from optfix.codemods.optimizer_v2.outside_helpers import refuse_optimizer_handed_out
 from optfix.codemods.optimizer_v2.prepare import StepPreparation
 from optfix.codemods.optimizer_v2.slots import Build, slot_attributes
 from optfix.codemods.optimizer_v2.sparse import LAZY, NOTHING, WHOLE, as_branch, lazy_message, merged, sparse_kind
 from optfix.codemods.optimizer_v2.statements import Statements
+from optfix.codemods.optimizer_v2.step_variable import StepVariable, step_variable
 from optfix.codemods.optimizer_v2.update_step import UpdateStep
 from optfix.knowledge import optimizer_v2 as api
 from optfix.knowledge.optimizer_v2_members import OPTIMIZER_V2_MEMBERS
@@ -66,6 +68,8 @@ class Migration:
         self.methods: dict[str, cst.FunctionDef] = {}
         self.preparation: StepPreparation | None = None  # an override of _prepare, folded into update_step
         self.clip: GlobalClip | None = None  # the global-norm clipping of an apply_gradients override, for __init__
+        self.step_variable: StepVariable | None = None  # a variable updated once per step before the updates (Nadam's)
+        self.initial_decay = False  # the class reads OptimizerV2's decay= as a number (Nadam's schedule decay)
 
     def problem(self, node: cst.CSTNode, message: str) -> None:
         self.problems.append(Problem(node, message))
@@ -118,6 +122,11 @@ class Migration:
         self.methods = methods
         self._refuse_machinery(methods)
         refuse_optimizer_handed_out(self, methods)
+        if not self.problems and self.built_in is None and (found := step_variable(self, methods)) is not None:
+            self.step_variable, self.node = found, found.node
+            methods = {s.name.value: s for s in self.node.body.body if isinstance(s, cst.FunctionDef)}
+            self.own_methods, self.methods = set(methods), methods
+        self.initial_decay = self.built_in is None and reads_initial_decay(self, methods)  # a built-in's subclass: refused where it reads it
         if api.STEP_PREPARATION in methods and not self.problems:
             self.preparation = StepPreparation(self, methods[api.STEP_PREPARATION], methods)
         if self.built_in is not None:
@@ -199,11 +208,19 @@ class Migration:
             replaced[id(init)] = builtin_base.BuiltInConstructor(self, init).build()
         else:
             replaced[id(init)] = Constructor(self, init, self.hypers, fold_decay=bool(self.decayed_reads)).build()
+            if self.initial_decay:
+                replaced[id(init)] = with_initial_decay(self, replaced[id(init)])
+        step_method = None
+        if self.step_variable is not None:
+            step_method = self.step_variable.method()
+            self.reviews = self.step_variable.on_original(self.reviews)
         if self.problems:
             return None
         body = []
         for statement in statements:
             if id(statement) in replaced:
+                if statement is dense and step_method is not None:
+                    body.append(step_method)
                 if replaced[id(statement)] is not None:
                     body.append(replaced[id(statement)])
             elif not self._dropped_class_attribute(statement):

@@ -7,8 +7,9 @@
 Where what it sets is computed from the step count, hyperparameters and constants, computing it
 again for each variable gives the same value (Keras 3 counts the step after every update_step of
 it): each attribute becomes a local at the top of update_step (`warmup = ...`), and the update
-reads that. Not where it reads a variable the updates write (a snapshot taken before them, as
-Nadam's momentum cache: once per variable, each would read what the one before wrote), makes an
+reads that. Not where it reads a variable the updates write (once per variable, each would read
+what the one before wrote; a snapshot the updates write the variable from, as Nadam's momentum
+cache, is step_variable.py's, which takes it out of _prepare first), makes an
 update itself (once per step, not once per variable), reads the variables or its attributes are
 read outside the update.
 """

@@ -40,21 +40,18 @@ class OptimizerV2Rule(Rule):
     A class derived from tf.keras 2's optimizer base class (`tf.keras.optimizers.Optimizer` as
     TensorFlow 2.0-2.10 had it, `tf.keras.optimizers.legacy.Optimizer`, `OptimizerV2`, through any
     import) that is written against its API is rewritten in place, whole or not at all:
-    - `__init__`: `self._set_hyper("beta_1", beta_1)` becomes `self.beta_1 = beta_1`; the learning
-      rate goes to the base class, which Keras 3 requires, taken as `lr=` where the code took it so
-      (`kwargs.get("lr", learning_rate)`) and as `learning_rate=` where its parameter has another
-      name; a learning rate kept as a plain attribute (`self._lr = learning_rate`, which OptimizerV2
-      never saw) stays one, read as the number it was, and is given to the base class too;
-      OptimizerV2's time-based decay (`decay=`, lr / (1 + decay * iterations), iterations
-      counted before the step) becomes an `InverseTimeDecay` schedule where the class reads the
-      decayed rate (`_decayed_lr`, the `lr_t` of `_prepare_local`, read); where it reads only the
-      undecayed one (`_get_hyper("learning_rate")`), `decay=` goes to Keras 3's base class, which
-      ignores it as OptimizerV2 in effect did; a class that reads no learning rate at all (it learns
-      its step sizes) gives the base class an unused one, and drops `lr=` and `decay=`, which
-      OptimizerV2 took and ignored; a `decay` parameter of `__init__` that never reaches the base
-      class (Keras 2's signatures) left OptimizerV2's decay at 0: it stays, and nothing is folded;
-      the name goes by keyword;
-      `epsilon or backend.epsilon()` reads `keras.config.epsilon()`, the same value.
+    - `__init__`: `self._set_hyper("beta_1", beta_1)` becomes `self.beta_1 = beta_1`; the learning rate goes to the
+      base class, which Keras 3 requires, taken as `lr=` where the code took it so (`kwargs.get("lr", learning_rate)`)
+      and as `learning_rate=` where its parameter has another name; a learning rate kept as a plain attribute
+      (`self._lr = learning_rate`, which OptimizerV2 never saw) stays one, read as the number it was, and is given to
+      the base class too; OptimizerV2's time-based decay (`decay=`, lr / (1 + decay * iterations), iterations counted
+      before the step) becomes an `InverseTimeDecay` schedule where the class reads the decayed rate (`_decayed_lr`,
+      the `lr_t` of `_prepare_local`, read); where it reads only the undecayed one (`_get_hyper("learning_rate")`),
+      `decay=` goes to Keras 3's base class, which ignores it as OptimizerV2 in effect did; a class that reads no
+      learning rate at all (it learns its step sizes) gives the base class an unused one, and drops `lr=` and
+      `decay=`, which OptimizerV2 took and ignored; a `decay` parameter of `__init__` that never reaches the base
+      class (Keras 2's signatures) left OptimizerV2's decay at 0: it stays, and nothing is folded; the name goes by
+      keyword; `epsilon or backend.epsilon()` reads `keras.config.epsilon()`, the same value.
     - `_create_slots(var_list)` becomes `build(var_list)`: each slot a list attribute
       (`"m"` -> `self.m_slots`) of variables made by `add_variable_from_reference`, with the
       initializer kept (`"ones"`, constants as `keras.initializers.Constant`), in the order the
@@ -75,13 +72,16 @@ class OptimizerV2Rule(Rule):
       call reading the coefficient, its `**kwargs` to the base class's method with it; an override
       of `_prepare(var_list)` (once per step) that sets attributes from the step count and the
       hyperparameters becomes locals at the top of update_step (the same values, computed per
-      variable); `var.assign*(x)`,
+      variable); a variable of the optimizer (`self._m_cache = self.add_weight(...)` in `_create_slots`) that
+      `_prepare` snapshots and `_prepare_local` or the updates write from that snapshot (tf.keras 2's Nadam
+      and its momentum cache) is made in build() (initial value and dtype kept) and written once per step
+      before the updates, in `_backend_update_step` as Keras 3's Nadam does, update_step reading it where
+      the legacy code read the written value; `decay=` read as a number (`self._initial_decay`, Nadam's
+      schedule decay) is kept as `self.initial_decay`, in get_config too; `var.assign*(x)`,
       `tf.compat.v1.assign*(var, x)` and the Keras backend's `K.update(var, x)` (`update_add`,
-      `update_sub`) become `self.assign*(var, x)`, `use_locking` goes, a name bound
-      to an update reads the variable, and what only grouped or ordered graph operations
+      `update_sub`) become `self.assign*(var, x)`, `use_locking` goes, a name bound to an update reads the variable, and what only grouped or ordered graph operations
       (`tf.group`, lists of update ops, `tf.control_dependencies` blocks, the op returned,
-      `if not tf.executing_eagerly(): return <the last operation>`) goes;
-      `_get_hyper("beta_1", dtype)` reads `ops.cast(self.beta_1, dtype)`; TensorFlow math becomes
+      `if not tf.executing_eagerly(): return <the last operation>`) goes; `_get_hyper("beta_1", dtype)` reads `ops.cast(self.beta_1, dtype)`; TensorFlow math becomes
       `keras.ops` where the counterpart is exact (`tf.sqrt`, `tf.pow`, `tf.reduce_sum`, ...;
       `tf.identity(x)` is `x`; the Keras backend's `K.sqrt(x)`, `K.mean(x, axis=0)` likewise), the
       rest stays TensorFlow, which Keras 3 runs on its TensorFlow backend.
@@ -245,11 +245,11 @@ class OptimizerV2Rule(Rule):
     gradient is sparse (rows changing from step to step, one given twice), at both scales; the
     parameters agree at every one of 20 steps to 1e-6 of the distance they moved (with arguments
     float32 holds exactly, bit for bit). Each migrated class also survives `from_config(get_config())`
-    (with decay too), trains a model with `fit`, and is saved and loaded; classes written as
-    tf.keras 2 writes its own SGD and Adam, or vendored with TensorFlow's kernels (SGD, Adam, Adagrad,
-    RMSprop, Adadelta, Adamax, FTRL), equal Keras 3's built-ins. Each TensorFlow-to-`keras.ops`
+    (with decay too), trains a model with `fit`, and is saved and loaded; classes written as tf.keras 2 writes its own
+    SGD and Adam, or vendored with TensorFlow's kernels (SGD, Adam, Adagrad, RMSprop, Adadelta, Adamax, FTRL), equal
+    Keras 3's built-ins, and so does TensorFlow's Nadam with its schedule decay at 1. Each TensorFlow-to-`keras.ops`
     pair is checked on the installed libraries, and each written-out kernel, dense or row-wise,
-    against TensorFlow's own. TensorFlow's own SGD, RMSprop, Adadelta and Ftrl, migrated from the installed
+    against TensorFlow's own. TensorFlow's own SGD, RMSprop, Adadelta, Ftrl and Nadam, migrated from the installed
     tf_keras, equal it with an embedding too; a migration that imports TensorFlow only for an
     embedding's rows runs on JAX with TensorFlow's import failing.
 
@@ -269,18 +269,18 @@ class OptimizerV2Rule(Rule):
     `super()._resource_apply_dense(...)`, as tensorflow_addons' `DecoupledWeightDecayExtension`;
     Keras 3 would never call them) and the classes of the file that mix them in; for
     tensorflow_addons' own classes the finding says what Keras 3 has instead (`weight_decay=`,
-    `use_ema=`), overrides of `_prepare` that read a variable the updates write (Nadam's momentum
-    cache, a snapshot taken once per step), make an update or read the step's variables, helpers
-    handed `apply_state` by keyword or called outside the update too, slot
+    `use_ema=`), overrides of `_prepare` that make an update, read the step's variables, or snapshot a variable read
+    otherwise than to write it from the snapshot (a value from before the step: Keras 3 keeps none), helpers handed
+    `apply_state` by keyword or called outside the update too, slot
     initializers that depend on the variable or on another slot, slots made for some variables only
     or with a shape read from the variable, TensorFlow's fused kernels optfix has not written out
     (`ResourceApplyAdagradDA`, ...) and kernel calls inside an expression, updates that hand the
     optimizer to a function outside the class (`_apply_weight_decays(self, var, var_t)`: it may use
-    OptimizerV2's state), classes that read the learning rate both with and without the
-    decay, subclasses of the other built-in optimizers (SGD's sparse path with momentum is lazy,
+    OptimizerV2's state), classes that read the learning rate both with and without the decay, or read the decayed
+    rate and `self._initial_decay` as a number, subclasses of the other built-in optimizers (SGD's sparse path with momentum is lazy,
     Nadam's schedule, Adagrad's and RMSprop's epsilon differ from Keras 3's) and subclasses of Adam
-    that override its slots or call its dense method other than once, and classes whose base
-    class optfix cannot resolve through the imports (an alias chosen at import time). Classes
+    that override its slots or call its dense method other than once, and classes whose base class optfix cannot resolve
+    through the imports (an alias chosen at import time). Classes
     written for Keras 2.2 (get_updates, in the class or a subclass of the file) are rule
     get-updates', and classes that already define update_step rule keras2-optimizer's: where that
     rule does not run (`--ignore`, or not selected), they are reported here. A

@@ -334,6 +334,24 @@ def test_a_class_shaped_like_a_tf_keras_built_in_migrates_to_keras_3s(stem) -> N
         assert _difference(theirs, ours, initial) <= TOLERANCE, (stem, kwargs)
 
 
+# tf.keras 2's Nadam decays its momentum schedule as 0.96 ** (schedule_decay * step), Keras 3's as
+# 0.96 ** step: with schedule_decay=1 the migrated Nadam (its momentum cache updated once per step,
+# in _backend_update_step) must be Keras 3's, betas float32 holds exactly.
+_EXACT_NADAM = {"learning_rate": 2.0**-10, "beta_1": 0.875, "beta_2": 1 - 2.0**-10, "epsilon": 2.0**-20}
+
+
+@pytest.mark.parametrize("stem", ["kernel_nadam", "nadam_momentum_cache"])
+def test_the_migrated_nadam_is_keras_3s_nadam(stem) -> None:
+    keras = require("keras")
+    initial, gradients = Case(FIXTURES / f"{stem}.py", "built-in", {}).gradients()
+    for kwargs in (_EXACT_NADAM, {**_EXACT_NADAM, "beta_1": 0.75}):
+        ours = _keras3_run(_migrated_class(FIXTURES / f"{stem}.py"), {**kwargs, "schedule_decay": 1.0}, initial, gradients)
+        theirs = _keras3_run(keras.optimizers.Nadam, kwargs, initial, gradients)
+        assert _difference(theirs, ours, initial) <= TOLERANCE, (stem, kwargs)
+        default_schedule = _keras3_run(_migrated_class(FIXTURES / f"{stem}.py"), kwargs, initial, gradients)
+        assert _difference(theirs, default_schedule, initial) > 100 * TOLERANCE  # the schedule decay is what tells them apart
+
+
 def _without_tensorflow(path: Path) -> bool:
     """A migration that imports TensorFlow nowhere, or only in update_step's branch for an
     embedding's rows."""

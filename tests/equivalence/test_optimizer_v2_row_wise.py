@@ -1,5 +1,6 @@
-"""Proof on TensorFlow's own OptimizerV2 classes whose sparse path is a row-wise kernel (SGD with
-momentum, RMSprop, Adadelta, Ftrl of the installed tf_keras): their source, the base class written
+"""Proof on TensorFlow's own OptimizerV2 classes whose sparse path updates rows lazily, through a
+row-wise kernel (SGD with momentum, RMSprop, Adadelta, Ftrl of the installed tf_keras) or with
+scatters (Nadam, whose momentum cache is also written once per step): their source, the base class written
 `tf.keras.optimizers.legacy.Optimizer` (tf_keras imports it from tf_keras.src, which optfix leaves
 alone), migrated by optfix in memory and run on Keras 3 beside the original on tf_keras, with a
 dense variable beside an embedding whose gradient is a tf.IndexedSlices (rows changing from step
@@ -31,6 +32,8 @@ CLASSES = {
     ("rmsprop.py", "RMSprop"): [{}, {"momentum": 0.5}, {"centered": True}, {"momentum": 0.5, "centered": True, "rho": 0.875},
                                 {"learning_rate": 0.0078125, "decay": 0.05}],
     ("adadelta.py", "Adadelta"): [{}, {"learning_rate": 0.5, "rho": 0.875, "epsilon": 2.0**-20}],
+    ("nadam.py", "Nadam"): [{}, {"learning_rate": 0.0078125, "beta_1": 0.875, "beta_2": 0.96875, "epsilon": 2.0**-20, "schedule_decay": 0.125},
+                            {"schedule_decay": 1.0, "decay": 0.05}],
     ("ftrl.py", "Ftrl"): [{}, {"learning_rate": 0.25, "learning_rate_power": -0.625, "l1_regularization_strength": 0.0625,
                               "l2_regularization_strength": 0.25, "beta": 0.5},
                           {"learning_rate": 0.25, "l2_shrinkage_regularization_strength": 0.125, "l1_regularization_strength": 0.0625}],
