@@ -66,6 +66,8 @@ class Migration:
         self.methods: dict[str, cst.FunctionDef] = {}
         self.preparation: StepPreparation | None = None  # an override of _prepare, folded into update_step
         self.clip: GlobalClip | None = None  # the global-norm clipping of an apply_gradients override, for __init__
+        self.helpers_read: set[str] | None = None  # the own methods whose result a caller reads
+        self.origins: list[int] = []  # for each statement of the migrated body, the id of the statement it came from
 
     def problem(self, node: cst.CSTNode, message: str) -> None:
         self.problems.append(Problem(node, message))
@@ -206,8 +208,10 @@ class Migration:
             if id(statement) in replaced:
                 if replaced[id(statement)] is not None:
                     body.append(replaced[id(statement)])
+                    self.origins.append(id(statement))
             elif not self._dropped_class_attribute(statement):
                 body.append(statement)
+                self.origins.append(id(statement))
         return self.node.with_changes(body=self.node.body.with_changes(body=body))
 
     def _refuse_machinery(self, methods: dict[str, cst.FunctionDef]) -> None:
@@ -290,7 +294,11 @@ class Migration:
     def _other_method(self, method: cst.FunctionDef) -> cst.FunctionDef:
         if method.name.value in self.renamed:
             method = method.with_changes(name=cst.Name(self.renamed[method.name.value]))
-        statements = Statements(self, self.translator(), updates=False)
+        if self.helpers_read is None:
+            self.helpers_read = {name for other_name, other in self.methods.items() if isinstance(other.body, cst.IndentedBlock)
+                                 for name in Statements(self, self.translator(), updates=other_name in (api.DENSE, *api.SPARSE))
+                                 .helpers_read(list(other.body.body))}
+        statements = Statements(self, self.translator(), updates=False, returns_update=method.name.value in self.helpers_read)
         body = method.body
         if isinstance(body, cst.IndentedBlock):
             return method.with_changes(body=body.with_changes(body=statements.body(list(body.body))),
