@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from optfix.analysis.tree import code, descendants
-from optfix.codemods.optimizer_v2 import builtin_base
+from optfix.codemods.optimizer_v2 import builtin_base, shared_update
 from optfix.codemods.optimizer_v2.apply_state import ApplyStateHelpers, handed_by_removed, with_helper_bodies
 from optfix.codemods.optimizer_v2.clipping import GlobalClip, global_clip
 from optfix.codemods.optimizer_v2.config import get_config
@@ -50,6 +50,8 @@ class Names:
 class Migration:
     def __init__(self, file: FileContext, node: cst.ClassDef, names: Names, built_in: str | None = None) -> None:
         self.file, self.node, self.names = file, node, names
+        self.given = node  # the class as the file has it (self.node may read a shared update helper as two methods)
+        self.stand_ins: dict[int, cst.CSTNode] = {}  # a method made from that helper -> the method it stands for
         self.built_in = built_in  # the legacy built-in it subclasses (`Adam`), if it subclasses one
         self.problems: list[Problem] = []
         self.reviews: list[Problem] = []  # migrated, but a person should look here
@@ -74,9 +76,12 @@ class Migration:
 
     def located_problems(self) -> list[Problem]:
         """The problems, each at a node of the original class (or at the class), once."""
-        originals = descendant_ids(self.node)
-        located = [p if id(p.node) in originals else Problem(self.node.name, p.message) for p in self.problems]
+        located = self._located(self.problems)
         return list({(id(p.node), p.message): p for p in located}.values())
+
+    def _located(self, problems: list[Problem]) -> list[Problem]:
+        originals = descendant_ids(self.given)
+        return [p if id(p.node) in originals else Problem(self.stand_ins.get(id(p.node), self.node.name), p.message) for p in problems]
 
     def qualified(self, node: cst.CSTNode) -> str | None:
         """The name through the imports, TensorFlow 2's API as `tensorflow.` (`import tensorflow.compat.v2 as tf`)."""
@@ -115,6 +120,9 @@ class Migration:
     # -- the whole class -----------------------------------------------------------------------
 
     def run(self) -> cst.ClassDef | None:
+        shared = shared_update.split(self.node)
+        if shared is not None:
+            self.node, self.stand_ins = shared
         methods = {s.name.value: s for s in self.node.body.body if isinstance(s, cst.FunctionDef)}
         self.own_methods = set(methods)
         self.methods = methods
@@ -203,6 +211,7 @@ class Migration:
             replaced[id(init)] = Constructor(self, init, self.hypers, fold_decay=bool(self.decayed_reads)).build()
         if self.problems:
             return None
+        self.reviews = self._located(self.reviews)
         body = []
         for statement in statements:
             if id(statement) in replaced:
