@@ -395,7 +395,7 @@ def test_a_migration_importing_tensorflow_only_for_rows_runs_on_jax_without_it(o
     from optfix.verify.processes import run_jobs
 
     guarded = [p for p in MIGRATED if _guarded(p)]
-    assert {"kernel_lazy_momentum", "kernel_proximal_adagrad", "adam_style"} <= {p.stem for p in guarded}
+    assert {"kernel_lazy_momentum", "kernel_proximal_adagrad", "adam_style", "built_in_subclass", "shared_resource_apply"} <= {p.stem for p in guarded}
     blocker = tmp_path / "tensorflow"
     blocker.mkdir()
     (blocker / "__init__.py").write_text('raise ImportError("TensorFlow is not installed here")\n')
@@ -407,4 +407,4 @@ def test_a_migration_importing_tensorflow_only_for_rows_runs_on_jax_without_it(o
     for case, result in zip(cases, results):
         assert isinstance(result, list), f"{case.path.stem} on JAX without TensorFlow: {result}"
         difference = _difference(originals[case], result, case.gradients()[0])
-        assert difference <= TOLERANCE, f"{case.path.stem} ({case.name}) on JAX: {difference:.2e}"
+        assert difference <= _tolerance(case, originals), f"{case.path.stem} ({case.name}) on JAX: {difference:.2e}"
