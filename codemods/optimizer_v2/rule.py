@@ -25,6 +25,7 @@ migrated_classes = lazy_import("optfix.rulekit.migrated_optimizers")
 families = lazy_import("optfix.codemods.optimizer_v2.families")
 chosen_base = lazy_import("optfix.codemods.optimizer_v2.chosen_base")
 base_family = lazy_import("optfix.codemods.optimizer_v2.base_family")
+unreached = lazy_import("optfix.codemods.optimizer_v2.unreached")
 
 _LEFT_ALONE = ("keras.src", "tf_keras")  # Keras 3's own sources; tf_keras, kept on purpose
 _BUILT_INS = frozenset(KERAS3_OPTIMIZERS | set(TF_KERAS_SIGNATURES))
@@ -86,6 +87,21 @@ class OptimizerV2Rule(Rule):
       `keras.ops` where the counterpart is exact (`tf.sqrt`, `tf.pow`, `tf.reduce_sum`, ...;
       `tf.identity(x)` is `x`; the Keras backend's `K.sqrt(x)`, `K.mean(x, axis=0)` likewise), the
       rest stays TensorFlow, which Keras 3 runs on its TensorFlow backend.
+    - an optimizer split over classes of the file, a base class holding `__init__`, the
+      hyperparameters, helpers and get_config and subclasses that make the updates
+      (`_create_slots`, `_resource_apply_dense`), is migrated together: each subclass as the class
+      it is at run time (its base class's statements, then its own), the base class's statements
+      going back to it, which must come out the same for every subclass; a subclass's `__init__`
+      that only passes its arguments on (`super().__init__(*args, **kwargs)`) stays.
+    - `self._get_hyper(name, dtype)` of a name that is a helper's parameter given a string literal
+      at each call (`self._get_decayed_hyper("gamma", var_dtype)`), or the target of a loop over
+      literals, reads the attribute of that name (`getattr(self, name)`; a dict of the attributes
+      where one is renamed); a helper that returns an update its caller reads
+      (`return m.assign(...)`) returns the variable after `self.assign(m, ...)`.
+    - one helper that makes both updates, `_resource_apply(grad, var, indices=None)`, called by
+      `_resource_apply_dense` without indices and by `_resource_apply_sparse` with them, is read as
+      two paths, its `if indices is None:` branches taken for each: the dense one becomes
+      update_step, the sparse one is judged as a sparse method of its own (below).
     - a call of one of TensorFlow's fused training kernels (`tf.raw_ops.ResourceApplyAdam(var=var.handle,
       ...)`, `training_ops.resource_apply_keras_momentum(...)`: gradient descent, momentum, Adam and
       AMSGrad, Adamax, Adadelta, Adagrad, proximal, FTRL, RMSprop, AddSign, PowerSign) becomes the
@@ -270,7 +286,12 @@ class OptimizerV2Rule(Rule):
     `super()._resource_apply_dense(...)`, as tensorflow_addons' `DecoupledWeightDecayExtension`;
     Keras 3 would never call them) and the classes of the file that mix them in; for
     tensorflow_addons' own classes the finding says what Keras 3 has instead (`weight_decay=`,
-    `use_ema=`), overrides of `_prepare` that read a variable the updates write (Nadam's momentum
+    `use_ema=`), subclasses whose base class of the file also serves a Keras 2.2 optimizer
+    (get_updates, as bert4keras' AdaFactorBase serves AdaFactorV1 and AdaFactorV2: one class cannot
+    be Keras 3's for one and Keras 2's for the other), families whose subclasses would need their
+    base class migrated two ways (one reads the decayed learning rate, another not) or set
+    hyperparameters in their own `__init__`, `_get_hyper()` of a name optfix cannot resolve to
+    literals, overrides of `_prepare` that read a variable the updates write (Nadam's momentum
     cache, a snapshot taken once per step), make an update or read the step's variables, helpers
     handed `apply_state` by keyword or called outside the update too, slot
     initializers that depend on the variable or on another slot, slots made for some variables only
@@ -331,12 +352,14 @@ class OptimizerV2Rule(Rule):
             return updated  # Keras 2.2's API (rule get-updates), or Keras 3's / tf.keras 2.11's (rule keras2-optimizer)
         base = self._base(original)
         if base is None:
-            self._report_unresolved(original)
+            message = unreached.unresolved_message(self.file, original)
+            if message is not None:
+                self.report(original.name, message)
             return updated
         member = keras_member(self._qualified(base)) or ""
         kept = member.rsplit(".", 1)[-1] if member not in api.BASE_CLASSES and member.rsplit(".", 1)[-1] in KEPT_BASES else None
         if member not in api.BASE_CLASSES and kept is None:
-            self._report_unkept_base(original, base, member.rsplit(".", 1)[-1])
+            self.report(base, unreached.unkept_base_message(original, base, member.rsplit(".", 1)[-1]))
             return updated
         names = self._names()
         migration = v2.Migration(self.file, original, names, built_in=kept)
@@ -391,7 +414,7 @@ class OptimizerV2Rule(Rule):
         """A mixin of OptimizerV2 methods (not TensorFlow 1's: it uses tf.keras 2's own), or a class
         that mixes in one of the file's: reported."""
         mixin = families.mixin_methods(node)
-        if mixin and api_used(node) & _V2_ONLY:
+        if mixin and api_used(node) & unreached.V2_ONLY:
             self.report(node.name, families.mixin_message(self.file, node, mixin))
             return True
         if not node.bases:
@@ -442,32 +465,6 @@ class OptimizerV2Rule(Rule):
 
     def _qualified(self, base: cst.Arg) -> str | None:
         return self.file.imports.resolved_name(base.value) or chosen_base.chosen_optimizer_v2(self.file.module, base.value)
-
-    def _report_unkept_base(self, original: cst.ClassDef, base: cst.Arg, name: str) -> None:
-        what, instead = (f"the built-in {code(base.value)} through the tf.keras 2 optimizer API, which Keras 3's class neither has nor "
-                         f"calls", f"keras.optimizers.{name}") if name in KERAS3_OPTIMIZERS else (
-            f"{code(base.value)}, a class Keras 3 does not have", "keras.optimizers.Optimizer")
-        self.report(base, f"{original.name.value} not migrated to Keras 3: it extends {what}: subclass {instead} and override its "
-                          "update_step(gradient, variable, learning_rate) instead")
-
-    def _report_unresolved(self, node: cst.ClassDef) -> None:
-        """A class that reads as an OptimizerV2 optimizer whose base class optfix cannot resolve
-        (an alias chosen at import time, a class factory's parameter): reported, not guessed at."""
-        own = sorted(api_used(node) & _V2_ONLY)
-        shared = base_family.shared_with_get_updates(self.file.module, node)  # its Keras 2.2 sibling makes it a tf.keras 2 class
-        if not shared and not own or not node.bases:
-            return  # TensorFlow 1's optimizers have _resource_apply_dense, _create_slots and get_slot too, not these
-        named = [self.file.imports.qualified_name(arg.value) for arg in node.bases]
-        if any(name is not None and name.split(".")[0] == "tf_keras" for name in named):
-            return  # tf_keras's OptimizerV2: kept on purpose, it still runs there
-        message = shared or families.wrapper_message(self.file, node)
-        if message is not None:
-            self.report(node.name, message)
-            return
-        bases = ", ".join(code(arg.value) for arg in node.bases)
-        self.report(node.name, f"{node.name.value} is written against the tf.keras 2 optimizer API ({', '.join(own)}), but optfix "
-                               f"cannot resolve its base class ({bases}) to tf.keras's Optimizer through the imports: not migrated to Keras 3; "
-                               "name tf.keras.optimizers.legacy.Optimizer as its base and run optfix again")
 
     def _names(self):
         imports = self.file.imports
