@@ -16,12 +16,12 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-from optfix.analysis.tree import code
-from optfix.codemods.optimizer_v2.api_use import api_used
+from optfix.analysis.tree import code, descendants
 from optfix.codemods.optimizer_v2.migration import Migration, Names
+from optfix.knowledge.keras import OPTIMIZER_V2_API
 from optfix.knowledge.optimizer_v2 import DENSE, SLOTS, SPARSE
 from optfix.lazy import libcst as cst
-from optfix.rulekit.class_code import Problem, is_docstring
+from optfix.rulekit.class_code import Problem, is_docstring, is_self_attribute
 
 if TYPE_CHECKING:
     from optfix.rulekit.rule import FileContext
@@ -142,14 +142,19 @@ def _merged(parent: cst.ClassDef, child: cst.ClassDef) -> tuple[cst.ClassDef, cs
         return child, None, Problem(own[overridden[0]], f"it overrides {overridden[0]}() of {parent.name.value}, its base class "
                                                         "of the same file: optfix migrates a family whose subclasses add methods")
     init = own.get("__init__")
-    if init is not None and (api_used(cst.ClassDef(name=child.name, body=cst.IndentedBlock([init]))) or "_initial_decay" in code(init)
-                             or "__init__" not in _methods(parent)):
+    if init is not None and (_uses_the_api(init) or "__init__" not in _methods(parent)):
         return child, None, Problem(init, f"its __init__ does more than pass its arguments on to {parent.name.value}'s "
                                           "(it sets hyperparameters): optfix migrates a family whose base class sets them all")
     docstring = [s for s in child.body.body[:1] if is_docstring(s)]
     inherited = [s for s in parent.body.body if not is_docstring(s)]
     statements = [*docstring, *inherited, *(s for s in child.body.body if s is not init and s not in docstring)]
     return child.with_changes(bases=parent.bases, body=child.body.with_changes(body=statements)), init, None
+
+
+def _uses_the_api(method: cst.FunctionDef) -> bool:
+    """A method that calls OptimizerV2's methods on self (`_set_hyper`) or reads its decay."""
+    return any(is_self_attribute(a) and (a.attr.value in OPTIMIZER_V2_API or a.attr.value == "_initial_decay")
+               for a in descendants(method, cst.Attribute))
 
 
 def _rebuilt(node: cst.ClassDef, parts: dict[int, cst.BaseStatement], kept_init: cst.FunctionDef | None) -> cst.ClassDef:

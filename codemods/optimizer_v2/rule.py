@@ -382,10 +382,11 @@ class OptimizerV2Rule(Rule):
             return updated
         migrated = self._declaration(family.results[id(original)], self._base(original) if original is parent else None, self._names(), "Optimizer")
         migration = family.migrations.get(id(original)) or family.migrations[id(family.children[0])]
-        what = "the tf.keras 2 optimizer API -> build + update_step" if original is not parent else "the tf.keras 2 optimizer API -> Keras 3 (its __init__ and helpers, with its subclasses)"
+        what = "build + update_step (the Keras 3 optimizer API)" if original is not parent else \
+            "the Keras 3 optimizer API (its __init__ and helpers, migrated with its subclasses)"
         lazy = [m for c in family.children for m in family.migrations[id(c)].lazy]
-        return self._applied(original, updated, migrated, migration, f"{original.name.value}: {what} (the Keras 3 optimizer API)", lazy=lazy,
-                             reviews=original is not parent)
+        return self._applied(original, updated, migrated, migration, f"{original.name.value}: the tf.keras 2 optimizer API -> {what}",
+                             lazy=lazy, reviews=original is not parent)
 
     def _report_problems(self, original: cst.ClassDef, problems) -> None:
         messages = list(dict.fromkeys(p.message for p in problems))  # the same reason at two lines is said once
