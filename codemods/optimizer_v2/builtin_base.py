@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING
 from optfix.analysis.tree import code, descendants
 from optfix.knowledge import optimizer_v2 as api
 from optfix.knowledge.optimizer_v2_builtins import LEGACY_SIGNATURES
+from optfix.codemods.optimizer_v2.rows_guard import local_tensorflow
 from optfix.lazy import libcst as cst
 from optfix.codemods.optimizer_v2.expressions import literal, self_method
 from optfix.rulekit.class_code import LEARNING_RATES, expression_of, is_docstring, is_super_call, is_super_init
@@ -84,7 +85,8 @@ def completed(migration: Migration, update_step: cst.FunctionDef | None, inherit
                                config=migration.file.module.config_for_parsing)
     body = list(update_step.body.body)
     docstring = 1 if body and is_docstring(body[0]) else 0
-    return update_step.with_changes(body=update_step.body.with_changes(body=[*body[:docstring], rows, *body[docstring:]]))
+    lines = local_tensorflow(migration, [rows, *body[docstring:]], gradient)  # under the backend guard where only it reads TensorFlow
+    return update_step.with_changes(body=update_step.body.with_changes(body=[*body[:docstring], *lines]))
 
 
 def inherited_init(migration: Migration) -> cst.FunctionDef:

@@ -8,6 +8,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from optfix.analysis.tree import code, descendants
+from optfix.codemods.optimizer_v2.hyper_names import possible_names
 from optfix.knowledge import optimizer_v2 as api
 from optfix.knowledge.backend import CALLS as BACKEND_CALLS
 from optfix.knowledge.namespaces import keras_member
@@ -125,8 +126,7 @@ class Translate(cst.CSTTransformer):
             name = literal(original.args[0].value) if original.args else None
             dtype = argument(updated, 1, "dtype")
             if name is None:
-                migration.problem(original, "_get_hyper() of a name that is not a string literal: optfix cannot tell which attribute it reads")
-                return updated
+                return self._hyper_by_name(original, updated, dtype)
             if name in LEARNING_RATES:
                 migration.raw_reads.append(original)
                 value = self.learning_rate
@@ -151,6 +151,25 @@ class Translate(cst.CSTTransformer):
                                                          "_resource_apply_dense", *api.SPARSE, "_create_slots"):
             migration.problem(original, f"self.{method}() is tf.keras 2 optimizer machinery that Keras 3 does not have")
         return updated
+
+    def _hyper_by_name(self, original: cst.Call, updated: cst.Call, dtype: cst.BaseExpression | None) -> cst.BaseExpression:
+        """`_get_hyper(name)` of a name that holds one of some literals the class gives: the attribute of that name."""
+        names = possible_names(self.migration, original)
+        if names is None:
+            self.migration.problem(original, "_get_hyper() of a name that is not a string literal, nor a parameter of a helper given "
+                                             "a literal at each call, nor a loop over literals: optfix cannot tell which attribute it reads")
+            return updated
+        unknown = [n for n in names if n in LEARNING_RATES or n not in self.migration.hypers]
+        if unknown:
+            self.migration.problem(original, f"_get_hyper() of a name that can be {unknown[0]!r}, which is not a hyperparameter "
+                                             "__init__ sets with _set_hyper() (or is the learning rate): optfix reads hyperparameters by name only")
+            return updated
+        given = code(updated.args[0].value)
+        if all(self.migration.attribute(n) == n for n in names):
+            value = f"getattr(self, {given})"
+        else:
+            value = "{" + ", ".join(f"{self.migration.string(n)}: self.{self.migration.attribute(n)}" for n in names) + f"}}[{given}]"
+        return self._cast(value, dtype)
 
     def _slot(self, original: cst.Call, updated: cst.Call) -> cst.BaseExpression:
         name = literal(argument(original, 1, "slot_name") or cst.Name("_"))

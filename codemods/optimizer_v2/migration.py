@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from optfix.analysis.tree import code, descendants
-from optfix.codemods.optimizer_v2 import builtin_base
+from optfix.codemods.optimizer_v2 import builtin_base, shared_update
 from optfix.codemods.optimizer_v2.apply_state import ApplyStateHelpers, handed_by_removed, with_helper_bodies
 from optfix.codemods.optimizer_v2.clipping import GlobalClip, global_clip
 from optfix.codemods.optimizer_v2.config import get_config
@@ -52,6 +52,8 @@ class Names:
 class Migration:
     def __init__(self, file: FileContext, node: cst.ClassDef, names: Names, built_in: str | None = None) -> None:
         self.file, self.node, self.names = file, node, names
+        self.given = node  # the class as the file has it (self.node may read a shared update helper as two methods)
+        self.stand_ins: dict[int, cst.CSTNode] = {}  # a method made from that helper -> the method it stands for
         self.built_in = built_in  # the legacy built-in it subclasses (`Adam`), if it subclasses one
         self.problems: list[Problem] = []
         self.reviews: list[Problem] = []  # migrated, but a person should look here
@@ -70,15 +72,20 @@ class Migration:
         self.clip: GlobalClip | None = None  # the global-norm clipping of an apply_gradients override, for __init__
         self.step_variable: StepVariable | None = None  # a variable updated once per step before the updates (Nadam's)
         self.initial_decay = False  # the class reads OptimizerV2's decay= as a number (Nadam's schedule decay)
+        self.helpers_read: set[str] | None = None  # the own methods whose result a caller reads
+        self.origins: list[int] = []  # for each statement of the migrated body, the id of the statement it came from
 
     def problem(self, node: cst.CSTNode, message: str) -> None:
         self.problems.append(Problem(node, message))
 
     def located_problems(self) -> list[Problem]:
         """The problems, each at a node of the original class (or at the class), once."""
-        originals = descendant_ids(self.node)
-        located = [p if id(p.node) in originals else Problem(self.node.name, p.message) for p in self.problems]
+        located = self._located(self.problems)
         return list({(id(p.node), p.message): p for p in located}.values())
+
+    def _located(self, problems: list[Problem]) -> list[Problem]:
+        originals = descendant_ids(self.given)
+        return [p if id(p.node) in originals else Problem(self.stand_ins.get(id(p.node), self.node.name), p.message) for p in problems]
 
     def qualified(self, node: cst.CSTNode) -> str | None:
         """The name through the imports, TensorFlow 2's API as `tensorflow.` (`import tensorflow.compat.v2 as tf`)."""
@@ -117,6 +124,9 @@ class Migration:
     # -- the whole class -----------------------------------------------------------------------
 
     def run(self) -> cst.ClassDef | None:
+        shared = shared_update.split(self.node)
+        if shared is not None:
+            self.node, self.stand_ins = shared
         methods = {s.name.value: s for s in self.node.body.body if isinstance(s, cst.FunctionDef)}
         self.own_methods = set(methods)
         self.methods = methods
@@ -216,15 +226,19 @@ class Migration:
             self.reviews = self.step_variable.on_original(self.reviews)
         if self.problems:
             return None
+        self.reviews = self._located(self.reviews)
         body = []
         for statement in statements:
             if id(statement) in replaced:
                 if statement is dense and step_method is not None:
                     body.append(step_method)
+                    self.origins.append(id(statement))
                 if replaced[id(statement)] is not None:
                     body.append(replaced[id(statement)])
+                    self.origins.append(id(statement))
             elif not self._dropped_class_attribute(statement):
                 body.append(statement)
+                self.origins.append(id(statement))
         return self.node.with_changes(body=self.node.body.with_changes(body=body))
 
     def _refuse_machinery(self, methods: dict[str, cst.FunctionDef]) -> None:
@@ -311,7 +325,11 @@ class Migration:
     def _other_method(self, method: cst.FunctionDef) -> cst.FunctionDef:
         if method.name.value in self.renamed:
             method = method.with_changes(name=cst.Name(self.renamed[method.name.value]))
-        statements = Statements(self, self.translator(), updates=False)
+        if self.helpers_read is None:
+            self.helpers_read = {name for other_name, other in self.methods.items() if isinstance(other.body, cst.IndentedBlock)
+                                 for name in Statements(self, self.translator(), updates=other_name in (api.DENSE, *api.SPARSE))
+                                 .helpers_read(list(other.body.body))}
+        statements = Statements(self, self.translator(), updates=False, returns_update=method.name.value in self.helpers_read)
         body = method.body
         if isinstance(body, cst.IndentedBlock):
             return method.with_changes(body=body.with_changes(body=statements.body(list(body.body))),

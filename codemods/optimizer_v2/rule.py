@@ -6,7 +6,8 @@ import ast
 import re
 
 from optfix.analysis.ast_nodes import every_node
-from optfix.analysis.tree import code, descendants, reads
+from optfix.analysis.tree import code
+from optfix.codemods.optimizer_v2.api_use import api_used, names_read, overrides_apply_gradients, steps, uses_the_api
 from optfix.knowledge import optimizer_v2 as api
 from optfix.knowledge.keras import KERAS3_OPTIMIZERS, OPTIMIZER_V2_API, TF_KERAS_SIGNATURES
 from optfix.knowledge.namespaces import keras_member
@@ -23,6 +24,8 @@ migrated_v2 = lazy_import("optfix.codemods.optimizer_v2.migrated")
 migrated_classes = lazy_import("optfix.rulekit.migrated_optimizers")
 families = lazy_import("optfix.codemods.optimizer_v2.families")
 chosen_base = lazy_import("optfix.codemods.optimizer_v2.chosen_base")
+base_family = lazy_import("optfix.codemods.optimizer_v2.base_family")
+unreached = lazy_import("optfix.codemods.optimizer_v2.unreached")
 
 _LEFT_ALONE = ("keras.src", "tf_keras")  # Keras 3's own sources; tf_keras, kept on purpose
 _BUILT_INS = frozenset(KERAS3_OPTIMIZERS | set(TF_KERAS_SIGNATURES))
@@ -85,6 +88,21 @@ class OptimizerV2Rule(Rule):
       `keras.ops` where the counterpart is exact (`tf.sqrt`, `tf.pow`, `tf.reduce_sum`, ...;
       `tf.identity(x)` is `x`; the Keras backend's `K.sqrt(x)`, `K.mean(x, axis=0)` likewise), the
       rest stays TensorFlow, which Keras 3 runs on its TensorFlow backend.
+    - an optimizer split over classes of the file, a base class holding `__init__`, the
+      hyperparameters, helpers and get_config and subclasses that make the updates
+      (`_create_slots`, `_resource_apply_dense`), is migrated together: each subclass as the class
+      it is at run time (its base class's statements, then its own), the base class's statements
+      going back to it, which must come out the same for every subclass; a subclass's `__init__`
+      that only passes its arguments on (`super().__init__(*args, **kwargs)`) stays.
+    - `self._get_hyper(name, dtype)` of a name that is a helper's parameter given a string literal
+      at each call (`self._get_decayed_hyper("gamma", var_dtype)`), or the target of a loop over
+      literals, reads the attribute of that name (`getattr(self, name)`; a dict of the attributes
+      where one is renamed); a helper that returns an update its caller reads
+      (`return m.assign(...)`) returns the variable after `self.assign(m, ...)`.
+    - one helper that makes both updates, `_resource_apply(grad, var, indices=None)`, called by
+      `_resource_apply_dense` without indices and by `_resource_apply_sparse` with them, is read as
+      two paths, its `if indices is None:` branches taken for each: the dense one becomes
+      update_step, the sparse one is judged as a sparse method of its own (below).
     - a call of one of TensorFlow's fused training kernels (`tf.raw_ops.ResourceApplyAdam(var=var.handle,
       ...)`, `training_ops.resource_apply_keras_momentum(...)`: gradient descent, momentum, Adam and
       AMSGrad, Adamax, Adadelta, Adagrad, proximal, FTRL, RMSprop, AddSign, PowerSign) becomes the
@@ -269,9 +287,14 @@ class OptimizerV2Rule(Rule):
     `super()._resource_apply_dense(...)`, as tensorflow_addons' `DecoupledWeightDecayExtension`;
     Keras 3 would never call them) and the classes of the file that mix them in; for
     tensorflow_addons' own classes the finding says what Keras 3 has instead (`weight_decay=`,
-    `use_ema=`), overrides of `_prepare` that make an update, read the step's variables, or snapshot a variable read
-    otherwise than to write it from the snapshot (a value from before the step: Keras 3 keeps none), helpers handed
-    `apply_state` by keyword or called outside the update too, slot
+    `use_ema=`), subclasses whose base class of the file also serves a Keras 2.2 optimizer
+    (get_updates, as bert4keras' AdaFactorBase serves AdaFactorV1 and AdaFactorV2: one class cannot
+    be Keras 3's for one and Keras 2's for the other), families whose subclasses would need their
+    base class migrated two ways (one reads the decayed learning rate, another not) or set
+    hyperparameters in their own `__init__`, `_get_hyper()` of a name optfix cannot resolve to
+    literals, overrides of `_prepare` that make an update, read the step's variables, or snapshot a
+    variable read otherwise than to write it from the snapshot (a value from before the step: Keras 3
+    keeps none), helpers handed `apply_state` by keyword or called outside the update too, slot
     initializers that depend on the variable or on another slot, slots made for some variables only
     or with a shape read from the variable, TensorFlow's fused kernels optfix has not written out
     (`ResourceApplyAdagradDA`, ...) and kernel calls inside an expression, updates that hand the
@@ -303,57 +326,89 @@ class OptimizerV2Rule(Rule):
 
     @classmethod
     def relevant(cls, tree: ast.Module) -> bool:
-        return any(isinstance(node, ast.ClassDef) and (_uses_the_api(node) or _steps(node) or _overrides_apply_gradients(node))
+        return any(isinstance(node, ast.ClassDef) and (uses_the_api(node) or steps(node) or overrides_apply_gradients(node))
                    for node in every_node(tree))
+
+    def __init__(self, file) -> None:
+        super().__init__(file)
+        self._families: dict[int, object] = {}  # by id of the family's base class, migrated once
 
     def leave_ClassDef(self, original: cst.ClassDef, updated: cst.ClassDef) -> cst.ClassDef:
         methods = {s.name.value for s in original.body.body if isinstance(s, cst.FunctionDef)}
         if self._reported_as_mixin(original):
             return updated
-        if not _api_used(original) and "update_step" in methods and self._base(original) is not None \
+        parent = base_family.family_parent(self.file.module, original, self._extends_optimizer_v2)
+        if parent is not None:
+            return self._leave_family_member(original, updated, parent)
+        if not api_used(original) and "update_step" in methods and self._base(original) is not None \
                 and migrated_v2.migrated_shape(original):
             for review in migrated_classes.residual_problems(original):
                 self.report(review.node, f"{original.name.value}: {review.message}")
             return updated
-        if not _api_used(original) and "update_step" not in methods and self._reported_as_dispatcher(original):
+        if not api_used(original) and "update_step" not in methods and self._reported_as_dispatcher(original):
             return updated
-        if not _api_used(original) or "update_step" in methods or keras2_api_class(self.file.module, original):
-            if _api_used(original) and "keras2-optimizer" not in self.file.rules:
+        if not api_used(original) or "update_step" in methods or keras2_api_class(self.file.module, original):
+            if api_used(original) and "keras2-optimizer" not in self.file.rules:
                 self._report_left_to_others(original)
             return updated  # Keras 2.2's API (rule get-updates), or Keras 3's / tf.keras 2.11's (rule keras2-optimizer)
         base = self._base(original)
         if base is None:
-            self._report_unresolved(original)
+            message = unreached.unresolved_message(self.file, original)
+            if message is not None:
+                self.report(original.name, message)
             return updated
         member = keras_member(self._qualified(base)) or ""
         kept = member.rsplit(".", 1)[-1] if member not in api.BASE_CLASSES and member.rsplit(".", 1)[-1] in KEPT_BASES else None
         if member not in api.BASE_CLASSES and kept is None:
-            self._report_unkept_base(original, base, member.rsplit(".", 1)[-1])
+            self.report(base, unreached.unkept_base_message(original, base, member.rsplit(".", 1)[-1]))
             return updated
         names = self._names()
         migration = v2.Migration(self.file, original, names, built_in=kept)
         migrated = migration.run()
         if migrated is None:
-            problems = migration.located_problems()
-            messages = list(dict.fromkeys(p.message for p in problems))  # the same reason at two lines is said once
-            reasons = "; also: ".join(messages[:3]) + (f" (and {len(messages) - 3} more)" if len(messages) > 3 else "")
-            where = problems[0].node if len(problems) == 1 else original.name  # one finding for the class
-            self.report(where, f"{original.name.value} not migrated to Keras 3: {reasons}")
+            self._report_problems(original, migration.located_problems())
             return updated
         migrated = self._declaration(migrated, base, names, kept or "Optimizer")
         message = f"{original.name.value}: the tf.keras 2 optimizer API -> build + update_step (the Keras 3 optimizer API)"
-        if migration.lazy:  # exact on the TensorFlow backend only: an unsafe fix
-            methods = "() and ".join(m.name.value for m in migration.lazy)
+        return self._applied(original, updated, migrated, migration, message, lazy=migration.lazy)
+
+    def _leave_family_member(self, original: cst.ClassDef, updated: cst.ClassDef, parent: cst.ClassDef) -> cst.ClassDef:
+        """A member of an OptimizerV2 optimizer split over a base class of the file and its
+        subclasses (base_family.py): all migrated, or each reported."""
+        if any(self.file.suppressed(self.id, m) for m in [parent, *base_family.subclasses(self.file.module, parent.name.value)]):
+            return updated
+        family = self._families.get(id(parent)) or self._families.setdefault(id(parent), base_family.migrate(self.file, parent, self._names()))
+        if not family.migrated:
+            self._report_problems(original, family.why_not(original))
+            return updated
+        migrated = self._declaration(family.results[id(original)], self._base(original) if original is parent else None, self._names(), "Optimizer")
+        migration = family.migrations.get(id(original)) or family.migrations[id(family.children[0])]
+        what = "build + update_step (the Keras 3 optimizer API)" if original is not parent else \
+            "the Keras 3 optimizer API (its __init__ and helpers, migrated with its subclasses)"
+        lazy = [m for c in family.children for m in family.migrations[id(c)].lazy]
+        return self._applied(original, updated, migrated, migration, f"{original.name.value}: the tf.keras 2 optimizer API -> {what}",
+                             lazy=lazy, reviews=original is not parent)
+
+    def _report_problems(self, original: cst.ClassDef, problems) -> None:
+        messages = list(dict.fromkeys(p.message for p in problems))  # the same reason at two lines is said once
+        reasons = "; also: ".join(messages[:3]) + (f" (and {len(messages) - 3} more)" if len(messages) > 3 else "")
+        where = problems[0].node if len(problems) == 1 else original.name  # one finding for the class
+        self.report(where, f"{original.name.value} not migrated to Keras 3: {reasons}")
+
+    def _applied(self, original: cst.ClassDef, updated: cst.ClassDef, migrated: cst.ClassDef, migration, message: str, lazy: list,
+                 reviews: bool = True) -> cst.ClassDef:
+        if lazy:  # exact on the TensorFlow backend only: an unsafe fix
+            methods = "() and ".join(dict.fromkeys(m.name.value for m in lazy))
             message = (f"{original.name.value} not migrated to Keras 3 without --unsafe-fixes: its {methods}() updates only the rows "
                        "an embedding's gradient gives (lazily), which Keras 3's update_step does only on the TensorFlow backend, "
                        "given a tf.IndexedSlices (on JAX and torch the gradient is dense and the update moves every row); the "
                        "unsafe fix migrates it to build + update_step, the sparse method as update_step's tf.IndexedSlices branch")
-        result = self.rewrite(original, updated, migrated, message, safe=not migration.lazy)
+        result = self.rewrite(original, updated, migrated, message, safe=not lazy)
         if result is migrated:
-            self._reconcile_imports(names, migration, dropped=_read(original) - _read(migrated))
+            self._reconcile_imports(self._names(), migration, dropped=names_read(original) - names_read(migrated))
             inherits_init = not any(isinstance(s, cst.FunctionDef) and s.name.value == "__init__" for s in original.body.body)
             config = [] if inherits_init else round_trip.config_problems(original, migrated)  # a built-in's own __init__ and config
-            for review in [*migration.reviews, *config]:
+            for review in [*(migration.reviews if reviews else []), *config]:
                 self.report(review.node, f"{original.name.value}: {review.message}")
         return result
 
@@ -361,12 +416,12 @@ class OptimizerV2Rule(Rule):
         """A mixin of OptimizerV2 methods (not TensorFlow 1's: it uses tf.keras 2's own), or a class
         that mixes in one of the file's: reported."""
         mixin = families.mixin_methods(node)
-        if mixin and _api_used(node) & _V2_ONLY:
+        if mixin and api_used(node) & unreached.V2_ONLY:
             self.report(node.name, families.mixin_message(self.file, node, mixin))
             return True
         if not node.bases:
             return False
-        mixins = {name: methods for name, methods in families.file_mixins(self.file.module).items()}
+        mixins = families.file_mixins(self.file.module)
         message = families.mixed_in_message(self.file, node, mixins) if mixins else None
         if message is not None:
             self.report(node.name, message)
@@ -390,7 +445,7 @@ class OptimizerV2Rule(Rule):
         if family and "get-updates" not in self.file.rules:
             self.report(node.name, unmigrated_get_updates_class(node, family))
         elif not family and self._base(node) is not None and not keras2_api_class(self.file.module, node):
-            used = ", ".join(sorted(_api_used(node)))
+            used = ", ".join(sorted(api_used(node)))
             self.report(node.name, f"{node.name.value} defines update_step but is also written against the tf.keras 2 optimizer API "
                                    f"({used}), which Keras 3's optimizers neither have nor call: port that part to "
                                    "build(var_list) and update_step(gradient, variable, learning_rate)")
@@ -406,42 +461,18 @@ class OptimizerV2Rule(Rule):
                 return arg
         return None
 
+    def _extends_optimizer_v2(self, node: cst.ClassDef) -> bool:
+        base = self._base(node)
+        return base is not None and keras_member(self._qualified(base) or "") in api.BASE_CLASSES
+
     def _qualified(self, base: cst.Arg) -> str | None:
         return self.file.imports.resolved_name(base.value) or chosen_base.chosen_optimizer_v2(self.file.module, base.value)
-
-    def _report_unkept_base(self, original: cst.ClassDef, base: cst.Arg, name: str) -> None:
-        if name in KERAS3_OPTIMIZERS:
-            what = f"the built-in {code(base.value)} through the tf.keras 2 optimizer API, which Keras 3's class neither has nor calls"
-            instead = f"keras.optimizers.{name}"
-        else:
-            what, instead = f"{code(base.value)}, a class Keras 3 does not have", "keras.optimizers.Optimizer"
-        self.report(base, f"{original.name.value} not migrated to Keras 3: it extends {what}: subclass {instead} and override its "
-                          "update_step(gradient, variable, learning_rate) instead")
-
-    def _report_unresolved(self, node: cst.ClassDef) -> None:
-        """A class that reads as an OptimizerV2 optimizer whose base class optfix cannot resolve
-        (an alias chosen at import time, a class factory's parameter): reported, not guessed at."""
-        own = sorted(_api_used(node) & _V2_ONLY)
-        if not own or not node.bases:
-            return  # TensorFlow 1's optimizers have _resource_apply_dense, _create_slots and get_slot too, not these
-        named = [self.file.imports.qualified_name(arg.value) for arg in node.bases]
-        if any(name is not None and name.split(".")[0] == "tf_keras" for name in named):
-            return  # tf_keras's OptimizerV2: kept on purpose, it still runs there
-        wrapper = families.wrapper_message(self.file, node)
-        if wrapper is not None:
-            self.report(node.name, wrapper)
-            return
-        bases = ", ".join(code(arg.value) for arg in node.bases)
-        self.report(node.name, f"{node.name.value} is written against the tf.keras 2 optimizer API ({', '.join(own)}), but optfix "
-                               f"cannot resolve its base class ({bases}) to tf.keras's Optimizer through the imports: not migrated to Keras 3; "
-                               "name tf.keras.optimizers.legacy.Optimizer as its base and run optfix again")
 
     def _names(self):
         imports = self.file.imports
         keras = imports.name_for("keras") or self.file.keras_name  # not tensorflow.keras: TensorFlow's has no keras.saving
-        ops = imports.name_for("keras.ops", "tensorflow.keras.ops")
-        if ops is None:
-            ops = f"{keras}.ops" if "ops" in imports.bindings or "ops" in imports.rebound else "ops"
+        ops = imports.name_for("keras.ops", "tensorflow.keras.ops") or (
+            f"{keras}.ops" if "ops" in imports.bindings or "ops" in imports.rebound else "ops")
         return v2.Names(ops=ops, keras=keras)
 
     def _declaration(self, node: cst.ClassDef, base: cst.Arg, names, keras3_base: str) -> cst.ClassDef:
@@ -466,32 +497,3 @@ class OptimizerV2Rule(Rule):
             for origin in [imports.origins[name], *imports.also_from.get(name, ())] if name in imports.origins else ():
                 self.file.remove_import_if_unused(*origin)
 
-
-def _api_used(node: cst.ClassDef) -> set[str]:
-    """The OptimizerV2 methods a class defines or calls on self."""
-    defined = {s.name.value for s in node.body.body if isinstance(s, cst.FunctionDef)}
-    called = {c.func.attr.value for c in descendants(node, cst.Call)
-              if isinstance(c.func, cst.Attribute) and isinstance(c.func.value, cst.Name) and c.func.value.value == "self"}
-    return (defined | called) & OPTIMIZER_V2_API
-
-
-def _uses_the_api(node: ast.ClassDef) -> bool:
-    """`_api_used`, as the `ast` reads it."""
-    return any(isinstance(item, ast.FunctionDef) and item.name in OPTIMIZER_V2_API for item in node.body) or any(
-        isinstance(call, ast.Call) and isinstance(call.func, ast.Attribute) and call.func.attr in OPTIMIZER_V2_API
-        and isinstance(call.func.value, ast.Name) and call.func.value.id == "self"
-        for call in ast.walk(node)
-    )
-
-
-def _overrides_apply_gradients(node: ast.ClassDef) -> bool:
-    return any(isinstance(item, ast.FunctionDef) and item.name == "apply_gradients" for item in node.body)
-
-
-def _steps(node: ast.ClassDef) -> bool:
-    """A class with update_step: Keras 3's API, maybe this rule's output, read again."""
-    return any(isinstance(item, ast.FunctionDef) and item.name == "update_step" for item in node.body)
-
-
-def _read(node: cst.CSTNode) -> set[str]:
-    return {name.value for name in reads(node, heads=True)} | {name.value for name in reads(node)}

@@ -23,10 +23,11 @@ class Statements:
     method), so what it returns is an operation Keras 3 has no use for; in other methods a
     returned value is kept."""
 
-    def __init__(self, migration: Migration, translate: cst.CSTTransformer, updates: bool) -> None:
+    def __init__(self, migration: Migration, translate: cst.CSTTransformer, updates: bool, returns_update: bool = False) -> None:
         self.migration = migration
         self.translate = translate
         self.updates = updates
+        self.returns_update = returns_update  # a helper whose caller reads the variable an update it returns wrote
         self.op_lists: set[str] = set()
         self.read: set[str] = set()  # names read other than to group or return operations
 
@@ -125,6 +126,22 @@ class Statements:
             elif isinstance(node, cst.Return) and self.updates and node.value is not None:
                 ignored |= {id(n) for n in _operations(node.value)}
         return {n.value for n in descendants(block, cst.Name) if id(n) not in ignored}
+
+    def helpers_read(self, statements) -> set[str]:
+        """The class's own methods whose result these statements read: not called as a statement
+        of its own, nor for an operation only grouped, ordered after or returned by the update."""
+        self.op_lists = self._op_lists(statements)
+        read = self._names_read(statements)
+        block = cst.IndentedBlock(body=list(statements))
+        unread: set[int] = set()
+        for line in descendants(block, cst.SimpleStatementLine):
+            for small in line.body:
+                if isinstance(small, cst.Expr) or isinstance(small, cst.Return) and self.updates:
+                    unread.add(id(small.value))
+                elif isinstance(small, cst.Assign) and all(isinstance(t.target, cst.Name) and t.target.value not in read for t in small.targets):
+                    unread.add(id(small.value))
+        return {c.func.attr.value for c in descendants(block, cst.Call) if is_self_attribute(c.func)
+                and c.func.attr.value in self.migration.own_methods and id(c) not in unread}
 
     def _collects_into_list(self, node: cst.CSTNode) -> bool:
         """`updates.append(op)` of a list of update operations."""
@@ -236,7 +253,10 @@ class Statements:
         bare = [] if tail else [cst.Return()]
         if value is None:
             return bare
-        if self.assign_call(value) is not None or self._is_group(value):
+        update = self.assign_call(value)
+        if update is not None and self.returns_update:
+            return self._effect_statements(value, line) + [cst.Return(update[1].visit(self.translate))]
+        if update is not None or self._is_group(value):
             return self._effect_statements(value, line) + bare
         if not self.updates:
             self._no_updates_inside(value)
