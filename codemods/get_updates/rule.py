@@ -10,6 +10,7 @@ from optfix.analysis.tree import code, descendants, reads
 from optfix.codemods.get_updates.factory_classes import FactoryClasses
 from optfix.codemods.get_updates.outside_classes import PATCHED, OutsideClasses
 from optfix.codemods.get_updates.project_classes import ProjectClasses, base_in_other_module
+from optfix.codemods.get_updates.project_family import ProjectFamilies, heads_a_family, may_head_a_family
 from optfix.codemods.get_updates.removed_imports import RemovedImports, imports_removed, may_import_removed
 from optfix.rulekit.class_code import is_super_call
 from optfix.knowledge.backend import BASE_CLASSES
@@ -31,7 +32,7 @@ _DEFINED_ORPATCHED = re.compile(rb"def\s+get_(?:updates|gradients)\b|\.\s*get_(?
                                  rb"|\.\s*get_updates\s*\(")  # or called
 
 
-class GetUpdatesRule(RemovedImports, OutsideClasses, FactoryClasses, ProjectClasses, Rule):
+class GetUpdatesRule(RemovedImports, OutsideClasses, FactoryClasses, ProjectClasses, ProjectFamilies, Rule):
     """Migrate custom optimizers from Keras 2's get_updates(loss, params) to Keras 3's build and update_step.
 
     What it does
@@ -247,7 +248,7 @@ class GetUpdatesRule(RemovedImports, OutsideClasses, FactoryClasses, ProjectClas
         # substrings first: `in` is many times faster than the pattern
         return ((b"get_updates" in data or b"get_gradients" in data) and _DEFINED_ORPATCHED.search(data) is not None
                 or b"update_step" in data and b"register_keras_serializable" in data  # a class it migrated, read again
-                or may_import_removed(data))
+                or may_import_removed(data) or may_head_a_family(data))
 
     @classmethod
     def relevant(cls, tree: ast.Module) -> bool:
@@ -255,7 +256,7 @@ class GetUpdatesRule(RemovedImports, OutsideClasses, FactoryClasses, ProjectClas
             isinstance(node, ast.ClassDef)
             and any(isinstance(item, ast.FunctionDef) and item.name in (*PATCHED, "update_step") for item in node.body)
             or isinstance(node, ast.Attribute) and node.attr in PATCHED and isinstance(node.ctx, ast.Store)
-            or _is_setattr(node)
+            or _is_setattr(node) or heads_a_family(node)
             or isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr == "get_updates"
             for node in every_node(tree)
         )
@@ -267,7 +268,7 @@ class GetUpdatesRule(RemovedImports, OutsideClasses, FactoryClasses, ProjectClas
 
     def leave_ClassDef(self, original: cst.ClassDef, updated: cst.ClassDef) -> cst.ClassDef:
         self.classes.pop()
-        parent = family_module.parent_of(self.file.module, original, lambda node: self._legacy_base(node) is not None)
+        parent = self.project_parent(original) or family_module.parent_of(self.file.module, original, lambda c: self._legacy_base(c) is not None)
         if parent is not None:
             return self._leave_family_member(original, updated, parent)
         if not _is_candidate(original):
@@ -299,7 +300,7 @@ class GetUpdatesRule(RemovedImports, OutsideClasses, FactoryClasses, ProjectClas
         message = f"{original.name.value}: get_updates -> build + update_step (the Keras 3 optimizer API)"
         result = self.rewrite(original, updated, migrated, message)
         if result is migrated:
-            self._reconcile_imports(names, dropped=set(_first_uses(original)) - set(_first_uses(migrated)))
+            self._reconcile_imports(names, set(_first_uses(original)) - set(_first_uses(migrated)), migrated)
             for review in [*migration.reviews, *config_keys.config_problems(original, migrated)]:
                 self.report(review.node, f"{original.name.value}: {review.message}")
         return result
@@ -328,7 +329,7 @@ class GetUpdatesRule(RemovedImports, OutsideClasses, FactoryClasses, ProjectClas
         what = "get_updates -> build + update_step" if original is not parent else "its __init__ for Keras 3, with its subclasses"
         result = self.rewrite(original, updated, migrated, f"{original.name.value}: {what} (the Keras 3 optimizer API)")
         if result is migrated:
-            self._reconcile_imports(names, dropped=set(_first_uses(original)) - set(_first_uses(migrated)))
+            self._reconcile_imports(names, set(_first_uses(original)) - set(_first_uses(migrated)), migrated)
             for review in [*migration.reviews, *config_keys.config_problems(original, migrated)]:
                 self.report(review.node, f"{original.name.value}: {review.message}")
         return result
@@ -465,11 +466,11 @@ class GetUpdatesRule(RemovedImports, OutsideClasses, FactoryClasses, ProjectClas
             decorators.append(register)
         return node.with_changes(bases=bases, decorators=decorators)
 
-    def _reconcile_imports(self, names: migration_module.Names, dropped: set[str]) -> None:
-        """Imports for Keras 3; the imports of what the migration removed (the backend, the base
-        class and its module, the decorators, a method it dropped) go where nothing reads them."""
-        imports = self.file.imports
-        if names.ops == "ops" and imports.name_for("keras.ops", "tensorflow.keras.ops") is None:
+    def _reconcile_imports(self, names: migration_module.Names, dropped: set[str], migrated: cst.ClassDef | None = None) -> None:
+        """Imports for Keras 3 (`ops` where `migrated`, if given, reads it); the imports of what the migration removed (the
+        backend, the base class and its module, the decorators, a method it dropped) go where nothing reads them."""
+        imports, reads_ops = self.file.imports, migrated is None or "ops" in _first_uses(migrated, heads=True)
+        if names.ops == "ops" and reads_ops and imports.name_for("keras.ops", "tensorflow.keras.ops") is None:
             self.file.add_import("keras", "ops")
         self.file.use_keras(imports.name_for("keras", "tensorflow.keras") is None, name=names.keras)
         for name, origin in imports.origins.items():
@@ -481,10 +482,8 @@ class GetUpdatesRule(RemovedImports, OutsideClasses, FactoryClasses, ProjectClas
 
 def _is_setattr(node: ast.AST) -> bool:
     """`setattr(x, 'get_updates', ...)`."""
-    return (
-        isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id == "setattr" and len(node.args) == 3
-        and isinstance(node.args[1], ast.Constant) and node.args[1].value in PATCHED
-    )
+    return (isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id == "setattr" and len(node.args) == 3
+            and isinstance(node.args[1], ast.Constant) and node.args[1].value in PATCHED)
 
 
 def _is_candidate(node: cst.ClassDef) -> bool:
