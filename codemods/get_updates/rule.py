@@ -85,6 +85,8 @@ class GetUpdatesRule(RemovedImports, OutsideClasses, FactoryClasses, ProjectClas
       holding `__init__` and a helper that returns the decayed learning rate) is migrated with
       its subclasses that define get_updates: its `__init__` as above, the helper dropped and a
       subclass's call of it read as update_step's `learning_rate`; all of them, or none (none where one is written on tf.keras 2's API).
+      So is one of another module (`from .base import _Base`), with its subclasses in every module, where one run fixes them
+      all: each module is migrated from the original code of all of them (`fix` writes once all are read), taking its own part.
     - `K.*` functions become their exact Keras 3 counterparts (`K.relu(x)` -> `ops.relu(x)`,
       `K.clip(x, min_value=a)` -> `ops.clip(x, x_min=a)`, `K.argmax(x)` -> `ops.argmax(x, axis=-1)`):
       the table covers all of Keras 2.3's `keras.backend`, and names what has no exact counterpart.
@@ -178,8 +180,8 @@ class GetUpdatesRule(RemovedImports, OutsideClasses, FactoryClasses, ProjectClas
     `get_gradients` override, a statement after the loop over the parameters that is not
     once-per-step bookkeeping, a computation over all parameters at once, a value carried from
     one parameter to the next, such as a learning rate chosen by `p.name` and kept for the
-    parameters after it, a Keras 2 base class in another module, a subclass or class factory there building on it), the whole
-    class is left as it is, with a finding at each such construct. A migrated class whose code reads a parameter's `.name` is rewritten with a
+    parameters after it, a class factory of another module building on it, a Keras 2 base class or subclass of another module that
+    the run does not fix with it: not given, excluded, ignoring this rule, unreadable), the whole class is left as it is, with a finding at each such construct. A migrated class whose code reads a parameter's `.name` is rewritten with a
     finding there; so is one whose `get_config` would not round-trip (a key `__init__`
     does not accept, such as one for a renamed parameter; a key written twice; a read of the
     removed `self.lr`, where the base class's config is not merged; a base-class key such as
@@ -488,8 +490,7 @@ def _is_setattr(node: ast.AST) -> bool:
 
 def _is_candidate(node: cst.ClassDef) -> bool:
     """A class this rule acts on: it defines get_updates, and not update_step (Keras 3 already)."""
-    methods = {s.name.value for s in node.body.body if isinstance(s, cst.FunctionDef)}
-    return "get_updates" in methods and "update_step" not in methods
+    return "get_updates" in (methods := {s.name.value for s in node.body.body if isinstance(s, cst.FunctionDef)}) and "update_step" not in methods
 
 
 def _first_uses(node: cst.CSTNode, heads: bool = False) -> dict[str, cst.Name]:
