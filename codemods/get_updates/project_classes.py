@@ -25,8 +25,9 @@ hierarchy = lazy_import("optfix.codemods.get_updates.hierarchy")
 _CHECKS = ("isinstance", "issubclass", "assertIsInstance", "assertNotIsInstance")
 _NOT_FACTORIES = {"keras", "tensorflow", "tf_keras", "functools", "copy", "pickle", "inspect", "typing", "builtins"}
 _ONE_FILE = "optfix migrates the classes a Keras 2 optimizer is built of only when they are in one file"
-_ONE_RUN = ("optfix migrates a base class and its subclasses of other modules together only where one run fixes every "
-            "module that holds them (none excluded, ignoring this rule or unreadable) and nothing else keeps one of them as it is")
+_ONE_RUN = ("optfix migrates a base class with the classes of other modules that derive from it directly, together, only "
+            "where one run fixes every module that holds them (none excluded, ignoring this rule or unreadable) and nothing else "
+            "keeps one of them as it is")
 
 
 class ProjectClasses:

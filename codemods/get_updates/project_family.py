@@ -22,6 +22,7 @@ from optfix.analysis.project_users import shown_in_project, uses
 from optfix.analysis.suppressions import Suppressions, may_suppress
 from optfix.codemods.get_updates.family import Family, migrate_family
 from optfix.codemods.get_updates.hierarchy import methods_of, subclasses
+from optfix.codemods.get_updates.project_classes import base_in_other_module
 from optfix.lazy import libcst as cst
 from optfix.rulekit.rule import FileContext
 
@@ -65,6 +66,8 @@ class ProjectFamilies:
             members.append((path, child))
         if not any("get_updates" in methods_of(child) for _, child in members):
             return None  # no Keras 2 optimizer derives from it (a family migrated already, read again)
+        if node is not parent and not any(child is node for _, child in members):
+            return None  # a subclass the project's readers do not see as one (only they find the family)
         if any(file is None or not self._given(path, file) for path, file in loaded.items()):
             return None
         rules = {path: self._sibling(file) for path, file in loaded.items()}
@@ -72,11 +75,19 @@ class ProjectFamilies:
         for rule in rules.values():
             rule.__dict__["_family_uses"] = family_uses
         for path, member in [(base_file.resolve(), parent), *members]:
-            rule = rules[path]
-            if (rule.file.suppressed(self.id, member) or rule._unproven_project_imports(member) or rule.blocking_factory(member)
-                    or rule.project_blockers(member)):
+            why = _kept(rules[path], member)
+            if why:
+                place = shown_in_project(path, self.file.path)
+                self.__dict__.setdefault("_kept_families", {})[node.name.value] = (
+                    f"it is migrated together with its family over modules ({', '.join(m.name.value for m in [parent, *(c for _, c in members)])}), "
+                    f"and {member.name.value} ({place}) stays as it is: {why}")
                 return None
         return self._migrated_family(base_file.resolve(), name, [(path, member.name.value) for path, member in members], rules)
+
+    def base_elsewhere(self, qualified: str, node: cst.ClassDef) -> str:
+        """Why `node`, whose base class `qualified` is a class of another module, stays as it is."""
+        self.project_parent(node)
+        return self.__dict__.get("_kept_families", {}).get(node.name.value) or base_in_other_module(self.file.path, qualified, node)
 
     def _migrated_family(self, base_file: Path, name: str, members: list[tuple[Path, str]], rules: dict) -> cst.ClassDef:
         """The family migrated, each member in the terms of its own module; this file's members
@@ -144,6 +155,20 @@ class ProjectFamilies:
     def _sibling(self, file: FileContext):
         """The rule on another module's original code: what it would decide there."""
         return type(self)(file)
+
+
+def _kept(rule, member: cst.ClassDef) -> str | None:
+    """Why the rule (on the member's module) keeps `member` as it is, whatever its family."""
+    if rule.file.suppressed(rule.id, member):
+        return f"an `# optfix: ignore` comment for {rule.id} covers it"
+    unproven = rule._unproven_project_imports(member)
+    if unproven:
+        return unproven[0][1]
+    factory = rule.blocking_factory(member)
+    if factory is not None:
+        return f"the class factory {factory.name.value}() of its module extends it, and its class cannot be migrated"
+    blockers = rule.project_blockers(member)
+    return blockers[0] if blockers else None
 
 
 def _class_named(module: cst.Module, name: str) -> cst.ClassDef | None:

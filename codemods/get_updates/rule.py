@@ -9,7 +9,7 @@ from optfix.analysis.project_imports import is_project_path
 from optfix.analysis.tree import code, descendants, reads
 from optfix.codemods.get_updates.factory_classes import FactoryClasses
 from optfix.codemods.get_updates.outside_classes import PATCHED, OutsideClasses
-from optfix.codemods.get_updates.project_classes import ProjectClasses, base_in_other_module
+from optfix.codemods.get_updates.project_classes import ProjectClasses
 from optfix.codemods.get_updates.project_family import ProjectFamilies, heads_a_family, may_head_a_family
 from optfix.codemods.get_updates.removed_imports import RemovedImports, imports_removed, may_import_removed
 from optfix.rulekit.class_code import is_super_call
@@ -415,7 +415,7 @@ class GetUpdatesRule(RemovedImports, OutsideClasses, FactoryClasses, ProjectClas
             imported = [self.file.imports.qualified_name(a.value) or "" for a in node.bases]
             project = [q for q in imported if q and self.file.path and is_project_path(self.file.path, q)]
             if project:
-                self.report(node.name, f"{node.name.value} not migrated: {base_in_other_module(self.file.path, project[0], node)}")
+                self.report(node.name, f"{node.name.value} not migrated: {self.base_elsewhere(project[0], node)}")
                 return
             bases = ", ".join(code(arg.value) for arg in node.bases)
             self.report(node.name, f"{node.name.value} looks like a Keras 2 optimizer (get_updates, extending its base's or using "

@@ -117,3 +117,15 @@ def test_an_unresolved_base_class_keeps_the_general_finding(tmp_path) -> None:
     result = _fixed(subclass, RunFiles.of([base, subclass]))
     [finding] = [f for f in result.findings if f.rule == "get-updates"]
     assert "is not one optfix can resolve" in finding.message
+
+
+def test_a_class_deriving_from_the_subclass_keeps_the_family_as_it_is_and_the_finding_says_why(tmp_path) -> None:
+    """optfix migrates a base class with the classes that derive from it directly, not theirs."""
+    base, subclass = _split(tmp_path)
+    grand = tmp_path / "pkg" / "faster.py"
+    grand.write_text("from pkg.momentum import DecayedMomentum\n\n\nclass Faster(DecayedMomentum):\n    pass\n")
+    run = RunFiles.of([base, subclass, grand])
+    result = _fixed(subclass, run)
+    assert not result.changed and not _fixed(base, run).changed
+    [finding] = [f for f in result.findings if f.rule == "get-updates"]
+    assert "DecayedMomentum not migrated" in finding.message and "Faster (pkg/faster.py:4) derives from DecayedMomentum" in finding.message
