@@ -20,7 +20,7 @@ from optfix.analysis.file_ignores import file_ignores
 from optfix.analysis.project_imports import is_project_path, module_file
 from optfix.analysis.project_users import shown_in_project, uses
 from optfix.analysis.suppressions import Suppressions, may_suppress
-from optfix.codemods.get_updates.family import Family, migrate_family
+from optfix.codemods.get_updates.family import migrate_family
 from optfix.codemods.get_updates.hierarchy import methods_of, subclasses
 from optfix.codemods.get_updates.project_classes import base_in_other_module
 from optfix.lazy import libcst as cst
