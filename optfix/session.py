@@ -7,7 +7,7 @@ import os
 import signal
 import sys
 import threading
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import fields, replace
 from enum import Enum
@@ -86,17 +86,13 @@ def _execute(settings: Settings) -> int:
         outputs.append(StatisticsOutput(run))
     tally = Tally(source=source)
     try:
-        for result in results:
-            path = display_path(result.path, cwd)
+        for path, result in _written(results, settings.mode is Mode.FIX and not source_out, cwd, progress):
             if source_out:
                 run.stdout.write(result.updated if result.changed else stdin)
                 run.stdout.flush()
-            elif result.changed and settings.mode is Mode.FIX:
-                _write(result)
             for output in outputs:
                 output.file(path, result)
             tally.add(result, path)
-            progress.advance(path)
         progress.close()
         for output in outputs:
             output.finish(tally)
@@ -168,6 +164,27 @@ def _plain(value):
     if isinstance(value, tuple):
         return [_plain(item) for item in value]
     return value
+
+
+def _written(results: Iterable[FileResult], fixing: bool, cwd: Path, progress: Progress) -> Iterator[tuple[str, FileResult]]:
+    """Each result with its path as shown, the progress advanced past it. In a `fix` run the files
+    are written once every file is processed, and reported then: a rule may read other files of
+    the run (a base class's module, for its subclass's), and must read them as they were."""
+    if not fixing:
+        for result in results:
+            path = display_path(result.path, cwd)
+            yield path, result
+            progress.advance(path)
+        return
+    held = []
+    for result in results:
+        held.append((display_path(result.path, cwd), result))
+        progress.advance(held[-1][0])
+    progress.close()
+    for _, result in held:
+        if result.changed:
+            _write(result)
+    yield from held
 
 
 def _write(result: FileResult) -> None:

@@ -3,7 +3,7 @@ get_updates: migrated together, or none of them (see hierarchy)."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 from optfix.rulekit.class_code import Problem
@@ -26,6 +26,7 @@ class Family:
         return all(self.results.get(id(member)) is not None for member in self.members)
 
     rules: frozenset[str] = frozenset()  # the rules run on the file
+    places: dict[int, str] = field(default_factory=dict)  # by id of the member: its module, where not this file
 
     def problems(self, member: cst.ClassDef) -> list[Problem]:
         """Why `member` is not migrated: its own problems, or those of the family. None for a
@@ -37,9 +38,11 @@ class Family:
         if own:
             return own
         failed = [m for m in self.members if m is not member and self.results.get(id(m)) is None]
-        others = [m.name.value for m in failed if not written_for_optimizer_v2(m)]
+        others = [m.name.value for m in failed if not written_for_optimizer_v2(m) and id(m) not in self.places]
+        far = [f"{m.name.value} ({self.places[id(m)]})" for m in failed if not written_for_optimizer_v2(m) and id(m) in self.places]
         newer = [m.name.value for m in failed if written_for_optimizer_v2(m)]
         parts = [f"{', '.join(others)} of the same file, which cannot be (see there)"] if others else []
+        parts += [f"{', '.join(far)} of another module, which cannot be (see there)"] if far else []
         parts += [f"{', '.join(newer)}, a subclass written on the tf.keras 2 optimizer API ({DENSE}), which get-updates "
                   "does not migrate"] if newer else []
         return [Problem(member.name, f"it is migrated together with {' and '.join(parts)}: a Keras 3 class cannot derive "
@@ -70,21 +73,24 @@ def _is_parent(module: cst.Module, node: cst.ClassDef, is_legacy: Callable[[cst.
             and any("get_updates" in methods_of(child) for child in subclasses(module, node.name.value)))
 
 
-def migrate_family(file: FileContext, parent: cst.ClassDef, names: Names, global_norm: bool) -> Family:
-    """The parent's migration, then each subclass's with what it needs of the parent's."""
-    children = subclasses(file.module, parent.name.value)
-    family = Family(parent, [parent, *children], rules=file.rules)
+def migrate_family(file: FileContext, parent: cst.ClassDef, names: Names, global_norm: bool,
+                   elsewhere: Sequence[tuple[FileContext, Names, cst.ClassDef]] = ()) -> Family:
+    """The parent's migration, then each subclass's with what it needs of the parent's: those of
+    the file, then those of other modules (`elsewhere`, each with its module and its terms)."""
+    children = [(file, names, child) for child in subclasses(file.module, parent.name.value)] + list(elsewhere)
+    family = Family(parent, [parent, *(child for _, _, child in children)], rules=file.rules)
     migration = Migration(file, parent, names, global_norm=global_norm)
     family.migrations[id(parent)] = migration
     family.results[id(parent)] = migration.run()
     if family.results[id(parent)] is None:
         return family
-    for child in children:
+    for context, terms, child in children:
         methods = methods_of(child)
-        child_migration = Migration(file, child, names, parent=migration.as_parent())
+        child_migration = Migration(context, child, terms, parent=migration.as_parent())
         family.migrations[id(child)] = child_migration
         if "get_updates" not in methods or "update_step" in methods:
-            child_migration.problem(child.name, f"it derives from {parent.name.value}, a Keras 2 optimizer of this file, "
+            child_migration.problem(child.name, f"it derives from {parent.name.value}, a Keras 2 optimizer of "
+                                                f"{'this file' if context is file else 'the project'}, "
                                                 "but defines no get_updates to migrate with it")
             family.results[id(child)] = None
             continue

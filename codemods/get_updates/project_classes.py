@@ -2,7 +2,8 @@
 factory there that is given them. Each module is rewritten on its own, so a class migrated here
 would leave such a subclass, or the factory's class, a Keras 2 optimizer on a Keras 3 base class
 (broken, or its get_updates silently never called): the class stays as it is, with a finding
-that says where it is built on and what to do."""
+that says where it is built on and what to do. (A base class and subclasses of several modules
+that one run fixes together are migrated together: project_family.)"""
 
 from __future__ import annotations
 
@@ -24,6 +25,9 @@ hierarchy = lazy_import("optfix.codemods.get_updates.hierarchy")
 _CHECKS = ("isinstance", "issubclass", "assertIsInstance", "assertNotIsInstance")
 _NOT_FACTORIES = {"keras", "tensorflow", "tf_keras", "functools", "copy", "pickle", "inspect", "typing", "builtins"}
 _ONE_FILE = "optfix migrates the classes a Keras 2 optimizer is built of only when they are in one file"
+_ONE_RUN = ("optfix migrates a base class with the classes of other modules that derive from it directly, together, only "
+            "where one run fixes every module that holds them (none excluded, ignoring this rule or unreadable) and nothing else "
+            "keeps one of them as it is")
 
 
 class ProjectClasses:
@@ -48,13 +52,16 @@ class ProjectClasses:
         parent = family_module.parent_of(module, node, lambda c: self._legacy_base(c) is not None)
         members = [parent, *hierarchy.subclasses(module, parent.name.value)] if parent is not None else [node]
         messages = []
+        family = self.__dict__.get("_family_uses", set())  # the members of a family over modules (project_family)
         for member in members:
             name = member.name.value
             for use in uses(path, name) if path is not None else ():
+                if use.kind == "subclass" and (use.path.resolve(), use.what) in family:
+                    continue
                 if use.kind == "subclass":
                     messages.append(f"{use.what} ({use.shown(path)}) derives from {name} of this file, and would stay a Keras 2 "
-                                    f"optimizer on a Keras 3 class: {_ONE_FILE}; move {use.what} into this file (or "
-                                    f"{name} and its family into that one) and run optfix again")
+                                    f"optimizer on a Keras 3 class: {_ONE_RUN}; run optfix on both modules at once (or move "
+                                    f"{use.what} into this file), or see the findings there")
                 elif use.kind == "argument" and use.what.rsplit(".", 1)[-1] not in _CHECKS and use.what.split(".")[0] not in _NOT_FACTORIES:
                     messages.append(f"{use.shown(path)} gives {name} to {use.what}(), which may make a Keras 2 class on it (a "
                                     f"class factory: AdamW = extend_with_weight_decay(Adam)): {_ONE_FILE}; move the factory and "
@@ -120,8 +127,7 @@ def base_in_other_module(path: Path, qualified: str, node: cst.ClassDef) -> str:
     file = module_file(path, qualified.rpartition(".")[0])
     where = f" ({shown_in_project(file, path)}, another module of the project)" if file is not None else ", a class of a module of the project"
     return (f"its base class {qualified}{where} is migrated, if it is a Keras 2 optimizer, only together with every subclass "
-            "(a Keras 3 class cannot derive from a Keras 2 one, nor the reverse), and optfix rewrites each file on its own: "
-            f"{_ONE_FILE}; move {node.name.value} into the module of its base class (or the base class into this file, where no "
-            "other module uses it) and run optfix again")
+            f"(a Keras 3 class cannot derive from a Keras 2 one, nor the reverse): {_ONE_RUN}; run optfix on both modules at "
+            f"once (or move {node.name.value} into the module of its base class), or see the findings there")
 
 

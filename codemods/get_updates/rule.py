@@ -9,7 +9,8 @@ from optfix.analysis.project_imports import is_project_path
 from optfix.analysis.tree import code, descendants, reads
 from optfix.codemods.get_updates.factory_classes import FactoryClasses
 from optfix.codemods.get_updates.outside_classes import PATCHED, OutsideClasses
-from optfix.codemods.get_updates.project_classes import ProjectClasses, base_in_other_module
+from optfix.codemods.get_updates.project_classes import ProjectClasses
+from optfix.codemods.get_updates.project_family import ProjectFamilies, heads_a_family, may_head_a_family
 from optfix.codemods.get_updates.removed_imports import RemovedImports, imports_removed, may_import_removed
 from optfix.rulekit.class_code import is_super_call
 from optfix.knowledge.backend import BASE_CLASSES
@@ -31,7 +32,7 @@ _DEFINED_ORPATCHED = re.compile(rb"def\s+get_(?:updates|gradients)\b|\.\s*get_(?
                                  rb"|\.\s*get_updates\s*\(")  # or called
 
 
-class GetUpdatesRule(RemovedImports, OutsideClasses, FactoryClasses, ProjectClasses, Rule):
+class GetUpdatesRule(RemovedImports, OutsideClasses, FactoryClasses, ProjectClasses, ProjectFamilies, Rule):
     """Migrate custom optimizers from Keras 2's get_updates(loss, params) to Keras 3's build and update_step.
 
     What it does
@@ -84,6 +85,8 @@ class GetUpdatesRule(RemovedImports, OutsideClasses, FactoryClasses, ProjectClas
       holding `__init__` and a helper that returns the decayed learning rate) is migrated with
       its subclasses that define get_updates: its `__init__` as above, the helper dropped and a
       subclass's call of it read as update_step's `learning_rate`; all of them, or none (none where one is written on tf.keras 2's API).
+      So is one of another module (`from .base import _Base`), with its subclasses in every module, where one run fixes them
+      all: each module is migrated from the original code of all of them (`fix` writes once all are read), taking its own part.
     - `K.*` functions become their exact Keras 3 counterparts (`K.relu(x)` -> `ops.relu(x)`,
       `K.clip(x, min_value=a)` -> `ops.clip(x, x_min=a)`, `K.argmax(x)` -> `ops.argmax(x, axis=-1)`):
       the table covers all of Keras 2.3's `keras.backend`, and names what has no exact counterpart.
@@ -177,8 +180,8 @@ class GetUpdatesRule(RemovedImports, OutsideClasses, FactoryClasses, ProjectClas
     `get_gradients` override, a statement after the loop over the parameters that is not
     once-per-step bookkeeping, a computation over all parameters at once, a value carried from
     one parameter to the next, such as a learning rate chosen by `p.name` and kept for the
-    parameters after it, a Keras 2 base class in another module, a subclass or class factory there building on it), the whole
-    class is left as it is, with a finding at each such construct. A migrated class whose code reads a parameter's `.name` is rewritten with a
+    parameters after it, a class factory of another module building on it, a Keras 2 base class or subclass of another module that
+    the run does not fix with it: not given, excluded, ignoring this rule, unreadable), the whole class is left as it is, with a finding at each such construct. A migrated class whose code reads a parameter's `.name` is rewritten with a
     finding there; so is one whose `get_config` would not round-trip (a key `__init__`
     does not accept, such as one for a renamed parameter; a key written twice; a read of the
     removed `self.lr`, where the base class's config is not merged; a base-class key such as
@@ -247,7 +250,7 @@ class GetUpdatesRule(RemovedImports, OutsideClasses, FactoryClasses, ProjectClas
         # substrings first: `in` is many times faster than the pattern
         return ((b"get_updates" in data or b"get_gradients" in data) and _DEFINED_ORPATCHED.search(data) is not None
                 or b"update_step" in data and b"register_keras_serializable" in data  # a class it migrated, read again
-                or may_import_removed(data))
+                or may_import_removed(data) or may_head_a_family(data))
 
     @classmethod
     def relevant(cls, tree: ast.Module) -> bool:
@@ -255,7 +258,7 @@ class GetUpdatesRule(RemovedImports, OutsideClasses, FactoryClasses, ProjectClas
             isinstance(node, ast.ClassDef)
             and any(isinstance(item, ast.FunctionDef) and item.name in (*PATCHED, "update_step") for item in node.body)
             or isinstance(node, ast.Attribute) and node.attr in PATCHED and isinstance(node.ctx, ast.Store)
-            or _is_setattr(node)
+            or _is_setattr(node) or heads_a_family(node)
             or isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr == "get_updates"
             for node in every_node(tree)
         )
@@ -267,7 +270,7 @@ class GetUpdatesRule(RemovedImports, OutsideClasses, FactoryClasses, ProjectClas
 
     def leave_ClassDef(self, original: cst.ClassDef, updated: cst.ClassDef) -> cst.ClassDef:
         self.classes.pop()
-        parent = family_module.parent_of(self.file.module, original, lambda node: self._legacy_base(node) is not None)
+        parent = self.project_parent(original) or family_module.parent_of(self.file.module, original, lambda c: self._legacy_base(c) is not None)
         if parent is not None:
             return self._leave_family_member(original, updated, parent)
         if not _is_candidate(original):
@@ -299,7 +302,7 @@ class GetUpdatesRule(RemovedImports, OutsideClasses, FactoryClasses, ProjectClas
         message = f"{original.name.value}: get_updates -> build + update_step (the Keras 3 optimizer API)"
         result = self.rewrite(original, updated, migrated, message)
         if result is migrated:
-            self._reconcile_imports(names, dropped=set(_first_uses(original)) - set(_first_uses(migrated)))
+            self._reconcile_imports(names, set(_first_uses(original)) - set(_first_uses(migrated)), migrated)
             for review in [*migration.reviews, *config_keys.config_problems(original, migrated)]:
                 self.report(review.node, f"{original.name.value}: {review.message}")
         return result
@@ -328,7 +331,7 @@ class GetUpdatesRule(RemovedImports, OutsideClasses, FactoryClasses, ProjectClas
         what = "get_updates -> build + update_step" if original is not parent else "its __init__ for Keras 3, with its subclasses"
         result = self.rewrite(original, updated, migrated, f"{original.name.value}: {what} (the Keras 3 optimizer API)")
         if result is migrated:
-            self._reconcile_imports(names, dropped=set(_first_uses(original)) - set(_first_uses(migrated)))
+            self._reconcile_imports(names, set(_first_uses(original)) - set(_first_uses(migrated)), migrated)
             for review in [*migration.reviews, *config_keys.config_problems(original, migrated)]:
                 self.report(review.node, f"{original.name.value}: {review.message}")
         return result
@@ -412,7 +415,7 @@ class GetUpdatesRule(RemovedImports, OutsideClasses, FactoryClasses, ProjectClas
             imported = [self.file.imports.qualified_name(a.value) or "" for a in node.bases]
             project = [q for q in imported if q and self.file.path and is_project_path(self.file.path, q)]
             if project:
-                self.report(node.name, f"{node.name.value} not migrated: {base_in_other_module(self.file.path, project[0], node)}")
+                self.report(node.name, f"{node.name.value} not migrated: {self.base_elsewhere(project[0], node)}")
                 return
             bases = ", ".join(code(arg.value) for arg in node.bases)
             self.report(node.name, f"{node.name.value} looks like a Keras 2 optimizer (get_updates, extending its base's or using "
@@ -465,11 +468,11 @@ class GetUpdatesRule(RemovedImports, OutsideClasses, FactoryClasses, ProjectClas
             decorators.append(register)
         return node.with_changes(bases=bases, decorators=decorators)
 
-    def _reconcile_imports(self, names: migration_module.Names, dropped: set[str]) -> None:
-        """Imports for Keras 3; the imports of what the migration removed (the backend, the base
-        class and its module, the decorators, a method it dropped) go where nothing reads them."""
-        imports = self.file.imports
-        if names.ops == "ops" and imports.name_for("keras.ops", "tensorflow.keras.ops") is None:
+    def _reconcile_imports(self, names: migration_module.Names, dropped: set[str], migrated: cst.ClassDef | None = None) -> None:
+        """Imports for Keras 3 (`ops` where `migrated`, if given, reads it); the imports of what the migration removed (the
+        backend, the base class and its module, the decorators, a method it dropped) go where nothing reads them."""
+        imports, reads_ops = self.file.imports, migrated is None or "ops" in _first_uses(migrated, heads=True)
+        if names.ops == "ops" and reads_ops and imports.name_for("keras.ops", "tensorflow.keras.ops") is None:
             self.file.add_import("keras", "ops")
         self.file.use_keras(imports.name_for("keras", "tensorflow.keras") is None, name=names.keras)
         for name, origin in imports.origins.items():
@@ -481,16 +484,13 @@ class GetUpdatesRule(RemovedImports, OutsideClasses, FactoryClasses, ProjectClas
 
 def _is_setattr(node: ast.AST) -> bool:
     """`setattr(x, 'get_updates', ...)`."""
-    return (
-        isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id == "setattr" and len(node.args) == 3
-        and isinstance(node.args[1], ast.Constant) and node.args[1].value in PATCHED
-    )
+    return (isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id == "setattr" and len(node.args) == 3
+            and isinstance(node.args[1], ast.Constant) and node.args[1].value in PATCHED)
 
 
 def _is_candidate(node: cst.ClassDef) -> bool:
     """A class this rule acts on: it defines get_updates, and not update_step (Keras 3 already)."""
-    methods = {s.name.value for s in node.body.body if isinstance(s, cst.FunctionDef)}
-    return "get_updates" in methods and "update_step" not in methods
+    return "get_updates" in (methods := {s.name.value for s in node.body.body if isinstance(s, cst.FunctionDef)}) and "update_step" not in methods
 
 
 def _first_uses(node: cst.CSTNode, heads: bool = False) -> dict[str, cst.Name]:

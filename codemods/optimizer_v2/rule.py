@@ -347,7 +347,7 @@ class OptimizerV2Rule(Rule):
             return updated
         if not api_used(original) and "update_step" not in methods and self._reported_as_dispatcher(original):
             return updated
-        if not api_used(original) or "update_step" in methods or keras2_api_class(self.file.module, original):
+        if not api_used(original) or "update_step" in methods or keras2_api_class(self.file.module, original, self.file.path):
             if api_used(original) and "keras2-optimizer" not in self.file.rules:
                 self._report_left_to_others(original)
             return updated  # Keras 2.2's API (rule get-updates), or Keras 3's / tf.keras 2.11's (rule keras2-optimizer)
@@ -430,7 +430,7 @@ class OptimizerV2Rule(Rule):
     def _reported_as_dispatcher(self, node: cst.ClassDef) -> bool:
         """A subclass of tf.keras's Optimizer that applies the gradients through other optimizers
         from its apply_gradients(): reported (families.py)."""
-        if self._base(node) is None or keras2_api_class(self.file.module, node):
+        if self._base(node) is None or keras2_api_class(self.file.module, node, self.file.path):
             return False
         message = families.dispatcher_message(node)
         if message is not None:
@@ -444,7 +444,7 @@ class OptimizerV2Rule(Rule):
         family = get_updates_family(self.file.module, node)
         if family and "get-updates" not in self.file.rules:
             self.report(node.name, unmigrated_get_updates_class(node, family))
-        elif not family and self._base(node) is not None and not keras2_api_class(self.file.module, node):
+        elif not family and self._base(node) is not None and not keras2_api_class(self.file.module, node, self.file.path):
             used = ", ".join(sorted(api_used(node)))
             self.report(node.name, f"{node.name.value} defines update_step but is also written against the tf.keras 2 optimizer API "
                                    f"({used}), which Keras 3's optimizers neither have nor call: port that part to "

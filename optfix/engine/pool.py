@@ -11,6 +11,7 @@ import sys
 from collections import deque
 from collections.abc import Iterable, Iterator, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
+from dataclasses import replace
 from itertools import islice
 from pathlib import Path
 
@@ -21,6 +22,7 @@ from optfix.files.per_file_ignores import PerFileIgnores
 from optfix.files.source import read_file
 from optfix.findings import FileResult
 from optfix.rulekit.rule import FixOptions, Rule
+from optfix.rulekit.run_files import RunFiles
 
 # The worker processes are forked from the parent: rules are already imported there.
 _POOL_CONTEXT = multiprocessing.get_context("fork") if sys.platform == "linux" else None
@@ -35,16 +37,20 @@ def run(files: Iterable[Path], rules: Sequence[type[Rule]], *, jobs: int, option
 
     Workers read and prefilter files in chunks of paths; each file that some rule may change is
     then sent back to the pool on its own, so that a few slow files cannot hold up a chunk of fast
-    ones. The parent only walks the tree and keeps the order.
+    ones. The parent only walks the tree and keeps the order. The rules are told which files the
+    run holds (`FixOptions.run`): each worker is given that list once, not with every file.
     """
+    files = list(files)
+    rule_ids = tuple(rule.id for rule in rules)
+    run_files = RunFiles.of(files, lambda path: set(rule_ids) - {rule.id for rule in for_file(rules, ignores, path)})
     if jobs <= 1:
+        options = replace(options, run=run_files)
         for path in files:
             passed = prefilter_path(path, for_file(rules, ignores, path))
             yield passed if isinstance(passed, FileResult) else _process(path, passed, options)
         return
-    rule_ids = tuple(rule.id for rule in rules)
     paths = iter(files)
-    with ProcessPoolExecutor(jobs, mp_context=_POOL_CONTEXT, initializer=_init_worker, initargs=(os.getpid(),)) as pool:
+    with ProcessPoolExecutor(jobs, mp_context=_POOL_CONTEXT, initializer=_init_worker, initargs=(os.getpid(), run_files)) as pool:
         chunks: deque[Future] = deque()  # of _prefilter_chunk results
         pending: deque[FileResult | Future] = deque()
         try:
@@ -84,6 +90,8 @@ def _prefilter_chunk(paths: list[Path], rule_ids: tuple[str, ...], ignores: PerF
 def _process(path: Path, rule_ids: tuple[str, ...], options: FixOptions) -> FileResult:
     """A worker's second part: the file read again and processed by the rules the prefilter chose."""
     rules = rules_by_id()
+    if _run_files is not None:  # a worker's (in the parent, `run` gave the options their files)
+        options = replace(options, run=_run_files)
 
     def work() -> FileResult:
         data = read_file(path)
@@ -94,7 +102,12 @@ def _process(path: Path, rule_ids: tuple[str, ...], options: FixOptions) -> File
     return journey.guarded(path, work)
 
 
-def _init_worker(parent: int) -> None:
+_run_files: RunFiles | None = None  # a worker's: the files of the run it works for
+
+
+def _init_worker(parent: int, run_files: RunFiles) -> None:
+    global _run_files
+    _run_files = run_files
     _die_with_parent(parent)
     for stop in STOP_SIGNALS:  # the parent's handlers (see stop_workers), inherited by the fork
         signal.signal(stop, signal.SIG_DFL)

@@ -4,10 +4,14 @@ rewrite a legacy optimizer class whole (get-updates, optimizer-v2)."""
 
 from __future__ import annotations
 
+import ast
 import re
 from dataclasses import dataclass
+from pathlib import Path
 
 from optfix.lazy import libcst as cst
+from optfix.analysis.project_imports import parsed_module
+from optfix.analysis.project_users import uses
 from optfix.analysis.tree import code, descendants, reads
 
 LEARNING_RATES = ("lr", "learning_rate")
@@ -30,18 +34,31 @@ def is_self_attribute(node: cst.CSTNode, names: tuple[str, ...] | None = None) -
     )
 
 
-def keras2_api_class(module: cst.Module, node: cst.ClassDef) -> bool:
+def keras2_api_class(module: cst.Module, node: cst.ClassDef, path: Path | None = None) -> bool:
     """Whether a class is written against Keras 2.2's optimizer API (get_updates): it defines
-    get_updates, or a class of the module derives from it by name and does (a base class holding
-    `__init__` and a `_decayed_lr` helper). Rule get-updates migrates such classes together, or
-    says why it cannot; the other rules leave them to it."""
+    get_updates, or a class of the module (or, given the module's `path`, of another module of the
+    project) derives from it and does (a base class holding `__init__` and a `_decayed_lr`
+    helper). Rule get-updates migrates such classes together, or says why it cannot; the other
+    rules leave them to it."""
     def defines(cls: cst.ClassDef) -> bool:
         return any(isinstance(s, cst.FunctionDef) and s.name.value == "get_updates" for s in cls.body.body)
 
     return defines(node) or any(
         isinstance(s, cst.ClassDef) and defines(s) and any(isinstance(a.value, cst.Name) and a.value.value == node.name.value for a in s.bases)
         for s in module.body
-    )
+    ) or path is not None and _get_updates_subclass_elsewhere(path, node.name.value)
+
+
+def _get_updates_subclass_elsewhere(path: Path, name: str) -> bool:
+    """Whether a class of another module of the project derives from the class `name` of the
+    module at `path` and defines get_updates."""
+    for use in uses(path, name):
+        tree = parsed_module(use.path) if use.kind == "subclass" else None
+        if tree is not None and not isinstance(tree, str) and any(
+                isinstance(n, ast.ClassDef) and n.lineno == use.line and any(isinstance(f, ast.FunctionDef) and f.name == "get_updates" for f in n.body)
+                for n in ast.walk(tree)):
+            return True
+    return False
 
 
 def get_updates_family(module: cst.Module, node: cst.ClassDef) -> list[str]:

@@ -32,6 +32,7 @@ if TYPE_CHECKING:
 
     from optfix.analysis.imports import ImportTable
     from optfix.analysis.suppressions import Suppressions
+    from optfix.rulekit.run_files import RunFiles
 
 
 @dataclass(frozen=True)
@@ -50,6 +51,7 @@ class FixOptions:
     unsafe_fixes: bool = False  # apply fixes that change behaviour
     keras_import: str = "keras"  # how add_keras_import() writes the import: "keras" or "tensorflow"
     source: str | None = None  # the version the code was written for (optfix.knowledge.sources), None: unknown
+    run: RunFiles | None = None  # the files of the run, where the engine knows them (not for code given on stdin)
 
 
 @dataclass

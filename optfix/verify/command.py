@@ -31,14 +31,17 @@ def execute(paths: Iterable[Path], exclude: Iterable[str] = (), backend: str = "
     if backend != "tensorflow" and not _importable(backend):
         sys.stderr.write(NEEDS_JAX + "\n")
         return 2
-    from optfix.verify.source_file import verify_file
+    from optfix.verify.run_sources import RunSources
+    from optfix.verify.source_file import verified_rules, verify_file
 
     cwd = Path.cwd()
     rows: list[Row] = []
     files = failed = 0
-    for path in discover(paths, exclude, cwd, suffixes=(".py",)):
+    paths = list(discover(paths, exclude, cwd, suffixes=(".py",)))
+    run = RunSources(paths, verified_rules(), unsafe_fixes)
+    for path in paths:
         shown = display_path(path, cwd)
-        found, errors = verify_file(path, shown, keras, backend=backend, unsafe_fixes=unsafe_fixes)
+        found, errors = verify_file(path, shown, keras, backend=backend, unsafe_fixes=unsafe_fixes, run=run)
         rows += found
         for error in errors:
             sys.stderr.write(format_finding(shown, error) + "\n")

@@ -32,7 +32,7 @@ def run(job: dict) -> list:
 
     key = (job["path"], job["source"])
     if key not in _modules:
-        _modules[key] = migrated_classes(job["source"], Path(job["path"]), keras)
+        _modules[key] = migrated_classes(job["source"], Path(job["path"]), keras, job.get("sources"))
     if job["name"] not in _modules[key]:
         raise LookupError(f"{job['name']} is not a Keras 3 optimizer class at module level")
     return run_keras3(_modules[key][job["name"]], job["kwargs"], job["initial"], job["gradients"])

@@ -37,10 +37,13 @@ def module_name(path: Path) -> tuple[str, str]:
     return ".".join(parts), ".".join(parts[:-1])
 
 
-def stand_ins(path: Path, source: str, package: str) -> dict[str, types.ModuleType]:
+def stand_ins(path: Path, source: str, package: str, sources: dict[str, str] | None = None) -> dict[str, types.ModuleType]:
     """`sys.modules` entries for the project modules `source` (the code of `path`, in `package`)
     imports: each with the Keras objects its proven names stand for, as imported now (inside
-    legacy_modules(), the numpy stand-in), and its parent packages, empty but for their children."""
+    legacy_modules(), the numpy stand-in), and its parent packages, empty but for their children.
+    A module whose code `sources` holds (by its file's resolved path: a module of the verified
+    run that get-updates migrated with this one, a base class's) is that code, executed now, on
+    its own imports' stand-ins."""
     modules: dict[str, types.ModuleType] = {}
     tree = ast.parse(source)
     imports = [node for node in ast.walk(tree) if isinstance(node, (ast.Import, ast.ImportFrom))]
@@ -50,6 +53,9 @@ def stand_ins(path: Path, source: str, package: str) -> dict[str, types.ModuleTy
                 continue
             file = module_file(path, dotted)
             if file is None:
+                continue
+            if sources and str(file.resolve()) in sources and absolute not in modules:
+                modules.update(_executed(file, absolute, sources))
                 continue
             module = types.ModuleType(absolute, f"optfix verify's stand-in for {file.name}")
             if file.name == "__init__.py":
@@ -68,6 +74,21 @@ def stand_ins(path: Path, source: str, package: str) -> dict[str, types.ModuleTy
                 modules[parent].__path__ = []  # a package none of whose other modules can be imported
             setattr(modules[parent], parts[count], modules[".".join(parts[: count + 1])])
     return modules
+
+
+def _executed(file: Path, absolute: str, sources: dict[str, str]) -> dict[str, types.ModuleType]:
+    """The module `absolute` run from the code `sources` holds for `file`, and the stand-ins it imports."""
+    from optfix.verify.legacy_keras import installed
+
+    text = sources[str(file.resolve())]
+    others = {key: value for key, value in sources.items() if key != str(file.resolve())}  # no import cycle back to it
+    package = absolute.rpartition(".")[0] if file.name != "__init__.py" else absolute
+    module = types.ModuleType(absolute)
+    module.__file__, module.__package__ = str(file), package
+    found = stand_ins(file, text, package, others)
+    with installed({**found, absolute: module}):
+        exec(compile(text, str(file), "exec"), module.__dict__)
+    return {**found, absolute: module}
 
 
 class _Unread:

@@ -15,9 +15,7 @@ import re
 from pathlib import Path
 
 from optfix.engine.prefilter import MAX_PARSE_BYTES, bytes_stage
-from optfix.engine.journey import process_bytes
 from optfix.findings import Finding, Kind
-from optfix.rulekit.rule import FixOptions
 from optfix.files.notebook import is_notebook
 from optfix.files.source import decode
 from optfix.analysis.ast_nodes import quiet_parse
@@ -25,18 +23,17 @@ from optfix.verify.arguments import mapping_arguments, required_arguments
 from optfix.verify.pair import Row, Side, describe, failing, in_process, judge, unbound, user_code
 from optfix.verify.placeholders import placeholders
 from optfix.verify.project_modules import module_name, stand_ins
+from optfix.verify.run_sources import RunSources
 
 
 def verify_file(path: Path, shown: str, keras, arguments: dict[str, dict] | None = None,
-                backend: str = "tensorflow", unsafe_fixes: bool = False) -> tuple[list[Row], list[Finding]]:
+                backend: str = "tensorflow", unsafe_fixes: bool = False, run: RunSources | None = None) -> tuple[list[Row], list[Finding]]:
     """The rows of one file, or the errors that kept it from being verified. `arguments`: the
     constructor's keyword arguments, by class name (none by default, but for what
     arguments.py can supply); `backend`: the Keras 3 backend the migrations run on;
-    `unsafe_fixes`: the migrations --unsafe-fixes applies are run too."""
-    from optfix.codemods.get_updates.rule import GetUpdatesRule
-    from optfix.codemods.optimizer_v2.rule import OptimizerV2Rule
-
-    rules = [GetUpdatesRule, OptimizerV2Rule]
+    `unsafe_fixes`: the migrations --unsafe-fixes applies are run too; `run`: the other files
+    verified with it (a run of this file alone by default)."""
+    rules = verified_rules()
     if is_notebook(path):
         return [], [Finding(1, 1, "read-error", "not verified: optfix verify runs .py files, not notebooks", Kind.ERROR)]
     try:
@@ -47,8 +44,9 @@ def verify_file(path: Path, shown: str, keras, arguments: dict[str, dict] | None
         return [], []
     if len(data) > MAX_PARSE_BYTES:
         return [], [Finding(1, 1, "file-too-large", f"not verified: over the {MAX_PARSE_BYTES >> 20} MiB optfix parses", Kind.ERROR)]
-    # process_bytes is transform() with the error reporting of the other commands.
-    result = process_bytes(path, data, rules, FixOptions(unsafe_fixes=unsafe_fixes))
+    # The run's process_bytes is transform() with the error reporting of the other commands.
+    run = run or RunSources([path], rules, unsafe_fixes)
+    result = run.result(path, data)
     errors = [f for f in result.findings if f.kind is Kind.ERROR]
     if errors or not result.findings:
         return [], errors
@@ -65,6 +63,7 @@ def verify_file(path: Path, shown: str, keras, arguments: dict[str, dict] | None
     if backend == "tensorflow":
         sparse = _sparse_classes(tree, migrated_text) & {node.name for node, rule, _ in classes if rule == "optimizer-v2"}
     sides = _Sides(path, original, migrated_text, keras, backend, kwargs, {node.name: rule for node, rule, m in classes if m is None}, sparse)
+    sides.sources = run.imported(path, tree)
     rows = []
     for node, rule, message in classes:
         where = f"{shown}:{node.lineno}"
@@ -82,6 +81,14 @@ def verify_file(path: Path, shown: str, keras, arguments: dict[str, dict] | None
     return rows, []
 
 
+def verified_rules() -> list:
+    """The rules whose migrations verify runs."""
+    from optfix.codemods.get_updates.rule import GetUpdatesRule
+    from optfix.codemods.optimizer_v2.rule import OptimizerV2Rule
+
+    return [GetUpdatesRule, OptimizerV2Rule]
+
+
 class _Sides:
     """How the original and the migrated classes of one file run: in this process where the
     Keras they need is the one loaded here, in a process of their own where it is not."""
@@ -91,6 +98,7 @@ class _Sides:
         self.path, self.original_text, self.migrated_text = path, original, migrated
         self.keras, self.backend, self.kwargs, self.rules, self.sparse = keras, backend, kwargs, rules, sparse
         self._made: dict[str, object] = {}
+        self.sources: tuple[dict[str, str], dict[str, str]] = ({}, {})  # of the migrated modules it imports: original, migrated
 
     def _once(self, key: str, make):
         if key not in self._made:
@@ -98,10 +106,10 @@ class _Sides:
         return self._made[key]
 
     def legacy_classes(self) -> tuple[dict[str, type], str | None]:
-        return self._once("legacy", lambda: _load(_legacy_classes, self.original_text, self.path))
+        return self._once("legacy", lambda: _load(_legacy_classes, self.original_text, self.path, self.sources[0]))
 
     def migrated_classes(self) -> tuple[dict[str, type], str | None]:
-        return self._once("migrated", lambda: _load(migrated_classes, self.migrated_text, self.path, self.keras))
+        return self._once("migrated", lambda: _load(migrated_classes, self.migrated_text, self.path, self.keras, self.sources[1]))
 
     def not_runnable(self, name: str, rule: str) -> str | None:
         """A verdict reached without running: the classes cannot take the arguments, or the
@@ -139,7 +147,8 @@ class _Sides:
 
         entries = [(name, kwargs, name in self.sparse) for name, kwargs in self.kwargs.items()]
         return self._once(self.backend, lambda: batched_side(MODULE, environment(self.backend),
-                                                             {"path": str(self.path), "source": self.migrated_text}, entries))
+                                                             {"path": str(self.path), "source": self.migrated_text,
+                                                              "sources": self.sources[1]}, entries))
 
 
 _RULE_OF_METHOD = {"get_updates": "get-updates", "_resource_apply_dense": "optimizer-v2", "_create_slots": "optimizer-v2"}
@@ -208,16 +217,17 @@ def _load(loader, *args) -> tuple[dict[str, type], str | None]:
         return {}, describe(error)
 
 
-def _legacy_classes(text: str, path: Path) -> dict[str, type]:
+def _legacy_classes(text: str, path: Path, sources: dict[str, str]) -> dict[str, type]:
     from optfix.verify.legacy_keras import load_legacy, optimizer_classes
 
     name, package = module_name(path)
     with placeholders(text, {"keras", "tensorflow"}):
-        return optimizer_classes(load_legacy(text, str(path), name, package, lambda: stand_ins(path, text, package)))
+        return optimizer_classes(load_legacy(text, str(path), name, package, lambda: stand_ins(path, text, package, sources)))
 
 
-def migrated_classes(text: str, path: Path, keras) -> dict[str, type]:
-    """The Keras 3 optimizer classes the migrated module `text` of `path` defines."""
+def migrated_classes(text: str, path: Path, keras, sources: dict[str, str] | None = None) -> dict[str, type]:
+    """The Keras 3 optimizer classes the migrated module `text` of `path` defines (`sources`: the
+    migrated code of the modules of the run it imports)."""
     from optfix.verify.legacy_keras import installed
 
     name, package = module_name(path)
@@ -226,7 +236,7 @@ def migrated_classes(text: str, path: Path, keras) -> dict[str, type]:
     # read a method's source, and under the file's name they would read the original's.
     filename = f"{path} (migrated)"
     linecache.cache[filename] = (len(text), None, text.splitlines(keepends=True), filename)
-    with installed(stand_ins(path, text, package)), placeholders(text):
+    with installed(stand_ins(path, text, package, sources)), placeholders(text):
         exec(compile(text, filename, "exec"), namespace)
     return {name: value for name, value in namespace.items()
             if isinstance(value, type) and issubclass(value, keras.optimizers.Optimizer)
