@@ -23,6 +23,7 @@ migrated_v2 = lazy_import("optfix.codemods.optimizer_v2.migrated")
 migrated_classes = lazy_import("optfix.rulekit.migrated_optimizers")
 families = lazy_import("optfix.codemods.optimizer_v2.families")
 chosen_base = lazy_import("optfix.codemods.optimizer_v2.chosen_base")
+registration = lazy_import("optfix.codemods.optimizer_v2.registration")
 
 _LEFT_ALONE = ("keras.src", "tf_keras")  # Keras 3's own sources; tf_keras, kept on purpose
 _BUILT_INS = frozenset(KERAS3_OPTIMIZERS | set(TF_KERAS_SIGNATURES))
@@ -446,10 +447,7 @@ class OptimizerV2Rule(Rule):
     def _declaration(self, node: cst.ClassDef, base: cst.Arg, names, keras3_base: str) -> cst.ClassDef:
         bases = [arg.with_changes(value=cst.parse_expression(f"{names.keras}.optimizers.{keras3_base}")) if arg is base else arg
                  for arg in node.bases]
-        decorators = list(node.decorators)
-        if not any("register_keras_serializable" in code(d.decorator) for d in decorators):
-            decorators.append(cst.Decorator(cst.parse_expression(f"{names.keras}.saving.register_keras_serializable()")))
-        return node.with_changes(bases=bases, decorators=decorators)
+        return node.with_changes(bases=bases, decorators=registration.registered(self.file.imports, list(node.decorators), names.keras))
 
     def _reconcile_imports(self, names, migration, dropped: set[str]) -> None:
         imports = self.file.imports
