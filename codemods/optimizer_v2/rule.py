@@ -59,7 +59,8 @@ class OptimizerV2Rule(Rule):
     - `_create_slots(var_list)` becomes `build(var_list)`: each slot a list attribute
       (`"m"` -> `self.m_slots`) of variables made by `add_variable_from_reference`, with the
       initializer kept (`"ones"`, constants as `keras.initializers.Constant`), in the order the
-      legacy code made them; `self.get_slot(var, "m")` reads `self.m_slots[self._get_variable_index(var)]`.
+      legacy code made them (a loop over a list of names, `for name in ["m", "v"]:`, written out
+      one block per name); `self.get_slot(var, "m")` reads `self.m_slots[self._get_variable_index(var)]`.
       A slot of a shape of its own (`add_slot(var, "v", "zeros", shape=[1])`, or one made from a
       tensor, `tf.zeros(shape=[], dtype=var.dtype)`: a layer-wise scalar) is made by
       `add_variable(shape=..., initializer=..., dtype=var.dtype)`, in the variable's dtype as
@@ -131,7 +132,8 @@ class OptimizerV2Rule(Rule):
       `_set_hyper` hyperparameters become attributes; an embedding's
       gradient, which the legacy class sent to the built-in's sparse method untouched, goes to the
       built-in's update (made dense, a row given twice summed) untouched.
-    - the class is registered with `keras.saving.register_keras_serializable()`, its attributes
+    - the class is registered with `keras.saving.register_keras_serializable()` (tf.keras's
+      `register_keras_serializable(package=...)` becomes it, arguments kept), its attributes
       named as members of Keras 3's Optimizer (`weight_decay`, `exclude_from_weight_decay`, a
       method there, ...) are renamed (`weight_decay_`), and so are its private helper methods named
       as one that OptimizerV2 did not have (`_use_weight_decay`, which Keras 3's would call);
