@@ -20,7 +20,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from optfix.analysis.tree import code, descendants
-from optfix.codemods.optimizer_v2.expressions import self_method
+from optfix.codemods.optimizer_v2.expressions import is_tf_function, self_method
 from optfix.codemods.optimizer_v2.statements import Statements
 from optfix.codemods.optimizer_v2.update_step import StepTranslate, key_of, reads_state, without_state_reads
 from optfix.lazy import libcst as cst
@@ -130,7 +130,7 @@ class ApplyStateHelpers:
         lines = without_state_reads(body, state, hidden, variable, None)
         translate = StepTranslate(self.migration, "self.learning_rate", state, hidden)
         statements = Statements(self.migration, translate, updates=False).body(lines)  # what it returns, its caller may read
-        decorators = [d for d in helper.decorators if not _is_tf_function(self.migration, d.decorator)]
+        decorators = [d for d in helper.decorators if not is_tf_function(self.migration, d.decorator)]
         return helper.with_changes(params=helper.params.with_changes(params=params), decorators=decorators,
                                    body=helper.body.with_changes(body=[*docstring, *statements] or [cst.SimpleStatementLine([cst.Pass()])]))
 
@@ -235,11 +235,6 @@ def _looks_up(statement: cst.BaseStatement, state: set[str]) -> bool:
 def _without_none_branches(statements: list, state: str | None) -> list:
     """The statements without `if <state> is None:` blocks (OptimizerV2 always gave the state)."""
     return [s for s in statements if not (isinstance(s, cst.If) and s.orelse is None and flat(s.test) == f"{state}isNone")]
-
-
-def _is_tf_function(migration: Migration, decorator: cst.BaseExpression) -> bool:
-    func = decorator.func if isinstance(decorator, cst.Call) else decorator
-    return migration.qualified(func) in ("tensorflow.function", "tensorflow.compat.v1.function")
 
 
 def handed_by_removed(methods: dict[str, cst.FunctionDef], removed: list[cst.FunctionDef], handled: set[int]) -> list[cst.FunctionDef]:

@@ -37,6 +37,24 @@ def argument(call: cst.Call, position: int, keyword: str) -> cst.BaseExpression 
     return None
 
 
+def is_tf_function(migration: Migration, decorator: cst.BaseExpression) -> bool:
+    """`@tf.function` (or `@tf.function(jit_compile=True)`): Keras 3 compiles the training step itself."""
+    func = decorator.func if isinstance(decorator, cst.Call) else decorator
+    return migration.qualified(func) in ("tensorflow.function", "tensorflow.compat.v1.function")
+
+
+def _whole_tensor_norm(migration: Migration, call: cst.Call) -> cst.Call:
+    """`tf.norm(x, ord=2)` (or "euclidean") over no axis is the 2-norm of all of x's values, as
+    `tf.norm(x)` is: the form the table translates (Keras 3's `norm(x, ord=2)` of a matrix would be
+    its largest singular value)."""
+    if not (migration.qualified(call.func) or "").endswith(".norm") or argument(call, 2, "axis") is not None:
+        return call
+    order = argument(call, 1, "ord")
+    if order is None or not (isinstance(order, cst.Integer) and order.value == "2" or literal(order) == "euclidean"):
+        return call
+    return call.with_changes(args=_last_comma([arg for arg in call.args if arg.value is not order]))
+
+
 def self_method(call: cst.Call) -> str | None:
     """`name` of `self.name(...)`."""
     return call.func.attr.value if is_self_attribute(call.func) else None
@@ -63,6 +81,7 @@ class Translate(cst.CSTTransformer):
             return updated.args[0].value
         row = COUNTERPARTS.get(qualified)
         if row is not None:
+            updated = _whole_tensor_norm(self.migration, updated)
             args = _without(updated.args, "name")
             positional = [arg for arg in args if arg.keyword is None]
             if (not any(arg.star for arg in args) and len(positional) <= row.positional

@@ -15,7 +15,7 @@ from collections import Counter
 from typing import TYPE_CHECKING
 
 from optfix.analysis.tree import code, descendants
-from optfix.codemods.optimizer_v2.expressions import Translate, literal
+from optfix.codemods.optimizer_v2.expressions import Translate, is_tf_function, literal
 from optfix.codemods.optimizer_v2.rows_guard import local_tensorflow
 from optfix.codemods.optimizer_v2.statements import Statements
 from optfix.lazy import libcst as cst
@@ -141,6 +141,7 @@ class UpdateStep:
         signature = cst.parse_statement(f"def update_step(self, {gradient}, {variable}, {learning_rate}):\n    pass\n")
         return self.dense.with_changes(
             name=cst.Name("update_step"), params=signature.params,
+            decorators=[d for d in self.dense.decorators if not is_tf_function(self.migration, d.decorator)],
             body=self.dense.body.with_changes(body=[*docstring, *local_tensorflow(self.migration, [*opening, *statements], gradient)]),
         )
 
