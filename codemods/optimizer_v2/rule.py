@@ -84,8 +84,9 @@ class OptimizerV2Rule(Rule):
       `if not tf.executing_eagerly(): return <the last operation>`) goes;
       `_get_hyper("beta_1", dtype)` reads `ops.cast(self.beta_1, dtype)`; TensorFlow math becomes
       `keras.ops` where the counterpart is exact (`tf.sqrt`, `tf.pow`, `tf.reduce_sum`, ...;
-      `tf.identity(x)` is `x`; the Keras backend's `K.sqrt(x)`, `K.mean(x, axis=0)` likewise), the
-      rest stays TensorFlow, which Keras 3 runs on its TensorFlow backend.
+      `tf.identity(x)` is `x`; `tf.norm(x, ord=2)` over no axis is `ops.norm(x)`; the Keras backend's
+      `K.sqrt(x)`, `K.mean(x, axis=0)` likewise), the rest stays TensorFlow, which Keras 3 runs on its
+      TensorFlow backend; a `@tf.function` on the update goes (Keras 3 compiles the step).
     - a call of one of TensorFlow's fused training kernels (`tf.raw_ops.ResourceApplyAdam(var=var.handle,
       ...)`, `training_ops.resource_apply_keras_momentum(...)`: gradient descent, momentum, Adam and
       AMSGrad, Adamax, Adadelta, Adagrad, proximal, FTRL, RMSprop, AddSign, PowerSign) becomes the
