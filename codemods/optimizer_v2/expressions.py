@@ -8,6 +8,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from optfix.analysis.tree import code, descendants
+from optfix.codemods.optimizer_v2 import static_shapes
 from optfix.knowledge import optimizer_v2 as api
 from optfix.knowledge.backend import CALLS as BACKEND_CALLS
 from optfix.knowledge.namespaces import keras_member
@@ -73,6 +74,9 @@ class Translate(cst.CSTTransformer):
 
     def leave_Call(self, original: cst.Call, updated: cst.Call) -> cst.BaseExpression:
         updated = updated.with_changes(args=_without(updated.args, "use_locking", "read_value"))
+        shape = static_shapes.listed(updated)
+        if shape is not None:
+            return shape
         method = self_method(original)
         if method is not None:
             return self._self_call(method, original, updated)
@@ -185,6 +189,9 @@ class Translate(cst.CSTTransformer):
     # -- attributes ----------------------------------------------------------------------------
 
     def leave_Attribute(self, original: cst.Attribute, updated: cst.Attribute) -> cst.BaseExpression:
+        length = static_shapes.rank(updated)
+        if length is not None:
+            return length
         if original.attr.value == "base_dtype" and isinstance(original.value, cst.Attribute) and original.value.attr.value == "dtype":
             return updated.value  # Keras 3 dtypes are names ("float32"), with no base_dtype
         if original.attr.value == "handle":
