@@ -255,11 +255,12 @@ def handed_by_removed(methods: dict[str, cst.FunctionDef], removed: list[cst.Fun
 
 def with_helper_bodies(methods: dict[str, cst.FunctionDef], method: cst.FunctionDef) -> cst.FunctionDef:
     """A sparse method with the statements of the helpers it hands apply_state added, their
-    parameters named as the arguments it gives them: what it does, to read (not to run)."""
+    parameters named as the arguments it gives them: what it does, to read (not to run). The dense
+    method is no helper: a sparse method that hands it the gradient made dense computes what it does."""
     added = []
     for call in descendants(method, cst.Call):
         helper = methods.get(self_method(call) or "")
-        if helper is None or not _hands_state(method, call) or any(a.keyword or a.star for a in call.args):
+        if helper is None or helper.name.value == api.DENSE or not _hands_state(method, call) or any(a.keyword or a.star for a in call.args):
             continue
         names = {p.name.value: a.value.value for p, a in zip(helper.params.params[1:], call.args) if isinstance(a.value, cst.Name)}
         added += [s.visit(_Renamed(names)) for s in helper.body.body if not is_docstring(s)]

@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING
 
 from optfix.analysis.tree import code, descendants
 from optfix.codemods.optimizer_v2.hyper_names import possible_names
+from optfix.codemods.optimizer_v2 import static_shapes
 from optfix.knowledge import optimizer_v2 as api
 from optfix.knowledge.backend import CALLS as BACKEND_CALLS
 from optfix.knowledge.namespaces import keras_member
@@ -39,9 +40,21 @@ def argument(call: cst.Call, position: int, keyword: str) -> cst.BaseExpression 
 
 
 def is_tf_function(migration: Migration, decorator: cst.BaseExpression) -> bool:
-    """`@tf.function`, `@tf.function(jit_compile=True)`."""
+    """`@tf.function` (or `@tf.function(jit_compile=True)`): Keras 3 compiles the training step itself."""
     func = decorator.func if isinstance(decorator, cst.Call) else decorator
     return migration.qualified(func) in ("tensorflow.function", "tensorflow.compat.v1.function")
+
+
+def _whole_tensor_norm(migration: Migration, call: cst.Call) -> cst.Call:
+    """`tf.norm(x, ord=2)` (or "euclidean") over no axis is the 2-norm of all of x's values, as
+    `tf.norm(x)` is: the form the table translates (Keras 3's `norm(x, ord=2)` of a matrix would be
+    its largest singular value)."""
+    if not (migration.qualified(call.func) or "").endswith(".norm") or argument(call, 2, "axis") is not None:
+        return call
+    order = argument(call, 1, "ord")
+    if order is None or not (isinstance(order, cst.Integer) and order.value == "2" or literal(order) == "euclidean"):
+        return call
+    return call.with_changes(args=_last_comma([arg for arg in call.args if arg.value is not order]))
 
 
 def self_method(call: cst.Call) -> str | None:
@@ -62,6 +75,9 @@ class Translate(cst.CSTTransformer):
 
     def leave_Call(self, original: cst.Call, updated: cst.Call) -> cst.BaseExpression:
         updated = updated.with_changes(args=_without(updated.args, "use_locking", "read_value"))
+        shape = static_shapes.listed(updated)
+        if shape is not None:
+            return shape
         method = self_method(original)
         if method is not None:
             return self._self_call(method, original, updated)
@@ -70,6 +86,7 @@ class Translate(cst.CSTTransformer):
             return updated.args[0].value
         row = COUNTERPARTS.get(qualified)
         if row is not None:
+            updated = _whole_tensor_norm(self.migration, updated)
             args = _without(updated.args, "name")
             positional = [arg for arg in args if arg.keyword is None]
             if (not any(arg.star for arg in args) and len(positional) <= row.positional
@@ -191,6 +208,9 @@ class Translate(cst.CSTTransformer):
     # -- attributes ----------------------------------------------------------------------------
 
     def leave_Attribute(self, original: cst.Attribute, updated: cst.Attribute) -> cst.BaseExpression:
+        length = static_shapes.rank(updated)
+        if length is not None:
+            return length
         if original.attr.value == "base_dtype" and isinstance(original.value, cst.Attribute) and original.value.attr.value == "dtype":
             return updated.value  # Keras 3 dtypes are names ("float32"), with no base_dtype
         if original.attr.value == "handle":

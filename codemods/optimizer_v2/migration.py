@@ -21,6 +21,7 @@ from optfix.codemods.optimizer_v2.initial_decay import reads_initial_decay, with
 from optfix.codemods.optimizer_v2.kernels import written_out
 from optfix.codemods.optimizer_v2.outside_helpers import refuse_optimizer_handed_out
 from optfix.codemods.optimizer_v2.prepare import StepPreparation
+from optfix.codemods.optimizer_v2.slot_name_loops import names_written_out
 from optfix.codemods.optimizer_v2.slots import Build, slot_attributes
 from optfix.codemods.optimizer_v2.sparse import LAZY, NOTHING, WHOLE, as_branch, lazy_message, merged, sparse_kind
 from optfix.codemods.optimizer_v2.statements import Statements
@@ -160,12 +161,13 @@ class Migration:
         self.hypers = hyperparameters(self, init) if init is not None else {}
         self.renamed = {name: f"{name}_" for name in (set(self.hypers) | taken) - set(methods) & api.KERAS3_MEMBERS - api.KERAS3_OVERRIDABLE}
         self.renamed |= {name: f"{name}_" for name in methods if _own_helper(name)}
-        create = methods.get(api.SLOTS)
+        written = methods.get(api.SLOTS)
+        create = names_written_out(written) if written is not None else None
         self.slots = slot_attributes(create, taken | set(self.hypers)) if create is not None else {}
         replaced: dict[int, cst.BaseStatement | None] = {id(methods[name]): None for name in (api.PREPARE, *api.SPARSE, "set_weights")
                                                         if name in methods}
         if create is not None:
-            replaced[id(create)] = Build(self, create).build()
+            replaced[id(written)] = Build(self, create).build()
         helpers = ApplyStateHelpers(self, methods)
         handed = helpers.caller(dense, 3)
         preparation = self.preparation

@@ -26,6 +26,7 @@ families = lazy_import("optfix.codemods.optimizer_v2.families")
 chosen_base = lazy_import("optfix.codemods.optimizer_v2.chosen_base")
 base_family = lazy_import("optfix.codemods.optimizer_v2.base_family")
 unreached = lazy_import("optfix.codemods.optimizer_v2.unreached")
+registration = lazy_import("optfix.codemods.optimizer_v2.registration")
 
 _LEFT_ALONE = ("keras.src", "tf_keras")  # Keras 3's own sources; tf_keras, kept on purpose
 _BUILT_INS = frozenset(KERAS3_OPTIMIZERS | set(TF_KERAS_SIGNATURES))
@@ -58,7 +59,8 @@ class OptimizerV2Rule(Rule):
     - `_create_slots(var_list)` becomes `build(var_list)`: each slot a list attribute
       (`"m"` -> `self.m_slots`) of variables made by `add_variable_from_reference`, with the
       initializer kept (`"ones"`, constants as `keras.initializers.Constant`), in the order the
-      legacy code made them; `self.get_slot(var, "m")` reads `self.m_slots[self._get_variable_index(var)]`.
+      legacy code made them (a loop over a list of names, `for name in ["m", "v"]:`, written out
+      one block per name); `self.get_slot(var, "m")` reads `self.m_slots[self._get_variable_index(var)]`.
       A slot of a shape of its own (`add_slot(var, "v", "zeros", shape=[1])`, or one made from a
       tensor, `tf.zeros(shape=[], dtype=var.dtype)`: a layer-wise scalar) is made by
       `add_variable(shape=..., initializer=..., dtype=var.dtype)`, in the variable's dtype as
@@ -86,8 +88,8 @@ class OptimizerV2Rule(Rule):
       (`tf.group`, lists of update ops, `tf.control_dependencies` blocks, the op returned,
       `if not tf.executing_eagerly(): return <the last operation>`) goes; `_get_hyper("beta_1", dtype)` reads `ops.cast(self.beta_1, dtype)`; TensorFlow math becomes
       `keras.ops` where the counterpart is exact (`tf.sqrt`, `tf.pow`, `tf.reduce_sum`, ...;
-      `tf.identity(x)` is `x`; the Keras backend's `K.sqrt(x)`, `K.mean(x, axis=0)` likewise), the
-      rest stays TensorFlow, which Keras 3 runs on its TensorFlow backend.
+      `tf.identity(x)` is `x`; `tf.norm(x, ord=2)` over no axis is `ops.norm(x)`; the Keras backend's
+      `K.sqrt(x)`, `K.mean(x, axis=0)` likewise), the rest stays TensorFlow, which Keras 3 runs on its TensorFlow backend.
     - an optimizer split over classes of the file, a base class holding `__init__`, the
       hyperparameters, helpers and get_config and subclasses that make the updates
       (`_create_slots`, `_resource_apply_dense`), is migrated together: each subclass as the class
@@ -149,7 +151,8 @@ class OptimizerV2Rule(Rule):
       `_set_hyper` hyperparameters become attributes; an embedding's
       gradient, which the legacy class sent to the built-in's sparse method untouched, goes to the
       built-in's update (made dense, a row given twice summed) untouched.
-    - the class is registered with `keras.saving.register_keras_serializable()`, its attributes
+    - the class is registered with `keras.saving.register_keras_serializable()` (tf.keras's
+      `register_keras_serializable(package=...)` becomes it, arguments kept), its attributes
       named as members of Keras 3's Optimizer (`weight_decay`, `exclude_from_weight_decay`, a
       method there, ...) are renamed (`weight_decay_`), and so are its private helper methods named
       as one that OptimizerV2 did not have (`_use_weight_decay`, which Keras 3's would call);
@@ -478,10 +481,7 @@ class OptimizerV2Rule(Rule):
     def _declaration(self, node: cst.ClassDef, base: cst.Arg, names, keras3_base: str) -> cst.ClassDef:
         bases = [arg.with_changes(value=cst.parse_expression(f"{names.keras}.optimizers.{keras3_base}")) if arg is base else arg
                  for arg in node.bases]
-        decorators = list(node.decorators)
-        if not any("register_keras_serializable" in code(d.decorator) for d in decorators):
-            decorators.append(cst.Decorator(cst.parse_expression(f"{names.keras}.saving.register_keras_serializable()")))
-        return node.with_changes(bases=bases, decorators=decorators)
+        return node.with_changes(bases=bases, decorators=registration.registered(self.file.imports, list(node.decorators), names.keras))
 
     def _reconcile_imports(self, names, migration, dropped: set[str]) -> None:
         imports = self.file.imports

@@ -57,7 +57,19 @@ COUNTERPARTS: dict[str, Counterpart] = {
     **{f"tensorflow.python.ops.math_ops.{name}": row for name, row in {**_TOP_LEVEL, **_MATH_ONLY}.items()
        if name not in ("convert_to_tensor", "where", "clip_by_value", "norm", "zeros_like", "ones_like", "stop_gradient",
                         "divide_no_nan")},
+    # The spellings of tf.convert_to_tensor in TensorFlow's own modules, as copies of its optimizers call it.
+    **{f"tensorflow.python.framework.{name}": _TOP_LEVEL["convert_to_tensor"] for name in (
+        "ops.convert_to_tensor", "tensor_conversion.convert_to_tensor_v2", "tensor_conversion.convert_to_tensor_v2_with_dispatch")},
 }
+
+# Functions of TensorFlow's private modules that a later release moved (older code calls them by
+# the first name): the name they have in the installed TensorFlow, where the table is checked.
+MOVED = {
+    "tensorflow.python.framework.ops.convert_to_tensor_v2": "tensorflow.python.framework.tensor_conversion.convert_to_tensor_v2",
+    "tensorflow.python.framework.ops.convert_to_tensor_v2_with_dispatch":
+        "tensorflow.python.framework.tensor_conversion.convert_to_tensor_v2_with_dispatch",
+}
+COUNTERPARTS.update({old: COUNTERPARTS[new] for old, new in MOVED.items()})
 
 # Functions that return their argument unchanged in eager code: the call is replaced by it.
 IDENTITY = frozenset({"tensorflow.identity", "tensorflow.compat.v1.identity", "tensorflow.python.ops.array_ops.identity"})

@@ -12,7 +12,8 @@ step, or the traceback (see processes.py).
 `TF_USE_LEGACY_KERAS=1` makes `tf.keras` the installed tf_keras, and `tf.keras.optimizers.Optimizer`
 (and each built-in: `Adam`, `SGD`, ...) is set to its `tf.keras.optimizers.legacy` class: the
 OptimizerV2 class that name meant up to TensorFlow 2.10, which such code was written for (tf_keras
-keeps them under `legacy`, the real TensorFlow code). Nothing else is changed.
+keeps them under `legacy`, the real TensorFlow code). The standalone `keras` package is tf_keras
+here too, as it was Keras 2 for code written against it. Nothing else is changed.
 """
 
 from __future__ import annotations
@@ -84,11 +85,22 @@ def _start() -> None:
     import tensorflow.compat.v2 as tf2  # `import tensorflow.compat.v2 as tf`: a module of its own
     import tensorflow.keras.optimizers  # noqa: F401  (the module `from tensorflow.keras.optimizers import ...` reads)
 
+    import tf_keras
+
+    _keras_as_tf_keras()
     legacy = tf.keras.optimizers.legacy
-    for namespace in (tf.keras.optimizers, sys.modules["tensorflow.keras.optimizers"], tf2.keras.optimizers):
+    for namespace in (tf.keras.optimizers, sys.modules["tensorflow.keras.optimizers"], tf2.keras.optimizers, tf_keras.optimizers):
         for name in dir(legacy):
             if isinstance(getattr(legacy, name), type):  # Optimizer, Adam, SGD, ...: OptimizerV2's classes
                 setattr(namespace, name, getattr(legacy, name))
+
+
+def _keras_as_tf_keras() -> None:
+    """`import keras` as Keras 2.x code meant it (the keras package up to 2.15, whose
+    `keras.optimizers.Optimizer` was OptimizerV2 before 2.11): tf_keras, that same code."""
+    for name, module in list(sys.modules.items()):
+        if name == "tf_keras" or name.startswith("tf_keras."):
+            sys.modules["keras" + name[len("tf_keras"):]] = module
 
 
 if __name__ == "__main__":

@@ -10,13 +10,14 @@ import numpy as np
 import pytest
 
 from conftest import require
-from optfix.knowledge.tf_math import COUNTERPARTS, IDENTITY
+from optfix.knowledge.tf_math import COUNTERPARTS, IDENTITY, MOVED
 
 _POSITIVE = {"sqrt", "rsqrt", "log", "log1p", "reciprocal", "pow", "power"}
 
 
 def _function(qualified: str):
-    module, _, name = qualified.rpartition(".")
+    """The function, where the installed TensorFlow has it (a name it moved, where it moved it)."""
+    module, _, name = MOVED.get(qualified, qualified).rpartition(".")
     require("tensorflow")
     return getattr(importlib.import_module(module), name)
 
@@ -36,6 +37,8 @@ def _arguments(name: str, count: int, rng) -> list:
     }
     if name.startswith("reduce_"):
         return [x, 1][:count]
+    if name.startswith("convert_to_tensor"):  # TensorFlow's private _v2, _v2_with_dispatch
+        name = "convert_to_tensor"
     return by_name.get(name, [x, y])[:count]
 
 
