@@ -26,6 +26,7 @@ from optfix.codemods.optimizer_v2.statements import Statements
 from optfix.codemods.optimizer_v2.update_step import UpdateStep
 from optfix.knowledge import optimizer_v2 as api
 from optfix.knowledge.optimizer_v2_members import OPTIMIZER_V2_MEMBERS
+from optfix.knowledge.tf_python_namespace import canonical
 from optfix.lazy import libcst as cst
 from optfix.rulekit.class_code import Problem, assignment_of, descendant_ids, is_docstring, is_super_call, only_adjusts_the_list
 from optfix.rulekit.migrated_optimizers import variable_name_review
@@ -77,9 +78,12 @@ class Migration:
         return list({(id(p.node), p.message): p for p in located}.values())
 
     def qualified(self, node: cst.CSTNode) -> str | None:
-        """The name through the imports, TensorFlow 2's API as `tensorflow.` (`import tensorflow.compat.v2 as tf`)."""
+        """The name through the imports, TensorFlow 2's API as `tensorflow.` (`import tensorflow.compat.v2 as tf`),
+        what old releases bound in `tensorflow.python` as the module that defines it."""
         name = self.file.imports.qualified_name(node)
-        return f"tensorflow.{name[len(_TF2_API):]}" if name is not None and name.startswith(_TF2_API) else name
+        if name is None:
+            return None
+        return f"tensorflow.{name[len(_TF2_API):]}" if name.startswith(_TF2_API) else canonical(name)
 
     def attribute(self, hyperparameter: str) -> str:
         return self.renamed.get(hyperparameter, hyperparameter)

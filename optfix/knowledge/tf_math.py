@@ -57,6 +57,7 @@ COUNTERPARTS: dict[str, Counterpart] = {
     **{f"tensorflow.python.ops.math_ops.{name}": row for name, row in {**_TOP_LEVEL, **_MATH_ONLY}.items()
        if name not in ("convert_to_tensor", "where", "clip_by_value", "norm", "zeros_like", "ones_like", "stop_gradient",
                         "divide_no_nan")},
+    "tensorflow.python.framework.ops.convert_to_tensor": _TOP_LEVEL["convert_to_tensor"],
 }
 
 # Functions that return their argument unchanged in eager code: the call is replaced by it.
