@@ -58,6 +58,8 @@ COUNTERPARTS: dict[str, Counterpart] = {
        if name not in ("convert_to_tensor", "where", "clip_by_value", "norm", "zeros_like", "ones_like", "stop_gradient",
                         "divide_no_nan")},
     "tensorflow.python.framework.ops.convert_to_tensor": _TOP_LEVEL["convert_to_tensor"],
+    # TensorFlow 1's name of tf.math.divide_no_nan, which math_ops still defines under it.
+    **{f"{module}.div_no_nan": _MATH_ONLY["divide_no_nan"] for module in ("tensorflow.compat.v1", "tensorflow.python.ops.math_ops")},
 }
 
 # Functions that return their argument unchanged in eager code: the call is replaced by it.
