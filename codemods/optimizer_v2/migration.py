@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from optfix.analysis.tree import code, descendants
 from optfix.codemods.optimizer_v2 import builtin_base
 from optfix.codemods.optimizer_v2.apply_state import ApplyStateHelpers, handed_by_removed, with_helper_bodies
-from optfix.codemods.optimizer_v2.clipping import GlobalClip, global_clip
+from optfix.codemods.optimizer_v2.clipping import GlobalClip, global_clip, only_repacks
 from optfix.codemods.optimizer_v2.config import get_config
 from optfix.codemods.optimizer_v2.constructor import Constructor, hyperparameters
 from optfix.codemods.optimizer_v2.expressions import Translate
@@ -252,6 +252,8 @@ class Migration:
         return True
 
     def _only_calls_super(self, method: cst.FunctionDef) -> bool:
+        if method.name.value == "apply_gradients" and only_repacks(method):
+            return True
         body = [s for s in method.body.body if not is_docstring(s)]
         if len(body) != 1 or not isinstance(body[0], cst.SimpleStatementLine) or len(body[0].body) != 1:
             return False

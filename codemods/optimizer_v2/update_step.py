@@ -232,8 +232,11 @@ class UpdateStep:
         return keys
 
     def _entries(self, statement, state: str) -> list[tuple[str, cst.BaseExpression, cst.CSTNode]] | None:
-        """(key, value) of `apply_state[...]["k"] = v` or `apply_state[...].update(...)`."""
+        """(key, value) of `apply_state[...]["k"] = v`, `apply_state[...].update(...)` or
+        `apply_state[...] = dict(...)` (the entry made whole)."""
         assignment = assignment_of(statement)
+        if assignment and isinstance(assignment[0], cst.Subscript) and flat(assignment[0].value) == state:
+            return _dict_entries(assignment[1])
         if assignment and isinstance(assignment[0], cst.Subscript) and flat(assignment[0].value).startswith(f"{state}["):
             key = literal(assignment[0].slice[0].slice.value) if isinstance(assignment[0].slice[0].slice, cst.Index) else None
             return [(key, assignment[1], statement)] if key is not None else None
