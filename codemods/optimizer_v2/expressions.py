@@ -62,7 +62,7 @@ class Translate(cst.CSTTransformer):
         if qualified in IDENTITY and len(updated.args) == 1 and not updated.args[0].keyword:
             if self._is_slot(original.args[0].value):  # a snapshot of the slot's value, not the slot
                 self.migration.uses_ops = True
-                return updated.with_changes(func=cst.parse_expression(f"{self.migration.names.ops}.convert_to_tensor"))
+                return updated.with_changes(func=cst.parse_expression(f"{self.migration.names.ops}.copy"))
             return updated.args[0].value
         row = COUNTERPARTS.get(qualified)
         if row is not None:
