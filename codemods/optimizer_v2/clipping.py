@@ -74,6 +74,18 @@ def global_clip(migration: Migration, method: cst.FunctionDef, init: cst.Functio
     return GlobalClip(norm_text, condition_text or None)
 
 
+def only_repacks(method: cst.FunctionDef) -> bool:
+    """`grads, tvars = list(zip(*grads_and_vars))` then `return super().apply_gradients(zip(grads,
+    tvars), name=name, **kwargs)`: the pairs handed on as they came, nothing else done."""
+    names = [p.name.value for p in method.params.params]
+    body = [s for s in method.body.body if not is_docstring(s)] if isinstance(method.body, cst.IndentedBlock) else []
+    if len(names) < 2 or len(body) != 2 or (unpacked := _unpacked(body[0], names[1])) is None:
+        return False
+    star = method.params.star_kwarg
+    forwarded = {*names[2:], *(p.name.value for p in method.params.kwonly_params)}
+    return _hands_on(body[1], *unpacked, forwarded, star.name.value if isinstance(star, cst.Param) else None)
+
+
 def _unpacked(statement: cst.BaseStatement, pairs: str) -> tuple[str, str] | None:
     """`grads, tvars = list(zip(*grads_and_vars))` (or without list)."""
     assignment = assignment_of(statement)
@@ -103,16 +115,17 @@ def _clip_norm(migration: Migration, statement: cst.BaseStatement, grads: str, b
     return argument(call, 1, "clip_norm")
 
 
-def _hands_on(statement: cst.BaseStatement, grads: str, tvars: str, forwarded: set[str]) -> bool:
+def _hands_on(statement: cst.BaseStatement, grads: str, tvars: str, forwarded: set[str], kwargs: str | None = None) -> bool:
     """`return super().apply_gradients(zip(grads, tvars), name=name, ...)`, the other arguments the
-    method's own parameters passed on."""
+    method's own parameters passed on (and its `**kwargs`, where it takes them)."""
     small = statement.body[0] if isinstance(statement, cst.SimpleStatementLine) and len(statement.body) == 1 else None
     call = small.value if isinstance(small, cst.Return) else expression_of(statement)
     if not (isinstance(call, cst.Call) and is_super_call(call, "apply_gradients") and call.args):
         return False
     first, *rest = call.args
     return (first.keyword is None and flat(first.value) == f"zip({grads},{tvars})"
-            and all(a.keyword is not None and isinstance(a.value, cst.Name) and a.value.value in forwarded for a in rest))
+            and all(a.keyword is not None and isinstance(a.value, cst.Name) and a.value.value in forwarded
+                    or kwargs is not None and a.star == "**" and isinstance(a.value, cst.Name) and a.value.value == kwargs for a in rest))
 
 
 def _set_from_parameters(migration: Migration, init: cst.FunctionDef) -> dict[str, str]:

@@ -83,6 +83,9 @@ class Translate(cst.CSTTransformer):
             return self._self_call(method, original, updated)
         qualified = self.migration.qualified(original.func) or ""
         if qualified in IDENTITY and len(updated.args) == 1 and not updated.args[0].keyword:
+            if self._is_slot(original.args[0].value):  # a snapshot of the slot's value, not the slot
+                self.migration.uses_ops = True
+                return updated.with_changes(func=cst.parse_expression(f"{self.migration.names.ops}.copy"))
             return updated.args[0].value
         row = COUNTERPARTS.get(qualified)
         if row is not None:
@@ -108,6 +111,15 @@ class Translate(cst.CSTTransformer):
             self.migration.problem(original, f"{code(original.func)}() is a TensorFlow kernel that updates variables through their "
                                              "handles: Keras 3 variables are updated with self.assign*(); write its math out")
         return updated
+
+    def _is_slot(self, node: cst.BaseExpression) -> bool:
+        """`self.get_slot(...)`, or a name the class binds to one."""
+        if isinstance(node, cst.Call):
+            return self_method(node) == "get_slot"
+        if not isinstance(node, cst.Name):
+            return False
+        return any(isinstance(t.target, cst.Name) and t.target.value == node.value and isinstance(a.value, cst.Call)
+                   and self_method(a.value) == "get_slot" for a in descendants(self.migration.node, cst.Assign) for t in a.targets)
 
     def _backend_call(self, original: cst.Call, updated: cst.Call, counterpart) -> cst.BaseExpression:
         """`K.mean(x, axis=0)` as `ops.mean(x, axis=0)`: each argument where Keras 3's function

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from optfix.analysis.tree import code, descendants
 from optfix.codemods.optimizer_v2 import builtin_base, shared_update
 from optfix.codemods.optimizer_v2.apply_state import ApplyStateHelpers, handed_by_removed, with_helper_bodies
-from optfix.codemods.optimizer_v2.clipping import GlobalClip, global_clip
+from optfix.codemods.optimizer_v2.clipping import GlobalClip, global_clip, only_repacks
 from optfix.codemods.optimizer_v2.config import get_config
 from optfix.codemods.optimizer_v2.constructor import Constructor, hyperparameters
 from optfix.codemods.optimizer_v2.expressions import Translate
@@ -29,6 +29,7 @@ from optfix.codemods.optimizer_v2.step_variable import StepVariable, step_variab
 from optfix.codemods.optimizer_v2.update_step import UpdateStep
 from optfix.knowledge import optimizer_v2 as api
 from optfix.knowledge.optimizer_v2_members import OPTIMIZER_V2_MEMBERS
+from optfix.knowledge.tf_python_namespace import canonical
 from optfix.lazy import libcst as cst
 from optfix.rulekit.class_code import Problem, assignment_of, descendant_ids, is_docstring, is_super_call, only_adjusts_the_list
 from optfix.rulekit.migrated_optimizers import variable_name_review
@@ -89,9 +90,12 @@ class Migration:
         return [p if id(p.node) in originals else Problem(self.stand_ins.get(id(p.node), self.node.name), p.message) for p in problems]
 
     def qualified(self, node: cst.CSTNode) -> str | None:
-        """The name through the imports, TensorFlow 2's API as `tensorflow.` (`import tensorflow.compat.v2 as tf`)."""
+        """The name through the imports, TensorFlow 2's API as `tensorflow.` (`import tensorflow.compat.v2 as tf`),
+        what old releases bound in `tensorflow.python` as the module that defines it."""
         name = self.file.imports.qualified_name(node)
-        return f"tensorflow.{name[len(_TF2_API):]}" if name is not None and name.startswith(_TF2_API) else name
+        if name is None:
+            return None
+        return f"tensorflow.{name[len(_TF2_API):]}" if name.startswith(_TF2_API) else canonical(name)
 
     def attribute(self, hyperparameter: str) -> str:
         return self.renamed.get(hyperparameter, hyperparameter)
@@ -281,6 +285,8 @@ class Migration:
         return True
 
     def _only_calls_super(self, method: cst.FunctionDef) -> bool:
+        if method.name.value == "apply_gradients" and only_repacks(method):
+            return True
         body = [s for s in method.body.body if not is_docstring(s)]
         if len(body) != 1 or not isinstance(body[0], cst.SimpleStatementLine) or len(body[0].body) != 1:
             return False

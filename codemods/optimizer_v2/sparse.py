@@ -5,8 +5,8 @@ zero in the rows the batch did not touch.
 
 - A sparse method that hands the gradient, made dense, to `_resource_apply_dense`, or that only
   raises, computes what update_step computes: it goes.
-- One that writes the variable only at the gradient's rows (a scatter, a sparse kernel) is a lazy
-  update, as LazyAdam's: rows without a gradient keep their values, where the dense update moves
+- One that writes the variable, or a slot of it, only at the gradient's rows (a scatter, a sparse
+  kernel) is a lazy update, as LazyAdam's: rows without a gradient keep their values, where the dense update moves
   them too (momentum, decay). On the TensorFlow backend, Keras 3 hands update_step an embedding's
   gradient as a tf.IndexedSlices, and its self.assign*() scatter one: a lazy method that writes rows
   with scatters, or with TensorFlow's sparse kernels (written out as their row-wise statements),
@@ -53,6 +53,9 @@ def sparse_kind(migration: Migration, method: cst.FunctionDef) -> tuple[str, cst
         writes_rows = _writes_rows(migration, call, variable)
         if writes_rows:
             return LAZY, call
+    slot_rows = _slots_written_by_rows_only(calls, variable, _slot_names(method, variable))
+    if slot_rows is not None:
+        return LAZY, slot_rows
     delegated = [c for c in calls if self_method(c) in ("_resource_apply_dense", "_resource_apply_sparse")]
     if delegated and len(body) <= 3 and not any(_updates(c) for c in calls):
         return SAME, None
@@ -84,6 +87,56 @@ def _writes_rows(migration: Migration, call: cst.Call, variable: str | None) -> 
         return isinstance(func.value, cst.Name) and func.value.value == variable or of_variable
     qualified = migration.qualified(func) or ""
     return "Sparse" in qualified.rpartition(".")[2] or "_sparse_" in qualified.rpartition(".")[2]
+
+
+def _slot_names(method: cst.FunctionDef, variable: str | None) -> dict[str, str]:
+    """The names the method binds to a slot of its variable (`m = self.get_slot(var, "m")`), and
+    the slot each reads."""
+    return {target.target.value: _slot_of(assign.value, variable) for assign in descendants(method, cst.Assign)
+            for target in assign.targets if isinstance(target.target, cst.Name) and _slot_of(assign.value, variable)}
+
+
+def _slot_of(node: cst.BaseExpression, variable: str | None, names: dict[str, str] | None = None) -> str | None:
+    """The slot `node` is: `self.get_slot(var, "m")` of the method's variable, or a name bound to one."""
+    if isinstance(node, cst.Name):
+        return (names or {}).get(node.value)
+    if not (isinstance(node, cst.Call) and self_method(node) == "get_slot"):
+        return None
+    of, name = argument(node, 0, "var"), argument(node, 1, "slot_name")
+    if not (isinstance(of, cst.Name) and of.value == variable and isinstance(name, cst.SimpleString)):
+        return None
+    return str(name.evaluated_value)
+
+
+def _slots_written_by_rows_only(calls: list[cst.Call], variable: str | None, names: dict[str, str]) -> cst.Call | None:
+    """A scatter into a slot of the variable that the method never writes whole
+    (`self._resource_scatter_update(self.get_slot(var, "m"), indices, m_rows)`): that slot's other
+    rows keep their values, where the dense update on a gradient made dense updates them too (decays
+    a moment, ...). A slot first written whole (`m.assign(m * beta_1)`) and then scattered into
+    (Adam's sparse path) is updated in every row, as the dense update does."""
+    scattered, whole = {}, set()
+    for call in calls:
+        method, func = self_method(call), call.func
+        if method is not None and method.startswith("_resource_scatter"):
+            slot = _slot_of(argument(call, 0, "x") or cst.Name("_"), variable, names)
+            if slot is not None:
+                scattered.setdefault(slot, call)
+        elif isinstance(func, cst.Attribute) and func.attr.value in _SCATTERS:
+            slot = _slot_of(func.value, variable, names)
+            if slot is not None:
+                scattered.setdefault(slot, call)
+        elif isinstance(func, cst.Attribute) and func.attr.value in _WHOLE_WRITES:
+            receiver = _slot_of(func.value, variable, names)
+            first = _slot_of(call.args[0].value, variable, names) if call.args else None
+            whole.update(slot for slot in (receiver, first) if slot is not None)
+        elif isinstance(func, cst.Name) and func.value in _WHOLE_WRITES and call.args:
+            slot = _slot_of(call.args[0].value, variable, names)
+            if slot is not None:
+                whole.add(slot)
+    return next((call for slot, call in scattered.items() if slot not in whole), None)
+
+
+_WHOLE_WRITES = ("assign", "assign_add", "assign_sub", "update", "update_add", "update_sub")
 
 
 def as_branch(migration: Migration, method: cst.FunctionDef, evidence: cst.Call) -> cst.FunctionDef | None:

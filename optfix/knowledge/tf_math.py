@@ -60,6 +60,8 @@ COUNTERPARTS: dict[str, Counterpart] = {
     # The spellings of tf.convert_to_tensor in TensorFlow's own modules, as copies of its optimizers call it.
     **{f"tensorflow.python.framework.{name}": _TOP_LEVEL["convert_to_tensor"] for name in (
         "ops.convert_to_tensor", "tensor_conversion.convert_to_tensor_v2", "tensor_conversion.convert_to_tensor_v2_with_dispatch")},
+    # TensorFlow 1's name of tf.math.divide_no_nan, which math_ops still defines under it.
+    **{f"{module}.div_no_nan": _MATH_ONLY["divide_no_nan"] for module in ("tensorflow.compat.v1", "tensorflow.python.ops.math_ops")},
 }
 
 # Functions of TensorFlow's private modules that a later release moved (older code calls them by

@@ -12,8 +12,11 @@ step, or the traceback (see processes.py).
 `TF_USE_LEGACY_KERAS=1` makes `tf.keras` the installed tf_keras, and `tf.keras.optimizers.Optimizer`
 (and each built-in: `Adam`, `SGD`, ...) is set to its `tf.keras.optimizers.legacy` class: the
 OptimizerV2 class that name meant up to TensorFlow 2.10, which such code was written for (tf_keras
-keeps them under `legacy`, the real TensorFlow code). The standalone `keras` package is tf_keras
-here too, as it was Keras 2 for code written against it. Nothing else is changed.
+keeps them under `legacy`, the real TensorFlow code); the names `tensorflow.python` bound up to
+TensorFlow 2.5 are bound again (legacy_namespaces.py). The standalone `keras` package is tf_keras
+here too, as it was Keras 2 for code written against it. Code that imports OptimizerV2 from
+`tensorflow.python.keras.optimizer_v2` runs on that copy, which TensorFlow still ships. Nothing
+else is changed.
 """
 
 from __future__ import annotations
@@ -52,8 +55,10 @@ def optimizer_class(job: dict) -> type:
         if not isinstance(namespace.get(job["name"]), type):
             raise LookupError(f"{job['name']} is not a class at module level")
         return namespace[job["name"]]
-    [cls] = [value for value in namespace.values() if isinstance(value, type) and issubclass(value, tf.keras.optimizers.legacy.Optimizer)
-             and value.__module__ == namespace["__name__"]]
+    from tensorflow.python.keras.optimizer_v2.optimizer_v2 import OptimizerV2
+
+    [cls] = [value for value in namespace.values() if isinstance(value, type)
+             and issubclass(value, (tf.keras.optimizers.legacy.Optimizer, OptimizerV2)) and value.__module__ == namespace["__name__"]]
     return cls
 
 
@@ -79,6 +84,8 @@ def run(job: dict) -> list:
 
 
 def _start() -> None:
+    from optfix.verify import legacy_namespaces
+
     os.environ.update(ENVIRONMENT)
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
     import tensorflow as tf
@@ -93,6 +100,7 @@ def _start() -> None:
         for name in dir(legacy):
             if isinstance(getattr(legacy, name), type):  # Optimizer, Adam, SGD, ...: OptimizerV2's classes
                 setattr(namespace, name, getattr(legacy, name))
+    legacy_namespaces.bind()
 
 
 def _keras_as_tf_keras() -> None:
