@@ -4,6 +4,8 @@ optfix.rulekit.class_code."""
 
 from __future__ import annotations
 
+import keyword
+
 from optfix.lazy import libcst as cst
 from optfix.analysis.tree import children
 from optfix.rulekit.class_code import assignment_of, calls_in
@@ -92,3 +94,11 @@ def _target_names(target: cst.CSTNode) -> set[str]:
     if isinstance(target, cst.StarredElement):
         return _target_names(target.value)
     return set()
+
+
+def free_name(name: str, taken: set[str]) -> str:
+    """`name`, or `name_`, `name__`, ...: the first that is neither taken nor a keyword
+    (a slot `a` made in a loop gives the list `as`)."""
+    while name in taken or keyword.iskeyword(name):
+        name += "_"
+    return name

@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 
 from optfix.analysis.tree import code
 from optfix.codemods.get_updates.backend_calls import BackendCalls
-from optfix.codemods.get_updates.class_code import unwrap_with
+from optfix.codemods.get_updates.class_code import free_name, unwrap_with
 from optfix.rulekit.class_code import (
     LEARNING_RATES,
     assignment_of,
@@ -70,7 +70,7 @@ def migrated_init(migration: Migration, init: cst.FunctionDef) -> cst.FunctionDe
     base_init = next((i for i, line in enumerate(lines) if isinstance(call := expression_of(line), cst.Call) and is_super_init(call)), None)
     read_later = base_init is not None and any(lr in names_in(line) for line in lines[base_init + 1:] if not _dropped(migration, line))
     # the schedule gets a name of its own where __init__ goes on to read the number
-    given = _free_name(f"{lr}_schedule", names | names_in(init.body)) if read_later and migration.decay is not None else lr
+    given = free_name(f"{lr}_schedule", names | names_in(init.body)) if read_later and migration.decay is not None else lr
     return _init_body(migration, init, names | {lr, kwargs}, (lr, kwargs, given))
 
 
@@ -127,11 +127,6 @@ def _dropped(migration: Migration, statement: cst.CSTNode) -> bool:
     attribute = assignment[0].attr.value
     return attribute == "iterations" or attribute in LEARNING_RATES and attribute in migration.hyper or attribute in migration.state
 
-
-def _free_name(name: str, taken: set[str]) -> str:
-    while name in taken:
-        name += "_"
-    return name
 
 
 def _held_in_local(migration: Migration, statement, taken: set[str]):

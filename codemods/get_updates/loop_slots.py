@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from optfix.codemods.get_updates.class_code import names_bound
+from optfix.codemods.get_updates.class_code import free_name, names_bound
 from optfix.rulekit.class_code import assignment_of, attributes_named, expression_of, is_self_attribute, names_in
 from optfix.lazy import libcst as cst
 
@@ -58,7 +58,8 @@ def _with_slots(migration: Migration, loop: cst.For, param_list: str, build: lis
     kept = [s for i, s in enumerate(body) if i not in {index for index, _ in made} and all(s is not l for l in listed)]
     names = []
     for name, _ in lists:
-        list_name = _free(f"{name}s", taken) if f"{name}s" not in taken else _free(f"{name}_slots", taken)
+        plural = f"{name}s"
+        list_name = plural if free_name(plural, taken) == plural else free_name(f"{name}_slots", taken)
         taken.add(list_name)
         names.append(list_name)
     migration.slots |= set(names)
@@ -105,8 +106,3 @@ def _lists_loop_slots(statement: cst.BaseStatement, slots: set[str]) -> bool:
         return False
     return not attributes_named(listed, "weights") and bool(names_in(listed)) and names_in(listed) <= slots
 
-
-def _free(name: str, taken: set[str]) -> str:
-    while name in taken:
-        name += "_"
-    return name
