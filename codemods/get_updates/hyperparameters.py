@@ -108,6 +108,8 @@ def _init_body(migration: Migration, init: cst.FunctionDef, taken: set[str], lea
             statements.append(statement.visit(BackendCalls(migration)))
             statements += [cst.parse_statement(f"self.{attribute} = {attribute}\n") for attribute in deferred]
             continue
+        if super_seen:
+            statement = statement.visit(_ValuesRead(migration, learning_rate[0] if learning_rate else None))
         statements.append(statement.visit(BackendCalls(migration)))
     if not super_seen:
         migration.problem(init, "__init__ does not call the base class's __init__")
@@ -199,3 +201,22 @@ def _init_value(migration: Migration, attribute: str) -> cst.BaseExpression | No
                     return None if super_seen else cst.Name(attribute)
     return None
 
+
+
+class _ValuesRead(cst.CSTTransformer):
+    """`K.get_value(self.x)` of a hyperparameter, in __init__ after the base class's: the value
+    it was made from, the plain attribute now (the learning rate: the parameter holding it)."""
+
+    def __init__(self, migration: Migration, learning_rate: str | None) -> None:
+        super().__init__()
+        self.migration, self.learning_rate = migration, learning_rate
+
+    def leave_Call(self, original: cst.Call, updated: cst.Call) -> cst.BaseExpression:
+        if not (self.migration.backend(original.func) in ("get_value", "eval") and len(original.args) == 1):
+            return updated
+        read = original.args[0].value
+        if not is_self_attribute(read, tuple(self.migration.hyper)):
+            return updated
+        if read.attr.value in LEARNING_RATES:
+            return cst.Name(self.learning_rate) if self.learning_rate else updated
+        return read
