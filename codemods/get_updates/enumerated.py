@@ -1,15 +1,18 @@
-"""Loops over `enumerate(zip(params, grads, ...))`, read as loops over the zip.
+"""Loops over `enumerate(zip(params, grads, ...))` or `range(len(params))`, read as loops over a zip.
 
 Keras 2 code numbered the parameters to name their slots (`K.zeros(shape, name='m_' + str(i))`)
 or to pick per-parameter settings by position. build() names the slots itself, so such names
 go; any other use of the number reads the variable's index in the optimizer's list, which is
-its position among the parameters get_updates was given.
+its position among the parameters get_updates was given. `for i in range(len(params))` reading
+`params[i]`, `grads[i]`, `ms[i]` is the loop over `zip(params, grads, ms)`.
 """
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from optfix.analysis.tree import descendants
+from optfix.codemods.get_updates.class_code import free_name
 from optfix.knowledge import backend as facts
 from optfix.lazy import libcst as cst
 from optfix.rulekit.class_code import flat, names_in
@@ -19,7 +22,46 @@ if TYPE_CHECKING:
 
 
 def without_enumerate(migration: Migration, statements: list[cst.BaseStatement], param_list: str) -> list[cst.BaseStatement]:
-    return [_over_zip(migration, s, param_list) if isinstance(s, cst.For) else s for s in statements]
+    taken = set().union(*(names_in(s) for s in statements)) if statements else set()
+    return [_over_zip(migration, _indexed(s, param_list, taken), param_list) if isinstance(s, cst.For) else s for s in statements]
+
+
+def _indexed(loop: cst.For, param_list: str, taken: set[str]) -> cst.For:
+    """`for i in range(len(params)): ... params[i] ... grads[i]` as
+    `for i, (params_i, grads_i) in enumerate(zip(params, grads)): ... params_i ... grads_i`."""
+    if not (isinstance(loop.target, cst.Name) and isinstance(loop.iter, cst.Call) and flat(loop.iter.func) == "range"
+            and len(loop.iter.args) == 1 and flat(loop.iter.args[0].value) in (f"len({param_list})",)):
+        return loop
+    index = loop.target.value
+    lists = list(dict.fromkeys(flat(node.value) for node in descendants(loop.body, cst.Subscript) if _indexes(node, index)))
+    if param_list not in lists or any(_indexes(t.target, index) for t in descendants(loop.body, cst.AssignTarget)):
+        return loop
+    lists.remove(param_list)
+    lists.insert(0, param_list)
+    items = {}
+    for name in lists:
+        items[name] = free_name(f"{name}_{index}", taken)
+        taken.add(items[name])
+    body = loop.body.visit(_ItemsRead(index, items))
+    header = cst.parse_statement(f"for {index}, ({', '.join(items.values())}) in enumerate(zip({', '.join(lists)})):\n    pass\n")
+    return header.with_changes(body=body, leading_lines=loop.leading_lines)
+
+
+def _indexes(node: cst.CSTNode, index: str) -> bool:
+    """`X[i]`, X a name."""
+    return (isinstance(node, cst.Subscript) and isinstance(node.value, cst.Name) and len(node.slice) == 1
+            and isinstance(node.slice[0].slice, cst.Index) and flat(node.slice[0].slice.value) == index)
+
+
+class _ItemsRead(cst.CSTTransformer):
+    def __init__(self, index: str, items: dict[str, str]) -> None:
+        super().__init__()
+        self.index, self.items = index, items
+
+    def leave_Subscript(self, original: cst.Subscript, updated: cst.Subscript) -> cst.BaseExpression:
+        if _indexes(original, self.index) and original.value.value in self.items:
+            return cst.Name(self.items[original.value.value])
+        return updated
 
 
 def _over_zip(migration: Migration, loop: cst.For, param_list: str) -> cst.For:

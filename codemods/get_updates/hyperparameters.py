@@ -36,7 +36,22 @@ def hyperparameters(migration: Migration, init: cst.FunctionDef) -> dict[str, cs
             dtype = [arg.value for i, arg in enumerate(value.args) if (arg.keyword.value == "dtype" if arg.keyword else i == 1)]
             if dtype:
                 migration.dtypes[target.attr.value] = dtype[0]
+    if not any(name in found for name in LEARNING_RATES):
+        found.update(_plain_rate(migration, init))
     return found
+
+
+def _plain_rate(migration: Migration, init: cst.FunctionDef) -> dict[str, cst.BaseExpression]:
+    """`self.lr = lr`, the learning rate kept as the number a parameter gave: held as a
+    K.variable one is, by the base class in Keras 3."""
+    params = init.params
+    names = {p.name.value for p in (*params.posonly_params, *params.params, *params.kwonly_params)}
+    for statement in unwrap_with(init.body.body, migration.is_graph_only):
+        assignment = assignment_of(statement)
+        if assignment and is_self_attribute(assignment[0], LEARNING_RATES) and isinstance(assignment[1], cst.Name) \
+                and assignment[1].value in names:
+            return {assignment[0].attr.value: assignment[1]}
+    return {}
 
 
 def migrated_init(migration: Migration, init: cst.FunctionDef) -> cst.FunctionDef:
