@@ -40,14 +40,14 @@ class GetUpdatesRule(RemovedImports, OutsideClasses, FactoryClasses, ProjectClas
     `tf.keras.optimizers.Optimizer`, through any import) and defines `get_updates` is rewritten in
     place:
     - `__init__`: hyperparameters held in `K.variable(...)` become plain attributes; the class's
-      `iterations` and `lr` variables go and the learning rate is given to the base class, which
+      `iterations` and `lr` variables (or plain number) go and the learning rate is given to the base class, which
       Keras 3 requires; `learning_rate=` is accepted from callers; `K.name_scope` blocks are
       unwrapped; time-based decay becomes an `InverseTimeDecay` schedule (which `from_config`
       gives back). Where the base class was standalone Keras's, whose `clipnorm` clipped the
       norm of all the gradients together, a caller's `clipnorm` is passed on as Keras 3's
       `global_clipnorm` (tf.keras's clipped each gradient, as Keras 3's `clipnorm` does).
-    - `get_updates` may make its updates in a loop over `zip(params, grads, ...)`, in list
-      comprehensions over such zips (`updates = [K.update(p, p - lr * g) for p, g in zip(params,
+    - `get_updates` may make its updates in a loop over `zip(params, grads, ...)` (or its
+      `enumerate`, or `range(len(params))` reading `params[i]`, `grads[i]`), in list comprehensions over such zips (`updates = [K.update(p, p - lr * g) for p, g in zip(params,
       grads)]`, `self.updates += [...]`, `return [...]`), into `self.updates` or a list of its
       own, with `K.update*`, `tf.assign*`, `tf.compat.v1.assign*` or `state_ops.assign*`. Several loops become one update_step, run in
       turn for one variable, each name matched to the list it stands for; a list made element by element from such lists (`grads =
@@ -58,7 +58,7 @@ class GetUpdatesRule(RemovedImports, OutsideClasses, FactoryClasses, ProjectClas
       the parameters, then the loop's body, with the slots looked up by the variable's index,
       `K.update*` as `self.assign*` and `K.*` math as `keras.ops.*`. What the base class does now
       (gradients, clipping, the step counter, constraints, `self.weights`, `self.updates`) goes.
-      A variable made inside the loop (`m = K.zeros(K.int_shape(p))`) is a slot of each
+      A variable made inside the loop (`m = K.zeros(K.int_shape(p))`, `K.variable(np.zeros(...))`) is a slot of each
       parameter; a slot list may be made from another (`[K.zeros([]) for _ in moments]`); state
       of `__init__` updated once per step, before or after the loop, is updated after every
       variable's update_step, and a step counter advanced last goes like one advanced first.
