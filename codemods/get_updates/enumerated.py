@@ -29,13 +29,14 @@ def without_enumerate(migration: Migration, statements: list[cst.BaseStatement],
 def _indexed(loop: cst.For, param_list: str, taken: set[str]) -> cst.For:
     """`for i in range(len(params)): ... params[i] ... grads[i]` as
     `for i, (params_i, grads_i) in enumerate(zip(params, grads)): ... params_i ... grads_i`."""
+    original, loop = loop, _as_range(loop, param_list)
     if not (isinstance(loop.target, cst.Name) and isinstance(loop.iter, cst.Call) and flat(loop.iter.func) == "range"
             and len(loop.iter.args) == 1 and flat(loop.iter.args[0].value) in (f"len({param_list})",)):
-        return loop
+        return original
     index = loop.target.value
     lists = list(dict.fromkeys(flat(node.value) for node in descendants(loop.body, cst.Subscript) if _indexes(node, index)))
     if param_list not in lists or any(_indexes(t.target, index) for t in descendants(loop.body, cst.AssignTarget)):
-        return loop
+        return original
     lists.remove(param_list)
     lists.insert(0, param_list)
     items = {}
@@ -45,6 +46,19 @@ def _indexed(loop: cst.For, param_list: str, taken: set[str]) -> cst.For:
     body = loop.body.visit(_ItemsRead(index, items))
     header = cst.parse_statement(f"for {index}, ({', '.join(items.values())}) in enumerate(zip({', '.join(lists)})):\n    pass\n")
     return header.with_changes(body=body, leading_lines=loop.leading_lines)
+
+
+def _as_range(loop: cst.For, param_list: str) -> cst.For:
+    """`for i, p in enumerate(params):` as `for i in range(len(params)):` whose body starts with `p = params[i]`."""
+    target = loop.target
+    if not (isinstance(loop.iter, cst.Call) and flat(loop.iter.func) == "enumerate" and len(loop.iter.args) == 1
+            and flat(loop.iter.args[0].value) == param_list and isinstance(target, cst.Tuple) and len(target.elements) == 2
+            and all(isinstance(e.value, cst.Name) for e in target.elements)):
+        return loop
+    index, parameter = (e.value.value for e in target.elements)
+    unpacking = cst.parse_statement(f"{parameter} = {param_list}[{index}]\n")
+    return loop.with_changes(target=cst.Name(index), iter=cst.parse_expression(f"range(len({param_list}))"),
+                             body=loop.body.with_changes(body=[unpacking, *loop.body.body]))
 
 
 def _indexes(node: cst.CSTNode, index: str) -> bool:
