@@ -102,3 +102,10 @@ def free_name(name: str, taken: set[str]) -> str:
     while name in taken or keyword.iskeyword(name):
         name += "_"
     return name
+
+
+def registry(imports, keras: str) -> str:
+    """The module of `<keras>.<module>.register_keras_serializable`: `saving`, or `utils` where the
+    name is tensorflow's keras, whose Keras 3 namespace (keras._tf_keras.keras) does not import
+    `saving` (it has `utils.register_keras_serializable`, the same function)."""
+    return "utils" if imports.bindings.get(keras, "keras").startswith("tensorflow") else "saving"
