@@ -199,9 +199,14 @@ class _Slots(cst.CSTTransformer):
         """A numpy array of a parameter's shape, a slot that starts at one value
         (`np.full(K.int_shape(p), c)`, `np.zeros(K.get_value(p).shape)`, `np.ones_like(K.get_value(p))`),
         as the variable `K.variable` made of it."""
+        scale = None
+        if isinstance(value, cst.BinaryOperation) and isinstance(value.operator, cst.Multiply):  # `np.ones(shape) * c`
+            value, scale = (value.left, value.right) if isinstance(value.left, cst.Call) else (value.right, value.left)
         if not (isinstance(value, cst.Call) and flat(value.func).split(".")[0] in ("np", "numpy")):
             return None
         function = flat(value.func).split(".", 1)[1]
+        if scale is not None and function not in ("ones", "ones_like"):
+            return None
         parameters = {"full": ("shape", "fill_value"), "zeros": ("shape",), "ones": ("shape",),
                       "zeros_like": ("a",), "ones_like": ("a",)}.get(function)
         if parameters is None or any(arg.star for arg in value.args) or len(value.args) > len(parameters):
@@ -210,10 +215,13 @@ class _Slots(cst.CSTTransformer):
         if set(arguments) != set(parameters):
             return None
         reference = self._shape_of(arguments["shape"]) if "shape" in arguments else self._value_of(arguments["a"])
+        fill = code(arguments["fill_value"]) if function == "full" else ("1" if function.startswith("ones") else None)
+        fill = code(scale) if scale is not None else fill
+        initializer = "" if fill is None else f", initializer={self.migration.names.keras}.initializers.Constant({fill})"
+        if reference is None and isinstance(arguments.get("shape"), cst.Name):  # `for shape in shapes`
+            return cst.parse_expression(f"self.add_variable({code(arguments['shape'])}, name={self.name!r}{initializer})")
         if reference is None:
             return None
-        fill = code(arguments["fill_value"]) if function == "full" else ("1" if function.startswith("ones") else None)
-        initializer = "" if fill is None else f", initializer={self.migration.names.keras}.initializers.Constant({fill})"
         return cst.parse_expression(f"self.add_variable_from_reference({code(reference)}, name={self.name!r}{initializer})")
 
     def _shape_of(self, shape: cst.BaseExpression) -> cst.BaseExpression | None:
