@@ -33,6 +33,8 @@ class BackendCalls(cst.CSTTransformer):
             # a K.variable hyperparameter is a Python number now: its dtype is the one K.variable gave it
             given = self.migration.dtypes.get(original.args[0].value.attr.value)
             return given or cst.parse_expression(f"{names.keras}.config.floatx()")
+        if name == "relu" and (leaky := _leaky(updated)) is not None:
+            return cst.parse_expression(f"{names.ops}.leaky_relu({code(leaky[0])}, negative_slope={code(leaky[1])})")
         if name == "switch":  # Keras 2 took a branch as a value or as a function giving it
             updated = updated.with_changes(args=[_called(arg) for arg in updated.args])
         if name in facts.CALLS:
@@ -101,6 +103,17 @@ def _called(arg: cst.Arg) -> cst.Arg:
     if isinstance(value, cst.Lambda) and not code(value.params).strip():
         return arg.with_changes(value=value.body)
     return arg
+
+
+def _leaky(call: cst.Call) -> tuple[cst.BaseExpression, cst.BaseExpression] | None:
+    """x and alpha of `K.relu(x, alpha)` without max_value or threshold: Keras 2 computed
+    tf.nn.leaky_relu(x, alpha) there, which is ops.leaky_relu(x, negative_slope=alpha)."""
+    given = {}
+    for index, arg in enumerate(call.args):
+        if arg.star:
+            return None
+        given[arg.keyword.value if arg.keyword else ("x", "alpha", "max_value", "threshold")[min(index, 3)]] = arg.value
+    return (given["x"], given["alpha"]) if set(given) == {"x", "alpha"} else None
 
 
 def untranslatable(name: str) -> str:

@@ -196,13 +196,44 @@ class _Slots(cst.CSTTransformer):
         return cst.parse_expression(f"self.add_variable({shape}, name={self.name!r}{init})")
 
     def _full(self, value: cst.BaseExpression) -> cst.BaseExpression | None:
-        """`np.full(fill_value=c, shape=K.int_shape(p))`, a slot that starts at c, as the
-        variable `K.variable` made of it."""
-        if not (isinstance(value, cst.Call) and flat(value.func) in ("np.full", "numpy.full")):
+        """A numpy array of a parameter's shape, a slot that starts at one value
+        (`np.full(K.int_shape(p), c)`, `np.zeros(K.get_value(p).shape)`, `np.ones_like(K.get_value(p))`),
+        as the variable `K.variable` made of it."""
+        scale = None
+        if isinstance(value, cst.BinaryOperation) and isinstance(value.operator, cst.Multiply):  # `np.ones(shape) * c`
+            value, scale = (value.left, value.right) if isinstance(value.left, cst.Call) else (value.right, value.left)
+        if not (isinstance(value, cst.Call) and flat(value.func).split(".")[0] in ("np", "numpy")):
             return None
-        arguments = {arg.keyword.value if arg.keyword else ("shape", "fill_value")[index]: arg.value for index, arg in enumerate(value.args)}
-        shape, fill = arguments.get("shape"), arguments.get("fill_value")
-        if set(arguments) != {"shape", "fill_value"} or not (isinstance(shape, cst.Call) and self.migration.backend(shape.func) == "int_shape"):
+        function = flat(value.func).split(".", 1)[1]
+        if scale is not None and function not in ("ones", "ones_like"):
             return None
-        initializer = f"{self.migration.names.keras}.initializers.Constant({code(fill)})"
-        return cst.parse_expression(f"self.add_variable_from_reference({code(shape.args[0].value)}, name={self.name!r}, initializer={initializer})")
+        parameters = {"full": ("shape", "fill_value"), "zeros": ("shape",), "ones": ("shape",),
+                      "zeros_like": ("a",), "ones_like": ("a",)}.get(function)
+        if parameters is None or any(arg.star for arg in value.args) or len(value.args) > len(parameters):
+            return None
+        arguments = {arg.keyword.value if arg.keyword else parameters[index]: arg.value for index, arg in enumerate(value.args)}
+        if set(arguments) != set(parameters):
+            return None
+        reference = self._shape_of(arguments["shape"]) if "shape" in arguments else self._value_of(arguments["a"])
+        fill = code(arguments["fill_value"]) if function == "full" else ("1" if function.startswith("ones") else None)
+        fill = code(scale) if scale is not None else fill
+        initializer = "" if fill is None else f", initializer={self.migration.names.keras}.initializers.Constant({fill})"
+        if reference is None and isinstance(arguments.get("shape"), cst.Name):  # `for shape in shapes`
+            return cst.parse_expression(f"self.add_variable({code(arguments['shape'])}, name={self.name!r}{initializer})")
+        if reference is None:
+            return None
+        return cst.parse_expression(f"self.add_variable_from_reference({code(reference)}, name={self.name!r}{initializer})")
+
+    def _shape_of(self, shape: cst.BaseExpression) -> cst.BaseExpression | None:
+        """p of `K.int_shape(p)`, `p.shape`, `K.get_value(p).shape`."""
+        if isinstance(shape, cst.Call) and self.migration.backend(shape.func) in ("int_shape", "get_variable_shape") and len(shape.args) == 1:
+            return shape.args[0].value
+        if isinstance(shape, cst.Attribute) and shape.attr.value == "shape":
+            return self._value_of(shape.value)
+        return None
+
+    def _value_of(self, value: cst.BaseExpression) -> cst.BaseExpression | None:
+        """p of `K.get_value(p)` (or of `p`)."""
+        if isinstance(value, cst.Call) and self.migration.backend(value.func) in ("get_value", "eval") and len(value.args) == 1:
+            value = value.args[0].value
+        return value if isinstance(value, cst.Name) else None

@@ -4,6 +4,8 @@ optfix.rulekit.class_code."""
 
 from __future__ import annotations
 
+import keyword
+
 from optfix.lazy import libcst as cst
 from optfix.analysis.tree import children
 from optfix.rulekit.class_code import assignment_of, calls_in
@@ -92,3 +94,18 @@ def _target_names(target: cst.CSTNode) -> set[str]:
     if isinstance(target, cst.StarredElement):
         return _target_names(target.value)
     return set()
+
+
+def free_name(name: str, taken: set[str]) -> str:
+    """`name`, or `name_`, `name__`, ...: the first that is neither taken nor a keyword
+    (a slot `a` made in a loop gives the list `as`)."""
+    while name in taken or keyword.iskeyword(name):
+        name += "_"
+    return name
+
+
+def registry(imports, keras: str) -> str:
+    """The module of `<keras>.<module>.register_keras_serializable`: `saving`, or `utils` where the
+    name is tensorflow's keras, whose Keras 3 namespace (keras._tf_keras.keras) does not import
+    `saving` (it has `utils.register_keras_serializable`, the same function)."""
+    return "utils" if imports.bindings.get(keras, "keras").startswith("tensorflow") else "saving"

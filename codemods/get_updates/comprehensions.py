@@ -11,7 +11,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from optfix.rulekit.class_code import assignment_of, expression_of, flat, is_self_attribute
+from optfix.codemods.get_updates.class_code import names_bound
+from optfix.rulekit.class_code import assignment_of, expression_of, flat, is_self_attribute, names_in
 from optfix.lazy import libcst as cst
 
 if TYPE_CHECKING:
@@ -25,11 +26,33 @@ def as_loops(migration: Migration, statements: list[cst.BaseStatement]) -> list[
     that builds updates with list comprehensions as the loops it stands for."""
     local = _local_update_lists(migration, statements)
     if local:
-        statements = [s.visit(_AsSelfUpdates(local)) for s in statements]
+        visited = (s.visit(_AsSelfUpdates(local)) for s in statements)
+        statements = [s for s in visited if isinstance(s, cst.CSTNode)]  # `self.updates = self.updates` removed
     result = []
     for statement in statements:
+        statement = _branches_merged(statement)
         result += _unrolled(migration, statement) or [statement]
     return result
+
+
+def _branches_merged(statement: cst.BaseStatement) -> cst.BaseStatement:
+    """`if c: x = [a for T in Z]` / `else: x = [b for T in Z]` as `x = [a if c else b for T in Z]`,
+    one list made element by element (c reads none of T, so it is the same for every element)."""
+    if not (isinstance(statement, cst.If) and isinstance(statement.orelse, cst.Else)):
+        return statement
+    branches = [statement.body.body, statement.orelse.body.body]
+    assignments = [assignment_of(b[0]) if len(b) == 1 else None for b in branches]
+    if not all(a and isinstance(a[0], cst.Name) and isinstance(a[1], cst.ListComp) and not a[1].for_in.ifs
+               and a[1].for_in.inner_for_in is None for a in assignments):
+        return statement
+    (name, then), (other, otherwise) = assignments
+    if flat(name) != flat(other) or flat(then.for_in.target) != flat(otherwise.for_in.target) \
+            or flat(then.for_in.iter) != flat(otherwise.for_in.iter) or names_in(statement.test) & names_bound(then.for_in.target):
+        return statement
+    element = cst.IfExp(test=statement.test, body=then.elt.with_changes(lpar=[cst.LeftParen()], rpar=[cst.RightParen()]),
+                        orelse=otherwise.elt.with_changes(lpar=[cst.LeftParen()], rpar=[cst.RightParen()]))
+    merged = branches[0][0].with_changes(body=[branches[0][0].body[0].with_changes(value=then.with_changes(elt=element))])
+    return merged.with_changes(leading_lines=statement.leading_lines)
 
 
 def _local_update_lists(migration: Migration, statements) -> set[str]:
@@ -62,6 +85,9 @@ class _AsSelfUpdates(cst.CSTTransformer):
     def leave_Name(self, original: cst.Name, updated: cst.Name) -> cst.BaseExpression:
         return cst.parse_expression(UPDATES) if original.value in self.names else updated
 
+    def leave_Attribute(self, original: cst.Attribute, updated: cst.Attribute) -> cst.Attribute:
+        return updated.with_changes(attr=original.attr)  # `self.updates = updates`: the attribute is no local
+
     def leave_SimpleStatementLine(self, original, updated):
         assignment = assignment_of(updated)
         if assignment and flat(assignment[0]) == UPDATES and flat(assignment[1]) == UPDATES:
@@ -93,7 +119,7 @@ def _unrolled(migration: Migration, statement: cst.BaseStatement) -> list[cst.Ba
         closing = [statement.with_changes(body=[small.with_changes(value=cst.parse_expression(UPDATES))])]
     else:
         return None
-    terms = _terms(migration, value, UPDATES)
+    terms = _terms(migration, value.with_changes(lpar=[], rpar=[]) if isinstance(value, cst.BinaryOperation) else value, UPDATES)
     if terms is None or not any(isinstance(term, cst.ListComp) for term in terms):
         return None
     if terms and flat(terms[0]) == UPDATES:  # `self.updates = self.updates + [...]`

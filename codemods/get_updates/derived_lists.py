@@ -15,7 +15,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from optfix.codemods.get_updates.class_code import appended, names_bound
+from optfix.codemods.get_updates.class_code import appended, free_name, names_bound
 from optfix.codemods.get_updates.loop_slots import VARIABLES
 from optfix.codemods.get_updates.update_step import written_update
 from optfix.lazy import libcst as cst
@@ -57,7 +57,7 @@ def derived_list(migration: Migration, statement: cst.BaseStatement, lists: set[
         migration.backend(call.func) in VARIABLES or written_update(migration, call) is not None for call in calls_in(element)
     ):
         return None
-    item = _free(f"{name}_item", taken)
+    item = free_name(f"{name}_item", taken)
     taken.add(item)
     body = cst.SimpleStatementLine([cst.Assign([cst.AssignTarget(cst.Name(item))], element)])
     loop = cst.For(target=clause.target, iter=clause.iter, body=cst.IndentedBlock([body]), leading_lines=statement.leading_lines)
@@ -91,8 +91,3 @@ def _matches(target: cst.BaseExpression, count: int) -> bool:
         return isinstance(target, cst.Name)
     return isinstance(target, cst.Tuple) and len(target.elements) == count and all(isinstance(e.value, cst.Name) for e in target.elements)
 
-
-def _free(name: str, taken: set[str]) -> str:
-    while name in taken:
-        name += "_"
-    return name

@@ -112,6 +112,7 @@ def _update_step(migration: Migration, function: cst.FunctionDef) -> cst.Functio
         translated.append(cst.parse_statement(line).with_changes(leading_lines=statement.leading_lines))
     if migration.problems:
         return None
+    translated = [s.visit(_ByIdentity(param_list)) for s in translated]
     read = {n.value for s in translated for n in reads(s)}
     opening = [f"{param_list} = [variable]"] if param_list in read else []
     if _RATE in {n.value for s in translated[:patch.call] for n in reads(s)}:
@@ -125,6 +126,29 @@ def _update_step(migration: Migration, function: cst.FunctionDef) -> cst.Functio
         method = method.with_changes(body=method.body.with_changes(body=method.body.body[1:]))
     decorators = [d for d in function.decorators if not any(name in code(d.decorator) for name in _LEGACY_DECORATORS)]
     return method.with_changes(decorators=decorators, leading_lines=function.leading_lines)
+
+
+class _ByIdentity(cst.CSTTransformer):
+    """`x in params` as `any(x is p for p in params)`: Keras 2's graph variables compared by
+    identity, Keras 3's compare element by element (a tensor Python cannot take as a bool)."""
+
+    def __init__(self, param_list: str) -> None:
+        super().__init__()
+        self.param_list = param_list
+
+    def leave_Comparison(self, original: cst.Comparison, updated: cst.Comparison) -> cst.BaseExpression:
+        if len(updated.comparisons) != 1 or code(updated.comparisons[0].comparator) != self.param_list:
+            return updated
+        operator = updated.comparisons[0].operator
+        if not isinstance(operator, (cst.In, cst.NotIn)):
+            return updated
+        negation = "not " if isinstance(operator, cst.NotIn) else ""
+        found = cst.parse_expression(f"{negation}any(x is p for p in {self.param_list})")
+        generator = found.expression.args[0].value if negation else found.args[0].value
+        element = generator.with_changes(elt=generator.elt.with_changes(left=updated.left))
+        if negation:
+            return found.with_changes(expression=found.expression.with_changes(args=[cst.Arg(element)]))
+        return found.with_changes(args=[cst.Arg(element)], lpar=updated.lpar, rpar=updated.rpar)
 
 
 def _without_try(statements: list) -> tuple[list, bool]:

@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
+from optfix.analysis.tree import code
 from optfix.rulekit.class_code import LEARNING_RATES, assignment_of, flat, is_docstring, is_self_attribute
 from optfix.lazy import libcst as cst
 
@@ -50,6 +51,8 @@ def decay_helper(migration: Migration, method: cst.FunctionDef) -> bool:
             or params.kwonly_params or params.star_kwarg or method.decorators:
         return False
     body = [s for s in method.body.body if not is_docstring(s)]
+    if len(body) == 2:
+        body = _with_local(body)
     if len(body) != 3 or not isinstance(body[1], cst.If):
         return False
     first, last = assignment_of(body[0]), body[2]
@@ -59,6 +62,28 @@ def decay_helper(migration: Migration, method: cst.FunctionDef) -> bool:
             and flat(last.body[0].value or cst.Name("None")) == first[0].value):
         return False
     return is_decay(migration, body[1])
+
+
+def _with_local(body: list[cst.BaseStatement]) -> list[cst.BaseStatement]:
+    """`if self.initial_decay > 0: return self.lr * d` then `return self.lr`, as the helper
+    written with a local (`lr = self.lr; if ...: lr = lr * d; return lr`); else `body`."""
+    test, rest = body
+    if not (isinstance(test, cst.If) and test.orelse is None and len(test.body.body) == 1):
+        return body
+    decayed, plain = _returned(test.body.body[0]), _returned(rest)
+    if not (isinstance(decayed, cst.BinaryOperation) and isinstance(decayed.operator, cst.Multiply)
+            and plain is not None and is_self_attribute(plain, LEARNING_RATES) and flat(decayed.left) == flat(plain)):
+        return body
+    indent = "    "
+    return [cst.parse_statement(f"lr = {code(plain)}\n"),
+            cst.parse_statement(f"if {code(test.test)}:\n{indent}lr = lr * {code(decayed.right)}\n"),
+            cst.parse_statement("return lr\n")]
+
+
+def _returned(statement: cst.BaseStatement) -> cst.BaseExpression | None:
+    if isinstance(statement, cst.SimpleStatementLine) and len(statement.body) == 1 and isinstance(statement.body[0], cst.Return):
+        return statement.body[0].value
+    return None
 
 
 class HelperCalls(cst.CSTTransformer):

@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 
 from optfix.analysis.tree import code
 from optfix.codemods.get_updates.backend_calls import BackendCalls
-from optfix.codemods.get_updates.class_code import unwrap_with
+from optfix.codemods.get_updates.class_code import free_name, unwrap_with
 from optfix.rulekit.class_code import (
     LEARNING_RATES,
     assignment_of,
@@ -36,7 +36,22 @@ def hyperparameters(migration: Migration, init: cst.FunctionDef) -> dict[str, cs
             dtype = [arg.value for i, arg in enumerate(value.args) if (arg.keyword.value == "dtype" if arg.keyword else i == 1)]
             if dtype:
                 migration.dtypes[target.attr.value] = dtype[0]
+    if not any(name in found for name in LEARNING_RATES):
+        found.update(_plain_rate(migration, init))
     return found
+
+
+def _plain_rate(migration: Migration, init: cst.FunctionDef) -> dict[str, cst.BaseExpression]:
+    """`self.lr = lr`, the learning rate kept as the number a parameter gave: held as a
+    K.variable one is, by the base class in Keras 3."""
+    params = init.params
+    names = {p.name.value for p in (*params.posonly_params, *params.params, *params.kwonly_params)}
+    for statement in unwrap_with(init.body.body, migration.is_graph_only):
+        assignment = assignment_of(statement)
+        if assignment and is_self_attribute(assignment[0], LEARNING_RATES) and isinstance(assignment[1], cst.Name) \
+                and assignment[1].value in names:
+            return {assignment[0].attr.value: assignment[1]}
+    return {}
 
 
 def migrated_init(migration: Migration, init: cst.FunctionDef) -> cst.FunctionDef:
@@ -70,7 +85,7 @@ def migrated_init(migration: Migration, init: cst.FunctionDef) -> cst.FunctionDe
     base_init = next((i for i, line in enumerate(lines) if isinstance(call := expression_of(line), cst.Call) and is_super_init(call)), None)
     read_later = base_init is not None and any(lr in names_in(line) for line in lines[base_init + 1:] if not _dropped(migration, line))
     # the schedule gets a name of its own where __init__ goes on to read the number
-    given = _free_name(f"{lr}_schedule", names | names_in(init.body)) if read_later and migration.decay is not None else lr
+    given = free_name(f"{lr}_schedule", names | names_in(init.body)) if read_later and migration.decay is not None else lr
     return _init_body(migration, init, names | {lr, kwargs}, (lr, kwargs, given))
 
 
@@ -108,6 +123,8 @@ def _init_body(migration: Migration, init: cst.FunctionDef, taken: set[str], lea
             statements.append(statement.visit(BackendCalls(migration)))
             statements += [cst.parse_statement(f"self.{attribute} = {attribute}\n") for attribute in deferred]
             continue
+        if super_seen:
+            statement = statement.visit(_ValuesRead(migration, learning_rate[0] if learning_rate else None))
         statements.append(statement.visit(BackendCalls(migration)))
     if not super_seen:
         migration.problem(init, "__init__ does not call the base class's __init__")
@@ -127,11 +144,6 @@ def _dropped(migration: Migration, statement: cst.CSTNode) -> bool:
     attribute = assignment[0].attr.value
     return attribute == "iterations" or attribute in LEARNING_RATES and attribute in migration.hyper or attribute in migration.state
 
-
-def _free_name(name: str, taken: set[str]) -> str:
-    while name in taken:
-        name += "_"
-    return name
 
 
 def _held_in_local(migration: Migration, statement, taken: set[str]):
@@ -204,3 +216,22 @@ def _init_value(migration: Migration, attribute: str) -> cst.BaseExpression | No
                     return None if super_seen else cst.Name(attribute)
     return None
 
+
+
+class _ValuesRead(cst.CSTTransformer):
+    """`K.get_value(self.x)` of a hyperparameter, in __init__ after the base class's: the value
+    it was made from, the plain attribute now (the learning rate: the parameter holding it)."""
+
+    def __init__(self, migration: Migration, learning_rate: str | None) -> None:
+        super().__init__()
+        self.migration, self.learning_rate = migration, learning_rate
+
+    def leave_Call(self, original: cst.Call, updated: cst.Call) -> cst.BaseExpression:
+        if not (self.migration.backend(original.func) in ("get_value", "eval") and len(original.args) == 1):
+            return updated
+        read = original.args[0].value
+        if not is_self_attribute(read, tuple(self.migration.hyper)):
+            return updated
+        if read.attr.value in LEARNING_RATES:
+            return cst.Name(self.learning_rate) if self.learning_rate else updated
+        return read

@@ -10,8 +10,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from optfix.codemods.get_updates.class_code import names_bound
-from optfix.rulekit.class_code import assignment_of, attributes_named, expression_of, is_self_attribute, names_in
+from optfix.codemods.get_updates.class_code import free_name, names_bound
+from optfix.rulekit.class_code import assignment_of, attributes_named, calls_in, expression_of, is_self_attribute, names_in
 from optfix.lazy import libcst as cst
 
 VARIABLES = ("variable", "zeros", "ones")
@@ -44,7 +44,7 @@ def _with_slots(migration: Migration, loop: cst.For, param_list: str, build: lis
     lists: list[tuple[str, cst.BaseExpression]] = []
     body = list(loop.body.body)
     for index, statement in made:
-        name, value = assignment_of(statement)[0].value, assignment_of(statement)[1]
+        name, value = assignment_of(statement)[0].value, _inlined(migration, assignment_of(statement)[1], body[:index], parameter.value, per_iteration)
         earlier = set().union(*(names_in(s) for s in body[:index])) if index else set()
         depends = (names_in(value) - {parameter.value}) & per_iteration
         if depends or name in earlier or name in {l[0] for l in lists}:
@@ -58,7 +58,8 @@ def _with_slots(migration: Migration, loop: cst.For, param_list: str, build: lis
     kept = [s for i, s in enumerate(body) if i not in {index for index, _ in made} and all(s is not l for l in listed)]
     names = []
     for name, _ in lists:
-        list_name = _free(f"{name}s", taken) if f"{name}s" not in taken else _free(f"{name}_slots", taken)
+        plural = f"{name}s"
+        list_name = plural if free_name(plural, taken) == plural else free_name(f"{name}_slots", taken)
         taken.add(list_name)
         names.append(list_name)
     migration.slots |= set(names)
@@ -80,6 +81,43 @@ def _with_slots(migration: Migration, loop: cst.For, param_list: str, build: lis
     elements[-1] = elements[-1].with_changes(comma=cst.MaybeSentinel.DEFAULT)
     return loop.with_changes(iter=zipped.with_changes(args=args), target=target.with_changes(elements=elements),
                              body=loop.body.with_changes(body=kept))
+
+
+def _inlined(migration: Migration, value: cst.BaseExpression, earlier: list[cst.BaseStatement], parameter: str,
+             per_iteration: set[str]) -> cst.BaseExpression:
+    """`K.zeros(shape)` after `shape = K.int_shape(p)` in the loop, as `K.zeros(K.int_shape(p))`:
+    a name the loop computes from the parameter alone, once, before the slot."""
+    computed = {}
+    for statement in earlier:
+        assignment = assignment_of(statement)
+        if not (assignment and isinstance(assignment[0], cst.Name)):
+            computed = {k: v for k, v in computed.items() if not (names_bound(statement) & ({k} | names_in(v)))}
+            continue
+        target, expression = assignment[0].value, assignment[1]
+        computed.pop(target, None)
+        if not (names_in(expression) - {parameter}) & per_iteration and not migration.makes_state(expression) \
+                and _reads_only(migration, expression):
+            computed[target] = expression
+    return value.visit(_Substituted(computed)) if computed else value
+
+
+def _reads_only(migration: Migration, expression: cst.BaseExpression) -> bool:
+    return all(migration.backend(call.func) in ("int_shape", "shape", "dtype", "get_variable_shape") for call in calls_in(expression))
+
+
+class _Substituted(cst.CSTTransformer):
+    def __init__(self, values: dict[str, cst.BaseExpression]) -> None:
+        super().__init__()
+        self.values = values
+
+    def leave_Name(self, original: cst.Name, updated: cst.Name) -> cst.BaseExpression:
+        return self.values.get(original.value, updated)
+
+    def leave_Attribute(self, original: cst.Attribute, updated: cst.Attribute) -> cst.Attribute:
+        return updated.with_changes(attr=original.attr)
+
+    def leave_Arg(self, original: cst.Arg, updated: cst.Arg) -> cst.Arg:
+        return updated.with_changes(keyword=original.keyword)
 
 
 def _makes_slot(migration: Migration, statement: cst.BaseStatement) -> bool:
@@ -105,8 +143,3 @@ def _lists_loop_slots(statement: cst.BaseStatement, slots: set[str]) -> bool:
         return False
     return not attributes_named(listed, "weights") and bool(names_in(listed)) and names_in(listed) <= slots
 
-
-def _free(name: str, taken: set[str]) -> str:
-    while name in taken:
-        name += "_"
-    return name

@@ -10,6 +10,7 @@ from optfix.codemods.get_updates.bound_names import unbound_reads
 from optfix.rulekit.class_code import only_adjusts_the_list
 from optfix.codemods.get_updates.class_code import unwrap_with
 from optfix.rulekit.class_code import (
+    LEARNING_RATES,
     Problem,
     assignment_of,
     attributes_named,
@@ -138,6 +139,7 @@ class Migration:
         else:
             helpers = self.parent.helpers if self.parent else set()
             update_methods = split_get_updates(self, updates.visit(HelperCalls(helpers)) if helpers else updates)
+        self._report_rate_reads(methods, ("__init__", "get_updates", "get_config", *overridden, *self.helpers))
         if self.problems or update_methods is None:
             return None
         body = []
@@ -159,6 +161,18 @@ class Migration:
         migrated = migrated.visit(_Rename(owned)) if owned else migrated
         self.problems += unbound_reads(self.node, migrated)
         return None if self.problems else migrated
+
+    def _report_rate_reads(self, methods: dict[str, cst.FunctionDef], migrated: tuple[str, ...]) -> None:
+        """A method kept as it is that reads the learning rate's variable (a helper decaying it
+        that optfix does not recognize): Keras 3's base class holds the rate, not that attribute
+        (`learning_rate` it has, as a property, which a Keras 2.3 `lr` property may return)."""
+        rates = tuple(name for name in LEARNING_RATES if name in self.hyper and name != "learning_rate" and name not in methods)
+        for name, method in methods.items():
+            if name not in migrated:
+                for node in (n for rate in rates for n in attributes_named(method, rate) if is_self_attribute(n)):
+                    self.problem(node, f"{name}() reads {code(node)}, which the migrated class does not keep (Keras 3's base "
+                                       "class holds the learning rate, and gives update_step its value as learning_rate): "
+                                       "read the learning_rate argument of update_step instead")
 
     def as_parent(self) -> Parent:
         """What the subclasses' migrations need of this (base class's) migration, once run."""

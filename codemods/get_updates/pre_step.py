@@ -16,7 +16,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from optfix.analysis.tree import children
-from optfix.codemods.get_updates.class_code import names_bound
+from optfix.codemods.get_updates.class_code import free_name, names_bound
 from optfix.rulekit.class_code import expression_of, names_in
 from optfix.lazy import libcst as cst
 
@@ -71,7 +71,7 @@ def read_before_the_step(migration: Migration, body: list[cst.BaseStatement], bo
             result.append(statement)
             continue
         call, written_name = _update(statement)
-        name = _free(f"new_{written_name}", taken)
+        name = free_name(f"new_{written_name}", taken)
         taken.add(name)
         value = call.args[1].value
         result.append(statement.with_changes(body=[cst.Assign([cst.AssignTarget(cst.Name(name))], value)]))
@@ -140,8 +140,3 @@ def _dotted(node: cst.CSTNode) -> str:
         return f"{node.value.value}.{node.attr.value}"
     return ""
 
-
-def _free(name: str, taken: set[str]) -> str:
-    while name in taken:
-        name += "_"
-    return name

@@ -7,6 +7,7 @@ import re
 
 from optfix.analysis.project_imports import is_project_path
 from optfix.analysis.tree import code, descendants, reads
+from optfix.codemods.get_updates.class_code import registry
 from optfix.codemods.get_updates.factory_classes import FactoryClasses
 from optfix.codemods.get_updates.outside_classes import PATCHED, OutsideClasses
 from optfix.codemods.get_updates.project_classes import ProjectClasses
@@ -41,14 +42,13 @@ class GetUpdatesRule(RemovedImports, OutsideClasses, FactoryClasses, ProjectClas
     `tf.keras.optimizers.Optimizer`, through any import) and defines `get_updates` is rewritten in
     place:
     - `__init__`: hyperparameters held in `K.variable(...)` become plain attributes; the class's
-      `iterations` and `lr` variables go and the learning rate is given to the base class, which
+      `iterations` and `lr` variables (or plain number) go and the learning rate is given to the base class, which
       Keras 3 requires; `learning_rate=` is accepted from callers; `K.name_scope` blocks are
       unwrapped; time-based decay becomes an `InverseTimeDecay` schedule (which `from_config`
-      gives back). Where the base class was standalone Keras's, whose `clipnorm` clipped the
-      norm of all the gradients together, a caller's `clipnorm` is passed on as Keras 3's
-      `global_clipnorm` (tf.keras's clipped each gradient, as Keras 3's `clipnorm` does).
-    - `get_updates` may make its updates in a loop over `zip(params, grads, ...)`, in list
-      comprehensions over such zips (`updates = [K.update(p, p - lr * g) for p, g in zip(params,
+      gives back). Where the base class was standalone Keras's, whose `clipnorm` clipped the norm of all the gradients
+      together, a caller's `clipnorm` is passed on as Keras 3's `global_clipnorm` (tf.keras's clipped each gradient, as Keras 3's does).
+    - `get_updates` may make its updates in a loop over `zip(params, grads, ...)` (or its `enumerate`, or `range(len(params))`
+      reading `params[i]`, `grads[i]`), in list comprehensions over such zips (`updates = [K.update(p, p - lr * g) for p, g in zip(params,
       grads)]`, `self.updates += [...]`, `return [...]`), into `self.updates` or a list of its
       own, with `K.update*`, `tf.assign*`, `tf.compat.v1.assign*` or `state_ops.assign*`. Several loops become one update_step, run in
       turn for one variable, each name matched to the list it stands for; a list made element by element from such lists (`grads =
@@ -59,7 +59,7 @@ class GetUpdatesRule(RemovedImports, OutsideClasses, FactoryClasses, ProjectClas
       the parameters, then the loop's body, with the slots looked up by the variable's index,
       `K.update*` as `self.assign*` and `K.*` math as `keras.ops.*`. What the base class does now
       (gradients, clipping, the step counter, constraints, `self.weights`, `self.updates`) goes.
-      A variable made inside the loop (`m = K.zeros(K.int_shape(p))`) is a slot of each
+      A variable made inside the loop (`m = K.zeros(K.int_shape(p))`, `K.variable(np.zeros(...))`) is a slot of each
       parameter; a slot list may be made from another (`[K.zeros([]) for _ in moments]`); state
       of `__init__` updated once per step, before or after the loop, is updated after every
       variable's update_step, and a step counter advanced last goes like one advanced first.
@@ -464,7 +464,7 @@ class GetUpdatesRule(RemovedImports, OutsideClasses, FactoryClasses, ProjectClas
         bases = [arg.with_changes(value=cst.parse_expression(f"{names.keras}.optimizers.Optimizer")) if arg is base else arg for arg in node.bases]
         decorators = list(node.decorators)
         if not any("register_keras_serializable" in code(d.decorator) for d in decorators):
-            register = cst.Decorator(cst.parse_expression(f"{names.keras}.saving.register_keras_serializable()"))
+            register = cst.Decorator(cst.parse_expression(f"{names.keras}.{registry(self.file.imports, names.keras)}.register_keras_serializable()"))
             decorators.append(register)
         return node.with_changes(bases=bases, decorators=decorators)
 

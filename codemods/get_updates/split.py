@@ -7,6 +7,8 @@ from typing import TYPE_CHECKING
 from optfix.codemods.get_updates.build import build_method
 from optfix.codemods.get_updates.checkpoint_order import weights_order
 from optfix.codemods.get_updates.comprehensions import as_loops
+from optfix.codemods.get_updates.enumerated import without_enumerate
+from optfix.codemods.get_updates.self_slots import as_local_slots
 from optfix.codemods.get_updates.derived_lists import Derived, derived_list, slot_lists
 from optfix.codemods.get_updates.loop_slots import with_loop_slots
 from optfix.codemods.get_updates.class_code import appended, empty_lists, names_bound, unwrap_with
@@ -59,7 +61,8 @@ def split_get_updates(migration: Migration, function: cst.FunctionDef) -> list[c
     derived: dict[str, str] = {}  # lists made element by element from per-parameter lists -> their element's name
     derived_at: list[dict[str, str]] = []  # for each loop, the derived lists it may zip
     derived_loops: list[Derived] = []
-    statements = as_loops(migration, unwrap_with(function.body.body, migration.is_graph_only))
+    statements = as_local_slots(migration, unwrap_with(function.body.body, migration.is_graph_only))
+    statements = without_enumerate(migration, as_loops(migration, statements), param_list)
     taken = set().union(*(names_in(s) | names_bound(s) for s in statements)) if statements else set()
     for statement in statements:
         if _is_bookkeeping(migration, statement) or _is_weights_list(migration, statement):

@@ -35,8 +35,8 @@ def config_problems(original: cst.ClassDef, migrated: cst.ClassDef) -> list[Prob
     keyword of Keras 3's `Optimizer.__init__` that the class does not pass itself. The config holds
     the keys the class writes and, where it merges `super().get_config()`, the base class's keys."""
     original_init, init = _method(original, "__init__"), _method(migrated, "__init__")
-    if init is None:
-        return []  # a subclass that keeps its base class's __init__: checked with that class
+    if init is None or original_init is None:
+        return []  # __init__ inherited from a base class of the file's own: checked with that class
     get_config = _method(original, "get_config")
     kept_attributes = {s.name.value for s in migrated.body.body if isinstance(s, cst.FunctionDef)} | {
         target.target.attr.value for assign in descendants(init, cst.Assign) for target in assign.targets

@@ -53,7 +53,8 @@ class Variable(np.lib.mixins.NDArrayOperatorsMixin):
     shape = property(lambda self: self.value.shape)
     dtype = property(lambda self: self.value.dtype)
     ndim = property(lambda self: self.value.ndim)
-    __hash__ = object.__hash__  # the mixin's elementwise __eq__ would make variables unhashable
+    # TF1's graph variables compared by identity (`x in params` in Keras 2 code), and hashed so
+    __eq__, __ne__, __hash__ = object.__eq__, object.__ne__, object.__hash__
 
     def __array__(self, dtype=None, copy=None):
         return self.value if dtype is None else self.value.astype(dtype)

@@ -28,6 +28,7 @@ PRODUCTS = {
     "factory_applied_guarded": ("ShrinkingSGD", {"lr": 0.1, "keep": 0.9}),
     "factory_applied_trust_ratio": ("TrustedSGD", {"lr": 0.05, "momentum": 0.5, "skip_pattern": "kernel"}),
     "factory_applied_rate": ("DecayingBaseSGDW", {"lr": 0.2, "decay": 0.05, "weight_decay_rate": 0.3}),
+    "factory_applied_membership": ("AdamWD", {"learning_rate": 0.01, "beta_1": 0.8, "weight_decay_rate": 0.1}),
 }
 
 
