@@ -63,7 +63,7 @@ def split_get_updates(migration: Migration, function: cst.FunctionDef) -> list[c
     statements = as_loops(migration, unwrap_with(function.body.body, migration.is_graph_only))
     taken = set().union(*(names_in(s) | names_bound(s) for s in statements)) if statements else set()
     for statement in statements:
-        if _is_bookkeeping(migration, statement) or _is_weights_list(migration, statement):
+        if _is_bookkeeping(migration, statement, first=len(loops) == len(derived_loops) and not step_updates) or _is_weights_list(migration, statement):
             continue
         assignment = assignment_of(statement)
         if assignment and _takes_gradients(migration, assignment[1], plain[1:]):
@@ -118,11 +118,15 @@ def split_get_updates(migration: Migration, function: cst.FunctionDef) -> list[c
             if not migration.makes_state(assignment[1]):
                 build_locals.add(assignment[0].value)
             continue
-        update = _state_update(migration, statement)
+        update = _state_update(migration, statement, first=len(loops) == len(derived_loops) and not step_updates)
         if update is not None:
             step_updates.append(update)  # before or after the loop: made after every update_step
             continue
         if _graph_time_effect(migration, statement):
+            continue
+        if assignment and is_self_attribute(assignment[0], ("updates",)) and (len(loops) > len(derived_loops) or step_updates):
+            migration.problem(statement, "self.updates is assigned anew after updates were added to it: the list Keras 2 got back "
+                                         "left them out, which a migration cannot express")
             continue
         if "self.updates" in flat(statement):
             migration.problem(statement, "self.updates used in a way optfix does not translate")
@@ -216,16 +220,17 @@ def _nothing_carried(migration: Migration, before: list[cst.BaseStatement], loop
                                          "carry a value from one to the next; compute it from the variable alone")
 
 
-def _state_update(migration: Migration, statement: cst.BaseStatement) -> cst.BaseStatement | None:
+def _state_update(migration: Migration, statement: cst.BaseStatement, first: bool) -> cst.BaseStatement | None:
     """`self.updates.append((self.m_schedule, new))` (or `K.update(...)`, `K.update_add(...)`) of
-    a variable made in __init__, or `self.updates = [...]` begun with such updates (and the step
-    counter's, which Keras 3 advances itself): the variables are then state, made in build(); the
-    statement as `self.updates.append` / `extend` of those updates, or None for any other."""
+    a variable made in __init__, or, `first` (no update made before it, which it would discard),
+    `self.updates = [...]` begun with such updates (and the step counter's, which Keras 3 advances
+    itself): the variables are then state, made in build(); the statement as `self.updates.append`
+    / `extend` of those updates, or None for any other."""
     call = expression_of(statement)
     assignment = assignment_of(statement)
     if isinstance(call, cst.Call) and flat(call.func) == "self.updates.append" and len(call.args) == 1:
         updates, kept = [call.args[0].value], statement
-    elif assignment and is_self_attribute(assignment[0], ("updates",)) and isinstance(assignment[1], cst.List):
+    elif first and assignment and is_self_attribute(assignment[0], ("updates",)) and isinstance(assignment[1], cst.List):
         elements = [e for e in assignment[1].elements if not _counts_steps(migration, e.value)]
         updates = [e.value for e in elements]
         extend = cst.Call(cst.parse_expression("self.updates.extend"), [cst.Arg(cst.List(elements))])
@@ -281,15 +286,16 @@ def _graph_time_effect(migration: Migration, statement: cst.BaseStatement) -> bo
     return False
 
 
-def _is_bookkeeping(migration: Migration, statement: cst.BaseStatement) -> bool:
-    """`self.updates = [K.update_add(self.iterations, 1)]`, `self.weights = ...`, `return
-    self.updates`: what the Keras 3 base class does itself."""
+def _is_bookkeeping(migration: Migration, statement: cst.BaseStatement, first: bool) -> bool:
+    """`self.updates = [K.update_add(self.iterations, 1)]` (`first`: before any update it would
+    discard), `self.updates.append(...)` of that, `return self.updates`: what the Keras 3 base
+    class does itself."""
     if isinstance(statement, cst.SimpleStatementLine) and len(statement.body) == 1:
         small = statement.body[0]
         if isinstance(small, cst.Return) and small.value is not None and flat(small.value) == "self.updates":
             return True
         assignment = assignment_of(statement)
-        if assignment and is_self_attribute(assignment[0], ("updates",)):
+        if first and assignment and is_self_attribute(assignment[0], ("updates",)):
             value = assignment[1]
             if isinstance(value, cst.List) and all(_counts_steps(migration, e.value) for e in value.elements):
                 return True
