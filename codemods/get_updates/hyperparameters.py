@@ -150,7 +150,7 @@ def _before_super(migration: Migration, lr: str, kwargs: str, given: str) -> lis
     lines = []
     indent = migration.file.module.default_indent
     if migration.unclipped:
-        lines.append(f"for unused in ('clipnorm', 'clipvalue'):  # Keras 2 did not clip K.gradients(): neither does this\n"
+        lines.append(f"for unused in ('clipnorm', 'clipvalue'):  # Keras 2 did not clip the gradients get_updates took: nor does this\n"
                      f"{indent}{kwargs}.pop(unused, None)")
     elif migration.global_norm:
         lines.append(f"if {kwargs}.get('clipnorm'):  # Keras 2 clipped the norm of all the gradients together\n"
