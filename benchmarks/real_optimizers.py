@@ -56,6 +56,14 @@ PACKAGES = {  # release -> its package folder inside the archive
     "keras-adabound==0.1.0": "keras_adabound",  # the first AdaBound: no base_lr, no weight decay
     "keras-radam==0.1.0": "keras_radam",  # the first RAdam: no amsgrad, no warm-up
     "keras-rl==0.3.1": "rl",  # AdditionalUpdatesOptimizer on Keras 1's get_updates(params, constraints, loss)
+    "keras-textclassification==0.1.7": "keras_textclassification",  # a copy of RAdam among its layers
+    "macropodus==0.0.7": "macropodus",  # RAdam on tensorflow.python.keras's Optimizer
+    "toolkit4nlp==0.6.0": "toolkit4nlp",  # AdaBelief, and bert4keras-like class factories
+    "tool4keras==0.0.2": "example",  # SGD and Adam taking K.gradients (Adam sets its step counter to 1)
+    "larq==0.2.0": "larq",  # XavierLearningRateScaling, a wrapper on tf.keras's Optimizer
+    "evolutionary-keras==2.1": "evolutionary_keras",  # gradient-free: get_updates runs a genetic search
+    "bert4keras==0.8.8": "bert4keras",  # AdaFactorV1 and factories, as 0.7.9
+    "bert4keras==0.10.6": "bert4keras",  # and a factory of per-parameter rates
 }
 ARGUMENTS = {"AdamWarmup": {"decay_steps": 100, "warmup_steps": 10}, "AdamAccumulated": {"accumulation_steps": 4}}  # keras-bert's, keras-gradient-accumulation's: steps, no defaults
 DECAY = {"decay": 0.01}  # the built-ins again, with Keras 2's time-based decay

@@ -160,9 +160,13 @@ def _held_in_local(migration: Migration, statement, taken: set[str]):
 def _before_super(migration: Migration, lr: str, kwargs: str, given: str) -> list[cst.BaseStatement]:
     """What comes before the base class's __init__, which is given the learning rate as `given`."""
     lines = []
-    if migration.global_norm:
+    indent = migration.file.module.default_indent
+    if migration.unclipped:
+        lines.append(f"for unused in ('clipnorm', 'clipvalue'):  # Keras 2 did not clip the gradients get_updates took: nor does this\n"
+                     f"{indent}{kwargs}.pop(unused, None)")
+    elif migration.global_norm:
         lines.append(f"if {kwargs}.get('clipnorm'):  # Keras 2 clipped the norm of all the gradients together\n"
-                     f"{migration.file.module.default_indent}{kwargs}['global_clipnorm'] = {kwargs}.pop('clipnorm')")
+                     f"{indent}{kwargs}['global_clipnorm'] = {kwargs}.pop('clipnorm')")
     if lr != "learning_rate":
         lines.append(f"{lr} = {kwargs}.pop('learning_rate', {lr})")
     if given != lr:
@@ -170,7 +174,6 @@ def _before_super(migration: Migration, lr: str, kwargs: str, given: str) -> lis
     if migration.decay is not None:
         schedules = f"{migration.names.keras}.optimizers.schedules"
         decay = code(migration.decay)
-        indent = migration.file.module.default_indent
         condition = f"if {decay} > 0 and not isinstance({lr}, {schedules}.LearningRateSchedule):\n"
         if given != lr:  # __init__ reads the number later: from from_config, it comes back inside the schedule
             condition = (f"if {decay} > 0 and isinstance({lr}, {schedules}.InverseTimeDecay):\n"

@@ -52,6 +52,7 @@ class Migration:
     state: dict[str, cst.BaseExpression] = field(default_factory=dict)  # those updated once per step
     weights: list[tuple[cst.BaseStatement, list[str] | None]] = field(default_factory=list)  # `self.weights = ...`, its order
     global_norm: bool = False  # its Keras 2 base class clipped the global norm for clipnorm (standalone Keras)
+    unclipped: bool = False  # get_updates took K.gradients(), which no clipnorm or clipvalue clipped
     parent: Parent | None = None  # the base class of the file's own it derives from, migrated with it
     helpers: set[str] = field(default_factory=set)  # of a base class: its methods that decayed the learning rate
     weights_in_loop: bool = False  # the loop over the parameters lists the slots it makes in self.weights, as it makes them

@@ -58,11 +58,12 @@ class GetUpdatesRule(RemovedImports, OutsideClasses, FactoryClasses, ProjectClas
       and `update_step(gradient, variable, learning_rate)`: the statements before the loop over
       the parameters, then the loop's body, with the slots looked up by the variable's index,
       `K.update*` as `self.assign*` and `K.*` math as `keras.ops.*`. What the base class does now
-      (gradients, clipping, the step counter, constraints, `self.weights`, `self.updates`) goes.
-      A variable made inside the loop (`m = K.zeros(K.int_shape(p))`, `K.variable(np.zeros(...))`) is a slot of each
-      parameter; a slot list may be made from another (`[K.zeros([]) for _ in moments]`); state
-      of `__init__` updated once per step, before or after the loop, is updated after every
-      variable's update_step, and a step counter advanced last goes like one advanced first.
+      (gradients, clipping, the step counter, constraints, `self.weights`, `self.updates`) goes; gradients taken with
+      `K.gradients(loss, params)` were never clipped, so `clipnorm=` and `clipvalue=` are dropped. A variable made inside the
+      loop (`m = K.zeros(K.int_shape(p))`, `K.variable(np.zeros(...))`) is a slot of each parameter; a slot list may be made
+      from another (`[K.zeros([]) for _ in moments]`); state of `__init__` updated once per step, before or after the loop
+      (also where it begins `self.updates = [K.update_add(self.t, 1)]`), is updated after every variable's update_step, and
+      a step counter advanced last goes like one advanced first.
     - `build()` makes the slots in the order the legacy `self.weights` lists them (moving the
       statements that make them, splitting a loop that fills several lists into one loop per
       list), so `optimizer.variables`, after the base class's iterations and learning rate, is the

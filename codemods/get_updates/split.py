@@ -13,6 +13,7 @@ from optfix.codemods.get_updates.derived_lists import Derived, derived_list, slo
 from optfix.codemods.get_updates.loop_slots import with_loop_slots
 from optfix.codemods.get_updates.class_code import appended, empty_lists, names_bound, unwrap_with
 from optfix.rulekit.class_code import (
+    Problem,
     assignment_of,
     attributes_named,
     calls_in,
@@ -24,7 +25,7 @@ from optfix.rulekit.class_code import (
 from optfix.codemods.get_updates.hyperparameters import is_decay
 from optfix.codemods.get_updates.update_step import once_per_step_method, update_step_method, written_update
 from optfix.codemods.get_updates.wrappers import added_behaviour
-from optfix.analysis.tree import descendants
+from optfix.analysis.tree import code, descendants
 from optfix.lazy import libcst as cst
 
 if TYPE_CHECKING:
@@ -65,10 +66,10 @@ def split_get_updates(migration: Migration, function: cst.FunctionDef) -> list[c
     statements = without_enumerate(migration, as_loops(migration, statements), param_list)
     taken = set().union(*(names_in(s) | names_bound(s) for s in statements)) if statements else set()
     for statement in statements:
-        if _is_bookkeeping(migration, statement) or _is_weights_list(migration, statement):
+        if _is_bookkeeping(migration, statement, first=len(loops) == len(derived_loops) and not step_updates) or _is_weights_list(migration, statement):
             continue
         assignment = assignment_of(statement)
-        if assignment and isinstance(assignment[1], cst.Call) and flat(assignment[1].func) == "self.get_gradients":
+        if assignment and _takes_gradients(migration, assignment[1], plain[1:]):
             if grads is not None or not isinstance(assignment[0], cst.Name):
                 migration.problem(statement, "gradients taken more than once: Keras 3 gives update_step one gradient for its variable")
             grads = assignment[0].value
@@ -120,10 +121,15 @@ def split_get_updates(migration: Migration, function: cst.FunctionDef) -> list[c
             if not migration.makes_state(assignment[1]):
                 build_locals.add(assignment[0].value)
             continue
-        if _is_state_update(migration, statement):
-            step_updates.append(statement)  # before or after the loop: made after every update_step
+        update = _state_update(migration, statement, first=len(loops) == len(derived_loops) and not step_updates)
+        if update is not None:
+            step_updates.append(update)  # before or after the loop: made after every update_step
             continue
         if _graph_time_effect(migration, statement):
+            continue
+        if assignment and is_self_attribute(assignment[0], ("updates",)) and (len(loops) > len(derived_loops) or step_updates):
+            migration.problem(statement, "self.updates is assigned anew after updates were added to it: the list Keras 2 got back "
+                                         "left them out, which a migration cannot express")
             continue
         if "self.updates" in flat(statement):
             migration.problem(statement, "self.updates used in a way optfix does not translate")
@@ -165,6 +171,26 @@ def split_get_updates(migration: Migration, function: cst.FunctionDef) -> list[c
     return methods
 
 
+def _takes_gradients(migration: Migration, value: cst.BaseExpression, loss_and_params: list[str]) -> bool:
+    """`self.get_gradients(loss, params)`, or the backend's `K.gradients(loss, params)` (also
+    `tf.gradients`), which leaves out the clipping Keras 2's get_gradients did: a review says so."""
+    if not isinstance(value, cst.Call):
+        return False
+    if flat(value.func) == "self.get_gradients":
+        return True
+    taken = [flat(arg.value) for arg in value.args if arg.keyword is None] == loss_and_params and len(value.args) == 2
+    if taken and (migration.backend(value.func) == "gradients" or migration.file.imports.qualified_name(value.func) == "tensorflow.gradients"):
+        if migration.parent is not None:
+            migration.problem(value, f"the gradients are {flat(value.func)}(...), which Keras 2 did not clip, in a subclass of "
+                                     f"{code(migration.parent.node.name)}, whose __init__ passes clipnorm= and clipvalue= on")
+        migration.unclipped = True
+        migration.reviews.append(Problem(value, f"the gradients are {flat(value.func)}(...), not self.get_gradients(): Keras 2 "
+                                                "clipped nothing here, so the migrated __init__ drops clipnorm= and clipvalue= "
+                                                "(to clip, pass them on and take out that loop)"))
+        return True
+    return False
+
+
 def _no_loop_leaks(migration: Migration, loops: list[cst.For], step_updates: list[cst.BaseStatement]) -> None:
     """Each loop, and each update made once per step, reads nothing a loop before it left
     behind (a name of its last iteration): in update_step every loop's body runs for the one
@@ -197,23 +223,36 @@ def _nothing_carried(migration: Migration, before: list[cst.BaseStatement], loop
                                          "carry a value from one to the next; compute it from the variable alone")
 
 
-def _is_state_update(migration: Migration, statement: cst.BaseStatement) -> bool:
+def _state_update(migration: Migration, statement: cst.BaseStatement, first: bool) -> cst.BaseStatement | None:
     """`self.updates.append((self.m_schedule, new))` (or `K.update(...)`, `K.update_add(...)`) of
-    a variable made in __init__; the variable is then state, made in build()."""
+    a variable made in __init__, or, `first` (no update made before it, which it would discard),
+    `self.updates = [...]` begun with such updates (and the step counter's, which Keras 3 advances
+    itself): the variables are then state, made in build(); the statement as `self.updates.append`
+    / `extend` of those updates, or None for any other."""
     call = expression_of(statement)
-    if not (isinstance(call, cst.Call) and flat(call.func) == "self.updates.append" and len(call.args) == 1):
-        return False
-    update = written_update(migration, call.args[0].value)
-    if update is None:
-        return False
-    target = update[1][0]
-    if not (is_self_attribute(target) and target.attr.value in migration.hyper):
-        return False
-    if target.attr.value in migration.state:
-        migration.problem(statement, f"self.{target.attr.value} is updated twice in one step: Keras 2's graph ran the updates "
-                                     "in no set order, so which value it kept is not defined")
-    migration.state[target.attr.value] = migration.hyper[target.attr.value]
-    return True
+    assignment = assignment_of(statement)
+    if isinstance(call, cst.Call) and flat(call.func) == "self.updates.append" and len(call.args) == 1:
+        updates, kept = [call.args[0].value], statement
+    elif first and assignment and is_self_attribute(assignment[0], ("updates",)) and isinstance(assignment[1], cst.List):
+        elements = [e for e in assignment[1].elements if not _counts_steps(migration, e.value)]
+        updates = [e.value for e in elements]
+        extend = cst.Call(cst.parse_expression("self.updates.extend"), [cst.Arg(cst.List(elements))])
+        kept = statement.with_changes(body=[cst.Expr(extend)])
+    else:
+        return None
+    targets = [update[1][0] if (update := written_update(migration, node)) else None for node in updates]
+    if not targets or not all(is_self_attribute(t) and t.attr.value in migration.hyper for t in targets):
+        return None
+    if any(target.attr.value == "iterations" for target in targets):
+        migration.problem(statement, "self.iterations is set other than advanced by one: Keras 3's base class keeps the step "
+                                     "counter and advances it by one after every step, and optfix migrates only that")
+        return kept
+    for target in targets:
+        if target.attr.value in migration.state:
+            migration.problem(statement, f"self.{target.attr.value} is updated twice in one step: Keras 2's graph ran the "
+                                         "updates in no set order, so which value it kept is not defined")
+        migration.state[target.attr.value] = migration.hyper[target.attr.value]
+    return kept
 
 
 def _same_parameters(value: cst.BaseExpression, param_list: str) -> bool:
@@ -250,15 +289,16 @@ def _graph_time_effect(migration: Migration, statement: cst.BaseStatement) -> bo
     return False
 
 
-def _is_bookkeeping(migration: Migration, statement: cst.BaseStatement) -> bool:
-    """`self.updates = [K.update_add(self.iterations, 1)]`, `self.weights = ...`, `return
-    self.updates`: what the Keras 3 base class does itself."""
+def _is_bookkeeping(migration: Migration, statement: cst.BaseStatement, first: bool) -> bool:
+    """`self.updates = [K.update_add(self.iterations, 1)]` (`first`: before any update it would
+    discard), `self.updates.append(...)` of that, `return self.updates`: what the Keras 3 base
+    class does itself."""
     if isinstance(statement, cst.SimpleStatementLine) and len(statement.body) == 1:
         small = statement.body[0]
         if isinstance(small, cst.Return) and small.value is not None and flat(small.value) == "self.updates":
             return True
         assignment = assignment_of(statement)
-        if assignment and is_self_attribute(assignment[0], ("updates",)):
+        if first and assignment and is_self_attribute(assignment[0], ("updates",)):
             value = assignment[1]
             if isinstance(value, cst.List) and all(_counts_steps(migration, e.value) for e in value.elements):
                 return True

@@ -12,6 +12,12 @@ from __future__ import annotations
 from optfix.analysis.tree import descendants
 from optfix.lazy import libcst as cst
 
+_PER_LAYER_RATE = (
+    "it scales the learning rate per layer, which Keras 3 optimizers do not offer: subclass the Keras 3 optimizer "
+    "it wraps and override update_step(gradient, variable, learning_rate) to call the base class's with "
+    "learning_rate times the variable's multiplier, matched on variable.path (Keras 3 names variables 'kernel', "
+    "not 'dense_1/kernel:0')")
+
 # (name fragments, what Keras 3 offers), the first matching row wins: a factory of gradient
 # accumulation also names its learning rate, so the more specific rows come first.
 _OFFERS = (
@@ -30,15 +36,13 @@ _OFFERS = (
     (("layer_adaptation", "trust_ratio"),
      "it scales each layer's step by the ratio of the weights' norm to the step's (layer adaptation): Keras 3 has "
      "it for Adam as keras.optimizers.Lamb; for another optimizer, subclass it and override update_step"),
+    (("paramwise", "param_wise", "parameter_wise", "layerwise", "layer_wise"),  # `paramwise_lr_schedule`: rates by name, not by step
+     _PER_LAYER_RATE),
     (("lr_schedule", "piecewise", "warmup"),
      "it changes the learning rate over the steps: give the optimizer it extends a "
      "keras.optimizers.schedules.LearningRateSchedule (a subclass of your own for a piecewise-linear rate) as "
      "learning_rate"),
-    (("multiplier", "lr_mult"),
-     "it scales the learning rate per layer, which Keras 3 optimizers do not offer: subclass the Keras 3 optimizer "
-     "it wraps and override update_step(gradient, variable, learning_rate) to call the base class's with "
-     "learning_rate times the variable's multiplier, matched on variable.path (Keras 3 names variables 'kernel', "
-     "not 'dense_1/kernel:0')"),
+    (("multiplier", "lr_mult"), _PER_LAYER_RATE),
     (("moving_average", "ema"),
      "it keeps a moving average of the weights: Keras 3 optimizers take use_ema=True and ema_momentum="),
     (("additional_updates",),

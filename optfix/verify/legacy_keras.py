@@ -356,16 +356,18 @@ class _Overlay(types.ModuleType):
 
 
 def _tensorflow_overlays() -> dict:
-    """`tensorflow`, `tensorflow.compat.v1`, `tensorflow.python.ops.state_ops` and their parents."""
+    """`tensorflow`, `tensorflow.compat.v1`, `tensorflow.python.ops.state_ops` and their parents
+    (their `assign*` and `gradients` the stand-in's)."""
     real = sys.modules.get
     modules = {"tensorflow.python.ops.state_ops": _Overlay("tensorflow.python.ops.state_ops", real("tensorflow.python.ops.state_ops"), **_ASSIGNS)}
     modules["tensorflow.python.ops"] = _Overlay("tensorflow.python.ops", real("tensorflow.python.ops"),
                                                 state_ops=modules["tensorflow.python.ops.state_ops"])
     modules["tensorflow.python"] = _Overlay("tensorflow.python", real("tensorflow.python"), keras=_TF_KERAS[""], ops=modules["tensorflow.python.ops"])
-    modules["tensorflow.compat.v1"] = _Overlay("tensorflow.compat.v1", real("tensorflow.compat.v1"), keras=_TF_KERAS[""], **_ASSIGNS)
+    modules["tensorflow.compat.v1"] = _Overlay("tensorflow.compat.v1", real("tensorflow.compat.v1"), keras=_TF_KERAS[""],
+                                               gradients=_gradients, **_ASSIGNS)
     modules["tensorflow.compat"] = _Overlay("tensorflow.compat", real("tensorflow.compat"), v1=modules["tensorflow.compat.v1"])
     modules["tensorflow"] = _Overlay("tensorflow", real("tensorflow"), keras=_TF_KERAS[""], compat=modules["tensorflow.compat"],
-                                     python=modules["tensorflow.python"], **_ASSIGNS)
+                                     python=modules["tensorflow.python"], gradients=_gradients, **_ASSIGNS)
     return modules
 
 

@@ -1,6 +1,6 @@
 """`optfix verify`'s verdicts, each reached on a class written for it: equal (also where it takes
 float32, a required dict parameter, or imports unrelated to the optimizer), DIFFERENT, FAILED (the
-migration raises under Keras 3), not run (only the original raises), not migrated; OptimizerV2
+migration raises under Keras 3), not run (the original raises, alone or as the migration does), not migrated; OptimizerV2
 classes run on tf_keras, with an embedding's tf.IndexedSlices gradients where they have a sparse path; `--backend jax` runs the migration on JAX."""
 
 from __future__ import annotations
@@ -280,3 +280,47 @@ def test_an_unknown_backend_is_a_usage_error(tmp_path, optfix) -> None:
     result = optfix("verify", "--backend", "torch", cwd=tmp_path)
     assert result.returncode == 2
     assert result.stderr.decode() == "optfix: --backend must be one of tensorflow, jax, not 'torch'\n"
+
+
+PROJECT_FLAG_BACKEND = '''\
+import os
+import keras
+from keras import backend as K
+
+USE_TF_KERAS = os.environ.get("USE_TF_KERAS") == "1"
+'''
+
+# The optimizer is migrated; the module also reads a flag of the project's backend.py, which verify
+# does not run (it stands in for the module's Keras names only), on both sides alike.
+READS_A_PROJECT_FLAG = '''\
+from .backend import keras, K, USE_TF_KERAS
+
+
+class Plain(keras.optimizers.Optimizer):
+    def __init__(self, lr=0.01, **kwargs):
+        super(Plain, self).__init__(**kwargs)
+        self.lr = K.variable(lr, name='lr')
+
+    def get_updates(self, loss, params):
+        grads = self.get_gradients(loss, params)
+        self.updates = []
+        for p, g in zip(params, grads):
+            self.updates.append(K.update(p, p - self.lr * g))
+        return self.updates
+
+
+if USE_TF_KERAS:
+    Plain = None
+'''
+
+
+@pytest.mark.parametrize("backend", ["tensorflow", "jax"])
+def test_a_module_that_fails_alike_before_and_after_migration_is_not_run_not_failed(tmp_path, backend) -> None:
+    if backend == "jax" and importlib.util.find_spec("jax") is None:
+        pytest.skip("the verify-jax extra is not installed")
+    package = tmp_path / "pkg"
+    package.mkdir()
+    (package / "__init__.py").write_text("")
+    (package / "backend.py").write_text(PROJECT_FLAG_BACKEND)
+    row = verify(package, "opt.py", READS_A_PROJECT_FLAG, backend=backend)["Plain"]
+    assert row.verdict.startswith("not run: the original raised it too: ImportError: cannot import name 'USE_TF_KERAS'"), row.verdict

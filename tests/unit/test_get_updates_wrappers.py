@@ -14,6 +14,7 @@ CASES = {
     "self.exclude_from_layer_adaptation = []": "keras.optimizers.Lamb",
     "self.lr_schedule = {0: 1}": "LearningRateSchedule",
     "self.lr_multipliers = {}": "override update_step(",
+    "self.paramwise_lr_schedule = {}": "override update_step(",  # a rate per parameter name, not per step
     "self.ema_momentum = 0.99": "use_ema=True",
     "self.additional_updates = []": "after optimizer.apply()",
     "self.lazy = True": "do not offer",
