@@ -129,10 +129,13 @@ def _journey(path: Path) -> tuple[float, Counter]:
     from optfix.engine.journey import process_file
     from optfix.engine.registry import all_rules
 
+    from optfix.engine import partial
+
     before = Counter(import_edits.fallbacks)
+    before_partial = Counter(partial.fallbacks)
     started = time.process_time()
     process_file(path, all_rules())
-    return time.process_time() - started, Counter(import_edits.fallbacks) - before
+    return time.process_time() - started, Counter(import_edits.fallbacks) - before, Counter(partial.fallbacks) - before_partial
 
 
 def run_stage(stage: str, roots: list[Path], jobs: int) -> dict:
@@ -148,9 +151,11 @@ def run_stage(stage: str, roots: list[Path], jobs: int) -> dict:
             started = time.perf_counter()
             done = list(pool.map(_journey, files, chunksize=4))
             work_wall = time.perf_counter() - started
-        fallbacks = sum((counts for _, counts in done), Counter())
+        fallbacks = sum((counts for _, counts, _ in done), Counter())
+        parsing = sum((counts for _, _, counts in done), Counter())
         return {"files": len(files), "bytes": sum(p.stat().st_size for p in files), "work_wall": work_wall,
-                "cpu": sum(cpu for cpu, _ in done), "peak_mb": _usage()["peak_mb"], "fallbacks": dict(fallbacks)}
+                "cpu": sum(cpu for cpu, _, _ in done), "peak_mb": _usage()["peak_mb"], "fallbacks": dict(fallbacks),
+                "parsing": dict(parsing)}
     if stage == "read":
         for path in files:
             path.read_bytes()
@@ -295,6 +300,8 @@ def _run_stages(stages: list[str], roots: list[Path], trees: dict[str, Path], jo
         if "fallbacks" in result:
             print(f"{'':>14}import edits by libcst's visitors: {sum(result['fallbacks'].values())} in {result['files']} files"
                   + "".join(f"\n{'':>16}{n} {reason}" for reason, n in sorted(result["fallbacks"].items())))
+            print(f"{'':>14}libcst parse (optfix.engine.partial): {result['parsing'].get('in part', 0)} files in part; whole:"
+                  + "".join(f"\n{'':>16}{n} {reason}" for reason, n in sorted(result["parsing"].items()) if reason != "in part"))
     return results
 
 

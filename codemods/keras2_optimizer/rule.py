@@ -12,7 +12,7 @@ from optfix.codemods.keras2_optimizer.signatures import (
 )
 from optfix.codemods.keras2_optimizer.evidence import declared_era, era_dependent, has_evidence, is_factory
 from optfix.codemods.keras2_optimizer.sites import LEFT_ALONE, Site, may_reach_optimizers, site_for
-from optfix.codemods.keras2_optimizer.subclasses import subclass_finding
+from optfix.codemods.keras2_optimizer.subclasses import ClassesReadByName, subclass_finding
 from optfix.knowledge.keras import (
     CLIP_BOTH,
     KERAS2_CLIPNORM,
@@ -42,7 +42,7 @@ def _float_literal(value: cst.BaseExpression) -> cst.BaseExpression:
     return value
 
 
-class Keras2OptimizerRule(ValueReferences, Rule):
+class Keras2OptimizerRule(ClassesReadByName, ValueReferences, Rule):
     """Rewrite Keras 2 optimizer arguments and namespaces into Keras 3, keeping the math.
 
     What it does

@@ -6,6 +6,7 @@ from __future__ import annotations
 import ast
 from collections.abc import Callable
 
+from optfix.analysis.chains import ast_chain
 from optfix.analysis.tree import descendants
 from optfix.knowledge.keras import OPTIMIZER_V2_API, TF_KERAS_NEW_API
 from optfix.lazy import libcst as cst
@@ -13,6 +14,22 @@ from optfix.rulekit.class_code import get_updates_family, is_self_attribute, ker
 from optfix.rulekit.rule import FileContext
 
 SUBCLASS_API = OPTIMIZER_V2_API | TF_KERAS_NEW_API
+
+
+class ClassesReadByName:
+    """The rule's Rule.reads_beyond_visits: `subclass_finding` reads whole the top-level classes
+    that define get_updates (`get_updates_family`, `keras2_api_class`) or are named as a base
+    (`derives_from`), wherever they are, and the methods of a class it visits whose bases may be
+    a Keras optimizer's (those that hold an anchor, or are not a name or attribute chain)."""
+
+    def reads_beyond_visits(self, tree: ast.Module) -> frozenset[str]:
+        classes = [statement for statement in tree.body if isinstance(statement, ast.ClassDef)]
+        bases = {base.id for node in classes for base in node.bases if isinstance(base, ast.Name)}
+        chains = {node.name: [tuple(ast_chain(base)) for base in node.bases] for node in classes}
+        anchors = self.anchors([chain for found in chains.values() for chain in found if chain])
+        optimizer_bases = {name for name, found in chains.items() if any(not chain or chain[0] in anchors for chain in found)}
+        return frozenset(bases | optimizer_bases | {node.name for node in classes if any(
+            isinstance(item, (ast.FunctionDef, ast.AsyncFunctionDef)) and item.name == "get_updates" for item in node.body)})
 
 
 def subclass_finding(file: FileContext, node: cst.ClassDef, is_optimizer_class: Callable[[cst.BaseExpression], bool]) -> tuple[bool, str | None]:

@@ -145,10 +145,18 @@ class Tf1OptimizerRule(ValueReferences, Rule):
         no Keras 3 equivalent (the flows are followed over the whole module apart)."""
         return frozenset(reaching_heads(chains, self.file.imports, _may_be_tf1, bound_only=True))
 
+    def reads_beyond_visits(self, tree: ast.Module) -> frozenset[str] | None:
+        """Nothing where the flows are not followed; the whole module where they are."""
+        return None if self._follows_flows() else frozenset()
+
+    def _follows_flows(self) -> bool:
+        """Whether optimizers are followed over the module: not where each is a constructor standing alone."""
+        return _TF1_CLASS_NAMES.search(self.file.text) is not None and not standalone_constructors(self.file.text, self.file.imports)
+
     # -- bookkeeping on the way down -------------------------------------------------------
 
     def visit_Module(self, node: cst.Module) -> None:
-        if _TF1_CLASS_NAMES.search(self.file.text) and not standalone_constructors(self.file.text, self.file.imports):
+        if self._follows_flows():
             from optfix.codemods.tf1_optimizer.flows import OptimizerFlows
 
             flows = OptimizerFlows(self)

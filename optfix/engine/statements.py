@@ -17,6 +17,7 @@ import ast
 import re
 import unicodedata
 from collections.abc import Callable, Sequence
+from typing import NamedTuple
 
 from optfix.analysis.ast_nodes import every_node, quiet_parse
 from optfix.analysis.chains import ast_chain
@@ -40,7 +41,44 @@ def statements_to_visit(module: cst.Module, text: str, anchors: Callable[[list[t
         tree = quiet_parse(text)
     except (SyntaxError, ValueError, RecursionError, MemoryError):
         return None
-    statements = _statements(module.body, tree.body, text)
+    return _visits(_statements(module.body, tree.body, text), tree, anchors)
+
+
+class TopStatement(NamedTuple):
+    """A top-level statement as `ast` reads it, before libcst has: the `ast` statements of its
+    line(s) (several where `;` joins them), the words of its source (`statement_sources`), what
+    the rules' pass would do with it (a Visit) and, for a class or function whose body may be
+    an indented block, the `ast` statements of each statement of its body (in the order of the
+    Visit's list where it is one)."""
+
+    nodes: list[ast.stmt]
+    words: set[str]
+    visit: Visit
+    body: list[list[ast.stmt]] | None
+
+
+def top_statements(text: str, anchors: Callable[[list[tuple[str, ...]]], set[str] | None]) -> list[TopStatement] | None:
+    """What `statements_to_visit` says of each top-level statement, read from the `ast` alone
+    (statements joined by `;` grouped as libcst groups them into a line); None where it would
+    visit them all. A statement passed over here is passed over there, as long as libcst's
+    statements line up with these: its names meet no anchor here, where the names read by the
+    visited statements are those of whole classes and functions wherever the `ast` leaves it
+    unsure whether libcst will see an indented body."""
+    if not text.isascii() and unicodedata.normalize("NFKC", text) != text:
+        return None
+    try:
+        tree = quiet_parse(text)
+    except (SyntaxError, ValueError, RecursionError, MemoryError):
+        return None
+    statements = _statements(None, tree.body, text)
+    visits = _visits(statements, tree, anchors)
+    if visits is None:
+        return None
+    return [TopStatement(statement.nodes, statement.words(), visit, [part.nodes for part in body] if (body := statement.body()) is not None else None)
+            for statement, visit in zip(statements, visits)]
+
+
+def _visits(statements: list[_Statement] | None, tree: ast.Module, anchors: Callable[[list[tuple[str, ...]]], set[str] | None]) -> list[Visit] | None:
     if statements is None:
         return None
     found = anchors(_chains(tree))
@@ -91,6 +129,10 @@ class _Statement:
             self.source = set(_WORD.findall(self.source))
         return self.source
 
+    def words(self) -> set[str]:
+        """The words of the statement's source lines, or of its `ast` names where not searched."""
+        return self._spelled() if self.source is not None else self.names()
+
     def read(self, visit: Visit) -> set[str]:
         """The names read where `visit` says the statement is visited."""
         if visit is False:
@@ -109,12 +151,23 @@ class _Statement:
 
     def body(self) -> list[_Statement] | None:
         """The statements of a class's or function's indented body, if they line up with `ast`'s."""
-        if self._body is None and len(self.nodes) == 1 and isinstance(self.node, _DESCENDED) and isinstance(self.node.body, cst.IndentedBlock):
-            self._body = _statements(self.node.body.body, self.nodes[0].body, None)
+        if self._body is None and len(self.nodes) == 1:
+            if self.node is None:  # read from the `ast` alone
+                if isinstance(self.nodes[0], _AST_DESCENDED) and _indented(self.nodes[0]):
+                    self._body = _statements(None, self.nodes[0].body, None)
+            elif isinstance(self.node, _DESCENDED) and isinstance(self.node.body, cst.IndentedBlock):
+                self._body = _statements(self.node.body.body, self.nodes[0].body, None)
         return self._body
 
 
+def _indented(node: ast.stmt) -> bool:
+    """Whether a class's or function's body may be an indented block (libcst's IndentedBlock):
+    it starts on a line after every line of the header."""
+    return node.body[0].lineno > max([node.lineno, *(part.end_lineno for part in _header(node) if hasattr(part, "end_lineno"))])
+
+
 _DESCENDED = (cst.ClassDef, cst.FunctionDef)
+_AST_DESCENDED = (ast.ClassDef, ast.FunctionDef, ast.AsyncFunctionDef)
 
 
 def _header(node: ast.stmt) -> list[ast.AST]:
@@ -169,17 +222,18 @@ def _walk(nodes: list[ast.AST]) -> list[ast.AST]:
 _NAMELESS = (ast.Constant, ast.Import, ast.ImportFrom)
 
 
-def _statements(body: Sequence[cst.CSTNode], nodes: list[ast.stmt], text: str | None) -> list[_Statement] | None:
+def _statements(body: Sequence[cst.CSTNode] | None, nodes: list[ast.stmt], text: str | None) -> list[_Statement] | None:
     """Each statement of a libcst `body` with its `ast` statements `nodes` and, given the module's
     `text`, the source lines from the end of the previous one to its own end (its decorators,
-    comments); None where libcst's statements and `ast`'s do not line up."""
+    comments); None where libcst's statements and `ast`'s do not line up. Without a `body`, the
+    `ast` statements grouped as libcst would group them (node None)."""
     starts = [0, *(match.end() for match in _LINE_END.finditer(text))] if text is not None else []
     statements = []
     index = 0
     previous_end = 0  # offset where the previous statement's last line ends
-    for statement in body:
+    for statement in body if body is not None else _lines(nodes):
         first = index
-        index += len(statement.body) if isinstance(statement, cst.SimpleStatementLine) else 1
+        index += statement if type(statement) is int else len(statement.body) if isinstance(statement, cst.SimpleStatementLine) else 1
         if index > len(nodes):
             return None
         source = None
@@ -187,8 +241,26 @@ def _statements(body: Sequence[cst.CSTNode], nodes: list[ast.stmt], text: str | 
             last_line = nodes[index - 1].end_lineno
             end = starts[last_line] if last_line < len(starts) else len(text)
             source, previous_end = text[previous_end:end], end
-        statements.append(_Statement(statement, source, nodes[first:index]))
+        statements.append(_Statement(None if type(statement) is int else statement, source, nodes[first:index]))
     return statements if index == len(nodes) else None
+
+
+def _lines(nodes: list[ast.stmt]) -> list[int]:
+    """How many `ast` statements each libcst statement of a body holds: those that `;` joins on
+    a line are one."""
+    counts: list[int] = []
+    previous_end = 0
+    for node in nodes:
+        if counts and node.lineno == previous_end and not isinstance(node, _COMPOUND):
+            counts[-1] += 1
+        else:
+            counts.append(1)
+        previous_end = node.end_lineno
+    return counts
+
+
+_COMPOUND = (ast.If, ast.For, ast.AsyncFor, ast.While, ast.Try, ast.With, ast.AsyncWith, ast.FunctionDef, ast.AsyncFunctionDef,
+             ast.ClassDef, ast.Match, *((ast.TryStar,) if hasattr(ast, "TryStar") else ()))
 
 
 def _chains(tree: ast.Module) -> list[tuple[str, ...]]:

@@ -18,6 +18,7 @@ from optfix.analysis.positions import Generated, generate
 from optfix.analysis.positions import positions as node_positions
 from optfix.analysis.suppressions import Suppressions, may_suppress
 from optfix.analysis.tree import skippable, transformed
+from optfix.engine import partial
 from optfix.engine.import_edits import Edited, edit_imports
 from optfix.engine.registry import rules_by_id
 from optfix.engine.statements import statements_to_visit
@@ -96,22 +97,51 @@ class _Traversal(cst.CSTTransformer):
 def transform(text: str, rules: Sequence[type[Rule]], options: FixOptions = FixOptions(), path: Path | None = None) -> Outcome:
     """Apply `rules` to `text`, the code of the file `path` if it has one. Raises
     ParserSyntaxError, RuleError or UnparsableOutput."""
-    module = cst.parse_module(text)
-    file = FileContext(module, text, options, path=None if path is None else Path(path), rules=frozenset(rule.id for rule in rules))
-    if may_suppress(text):
-        file.suppressions = Suppressions.of(module, frozenset(rules_by_id()))
-    active = [rule(file) for rule in rules]
+    why = partial.blocker(text, rules)
+    if why is None:
+        try:
+            outcome = _transform(text, rules, options, path, in_part=True)
+            partial.fallbacks["in part"] += 1
+            return outcome
+        except Exception as error:  # parsed whole, so that what it raises reads as it always did
+            why = str(error) if isinstance(error, partial.Whole) else type(error).__name__
+    partial.fallbacks[why] += 1
+    return _transform(text, rules, options, path)
+
+
+def _transform(text: str, rules: Sequence[type[Rule]], options: FixOptions, path: Path | None, in_part: bool = False) -> Outcome:
+    """`transform`, `in_part`: with only the statements the rules need parsed (optfix.engine.partial;
+    raises partial.Whole where that cannot be done)."""
+    file = FileContext(None, text, options, path=None if path is None else Path(path), rules=frozenset(rule.id for rule in rules))
+    if in_part:
+        active = [rule(file) for rule in rules]
+        parsed = partial.parse(text, active, lambda chains: _anchors(active, chains))
+        module = file.module = parsed.module
+    else:
+        parsed = None
+        module = file.module = cst.parse_module(text)
+        if may_suppress(text):
+            file.suppressions = Suppressions.of(module, frozenset(rules_by_id()))
+        active = [rule(file) for rule in rules]
     traversal = _Traversal(active, file)
     visited = statements_to_visit(module, text, lambda chains: _anchors(active, chains))
+    if in_part:
+        partial.check_visits(parsed, visited)
     rewritten = transformed(module, traversal, skippable(frozenset(traversal.visitors) | frozenset(traversal.leavers)), visited)
     if not any(note.kind is Kind.CHANGE for note in file.notes):
         # Rules change the tree only through Rule.rewrite(): nothing to generate.
         return Outcome(text, _locate(module, file), file.era_dependent)
+    if in_part:
+        partial.check_imports(parsed, file)
     edited = edit_imports(rewritten, file)
     del rewritten
+    if in_part and not edited.direct:
+        raise partial.Whole("an import edit left to libcst's visitors")
     # One generation gives the rewrite's code, the original's (does libcst reproduce the file?)
     # and the findings' positions.
     positions, baseline, new_text, regenerated = _generated(module, file, edited.module)
+    if in_part and baseline != text:
+        raise partial.Whole("the parts do not reproduce the file")
     if new_text != text and new_text == baseline:  # libcst's own normalisation, not a rule's change
         new_text = text
     elif new_text != text and baseline != text:
@@ -119,7 +149,7 @@ def transform(text: str, rules: Sequence[type[Rule]], options: FixOptions = FixO
     findings = _locate(module, file, positions)
     era_dependent = file.era_dependent
     restore = new_text != text and bool(file.imports_to_remove or file.imports_to_drop) and _may_have_lost_comments(text, module, edited)
-    del module, file, active, traversal, edited, positions, baseline  # the trees: before the output's tree is parsed
+    del module, file, active, traversal, edited, positions, baseline, parsed  # the trees: before the output's tree is parsed
     if new_text != text:
         _check_parses(new_text, text, regenerated)
     if restore:

@@ -187,6 +187,14 @@ class Rule:
         sites read. By default None: the rule visits every statement."""
         return None
 
+    def reads_beyond_visits(self, tree: ast.Module) -> frozenset[str] | None:
+        """What the rule reads of the module beyond the statements the rules' pass visits it in,
+        given the file's `ast`: the names of the top-level classes and functions it reads whole,
+        wherever it is (looked up by name) or whenever it visits them in part (frozenset():
+        none). Where every active rule answers, the statements no rule visits are not parsed with
+        libcst (optfix.engine.partial). By default None: any part of the module."""
+        return None
+
     @classmethod
     def summary(cls) -> str:
         return inspect.getdoc(cls).splitlines()[0]
