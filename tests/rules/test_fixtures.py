@@ -97,7 +97,7 @@ def test_no_orphan_outputs() -> None:
             assert source.exists(), f"{output} has no input {source.name}"
 
 
-@pytest.mark.parametrize("unsafe", [False, True], ids=["default", "unsafe-fixes"])
+@pytest.mark.parametrize("unsafe", [False, pytest.param(True, marks=pytest.mark.slow)], ids=["default", "unsafe-fixes"])
 def test_all_rules_together_settle_in_one_run(unsafe) -> None:
     """Every rule at once on every fixture, through the prefilter as a run has it: what one rule
     writes, another must not change on a second run (they share one traversal, so each must

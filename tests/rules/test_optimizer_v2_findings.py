@@ -55,6 +55,7 @@ def test_each_optimizer_v2_class_is_migrated_or_refused_once(path) -> None:
             assert refusals[0].rule == "optimizer-v2"
 
 
+@pytest.mark.slow  # every fixture again
 def test_some_classes_are_migrated_and_some_refused() -> None:
     """The test above covers both outcomes."""
     outcomes = set()

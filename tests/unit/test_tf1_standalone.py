@@ -98,6 +98,7 @@ def test_the_checks_cases_change_the_output_when_the_flows_are_passed_over(monke
     assert changed == len(FLOWS_MATTER)
 
 
+@pytest.mark.slow  # every fixture, twice
 def test_fixtures_with_a_standalone_constructor_appended(monkeypatch) -> None:
     """Each fixture, as the migration benchmark extends a file: where the check passes over the
     flows, the same output and findings as with the flows walked (elsewhere both walk them)."""
