@@ -28,7 +28,7 @@ def run(job: dict) -> list:
     import keras
 
     from optfix.verify.keras3 import run_keras3
-    from optfix.verify.source_file import migrated_classes
+    from optfix.verify.migrated_module import migrated_classes
 
     key = (job["path"], job["source"])
     if key not in _modules:
