@@ -59,11 +59,12 @@ class GetUpdatesRule(RemovedImports, OutsideClasses, FactoryClasses, ProjectClas
       the parameters, then the loop's body, with the slots looked up by the variable's index,
       `K.update*` as `self.assign*` and `K.*` math as `keras.ops.*`. What the base class does now
       (gradients, clipping, the step counter, constraints, `self.weights`, `self.updates`) goes; gradients taken with
-      `K.gradients(loss, params)` were never clipped, so `clipnorm=` and `clipvalue=` are dropped. A variable made inside the
-      loop (`m = K.zeros(K.int_shape(p))`, `K.variable(np.zeros(...))`) is a slot of each parameter; a slot list may be made
-      from another (`[K.zeros([]) for _ in moments]`); state of `__init__` updated once per step, before or after the loop
-      (also where it begins `self.updates = [K.update_add(self.t, 1)]`), is updated after every variable's update_step, and
-      a step counter advanced last goes like one advanced first.
+      `K.gradients(loss, params)` were never clipped, so `clipnorm=` and `clipvalue=` are dropped. A variable made inside the loop
+      (`m = K.zeros(K.int_shape(p))`, `K.variable(np.zeros(...))`) is a slot of each parameter; a slot list may be made from
+      another (`[K.zeros([]) for _ in moments]`); state of `__init__` updated once per step, before or after the loop (also where
+      it begins `self.updates = [K.update_add(self.t, 1)]`), is updated after every variable's update_step, and a step counter
+      advanced last goes like one advanced first; a base class of TensorFlow's own Keras 2 (`tensorflow.python.keras`) is named
+      as Keras 3's.
     - `build()` makes the slots in the order the legacy `self.weights` lists them (moving the
       statements that make them, splitting a loop that fills several lists into one loop per
       list), so `optimizer.variables`, after the base class's iterations and learning rate, is the
@@ -387,16 +388,14 @@ class GetUpdatesRule(RemovedImports, OutsideClasses, FactoryClasses, ProjectClas
         return None
 
     def _clips_global_norm(self, base: cst.Arg) -> bool:
-        """Whether the Keras 2 base class is standalone Keras's, whose `clipnorm` clipped the norm
-        of all the gradients together (tf.keras's clipped each gradient, as Keras 3's does)."""
+        """A standalone Keras base, whose `clipnorm` clipped all gradients' norm (tf.keras's clipped each, as Keras 3's)."""
         head = base.value
         while isinstance(head, cst.Attribute):
             head = head.value
         return isinstance(head, cst.Name) and self.file.imports.bindings.get(head.value, "").split(".")[0] == "keras"
 
     def _report_unresolved(self, node: cst.ClassDef) -> None:
-        """A get_updates optimizer whose base class optfix cannot read as Keras 2's: reported,
-        not guessed at."""
+        """A get_updates optimizer whose base class optfix cannot read as Keras 2's: reported, not guessed at."""
         for arg in node.bases:
             qualified = self.file.imports.qualified_name(arg.value) or ""
             member = keras_member(qualified) or ""
@@ -462,7 +461,9 @@ class GetUpdatesRule(RemovedImports, OutsideClasses, FactoryClasses, ProjectClas
         return migration_module.Migration(self.file, node, migration_module.Names(ops="ops", keras=keras)).run() is not None
 
     def _declaration(self, node: cst.ClassDef, base: cst.Arg | None, names: migration_module.Names) -> cst.ClassDef:
-        bases = [arg.with_changes(value=cst.parse_expression(f"{names.keras}.optimizers.Optimizer")) if arg is base else arg for arg in node.bases]
+        private = base is not None and (self.file.imports.qualified_name(base.value) or "").startswith("tensorflow.python.keras.")
+        bases = [arg.with_changes(value=cst.parse_expression(f"{names.keras}.optimizers.Optimizer"))  # TF's own Keras 2, not 3
+                 if private and code(arg.value) == code(base.value) else arg for arg in node.bases]
         decorators = list(node.decorators)
         if not any("register_keras_serializable" in code(d.decorator) for d in decorators):
             register = cst.Decorator(cst.parse_expression(f"{names.keras}.{registry(self.file.imports, names.keras)}.register_keras_serializable()"))
