@@ -63,8 +63,7 @@ class GetUpdatesRule(RemovedImports, OutsideClasses, FactoryClasses, ProjectClas
       (`m = K.zeros(K.int_shape(p))`, `K.variable(np.zeros(...))`) is a slot of each parameter; a slot list may be made from
       another (`[K.zeros([]) for _ in moments]`); state of `__init__` updated once per step, before or after the loop (also where
       it begins `self.updates = [K.update_add(self.t, 1)]`), is updated after every variable's update_step, and a step counter
-      advanced last goes like one advanced first; a base class of TensorFlow's own Keras 2 (`tensorflow.python.keras`) is named
-      as Keras 3's.
+      advanced last goes like one advanced first.
     - `build()` makes the slots in the order the legacy `self.weights` lists them (moving the
       statements that make them, splitting a loop that fills several lists into one loop per
       list), so `optimizer.variables`, after the base class's iterations and learning rate, is the
@@ -462,8 +461,8 @@ class GetUpdatesRule(RemovedImports, OutsideClasses, FactoryClasses, ProjectClas
 
     def _declaration(self, node: cst.ClassDef, base: cst.Arg | None, names: migration_module.Names) -> cst.ClassDef:
         private = base is not None and (self.file.imports.qualified_name(base.value) or "").startswith("tensorflow.python.keras.")
-        bases = [arg.with_changes(value=cst.parse_expression(f"{names.keras}.optimizers.Optimizer"))  # TF's own Keras 2, not 3
-                 if private and code(arg.value) == code(base.value) else arg for arg in node.bases]
+        bases = [arg.with_changes(value=cst.parse_expression(f"{names.keras}.optimizers.Optimizer"))  # TF's own Keras 2: always
+                 if arg is base or private and code(arg.value) == code(base.value) else arg for arg in node.bases]
         decorators = list(node.decorators)
         if not any("register_keras_serializable" in code(d.decorator) for d in decorators):
             register = cst.Decorator(cst.parse_expression(f"{names.keras}.{registry(self.file.imports, names.keras)}.register_keras_serializable()"))
