@@ -197,6 +197,11 @@ class Translate(cst.CSTTransformer):
             self.migration.problem(original, f"_get_hyper() of a name that can be {unknown[0]!r}, which is not a hyperparameter "
                                              "__init__ sets with _set_hyper() (or is the learning rate): optfix reads hyperparameters by name only")
             return updated
+        scheduled = [n for n in names if schedule_hypers.may_hold_schedule(self.migration, n)]
+        if scheduled:
+            self.migration.problem(original, f"_get_hyper() of a name that can be {scheduled[0]!r}, which may hold a schedule: "
+                                             "optfix reads such a hyperparameter by its literal name only")
+            return updated
         given = code(updated.args[0].value)
         if all(self.migration.attribute(n) == n for n in names):
             value = f"getattr(self, {given})"

@@ -294,7 +294,7 @@ class OptimizerV2Rule(Rule):
     be Keras 3's for one and Keras 2's for the other), families whose subclasses would need their
     base class migrated two ways (one reads the decayed learning rate, another not) or set
     hyperparameters in their own `__init__`, `_get_hyper()` of a name optfix cannot resolve to
-    literals, overrides of `_prepare` that make an update, read the step's variables, or snapshot a
+    literals (or that can be one that may hold a schedule), overrides of `_prepare` that make an update, read the step's variables, or snapshot a
     variable read otherwise than to write it from the snapshot (a value from before the step: Keras 3
     keeps none), helpers handed `apply_state` by keyword or called outside the update too, slot
     initializers that depend on the variable or on another slot, slots made for some variables only
