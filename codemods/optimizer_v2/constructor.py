@@ -65,10 +65,13 @@ class Constructor:
         base_call = expression_of(statements[base])
         call = self._base_call(base_call, learning_rate)
         translate = self.migration.translator()
+        moved = self._learning_rate_preparation(statements, base)
         body = []
         for index, statement in enumerate(statements):
+            if index in moved:
+                continue
             if index == base:
-                lines = [self._parse(line) for line in before]
+                lines = [statements[i].visit(translate) for i in moved] + [self._parse(line) for line in before]
                 if lines:
                     lines[0] = lines[0].with_changes(leading_lines=statement.leading_lines)
                     statement = statement.with_changes(leading_lines=[])
@@ -135,6 +138,31 @@ class Constructor:
             lines.append(f"if {DECAY} > 0:\n{indent}{given} = {schedules}.InverseTimeDecay({name}, decay_steps=1, decay_rate={DECAY})")
             return given, lines + self.migration.clip_lines(self.kwargs, self.init)
         return name, lines + self.migration.clip_lines(self.kwargs, self.init)
+
+    def _learning_rate_preparation(self, statements: list[cst.BaseStatement], base: int) -> list[int]:
+        """The statements after the base class's __init__ and before `_set_hyper("learning_rate", P)`
+        that only rebind the parameter P from itself (`if isinstance(P, dict): P = deserialize(P)`):
+        they go before the base class's __init__, which is given P."""
+        call = next((self.hypers[name] for name in LEARNING_RATES if name in self.hypers), None)
+        if call is None:
+            return []
+        value = self._kwargs_get_lr(call.args[1].value) or call.args[1].value
+        if not (isinstance(value, cst.Name) and value.value in self.params):
+            return []
+        param = value.value
+        setting = next((i for i, s in enumerate(statements) if any(c is call for c in descendants(s, cst.Call))), None)
+        if setting is None or setting < base:
+            return []
+        local = {t.target.value for s in statements for t in descendants(s, cst.AssignTarget) if isinstance(t.target, cst.Name)}
+        others = (self.params | local | {"self", self.kwargs}) - {param}
+        moved = []
+        for index in range(base + 1, setting):
+            statement = statements[index]
+            targets = [t.target for t in descendants(statement, cst.AssignTarget)]
+            names = {n.value for n in descendants(statement, cst.Name)}
+            if targets and all(isinstance(t, cst.Name) and t.value == param for t in targets) and not names & others:
+                moved.append(index)
+        return moved
 
     def _read_elsewhere(self, name: str, learning_rate: cst.CSTNode) -> bool:
         """Whether __init__ reads `name` other than where it sets the learning rate."""

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 
 from optfix.analysis.tree import code, descendants
 from optfix.codemods.optimizer_v2.hyper_names import possible_names
-from optfix.codemods.optimizer_v2 import static_shapes
+from optfix.codemods.optimizer_v2 import schedule_hypers, static_shapes
 from optfix.knowledge import optimizer_v2 as api
 from optfix.knowledge.backend import CALLS as BACKEND_CALLS
 from optfix.knowledge.namespaces import keras_member
@@ -161,6 +161,8 @@ class Translate(cst.CSTTransformer):
                 value = self.learning_rate
             elif name in migration.hypers:
                 value = f"self.{migration.attribute(name)}"
+                if schedule_hypers.may_hold_schedule(migration, name):
+                    return schedule_hypers.read(migration, value, code(dtype) if dtype is not None else None)
             else:
                 migration.problem(original, f"_get_hyper({name!r}) reads a hyperparameter __init__ does not set with _set_hyper()")
                 return updated
@@ -173,6 +175,8 @@ class Translate(cst.CSTTransformer):
             if name is None or name not in migration.hypers:
                 migration.problem(original, "_serialize_hyperparameter() of a name that is not a hyperparameter set in __init__")
                 return updated
+            if schedule_hypers.may_hold_schedule(migration, name):
+                return schedule_hypers.serialized(migration, f"self.{migration.attribute(name)}")
             return cst.parse_expression(f"self.{migration.attribute(name)}")
         if method == "get_slot":
             return self._slot(original, updated)
@@ -192,6 +196,11 @@ class Translate(cst.CSTTransformer):
         if unknown:
             self.migration.problem(original, f"_get_hyper() of a name that can be {unknown[0]!r}, which is not a hyperparameter "
                                              "__init__ sets with _set_hyper() (or is the learning rate): optfix reads hyperparameters by name only")
+            return updated
+        scheduled = [n for n in names if schedule_hypers.may_hold_schedule(self.migration, n)]
+        if scheduled:
+            self.migration.problem(original, f"_get_hyper() of a name that can be {scheduled[0]!r}, which may hold a schedule: "
+                                             "optfix reads such a hyperparameter by its literal name only")
             return updated
         given = code(updated.args[0].value)
         if all(self.migration.attribute(n) == n for n in names):
@@ -228,7 +237,7 @@ class Translate(cst.CSTTransformer):
         if original.attr.value == "handle":
             self.migration.problem(original, f"{code(original)}: Keras 3 variables have no TensorFlow resource handle to pass to kernels")
         if not is_self_attribute(original):
-            return updated
+            return self._schedules_member(original, updated)
         name = original.attr.value
         if name in LEARNING_RATES:
             self.migration.raw_reads.append(original)
@@ -239,6 +248,14 @@ class Translate(cst.CSTTransformer):
             self.migration.problem(original, f"{code(original)} is state of the tf.keras 2 optimizer that Keras 3 optimizers do not have")
         if name in self.migration.renamed:
             return updated.with_changes(attr=cst.Name(self.migration.renamed[name]))
+        return updated
+
+
+    def _schedules_member(self, original: cst.Attribute, updated: cst.Attribute) -> cst.BaseExpression:
+        """`tf.keras.optimizers.schedules.X` as Keras 3's: the schedules the migrated class is given are those."""
+        member = keras_member(self.migration.qualified(original) or "") or ""
+        if member.startswith("optimizers.schedules.") and member.count(".") == 2:
+            return cst.parse_expression(f"{self.migration.names.keras}.{member}")
         return updated
 
 

@@ -44,63 +44,62 @@ class OptimizerV2Rule(Rule):
     A class derived from tf.keras 2's optimizer base class (`tf.keras.optimizers.Optimizer` as
     TensorFlow 2.0-2.10 had it, `tf.keras.optimizers.legacy.Optimizer`, `OptimizerV2`, through any
     import) that is written against its API is rewritten in place, whole or not at all:
-    - `__init__`: `self._set_hyper("beta_1", beta_1)` becomes `self.beta_1 = beta_1`; the learning rate goes to the
-      base class, which Keras 3 requires, taken as `lr=` where the code took it so (`kwargs.get("lr", learning_rate)`)
-      and as `learning_rate=` where its parameter has another name; a learning rate kept as a plain attribute
-      (`self._lr = learning_rate`, which OptimizerV2 never saw) stays one, read as the number it was, and is given to
-      the base class too; OptimizerV2's time-based decay (`decay=`, lr / (1 + decay * iterations), iterations counted
-      before the step) becomes an `InverseTimeDecay` schedule where the class reads the decayed rate (`_decayed_lr`,
-      the `lr_t` of `_prepare_local`, read); where it reads only the undecayed one (`_get_hyper("learning_rate")`),
-      `decay=` goes to Keras 3's base class, which ignores it as OptimizerV2 in effect did; a class that reads no
-      learning rate at all (it learns its step sizes) gives the base class an unused one, and drops `lr=` and
-      `decay=`, which OptimizerV2 took and ignored; a `decay` parameter of `__init__` that never reaches the base
-      class (Keras 2's signatures) left OptimizerV2's decay at 0: it stays, and nothing is folded; the name goes by
-      keyword; `epsilon or backend.epsilon()` reads `keras.config.epsilon()`, the same value.
-    - `_create_slots(var_list)` becomes `build(var_list)`: each slot a list attribute
-      (`"m"` -> `self.m_slots`) of variables made by `add_variable_from_reference`, with the
-      initializer kept (`"ones"`, constants as `keras.initializers.Constant`), in the order the
-      legacy code made them (a loop over a list of names, `for name in ["m", "v"]:`, written out
-      one block per name); `self.get_slot(var, "m")` reads `self.m_slots[self._get_variable_index(var)]`.
-      A slot of a shape of its own (`add_slot(var, "v", "zeros", shape=[1])`, or one made from a
-      tensor, `tf.zeros(shape=[], dtype=var.dtype)`: a layer-wise scalar) is made by
-      `add_variable(shape=..., initializer=..., dtype=var.dtype)`, in the variable's dtype as
-      OptimizerV2 made it.
-    - `_prepare_local` and `_resource_apply_dense(grad, var, apply_state)` become one
-      `update_step(gradient, variable, learning_rate)`: the coefficients are computed at its top,
-      each a local named by its key (`coefficients["beta_1_t"]` reads `beta_1_t`; `lr_t` is the
-      learning-rate argument in the variable's dtype; a `tf.function` decorator goes, as Keras 3
-      compiles the step itself and may run on JAX); a helper method handed `apply_state` takes
-      the coefficients it reads instead, each a parameter named by its key
-      (`self._decay_weights_op(var, lr_t, weight_decay_rate)`, a `tf.function` decorator gone), and
-      one that only looks a coefficient up and returns it with the dictionary to pass on
-      (`lr_t, kwargs = self._get_lr(var.device, var.dtype.base_dtype, apply_state)`) goes, the
-      call reading the coefficient, its `**kwargs` to the base class's method with it; an override
-      of `_prepare(var_list)` (once per step) that sets attributes from the step count and the
-      hyperparameters becomes locals at the top of update_step (the same values, computed per
-      variable); a variable of the optimizer (`self._m_cache = self.add_weight(...)` in `_create_slots`) that
-      `_prepare` snapshots and `_prepare_local` or the updates write from that snapshot (tf.keras 2's Nadam
-      and its momentum cache) is made in build() (initial value and dtype kept) and written once per step
-      before the updates, in `_backend_update_step` as Keras 3's Nadam does, update_step reading it where
-      the legacy code read the written value; `decay=` read as a number (`self._initial_decay`, Nadam's
-      schedule decay) is kept as `self.initial_decay`, in get_config too; `var.assign*(x)`,
-      `tf.compat.v1.assign*(var, x)` and the Keras backend's `K.update(var, x)` (`update_add`,
-      `update_sub`) become `self.assign*(var, x)`, `use_locking` goes, a name bound to an update reads the variable, and what only grouped or ordered graph operations
-      (`tf.group`, lists of update ops, `tf.control_dependencies` blocks, the op returned,
-      `if not tf.executing_eagerly(): return <the last operation>`) goes; `_get_hyper("beta_1", dtype)` reads `ops.cast(self.beta_1, dtype)`; TensorFlow math becomes
-      `keras.ops` where the counterpart is exact (`tf.sqrt`, `tf.pow`, `tf.reduce_sum`, ...;
-      `tf.identity(x)` is `x`; `tf.norm(x, ord=2)` over no axis is `ops.norm(x)`; the Keras backend's
-      `K.sqrt(x)`, `K.mean(x, axis=0)` likewise), the rest stays TensorFlow, which Keras 3 runs on its TensorFlow backend.
+    - `__init__`: `self._set_hyper("beta_1", beta_1)` becomes `self.beta_1 = beta_1`; the learning rate goes to the base
+      class, which Keras 3 requires, taken as `lr=` where the code took it so (`kwargs.get("lr", learning_rate)`) and as
+      `learning_rate=` where its parameter has another name; a learning rate kept as a plain attribute (`self._lr =
+      learning_rate`, which OptimizerV2 never saw) stays one, read as the number it was, and is given to the base class
+      too; OptimizerV2's time-based decay (`decay=`, lr / (1 + decay * iterations), iterations counted before the step)
+      becomes an `InverseTimeDecay` schedule where the class reads the decayed rate (`_decayed_lr`, the `lr_t` of
+      `_prepare_local`, read); where it reads only the undecayed one (`_get_hyper("learning_rate")`), `decay=` goes to
+      Keras 3's base class, which ignores it as OptimizerV2 in effect did; a class that reads no learning rate at all
+      (it learns its step sizes) gives the base class an unused one, and drops `lr=` and `decay=`, which OptimizerV2
+      took and ignored; a `decay` parameter of `__init__` that never reaches the base class (Keras 2's signatures) left
+      OptimizerV2's decay at 0: it stays, and nothing is folded; the name goes by keyword; a learning rate deserialized
+      after it (`if isinstance(learning_rate, Dict): learning_rate = ...deserialize(learning_rate)`) is deserialized
+      before; `epsilon or backend.epsilon()` reads `keras.config.epsilon()`, the same value.
+    - `_create_slots(var_list)` becomes `build(var_list)`: each slot a list attribute (`"m"` -> `self.m_slots`) of
+      variables made by `add_variable_from_reference`, with the initializer kept (`"ones"`, constants as
+      `keras.initializers.Constant`), in the order the legacy code made them (a loop over a list of names, `for name in
+      ["m", "v"]:`, written out one block per name); `self.get_slot(var, "m")` reads
+      `self.m_slots[self._get_variable_index(var)]`. A slot of a shape of its own (`add_slot(var, "v", "zeros",
+      shape=[1])`, or one made from a tensor, `tf.zeros(shape=[], dtype=var.dtype)`: a layer-wise scalar) is made by
+      `add_variable(shape=..., initializer=..., dtype=var.dtype)`, in the variable's dtype as OptimizerV2 made it.
+    - `_prepare_local` and `_resource_apply_dense(grad, var, apply_state)` become one `update_step(gradient, variable,
+      learning_rate)`: the coefficients are computed at its top, each a local named by its key
+      (`coefficients["beta_1_t"]` reads `beta_1_t`; `lr_t` is the learning-rate argument in the variable's dtype; a
+      `tf.function` decorator goes, as Keras 3 compiles the step itself and may run on JAX); a helper method handed
+      `apply_state` takes the coefficients it reads instead, each a parameter named by its key
+      (`self._decay_weights_op(var, lr_t, weight_decay_rate)`, a `tf.function` decorator gone), and one that only looks
+      a coefficient up and returns it with the dictionary to pass on (`lr_t, kwargs = self._get_lr(var.device,
+      var.dtype.base_dtype, apply_state)`) goes, the call reading the coefficient, its `**kwargs` to the base class's
+      method with it; an override of `_prepare(var_list)` (once per step) that sets attributes from the step count and
+      the hyperparameters becomes locals at the top of update_step (the same values, computed per variable); a variable
+      of the optimizer (`self._m_cache = self.add_weight(...)` in `_create_slots`) that `_prepare` snapshots and
+      `_prepare_local` or the updates write from that snapshot (tf.keras 2's Nadam and its momentum cache) is made in
+      build() (initial value and dtype kept) and written once per step before the updates, in `_backend_update_step` as
+      Keras 3's Nadam does, update_step reading it where the legacy code read the written value; `decay=` read as a
+      number (`self._initial_decay`, Nadam's schedule decay) is kept as `self.initial_decay`, in get_config too;
+      `var.assign*(x)`, `tf.compat.v1.assign*(var, x)` and the Keras backend's `K.update(var, x)` (`update_add`,
+      `update_sub`) become `self.assign*(var, x)`, `use_locking` goes, a name bound to an update reads the variable, and
+      what only grouped or ordered graph operations (`tf.group`, lists of update ops, `tf.control_dependencies` blocks,
+      the op returned, `if not tf.executing_eagerly(): return <the last operation>`) goes; `_get_hyper("beta_1", dtype)`
+      reads `ops.cast(self.beta_1, dtype)`; one that may hold a schedule (annotated `Callable` or `Dict`, or
+      deserialized in `__init__`: tensorflow_addons' `weight_decay`) reads as in OptimizerV2: a Keras 3
+      `LearningRateSchedule` as is, a callable called, a number cast (`_serialize_hyperparameter`: a schedule's config);
+      `tf.keras.optimizers.schedules` are Keras 3's; TensorFlow math becomes `keras.ops` where the counterpart is exact
+      (`tf.sqrt`, `tf.pow`, `tf.reduce_sum`, ...; `tf.identity(x)` is `x`; `tf.norm(x, ord=2)` over no axis is
+      `ops.norm(x)`; the Keras backend's `K.sqrt(x)`, `K.mean(x, axis=0)` likewise), the rest stays TensorFlow, which
+      Keras 3 runs on its TensorFlow backend.
     - an optimizer split over classes of the file, a base class holding `__init__`, the
       hyperparameters, helpers and get_config and subclasses that make the updates
       (`_create_slots`, `_resource_apply_dense`), is migrated together: each subclass as the class
       it is at run time (its base class's statements, then its own), the base class's statements
       going back to it, which must come out the same for every subclass; a subclass's `__init__`
       that only passes its arguments on (`super().__init__(*args, **kwargs)`) stays.
-    - `self._get_hyper(name, dtype)` of a name that is a helper's parameter given a string literal
-      at each call (`self._get_decayed_hyper("gamma", var_dtype)`), or the target of a loop over
-      literals, reads the attribute of that name (`getattr(self, name)`; a dict of the attributes
-      where one is renamed); a helper that returns an update its caller reads
-      (`return m.assign(...)`) returns the variable after `self.assign(m, ...)`.
+    - `self._get_hyper(name, dtype)` of a name that is a helper's parameter given a string literal at each call
+      (`self._get_decayed_hyper("gamma", var_dtype)`), or the target of a loop over literals, reads the attribute of
+      that name (`getattr(self, name)`; a dict of the attributes where one is renamed); a helper that returns an update
+      its caller reads (`return m.assign(...)`) returns the variable after `self.assign(m, ...)`.
     - one helper that makes both updates, `_resource_apply(grad, var, indices=None)`, called by
       `_resource_apply_dense` without indices and by `_resource_apply_sparse` with them, is read as
       two paths, its `if indices is None:` branches taken for each: the dense one becomes
@@ -295,7 +294,7 @@ class OptimizerV2Rule(Rule):
     be Keras 3's for one and Keras 2's for the other), families whose subclasses would need their
     base class migrated two ways (one reads the decayed learning rate, another not) or set
     hyperparameters in their own `__init__`, `_get_hyper()` of a name optfix cannot resolve to
-    literals, overrides of `_prepare` that make an update, read the step's variables, or snapshot a
+    literals (or that can be one that may hold a schedule), overrides of `_prepare` that make an update, read the step's variables, or snapshot a
     variable read otherwise than to write it from the snapshot (a value from before the step: Keras 3
     keeps none), helpers handed `apply_state` by keyword or called outside the update too, slot
     initializers that depend on the variable or on another slot, slots made for some variables only

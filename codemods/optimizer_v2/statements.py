@@ -31,9 +31,10 @@ class Statements:
         self.op_lists: set[str] = set()
         self.read: set[str] = set()  # names read other than to group or return operations
 
-    def body(self, statements: list[cst.BaseStatement]) -> list[cst.BaseStatement]:
+    def body(self, statements: list[cst.BaseStatement], also_read: set[str] = frozenset()) -> list[cst.BaseStatement]:
+        """`also_read`: names the translation will make reads of (`coefficients["wd_t"]` read as `wd_t`)."""
         self.op_lists = self._op_lists(statements)
-        self.read = self._names_read(statements)
+        self.read = self._names_read(statements) | set(also_read)
         return self._block(statements, tail=True)
 
     # -- reading -------------------------------------------------------------------------------

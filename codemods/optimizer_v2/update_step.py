@@ -136,7 +136,7 @@ class UpdateStep:
             opening.append(self._lr_t(learning_rate, dtype))
             self.migration.decayed_reads.append(self.dense)
         translate = StepTranslate(self.migration, learning_rate, state, hidden)
-        statements = Statements(self.migration, translate, updates=True).body(self.step_lines + prepare_lines + dense_lines)
+        statements = Statements(self.migration, translate, updates=True).body(self.step_lines + prepare_lines + dense_lines, read)
         renames = {old: new for old, new in ((grad, gradient), (var, variable)) if old != new}
         if renames:
             statements = [s.visit(_Rename(renames)) for s in statements]

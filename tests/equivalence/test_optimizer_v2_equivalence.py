@@ -5,7 +5,8 @@ real tf.keras 2 code, in a process of its own: optfix/verify/tf_keras_runner.py,
 Cases: default arguments and non-default ones (every float changed, every flag flipped), gradients
 of two scales, time-based decay > 0, and, for a class that had a sparse method or subclasses a
 built-in (Adam), a dense variable beside an embedding whose gradient is a tf.IndexedSlices (rows
-changing from step to step, one given twice), at both scales. Both sides
+changing from step to step, one given twice), at both scales; schedules given as configs to the
+parameters annotated as taking one (tensorflow_addons' learning rate and weight decay). Both sides
 run in float64; OptimizerV2 holds
 hyperparameters as float32 variables, so the non-default values are ones float32 holds exactly.
 The parameters must agree at every one of 20 steps to 1e-6 of how far the original moved them
@@ -168,6 +169,16 @@ def _decays(path: Path) -> bool:
     return "InverseTimeDecay" in _expected(path).read_text()
 
 
+# A schedule's config, as tensorflow_addons' optimizers take one for any hyperparameter annotated `Dict`.
+SCHEDULE = {"class_name": "ExponentialDecay", "config": {"initial_learning_rate": 0.0078125, "decay_steps": 4, "decay_rate": 0.5}}
+
+
+def _schedule_kwargs(path: Path) -> dict:
+    """Each parameter of the original's __init__ annotated as possibly a dict, given a schedule's config."""
+    inits = [node for node in ast.walk(ast.parse(path.read_text())) if isinstance(node, ast.FunctionDef) and node.name == "__init__"]
+    return {a.arg: SCHEDULE for init in inits for a in init.args.args if a.annotation is not None and "Dict" in ast.unparse(a.annotation)}
+
+
 def _cases() -> list[Case]:
     cases = []
     for path, cls in OPTIMIZERS:
@@ -176,6 +187,8 @@ def _cases() -> list[Case]:
             cases.append(Case(path, f"default arguments, {scale_name}", {}, scale, cls=named))
             cases.append(Case(path, f"non-default arguments, {scale_name}", _non_default(path, cls), scale, cls=named))
         cases.append(Case(path, "decay > 0", {"decay": DECAY}, cls=named))  # ignored by classes that never read the decayed rate
+        if _schedule_kwargs(path):
+            cases.append(Case(path, "schedules given as configs", _schedule_kwargs(path), cls=named))
         if _sees_sparse_gradients(path):
             for scale_name, scale in SCALES.items():
                 cases.append(Case(path, f"sparse gradient, {scale_name}", {}, scale, sparse=True, cls=named))
@@ -290,6 +303,7 @@ def test_the_fixtures_cover_the_constructs() -> None:
     assert sum(_decays(p) for p in MIGRATED) >= 3
     assert any(not _decays(p) for p in MIGRATED)
     assert any(_has_sparse_method(p) for p in MIGRATED)
+    assert any(_schedule_kwargs(p) for p in MIGRATED)
 
 
 @pytest.mark.parametrize("case", CASES, ids=lambda c: f"{c.path.stem}{'.' + c.cls if c.cls else ''}: {c.name}")
