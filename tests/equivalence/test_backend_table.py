@@ -151,7 +151,7 @@ def test_each_call_computes_in_keras_3_what_it_computed_in_keras_2(source) -> No
 
 
 @pytest.mark.parametrize("source, argument", [
-    ("K.relu(x, alpha=0.1)", "alpha="), ("K.relu(x, 0.1)", "more than 1 positional"), ("K.clip(x, 0, 1, 2)", "more than 3"),
+    ("K.relu(x, max_value=6.0)", "max_value="), ("K.relu(x, 0.1, 6.0)", "more than 1 positional"), ("K.clip(x, 0, 1, 2)", "more than 3"),
     ("K.constant(1, shape=(2,))", "shape="), ("K.sum(*xs)", "unpacked"),
 ])
 def test_a_call_with_an_argument_keras_3_has_no_counterpart_for_is_reported(source, argument) -> None:

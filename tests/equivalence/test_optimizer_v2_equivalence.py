@@ -431,7 +431,10 @@ def test_a_migration_importing_no_tensorflow_runs_on_jax_without_it(originals, t
     blocker = tmp_path / "tensorflow"
     blocker.mkdir()
     (blocker / "__init__.py").write_text('raise ImportError("TensorFlow is not installed here")\n')
-    cases = [c for c in CASES if c.path in guarded and not c.sparse and c.kwargs == {} and c.scale == 1.0]
+    # Non-default arguments: float32 holds them exactly. A default such as beta_2 = 0.999 OptimizerV2
+    # read from a float32 variable, and Keras 3 on TensorFlow casts the Python float through float32
+    # too, where JAX keeps it in float64 (6.5e-6 apart with Adam's betas).
+    cases = [c for c in CASES if c.path in guarded and not c.sparse and c.name == "non-default arguments, normal gradients"]
     jobs = [{"path": str(_expected(c.path)), "source": _expected(c.path).read_text(), "name": _migrated_class(c.path, c.cls).__name__,
              "kwargs": c.kwargs, "initial": c.gradients()[0], "gradients": c.gradients()[1]} for c in cases]
     path = os.pathsep.join(filter(None, [str(tmp_path), os.environ.get("PYTHONPATH")]))
