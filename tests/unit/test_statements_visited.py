@@ -48,7 +48,7 @@ def _every_statement(monkeypatch) -> None:
     """Every statement visited; and the engine's other passes over what cannot matter off too:
     the import removals' over statements that cannot spell the names, the safety net's parse of
     the new statements alone, the import table read from the `ast`."""
-    monkeypatch.setattr(transform_module, "statements_to_visit", lambda module, text, anchors: None)
+    monkeypatch.setattr(transform_module, "statements_to_visit", lambda module, text, anchors, carrying=None: None)
     monkeypatch.setattr(import_edits, "statement_sources", lambda module, text: {})
     monkeypatch.setattr(transform_module, "_reads", lambda text, parse: False)
     monkeypatch.setattr(ImportTable, "of", classmethod(
