@@ -5,6 +5,8 @@ that builds it with the keywords (`LearningRateMultiplier(SGD, lr=0.01)`)."""
 
 from __future__ import annotations
 
+import ast
+
 from optfix.codemods.keras2_optimizer.signatures import LEGACY_KEYWORDS
 from optfix.knowledge.keras import KERAS2_CLIPNORM, KERAS3_OPTIMIZERS
 from optfix.knowledge.namespaces import keras_member
@@ -37,6 +39,16 @@ def wrapped_class(call: cst.Call, imports) -> str | None:
         if member and member.startswith("optimizers.") and member.rsplit(".", 1)[-1] in KERAS3_OPTIMIZERS:
             return member.rsplit(".", 1)[-1]
     return None
+
+
+class BuildsReadByName:
+    """The rule's Rule.names_carrying_state: the names assigned a call with Keras 2 keywords (a
+    build `BuiltElsewhere` matches with the names later given to `compile`)."""
+
+    def names_carrying_state(self, tree: ast.Module) -> frozenset[str]:
+        return frozenset(target.id for node in ast.walk(tree) if isinstance(node, ast.Assign) and isinstance(node.value, ast.Call)
+                         and any(keyword.arg in LEGACY_KEYWORDS for keyword in node.value.keywords)
+                         for target in node.targets if isinstance(target, ast.Name))
 
 
 class BuiltElsewhere:

@@ -42,7 +42,7 @@ def _float_literal(value: cst.BaseExpression) -> cst.BaseExpression:
     return value
 
 
-class Keras2OptimizerRule(ClassesReadByName, ValueReferences, Rule):
+class Keras2OptimizerRule(ClassesReadByName, dynamic.BuildsReadByName, ValueReferences, Rule):
     """Rewrite Keras 2 optimizer arguments and namespaces into Keras 3, keeping the math.
 
     What it does

@@ -9,7 +9,7 @@ from optfix.lazy import libcst as cst
 
 from optfix.rulekit.anchors import reaching_heads
 from optfix.rulekit.calls import NOT_CONSTANT, as_keyword, bind, constant, new_keyword, with_args
-from optfix.analysis.chains import cst_chain
+from optfix.analysis.chains import ast_chain, cst_chain
 from optfix.analysis.dotted_names import possible_names
 from optfix.knowledge.rows import NO_NONE_MEANING
 from optfix.knowledge.tf1 import (
@@ -148,6 +148,19 @@ class Tf1OptimizerRule(ValueReferences, Rule):
     def reads_beyond_visits(self, tree: ast.Module) -> frozenset[str] | None:
         """Nothing where the flows are not followed; the whole module where they are."""
         return None if self._follows_flows() else frozenset()
+
+    def names_carrying_state(self, tree: ast.Module) -> frozenset[str] | None:
+        """Where the flows are not followed, the names given as arguments to a call whose callee's
+        head is an anchor: a constructor's argument is constant if every assignment of its name
+        the pass visits assigns a literal (`literal_names`)."""
+        if self._follows_flows():
+            return None
+        calls = [node for node in ast.walk(tree) if isinstance(node, ast.Call)]
+        chains = [tuple(chain) for node in ast.walk(tree) if isinstance(node, (ast.Name, ast.Attribute)) and (chain := ast_chain(node))]
+        heads = self.anchors(chains)
+        return frozenset(value.id for call in calls if (ast_chain(call.func) or [None])[0] in heads
+                         for value in (*(arg.value if isinstance(arg, ast.Starred) else arg for arg in call.args), *(keyword.value for keyword in call.keywords))
+                         if isinstance(value, ast.Name))
 
     def _follows_flows(self) -> bool:
         """Whether optimizers are followed over the module: not where each is a constructor standing alone."""

@@ -85,10 +85,12 @@ def blocker(text: str, rules: Sequence[type[Rule]]) -> str | None:
     return None
 
 
-def parse(text: str, rules: Sequence[Rule], anchors: Callable[[list[tuple[str, ...]]], set[str] | None]) -> Parsed:
+def parse(text: str, rules: Sequence[Rule], anchors: Callable[[list[tuple[str, ...]]], set[str] | None],
+          carrying: Callable[[ast.Module], set[str] | None] | None = None) -> Parsed:
     """The module of `text` with the statements the rules' pass would pass over left unparsed:
     top-level ones, and those of the body of a top-level class or function it visits in part.
-    `rules`: the active rules; `anchors`: their anchors (as for statements_to_visit)."""
+    `rules`: the active rules; `anchors`, `carrying`: their anchors and the names carrying their
+    state (as for statements_to_visit)."""
     tree = quiet_parse(text)
     named: set[str] = set()
     for rule in rules:
@@ -96,7 +98,7 @@ def parse(text: str, rules: Sequence[Rule], anchors: Callable[[list[tuple[str, .
         if found is None:
             raise Whole(f"{rule.id} reads the whole module")
         named |= found
-    statements = top_statements(text, anchors)
+    statements = top_statements(text, anchors, carrying)
     if statements is None:
         raise Whole("every statement visited")
     starts = [0, *(match.end() for match in re.finditer("\n", text))]

@@ -6,9 +6,11 @@ attributes', keywords', imports', parameters', functions' and classes') is an an
 rule is passed over; no statement is if any active rule names no anchors. Then once more, with
 every name the statements found read as well: a rule that reads, at a site, what the file assigns
 elsewhere (a name holding the learning rate, an optimizer built with Keras 2 keywords and later
-compiled) finds those assignments visited too. The source lines are searched first (a fast way to
-rule most statements out); the names of a statement whose lines hold an anchor are read from its
-`ast`.
+compiled) finds those assignments visited too. Where every active rule names the names that
+carry its state across statements (`Rule.names_carrying_state`), a statement found only in that
+second round is visited only if it spells one of them as well. The source lines are searched
+first (a fast way to rule most statements out); the names of a statement whose lines hold an
+anchor are read from its `ast`.
 """
 
 from __future__ import annotations
@@ -27,21 +29,25 @@ _LINE_END = re.compile(r"\r\n|\r|\n")
 _WORD = re.compile(r"\w+")
 
 
+Carrying = Callable[[ast.Module], "set[str] | None"]
 Visit = "bool | list[Visit]"  # a statement visited, passed over, or visited with only some statements of its body
 
 
-def statements_to_visit(module: cst.Module, text: str, anchors: Callable[[list[tuple[str, ...]]], set[str] | None]) -> list[Visit] | None:
+def statements_to_visit(module: cst.Module, text: str, anchors: Callable[[list[tuple[str, ...]]], set[str] | None],
+                        carrying: Carrying | None = None) -> list[Visit] | None:
     """For each statement of `module.body` (the code `text`), whether the rules' pass must visit
     it: True, False, or for a class or function whose header holds no anchor, the same for each
     statement of its body; None where it must visit them all. `anchors`: the active rules'
-    anchors (Rule.anchors) given the code's chains, None if a rule names none."""
+    anchors (Rule.anchors) given the code's chains, None if a rule names none; `carrying`: the
+    names that carry their state across statements (Rule.names_carrying_state) given the `ast`,
+    None if any name may."""
     if not text.isascii() and unicodedata.normalize("NFKC", text) != text:
         return None  # `ast` reads identifiers normalized, libcst as written: their names may differ
     try:
         tree = quiet_parse(text)
     except (SyntaxError, ValueError, RecursionError, MemoryError):
         return None
-    return _visits(_statements(module.body, tree.body, text), tree, anchors)
+    return _visits(_statements(module.body, tree.body, text), tree, anchors, carrying)
 
 
 class TopStatement(NamedTuple):
@@ -57,7 +63,8 @@ class TopStatement(NamedTuple):
     body: list[list[ast.stmt]] | None
 
 
-def top_statements(text: str, anchors: Callable[[list[tuple[str, ...]]], set[str] | None]) -> list[TopStatement] | None:
+def top_statements(text: str, anchors: Callable[[list[tuple[str, ...]]], set[str] | None],
+                   carrying: Carrying | None = None) -> list[TopStatement] | None:
     """What `statements_to_visit` says of each top-level statement, read from the `ast` alone
     (statements joined by `;` grouped as libcst groups them into a line); None where it would
     visit them all. A statement passed over here is passed over there, as long as libcst's
@@ -71,14 +78,15 @@ def top_statements(text: str, anchors: Callable[[list[tuple[str, ...]]], set[str
     except (SyntaxError, ValueError, RecursionError, MemoryError):
         return None
     statements = _statements(None, tree.body, text)
-    visits = _visits(statements, tree, anchors)
+    visits = _visits(statements, tree, anchors, carrying)
     if visits is None:
         return None
     return [TopStatement(statement.nodes, statement.words(), visit, [part.nodes for part in body] if (body := statement.body()) is not None else None)
             for statement, visit in zip(statements, visits)]
 
 
-def _visits(statements: list[_Statement] | None, tree: ast.Module, anchors: Callable[[list[tuple[str, ...]]], set[str] | None]) -> list[Visit] | None:
+def _visits(statements: list[_Statement] | None, tree: ast.Module, anchors: Callable[[list[tuple[str, ...]]], set[str] | None],
+            carrying: Carrying | None) -> list[Visit] | None:
     if statements is None:
         return None
     found = anchors(_chains(tree))
@@ -87,7 +95,10 @@ def _visits(statements: list[_Statement] | None, tree: ast.Module, anchors: Call
     words = set(found)
     visits = [statement.visit(words) for statement in statements]
     words |= {name for statement, visit in zip(statements, visits) for name in statement.read(visit)}
-    return [statement.visit(words) for statement in statements]
+    # Of the statements visited only for a name read, those spelling a name that carries state.
+    kept = carrying(tree) if carrying is not None else None
+    needed = None if kept is None else set(found) | kept
+    return [statement.visit(words, needed) for statement in statements]
 
 
 def statement_sources(module: cst.Module, text: str) -> dict[int, str]:
@@ -113,15 +124,20 @@ class _Statement:
         self._names: set[str] | None = None
         self._body: list[_Statement] | None = None
 
-    def visit(self, words: set[str]) -> Visit:
+    def visit(self, words: set[str], needed: set[str] | None = None) -> Visit:
+        """Visited where its names meet `words` and, unless None, `needed` as well."""
         if not words or (self.source is not None and self._spelled().isdisjoint(words)):
             return False
-        if self.names().isdisjoint(words):
+        names = self.names()
+        if names.isdisjoint(words) or (needed is not None and names.isdisjoint(needed)):
             return False
         body = self.body()
-        if body is None or self.nodes[0].name in words or not _names(_header(self.nodes[0])).isdisjoint(words):
+        if body is None:
             return True
-        return [statement.visit(words) for statement in body]
+        header = _names(_header(self.nodes[0])) | {self.nodes[0].name}
+        if not header.isdisjoint(words) and (needed is None or not header.isdisjoint(needed)):
+            return True
+        return [statement.visit(words, needed) for statement in body]
 
     def _spelled(self) -> set[str]:
         """The words of the statement's source lines: a fast superset of its names."""

@@ -4,6 +4,7 @@ check that libcst reproduces the file), the result re-parsed as a safety net."""
 
 from __future__ import annotations
 
+import ast
 from collections import defaultdict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -115,7 +116,7 @@ def _transform(text: str, rules: Sequence[type[Rule]], options: FixOptions, path
     file = FileContext(None, text, options, path=None if path is None else Path(path), rules=frozenset(rule.id for rule in rules))
     if in_part:
         active = [rule(file) for rule in rules]
-        parsed = partial.parse(text, active, lambda chains: _anchors(active, chains))
+        parsed = partial.parse(text, active, lambda chains: _anchors(active, chains), lambda tree: _carrying(active, tree))
         module = file.module = parsed.module
     else:
         parsed = None
@@ -124,7 +125,7 @@ def _transform(text: str, rules: Sequence[type[Rule]], options: FixOptions, path
             file.suppressions = Suppressions.of(module, frozenset(rules_by_id()))
         active = [rule(file) for rule in rules]
     traversal = _Traversal(active, file)
-    visited = statements_to_visit(module, text, lambda chains: _anchors(active, chains))
+    visited = statements_to_visit(module, text, lambda chains: _anchors(active, chains), lambda tree: _carrying(active, tree))
     if in_part:
         partial.check_visits(parsed, visited)
     rewritten = transformed(module, traversal, skippable(frozenset(traversal.visitors) | frozenset(traversal.leavers)), visited)
@@ -170,6 +171,20 @@ def _anchors(rules: Sequence[Rule], chains: list[tuple[str, ...]]) -> set[str] |
         if anchors is None:
             return None
         words |= anchors
+    return words
+
+
+def _carrying(rules: Sequence[Rule], tree: ast.Module) -> set[str] | None:
+    """The names that carry any rule's state across statements; None if a rule does not say."""
+    words: set[str] = set()
+    for rule in rules:
+        try:
+            names = rule.names_carrying_state(tree)
+        except Exception as error:
+            raise RuleError(rule.id, error) from error
+        if names is None:
+            return None
+        words |= names
     return words
 
 

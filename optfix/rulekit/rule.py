@@ -195,6 +195,15 @@ class Rule:
         libcst (optfix.engine.partial). By default None: any part of the module."""
         return None
 
+    def names_carrying_state(self, tree: ast.Module) -> frozenset[str] | None:
+        """The names through which the rule carries what it notes at one statement to a site in
+        another (a name assigned in one statement and read back at a site; a name bound to a build
+        in one and given to `compile` in another), given the file's `ast`. Where every active rule
+        answers, the rules' pass visits, of the statements it would visit only because they spell
+        a name the visited ones read (see `anchors`), those that spell one of these names. By
+        default None: any name such a statement spells."""
+        return None
+
     @classmethod
     def summary(cls) -> str:
         return inspect.getdoc(cls).splitlines()[0]

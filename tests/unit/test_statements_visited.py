@@ -48,7 +48,7 @@ def _every_statement(monkeypatch) -> None:
     """Every statement visited; and the engine's other passes over what cannot matter off too:
     the import removals' over statements that cannot spell the names, the safety net's parse of
     the new statements alone, the import table read from the `ast`."""
-    monkeypatch.setattr(transform_module, "statements_to_visit", lambda module, text, anchors: None)
+    monkeypatch.setattr(transform_module, "statements_to_visit", lambda module, text, anchors, carrying=None: None)
     monkeypatch.setattr(import_edits, "statement_sources", lambda module, text: {})
     monkeypatch.setattr(transform_module, "_reads", lambda text, parse: False)
     monkeypatch.setattr(ImportTable, "of", classmethod(
@@ -212,3 +212,36 @@ def test_each_statement_s_source_holds_its_code(fixture) -> None:
     for statement in module.body:
         code = module.code_for_node(statement).splitlines(keepends=True)
         assert all(line in sources[id(statement)] for line in code if line.strip() and not line.strip().startswith("#"))
+
+
+def _visited_carrying(text: str, rule_ids: list[str]) -> list[bool] | None:
+    module = cst.parse_module(text)
+    file = FileContext(module, text)
+    rules = [rules_by_id()[rule_id](file) for rule_id in rule_ids]
+    return statements_to_visit(module, text, lambda chains: transform_module._anchors(rules, chains),
+                               lambda tree: transform_module._carrying(rules, tree))
+
+
+@pytest.mark.parametrize(("text", "rule_id", "expected", "without"), [
+    # tf1-optimizer: the names given to a call through its anchors (a constructor's arguments)
+    ('import tensorflow as tf\nsteps = 10\nmodel = make()\nprint(model)\ntf.print(model.weights, steps)\n'
+     'tf.compat.v1.train.MomentumOptimizer(0.1, 0.9)\n', "tf1-optimizer",
+     [False, True, False, False, True, True], [False, True, True, True, True, True]),
+    # keras2-optimizer matches a build with Keras 2 keywords with the compile of its name
+    ('import keras\nparams = load()\nmade = params["optimizer"](lr=0.01)\nmodel = build(params)\n'
+     'model.compile(optimizer=made, loss=params["loss"])\n', "keras2-optimizer",
+     [False, False, True, False, True], [False, True, True, True, True]),
+])
+def test_statements_reached_through_a_name_read_are_visited_where_they_spell_a_name_carrying_state(
+        text, rule_id, expected, without, monkeypatch) -> None:
+    """Of the statements spelling a name the visited ones read, those spelling a name that carries
+    the rule's state are visited, the others passed over (`without`: the names read alone); the
+    fix and findings are those of a pass over every statement."""
+    assert _visited_carrying(text, [rule_id]) == expected
+    assert _visited(text, [rule_id]) == without
+    rules = [rules_by_id()[rule_id]]
+    for unsafe in (False, True):
+        with monkeypatch.context() as patched:
+            _every_statement(patched)
+            whole = _run(text, rules, Path("example.py"), unsafe)
+        assert _run(text, rules, Path("example.py"), unsafe) == whole
