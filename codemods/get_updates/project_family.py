@@ -19,12 +19,12 @@ from optfix.analysis.chains import ast_chain
 from optfix.analysis.file_ignores import file_ignores
 from optfix.analysis.project_imports import is_project_path, module_file
 from optfix.analysis.project_users import shown_in_project, uses
-from optfix.analysis.suppressions import Suppressions, may_suppress
-from optfix.codemods.get_updates.family import migrate_family
-from optfix.codemods.get_updates.hierarchy import methods_of, subclasses
 from optfix.codemods.get_updates.project_classes import base_in_other_module
-from optfix.lazy import libcst as cst
+from optfix.lazy import lazy_import, libcst as cst
 from optfix.rulekit.rule import FileContext
+
+family = lazy_import("optfix.codemods.get_updates.family")  # the migration: libcst, loaded where a family is met
+hierarchy = lazy_import("optfix.codemods.get_updates.hierarchy")
 
 
 class ProjectFamilies:
@@ -52,7 +52,7 @@ class ProjectFamilies:
         parent = _class_named(base.module, name) if base is not None else None
         if parent is None or not self._is_parent(self._sibling(base), parent):
             return None
-        members = [(base_file.resolve(), child) for child in subclasses(base.module, name)]
+        members = [(base_file.resolve(), child) for child in hierarchy.subclasses(base.module, name)]
         elsewhere = [use for use in uses(base_file, name) if use.kind == "subclass"]
         if not elsewhere:
             return None  # a family of one file: the rule's own
@@ -64,7 +64,7 @@ class ProjectFamilies:
             if child is None:
                 return None
             members.append((path, child))
-        if not any("get_updates" in methods_of(child) for _, child in members):
+        if not any("get_updates" in hierarchy.methods_of(child) for _, child in members):
             return None  # no Keras 2 optimizer derives from it (a family migrated already, read again)
         if node is not parent and not any(child is node for _, child in members):
             return None  # a subclass the project's readers do not see as one (only they find the family)
@@ -102,11 +102,11 @@ class ProjectFamilies:
         global_norm = rules[base_file]._clips_global_norm(rules[base_file]._legacy_base(parent))
         elsewhere = [(*context(path), _class_named(context(path)[0].module, member))
                      for path, member in members if path != base_file]
-        family = migrate_family(base_context, parent, base_names, global_norm, elsewhere)
+        family_made = family.migrate_family(base_context, parent, base_names, global_norm, elsewhere)
         files = {id(member): file for file, _, member in elsewhere}
-        family.places = {id(member): shown_in_project(files.get(id(member), base_context).path, self.file.path)
-                         for member in family.members if files.get(id(member), base_context) is not self.file}
-        self._families[id(parent)] = family
+        family_made.places = {id(member): shown_in_project(files.get(id(member), base_context).path, self.file.path)
+                              for member in family_made.members if files.get(id(member), base_context) is not self.file}
+        self._families[id(parent)] = family_made
         return parent
 
     def _base_of(self, node: cst.ClassDef) -> tuple[Path, str] | None:
@@ -128,7 +128,7 @@ class ProjectFamilies:
 
     @staticmethod
     def _is_parent(rule, node: cst.ClassDef) -> bool:
-        methods = methods_of(node)
+        methods = hierarchy.methods_of(node)
         return rule._legacy_base(node) is not None and "__init__" in methods and not {"get_updates", "update_step", "build"} & set(methods)
 
     def _given(self, path: Path, file: FileContext) -> bool:
@@ -148,6 +148,8 @@ class ProjectFamilies:
         except (OSError, UnicodeDecodeError, cst.ParserSyntaxError, RecursionError):
             return None
         file = FileContext(module, text, self.file.options, path=path, rules=rules)
+        from optfix.analysis.suppressions import Suppressions, may_suppress  # defines a libcst visitor: loads libcst
+
         if may_suppress(text):
             file.suppressions = Suppressions.of(module, rules)
         return file
@@ -183,8 +185,13 @@ def may_head_a_family(data: bytes) -> bool:
 
 def heads_a_family(node: ast.AST) -> bool:
     """The prefilter's test of a statement: a class on a base class named Optimizer with an
-    `__init__`, and neither get_updates nor update_step."""
+    `__init__`, and neither get_updates nor update_step, nor the update methods of TF 1's or
+    tf.keras 2's optimizers (such a class makes its own updates: no Keras 2.2 base class)."""
     if not (isinstance(node, ast.ClassDef) and any(ast_chain(base)[-1:] == ["Optimizer"] for base in node.bases)):
         return False
     methods = {item.name for item in node.body if isinstance(item, ast.FunctionDef)}
-    return "__init__" in methods and not {"get_updates", "update_step"} & methods
+    return "__init__" in methods and not {"get_updates", "update_step", *_OWN_UPDATES} & methods
+
+
+_OWN_UPDATES = ("_apply_dense", "_resource_apply_dense", "_apply_sparse", "_resource_apply_sparse", "_create_slots",
+                "apply_gradients", "compute_gradients", "minimize")

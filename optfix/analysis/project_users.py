@@ -46,16 +46,30 @@ def shown_in_project(file: Path, beside: Path) -> str:
         return str(file)
 
 
-def uses(module: Path, name: str) -> tuple[Use, ...]:
+def uses(module: Path, name: str, containing: str | None = None) -> tuple[Use, ...]:
     """The statements of the project's other modules that derive from, call something with, or
-    call the module-level `name` of `module`, in file order."""
+    call the module-level `name` of `module`, in file order; with `containing`, only in the files
+    whose text holds that word (each file read once for it, however many names are asked)."""
     module = module.absolute()
     found: list[Use] = []
     in_package = (module.parent / "__init__.py").is_file()
-    for path in project_files(package_root(module), recursive=in_package):
+    root = package_root(module)
+    for path in _files_holding(root, in_package, containing) if containing else project_files(root, recursive=in_package):
         if path != module:
             found += _uses_in(path, module, name)
     return tuple(found)
+
+
+@cache
+def _files_holding(root: Path, recursive: bool, word: str) -> tuple[Path, ...]:
+    held = []
+    for path in project_files(root, recursive):
+        try:
+            if word in path.read_text(encoding="utf-8", errors="replace"):
+                held.append(path)
+        except OSError:
+            continue
+    return tuple(held)
 
 
 @cache

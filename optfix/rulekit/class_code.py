@@ -46,13 +46,20 @@ def keras2_api_class(module: cst.Module, node: cst.ClassDef, path: Path | None =
     return defines(node) or any(
         isinstance(s, cst.ClassDef) and defines(s) and any(isinstance(a.value, cst.Name) and a.value.value == node.name.value for a in s.bases)
         for s in module.body
-    ) or path is not None and _get_updates_subclass_elsewhere(path, node.name.value)
+    ) or path is not None and not _updates_itself(node) and _get_updates_subclass_elsewhere(path, node.name.value)
+
+
+def _updates_itself(node: cst.ClassDef) -> bool:
+    """A class that makes updates on tf.keras 2's API itself: no Keras 2.2 base class of another
+    module (which holds `__init__` and helpers); the project is not searched for its subclasses."""
+    return any(isinstance(s, cst.FunctionDef) and s.name.value in ("_resource_apply_dense", "_create_slots", "_resource_apply_sparse")
+               for s in node.body.body)
 
 
 def _get_updates_subclass_elsewhere(path: Path, name: str) -> bool:
     """Whether a class of another module of the project derives from the class `name` of the
     module at `path` and defines get_updates."""
-    for use in uses(path, name):
+    for use in uses(path, name, containing="get_updates"):
         tree = parsed_module(use.path) if use.kind == "subclass" else None
         if tree is not None and not isinstance(tree, str) and any(
                 isinstance(n, ast.ClassDef) and n.lineno == use.line and any(isinstance(f, ast.FunctionDef) and f.name == "get_updates" for f in n.body)
