@@ -8,8 +8,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from optfix.analysis.tree import code, descendants
-from optfix.codemods.optimizer_v2.hyper_names import possible_names
-from optfix.codemods.optimizer_v2 import schedule_hypers, static_shapes
+from optfix.codemods.optimizer_v2 import hyper_names, schedule_hypers, static_shapes
 from optfix.knowledge import optimizer_v2 as api
 from optfix.knowledge.backend import CALLS as BACKEND_CALLS
 from optfix.knowledge.namespaces import keras_member
@@ -187,7 +186,7 @@ class Translate(cst.CSTTransformer):
 
     def _hyper_by_name(self, original: cst.Call, updated: cst.Call, dtype: cst.BaseExpression | None) -> cst.BaseExpression:
         """`_get_hyper(name)` of a name that holds one of some literals the class gives: the attribute of that name."""
-        names = possible_names(self.migration, original)
+        names = hyper_names.possible_names(self.migration, original)
         if names is None:
             self.migration.problem(original, "_get_hyper() of a name that is not a string literal, nor a parameter of a helper given "
                                              "a literal at each call, nor a loop over literals: optfix cannot tell which attribute it reads")

@@ -9,18 +9,12 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from optfix.analysis.tree import descendants
+from optfix.codemods.optimizer_v2 import expressions  # a module imported by it: its names read at run time
 from optfix.lazy import libcst as cst
 from optfix.rulekit.class_code import is_self_attribute
 
 if TYPE_CHECKING:
     from optfix.codemods.optimizer_v2.migration import Migration
-
-
-def _literal(node: cst.BaseExpression) -> str | None:
-    if isinstance(node, cst.SimpleString) and node.prefix.lower() in ("", "u"):
-        value = node.evaluated_value
-        return value if isinstance(value, str) else None
-    return None
 
 
 def possible_names(migration: Migration, call: cst.Call) -> list[str] | None:
@@ -59,7 +53,7 @@ def _loop_over(method: cst.FunctionDef, name: str, call: cst.Call) -> list[str] 
         if isinstance(loop.target, cst.Name) and loop.target.value == name and any(c is call for c in descendants(loop.body, cst.Call)):
             if not isinstance(loop.iter, (cst.Tuple, cst.List, cst.Set)):
                 return None
-            values = [_literal(e.value) for e in loop.iter.elements]
+            values = [expressions.literal(e.value) for e in loop.iter.elements]
             return values if values and None not in values and not any(isinstance(e, cst.StarredElement) for e in loop.iter.elements) else None
     return None
 
@@ -81,7 +75,7 @@ def _literal_arguments(migration: Migration, method: cst.FunctionDef, name: str)
                  or a.keyword is None and not a.star and i == position]
         if len(given) != 1 or any(a.star for a in call.args):
             return None
-        value = _literal(given[0].value)
+        value = expressions.literal(given[0].value)
         if value is None:
             return None
         values.append(value)

@@ -162,29 +162,25 @@ def _transform(text: str, rules: Sequence[type[Rule]], options: FixOptions, path
 
 def _anchors(rules: Sequence[Rule], chains: list[tuple[str, ...]]) -> set[str] | None:
     """The words of every rule's anchors; None if a rule names none (it visits every statement)."""
-    words: set[str] = set()
-    for rule in rules:
-        try:
-            anchors = rule.anchors(chains)
-        except Exception as error:
-            raise RuleError(rule.id, error) from error
-        if anchors is None:
-            return None
-        words |= anchors
-    return words
+    return _every_rules(rules, lambda rule: rule.anchors(chains))
 
 
 def _carrying(rules: Sequence[Rule], tree: ast.Module) -> set[str] | None:
     """The names that carry any rule's state across statements; None if a rule does not say."""
+    return _every_rules(rules, lambda rule: rule.names_carrying_state(tree))
+
+
+def _every_rules(rules: Sequence[Rule], ask) -> set[str] | None:
+    """The union of what `ask` gives for each rule; None as soon as one gives None."""
     words: set[str] = set()
     for rule in rules:
         try:
-            names = rule.names_carrying_state(tree)
+            given = ask(rule)
         except Exception as error:
             raise RuleError(rule.id, error) from error
-        if names is None:
+        if given is None:
             return None
-        words |= names
+        words |= given
     return words
 
 
